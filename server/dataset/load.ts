@@ -1,0 +1,76 @@
+/**
+ * Loads a ShopBench dataset: every row parsed and validated, every problem positioned. Invalid
+ * rows are reported and left out; valid rows stay usable, and keep their ordinal in the file
+ * so predictions (one per dataset row) still line up.
+ */
+import { jsonErrorOffset, jsonErrorReason } from './jsonPositions';
+import { readRowTexts, splitRowTexts, type RowText } from './rowTexts';
+import type { ShopBenchRow } from './shopbench';
+import { locate, validateRow, type DatasetProblem } from './validate';
+
+export interface LoadedRow {
+  /** 0-based ordinal of the row in the file, counting invalid rows too. */
+  index: number;
+  /** 1-based line where the row starts. */
+  line: number;
+  row: ShopBenchRow;
+}
+
+export interface LoadedDataset {
+  file: string;
+  /** All rows seen, valid or not. */
+  rowCount: number;
+  rows: LoadedRow[];
+  problems: DatasetProblem[];
+}
+
+/** Parses and validates one row's text. */
+export function checkRowText(file: string, raw: RowText): { row?: LoadedRow; problems: DatasetProblem[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw.text);
+  } catch (err) {
+    const offset = jsonErrorOffset(err) ?? 0;
+    const { line, column } = locate(raw, offset);
+    return {
+      problems: [
+        {
+          severity: 'error',
+          message: `row ${raw.rowIndex + 1} is not valid JSON: ${jsonErrorReason(err)}`,
+          file,
+          line,
+          column,
+          rowIndex: raw.rowIndex,
+        },
+      ],
+    };
+  }
+  const { row, problems } = validateRow(value, { file, rowIndex: raw.rowIndex, line: raw.line, column: raw.column, text: raw.text });
+  return { row: row && { index: raw.rowIndex, line: raw.line, row }, problems };
+}
+
+/** Streams and validates a dataset file (JSON Lines or a JSON array). */
+export async function loadDataset(file: string): Promise<LoadedDataset> {
+  const out: LoadedDataset = { file, rowCount: 0, rows: [], problems: [] };
+  for await (const raw of readRowTexts(file)) collect(out, raw);
+  return out;
+}
+
+/** Validates a dataset held in memory (an editor document). */
+export function checkDatasetText(file: string, text: string): LoadedDataset {
+  const out: LoadedDataset = { file, rowCount: 0, rows: [], problems: [] };
+  for (const raw of splitRowTexts(file, text)) collect(out, raw);
+  return out;
+}
+
+function collect(out: LoadedDataset, raw: RowText): void {
+  out.rowCount++;
+  const { row, problems } = checkRowText(out.file, raw);
+  if (row) out.rows.push(row);
+  for (const p of problems) out.problems.push(p);
+}
+
+/** `file:line:column: severity: message`, the format editors and terminals link. */
+export function formatProblem(p: DatasetProblem): string {
+  return `${p.file}:${p.line}:${p.column}: ${p.severity}: ${p.message}`;
+}

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { checkDatasetText, formatProblem, loadDataset } from '../../../server/dataset/load';
+import { DatasetStructureError, JsonArraySplitter, type RowText } from '../../../server/dataset/rowTexts';
+import { findNumberedOptions } from '../../../server/dataset/options';
+import { repoRoot } from '../../support/paths';
+
+const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+const good = {
+  input_field: 'Which is a fruit?\n0. apple\n1. chair\nAnswer: ',
+  output_field: 0,
+  task_name: 'task2',
+  task_type: 'multiple-choice',
+  metric: 'accuracy',
+  is_multiple_choice: true,
+  track: 'amazon-kdd-cup-24-understanding-shopping-concepts',
+};
+
+function tmpFile(name: string, text: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-ds-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, text);
+  return file;
+}
+
+test('the bundled sample: 96 valid rows, 18 tasks, no problems', async () => {
+  const ds = await loadDataset(SAMPLE);
+  assert.equal(ds.rowCount, 96);
+  assert.equal(ds.rows.length, 96);
+  assert.deepEqual(ds.problems, []);
+  assert.equal(new Set(ds.rows.map((r) => r.row.task_name)).size, 18);
+  assert.equal(ds.rows[95].line, 96);
+});
+
+test('a JSON array file gives the same rows as JSON Lines', async () => {
+  const lines = fs.readFileSync(SAMPLE, 'utf8').trim().split('\n');
+  const file = tmpFile('sample.json', `[\n${lines.map((l) => `  ${l}`).join(',\n')}\n]\n`);
+  const ds = await loadDataset(file);
+  assert.equal(ds.rows.length, 96);
+  assert.deepEqual(ds.problems, []);
+  assert.equal(ds.rows[1].line, 3);
+  const jsonl = await loadDataset(SAMPLE);
+  assert.deepEqual(ds.rows.map((r) => r.row), jsonl.rows.map((r) => r.row));
+});
+
+test('every problem names file, line, column and field; valid rows stay usable', () => {
+  const rows = [
+    JSON.stringify(good),
+    '{"input_field": "x", oops}',
+    JSON.stringify({ ...good, task_type: 'multi-choice' }),
+    JSON.stringify({ ...good, metric: 'f1' }),
+    JSON.stringify({ ...good, metric: 'rougel' }),
+    JSON.stringify({ ...good, output_field: 5 }),
+    JSON.stringify({ ...good, output_field: '0' }),
+    JSON.stringify({ ...good, task_type: 'retrieval', metric: 'hit rate@3', output_field: [] }),
+    JSON.stringify({ ...good, task_type: 'ranking', metric: 'ndcg', input_field: 'List:\n1. a\n2. b\n3. c\nOutput:', output_field: [1, 0] }),
+    JSON.stringify({ input_field: 'x', output_field: 'y', task_type: 'generation', metric: 'rougel', track: 't' }),
+    '[1, 2]',
+    JSON.stringify({ ...good, is_multiple_choice: 'yes' }),
+    JSON.stringify(good),
+  ];
+  const ds = checkDatasetText('data.jsonl', rows.join('\n'));
+  assert.equal(ds.rowCount, 13);
+  assert.deepEqual(ds.rows.map((r) => r.index), [0, 12]);
+  const messages = ds.problems.map(formatProblem);
+  const expectAt = (line: number, pattern: RegExp): void => {
+    assert.ok(messages.some((m) => m.startsWith(`data.jsonl:${line}:`) && pattern.test(m)), `line ${line} ${pattern}: ${messages.join('\n')}`);
+  };
+  expectAt(2, /not valid JSON/);
+  expectAt(3, /unknown task_type "multi-choice"/);
+  expectAt(4, /unknown metric "f1"/);
+  expectAt(5, /metric "rougel" does not score task_type "multiple-choice"/);
+  expectAt(6, /output_field 5 is not one of the numbered options in input_field \(0\.\.1\)/);
+  expectAt(7, /output_field must be the correct option's number/);
+  expectAt(8, /empty list: hit rate@3 divides/);
+  expectAt(9, /2 relevance weights but input_field lists 3 items/);
+  expectAt(10, /missing field "task_name"/);
+  expectAt(11, /expected a JSON object/);
+  expectAt(12, /"is_multiple_choice" must be true or false/);
+  // The column points at the field's key.
+  const unknownType = ds.problems.find((p) => p.line === 3)!;
+  assert.equal(unknownType.field, 'task_type');
+  assert.equal(rows[2].slice(unknownType.column - 1).startsWith('"task_type"'), true);
+  const notJson = ds.problems.find((p) => p.line === 2)!;
+  assert.equal(notJson.column, rows[1].indexOf('oops') + 1);
+});
+
+test('a missing track is a warning; the row is still used', () => {
+  const { track: _track, ...noTrack } = good;
+  const ds = checkDatasetText('d.jsonl', JSON.stringify(noTrack));
+  assert.equal(ds.rows.length, 1);
+  assert.equal(ds.problems[0].severity, 'warning');
+});
+
+test('JSON array structure errors are positioned', async () => {
+  await assert.rejects(loadDataset(tmpFile('a.json', `[${JSON.stringify(good)},\n]`)), (e: Error) => e instanceof DatasetStructureError && /a\.json:2:1: .*trailing comma/.test(e.message));
+  await assert.rejects(loadDataset(tmpFile('b.json', `[${JSON.stringify(good)}`)), /not closed/);
+  await assert.rejects(loadDataset(tmpFile('c.json', '')), /empty/);
+});
+
+test('the JSON array splitter handles elements split across chunks, strings with brackets and escapes', () => {
+  const text = `[{"a": "x],\\"{"}, {"b": [1, {"c": 2}]}, "s", 3]`;
+  for (const size of [1, 2, 3, 7, text.length]) {
+    const out: RowText[] = [];
+    const splitter = new JsonArraySplitter('f', (r) => out.push(r));
+    for (let i = 0; i < text.length; i += size) splitter.push(text.slice(i, i + size));
+    splitter.end();
+    assert.deepEqual(out.map((r) => JSON.parse(r.text) as unknown), [{ a: 'x],"{' }, { b: [1, { c: 2 }] }, 's', 3], `chunk size ${size}`);
+  }
+});
+
+test('a 100,000-row file streams without reading it into one string', async () => {
+  const line = `${JSON.stringify(good)}\n`;
+  const file = tmpFile('big.jsonl', line.repeat(100_000));
+  const ds = await loadDataset(file);
+  assert.equal(ds.rows.length, 100_000);
+  assert.equal(ds.rows[99_999].line, 100_000);
+});
+
+test('numbered options: all sample layouts, the longest consecutive run', async () => {
+  const ds = await loadDataset(SAMPLE);
+  for (const { row } of ds.rows) {
+    const options = findNumberedOptions(row.input_field);
+    if (row.task_type === 'ranking') assert.equal(options.length, (row.output_field as number[]).length);
+    if (row.task_type === 'multiple-choice' && options.length > 0) assert.ok(options.some((o) => o.number === row.output_field));
+    if (row.task_type === 'retrieval') assert.ok(options.length >= 3, row.input_field.slice(0, 80));
+    for (const o of options) assert.equal(row.input_field.slice(o.textStart, o.textEnd), o.text);
+  }
+  assert.deepEqual(findNumberedOptions('Review: 1. fits well\nOptions:\n1.stability\n2.fit\n3.lid\nOutput:').map((o) => o.text), ['stability', 'fit', 'lid']);
+});
