@@ -1,0 +1,170 @@
+/**
+ * CPython string semantics that the official ShopBench scorer depends on.
+ *
+ * The official parsers and metrics are Python; a JavaScript port that used `trim()`,
+ * `parseInt` or `String.length` would score some responses differently. Everything here
+ * counts in code points (Python `str` indexing), strips Python's whitespace set and converts
+ * integers the way `int(str)` does.
+ */
+import { PY_DECIMAL_RANGES, PY_LOWER_EXCEPTIONS, PY_NUMERIC_RANGES, PY_SPACE } from './pythonUnicodeTables';
+
+const SPACE = new Set<number>(PY_SPACE);
+
+/** The start of the [start, end] pair holding cp, or -1 (binary search over sorted pairs). */
+function rangeStart(ranges: readonly number[], cp: number): number {
+  let lo = 0;
+  let hi = ranges.length / 2 - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const start = ranges[mid * 2];
+    if (cp < start) hi = mid - 1;
+    else if (cp > ranges[mid * 2 + 1]) lo = mid + 1;
+    else return start;
+  }
+  return -1;
+}
+
+/** `ch.isspace()` for one code point. */
+export function isPySpace(cp: number): boolean {
+  return SPACE.has(cp);
+}
+
+/** `ch.isnumeric()` for one code point. */
+export function isPyNumeric(cp: number): boolean {
+  if (cp >= 0x30 && cp <= 0x39) return true;
+  return cp >= 0x80 && rangeStart(PY_NUMERIC_RANGES, cp) >= 0;
+}
+
+/** The digit value of a code point for which `ch.isdecimal()` holds, or -1. */
+export function pyDecimalValue(cp: number): number {
+  if (cp >= 0x30 && cp <= 0x39) return cp - 0x30;
+  if (cp < 0x80) return -1;
+  // Decimal runs count 0..9 from their start (checked by the generator).
+  const start = rangeStart(PY_DECIMAL_RANGES, cp);
+  return start < 0 ? -1 : (cp - start) % 10;
+}
+
+/** The code points of a string (what Python indexes). */
+export function codePoints(s: string): number[] {
+  const out: number[] = [];
+  for (const ch of s) out.push(ch.codePointAt(0)!);
+  return out;
+}
+
+/** `s[:n]` in Python: the first n code points. */
+export function pySliceCodePoints(s: string, n: number): string {
+  // Fast path: a string of n UTF-16 units or fewer has at most n code points.
+  if (s.length <= n) return s;
+  let count = 0;
+  let i = 0;
+  while (i < s.length && count < n) {
+    const c = s.charCodeAt(i);
+    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? 2 : 1;
+    count++;
+  }
+  return s.slice(0, i);
+}
+
+/** The number of code points (Python `len(s)`). */
+export function pyLength(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) i++;
+    n++;
+  }
+  return n;
+}
+
+/** Whether the UTF-16 unit at i starts a Python whitespace code point (all are in the BMP). */
+function spaceAt(s: string, i: number): boolean {
+  return SPACE.has(s.charCodeAt(i));
+}
+
+/** `s.strip()` with no argument. */
+export function pyStrip(s: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && spaceAt(s, a)) a++;
+  while (b > a && spaceAt(s, b - 1)) b--;
+  return s.slice(a, b);
+}
+
+/** `s.lstrip(chars)` / `s.rstrip(chars)` / `s.strip(chars)` with an explicit character set. */
+export function pyStripChars(s: string, chars: string, side: 'both' | 'left' | 'right' = 'both'): string {
+  const set = new Set(chars);
+  let a = 0;
+  let b = s.length;
+  if (side !== 'right') while (a < b && set.has(s[a])) a++;
+  if (side !== 'left') while (b > a && set.has(s[b - 1])) b--;
+  return s.slice(a, b);
+}
+
+/** `s.split()` with no argument: runs of Python whitespace separate, empty pieces dropped. */
+export function pySplitWhitespace(s: string): string[] {
+  const out: string[] = [];
+  let start = -1;
+  for (let i = 0; i < s.length; i++) {
+    if (spaceAt(s, i)) {
+      if (start >= 0) {
+        out.push(s.slice(start, i));
+        start = -1;
+      }
+    } else if (start < 0) start = i;
+  }
+  if (start >= 0) out.push(s.slice(start));
+  return out;
+}
+
+/** `s.lower()`. JavaScript's full case mapping agrees except on characters newer than CPython's tables. */
+export function pyLower(s: string): string {
+  const lowered = s.toLowerCase();
+  // All exceptions are outside ASCII; skip the scan for ASCII text.
+  // eslint-disable-next-line no-control-regex
+  if (/^[\x00-\x7f]*$/.test(s)) return lowered;
+  let out = '';
+  let changed = false;
+  for (const ch of s) {
+    const special = PY_LOWER_EXCEPTIONS.get(ch.codePointAt(0)!);
+    if (special !== undefined) changed = true;
+    out += special ?? ch.toLowerCase();
+  }
+  // Per-character lowering loses Final_Sigma context, so use it only when an exception applied.
+  return changed ? out : lowered;
+}
+
+/** CPython refuses `int()` of strings with more than this many digits (sys.int_info default). */
+export const PY_INT_MAX_STR_DIGITS = 4300;
+
+/**
+ * `int(s)` for a base-10 string: surrounding Python whitespace, an optional sign, Unicode decimal
+ * digits with single underscores between them. Returns undefined where Python raises ValueError.
+ * Values beyond 2^53 lose precision (Python's are exact); they only ever index lists here.
+ */
+export function pyInt(s: string): number | undefined {
+  const t = pyStrip(s);
+  let i = 0;
+  let sign = 1;
+  if (t[0] === '+' || t[0] === '-') {
+    sign = t[0] === '-' ? -1 : 1;
+    i = 1;
+  }
+  let value = 0;
+  let digits = 0;
+  let lastUnderscore = false;
+  for (const ch of t.slice(i)) {
+    if (ch === '_') {
+      if (digits === 0 || lastUnderscore) return undefined;
+      lastUnderscore = true;
+      continue;
+    }
+    const d = pyDecimalValue(ch.codePointAt(0)!);
+    if (d < 0) return undefined;
+    value = value * 10 + d;
+    digits++;
+    lastUnderscore = false;
+  }
+  if (digits === 0 || lastUnderscore) return undefined;
+  if (digits > PY_INT_MAX_STR_DIGITS) return undefined;
+  return sign * value;
+}
