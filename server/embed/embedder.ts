@@ -1,0 +1,416 @@
+/**
+ * Sentence-embedding loader for the "sent-transformer" metric (and later the pipeline).
+ *
+ * The official scorer calls `SentenceTransformer(model).encode(texts)`: tokenize (truncated to the
+ * model's max_seq_length), run the transformer, pool the token vectors (mean pooling for the
+ * models used here), optionally L2-normalise, return float32. This module reproduces that on
+ * transformers.js + onnxruntime-node (CPU, fp32 ONNX export of the same weights).
+ *
+ * `model` is either a Hugging Face hub id (downloaded once into the model cache) or a folder on
+ * disk (absolute or relative; loaded fully offline). transformers.js is imported lazily so code
+ * that never embeds does not pay for loading onnxruntime.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { FeatureExtractionPipeline, ProgressInfo, Tensor } from '@huggingface/transformers';
+
+type Transformers = typeof import('@huggingface/transformers');
+
+export const DEFAULT_EMBED_MODEL = 'Xenova/all-MiniLM-L6-v2';
+export const DEFAULT_MULTILINGUAL_EMBED_MODEL = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
+
+/** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
+export const REQUIRED_MODEL_FILES: readonly string[] = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+
+const LOCAL_COPY_HINT = `pass --embed-model <folder> with a local copy (${REQUIRED_MODEL_FILES.join(', ')})`;
+
+export interface Embedder {
+  readonly modelId: string;
+  /** One float32 vector per text, in order; all texts go through the model in one batch. */
+  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** Releases this handle; the model is freed when the last handle for it is disposed. */
+  dispose(): Promise<void>;
+}
+
+/** transformers.js load events; `file` is '' for the aggregate 'progress_total' and 'ready'. */
+export interface EmbedLoadProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  status: string;
+}
+
+export interface LoadEmbedderOptions {
+  /** Where hub models are downloaded; default `defaultModelCacheDir()`. */
+  cacheDir?: string;
+  onProgress?: (p: EmbedLoadProgress) => void;
+  /** Allow downloads from the hub (default true). A cached hub model still loads when false. */
+  allowRemote?: boolean;
+}
+
+/** `$MCPO_MODEL_CACHE`, else `~/.cache/mcpo/models`. */
+export function defaultModelCacheDir(): string {
+  const fromEnv = process.env.MCPO_MODEL_CACHE;
+  return fromEnv && fromEnv.length > 0 ? fromEnv : path.join(os.homedir(), '.cache', 'mcpo', 'models');
+}
+
+// ---------------------------------------------------------------------------------------------
+// What sentence-transformers does after the transformer: pooling, normalisation, truncation
+// ---------------------------------------------------------------------------------------------
+
+type Pooling = 'mean' | 'cls';
+
+interface SentenceSettings {
+  pooling: Pooling;
+  /** True when the model's module list ends in a Normalize module. */
+  normalize: boolean;
+  /** sentence_bert_config.json max_seq_length; undefined = the tokenizer's own limit. */
+  maxSeqLength: number | undefined;
+  /** sentence_bert_config.json do_lower_case: sentence-transformers lower-cases the text itself. */
+  lowercase: boolean;
+}
+
+const DEFAULT_SETTINGS: SentenceSettings = { pooling: 'mean', normalize: false, maxSeqLength: undefined, lowercase: false };
+
+/**
+ * The sentence-transformers configs of the default models (modules.json, sentence_bert_config.json
+ * of sentence-transformers/all-MiniLM-L6-v2 and paraphrase-multilingual-MiniLM-L12-v2). The Xenova
+ * ONNX conversions are not guaranteed to carry those files, and the tokenizer's own limit (512) is
+ * longer than what the official encoder keeps, so the values are pinned here.
+ */
+const KNOWN_SETTINGS: Readonly<Record<string, SentenceSettings>> = {
+  'all-MiniLM-L6-v2': { pooling: 'mean', normalize: true, maxSeqLength: 256, lowercase: false },
+  'paraphrase-multilingual-MiniLM-L12-v2': { pooling: 'mean', normalize: false, maxSeqLength: 128, lowercase: false },
+};
+
+/** Known settings by the last path segment, so a local copy named like the hub repo also matches. */
+function knownSettings(model: string): SentenceSettings | undefined {
+  const name = model.split(/[\\/]/).filter((s) => s.length > 0).pop() ?? '';
+  return Object.hasOwn(KNOWN_SETTINGS, name) ? KNOWN_SETTINGS[name] : undefined;
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+interface ModuleEntry {
+  type: string;
+  path: string;
+}
+
+function readModules(folder: string): ModuleEntry[] | undefined {
+  const raw = readJson(path.join(folder, 'modules.json'));
+  if (!Array.isArray(raw)) return undefined;
+  return raw.filter(isRecord).map((m) => ({ type: String(m.type ?? ''), path: String(m.path ?? '') }));
+}
+
+function poolingFromConfig(folder: string, modulePath: string): Pooling {
+  const config = readJson(path.join(folder, modulePath, 'config.json'));
+  if (!isRecord(config) || config.pooling_mode_mean_tokens === true) return 'mean';
+  if (config.pooling_mode_cls_token === true) return 'cls';
+  throw new Error(`unsupported pooling in ${path.join(modulePath, 'config.json')} (only mean and CLS pooling are implemented)`);
+}
+
+/** A local folder's sentence-transformers files, falling back to known models, then defaults. */
+function localSettings(folder: string): SentenceSettings {
+  const modules = readModules(folder);
+  const stConfig = readJson(path.join(folder, 'sentence_bert_config.json'));
+  if (!modules && !isRecord(stConfig)) return knownSettings(folder) ?? DEFAULT_SETTINGS;
+  const poolingModule = modules?.find((m) => m.type.endsWith('.Pooling'));
+  const maxSeq = isRecord(stConfig) ? stConfig.max_seq_length : undefined;
+  return {
+    pooling: poolingModule ? poolingFromConfig(folder, poolingModule.path) : 'mean',
+    normalize: modules?.some((m) => m.type.endsWith('.Normalize')) ?? false,
+    maxSeqLength: typeof maxSeq === 'number' && maxSeq > 0 ? maxSeq : undefined,
+    lowercase: isRecord(stConfig) && stConfig.do_lower_case === true,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Model location
+// ---------------------------------------------------------------------------------------------
+
+type ModelSource = { kind: 'folder'; folder: string } | { kind: 'hub'; id: string };
+
+/** Something that can only be a path: absolute, ./ ../ ~ prefixed, or with backslashes. */
+function looksLikePath(model: string): boolean {
+  return path.isAbsolute(model) || /^(\.{1,2}|~)([\\/]|$)/.test(model) || model.includes('\\');
+}
+
+function expandHome(model: string): string {
+  return model === '~' || /^~[\\/]/.test(model) ? path.join(os.homedir(), model.slice(1)) : model;
+}
+
+/** An existing folder wins (even if it also looks like a hub id); otherwise a hub id. */
+function resolveSource(model: string): ModelSource {
+  const candidate = path.resolve(expandHome(model));
+  if (fs.existsSync(candidate) && fs.statSync(candidate).isDirectory()) return { kind: 'folder', folder: candidate };
+  if (looksLikePath(model)) throw loadError(model, `folder ${candidate} does not exist`);
+  return { kind: 'hub', id: model };
+}
+
+function loadError(model: string, reason: string, cause?: unknown): Error {
+  return new Error(`Could not load embedding model "${model}": ${reason}. To fix: ${LOCAL_COPY_HINT}.`, { cause });
+}
+
+function checkFolder(folder: string): void {
+  const missing = REQUIRED_MODEL_FILES.filter((f) => !fs.existsSync(path.join(folder, f)));
+  if (missing.length > 0) throw loadError(folder, `missing ${missing.join(', ')} in ${folder}`);
+}
+
+/** The first line of an error, trimmed to a readable length. */
+function shortReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n')[0].trim();
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
+}
+
+// ---------------------------------------------------------------------------------------------
+// transformers.js loading
+// ---------------------------------------------------------------------------------------------
+
+let transformersModule: Promise<Transformers> | undefined;
+
+/** Lazy, once per process: onnxruntime-node is only loaded by code that embeds. */
+function importTransformers(): Promise<Transformers> {
+  transformersModule ??= import('@huggingface/transformers');
+  return transformersModule;
+}
+
+/**
+ * transformers.js reads download/offline settings from its global `env`, and some of its lookups
+ * ignore per-call options (e.g. the pipeline's file listing uses `env.cacheDir`), so each load sets
+ * `env` and restores it after. Loads are serialised so two loads never see each other's settings.
+ */
+let loadQueue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = loadQueue.then(task, task);
+  loadQueue = run.catch(() => undefined);
+  return run;
+}
+
+interface EnvSettings {
+  allowRemoteModels: boolean;
+  allowLocalModels: boolean;
+  cacheDir: string | null;
+}
+
+async function withEnv<T>(t: Transformers, settings: EnvSettings, task: () => Promise<T>): Promise<T> {
+  const saved: EnvSettings = {
+    allowRemoteModels: t.env.allowRemoteModels,
+    allowLocalModels: t.env.allowLocalModels,
+    cacheDir: t.env.cacheDir,
+  };
+  Object.assign(t.env, settings);
+  try {
+    return await task();
+  } finally {
+    Object.assign(t.env, saved);
+  }
+}
+
+function progressAdapter(onProgress: LoadEmbedderOptions['onProgress']): ((p: ProgressInfo) => void) | undefined {
+  if (!onProgress) return undefined;
+  return (p) => {
+    onProgress({
+      file: 'file' in p ? p.file : '',
+      loaded: 'loaded' in p ? p.loaded : 0,
+      total: 'total' in p ? p.total : 0,
+      status: p.status,
+    });
+  };
+}
+
+async function createPipeline(source: ModelSource, options: LoadEmbedderOptions): Promise<FeatureExtractionPipeline> {
+  const t = await importTransformers();
+  const cacheDir = options.cacheDir ?? defaultModelCacheDir();
+  const offline = source.kind === 'folder' || options.allowRemote === false;
+  // A folder is loaded by absolute path with remote access off: transformers.js then reads the
+  // files directly (local_files_only alone still lets some lookups go to the hub).
+  const modelRef = source.kind === 'folder' ? source.folder : source.id;
+  return withEnv(t, { allowRemoteModels: !offline, allowLocalModels: true, cacheDir }, () =>
+    t.pipeline('feature-extraction', modelRef, {
+      cache_dir: cacheDir,
+      device: 'cpu',
+      dtype: 'fp32',
+      progress_callback: progressAdapter(options.onProgress),
+    }),
+  );
+}
+
+function hubFailureReason(error: unknown, options: LoadEmbedderOptions): string {
+  const cacheDir = options.cacheDir ?? defaultModelCacheDir();
+  // A plain "file not found" from transformers.js names an internal path; our wording is clearer.
+  const notFound = error instanceof Error && error.name === 'ModelFileNotFoundError';
+  if (options.allowRemote === false) {
+    const detail = notFound ? '' : ` (${shortReason(error)})`;
+    return `it is not in the model cache ${cacheDir} and remote downloads are disabled${detail}`;
+  }
+  if (notFound) return `the hub has no such model or file (${shortReason(error)})`;
+  return `download into ${cacheDir} failed, no network access to the Hugging Face hub? (${shortReason(error)})`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pooling (float32 results, as SentenceTransformer.encode returns)
+// ---------------------------------------------------------------------------------------------
+
+interface ModelOutputs {
+  last_hidden_state?: Tensor;
+}
+
+function floatData(tensor: Tensor): Float32Array {
+  if (!(tensor.data instanceof Float32Array)) throw new Error(`expected float32 hidden states, got ${tensor.type}`);
+  return tensor.data;
+}
+
+function maskValues(mask: Tensor): number[] {
+  return Array.from(mask.data as ArrayLike<number | bigint>, (x) => Number(x));
+}
+
+/** sentence-transformers mean pooling: sum of attended token vectors / max(count, 1e-9). */
+function meanPool(hidden: Float32Array, mask: number[], row: number, seq: number, dim: number): Float64Array {
+  const out = new Float64Array(dim);
+  let count = 0;
+  for (let s = 0; s < seq; s++) {
+    const m = mask[row * seq + s];
+    if (m === 0) continue;
+    count += m;
+    const base = (row * seq + s) * dim;
+    for (let d = 0; d < dim; d++) out[d] += hidden[base + d] * m;
+  }
+  const denom = Math.max(count, 1e-9);
+  for (let d = 0; d < dim; d++) out[d] /= denom;
+  return out;
+}
+
+function clsPool(hidden: Float32Array, row: number, seq: number, dim: number): Float64Array {
+  const base = row * seq * dim;
+  return Float64Array.from(hidden.subarray(base, base + dim));
+}
+
+/** torch.nn.functional.normalize: x / max(||x||, 1e-12). */
+function l2Normalize(v: Float64Array): Float64Array {
+  let sq = 0;
+  for (const x of v) sq += x * x;
+  const norm = Math.max(Math.sqrt(sq), 1e-12);
+  return v.map((x) => x / norm);
+}
+
+function poolBatch(outputs: ModelOutputs, attentionMask: Tensor, settings: SentenceSettings): Float32Array[] {
+  const hiddenState = outputs.last_hidden_state;
+  if (!hiddenState) throw new Error('the model returned no last_hidden_state');
+  const [batch, seq, dim] = hiddenState.dims;
+  const hidden = floatData(hiddenState);
+  const mask = maskValues(attentionMask);
+  const vectors: Float32Array[] = [];
+  for (let row = 0; row < batch; row++) {
+    const pooled = settings.pooling === 'cls' ? clsPool(hidden, row, seq, dim) : meanPool(hidden, mask, row, seq, dim);
+    vectors.push(Float32Array.from(settings.normalize ? l2Normalize(pooled) : pooled));
+  }
+  return vectors;
+}
+
+/**
+ * One batched forward pass. The tokenizer and model are called directly rather than through the
+ * pipeline's `_call` because the pipeline truncates at the tokenizer's limit (512 for MiniLM),
+ * whereas sentence-transformers truncates at max_seq_length (256 / 128): long answers would
+ * embed differently from the official scorer.
+ */
+async function embedTexts(pipe: FeatureExtractionPipeline, settings: SentenceSettings, texts: readonly string[]): Promise<Float32Array[]> {
+  if (texts.length === 0) return [];
+  const prepared = texts.map((t) => (settings.lowercase ? t.toLowerCase() : t));
+  const inputs = pipe.tokenizer(prepared, { padding: true, truncation: true, max_length: settings.maxSeqLength ?? null });
+  const outputs: ModelOutputs = await pipe.model(inputs);
+  return poolBatch(outputs, inputs.attention_mask, settings);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Public loader with per-process memoisation
+// ---------------------------------------------------------------------------------------------
+
+interface LoadedModel {
+  pipe: FeatureExtractionPipeline;
+  settings: SentenceSettings;
+}
+
+interface SharedModel {
+  loaded: Promise<LoadedModel>;
+  handles: number;
+}
+
+/** Loaded models by model id (absolute folder path for local models). */
+const models = new Map<string, SharedModel>();
+
+async function loadModel(source: ModelSource, options: LoadEmbedderOptions): Promise<LoadedModel> {
+  if (source.kind === 'folder') {
+    checkFolder(source.folder);
+    const settings = localSettings(source.folder);
+    try {
+      return { pipe: await serialized(() => createPipeline(source, options)), settings };
+    } catch (error) {
+      throw loadError(source.folder, shortReason(error), error);
+    }
+  }
+  try {
+    const pipe = await serialized(() => createPipeline(source, options));
+    return { pipe, settings: knownSettings(source.id) ?? DEFAULT_SETTINGS };
+  } catch (error) {
+    throw loadError(source.id, hubFailureReason(error, options), error);
+  }
+}
+
+function makeHandle(modelId: string, shared: SharedModel, loaded: LoadedModel): Embedder {
+  let disposed = false;
+  return {
+    modelId,
+    async embed(texts) {
+      if (disposed) throw new Error(`embedder for "${modelId}" was disposed`);
+      return embedTexts(loaded.pipe, loaded.settings, texts);
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      shared.handles--;
+      if (shared.handles === 0 && models.get(modelId) === shared) {
+        models.delete(modelId);
+        await loaded.pipe.dispose();
+      }
+    },
+  };
+}
+
+/**
+ * Loads (or reuses) a sentence-embedding model. Throws an Error naming the model, the reason and
+ * the fix (a local folder via --embed-model) when it cannot be loaded.
+ */
+export async function loadEmbedder(model: string, options: LoadEmbedderOptions = {}): Promise<Embedder> {
+  const source = resolveSource(model);
+  const modelId = source.kind === 'folder' ? source.folder : source.id;
+  let shared = models.get(modelId);
+  if (!shared) {
+    const created: SharedModel = { loaded: loadModel(source, options), handles: 0 };
+    models.set(modelId, created);
+    // A failed load is forgotten so a later call (e.g. with a cache now filled) can retry.
+    created.loaded.catch(() => {
+      if (models.get(modelId) === created) models.delete(modelId);
+    });
+    shared = created;
+  }
+  shared.handles++;
+  try {
+    return makeHandle(modelId, shared, await shared.loaded);
+  } catch (error) {
+    shared.handles--;
+    throw error;
+  }
+}
