@@ -1,0 +1,49 @@
+/**
+ * Reads a predictions file: one line per dataset row, in order, each `{"response": "<raw model
+ * output>"}` or a bare JSON string. Streams the file; every problem names the line.
+ */
+import * as fs from 'node:fs';
+import * as readline from 'node:readline';
+
+export class PredictionsError extends Error {}
+
+export async function readPredictions(file: string): Promise<string[]> {
+  const responses: string[] = [];
+  const input = fs.createReadStream(file, { encoding: 'utf8' });
+  const lines = readline.createInterface({ input, crlfDelay: Infinity });
+  let lineNumber = 0;
+  let blankAt: number | undefined;
+  try {
+    for await (const line of lines) {
+      lineNumber++;
+      if (line.trim() === '') {
+        blankAt ??= lineNumber;
+        continue;
+      }
+      if (blankAt !== undefined) {
+        throw new PredictionsError(`${file}:${blankAt}: empty line; every line must hold one prediction ({"response": "..."})`);
+      }
+      responses.push(parsePredictionLine(file, lineNumber, line));
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PredictionsError(`${file}: no such file`);
+    throw err;
+  }
+  return responses;
+}
+
+export function parsePredictionLine(file: string, lineNumber: number, line: string): string {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch (err) {
+    throw new PredictionsError(`${file}:${lineNumber}: not valid JSON (${(err as Error).message}); expected {"response": "..."} or a JSON string`);
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'response' in value) {
+    const response = (value as { response: unknown }).response;
+    if (typeof response === 'string') return response;
+    throw new PredictionsError(`${file}:${lineNumber}: field "response" must be a string (the raw model output), got ${JSON.stringify(response)?.slice(0, 40)}`);
+  }
+  throw new PredictionsError(`${file}:${lineNumber}: expected {"response": "..."} or a JSON string`);
+}
