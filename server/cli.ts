@@ -73,7 +73,7 @@ validation are reported with file:line:column and left out; the rest are scored 
       if (typeof v['per-sample'] === 'string') {
         writeLines(v['per-sample'], result.samples.map((s) => perSampleLine(s)));
       }
-      if (typeof v.out === 'string') writeFile(v.out, `${JSON.stringify(result.report, null, 2)}\n`);
+      if (typeof v.out === 'string') writeFile(v.out, `${toJson(result.report, 2)}\n`);
       process.stdout.write(formatScoreTable(result.report));
       const warned = result.samples.filter((s) => s.warnings.length > 0).length;
       if (warned > 0) {
@@ -100,6 +100,11 @@ validation are reported with file:line:column and left out; the rest are scored 
   },
 };
 
+/** JSON with NaN written as "NaN" (the parity vectors' spelling); JSON.stringify would write null. */
+function toJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v), indent);
+}
+
 function perSampleLine(s: import('./scoring/evaluate').SampleScore): string {
   const line: Record<string, unknown> = {
     index: s.index,
@@ -111,7 +116,7 @@ function perSampleLine(s: import('./scoring/evaluate').SampleScore): string {
     warnings: s.warnings,
   };
   if (s.error) line.error = s.error;
-  return JSON.stringify(line);
+  return toJson(line);
 }
 
 function requireOption(v: Record<string, string | boolean | undefined>, name: string, command: string): string {

@@ -100,6 +100,10 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   else if (isMetric(metric)) {
     const truthProblem = checkTruthShape(metric, obj.output_field);
     if (truthProblem) error(truthProblem, 'output_field');
+    else if (Array.isArray(obj.output_field) && obj.output_field.length === 0 && (metric === 'sent-transformer' || metric === 'multilingual-sent-transformer')) {
+      // The official metric does not raise here: the mean of no cosines is NaN, and so is the task.
+      report('warning', `output_field is an empty list: the official ${metric} score of this row is NaN, which makes its task's score NaN`, 'output_field');
+    }
   }
   if ('is_multiple_choice' in obj && typeof obj.is_multiple_choice !== 'boolean') {
     error(`field "is_multiple_choice" must be true or false, got ${describe(obj.is_multiple_choice)}`, 'is_multiple_choice');
@@ -149,7 +153,7 @@ export function checkTruthShape(metric: (typeof METRICS)[number], truth: unknown
     case 'multilingual-sent-transformer':
       if (typeof truth === 'string') return undefined;
       if (Array.isArray(truth) && truth.every((x) => typeof x === 'string')) {
-        return truth.length === 0 ? 'output_field is an empty list: the cosine metric needs at least one reference' : undefined;
+        return undefined;
       }
       return `output_field must be a reference text or a list of them for ${metric}, got ${describe(truth)}`;
     case 'rougel':

@@ -21,5 +21,5 @@ export function formatScoreTable(report: ScoresReport): string {
 }
 
 function fmt(score: number | null): string {
-  return score === null ? 'n/a' : score.toFixed(4);
+  return score === null ? 'n/a' : Number.isNaN(score) ? 'nan' : score.toFixed(4);
 }

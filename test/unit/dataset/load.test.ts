@@ -131,3 +131,11 @@ test('numbered options: all sample layouts, the longest consecutive run', async 
   }
   assert.deepEqual(findNumberedOptions('Review: 1. fits well\nOptions:\n1.stability\n2.fit\n3.lid\nOutput:').map((o) => o.text), ['stability', 'fit', 'lid']);
 });
+
+test('an empty sent-transformer reference list is a warning (the official score is NaN), not an error', () => {
+  const row = { ...good, task_type: 'generation', metric: 'sent-transformer', output_field: [] };
+  const ds = checkDatasetText('d.jsonl', JSON.stringify(row));
+  assert.equal(ds.rows.length, 1);
+  assert.equal(ds.problems[0].severity, 'warning');
+  assert.match(ds.problems[0].message, /NaN/);
+});

@@ -124,3 +124,18 @@ test('embedding rows are marked unscored when no model can be loaded, other rows
   assert.equal(report.overall, 1);
   assert.equal(report.unscored?.length, 1);
 });
+
+test('an empty reference list is NaN, as in the official code, and makes the task NaN', async () => {
+  const row: ShopBenchRow = { input_field: '', output_field: [], task_name: 't1', task_type: 'generation', metric: 'sent-transformer' };
+  const ok: ShopBenchRow = { ...row, output_field: 'x y' };
+  const scored = await scoreSamples(
+    [
+      { index: 0, row, response: 'x y' },
+      { index: 1, row: ok, response: 'x y' },
+    ],
+    { embeddings: fixedEmbeddings({ 'x y': [1, 0, 0] }) },
+  );
+  assert.ok(Number.isNaN(scored[0].score as number));
+  assert.ok(Math.abs((scored[1].score as number) - 1) < 1e-6);
+  assert.ok(Number.isNaN(aggregate(scored).tasks[0].score!));
+});
