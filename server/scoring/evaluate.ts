@@ -188,45 +188,48 @@ export function aggregate(samples: readonly SampleScore[]): ScoresReport {
   }
   const tasks: TaskScore[] = [];
   const unscored: { task_name: string; reason: string }[] = [];
+  const dtypes = new Map<TaskScore, ScoreDtype>();
   for (const [taskName, group] of groups) {
     const first = group[0];
     const failed = group.find((s) => s.score === null);
     let score: number | null = null;
+    let dtype: ScoreDtype = 'float64';
     if (failed) unscored.push({ task_name: taskName, reason: failed.error ?? 'not scored' });
-    else score = taskScore(first.metric, group);
-    tasks.push({
+    else ({ score, dtype } = taskScore(first.metric, group));
+    const task: TaskScore = {
       task_name: taskName,
       task_type: first.task_type,
       metric: first.metric,
       track: first.track,
       num_samples: group.length,
       score,
-    });
+    };
+    tasks.push(task);
+    dtypes.set(task, dtype);
   }
   const scored = tasks.filter((t) => t.score !== null);
   const tracks: Record<string, number | null> = {};
   for (const track of new Set(tasks.map((t) => t.track).filter((t): t is string => t !== undefined))) {
     const inTrack = scored.filter((t) => t.track === track);
-    tracks[track] = inTrack.length > 0 ? meanOfTaskScores(inTrack) : null;
+    tracks[track] = inTrack.length > 0 ? meanOfTaskScores(inTrack, dtypes) : null;
   }
-  const report: ScoresReport = { tasks, tracks, overall: scored.length > 0 ? meanOfTaskScores(scored) : null };
+  const report: ScoresReport = { tasks, tracks, overall: scored.length > 0 ? meanOfTaskScores(scored, dtypes) : null };
   if (unscored.length > 0) report.unscored = unscored;
   return report;
 }
 
 /** The official per-task aggregate: micro F1 over summed counts, else np.mean of the samples. */
-function taskScore(metric: Metric, group: readonly SampleScore[]): number {
+function taskScore(metric: Metric, group: readonly SampleScore[]): { score: number; dtype: ScoreDtype } {
   // The official code decides by the task's first row's metric.
-  if (metric === 'micro f1') return microF1(group.map((s) => s.score as TpFpFn));
+  if (metric === 'micro f1') return { score: microF1(group.map((s) => s.score as TpFpFn)), dtype: 'float64' };
   const dtype: ScoreDtype = group.every((s) => s.dtype === 'float32') ? 'float32' : 'float64';
-  return numpyMean(
-    group.map((s) => Number(s.score)),
-    dtype,
-  );
+  return { score: numpyMean(group.map((s) => Number(s.score)), dtype), dtype };
 }
 
-function meanOfTaskScores(tasks: readonly TaskScore[]): number {
-  return numpyMean(tasks.map((t) => t.score as number));
+/** np.mean of task scores: float32 only when every task's mean is a numpy float32. */
+function meanOfTaskScores(tasks: readonly TaskScore[], dtypes: ReadonlyMap<TaskScore, ScoreDtype>): number {
+  const dtype: ScoreDtype = tasks.every((t) => dtypes.get(t) === 'float32') ? 'float32' : 'float64';
+  return numpyMean(tasks.map((t) => t.score as number), dtype);
 }
 
 /** The number a per-sample value contributes (accuracy's bool as 0/1; counts have none). */

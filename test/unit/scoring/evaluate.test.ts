@@ -139,3 +139,17 @@ test('an empty reference list is NaN, as in the official code, and makes the tas
   assert.ok(Math.abs((scored[1].score as number) - 1) < 1e-6);
   assert.ok(Number.isNaN(aggregate(scored).tasks[0].score!));
 });
+
+test('means keep numpy dtypes: all-float32 tasks average in float32, one int 0 makes float64', () => {
+  const s = (task: string, score: number, dtype: 'float32' | 'float64'): SampleScore => ({
+    index: 0, task_name: task, task_type: 'generation', metric: 'sent-transformer', parsed: '', score, dtype, warnings: [],
+  });
+  const a = Math.fround(0.1);
+  const b = Math.fround(0.7);
+  const c = Math.fround(0.3);
+  const all32 = aggregate([s('t1', a, 'float32'), s('t1', b, 'float32'), s('t2', c, 'float32')]);
+  assert.equal(all32.tasks[0].score, Math.fround(Math.fround(a + b) / 2));
+  assert.equal(all32.overall, Math.fround(Math.fround(all32.tasks[0].score! + c) / 2));
+  const mixed = aggregate([s('t1', a, 'float32'), s('t1', 0, 'float64')]);
+  assert.equal(mixed.tasks[0].score, a / 2);
+});
