@@ -51,6 +51,14 @@ export function codePoints(s: string): number[] {
   return out;
 }
 
+/** A high surrogate followed by a low one is one code point; a lone surrogate (JSON allows "\ud800") is one too. */
+function isSurrogatePair(s: string, i: number): boolean {
+  const hi = s.charCodeAt(i);
+  if (hi < 0xd800 || hi > 0xdbff) return false;
+  const lo = s.charCodeAt(i + 1);
+  return lo >= 0xdc00 && lo <= 0xdfff;
+}
+
 /** `s[:n]` in Python: the first n code points. */
 export function pySliceCodePoints(s: string, n: number): string {
   // Fast path: a string of n UTF-16 units or fewer has at most n code points.
@@ -58,8 +66,7 @@ export function pySliceCodePoints(s: string, n: number): string {
   let count = 0;
   let i = 0;
   while (i < s.length && count < n) {
-    const c = s.charCodeAt(i);
-    i += c >= 0xd800 && c <= 0xdbff && i + 1 < s.length ? 2 : 1;
+    i += isSurrogatePair(s, i) ? 2 : 1;
     count++;
   }
   return s.slice(0, i);
@@ -69,8 +76,7 @@ export function pySliceCodePoints(s: string, n: number): string {
 export function pyLength(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) i++;
+    if (isSurrogatePair(s, i)) i++;
     n++;
   }
   return n;

@@ -94,3 +94,10 @@ test('NER fallback: anything but a list of str is split at commas', () => {
   assert.match(unsupported.warnings.join('\n'), /\\N\{\.\.\.\}/);
   assert.match(parseNamedEntities("('x',)").warnings.join('\n'), /brackets and quotes were kept/);
 });
+
+test('a lone surrogate counts as one code point in the 5000-character cut', () => {
+  // JSON (and Python's json module) allow lone surrogates; Python counts each as one character.
+  const lone = '\ud800a'.repeat(2499) + '\ud8007';
+  assert.deepEqual(parseResponse('retrieval', lone).value, [7]);
+  assert.deepEqual(parseResponse('retrieval', `${lone}8`).value, [7]);
+});
