@@ -36,7 +36,8 @@ const identity = (x: number): number => x;
 /** np.sum of a 1-D float array. */
 export function numpySum(values: ArrayLike<number>, dtype: ScoreDtype = 'float64'): number {
   const round = dtype === 'float32' ? Math.fround : identity;
-  return pairwiseSum(values, 0, values.length, round);
+  // numpy's reduction starts from +0.0, so a sum of only -0.0 values is +0.0.
+  return round(0 + pairwiseSum(values, 0, values.length, round));
 }
 
 /** np.mean of a 1-D array (NaN for an empty one, as numpy returns with a warning). */

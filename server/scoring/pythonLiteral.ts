@@ -39,20 +39,31 @@ export function parsePythonListOfStr(source: string): ListOfStrResult {
   }
 }
 
+/** CPython's tokenizer MAXLEVEL. */
+const MAX_NESTING = 200;
+
 const STRING_PREFIX = /^(?:[rRuUbBfF]|[rR][bBfF]|[bBfF][rR])?(?=['"])/;
 
 class LiteralParser {
   private pos = 0;
   /** Bracket nesting: inside brackets, newlines are insignificant. */
   private depth = 0;
+  /** Where the list expression ended. */
+  private expressionEnd = 0;
 
   constructor(private readonly text: string) {}
 
   parseTopLevel(): string[] {
     this.skipLeadingBlankLines();
     const value = this.parseListExpression();
+    this.expressionEnd = this.pos;
     this.skipTrivia();
     if (this.pos !== this.text.length) throw new NotAListOfStr();
+    // A last line of only spaces or tabs with no newline after it is an "unexpected indent".
+    const lastLine = this.text.slice(this.text.lastIndexOf('\n') + 1);
+    if (this.text.includes('\n') && /^[ \t\f]+$/.test(lastLine) && this.text.lastIndexOf('\n') >= this.expressionEnd) {
+      throw new NotAListOfStr();
+    }
     return value;
   }
 
@@ -66,7 +77,10 @@ class LiteralParser {
         this.pos = i + 1;
         continue;
       }
-      if (i !== this.pos) throw new NotAListOfStr();
+      // CPython resets the indentation column at a form feed: only what follows the last one indents.
+      const indent = this.text.slice(this.pos, i);
+      if (indent.slice(indent.lastIndexOf('\f') + 1).length > 0) throw new NotAListOfStr();
+      this.pos = i;
       return;
     }
   }
@@ -220,6 +234,8 @@ class LiteralParser {
   private open(): void {
     this.pos++;
     this.depth++;
+    // CPython's tokenizer refuses more than 200 open brackets ("too many nested parentheses").
+    if (this.depth > MAX_NESTING) throw new NotAListOfStr();
   }
 
   private expect(c: string): void {
@@ -234,7 +250,11 @@ class LiteralParser {
       const c = this.text[this.pos];
       if (c === ' ' || c === '\t' || c === '\f') this.pos++;
       else if (c === '#') while (this.pos < this.text.length && this.text[this.pos] !== '\n') this.pos++;
-      else if (c === '\\' && this.text[this.pos + 1] === '\n') this.pos += 2;
+      else if (c === '\\' && this.text[this.pos + 1] === '\n') {
+        // A line continuation with nothing after it is "unexpected EOF".
+        if (this.pos + 2 >= this.text.length) throw new NotAListOfStr();
+        this.pos += 2;
+      }
       else if (c === '\n') {
         // Outside brackets a newline ends the logical line; only trailing blank lines may follow.
         if (this.depth === 0 && !/^[ \t\f\n]*$/.test(this.restWithoutComments())) throw new NotAListOfStr();

@@ -122,21 +122,35 @@ export function pySplitWhitespace(s: string): string[] {
   return out;
 }
 
-/** `s.lower()`. JavaScript's full case mapping agrees except on characters newer than CPython's tables. */
+/** Code points unassigned in every Unicode version: uncased and not case-ignorable, as CPython sees the exceptions. */
+const UNASSIGNED_PLACEHOLDERS = ['\u0378', '\u0379', '\u0380', '\u0381', '\u0382', '\u0383'];
+
+/**
+ * `s.lower()`. JavaScript's full case mapping (with the Final_Sigma context rule, which CPython
+ * also applies) agrees except on characters newer than CPython's tables; those stay unchanged in
+ * CPython. They are swapped for an unassigned placeholder while lowering, so the sigma context
+ * around them is judged as CPython judges it, then put back.
+ */
 export function pyLower(s: string): string {
-  const lowered = s.toLowerCase();
   // All exceptions are outside ASCII; skip the scan for ASCII text.
   // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(s)) return lowered;
-  let out = '';
-  let changed = false;
+  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  const placeholder = UNASSIGNED_PLACEHOLDERS.find((p) => !s.includes(p));
+  if (placeholder === undefined) return s.toLowerCase(); // every placeholder occurs: give up the exceptions
+  const replaced: string[] = [];
+  let masked = '';
   for (const ch of s) {
     const special = PY_LOWER_EXCEPTIONS.get(ch.codePointAt(0)!);
-    if (special !== undefined) changed = true;
-    out += special ?? ch.toLowerCase();
+    if (special === undefined) masked += ch;
+    else {
+      replaced.push(special);
+      masked += placeholder;
+    }
   }
-  // Per-character lowering loses Final_Sigma context, so use it only when an exception applied.
-  return changed ? out : lowered;
+  const lowered = masked.toLowerCase();
+  if (replaced.length === 0) return lowered;
+  let k = 0;
+  return lowered.split(placeholder).reduce((out, piece, i) => (i === 0 ? piece : out + replaced[k++] + piece), '');
 }
 
 /** CPython refuses `int()` of strings with more than this many digits (sys.int_info default). */

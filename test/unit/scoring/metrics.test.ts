@@ -65,3 +65,15 @@ test('np.mean: pairwise summation differs from a left-to-right sum where numpy d
   assert.ok(Number.isNaN(numpyMean([])));
   assert.equal(numpyMean([0.1, 0.2, 0.3], 'float32'), Math.fround((Math.fround(Math.fround(0.1 + 0.2) + 0.3)) / 3));
 });
+
+test('lower-casing keeps the Greek final sigma rule around characters newer than CPython', () => {
+  assert.deepEqual(tpFpFn(['\ua7cbΑΣ'], ['\ua7cbας']), [1, 0, 0]);
+  // Python lowers a word-final capital sigma to the final form U+03C2, not U+03C3.
+  assert.deepEqual(tpFpFn(['\u039f\u0394\u039f\u03a3'], ['\u03bf\u03b4\u03bf\u03c3']), [0, 1, 1]);
+  assert.deepEqual(tpFpFn(['\u039f\u0394\u039f\u03a3'], ['\u03bf\u03b4\u03bf\u03c2']), [1, 0, 0]);
+});
+
+test('np.mean of negative zeros is +0.0, as numpy reductions start from +0.0', () => {
+  assert.ok(Object.is(numpyMean([-0]), 0));
+  assert.ok(Object.is(numpyMean([-0, -0], 'float32'), 0));
+});

@@ -101,3 +101,15 @@ test('a lone surrogate counts as one code point in the 5000-character cut', () =
   assert.deepEqual(parseResponse('retrieval', lone).value, [7]);
   assert.deepEqual(parseResponse('retrieval', `${lone}8`).value, [7]);
 });
+
+test('NER literals: CPython tokenizer corner cases (found by differential fuzzing)', () => {
+  assert.deepEqual(parseNamedEntities("\f['a']").value, ['a']); // a form feed resets the indentation
+  assert.deepEqual(parseNamedEntities(" \f['a']").value, ['a']);
+  assert.deepEqual(parseNamedEntities("\f ['x', 'y']").value, ["['x'", "'y']"]); // indented after the form feed
+  assert.deepEqual(parseNamedEntities("['Nike', 'Adidas']\n ").value, ["['Nike'", "'Adidas']"]); // unexpected indent
+  assert.deepEqual(parseNamedEntities("['a']\n \n").value, ['a']);
+  assert.deepEqual(parseNamedEntities("['a']\n  #c").value, ['a']);
+  assert.deepEqual(parseNamedEntities("['a']\\\n").value, ["['a']\\"]); // unexpected EOF
+  assert.deepEqual(parseNamedEntities(`${'('.repeat(200)}['a']${')'.repeat(200)}`).value.length, 1);
+  assert.deepEqual(parseNamedEntities(`[${'('.repeat(199)}'a'${')'.repeat(199)}]`).value, ['a']);
+});
