@@ -1,0 +1,97 @@
+/**
+ * Content-addressed on-disk cache of LLM responses. Re-running a pipeline with identical
+ * prompts and sampling should cost nothing, and a crashed run must never poison later ones:
+ * writes are atomic (temp file + rename) and anything unreadable is simply a miss.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { JsonValue, TokenUsage } from './types';
+
+export interface CachedResponse {
+  text: string;
+  usage?: TokenUsage;
+  finishReason?: string;
+}
+
+const KEY_PATTERN = /^[0-9a-f]{64}$/;
+
+export class ResponseCache {
+  constructor(readonly dir: string) {}
+
+  /** sha256 of canonical JSON (sorted keys), so key order in the parts never changes the key. */
+  key(parts: JsonValue): string {
+    return createHash('sha256').update(canonicalJson(parts)).digest('hex');
+  }
+
+  /** The stored response, or undefined for a miss, a corrupt or partial file, or an unreadable one. */
+  async get(key: string): Promise<CachedResponse | undefined> {
+    let raw: string;
+    try {
+      raw = await fs.readFile(this.pathFor(key), 'utf8');
+    } catch {
+      return undefined;
+    }
+    try {
+      return parseCached(JSON.parse(raw));
+    } catch {
+      return undefined;
+    }
+  }
+
+  async put(key: string, value: CachedResponse): Promise<void> {
+    const file = this.pathFor(key);
+    await fs.mkdir(path.dirname(file), { recursive: true });
+    // Unique temp name: concurrent writers of the same key must not interleave into one file.
+    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+    const stored: CachedResponse = { text: value.text };
+    if (value.usage !== undefined) stored.usage = { prompt_tokens: value.usage.prompt_tokens, completion_tokens: value.usage.completion_tokens };
+    if (value.finishReason !== undefined) stored.finishReason = value.finishReason;
+    try {
+      await fs.writeFile(temp, JSON.stringify(stored), 'utf8');
+      await fs.rename(temp, file);
+    } catch (err) {
+      await fs.rm(temp, { force: true }).catch(() => {});
+      throw err;
+    }
+  }
+
+  /** dir/ab/abcdef....json: a two-character fan-out keeps directories small. */
+  pathFor(key: string): string {
+    // Keys come from key(); refuse anything else so a bad key can never escape the directory.
+    if (!KEY_PATTERN.test(key)) throw new Error(`invalid cache key: ${JSON.stringify(key)}`);
+    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+  }
+}
+
+/** JSON with object keys sorted recursively; undefined-valued keys dropped like JSON.stringify does. */
+export function canonicalJson(value: JsonValue): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.keys(value)
+    .sort()
+    .filter((k) => value[k] !== undefined)
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(value[k])}`);
+  return `{${entries.join(',')}}`;
+}
+
+/** Validates the shape instead of trusting the file: a wrong shape is as good as corrupt. */
+function parseCached(value: unknown): CachedResponse | undefined {
+  if (!isRecord(value) || typeof value['text'] !== 'string') return undefined;
+  const result: CachedResponse = { text: value['text'] };
+  const usage = value['usage'];
+  if (usage !== undefined) {
+    if (!isRecord(usage) || typeof usage['prompt_tokens'] !== 'number' || typeof usage['completion_tokens'] !== 'number') return undefined;
+    result.usage = { prompt_tokens: usage['prompt_tokens'], completion_tokens: usage['completion_tokens'] };
+  }
+  const finishReason = value['finishReason'];
+  if (finishReason !== undefined) {
+    if (typeof finishReason !== 'string') return undefined;
+    result.finishReason = finishReason;
+  }
+  return result;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
