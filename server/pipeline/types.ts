@@ -1,0 +1,59 @@
+/**
+ * What the MCPO pipeline produces for one question: the final prompt and the provenance of every
+ * segment a stage inserted or replaced, with exact offsets. Views render from these spans; nothing
+ * re-diffs strings to guess what was inserted.
+ */
+import type { TaskType } from '../dataset/shopbench';
+
+export type Stage = 'template' | 'cot' | 'similarity';
+
+export interface OptionScore {
+  /** The option's number as written in the prompt. */
+  number: number;
+  text: string;
+  /** Cosine similarity between the question body and the option (M_V embeddings). */
+  score: number;
+}
+
+export interface ProvenanceSpan {
+  /** [start, end) offsets in the final prompt (UTF-16 code units, as JavaScript and VS Code count). */
+  start: number;
+  end: number;
+  stage: Stage;
+  /** inserted: new text; replaced: `original` text of the question was replaced by this span. */
+  kind: 'inserted' | 'replaced';
+  /** For replaced spans: the original text that this span stands for. */
+  original?: string;
+  /** The model that produced the text (CoT: M_L or M_S; similarity: M_V); absent for fixed template text. */
+  model?: string;
+  /** For similarity spans: every option's score, best first. */
+  scores?: OptionScore[];
+}
+
+export interface AssembledPrompt {
+  original: string;
+  final: string;
+  spans: ProvenanceSpan[];
+}
+
+/** Which prompt-template preset frames questions. */
+export type TemplatePreset = 'paper' | 'none';
+
+export interface CotConfig {
+  mode: 'off' | 'self' | 'slm';
+  /** Task types that get a chain of thought (configuration, not the reference code's accidental condition). */
+  taskTypes: TaskType[];
+  /** The request sent to the CoT model; `{question}` is replaced by the question without its answer cue. */
+  request: string;
+  /** Tokens and temperature for the CoT call (reference: self 150 / 0, SLM 50 / 0.5). */
+  maxTokens: number;
+  temperature: number;
+}
+
+export interface SimilarityConfig {
+  /** How many top options to insert; 0 turns the stage off. */
+  k: number;
+  taskTypes: TaskType[];
+  /** The hint's lead sentence (paper wording by default). */
+  wording: string;
+}
