@@ -6,6 +6,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatProblem, loadDataset } from './dataset/load';
+import { ablationArms, formatPaperTable, paperTables } from './runs/ablation';
+import { compareRuns, runSamples, summarizeRun } from './runs/report';
+import { formatDifferences, formatRunsTable } from './runs/runReportText';
+import { newRunId, RunStore, RunStoreError } from './runs/runStore';
+import { buildRunConfig, describeArm, executeRun, RunSetupError, type RunOptions } from './runs/startRun';
+import { LlmError } from './llm/types';
 import { DatasetStructureError } from './dataset/rowTexts';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from './embed/embedder';
 import { ScoringError } from './scoring/evaluate';
@@ -28,7 +34,126 @@ interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   help: string;
-  run(values: Record<string, string | boolean | undefined>): Promise<number>;
+  run(values: Record<string, string | boolean | undefined>, positionals: string[]): Promise<number>;
+}
+
+const ENDPOINT_OPTIONS = {
+  'llm-url': { type: 'string' },
+  'llm-model': { type: 'string' },
+  'llm-mode': { type: 'string' },
+  'slm-url': { type: 'string' },
+  'slm-model': { type: 'string' },
+  'slm-mode': { type: 'string' },
+  'embed-model': { type: 'string' },
+  concurrency: { type: 'string' },
+  'timeout-ms': { type: 'string' },
+  'max-retries': { type: 'string' },
+  constrained: { type: 'boolean' },
+  cache: { type: 'string' },
+  'scoring-embed-model': { type: 'string' },
+  'multilingual-embed-model': { type: 'string' },
+  seed: { type: 'string' },
+  limit: { type: 'string' },
+  out: { type: 'string' },
+  data: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines or a JSON array)
+  --out DIR                   where run folders go (default .mcpo/runs)
+  --llm-url URL --llm-model NAME   M_L: any OpenAI-compatible server (vLLM, llama.cpp, Ollama), e.g. http://gpu:8000/v1
+  --llm-mode chat|completions  how to send the prompt (default chat)
+  --slm-url URL --slm-model NAME   M_S for --cot slm
+  --embed-model ID|DIR        M_V for similarity hints (default Xenova/all-MiniLM-L6-v2)
+  --concurrency N             requests in flight per endpoint (default 8)
+  --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)
+  --constrained               vLLM structured outputs: option numbers for multiple choice, number lists for ranking/retrieval
+  --cache DIR                 response cache (default .mcpo/cache); unchanged requests are never sent twice
+  --limit N                   only the first N rows
+  --seed N                    answer sampling seed (default 42)
+  --scoring-embed-model ID|DIR / --multilingual-embed-model ID|DIR   models for the sent-transformer metrics
+API keys come from MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, never logged).`;
+
+/** The run options shared by run and ablate. */
+function runOptionsFrom(v: Record<string, string | boolean | undefined>, command: string): RunOptions {
+  const data = requireOption(v, 'data', command);
+  const url = v['llm-url'];
+  const model = v['llm-model'];
+  if (typeof url !== 'string' || typeof model !== 'string') {
+    throw new CliError(`mcpo ${command}: --llm-url and --llm-model are required (an OpenAI-compatible endpoint, e.g. --llm-url http://localhost:8000/v1 --llm-model my-model)`, 2);
+  }
+  const slmUrl = v['slm-url'];
+  const slmModel = v['slm-model'];
+  if ((typeof slmUrl === 'string') !== (typeof slmModel === 'string')) throw new CliError(`mcpo ${command}: --slm-url and --slm-model go together`, 2);
+  return {
+    data,
+    out: v.out as string | undefined,
+    llm: {
+      url,
+      model,
+      mode: modeOption(v['llm-mode'], command),
+      concurrency: intOption(v, 'concurrency', command, 1),
+      timeoutMs: intOption(v, 'timeout-ms', command, 1),
+      maxRetries: intOption(v, 'max-retries', command, 0),
+    },
+    slm: typeof slmUrl === 'string' ? { url: slmUrl, model: slmModel as string, mode: modeOption(v['slm-mode'], command), concurrency: intOption(v, 'concurrency', command, 1) } : undefined,
+    embedModel: v['embed-model'] as string | undefined,
+    constrained: v.constrained === true,
+    limit: intOption(v, 'limit', command, 1),
+    seed: intOption(v, 'seed', command, 0),
+    scoringEmbedModel: v['scoring-embed-model'] as string | undefined,
+    scoringMultilingualEmbedModel: v['multilingual-embed-model'] as string | undefined,
+  };
+}
+
+function intOption(v: Record<string, string | boolean | undefined>, name: string, command: string, min: number): number | undefined {
+  const raw = v[name];
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new CliError(`mcpo ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`, 2);
+  return n;
+}
+
+function modeOption(raw: string | boolean | undefined, command: string): 'chat' | 'completions' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'chat' || raw === 'completions') return raw;
+  throw new CliError(`mcpo ${command}: mode must be chat or completions, got ${JSON.stringify(raw)}`, 2);
+}
+
+/** Ctrl-C cancels the run: finished questions stay recorded, in-flight ones are left for --resume. */
+function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling (Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSigint), process.off('SIGTERM', onSigint)) };
+}
+
+async function runAndReport(config: Awaited<ReturnType<typeof buildRunConfig>> | undefined, resume: string | undefined, outDir: string, cacheDir: string): Promise<{ dir: string; failed: number; cancelled: boolean }> {
+  const cancel = cancelOnSigint();
+  const progress = new ProgressLine();
+  try {
+    const result = await executeRun(config, resume, outDir, {
+      cacheDir,
+      llmApiKey: process.env.MCPO_LLM_API_KEY,
+      slmApiKey: process.env.MCPO_SLM_API_KEY,
+      signal: cancel.signal,
+      onStart: (dir, pending, total) => process.stderr.write(`run ${dir}: ${pending} of ${total} questions to run\n`),
+      onRecord: (record, done, total) => {
+        progress.show(`${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`);
+        if (!process.stderr.isTTY && record.status === 'failed') process.stderr.write(`question ${record.index + 1} failed at ${record.error?.stage}: ${record.error?.message}\n`);
+      },
+    });
+    progress.clear();
+    if (result.cancelled) process.stderr.write(`cancelled; finished questions are saved. Resume with: mcpo run --resume ${result.dir}\n`);
+    return { dir: result.dir, failed: result.failed, cancelled: result.cancelled };
+  } finally {
+    cancel.dispose();
+  }
 }
 
 const COMMANDS: Record<string, Command> = {
@@ -84,6 +209,101 @@ validation are reported with file:line:column and left out; the rest are scored 
       return 0;
     },
   },
+  run: {
+    summary: 'run the MCPO pipeline over a dataset against OpenAI-compatible endpoints',
+    usage:
+      'mcpo run --data <file> [--out <runs dir>] [--llm-url URL --llm-model NAME] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
+    options: {
+      ...ENDPOINT_OPTIONS,
+      templates: { type: 'string' },
+      cot: { type: 'string' },
+      'similarity-k': { type: 'string' },
+      resume: { type: 'string' },
+      label: { type: 'string' },
+    },
+    help: `${ENDPOINT_HELP}
+  --templates paper|none|FILE  prompt templates: the paper's, the raw prompt (official baseline), or a JSON file
+  --cot off|self|slm          chain of thought written by M_L (self) or M_S (slm), inserted before the answer
+  --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)
+  --resume DIR                finish a run: only its missing and failed questions run, with its saved configuration
+  --label TEXT                the run's name in reports
+
+Each question is appended to DIR/records.jsonl as soon as it finishes; killing the process loses
+no finished question. Exit code 0 when every question ran, 1 when some failed, 2 for usage errors.`,
+    async run(v) {
+      const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
+      const outDir = (v.out as string | undefined) ?? path.join('.mcpo', 'runs');
+      let config;
+      const resume = v.resume as string | undefined;
+      if (!resume) {
+        const options = runOptionsFrom(v, 'run');
+        options.templates = v.templates as string | undefined;
+        options.cot = cotOption(v.cot);
+        options.similarityK = intOption(v, 'similarity-k', 'run', 0);
+        options.label = v.label as string | undefined;
+        config = await buildRunConfig(options);
+      }
+      const result = await runAndReport(config, resume, outDir, cacheDir);
+      const summary = summarizeRun(RunStore.open(result.dir));
+      process.stdout.write(formatRunsTable([summary]));
+      return result.failed > 0 || result.cancelled ? 1 : 0;
+    },
+  },
+  report: {
+    summary: 'scores of one or more runs; with several, differences from the first with bootstrap CIs',
+    usage: 'mcpo report <run dir> [<run dir>...] [--resamples N]',
+    options: { resamples: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    help: 'The first run is the baseline; every other run is compared with it over the questions both answered.',
+    async run(v, positionals) {
+      if (positionals.length === 0) throw new CliError(`mcpo report: give at least one run folder\nusage: ${COMMANDS.report.usage}`, 2);
+      const stores = positionals.map((dir) => RunStore.open(dir));
+      const summaries = stores.map((s) => summarizeRun(s));
+      process.stdout.write(formatRunsTable(summaries));
+      const resamples = intOption(v, 'resamples', 'report', 10) ?? 1000;
+      const base = stores[0];
+      for (const other of stores.slice(1)) {
+        if (other.config.data.sha256 !== base.config.data.sha256) {
+          process.stdout.write(`\n${other.config.label}: not compared (a different dataset from ${base.config.label})\n`);
+          continue;
+        }
+        const diffs = compareRuns(runSamples(base.records.values()), runSamples(other.records.values()), resamples);
+        process.stdout.write(`\n${formatDifferences(base.config.label, other.config.label, diffs)}`);
+      }
+      return 0;
+    },
+  },
+  ablate: {
+    summary: "run the paper's ablation matrix on one dataset and print its tables 1, 2 and 5",
+    usage: 'mcpo ablate --data <file> --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
+    options: { ...ENDPOINT_OPTIONS, 'similarity-k': { type: 'string' } },
+    help: `${ENDPOINT_HELP}
+  --similarity-k N            k for the similarity arms (default 3, as in the paper)
+
+Arms: baseline (raw prompt), +templates, +self CoT, +SLM CoT (with --slm-url), +similarity, all.
+They share the response cache, so a request asked by one arm is never sent again by another.`,
+    async run(v) {
+      const base = runOptionsFrom(v, 'ablate');
+      const k = intOption(v, 'similarity-k', 'ablate', 1) ?? 3;
+      const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
+      const outDir = path.join((v.out as string | undefined) ?? path.join('.mcpo', 'runs'), `ablation-${newRunId()}`);
+      const summaries = [];
+      const reports = new Map();
+      let failed = 0;
+      for (const arm of ablationArms(k, base.slm !== undefined)) {
+        process.stderr.write(`arm ${arm.name} (${describeArm(arm.options)})\n`);
+        const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
+        const result = await runAndReport(config, undefined, outDir, cacheDir);
+        if (result.cancelled) return 1;
+        failed += result.failed;
+        const summary = summarizeRun(RunStore.open(result.dir));
+        summaries.push(summary);
+        reports.set(arm.name, summary.report);
+      }
+      process.stdout.write(formatRunsTable(summaries));
+      for (const table of paperTables(reports)) process.stdout.write(`\n${formatPaperTable(table)}\n`);
+      return failed > 0 ? 1 : 0;
+    },
+  },
   validate: {
     summary: 'check a ShopBench dataset and list every problem with file:line:column',
     usage: 'mcpo validate --data <dataset.jsonl|.json>',
@@ -103,6 +323,12 @@ validation are reported with file:line:column and left out; the rest are scored 
 /** JSON with NaN written as "NaN" (the parity vectors' spelling); JSON.stringify would write null. */
 function toJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v), indent);
+}
+
+function cotOption(raw: string | boolean | undefined): 'off' | 'self' | 'slm' | undefined {
+  if (raw === undefined) return undefined;
+  if (raw === 'off' || raw === 'self' || raw === 'slm') return raw;
+  throw new CliError(`mcpo run: --cot must be off, self or slm, got ${JSON.stringify(raw)}`, 2);
 }
 
 function perSampleLine(s: import('./scoring/evaluate').SampleScore): string {
@@ -172,9 +398,11 @@ export async function main(argv: string[]): Promise<number> {
   const command = COMMANDS[name];
   if (!command) throw new CliError(`mcpo: unknown command "${name}"\n\n${mainHelp()}`, 2);
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({ args: rest, options: command.options, allowPositionals: false, strict: true }) as {
+    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: name === 'report', strict: true }) as {
       values: Record<string, string | boolean | undefined>;
+      positionals: string[];
     });
   } catch (err) {
     throw new CliError(`mcpo ${name}: ${(err as Error).message}\nusage: ${command.usage}`, 2);
@@ -183,7 +411,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n\n${command.help}\n`);
     return 0;
   }
-  return command.run(values);
+  return command.run(values, positionals);
 }
 
 function packageVersion(): string {
@@ -202,6 +430,9 @@ function isUserError(err: unknown): err is Error {
     err instanceof PredictionsError ||
     err instanceof ScoringError ||
     err instanceof DatasetStructureError ||
+    err instanceof RunSetupError ||
+    err instanceof RunStoreError ||
+    err instanceof LlmError ||
     (err instanceof Error && ['ENOENT', 'EACCES', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? ''))
   );
 }

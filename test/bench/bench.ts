@@ -9,6 +9,7 @@ import { loadDataset } from '../../server/dataset/load';
 import type { ShopBenchRow } from '../../server/dataset/shopbench';
 import { aggregate, scoreSamples, type SampleInput } from '../../server/scoring/evaluate';
 import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
+import { pipelineBench } from './pipelineBench';
 
 const ROWS = 100_000;
 
@@ -70,6 +71,8 @@ async function main(): Promise<void> {
   figures[`stream + validate ${ROWS} rows (${(fs.statSync(big).size / 1e6).toFixed(0)} MB)`] = `${((performance.now() - t2) / 1000).toFixed(2)} s, ${ds.rows.length} valid`;
   fs.rmSync(dir, { recursive: true, force: true });
 
+  figures['peak resident memory after scoring (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
+  await pipelineBench(sample, figures);
   figures['peak resident memory (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k}: ${v}\n`);
 }

@@ -18,6 +18,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { mulberry32 } from '../../server/util/seededRandom';
 
 /** Bump when the generator changes; it is written into config.json and the marker file. */
 const FIXTURE_VERSION = 'tiny-bert-fixture-v1';
@@ -37,17 +38,6 @@ const SEED = 20240601;
 // Deterministic PRNG
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: 32-bit integer ops only, so identical on every JS engine. Returns [0, 1). */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Uniform weights in [-scale, scale): standard deviation scale / sqrt(3). */
 function randomTensor(rand: () => number, count: number, scale: number): Float32Array {

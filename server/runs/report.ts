@@ -1,0 +1,124 @@
+/**
+ * Reports over run folders: per task, per track and overall scores of each run, and for several
+ * runs on the same dataset the differences from the first (the baseline) with paired bootstrap
+ * confidence intervals (questions resampled with replacement, the same draw for both runs, the
+ * official aggregation recomputed on each draw).
+ */
+import { aggregate, type SampleScore, type ScoresReport } from '../scoring/evaluate';
+import { mulberry32 } from '../util/seededRandom';
+import type { RunRecord } from './runTypes';
+import type { RunStore } from './runStore';
+
+export interface RunSummary {
+  label: string;
+  dir: string;
+  questions: number;
+  failed: number;
+  report: ScoresReport;
+}
+
+export interface Difference {
+  /** 'overall', a track name, or a task name. */
+  scope: string;
+  baseline: number | null;
+  candidate: number | null;
+  delta: number | null;
+  /** 95% paired bootstrap interval of the delta. */
+  low: number | null;
+  high: number | null;
+}
+
+/** The scored samples of a run's successful questions (failed ones are counted, never scored). */
+export function runSamples(records: Iterable<RunRecord>): SampleScore[] {
+  const out: SampleScore[] = [];
+  for (const r of records) {
+    if (r.status !== 'ok') continue;
+    out.push({
+      index: r.index,
+      task_name: r.task_name,
+      task_type: r.task_type,
+      metric: r.metric,
+      track: r.track,
+      parsed: r.parsed ?? '',
+      score: r.score,
+      dtype: r.dtype ?? 'float64',
+      warnings: r.warnings,
+      error: r.score === null ? (r.error?.message ?? 'not scored') : undefined,
+    });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+export function summarizeRun(store: RunStore): RunSummary {
+  const records = [...store.records.values()];
+  return {
+    label: store.config.label,
+    dir: store.dir,
+    questions: records.length,
+    failed: records.filter((r) => r.status === 'failed').length,
+    report: aggregate(runSamples(records)),
+  };
+}
+
+/** Differences of `candidate` from `baseline` over the questions both answered, with 95% CIs. */
+export function compareRuns(baseline: readonly SampleScore[], candidate: readonly SampleScore[], resamples = 1000, seed = 1): Difference[] {
+  const byIndex = new Map(candidate.map((s) => [s.index, s]));
+  const pairs = baseline.filter((s) => byIndex.has(s.index)).map((s) => [s, byIndex.get(s.index)!] as const);
+  const base = aggregate(pairs.map((p) => p[0]));
+  const cand = aggregate(pairs.map((p) => p[1]));
+  const scopes = scopesOf(base);
+  const draws = new Map<string, number[]>(scopes.map((s) => [s, []]));
+  const random = mulberry32(seed);
+  // Resample within each task so every task keeps its size (tasks are the unit of the official mean).
+  const byTask = new Map<string, (typeof pairs)[number][]>();
+  for (const p of pairs) {
+    const list = byTask.get(p[0].task_name);
+    if (list) list.push(p);
+    else byTask.set(p[0].task_name, [p]);
+  }
+  for (let b = 0; b < resamples; b++) {
+    const drawn: (typeof pairs)[number][] = [];
+    for (const list of byTask.values()) {
+      for (let i = 0; i < list.length; i++) drawn.push(list[Math.floor(random() * list.length)]);
+    }
+    const a = aggregate(drawn.map((p) => p[0]));
+    const c = aggregate(drawn.map((p) => p[1]));
+    for (const scope of scopes) {
+      const d = delta(valueAt(a, scope), valueAt(c, scope));
+      if (d !== null && Number.isFinite(d)) draws.get(scope)!.push(d);
+    }
+  }
+  return scopes.map((scope) => {
+    const sorted = draws.get(scope)!.sort((x, y) => x - y);
+    return {
+      scope,
+      baseline: valueAt(base, scope),
+      candidate: valueAt(cand, scope),
+      delta: delta(valueAt(base, scope), valueAt(cand, scope)),
+      low: sorted.length > 0 ? quantile(sorted, 0.025) : null,
+      high: sorted.length > 0 ? quantile(sorted, 0.975) : null,
+    };
+  });
+}
+
+function scopesOf(report: ScoresReport): string[] {
+  return ['overall', ...Object.keys(report.tracks).map((t) => `track ${t}`), ...report.tasks.map((t) => t.task_name)];
+}
+
+function valueAt(report: ScoresReport, scope: string): number | null {
+  if (scope === 'overall') return report.overall;
+  if (scope.startsWith('track ')) return report.tracks[scope.slice(6)] ?? null;
+  return report.tasks.find((t) => t.task_name === scope)?.score ?? null;
+}
+
+function delta(a: number | null, b: number | null): number | null {
+  return a === null || b === null ? null : b - a;
+}
+
+/** Linear-interpolated quantile of sorted values (numpy's default method). */
+function quantile(sorted: readonly number[], q: number): number {
+  const pos = (sorted.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}

@@ -1,0 +1,52 @@
+/** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
+import type { Difference, RunSummary } from './report';
+
+const SHORT_TRACK = /^amazon-kdd-cup-24-/;
+
+export function formatRunsTable(runs: readonly RunSummary[]): string {
+  const header = ['', ...runs.map((r, i) => `[${i + 1}] ${r.label}`)];
+  const tasks = new Map<string, (string | null)[]>();
+  runs.forEach((run, i) => {
+    for (const t of run.report.tasks) {
+      const key = `${t.task_name} (${t.metric})`;
+      if (!tasks.has(key)) tasks.set(key, runs.map(() => null));
+      tasks.get(key)![i] = fmt(t.score);
+    }
+  });
+  const rows: string[][] = [...tasks].map(([k, v]) => [k, ...v.map((x) => x ?? '-')]);
+  const trackNames = [...new Set(runs.flatMap((r) => Object.keys(r.report.tracks)))];
+  for (const track of trackNames) rows.push([`track ${track.replace(SHORT_TRACK, '')}`, ...runs.map((r) => fmt(r.report.tracks[track] ?? null))]);
+  rows.push(['overall', ...runs.map((r) => fmt(r.report.overall))]);
+  rows.push(['questions (failed)', ...runs.map((r) => `${r.questions} (${r.failed})`)]);
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
+  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const out = [line(header), ...rows.map(line)];
+  runs.forEach((r, i) => out.push(`[${i + 1}] ${r.dir}`));
+  for (const r of runs) {
+    if (r.failed > 0) out.push(`${r.label}: ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`);
+    for (const u of r.report.unscored ?? []) out.push(`${r.label}: NOT SCORED ${u.task_name}: ${u.reason}`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+export function formatDifferences(baseline: string, candidate: string, diffs: readonly Difference[]): string {
+  const rows = diffs.map((d) => [
+    d.scope.replace(SHORT_TRACK, '').replace('track amazon-kdd-cup-24-', 'track '),
+    fmt(d.baseline),
+    fmt(d.candidate),
+    d.delta === null ? 'n/a' : signed(d.delta),
+    d.low === null || d.high === null ? '' : `[${signed(d.low)}, ${signed(d.high)}]`,
+  ]);
+  const header = ['', 'baseline', 'candidate', 'delta', '95% CI (paired bootstrap)'];
+  const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
+  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  return `${candidate} vs ${baseline}\n${[header, ...rows].map(line).join('\n')}\n`;
+}
+
+function fmt(x: number | null): string {
+  return x === null ? 'n/a' : Number.isNaN(x) ? 'nan' : x.toFixed(4);
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
+}

@@ -1,0 +1,207 @@
+/**
+ * Runs questions through the MCPO pipeline and appends one record per question as it finishes:
+ * template → similarity hints (embedded in batches across questions, up front) → chain of
+ * thought → final answer → official parse and score.
+ *
+ * A question whose model call fails after its retries is recorded as failed with the error;
+ * cancelling stops new questions and aborts in-flight calls, whose questions stay missing for
+ * `--resume`. Endpoint concurrency is enforced inside each client; here a worker pool keeps
+ * enough questions in flight to fill every endpoint.
+ */
+import type { LoadedRow } from '../dataset/load';
+import type { ShopBenchRow, TaskType } from '../dataset/shopbench';
+import type { Embedder } from '../embed/embedder';
+import { embedInBatches } from '../embed/scoringEmbeddings';
+import type { LlmClient, LlmRequest, StructuredOutput } from '../llm/types';
+import { LlmError } from '../llm/types';
+import { assemblePrompt } from '../pipeline/assemble';
+import { cotRequestPrompt, questionWithoutCue } from '../pipeline/cot';
+import { rankOptions, similarityBlock, splitQuestion } from '../pipeline/similarity';
+import { applyTemplate, type TemplatedQuestion, type UserTemplates } from '../pipeline/templates';
+import type { OptionScore } from '../pipeline/types';
+import { scoreSamples, type EmbeddingSource } from '../scoring/evaluate';
+import type { JapaneseTokenizer } from '../scoring/japaneseTokenizer';
+import { findNumberedOptions } from '../dataset/options';
+import type { CallRecord, RunConfig, RunRecord } from './runTypes';
+import type { RunStore } from './runStore';
+
+export interface RunnerDeps {
+  store: RunStore;
+  llm: LlmClient;
+  slm?: LlmClient;
+  /** M_V; required when similarity hints are on. */
+  vectorModel?: Embedder;
+  userTemplates?: UserTemplates;
+  scoringEmbeddings: EmbeddingSource;
+  japaneseTokenizer: () => Promise<JapaneseTokenizer>;
+  signal?: AbortSignal;
+  onRecord?: (record: RunRecord) => void;
+}
+
+export interface RunOutcome {
+  done: number;
+  failed: number;
+  cancelled: boolean;
+}
+
+interface SimilarityResult {
+  block?: string;
+  scores?: OptionScore[];
+  skipped?: string;
+}
+
+/** Runs `rows` (those still pending in the store) and returns how many finished. */
+export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps): Promise<RunOutcome> {
+  const config = deps.store.config;
+  const similarity = await similarityHints(rows, config, deps);
+  const queue = [...rows];
+  const outcome: RunOutcome = { done: 0, failed: 0, cancelled: false };
+  const workers = Math.max(1, config.llm.concurrency + (config.slm?.concurrency ?? 0));
+  await Promise.all(
+    Array.from({ length: Math.min(workers, queue.length) }, async () => {
+      for (let next = queue.shift(); next; next = queue.shift()) {
+        if (deps.signal?.aborted) break;
+        const record = await runOne(next, similarity.get(next.index), deps);
+        if (!record) continue; // cancelled mid-question: left for --resume
+        deps.store.append(record);
+        deps.onRecord?.(record);
+        if (record.status === 'ok') outcome.done++;
+        else outcome.failed++;
+      }
+    }),
+  );
+  outcome.cancelled = deps.signal?.aborted ?? false;
+  return outcome;
+}
+
+/** Splits, embeds (one batched pass over every question's body and options) and ranks. */
+async function similarityHints(rows: readonly LoadedRow[], config: RunConfig, deps: RunnerDeps): Promise<Map<number, SimilarityResult>> {
+  const out = new Map<number, SimilarityResult>();
+  const { k, taskTypes, wording } = config.similarity;
+  if (k <= 0) return out;
+  const wanted: { index: number; body: string; options: ReturnType<typeof findNumberedOptions> }[] = [];
+  for (const { index, row } of rows) {
+    if (!taskTypes.includes(row.task_type)) continue;
+    const split = splitQuestion(row.input_field);
+    if ('reason' in split) out.set(index, { skipped: split.reason });
+    else wanted.push({ index, body: split.body, options: split.options });
+  }
+  if (wanted.length === 0) return out;
+  if (!deps.vectorModel) throw new Error('similarity hints are on but no vector model (M_V) was loaded');
+  const texts = wanted.flatMap((w) => [w.body, ...w.options.map((o) => o.text)]);
+  const vectors = await embedInBatches(deps.vectorModel, texts);
+  let at = 0;
+  for (const w of wanted) {
+    const body = vectors[at++];
+    const optionVectors = w.options.map(() => vectors[at++]);
+    const scores = rankOptions(body, optionVectors, w.options);
+    out.set(w.index, { block: similarityBlock(scores, k, wording), scores });
+  }
+  return out;
+}
+
+async function runOne(loaded: LoadedRow, similarity: SimilarityResult | undefined, deps: RunnerDeps): Promise<RunRecord | undefined> {
+  const { row, index } = loaded;
+  const config = deps.store.config;
+  const started = performance.now();
+  const record: RunRecord = {
+    index,
+    task_name: row.task_name,
+    task_type: row.task_type,
+    metric: row.metric,
+    track: row.track,
+    status: 'failed',
+    stages: {},
+    score: null,
+    warnings: [],
+    timings: { totalMs: 0 },
+  };
+  let stage: NonNullable<RunRecord['error']>['stage'] = 'template';
+  try {
+    const templated: TemplatedQuestion = applyTemplate(deps.userTemplates ?? (config.templates as 'paper' | 'none'), row);
+    stage = 'similarity';
+    if (similarity?.skipped) record.stages.similarity = { skipped: similarity.skipped };
+    else if (similarity?.scores) record.stages.similarity = { model: config.embedModel, k: config.similarity.k, scores: similarity.scores };
+
+    let cot: { text: string; model: string } | undefined;
+    if (config.cot.mode !== 'off' && config.cot.taskTypes.includes(row.task_type)) {
+      stage = 'cot';
+      const client = config.cot.mode === 'self' ? deps.llm : deps.slm;
+      if (!client) throw new Error('CoT mode "slm" needs a small model endpoint (--slm-url, --slm-model)');
+      const prompt = cotRequestPrompt(config.cot, questionWithoutCue(row.input_field));
+      const t = performance.now();
+      const call = await callModel(client, { prompt, sampling: { temperature: config.cot.temperature, top_p: 0.9, max_tokens: config.cot.maxTokens, seed: config.answerSampling[row.task_type].seed } }, deps.signal);
+      record.timings.cotMs = performance.now() - t;
+      record.stages.cot = call;
+      cot = { text: call.text.trim(), model: client.label };
+    }
+
+    stage = 'answer';
+    const prompt = assemblePrompt({
+      row,
+      templated,
+      similarity: similarity?.block ? { block: similarity.block, model: config.embedModel, scores: similarity.scores ?? [] } : undefined,
+      cot,
+    });
+    record.prompt = prompt;
+    const request: LlmRequest = { prompt: prompt.final, sampling: config.answerSampling[row.task_type] };
+    if (config.constrained) request.structured = structuredFor(row);
+    const t = performance.now();
+    const answer = await callModel(deps.llm, request, deps.signal);
+    record.timings.answerMs = performance.now() - t;
+    record.answer = answer;
+    record.response = answer.text;
+
+    stage = 'score';
+    const [scored] = await scoreSamples([{ index, row, response: answer.text }], {
+      embeddings: deps.scoringEmbeddings,
+      japaneseTokenizer: deps.japaneseTokenizer,
+    });
+    record.parsed = scored.parsed;
+    record.score = scored.score;
+    record.dtype = scored.dtype;
+    record.warnings = scored.warnings;
+    if (scored.error) record.warnings.push(scored.error);
+    record.status = 'ok';
+  } catch (err) {
+    if (deps.signal?.aborted) return undefined;
+    record.error = { stage, message: err instanceof Error ? err.message : String(err) };
+    if (err instanceof LlmError) record.error.attempts = err.attempts;
+  }
+  record.timings.totalMs = performance.now() - started;
+  return record;
+}
+
+async function callModel(client: LlmClient, request: LlmRequest, signal?: AbortSignal): Promise<CallRecord> {
+  const response = await client.complete(request, signal);
+  return {
+    model: client.label,
+    prompt: request.prompt,
+    text: response.text,
+    usage: response.usage,
+    cached: response.cached,
+    attempts: response.attempts,
+    latencyMs: response.latencyMs,
+  };
+}
+
+/** vLLM structured outputs: the option numbers for multiple choice, a number list for ranking and retrieval. */
+export function structuredFor(row: ShopBenchRow): StructuredOutput | undefined {
+  const options = findNumberedOptions(row.input_field);
+  if (row.task_type === 'multiple-choice' && options.length > 0) return { choice: options.map((o) => String(o.number)) };
+  if (row.task_type === 'ranking' && options.length > 0) return { regex: `[1-${Math.min(options.length, 9)}](, [1-${Math.min(options.length, 9)}]){${options.length - 1}}` };
+  if (row.task_type === 'retrieval' && options.length > 0) return { regex: '[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}' };
+  return undefined;
+}
+
+/** The paper's answer sampling: temperature 0, top_p 0.9, a fixed seed; 2 tokens for multiple choice, 70 otherwise. */
+export function paperAnswerSampling(seed = 42): Record<TaskType, { temperature: number; top_p: number; max_tokens: number; seed: number }> {
+  const base = { temperature: 0, top_p: 0.9, seed };
+  return {
+    'multiple-choice': { ...base, max_tokens: 2 },
+    retrieval: { ...base, max_tokens: 70 },
+    ranking: { ...base, max_tokens: 70 },
+    generation: { ...base, max_tokens: 70 },
+    named_entity_recognition: { ...base, max_tokens: 70 },
+  };
+}

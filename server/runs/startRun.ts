@@ -1,0 +1,171 @@
+/**
+ * Everything between "the user asked for a run" and the runner: the configuration, the run
+ * folder (new or resumed), the dataset (checked unchanged on resume), model clients that are
+ * checked before any question runs, the vector model, and the shared response cache.
+ */
+import * as path from 'node:path';
+import { loadDataset } from '../dataset/load';
+import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
+import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL, loadEmbedder } from '../embed/embedder';
+import { scoringEmbeddings } from '../embed/scoringEmbeddings';
+import { createOpenAiClient } from '../llm/openaiClient';
+import { ResponseCache } from '../llm/responseCache';
+import { DEFAULT_ENDPOINT_SETTINGS, type EndpointConfig, type LlmClient } from '../llm/types';
+import { DEFAULT_COT_REQUESTS } from '../pipeline/cot';
+import { DEFAULT_SIMILARITY_WORDING } from '../pipeline/similarity';
+import { loadUserTemplates, type UserTemplates } from '../pipeline/templates';
+import type { CotConfig, TemplatePreset } from '../pipeline/types';
+import { loadJapaneseTokenizer } from '../scoring/japaneseTokenizer';
+import { paperAnswerSampling, runQuestions, type RunOutcome } from './runner';
+import { fileSha256, newRunId, RunStore } from './runStore';
+import type { RunConfig, RunRecord } from './runTypes';
+
+export class RunSetupError extends Error {}
+
+/** What a user chooses for a run (CLI flags, VS Code settings). */
+export interface RunOptions {
+  data: string;
+  /** Folder that holds runs (default .mcpo/runs). */
+  out?: string;
+  label?: string;
+  llm: { url: string; model: string; mode?: 'chat' | 'completions'; concurrency?: number; timeoutMs?: number; maxRetries?: number };
+  slm?: { url: string; model: string; mode?: 'chat' | 'completions'; concurrency?: number };
+  embedModel?: string;
+  templates?: TemplatePreset | string;
+  cot?: CotConfig['mode'];
+  cotTaskTypes?: TaskType[];
+  similarityK?: number;
+  similarityTaskTypes?: TaskType[];
+  constrained?: boolean;
+  limit?: number;
+  seed?: number;
+  scoringEmbedModel?: string;
+  scoringMultilingualEmbedModel?: string;
+}
+
+export interface RunContext {
+  cacheDir: string;
+  llmApiKey?: string;
+  slmApiKey?: string;
+  signal?: AbortSignal;
+  onRecord?: (record: RunRecord, done: number, total: number) => void;
+  /** Called once the endpoints answered their check, before the first question. */
+  onStart?: (dir: string, pending: number, total: number) => void;
+}
+
+export interface RunResult extends RunOutcome {
+  dir: string;
+  total: number;
+}
+
+/** The configuration a set of options means, with the paper's defaults filled in. */
+export async function buildRunConfig(options: RunOptions): Promise<RunConfig> {
+  const dataFile = path.resolve(options.data);
+  const dataset = await loadDataset(dataFile);
+  const cotMode = options.cot ?? 'off';
+  return {
+    version: 1,
+    runId: newRunId(),
+    createdAt: new Date().toISOString(),
+    label: options.label ?? describeArm(options),
+    data: { file: dataFile, sha256: await fileSha256(dataFile), rowCount: dataset.rowCount, limit: options.limit },
+    llm: endpoint(options.llm),
+    slm: options.slm ? endpoint(options.slm) : undefined,
+    embedModel: options.embedModel ?? DEFAULT_EMBED_MODEL,
+    templates: options.templates === undefined || options.templates === 'paper' || options.templates === 'none' ? (options.templates ?? 'paper') : { file: path.resolve(options.templates) },
+    cot: {
+      mode: cotMode,
+      taskTypes: options.cotTaskTypes ?? [...TASK_TYPES],
+      request: cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self,
+      maxTokens: cotMode === 'slm' ? 50 : 150,
+      temperature: cotMode === 'slm' ? 0.5 : 0,
+    },
+    similarity: {
+      k: options.similarityK ?? 0,
+      taskTypes: options.similarityTaskTypes ?? ['ranking', 'retrieval', 'multiple-choice'],
+      wording: DEFAULT_SIMILARITY_WORDING,
+    },
+    answerSampling: paperAnswerSampling(options.seed ?? 42),
+    constrained: options.constrained ?? false,
+    scoring: {
+      embedModel: options.scoringEmbedModel ?? DEFAULT_EMBED_MODEL,
+      multilingualEmbedModel: options.scoringMultilingualEmbedModel ?? DEFAULT_MULTILINGUAL_EMBED_MODEL,
+    },
+  };
+}
+
+function endpoint(e: NonNullable<RunOptions['slm']> & { timeoutMs?: number; maxRetries?: number }): EndpointConfig {
+  return {
+    baseUrl: e.url.replace(/\/+$/, ''),
+    model: e.model,
+    mode: e.mode ?? DEFAULT_ENDPOINT_SETTINGS.mode,
+    concurrency: e.concurrency ?? DEFAULT_ENDPOINT_SETTINGS.concurrency,
+    timeoutMs: e.timeoutMs ?? DEFAULT_ENDPOINT_SETTINGS.timeoutMs,
+    maxRetries: e.maxRetries ?? DEFAULT_ENDPOINT_SETTINGS.maxRetries,
+  };
+}
+
+/** A short name for what a configuration turns on. */
+export function describeArm(options: Pick<RunOptions, 'templates' | 'cot' | 'similarityK'>): string {
+  const parts = [`templates=${typeof options.templates === 'string' && !['paper', 'none'].includes(options.templates) ? 'file' : (options.templates ?? 'paper')}`];
+  if (options.cot && options.cot !== 'off') parts.push(`cot=${options.cot}`);
+  if (options.similarityK) parts.push(`k=${options.similarityK}`);
+  return parts.join(' ');
+}
+
+/** Starts a new run of `config`, or resumes the run in `resumeDir`, and runs what is pending. */
+export async function executeRun(config: RunConfig | undefined, resumeDir: string | undefined, outDir: string, context: RunContext): Promise<RunResult> {
+  const store = resumeDir ? RunStore.open(resumeDir) : RunStore.create(path.join(outDir, config!.runId), config!);
+  try {
+    const cfg = store.config;
+    const dataset = await loadDataset(cfg.data.file);
+    if (resumeDir && (await fileSha256(cfg.data.file)) !== cfg.data.sha256) {
+      throw new RunSetupError(`${cfg.data.file} changed since the run started (sha256 differs); start a new run instead of resuming`);
+    }
+    const rows = cfg.data.limit !== undefined ? dataset.rows.filter((r) => r.index < cfg.data.limit!) : dataset.rows;
+    const pendingIndices = new Set(store.pending(rows.map((r) => r.index)));
+    const pending = rows.filter((r) => pendingIndices.has(r.index));
+    if (pending.length === 0) return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
+
+    const cache = new ResponseCache(context.cacheDir);
+    const llm = createOpenAiClient(cfg.llm, { apiKey: context.llmApiKey, cache });
+    const slm = cfg.slm ? createOpenAiClient(cfg.slm, { apiKey: context.slmApiKey, cache }) : undefined;
+    await checkClients([llm, ...(slm && cfg.cot.mode === 'slm' ? [slm] : [])], context.signal);
+    context.onStart?.(store.dir, pending.length, rows.length);
+    const userTemplates: UserTemplates | undefined = typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
+    const vectorModel = cfg.similarity.k > 0 ? await loadVectorModel(cfg.embedModel) : undefined;
+    let done = rows.length - pending.length;
+    const outcome = await runQuestions(pending, {
+      store,
+      llm,
+      slm,
+      vectorModel,
+      userTemplates,
+      scoringEmbeddings: scoringEmbeddings({ embedModel: cfg.scoring.embedModel, multilingualEmbedModel: cfg.scoring.multilingualEmbedModel }),
+      japaneseTokenizer: loadJapaneseTokenizer,
+      signal: context.signal,
+      onRecord: (record) => context.onRecord?.(record, ++done, rows.length),
+    });
+    return { dir: store.dir, total: rows.length, ...outcome };
+  } finally {
+    store.close();
+  }
+}
+
+async function checkClients(clients: LlmClient[], signal?: AbortSignal): Promise<void> {
+  for (const client of clients) {
+    try {
+      await client.check(signal);
+    } catch (err) {
+      throw new RunSetupError(`endpoint check failed: ${(err as Error).message}`);
+    }
+  }
+}
+
+async function loadVectorModel(model: string) {
+  try {
+    return await loadEmbedder(model);
+  } catch (err) {
+    throw new RunSetupError(`similarity hints need the vector model: ${(err as Error).message}`);
+  }
+}

@@ -1,0 +1,197 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
+import { RunStore } from '../../../server/runs/runStore';
+import { compareRuns, runSamples, summarizeRun } from '../../../server/runs/report';
+import type { RunRecord } from '../../../server/runs/runTypes';
+import { promptText, startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer';
+import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+import { repoRoot } from '../../support/paths';
+
+const DATA = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+const CLI = path.join(repoRoot, 'out', 'server', 'cli.js');
+
+function tmpDir(): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-run-'));
+}
+
+/** Answers like a cooperative model: reasoning for CoT requests, "1" otherwise. */
+function answer(request: { body: Readonly<Record<string, unknown>> }): string {
+  const prompt = promptText(request);
+  return /chain of thought/i.test(prompt) ? 'The first option matches the query best.' : '1';
+}
+
+async function withServer(t: { after: (fn: () => Promise<void>) => void }, options: Parameters<typeof startOpenAiTestServer>[0] = {}): Promise<OpenAiTestServer> {
+  const server = await startOpenAiTestServer({ answer, ...options });
+  t.after(() => server.close());
+  return server;
+}
+
+/** Runs the CLI without blocking this process (the test server lives here and must keep answering). */
+function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function records(dir: string): RunRecord[] {
+  return fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
+}
+
+test('a full run with self CoT and similarity: exact prompts, exact spans, every question scored, a re-run asks nothing', async (t) => {
+  const server = await withServer(t);
+  const dir = tmpDir();
+  const mv = buildTinyBertFixture(path.join(dir, 'mv'));
+  const config = await buildRunConfig({
+    data: DATA,
+    llm: { url: server.baseUrl, model: 'test-model', concurrency: 4 },
+    embedModel: mv,
+    cot: 'self',
+    similarityK: 3,
+    scoringEmbedModel: mv,
+  });
+  const result = await executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
+  assert.equal(result.done, 96);
+  assert.equal(result.failed, 0);
+  const recs = records(result.dir);
+  assert.equal(recs.length, 96);
+  assert.deepEqual(recs.map((r) => r.index).sort((a, b) => a - b), [...Array(96).keys()]);
+  // Two calls per question: the CoT request then the answer.
+  assert.equal(server.requests.filter((r) => r.path.endsWith('/chat/completions')).length, 192);
+  const cotRequests = server.requests.filter((r) => promptText(r).startsWith('Provide your chain of thought step-by-step for this question: '));
+  assert.equal(cotRequests.length, 96);
+  for (const r of recs) {
+    assert.equal(r.status, 'ok');
+    const prompt = r.prompt!;
+    assert.ok(prompt.final.includes('[Chain of Thought]\nThe first option matches the query best.'));
+    // Spans are sorted, inside the text, non-overlapping; the CoT span holds the model's text.
+    let last = 0;
+    for (const span of prompt.spans) {
+      assert.ok(span.start >= last && span.end > span.start && span.end <= prompt.final.length, JSON.stringify(span));
+      last = span.end;
+    }
+    assert.ok(prompt.spans.some((s) => s.stage === 'cot' && prompt.final.slice(s.start, s.end).includes('The first option matches the query best.')));
+    // The answer request carried exactly the assembled prompt with the paper's sampling.
+    assert.equal(r.answer!.prompt, prompt.final);
+    if (r.task_type === 'ranking') {
+      const sim = prompt.spans.find((s) => s.stage === 'similarity');
+      assert.ok(sim, `ranking question ${r.index} has a similarity span`);
+      assert.equal(sim.scores!.length, 5);
+      assert.match(prompt.final.slice(sim.start, sim.end), /\[External information\]/);
+    }
+  }
+  const answerRequest = server.requests.find((r) => promptText(r) === recs[4].prompt!.final)!;
+  assert.equal(answerRequest.body.temperature, 0);
+  assert.equal(answerRequest.body.top_p, 0.9);
+  assert.equal(answerRequest.body.seed, 42);
+  assert.equal(answerRequest.body.max_tokens, recs[4].task_type === 'multiple-choice' ? 2 : 70);
+  const summary = summarizeRun(RunStore.open(result.dir));
+  assert.equal(summary.report.tasks.length, 18);
+  assert.equal(summary.report.unscored, undefined);
+
+  // The same run again: every response comes from the cache.
+  const before = server.requests.length;
+  const again = await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'test-model' }, embedModel: mv, cot: 'self', similarityK: 3, scoringEmbedModel: mv });
+  const t0 = performance.now();
+  const rerun = await executeRun(again, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
+  const ms = performance.now() - t0;
+  assert.equal(rerun.done, 96);
+  assert.equal(server.requests.length - before, 1, 'only the /v1/models check');
+  assert.ok(records(rerun.dir).every((r) => r.answer!.cached && r.stages.cot!.cached));
+  t.diagnostic(`re-run of 96 cached questions: ${ms.toFixed(0)} ms`);
+});
+
+test('faults: retried requests recover, exhausted ones are recorded as failed, and the run completes', async (t) => {
+  const server = await withServer(t);
+  const dir = tmpDir();
+  const config = await buildRunConfig({ data: DATA, limit: 6, llm: { url: server.baseUrl, model: 'test-model', concurrency: 1, maxRetries: 6, timeoutMs: 300 }, templates: 'none' });
+  let models = 0;
+  const ok = await executeRun(config, undefined, path.join(dir, 'runs'), {
+    cacheDir: path.join(dir, 'cache'),
+    // After the endpoint check, the faults hit the answer requests in arrival order.
+    onStart: () => {
+      models = server.requests.length;
+      server.script({ kind: 'status', status: 429, retryAfterSeconds: 0 }, { kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'invalidJson' }, { kind: 'truncatedStream' }, { kind: 'hang' });
+    },
+  });
+  assert.equal(ok.done, 6);
+  assert.equal(ok.failed, 0);
+  assert.ok(server.requests.length - models >= 6 + 6);
+  assert.ok(records(ok.dir).some((r) => r.answer!.attempts > 1));
+
+  // No retries left: the failure is recorded with its error, never scored as an answer.
+  const strict = await buildRunConfig({ data: DATA, limit: 3, llm: { url: server.baseUrl, model: 'test-model', concurrency: 1, maxRetries: 1 }, templates: 'paper', seed: 7 });
+  const res = await executeRun(strict, undefined, path.join(dir, 'runs'), {
+    cacheDir: path.join(dir, 'cache2'),
+    onStart: () => server.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }),
+  });
+  assert.equal(res.failed, 1);
+  const failed = records(res.dir).find((r) => r.status === 'failed')!;
+  assert.equal(failed.score, null);
+  assert.equal(failed.error!.stage, 'answer');
+  assert.equal(failed.error!.attempts, 2);
+  assert.match(failed.error!.message, /500/);
+  const summary = summarizeRun(RunStore.open(res.dir));
+  assert.equal(summary.failed, 1);
+
+  // Resume retries only the failed question.
+  const before = server.requests.length;
+  const resumed = await executeRun(undefined, res.dir, '', { cacheDir: path.join(dir, 'cache2') });
+  assert.equal(resumed.done, 1);
+  assert.equal(server.requests.length - before, 2, 'models check + the one failed question');
+  assert.equal(summarizeRun(RunStore.open(res.dir)).failed, 0);
+});
+
+test('a wrong model fails before any question runs, with a clear message', async (t) => {
+  const server = await withServer(t);
+  const dir = tmpDir();
+  const config = await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'no-such-model' } });
+  await assert.rejects(executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') }), /no-such-model/);
+  assert.equal(server.requests.filter((r) => r.method === 'POST').length, 0);
+});
+
+test('killing the CLI mid-run loses no finished question; --resume finishes the rest without duplicates', async (t) => {
+  const server = await withServer(t, { latencyMs: 10 });
+  const dir = tmpDir();
+  const mv = buildTinyBertFixture(path.join(dir, 'mv'));
+  const child = spawn(
+    process.execPath,
+    [CLI, 'run', '--data', DATA, '--llm-url', server.baseUrl, '--llm-model', 'test-model', '--concurrency', '2', '--out', path.join(dir, 'runs'), '--cache', path.join(dir, 'cache'), '--scoring-embed-model', mv],
+    { stdio: ['ignore', 'ignore', 'ignore'] },
+  );
+  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
+  await server.waitForRequests(40);
+  child.kill('SIGKILL');
+  await exited;
+  const runDir = path.join(dir, 'runs', fs.readdirSync(path.join(dir, 'runs'))[0]);
+  const partial = records(runDir);
+  assert.ok(partial.length > 0 && partial.length < 96, `killed after ${partial.length} questions`);
+  const r = await runCli(['run', '--resume', runDir, '--cache', path.join(dir, 'cache')]);
+  assert.equal(r.code, 0, r.stderr);
+  const all = records(runDir);
+  assert.deepEqual(all.map((x) => x.index).sort((a, b) => a - b), [...Array(96).keys()]);
+  assert.deepEqual(all.slice(0, partial.length), partial, 'finished questions are kept as they were');
+});
+
+test('report: differences between two runs with paired bootstrap intervals', async (t) => {
+  const server = await withServer(t);
+  const dir = tmpDir();
+  const base = await executeRun(await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'test-model' }, templates: 'none', label: 'baseline' }), undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
+  const cand = await executeRun(await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'test-model' }, templates: 'paper', label: 'paper' }), undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
+  const diffs = compareRuns(runSamples(RunStore.open(base.dir).records.values()), runSamples(RunStore.open(cand.dir).records.values()), 200);
+  const overall = diffs.find((d) => d.scope === 'overall')!;
+  assert.ok(overall.low! <= overall.delta! && overall.delta! <= overall.high!);
+  const cli = await runCli(['report', base.dir, cand.dir, '--resamples', '100']);
+  assert.equal(cli.code, 0, cli.stderr);
+  assert.match(cli.stdout, /paper vs baseline/);
+  assert.match(cli.stdout, /95% CI \(paired bootstrap\)/);
+});
