@@ -8,6 +8,7 @@
  * `--resume`. Endpoint concurrency is enforced inside each client; here a worker pool keeps
  * enough questions in flight to fill every endpoint.
  */
+import { setMaxListeners } from 'node:events';
 import type { LoadedRow } from '../dataset/load';
 import type { ShopBenchRow, TaskType } from '../dataset/shopbench';
 import type { Embedder } from '../embed/embedder';
@@ -29,8 +30,8 @@ export interface RunnerDeps {
   store: RunStore;
   llm: LlmClient;
   slm?: LlmClient;
-  /** M_V; required when similarity hints are on. */
-  vectorModel?: Embedder;
+  /** M_V (possibly still loading); required when similarity hints are on. */
+  vectorModel?: Embedder | Promise<Embedder>;
   userTemplates?: UserTemplates;
   scoringEmbeddings: EmbeddingSource;
   japaneseTokenizer: () => Promise<JapaneseTokenizer>;
@@ -53,15 +54,29 @@ interface SimilarityResult {
 /** Runs `rows` (those still pending in the store) and returns how many finished. */
 export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps): Promise<RunOutcome> {
   const config = deps.store.config;
-  const similarity = await similarityHints(rows, config, deps);
+  // Nothing waits for what it does not need: similarity hints are computed (one batched pass)
+  // while the first questions already run their CoT calls, and the scorers' models load alongside.
+  // Without its vector model the run cannot give what was asked: stop it, like a failed endpoint check.
+  const stop = new AbortController();
+  const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
+  setMaxListeners(0, signal); // every in-flight request listens to it
+  let fatal: unknown;
+  const similarity = similarityHints(rows, config, deps);
+  similarity.catch((err: unknown) => {
+    fatal = err;
+    stop.abort();
+  });
+  deps = { ...deps, signal };
   const queue = [...rows];
   const outcome: RunOutcome = { done: 0, failed: 0, cancelled: false };
-  const workers = Math.max(1, config.llm.concurrency + (config.slm?.concurrency ?? 0));
+  // Twice the endpoints' slots: while one question assembles, scores or is written, another is
+  // already queued for the slot it frees, so the servers never wait on the engine.
+  const workers = Math.max(1, 2 * (config.llm.concurrency + (config.slm?.concurrency ?? 0)));
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (deps.signal?.aborted) break;
-        const record = await runOne(next, similarity.get(next.index), deps);
+        const record = await runOne(next, similarity, deps);
         if (!record) continue; // cancelled mid-question: left for --resume
         deps.store.append(record);
         deps.onRecord?.(record);
@@ -70,7 +85,8 @@ export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps)
       }
     }),
   );
-  outcome.cancelled = deps.signal?.aborted ?? false;
+  if (fatal !== undefined) throw fatal;
+  outcome.cancelled = signal.aborted;
   return outcome;
 }
 
@@ -89,7 +105,7 @@ async function similarityHints(rows: readonly LoadedRow[], config: RunConfig, de
   if (wanted.length === 0) return out;
   if (!deps.vectorModel) throw new Error('similarity hints are on but no vector model (M_V) was loaded');
   const texts = wanted.flatMap((w) => [w.body, ...w.options.map((o) => o.text)]);
-  const vectors = await embedInBatches(deps.vectorModel, texts);
+  const vectors = await embedInBatches(await deps.vectorModel, texts);
   let at = 0;
   for (const w of wanted) {
     const body = vectors[at++];
@@ -100,7 +116,19 @@ async function similarityHints(rows: readonly LoadedRow[], config: RunConfig, de
   return out;
 }
 
-async function runOne(loaded: LoadedRow, similarity: SimilarityResult | undefined, deps: RunnerDeps): Promise<RunRecord | undefined> {
+/**
+ * Starts loading the models the scorer will need for these rows (memoised by their loaders), so
+ * their CPU-bound start-up overlaps the endpoint check instead of stalling the run later.
+ */
+export function warmUpScorers(rows: readonly LoadedRow[], deps: Pick<RunnerDeps, 'japaneseTokenizer' | 'scoringEmbeddings'>): void {
+  const metrics = new Set(rows.map((r) => r.row.metric));
+  if (metrics.has('jp-bleu')) deps.japaneseTokenizer().catch(() => undefined);
+  for (const metric of ['sent-transformer', 'multilingual-sent-transformer'] as const) {
+    if (metrics.has(metric)) deps.scoringEmbeddings.embed(metric, []).catch(() => undefined);
+  }
+}
+
+async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityResult>>, deps: RunnerDeps): Promise<RunRecord | undefined> {
   const { row, index } = loaded;
   const config = deps.store.config;
   const started = performance.now();
@@ -119,10 +147,6 @@ async function runOne(loaded: LoadedRow, similarity: SimilarityResult | undefine
   let stage: NonNullable<RunRecord['error']>['stage'] = 'template';
   try {
     const templated: TemplatedQuestion = applyTemplate(deps.userTemplates ?? (config.templates as 'paper' | 'none'), row);
-    stage = 'similarity';
-    if (similarity?.skipped) record.stages.similarity = { skipped: similarity.skipped };
-    else if (similarity?.scores) record.stages.similarity = { model: config.embedModel, k: config.similarity.k, scores: similarity.scores };
-
     let cot: { text: string; model: string } | undefined;
     if (config.cot.mode !== 'off' && config.cot.taskTypes.includes(row.task_type)) {
       stage = 'cot';
@@ -134,6 +158,14 @@ async function runOne(loaded: LoadedRow, similarity: SimilarityResult | undefine
       record.timings.cotMs = performance.now() - t;
       record.stages.cot = call;
       cot = { text: call.text.trim(), model: client.label };
+    }
+
+    let similarity: SimilarityResult | undefined;
+    if (config.similarity.k > 0 && config.similarity.taskTypes.includes(row.task_type)) {
+      stage = 'similarity';
+      similarity = (await hints).get(index);
+      if (similarity?.skipped) record.stages.similarity = { skipped: similarity.skipped };
+      else if (similarity?.scores) record.stages.similarity = { model: config.embedModel, k: config.similarity.k, scores: similarity.scores };
     }
 
     stage = 'answer';

@@ -16,7 +16,7 @@ import { DEFAULT_SIMILARITY_WORDING } from '../pipeline/similarity';
 import { loadUserTemplates, type UserTemplates } from '../pipeline/templates';
 import type { CotConfig, TemplatePreset } from '../pipeline/types';
 import { loadJapaneseTokenizer } from '../scoring/japaneseTokenizer';
-import { paperAnswerSampling, runQuestions, type RunOutcome } from './runner';
+import { paperAnswerSampling, runQuestions, warmUpScorers, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 
@@ -130,10 +130,14 @@ export async function executeRun(config: RunConfig | undefined, resumeDir: strin
     const cache = new ResponseCache(context.cacheDir);
     const llm = createOpenAiClient(cfg.llm, { apiKey: context.llmApiKey, cache });
     const slm = cfg.slm ? createOpenAiClient(cfg.slm, { apiKey: context.slmApiKey, cache }) : undefined;
+    const scorers = { scoringEmbeddings: scoringEmbeddings({ embedModel: cfg.scoring.embedModel, multilingualEmbedModel: cfg.scoring.multilingualEmbedModel }), japaneseTokenizer: loadJapaneseTokenizer };
+    warmUpScorers(pending, scorers);
+    // The vector model loads while the endpoints are checked; the runner awaits it only where needed.
+    const vectorModel = cfg.similarity.k > 0 ? loadVectorModel(cfg.embedModel) : undefined;
+    vectorModel?.catch(() => undefined);
     await checkClients([llm, ...(slm && cfg.cot.mode === 'slm' ? [slm] : [])], context.signal);
-    context.onStart?.(store.dir, pending.length, rows.length);
     const userTemplates: UserTemplates | undefined = typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
-    const vectorModel = cfg.similarity.k > 0 ? await loadVectorModel(cfg.embedModel) : undefined;
+    context.onStart?.(store.dir, pending.length, rows.length);
     let done = rows.length - pending.length;
     const outcome = await runQuestions(pending, {
       store,
@@ -141,8 +145,7 @@ export async function executeRun(config: RunConfig | undefined, resumeDir: strin
       slm,
       vectorModel,
       userTemplates,
-      scoringEmbeddings: scoringEmbeddings({ embedModel: cfg.scoring.embedModel, multilingualEmbedModel: cfg.scoring.multilingualEmbedModel }),
-      japaneseTokenizer: loadJapaneseTokenizer,
+      ...scorers,
       signal: context.signal,
       onRecord: (record) => context.onRecord?.(record, ++done, rows.length),
     });

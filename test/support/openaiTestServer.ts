@@ -40,7 +40,7 @@ export interface TestServerOptions {
   models?: string[];
   /** Produces the assistant text for a chat / completion request. */
   answer?: (request: RecordedRequest) => string;
-  /** Simulated server-side latency before every response starts. */
+  /** Simulated inference latency before every generation response starts (/v1/models answers at once). */
   latencyMs?: number;
   /** Gap between streamed SSE chunks, so tests can observe partial streams. */
   chunkDelayMs?: number;
@@ -177,7 +177,8 @@ class TestServerImpl implements OpenAiTestServer {
       sendError(res, 400, 'Request body is not valid JSON', 'invalid_request_error', null);
       return;
     }
-    await this.delay(this.latencyMs);
+    // Latency models inference time; /v1/models answers at once, as a real server's does.
+    if (recorded.method === 'POST') await this.delay(this.latencyMs);
     if (this.closed || res.destroyed) return;
     await this.respond({ recorded, res, fault });
   }

@@ -508,7 +508,8 @@ export function buildTinyBertFixture(dir: string): string {
   return root;
 }
 
-if (require.main === module) {
+// Runnable as a script (out/test/support/tinyBertFixture.js); bundled into another entry point it stays a library.
+if (require.main === module && /tinyBertFixture\.js$/.test(require.main.filename)) {
   const target = process.argv[2];
   if (!target) {
     console.error('usage: node tinyBertFixture.js <output-folder>');
