@@ -11,7 +11,9 @@ import { compareRuns, runSamples, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore, RunStoreError } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, RunSetupError, type RunOptions } from './runs/startRun';
-import { LlmError } from './llm/types';
+import { LlmError, type JsonValue } from './llm/types';
+import { TASK_TYPES, type TaskType } from './dataset/shopbench';
+import type { CotLayout } from './pipeline/types';
 import { DatasetStructureError } from './dataset/rowTexts';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from './embed/embedder';
 import { ScoringError } from './scoring/evaluate';
@@ -52,6 +54,7 @@ const ENDPOINT_OPTIONS = {
   cache: { type: 'string' },
   'scoring-embed-model': { type: 'string' },
   'multilingual-embed-model': { type: 'string' },
+  'llm-extra-body': { type: 'string' },
   seed: { type: 'string' },
   limit: { type: 'string' },
   out: { type: 'string' },
@@ -67,6 +70,7 @@ const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines 
   --embed-model ID|DIR        M_V for similarity hints (default Xenova/all-MiniLM-L6-v2)
   --concurrency N             requests in flight per endpoint (default 8)
   --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)
+  --llm-extra-body JSON       extra request fields for M_L, e.g. '{"repetition_penalty": 1.05}'
   --constrained               vLLM structured outputs: option numbers for multiple choice, number lists for ranking/retrieval
   --cache DIR                 response cache (default .mcpo/cache); unchanged requests are never sent twice
   --limit N                   only the first N rows
@@ -98,6 +102,7 @@ function runOptionsFrom(v: Record<string, string | boolean | undefined>, command
     },
     slm: typeof slmUrl === 'string' ? { url: slmUrl, model: slmModel as string, mode: modeOption(v['slm-mode'], command), concurrency: intOption(v, 'concurrency', command, 1) } : undefined,
     embedModel: v['embed-model'] as string | undefined,
+    llmExtraBody: v['llm-extra-body'] === undefined ? undefined : jsonObjectOption(v['llm-extra-body'], 'llm-extra-body', command),
     constrained: v.constrained === true,
     limit: intOption(v, 'limit', command, 1),
     seed: intOption(v, 'seed', command, 0),
@@ -218,13 +223,23 @@ validation are reported with file:line:column and left out; the rest are scored 
       templates: { type: 'string' },
       cot: { type: 'string' },
       'similarity-k': { type: 'string' },
+      'cot-task-types': { type: 'string' },
+      'cot-request': { type: 'string' },
+      'cot-layout': { type: 'string' },
+      'similarity-task-types': { type: 'string' },
+      'similarity-wording': { type: 'string' },
       resume: { type: 'string' },
       label: { type: 'string' },
     },
     help: `${ENDPOINT_HELP}
   --templates paper|none|FILE  prompt templates: the paper's, the raw prompt (official baseline), or a JSON file
   --cot off|self|slm          chain of thought written by M_L (self) or M_S (slm), inserted before the answer
+  --cot-task-types T,T        task types that get a CoT (default: all five)
+  --cot-request TEXT          the CoT request, with {question} (default: the reference code's, per mode)
+  --cot-layout JSON           {"question", "chain", "answer"}: the text around question and CoT in the final prompt
   --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)
+  --similarity-task-types T,T  task types that get hints (default multiple-choice,ranking,retrieval)
+  --similarity-wording TEXT   the hint's lead sentence
   --resume DIR                finish a run: only its missing and failed questions run, with its saved configuration
   --label TEXT                the run's name in reports
 
@@ -240,6 +255,11 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         options.templates = v.templates as string | undefined;
         options.cot = cotOption(v.cot);
         options.similarityK = intOption(v, 'similarity-k', 'run', 0);
+        options.cotTaskTypes = taskTypesOption(v['cot-task-types'], 'cot-task-types');
+        options.similarityTaskTypes = taskTypesOption(v['similarity-task-types'], 'similarity-task-types');
+        options.cotRequest = v['cot-request'] as string | undefined;
+        options.cotLayout = v['cot-layout'] === undefined ? undefined : cotLayoutOption(v['cot-layout']);
+        options.similarityWording = v['similarity-wording'] as string | undefined;
         options.label = v.label as string | undefined;
         config = await buildRunConfig(options);
       }
@@ -323,6 +343,34 @@ They share the response cache, so a request asked by one arm is never sent again
 /** JSON with NaN written as "NaN" (the parity vectors' spelling); JSON.stringify would write null. */
 function toJson(value: unknown, indent?: number): string {
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v), indent);
+}
+
+function taskTypesOption(raw: string | boolean | undefined, flag: string): TaskType[] | undefined {
+  if (raw === undefined) return undefined;
+  const list = String(raw).split(',').map((t) => t.trim()).filter(Boolean);
+  for (const t of list) {
+    if (!(TASK_TYPES as readonly string[]).includes(t)) throw new CliError(`mcpo run: --${flag}: unknown task type "${t}"; expected ${TASK_TYPES.join(', ')}`, 2);
+  }
+  return list as TaskType[];
+}
+
+function jsonObjectOption(raw: string | boolean | undefined, flag: string, command: string): Record<string, JsonValue> {
+  let value: unknown;
+  try {
+    value = JSON.parse(String(raw));
+  } catch (err) {
+    throw new CliError(`mcpo ${command}: --${flag} is not JSON: ${(err as Error).message}`, 2);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError(`mcpo ${command}: --${flag} must be a JSON object`, 2);
+  return value as Record<string, JsonValue>;
+}
+
+function cotLayoutOption(raw: string | boolean | undefined): CotLayout {
+  const value = jsonObjectOption(raw, 'cot-layout', 'run');
+  for (const key of ['question', 'chain', 'answer'] as const) {
+    if (typeof value[key] !== 'string') throw new CliError(`mcpo run: --cot-layout needs a string "${key}"`, 2);
+  }
+  return { question: value.question as string, chain: value.chain as string, answer: value.answer as string };
 }
 
 function cotOption(raw: string | boolean | undefined): 'off' | 'self' | 'slm' | undefined {

@@ -13,7 +13,7 @@
  * not used). Removing inserted spans and restoring replaced ones gives `questionWithoutCue(original)`.
  */
 import type { ShopBenchRow } from '../dataset/shopbench';
-import type { AssembledPrompt, OptionScore, ProvenanceSpan } from './types';
+import type { AssembledPrompt, CotLayout, OptionScore, ProvenanceSpan } from './types';
 import { COT_LAYOUT, questionWithoutCue } from './cot';
 import { hintOffset } from './similarity';
 import { originalText, type Segment, type TemplatedQuestion } from './templates';
@@ -22,7 +22,7 @@ export interface AssembleInput {
   row: ShopBenchRow;
   templated: TemplatedQuestion;
   similarity?: { block: string; model: string; scores: readonly OptionScore[] };
-  cot?: { text: string; model: string };
+  cot?: { text: string; model: string; layout?: CotLayout };
 }
 
 type SpanInfo = Omit<ProvenanceSpan, 'start' | 'end'>;
@@ -49,9 +49,10 @@ export function assemblePrompt(input: AssembleInput): AssembledPrompt {
   const pieces: Piece[] = templated.system.map(segmentPiece);
   if (cot) {
     const span: SpanInfo = { stage: 'cot', kind: 'inserted', model: cot.model };
-    pieces.push({ text: COT_LAYOUT.question, span });
+    const layout = cot.layout ?? COT_LAYOUT;
+    pieces.push({ text: layout.question, span });
     pieces.push(...questionPieces(templated.question, cutoff, hint));
-    pieces.push({ text: COT_LAYOUT.chain, span }, { text: cot.text, span }, { text: COT_LAYOUT.answer, span });
+    pieces.push({ text: layout.chain, span }, { text: cot.text, span }, { text: layout.answer, span });
   } else {
     pieces.push(...questionPieces(templated.question, cutoff, hint));
     pieces.push(...templated.answerCue.map(segmentPiece));

@@ -3,7 +3,7 @@
  * model (the large model itself, M_L, or a small one, M_S); its reasoning is laid out between the
  * question and a "Therefore, the answer is " lead-in (see assemble.ts).
  */
-import type { CotConfig } from './types';
+import type { CotConfig, CotLayout } from './types';
 import { findAnswerCue } from './templates';
 
 /** The reference code's requests, verbatim (including its "step-bystep" typo, which the SLM saw). */
@@ -19,11 +19,11 @@ export const DEFAULT_COT_SAMPLING: Readonly<Record<'self' | 'slm', { maxTokens: 
 };
 
 /** The text around the question and the chain of thought in the final prompt. */
-export const COT_LAYOUT = {
+export const COT_LAYOUT: CotLayout = {
   question: '[Question]\n',
   chain: '\n\n[Chain of Thought]\n',
   answer: '\n\n[Answer]\nTherefore, the answer is ',
-} as const;
+};
 
 const PLACEHOLDER = '{question}';
 

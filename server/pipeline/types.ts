@@ -39,12 +39,24 @@ export interface AssembledPrompt {
 /** Which prompt-template preset frames questions. */
 export type TemplatePreset = 'paper' | 'none';
 
+/** The text around the question and the chain of thought in the final prompt. */
+export interface CotLayout {
+  /** Before the question (reference: "[Question]\n"). */
+  question: string;
+  /** Between the question and the chain of thought (reference: "\n\n[Chain of Thought]\n"). */
+  chain: string;
+  /** After the chain of thought, ending where the model answers (reference: "\n\n[Answer]\nTherefore, the answer is "). */
+  answer: string;
+}
+
 export interface CotConfig {
   mode: 'off' | 'self' | 'slm';
   /** Task types that get a chain of thought (configuration, not the reference code's accidental condition). */
   taskTypes: TaskType[];
   /** The request sent to the CoT model; `{question}` is replaced by the question without its answer cue. */
   request: string;
+  /** The final prompt's layout around the chain of thought. */
+  layout: CotLayout;
   /** Tokens and temperature for the CoT call (reference: self 150 / 0, SLM 50 / 0.5). */
   maxTokens: number;
   temperature: number;

@@ -19,7 +19,7 @@ import { assemblePrompt } from '../pipeline/assemble';
 import { cotRequestPrompt, questionWithoutCue } from '../pipeline/cot';
 import { rankOptions, similarityBlock, splitQuestion } from '../pipeline/similarity';
 import { applyTemplate, type TemplatedQuestion, type UserTemplates } from '../pipeline/templates';
-import type { OptionScore } from '../pipeline/types';
+import type { CotLayout, OptionScore } from '../pipeline/types';
 import { scoreSamples, type EmbeddingSource } from '../scoring/evaluate';
 import type { JapaneseTokenizer } from '../scoring/japaneseTokenizer';
 import { findNumberedOptions } from '../dataset/options';
@@ -147,7 +147,7 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
   let stage: NonNullable<RunRecord['error']>['stage'] = 'template';
   try {
     const templated: TemplatedQuestion = applyTemplate(deps.userTemplates ?? (config.templates as 'paper' | 'none'), row);
-    let cot: { text: string; model: string } | undefined;
+    let cot: { text: string; model: string; layout?: CotLayout } | undefined;
     if (config.cot.mode !== 'off' && config.cot.taskTypes.includes(row.task_type)) {
       stage = 'cot';
       const client = config.cot.mode === 'self' ? deps.llm : deps.slm;
@@ -157,7 +157,7 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
       const call = await callModel(client, { prompt, sampling: { temperature: config.cot.temperature, top_p: 0.9, max_tokens: config.cot.maxTokens, seed: config.answerSampling[row.task_type].seed } }, deps.signal);
       record.timings.cotMs = performance.now() - t;
       record.stages.cot = call;
-      cot = { text: call.text.trim(), model: client.label };
+      cot = { text: call.text.trim(), model: client.label, layout: config.cot.layout };
     }
 
     let similarity: SimilarityResult | undefined;

@@ -10,11 +10,11 @@ import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL, loadEmbedder } f
 import { scoringEmbeddings } from '../embed/scoringEmbeddings';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { ResponseCache } from '../llm/responseCache';
-import { DEFAULT_ENDPOINT_SETTINGS, type EndpointConfig, type LlmClient } from '../llm/types';
-import { DEFAULT_COT_REQUESTS } from '../pipeline/cot';
+import { DEFAULT_ENDPOINT_SETTINGS, type EndpointConfig, type JsonValue, type LlmClient } from '../llm/types';
+import { COT_LAYOUT, DEFAULT_COT_REQUESTS } from '../pipeline/cot';
 import { DEFAULT_SIMILARITY_WORDING } from '../pipeline/similarity';
 import { loadUserTemplates, type UserTemplates } from '../pipeline/templates';
-import type { CotConfig, TemplatePreset } from '../pipeline/types';
+import type { CotConfig, CotLayout, TemplatePreset } from '../pipeline/types';
 import { loadJapaneseTokenizer } from '../scoring/japaneseTokenizer';
 import { paperAnswerSampling, runQuestions, warmUpScorers, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
@@ -34,6 +34,12 @@ export interface RunOptions {
   templates?: TemplatePreset | string;
   cot?: CotConfig['mode'];
   cotTaskTypes?: TaskType[];
+  /** The CoT request with a {question} placeholder (default: the reference text for the mode). */
+  cotRequest?: string;
+  cotLayout?: CotLayout;
+  similarityWording?: string;
+  /** Extra request body fields for M_L (e.g. vLLM sampling extensions). */
+  llmExtraBody?: Record<string, JsonValue>;
   similarityK?: number;
   similarityTaskTypes?: TaskType[];
   constrained?: boolean;
@@ -69,21 +75,22 @@ export async function buildRunConfig(options: RunOptions): Promise<RunConfig> {
     createdAt: new Date().toISOString(),
     label: options.label ?? describeArm(options),
     data: { file: dataFile, sha256: await fileSha256(dataFile), rowCount: dataset.rowCount, limit: options.limit },
-    llm: endpoint(options.llm),
+    llm: { ...endpoint(options.llm), ...(options.llmExtraBody ? { extraBody: options.llmExtraBody } : {}) },
     slm: options.slm ? endpoint(options.slm) : undefined,
     embedModel: options.embedModel ?? DEFAULT_EMBED_MODEL,
     templates: options.templates === undefined || options.templates === 'paper' || options.templates === 'none' ? (options.templates ?? 'paper') : { file: path.resolve(options.templates) },
     cot: {
       mode: cotMode,
       taskTypes: options.cotTaskTypes ?? [...TASK_TYPES],
-      request: cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self,
+      request: options.cotRequest ?? (cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self),
+      layout: options.cotLayout ?? COT_LAYOUT,
       maxTokens: cotMode === 'slm' ? 50 : 150,
       temperature: cotMode === 'slm' ? 0.5 : 0,
     },
     similarity: {
       k: options.similarityK ?? 0,
       taskTypes: options.similarityTaskTypes ?? ['ranking', 'retrieval', 'multiple-choice'],
-      wording: DEFAULT_SIMILARITY_WORDING,
+      wording: options.similarityWording ?? DEFAULT_SIMILARITY_WORDING,
     },
     answerSampling: paperAnswerSampling(options.seed ?? 42),
     constrained: options.constrained ?? false,

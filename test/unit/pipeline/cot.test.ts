@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cotRequestPrompt, DEFAULT_COT_REQUESTS, questionWithoutCue } from '../../../server/pipeline/cot';
+import { COT_LAYOUT, cotRequestPrompt, DEFAULT_COT_REQUESTS, questionWithoutCue } from '../../../server/pipeline/cot';
 import type { CotConfig } from '../../../server/pipeline/types';
 
 function config(mode: 'self' | 'slm'): CotConfig {
-  return { mode, taskTypes: ['multiple-choice'], request: DEFAULT_COT_REQUESTS[mode], maxTokens: 150, temperature: 0 };
+  return { mode, taskTypes: ['multiple-choice'], request: DEFAULT_COT_REQUESTS[mode], layout: COT_LAYOUT, maxTokens: 150, temperature: 0 };
 }
 
 test('questionWithoutCue drops the trailing cue line and trailing whitespace', () => {

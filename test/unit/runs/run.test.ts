@@ -10,10 +10,10 @@ import { compareRuns, runSamples, summarizeRun } from '../../../server/runs/repo
 import type { RunRecord } from '../../../server/runs/runTypes';
 import { promptText, startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+import { CLI, runCli } from '../../support/cli';
 import { repoRoot } from '../../support/paths';
 
 const DATA = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
-const CLI = path.join(repoRoot, 'out', 'server', 'cli.js');
 
 function tmpDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-run-'));
@@ -31,17 +31,6 @@ async function withServer(t: { after: (fn: () => Promise<void>) => void }, optio
   return server;
 }
 
-/** Runs the CLI without blocking this process (the test server lives here and must keep answering). */
-function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
 
 function records(dir: string): RunRecord[] {
   return fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
