@@ -8,7 +8,7 @@ import { loadDataset } from '../dataset/load';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL, loadEmbedder } from '../embed/embedder';
 import { scoringEmbeddings } from '../embed/scoringEmbeddings';
-import { createOpenAiClient } from '../llm/openaiClient';
+import { createClient } from '../llm/createClient';
 import { ResponseCache } from '../llm/responseCache';
 import { DEFAULT_ENDPOINT_SETTINGS, type EndpointConfig, type JsonValue, type LlmClient } from '../llm/types';
 import { COT_LAYOUT, DEFAULT_COT_REQUESTS } from '../pipeline/cot';
@@ -57,6 +57,10 @@ export interface RunContext {
   onRecord?: (record: RunRecord, done: number, total: number) => void;
   /** Called once the endpoints answered their check, before the first question. */
   onStart?: (dir: string, pending: number, total: number) => void;
+  /** Local (`url: 'local'`) endpoints only: CPU threads; speed only, so not part of the run config. */
+  localThreads?: number;
+  /** Local endpoints only: download progress of a hub model. */
+  onModelProgress?: (p: { loaded: number; total: number; file: string }) => void;
 }
 
 export interface RunResult extends RunOutcome {
@@ -135,8 +139,9 @@ export async function executeRun(config: RunConfig | undefined, resumeDir: strin
     if (pending.length === 0) return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
 
     const cache = new ResponseCache(context.cacheDir);
-    const llm = createOpenAiClient(cfg.llm, { apiKey: context.llmApiKey, cache });
-    const slm = cfg.slm ? createOpenAiClient(cfg.slm, { apiKey: context.slmApiKey, cache }) : undefined;
+    const local = { threads: context.localThreads, onModelProgress: context.onModelProgress };
+    const llm = createClient(cfg.llm, { apiKey: context.llmApiKey, cache, ...local });
+    const slm = cfg.slm ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local }) : undefined;
     const scorers = { scoringEmbeddings: scoringEmbeddings({ embedModel: cfg.scoring.embedModel, multilingualEmbedModel: cfg.scoring.multilingualEmbedModel }), japaneseTokenizer: loadJapaneseTokenizer };
     warmUpScorers(pending, scorers);
     // The vector model loads while the endpoints are checked; the runner awaits it only where needed.

@@ -9,6 +9,7 @@ import { loadDataset } from '../../server/dataset/load';
 import type { ShopBenchRow } from '../../server/dataset/shopbench';
 import { aggregate, scoreSamples, type SampleInput } from '../../server/scoring/evaluate';
 import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
+import { localLlamaBench } from './localLlamaBench';
 import { pipelineBench } from './pipelineBench';
 
 const ROWS = 100_000;
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
 
   figures['peak resident memory after scoring (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
   await pipelineBench(sample, figures);
+  await localLlamaBench(figures);
   figures['peak resident memory (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k}: ${v}\n`);
 }
