@@ -12,6 +12,7 @@ import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore, RunStoreError } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, RunSetupError, type RunOptions } from './runs/startRun';
 import { LlmError, type JsonValue } from './llm/types';
+import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL, disposeLocalModels } from './llm/localLlama';
 import { TASK_TYPES, type TaskType } from './dataset/shopbench';
 import type { CotLayout } from './pipeline/types';
 import { DatasetStructureError } from './dataset/rowTexts';
@@ -20,6 +21,10 @@ import { ScoringError } from './scoring/evaluate';
 import { PredictionsError } from './scoring/predictions';
 import { formatScoreTable } from './scoring/scoreTable';
 import { scoreFiles } from './scoring/scoreFiles';
+import { JOB_HELP, JOB_OPTIONS, JOB_USAGE, runJob, runSelect, SELECT_HELP, SELECT_OPTIONS, SELECT_USAGE } from './jobs/jobCommands';
+import { JobError } from './jobs/jobTypes';
+import { SelectionError } from './jobs/selectData';
+import { SpecError } from './jobs/specs';
 
 /** A user-facing failure: printed as one line, exit code 1 (2 for usage). */
 class CliError extends Error {
@@ -50,6 +55,7 @@ const ENDPOINT_OPTIONS = {
   concurrency: { type: 'string' },
   'timeout-ms': { type: 'string' },
   'max-retries': { type: 'string' },
+  threads: { type: 'string' },
   constrained: { type: 'boolean' },
   cache: { type: 'string' },
   'scoring-embed-model': { type: 'string' },
@@ -65,8 +71,12 @@ const ENDPOINT_OPTIONS = {
 const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines or a JSON array)
   --out DIR                   where run folders go (default .mcpo/runs)
   --llm-url URL --llm-model NAME   M_L: any OpenAI-compatible server (vLLM, llama.cpp, Ollama), e.g. http://gpu:8000/v1
+                              or --llm-url local: run a GGUF in-process with llama.cpp (no server); --llm-model is then
+                              a .gguf file or a hub reference. Without --llm-url: local ${DEFAULT_LOCAL_MODEL}
+                              (~400 MB, downloaded once into ~/.cache/mcpo/models; MCPO_MODEL_CACHE overrides)
   --llm-mode chat|completions  how to send the prompt (default chat)
-  --slm-url URL --slm-model NAME   M_S for --cot slm
+  --slm-url URL|local --slm-model NAME|FILE   M_S for --cot slm (local: a .gguf file or hub reference)
+  --threads N                 CPU threads for local models (default 1 for tiny models, else min(cores, 4))
   --embed-model ID|DIR        M_V for similarity hints (default Xenova/all-MiniLM-L6-v2)
   --concurrency N             requests in flight per endpoint (default 8)
   --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)
@@ -81,14 +91,17 @@ API keys come from MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, neve
 /** The run options shared by run and ablate. */
 function runOptionsFrom(v: Record<string, string | boolean | undefined>, command: string): RunOptions {
   const data = requireOption(v, 'data', command);
-  const url = v['llm-url'];
-  const model = v['llm-model'];
-  if (typeof url !== 'string' || typeof model !== 'string') {
-    throw new CliError(`mcpo ${command}: --llm-url and --llm-model are required (an OpenAI-compatible endpoint, e.g. --llm-url http://localhost:8000/v1 --llm-model my-model)`, 2);
+  // No --llm-url: run in-process with llama.cpp, so a fresh machine needs no server.
+  const url = typeof v['llm-url'] === 'string' ? v['llm-url'] : LOCAL_BASE_URL;
+  const rawModel = v['llm-model'];
+  if (url !== LOCAL_BASE_URL && typeof rawModel !== 'string') {
+    throw new CliError(`mcpo ${command}: --llm-url and --llm-model are required together for a server (e.g. --llm-url http://localhost:8000/v1 --llm-model my-model); omit --llm-url to run a local model (default ${DEFAULT_LOCAL_MODEL})`, 2);
   }
+  const model = localModelRef(url, typeof rawModel === 'string' ? rawModel : DEFAULT_LOCAL_MODEL);
   const slmUrl = v['slm-url'];
-  const slmModel = v['slm-model'];
-  if ((typeof slmUrl === 'string') !== (typeof slmModel === 'string')) throw new CliError(`mcpo ${command}: --slm-url and --slm-model go together`, 2);
+  const rawSlmModel = v['slm-model'];
+  if ((typeof slmUrl === 'string') !== (typeof rawSlmModel === 'string')) throw new CliError(`mcpo ${command}: --slm-url and --slm-model go together`, 2);
+  const slmModel = typeof slmUrl === 'string' && typeof rawSlmModel === 'string' ? localModelRef(slmUrl, rawSlmModel) : undefined;
   return {
     data,
     out: v.out as string | undefined,
@@ -100,7 +113,7 @@ function runOptionsFrom(v: Record<string, string | boolean | undefined>, command
       timeoutMs: intOption(v, 'timeout-ms', command, 1),
       maxRetries: intOption(v, 'max-retries', command, 0),
     },
-    slm: typeof slmUrl === 'string' ? { url: slmUrl, model: slmModel as string, mode: modeOption(v['slm-mode'], command), concurrency: intOption(v, 'concurrency', command, 1) } : undefined,
+    slm: typeof slmUrl === 'string' && slmModel !== undefined ? { url: slmUrl, model: slmModel, mode: modeOption(v['slm-mode'], command), concurrency: intOption(v, 'concurrency', command, 1) } : undefined,
     embedModel: v['embed-model'] as string | undefined,
     llmExtraBody: v['llm-extra-body'] === undefined ? undefined : jsonObjectOption(v['llm-extra-body'], 'llm-extra-body', command),
     constrained: v.constrained === true,
@@ -109,6 +122,12 @@ function runOptionsFrom(v: Record<string, string | boolean | undefined>, command
     scoringEmbedModel: v['scoring-embed-model'] as string | undefined,
     scoringMultilingualEmbedModel: v['multilingual-embed-model'] as string | undefined,
   };
+}
+
+/** A local model file as an absolute path, so the run config (and --resume) works from any folder; hub references stay as given. */
+function localModelRef(url: string, model: string): string {
+  if (url !== LOCAL_BASE_URL || /^(hf:|huggingface:|https?:\/\/)/i.test(model)) return model;
+  return path.resolve(model);
 }
 
 function intOption(v: Record<string, string | boolean | undefined>, name: string, command: string, min: number): number | undefined {
@@ -138,12 +157,20 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
   return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSigint), process.off('SIGTERM', onSigint)) };
 }
 
-async function runAndReport(config: Awaited<ReturnType<typeof buildRunConfig>> | undefined, resume: string | undefined, outDir: string, cacheDir: string): Promise<{ dir: string; failed: number; cancelled: boolean }> {
+async function runAndReport(
+  config: Awaited<ReturnType<typeof buildRunConfig>> | undefined,
+  resume: string | undefined,
+  outDir: string,
+  cacheDir: string,
+  threads?: number,
+): Promise<{ dir: string; failed: number; cancelled: boolean }> {
   const cancel = cancelOnSigint();
   const progress = new ProgressLine();
   try {
     const result = await executeRun(config, resume, outDir, {
       cacheDir,
+      localThreads: threads,
+      onModelProgress: (p) => progress.show(`downloading ${p.file}: ${percent(p.loaded, p.total)}`),
       llmApiKey: process.env.MCPO_LLM_API_KEY,
       slmApiKey: process.env.MCPO_SLM_API_KEY,
       signal: cancel.signal,
@@ -158,10 +185,27 @@ async function runAndReport(config: Awaited<ReturnType<typeof buildRunConfig>> |
     return { dir: result.dir, failed: result.failed, cancelled: result.cancelled };
   } finally {
     cancel.dispose();
+    // Local models hold native memory (and handles that keep the process alive); free them per run.
+    await disposeLocalModels();
   }
 }
 
 const COMMANDS: Record<string, Command> = {
+  select: {
+    summary: 'select MCPO fine-tuning data from ECInstruct (first N/2 train + first N/2 val rows)',
+    usage: SELECT_USAGE,
+    options: SELECT_OPTIONS,
+    help: SELECT_HELP,
+    run: (v) => runSelect(v, (s) => process.stdout.write(s), (s) => process.stderr.write(`${s}\n`)),
+  },
+  job: {
+    summary: 'fine-tune / sweep / merge / quantize jobs on Slurm (slurmrestd) or locally',
+    usage: JOB_USAGE,
+    options: JOB_OPTIONS,
+    help: JOB_HELP,
+    // The job script of a sweep calls this same CLI to select its data.
+    run: (v, positionals) => runJob(v, positionals, (s) => process.stdout.write(s), [process.execPath, path.resolve(process.argv[1] ?? __filename)]),
+  },
   score: {
     summary: 'score predictions exactly as the official ShopBench scorer does',
     usage:
@@ -215,9 +259,9 @@ validation are reported with file:line:column and left out; the rest are scored 
     },
   },
   run: {
-    summary: 'run the MCPO pipeline over a dataset against OpenAI-compatible endpoints',
+    summary: 'run the MCPO pipeline over a dataset against OpenAI-compatible endpoints or a local GGUF model',
     usage:
-      'mcpo run --data <file> [--out <runs dir>] [--llm-url URL --llm-model NAME] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
+      'mcpo run --data <file> [--out <runs dir>] [--llm-url URL|local --llm-model NAME|FILE] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
     options: {
       ...ENDPOINT_OPTIONS,
       templates: { type: 'string' },
@@ -263,7 +307,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         options.label = v.label as string | undefined;
         config = await buildRunConfig(options);
       }
-      const result = await runAndReport(config, resume, outDir, cacheDir);
+      const result = await runAndReport(config, resume, outDir, cacheDir, intOption(v, 'threads', 'run', 1));
       const summary = summarizeRun(RunStore.open(result.dir));
       process.stdout.write(formatRunsTable([summary]));
       return result.failed > 0 || result.cancelled ? 1 : 0;
@@ -312,7 +356,7 @@ They share the response cache, so a request asked by one arm is never sent again
       for (const arm of ablationArms(k, base.slm !== undefined)) {
         process.stderr.write(`arm ${arm.name} (${describeArm(arm.options)})\n`);
         const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
-        const result = await runAndReport(config, undefined, outDir, cacheDir);
+        const result = await runAndReport(config, undefined, outDir, cacheDir, intOption(v, 'threads', 'ablate', 1));
         if (result.cancelled) return 1;
         failed += result.failed;
         const summary = summarizeRun(RunStore.open(result.dir));
@@ -448,7 +492,7 @@ export async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: name === 'report', strict: true }) as {
+    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: name === 'report' || name === 'job', strict: true }) as {
       values: Record<string, string | boolean | undefined>;
       positionals: string[];
     });
@@ -481,6 +525,9 @@ function isUserError(err: unknown): err is Error {
     err instanceof RunSetupError ||
     err instanceof RunStoreError ||
     err instanceof LlmError ||
+    err instanceof JobError ||
+    err instanceof SpecError ||
+    err instanceof SelectionError ||
     (err instanceof Error && ['ENOENT', 'EACCES', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? ''))
   );
 }

@@ -1,0 +1,161 @@
+/** The `mcpo select` and `mcpo job ...` commands (registered in cli.ts's COMMANDS table). */
+import * as path from 'node:path';
+import { formatSelectCounts, selectData } from './selectData';
+import { JobStore, readLogs } from './jobStore';
+import { JobError, type Executor, type JobRecord } from './jobTypes';
+import { executorFor, refresh, submitJob, waitFor } from './jobs';
+import { LocalExecutor } from './localExecutor';
+import { SlurmExecutor } from './slurmExecutor';
+import { JOB_KINDS, type JobKind } from './specs';
+
+type Values = Record<string, string | boolean | undefined>;
+
+export const SELECT_OPTIONS = {
+  from: { type: 'string' },
+  n: { type: 'string' },
+  setting: { type: 'string' },
+  tasks: { type: 'string' },
+  out: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const SELECT_USAGE = 'mcpo select --from <ECInstruct .json|.jsonl> --n <N> --out <train.jsonl> [--setting IND_Diverse_Instruction] [--tasks a,b]';
+export const SELECT_HELP = `Options:
+  --from FILE       ECInstruct rows (JSON Lines or a JSON array), streamed
+  --n N             rows to select: the first N/2 of split "train" and the first N/2 of split "val" (N even)
+  --out FILE        alpaca JSON Lines {instruction, input, output}, in file order
+  --setting NAME    only rows of this setting, e.g. IND_Diverse_Instruction
+  --tasks a,b       only rows of these tasks
+Options are folded into the input as: input + "\\nOptions:\\n" + one option per line.
+Bad rows are listed as file:line:column and skipped (exit code 1); too few rows is an error naming the counts.`;
+
+function str(v: Values, name: string): string | undefined {
+  const x = v[name];
+  return typeof x === 'string' && x !== '' ? x : undefined;
+}
+
+export async function runSelect(v: Values, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+  const from = str(v, 'from');
+  const nText = str(v, 'n');
+  const file = str(v, 'out');
+  if (!from || !nText || !file) throw new JobError(`mcpo select: --from, --n and --out are required\nusage: ${SELECT_USAGE}`);
+  if (!/^\d+$/.test(nText)) throw new JobError(`mcpo select: --n must be a whole number, got "${nText}"`);
+  const result = await selectData({ from, n: Number(nText), out: file, setting: str(v, 'setting'), tasks: str(v, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean) });
+  for (const b of result.badRows) err(`${from}:${b.line}:${b.column}: error: ${b.message}`);
+  out(`${formatSelectCounts(result)}\nwrote ${result.train + result.val} rows to ${file} (read ${result.rowsRead} rows)\n`);
+  return result.badRows.length > 0 ? 1 : 0;
+}
+
+export const JOB_OPTIONS = {
+  spec: { type: 'string' },
+  executor: { type: 'string' },
+  'slurm-url': { type: 'string' },
+  'slurm-user': { type: 'string' },
+  'slurm-api': { type: 'string' },
+  partition: { type: 'string' },
+  gpus: { type: 'string' },
+  time: { type: 'string' },
+  'jobs-dir': { type: 'string' },
+  wait: { type: 'boolean' },
+  'poll-ms': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+export const JOB_USAGE = `mcpo job submit finetune|sweep|merge|quantize --spec <file.yml|.json> [--executor slurm|local] [--slurm-url URL --slurm-user U --slurm-api v0.0.38 --partition P --gpus N --time MIN] [--wait]
+       mcpo job status <id> [--wait] | mcpo job cancel <id> | mcpo job logs <id> | mcpo job list`;
+export const JOB_HELP = `Subcommands:
+  submit KIND --spec FILE   validate the spec, write the job folder (.mcpo/jobs/<id>/: config + job.sh), submit it
+  status ID [--wait]        refresh and print the state (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT...)
+  cancel ID                 cancel the job
+  logs ID                   print the job's stdout/stderr files
+  list                      every job recorded in .mcpo/jobs, refreshed
+Options:
+  --executor slurm|local    where to run (default local)
+  --slurm-url URL           slurmrestd, e.g. http://head:6820 (or SLURM_URL)
+  --slurm-user NAME         Slurm user (default $USER); the JWT comes from MCPO_SLURM_TOKEN, never from a flag
+  --slurm-api VERSION       v0.0.38 (Slurm 22.05) .. v0.0.42 (default v0.0.38)
+  --partition P             Slurm partition (default: the cluster's default)
+  --gpus N --time MIN       override the spec's gpus / time_limit
+  --jobs-dir DIR            where records live (default .mcpo/jobs, or MCPO_JOBS_DIR)
+  --wait --poll-ms N        poll until the job ends (default every 2000 ms)
+Spec fields per kind: see server/jobs/specs.ts (finetune: name, base_model, dataset, output_dir, lora_*, ...;
+sweep: name, from, sizes, base_model, output_dir, ...; merge: name, models, layer_range, t or t_sweep, dtype, output_dir;
+quantize: name, model, output_dir, w_bit, q_group_size, zero_point, version).`;
+
+function line(r: JobRecord): string {
+  const exit = r.exitCode !== undefined ? ` exit=${r.exitCode}` : '';
+  const where = r.slurm ? `slurm:${r.slurm.jobId}` : `local:${r.local?.pid ?? '?'}`;
+  return `${r.id}  ${r.kind.padEnd(8)} ${r.state.padEnd(10)} ${where}${exit}${r.reason ? ` (${r.reason})` : ''}  ${JSON.stringify(r.name)}`;
+}
+
+export async function runJob(v: Values, positionals: string[], out: (s: string) => void, mcpoCommand: string[]): Promise<number> {
+  const [sub, arg] = positionals;
+  const store = new JobStore(str(v, 'jobs-dir'));
+  const pollMs = Number(str(v, 'poll-ms') ?? 2000);
+  const need = (what: string): string => {
+    if (!arg) throw new JobError(`mcpo job ${sub}: give the ${what}\nusage: ${JOB_USAGE}`);
+    return arg;
+  };
+  switch (sub) {
+    case 'submit': {
+      const kind = need('job kind (finetune, sweep, merge or quantize)');
+      if (!(JOB_KINDS as readonly string[]).includes(kind)) throw new JobError(`mcpo job submit: unknown kind "${kind}" (finetune, sweep, merge, quantize)`);
+      const specFile = str(v, 'spec');
+      if (!specFile) throw new JobError(`mcpo job submit: --spec is required\nusage: ${JOB_USAGE}`);
+      const kindName = str(v, 'executor') ?? 'local';
+      let executor: Executor;
+      if (kindName === 'local') executor = new LocalExecutor();
+      else if (kindName === 'slurm') {
+        const url = str(v, 'slurm-url') ?? process.env.SLURM_URL;
+        if (!url) throw new JobError('mcpo job submit: --slurm-url (or SLURM_URL) is required with --executor slurm');
+        executor = new SlurmExecutor({ url, api: str(v, 'slurm-api') ?? 'v0.0.38', user: str(v, 'slurm-user') ?? process.env.USER ?? 'root', partition: str(v, 'partition') });
+      } else throw new JobError(`mcpo job submit: --executor must be slurm or local (found "${kindName}")`);
+      const overrides = { gpus: str(v, 'gpus'), time: str(v, 'time') };
+      for (const [k, x] of Object.entries(overrides)) if (x !== undefined && !/^\d+$/.test(x)) throw new JobError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
+      const wrapped: Executor = {
+        submit: (r, j) => executor.submit(r, { gpus: overrides.gpus !== undefined ? Number(overrides.gpus) : j.gpus, timeLimit: overrides.time !== undefined ? Number(overrides.time) : j.timeLimit }),
+        status: (r) => executor.status(r),
+        cancel: (r) => executor.cancel(r),
+      };
+      const { record } = await submitJob({ kind: kind as JobKind, specFile, store, executor: wrapped, mcpoCommand });
+      out(`submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId}` : `local pid ${record.local?.pid}`}); files in ${path.relative(process.cwd(), record.dir) || record.dir}\n`);
+      if (v.wait) return finish(await waitFor(store, record, { executor, intervalMs: pollMs, onState: (r) => out(`${line(r)}\n`) }));
+      return 0;
+    }
+    case 'status': {
+      const r = store.load(need('job id'));
+      const now = v.wait ? await waitFor(store, r, { intervalMs: pollMs, onState: (x) => out(`${line(x)}\n`) }) : await refresh(store, r);
+      if (!v.wait) out(`${line(now)}\n`);
+      for (const t of now.tasks ?? []) if (t.index !== null) out(`  task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` exit=${t.exitCode}` : ''}\n`);
+      return v.wait ? finish(now) : 0;
+    }
+    case 'cancel': {
+      const r = store.load(need('job id'));
+      await executorFor(r).cancel(r);
+      out(`cancel requested for ${r.id}\n`);
+      return 0;
+    }
+    case 'logs': {
+      out(readLogs(store.load(need('job id'))) || '(no output yet)\n');
+      return 0;
+    }
+    case 'list': {
+      for (const r of store.list()) {
+        let now = r;
+        try {
+          now = await refresh(store, r);
+        } catch (e) {
+          now = { ...r, reason: `not refreshed: ${(e as Error).message}` };
+        }
+        out(`${line(now)}\n`);
+      }
+      return 0;
+    }
+    default:
+      throw new JobError(`mcpo job: unknown subcommand "${sub ?? ''}"\nusage: ${JOB_USAGE}`);
+  }
+}
+
+function finish(r: JobRecord): number {
+  return r.state === 'COMPLETED' ? 0 : 1;
+}

@@ -1,0 +1,62 @@
+/**
+ * Job records on disk: `.mcpo/jobs/<id>.json` plus the job's folder `.mcpo/jobs/<id>/`, so a
+ * restarted CLI (or another terminal) still knows every job it submitted.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JobError, type JobRecord } from './jobTypes';
+
+export const DEFAULT_JOBS_DIR = path.join('.mcpo', 'jobs');
+
+export class JobStore {
+  readonly root: string;
+  constructor(root: string = process.env.MCPO_JOBS_DIR ?? DEFAULT_JOBS_DIR) {
+    this.root = path.resolve(root);
+  }
+
+  newId(kind: string): string {
+    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+    return `${kind}-${stamp}-${crypto.randomBytes(3).toString('hex')}`;
+  }
+
+  dirOf(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  save(record: JobRecord): void {
+    fs.mkdirSync(this.root, { recursive: true });
+    const file = path.join(this.root, `${record.id}.json`);
+    // Write-then-rename: a poller and a `job status` in another terminal never see half a record.
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
+    fs.renameSync(tmp, file);
+  }
+
+  load(id: string): JobRecord {
+    if (!/^[\w.-]+$/.test(id)) throw new JobError(`"${id}" is not a job id (see mcpo job list)`);
+    const file = path.join(this.root, `${id}.json`);
+    if (!fs.existsSync(file)) throw new JobError(`no job "${id}" in ${this.root} (see mcpo job list)`);
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as JobRecord;
+  }
+
+  list(): JobRecord[] {
+    if (!fs.existsSync(this.root)) return [];
+    return fs
+      .readdirSync(this.root)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => JSON.parse(fs.readFileSync(path.join(this.root, f), 'utf8')) as JobRecord)
+      .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+  }
+}
+
+/** The job's output: every file under logs/, in name order, each under a header. */
+export function readLogs(record: JobRecord): string {
+  const dir = path.join(record.dir, 'logs');
+  if (!fs.existsSync(dir)) return '';
+  return fs
+    .readdirSync(dir)
+    .sort()
+    .map((f) => `==> ${path.join(dir, f)} <==\n${fs.readFileSync(path.join(dir, f), 'utf8')}`)
+    .join('\n');
+}

@@ -1,0 +1,58 @@
+/** Job records, states and the interface both executors implement. */
+
+/** Slurm's state names; the local executor reports the same ones. */
+export type JobState = 'PENDING' | 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'NODE_FAIL' | 'OUT_OF_MEMORY' | 'PREEMPTED' | 'UNKNOWN';
+
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED']);
+
+export interface SlurmTarget {
+  url: string;
+  api: string;
+  user: string;
+  partition?: string;
+}
+
+/** Persisted as .mcpo/jobs/<id>.json. Never holds a token. */
+export interface JobRecord {
+  id: string;
+  kind: string;
+  name: string;
+  executor: 'slurm' | 'local';
+  /** Absolute job folder: config files, job.sh, logs/. */
+  dir: string;
+  submittedAt: string;
+  state: JobState;
+  reason?: string;
+  exitCode?: number;
+  array?: number[];
+  slurm?: SlurmTarget & { jobId: number };
+  local?: { pid: number };
+  /** Per array task (or the single job): last seen state. */
+  tasks?: { index: number | null; state: JobState; exitCode?: number }[];
+  updatedAt: string;
+}
+
+export interface JobStatus {
+  state: JobState;
+  reason?: string;
+  exitCode?: number;
+  tasks?: JobRecord['tasks'];
+}
+
+export interface Executor {
+  /** Starts the job whose files are already in record.dir; returns the record with its ids. */
+  submit(record: JobRecord, job: { gpus: number; timeLimit?: number }): Promise<JobRecord>;
+  status(record: JobRecord): Promise<JobStatus>;
+  cancel(record: JobRecord): Promise<void>;
+}
+
+/** A failure the user can act on (bad token, unreachable server, unknown partition). */
+export class JobError extends Error {}
+
+/** Folds array-task states into one: any active task keeps the job active; any failure wins over success. */
+export function combineStates(states: JobState[]): JobState {
+  if (states.length === 0) return 'UNKNOWN';
+  for (const s of ['RUNNING', 'COMPLETING', 'PENDING'] as const) if (states.includes(s)) return s === 'COMPLETING' ? 'RUNNING' : s;
+  for (const s of ['FAILED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'CANCELLED', 'PREEMPTED'] as const) if (states.includes(s)) return s;
+  return states.every((s) => s === 'COMPLETED') ? 'COMPLETED' : 'UNKNOWN';
+}

@@ -1,0 +1,77 @@
+/**
+ * Job orchestration shared by the CLI and tests: prepare a spec into a job folder, submit it
+ * with an executor, refresh and persist states, wait by polling.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { JobStore } from './jobStore';
+import { JobError, TERMINAL_STATES, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
+import { LocalExecutor } from './localExecutor';
+import { SlurmExecutor, type SlurmOptions } from './slurmExecutor';
+import { loadSpec, prepareJob, SCRIPT_NAME, type JobKind, type PreparedJob } from './specs';
+
+export interface SubmitOptions {
+  kind: JobKind;
+  specFile: string;
+  store: JobStore;
+  executor: Executor;
+  mcpoCommand: string[];
+}
+
+/** Validates the spec, writes the job folder, submits; the record is saved before and after. */
+export async function submitJob(o: SubmitOptions): Promise<{ record: JobRecord; job: PreparedJob }> {
+  const spec = loadSpec(o.specFile);
+  const id = o.store.newId(o.kind);
+  const dir = o.store.dirOf(id);
+  const job = prepareJob(o.kind, spec, { specDir: path.dirname(path.resolve(o.specFile)), jobDir: dir, mcpoCommand: o.mcpoCommand });
+  fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
+  for (const [name, content] of Object.entries(job.files)) fs.writeFileSync(path.join(dir, name), content, { mode: name === SCRIPT_NAME ? 0o755 : 0o644 });
+  const now = new Date().toISOString();
+  const draft: JobRecord = { id, kind: o.kind, name: job.name, executor: 'local', dir, submittedAt: now, updatedAt: now, state: 'PENDING', array: job.array };
+  let record: JobRecord;
+  try {
+    record = await o.executor.submit(draft, { gpus: job.gpus, timeLimit: job.timeLimit });
+  } catch (err) {
+    // Nothing was submitted: keep no record that would list a job that never existed.
+    fs.rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  o.store.save(record);
+  return { record, job };
+}
+
+export function executorFor(record: JobRecord, slurm?: Partial<SlurmOptions>): Executor {
+  if (record.executor === 'local') return new LocalExecutor();
+  if (!record.slurm) throw new JobError(`job ${record.id} has no Slurm target in its record`);
+  const { jobId: _id, ...target } = record.slurm;
+  return new SlurmExecutor({ ...target, ...slurm });
+}
+
+/** Asks the executor and saves what it says (terminal states are final and never re-asked). */
+export async function refresh(store: JobStore, record: JobRecord, executor: Executor = executorFor(record)): Promise<JobRecord> {
+  if (TERMINAL_STATES.has(record.state)) return record;
+  const s: JobStatus = await executor.status(record);
+  const next: JobRecord = { ...record, state: s.state, reason: s.reason, exitCode: s.exitCode, tasks: s.tasks, updatedAt: new Date().toISOString() };
+  store.save(next);
+  return next;
+}
+
+/** Polls until the job reaches one of `until` (default: any terminal state). */
+export async function waitFor(
+  store: JobStore,
+  record: JobRecord,
+  o: { executor?: Executor; intervalMs?: number; timeoutMs?: number; until?: ReadonlySet<JobState>; onState?: (r: JobRecord) => void } = {},
+): Promise<JobRecord> {
+  const until = o.until ?? TERMINAL_STATES;
+  const deadline = Date.now() + (o.timeoutMs ?? 24 * 3600_000);
+  let current = record;
+  let last: JobState | undefined;
+  for (;;) {
+    current = await refresh(store, current, o.executor);
+    if (current.state !== last) o.onState?.(current);
+    last = current.state;
+    if (until.has(current.state) || TERMINAL_STATES.has(current.state)) return current;
+    if (Date.now() > deadline) throw new JobError(`job ${current.id} is still ${current.state} after ${Math.round((o.timeoutMs ?? 0) / 1000)} s`);
+    await new Promise((r) => setTimeout(r, o.intervalMs ?? 2000));
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * Runs a job's script on this machine as a detached child process, with Slurm's state names.
+ * The state lives in files in the job folder (pid, exit status per task, a cancel marker), not in
+ * this process, so `mcpo job status` from a new CLI process sees the same thing.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { combineStates, JobError, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
+import { SCRIPT_NAME } from './specs';
+
+/**
+ * The supervisor: fixed text, every value arrives as a positional parameter. Runs each array task
+ * (or the single job) with Slurm's variable names, records each exit status atomically, and uses
+ * `timeout` for the time limit (exit 124 → TIMEOUT, like Slurm's time limit).
+ */
+const SUPERVISOR = `
+dir="$1"; limit="$2"; shift 2
+cd "$dir"
+for idx in "$@"; do
+  if [ "$idx" = "-" ]; then out="logs/local.out"; err="logs/local.err"; st="state/exit"; unset SLURM_ARRAY_TASK_ID
+  else out="logs/local_$idx.out"; err="logs/local_$idx.err"; st="state/exit_$idx"; export SLURM_ARRAY_TASK_ID="$idx"; fi
+  [ -e state/cancelled ] && break
+  echo RUNNING > state/running
+  if [ "$limit" -gt 0 ]; then timeout --signal=TERM --kill-after=5 "$((limit * 60))" bash ./${SCRIPT_NAME} >"$out" 2>"$err"; rc=$?
+  else bash ./${SCRIPT_NAME} >"$out" 2>"$err"; rc=$?; fi
+  echo "$rc" > "$st.tmp" && mv "$st.tmp" "$st"
+done
+rm -f state/running
+`;
+
+export class LocalExecutor implements Executor {
+  async submit(record: JobRecord, job: { gpus: number; timeLimit?: number }): Promise<JobRecord> {
+    fs.mkdirSync(path.join(record.dir, 'logs'), { recursive: true });
+    fs.mkdirSync(path.join(record.dir, 'state'), { recursive: true });
+    const indices = record.array ? record.array.map(String) : ['-'];
+    const child = spawn('bash', ['-c', SUPERVISOR, 'mcpo-local-job', record.dir, String(job.timeLimit ?? 0), ...indices], {
+      cwd: record.dir,
+      detached: true, // its own process group: cancel stops the whole tree, and the CLI may exit first
+      stdio: 'ignore',
+      env: { ...process.env, MCPO_JOB_ID: record.id, MCPO_SLURM_TOKEN: '' },
+    });
+    if (child.pid === undefined) throw new JobError(`could not start bash for job ${record.id}`);
+    child.unref();
+    fs.writeFileSync(path.join(record.dir, 'state', 'pid'), String(child.pid));
+    return { ...record, executor: 'local', local: { pid: child.pid }, state: 'RUNNING' };
+  }
+
+  async status(record: JobRecord): Promise<JobStatus> {
+    const stateDir = path.join(record.dir, 'state');
+    const alive = record.local ? isAlive(record.local.pid) : false;
+    const cancelled = fs.existsSync(path.join(stateDir, 'cancelled'));
+    const indices: (number | null)[] = record.array ?? [null];
+    const tasks = indices.map((index): { index: number | null; state: JobState; exitCode?: number } => {
+      const file = path.join(stateDir, index === null ? 'exit' : `exit_${index}`);
+      if (fs.existsSync(file)) {
+        const rc = Number(fs.readFileSync(file, 'utf8').trim());
+        const state: JobState = cancelled && rc !== 0 ? 'CANCELLED' : rc === 0 ? 'COMPLETED' : rc === 124 ? 'TIMEOUT' : 'FAILED';
+        return { index, state, exitCode: rc };
+      }
+      // No exit status: still waiting or running, unless the supervisor is gone (cancelled or lost).
+      const state: JobState = cancelled ? 'CANCELLED' : alive ? 'PENDING' : 'FAILED';
+      return { index, state };
+    });
+    // The task that is running now is the first without an exit status.
+    const running = tasks.find((t) => t.state === 'PENDING');
+    if (running && alive && fs.existsSync(path.join(stateDir, 'running'))) running.state = 'RUNNING';
+    const state = combineStates(tasks.map((t) => t.state));
+    const failed = tasks.find((t) => t.state === state && t.exitCode !== undefined && t.exitCode !== 0);
+    const reason = state === 'FAILED' && !failed ? 'the local supervisor process ended without recording an exit status' : undefined;
+    return { state, reason, exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined), tasks: record.array ? tasks : undefined };
+  }
+
+  async cancel(record: JobRecord): Promise<void> {
+    fs.writeFileSync(path.join(record.dir, 'state', 'cancelled'), new Date().toISOString());
+    if (record.local && isAlive(record.local.pid)) {
+      try {
+        process.kill(-record.local.pid, 'SIGTERM'); // the job's own process group, created at submit
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

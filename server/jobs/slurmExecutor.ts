@@ -1,0 +1,155 @@
+/**
+ * Runs jobs on Slurm through slurmrestd's REST API (JWT auth). The token comes from the
+ * environment (MCPO_SLURM_TOKEN) at every call: it is never logged, never stored in a record and
+ * never written into a job file.
+ */
+import * as path from 'node:path';
+import * as fs from 'node:fs';
+import { combineStates, JobError, type Executor, type JobRecord, type JobStatus, type SlurmTarget } from './jobTypes';
+import { AUTH_FAILURE_CODES, buildSubmitBody, ERROR_INVALID_JOB_ID, ERROR_INVALID_PARTITION, isSupportedApi, parseErrors, parseJobs, parseSubmit, SUPPORTED_APIS } from './slurmApi';
+import { SCRIPT_NAME } from './specs';
+
+export const TOKEN_ENV = 'MCPO_SLURM_TOKEN';
+
+export interface SlurmOptions extends SlurmTarget {
+  /** Defaults to process.env.MCPO_SLURM_TOKEN, read at each request. */
+  token?: () => string | undefined;
+  /** How long a read (status) keeps retrying while slurmrestd is unreachable (a restart). */
+  retryForMs?: number;
+  requestTimeoutMs?: number;
+  /** Counts HTTP requests (for the poll-cost figure). */
+  onRequest?: () => void;
+}
+
+/** slurmrestd could not be reached at all: worth retrying for reads. */
+class UnreachableError extends JobError {}
+
+export class SlurmExecutor implements Executor {
+  constructor(private readonly opts: SlurmOptions) {
+    if (!isSupportedApi(opts.api)) throw new JobError(`--slurm-api ${opts.api} is not supported (use one of ${SUPPORTED_APIS.join(', ')}; Slurm 22.05 serves v0.0.38)`);
+    if (!/^https?:\/\/[^\s/]+/.test(opts.url)) throw new JobError(`--slurm-url must be an http(s) URL like http://host:6820 (found "${opts.url}")`);
+  }
+
+  private base(): string {
+    return `${this.opts.url.replace(/\/+$/, '')}/slurm/${this.opts.api}`;
+  }
+
+  private token(): string {
+    const t = (this.opts.token ?? (() => process.env[TOKEN_ENV]))();
+    if (!t) throw new JobError(`no Slurm token: set ${TOKEN_ENV} (e.g. export ${TOKEN_ENV}=$(scontrol token username=${this.opts.user} lifespan=86400 | cut -d= -f2))`);
+    return t;
+  }
+
+  /** One request; maps transport and slurmrestd errors to messages a user can act on. */
+  private async request(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown> {
+    const token = this.token();
+    const url = `${this.base()}${route}`;
+    this.opts.onRequest?.();
+    let res: Response;
+    try {
+      res = await fetch(url, {
+        method,
+        headers: { 'X-SLURM-USER-NAME': this.opts.user, 'X-SLURM-USER-TOKEN': token, 'Content-Type': 'application/json', Accept: 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
+      });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      const why = cause?.code ?? (err as Error).name;
+      throw new UnreachableError(`slurmrestd is not reachable at ${this.opts.url} (${why}): is it running, and is the URL right?`);
+    }
+    const text = await res.text();
+    let json: unknown;
+    try {
+      json = text ? JSON.parse(text) : {};
+    } catch {
+      if (res.status === 401) throw new JobError(`slurmrestd at ${this.opts.url} refused the request as unauthenticated (HTTP 401): check ${TOKEN_ENV} and --slurm-user`);
+      throw new JobError(`slurmrestd at ${this.opts.url} answered HTTP ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+    }
+    const errors = parseErrors(json);
+    if (res.ok && errors.length === 0) return json;
+    if (errors.some((e) => e.code === ERROR_INVALID_PARTITION)) {
+      throw new JobError(`Slurm does not know partition "${this.opts.partition ?? '(default)'}" (error 2000 Invalid partition name): pick one from sinfo`);
+    }
+    if (errors.some((e) => e.code === ERROR_INVALID_JOB_ID)) throw new JobError('Slurm no longer knows this job (error 2017 Invalid job id): it ended longer ago than MinJobAge or never existed');
+    if (res.status === 401 || res.status === 403 || errors.some((e) => e.code !== undefined && AUTH_FAILURE_CODES.has(e.code))) {
+      // slurmrestd answers HTTP 500 for a rejected token, so the token is checked here too.
+      throw new JobError(`Slurm rejected the token for user "${this.opts.user}" (${this.tokenProblem(token)}; slurmrestd said HTTP ${res.status}: ${errors.map((e) => e.message).join('; ') || text.slice(0, 100)}): mint a new one and set ${TOKEN_ENV}`);
+    }
+    const detail = errors.map((e) => `${e.message}${e.code !== undefined ? ` (error ${e.code})` : ''}`).join('; ');
+    throw new JobError(`slurmrestd ${method} ${route} failed with HTTP ${res.status}: ${detail || text.slice(0, 200)}`);
+  }
+
+  /** Reads the token's exp claim without verifying it, to tell "expired" from "invalid". */
+  private tokenProblem(token: string): string {
+    try {
+      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number; sun?: string };
+      if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return `the token expired at ${new Date(claims.exp * 1000).toISOString()}`;
+      if (claims.sun && claims.sun !== this.opts.user) return `the token is for user "${claims.sun}", not "${this.opts.user}"`;
+      return 'the token is invalid or expired';
+    } catch {
+      return 'the token is not a JWT';
+    }
+  }
+
+  /** Reads retry while slurmrestd is down (e.g. restarted mid-poll); other errors surface at once. */
+  private async read(route: string): Promise<unknown> {
+    const deadline = Date.now() + (this.opts.retryForMs ?? 60_000);
+    for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      try {
+        return await this.request('GET', route);
+      } catch (err) {
+        if (!(err instanceof UnreachableError) || Date.now() + delay > deadline) throw err;
+        await new Promise((r) => setTimeout(r, delay));
+      }
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.read('/ping');
+  }
+
+  async submit(record: JobRecord, job: { gpus: number; timeLimit?: number }): Promise<JobRecord> {
+    const logs = path.join(record.dir, 'logs');
+    fs.mkdirSync(logs, { recursive: true });
+    const pattern = record.array ? '%A_%a' : '%j';
+    const body = buildSubmitBody(this.opts.api, {
+      script: fs.readFileSync(path.join(record.dir, SCRIPT_NAME), 'utf8'),
+      name: record.name,
+      partition: this.opts.partition,
+      cwd: record.dir,
+      stdout: path.join(logs, `${pattern}.out`),
+      stderr: path.join(logs, `${pattern}.err`),
+      // A minimal, explicit environment: the token and the submitting shell's secrets stay out of the job.
+      environment: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', MCPO_JOB_ID: record.id },
+      timeLimit: job.timeLimit,
+      gpus: job.gpus,
+      array: record.array ? record.array.join(',') : undefined,
+    });
+    const response = await this.request('POST', '/job/submit', body);
+    const jobId = parseSubmit(response);
+    if (jobId === undefined) throw new JobError(`slurmrestd accepted the job but returned no job_id: ${JSON.stringify(response).slice(0, 200)}`);
+    const { token: _t, retryForMs: _r, requestTimeoutMs: _q, onRequest: _o, ...target } = this.opts;
+    return { ...record, executor: 'slurm', slurm: { ...target, jobId }, state: 'PENDING' };
+  }
+
+  async status(record: JobRecord): Promise<JobStatus> {
+    const id = this.jobId(record);
+    const jobs = parseJobs(this.opts.api, await this.read(`/job/${id}`)).filter((j) => j.jobId === id || j.arrayJobId === id);
+    if (jobs.length === 0) return { state: 'UNKNOWN', reason: 'slurmrestd returned no job' };
+    const tasks = jobs.map((j) => ({ index: j.arrayTaskId, state: j.state, exitCode: j.exitCode })).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    const state = combineStates(jobs.map((j) => j.state));
+    const failed = jobs.find((j) => j.state === state && j.exitCode !== undefined && j.exitCode !== 0);
+    const pending = jobs.find((j) => j.state === 'PENDING');
+    return { state, reason: pending?.reason, exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined), tasks };
+  }
+
+  async cancel(record: JobRecord): Promise<void> {
+    await this.request('DELETE', `/job/${this.jobId(record)}`);
+  }
+
+  private jobId(record: JobRecord): number {
+    if (!record.slurm) throw new JobError(`job ${record.id} was not submitted to Slurm`);
+    return record.slurm.jobId;
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Runs read a dataset file, but the user runs what the editor shows (unsaved edits included) and
+ * often only some rows. So the document's current text is written to a dataset file under the
+ * runs folder, `<runsDir>/.inputs/<sha256>.jsonl`, and the user's file is never touched.
+ *
+ * Rows that were not selected are written as `null`: the loader reports and skips them, so the
+ * selected rows keep their ordinal in the document. Records are keyed by that ordinal, which is
+ * what pairs a one-row run with the same row of a full baseline run in reports.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { checkRowText } from '../dataset/load';
+import { findNumberedOptions } from '../dataset/options';
+import { splitRowTexts, type RowText } from '../dataset/rowTexts';
+import { METRICS_FOR_TASK_TYPE, type ShopBenchRow, type TaskType, type Truth } from '../dataset/shopbench';
+
+export const INPUTS_FOLDER = '.inputs';
+
+/** An error whose message is meant for the user as is. */
+export class UserError extends Error {}
+
+export interface RunInput {
+  file: string;
+  /** Ordinals that will run. */
+  rows: number[];
+  /** Ordinals of rows left out because they are not valid (full runs only). */
+  invalid: number[];
+}
+
+/** Writes the selected rows (all when `rows` is undefined) of `text` to a dataset file for a run. */
+export function writeRunInput(runsDir: string, uri: string, text: string, rows: readonly number[] | undefined): RunInput {
+  const all = splitRowTexts(uri, text);
+  if (all.length === 0) throw new UserError('the dataset has no rows');
+  const selected = rows === undefined ? all.map((_, i) => i) : [...new Set(rows)].sort((a, b) => a - b);
+  for (const i of selected) {
+    if (!Number.isInteger(i) || i < 0 || i >= all.length) throw new UserError(`row ${i + 1} does not exist: the dataset has ${all.length} rows`);
+  }
+  const invalid: number[] = [];
+  const valid: number[] = [];
+  for (const i of selected) {
+    const { row, problems } = checkRowText(uri, all[i]);
+    if (row) valid.push(i);
+    else if (rows !== undefined) throw new UserError(`row ${i + 1} cannot run: ${problems.find((p) => p.severity === 'error')?.message ?? 'it is not a valid ShopBench row'}`);
+    else invalid.push(i);
+  }
+  if (valid.length === 0) throw new UserError('the dataset has no valid rows to run; see the Problems view');
+  const chosen = new Set(valid);
+  // Newlines inside a row's text are whitespace between JSON tokens (strings escape theirs), so
+  // a multi-line JSON array element becomes one JSON Lines row by joining its lines.
+  const body = all.map((r: RowText, i) => (chosen.has(i) ? r.text.replace(/\r?\n/g, ' ') : 'null')).join('\n') + '\n';
+  return { file: writeInputFile(runsDir, body), rows: valid, invalid };
+}
+
+/** Content-addressed, so running the same rows twice reuses one file. */
+function writeInputFile(runsDir: string, body: string): string {
+  const dir = path.join(runsDir, INPUTS_FOLDER);
+  const file = path.join(dir, `${crypto.createHash('sha256').update(body).digest('hex').slice(0, 32)}.jsonl`);
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = `${file}.${process.pid}.tmp`;
+    fs.writeFileSync(tmp, body);
+    fs.renameSync(tmp, file);
+  }
+  return file;
+}
+
+export const FREE_FORM_TASK_NAME = 'free-form';
+export const FREE_FORM_WARNING = 'free-form question: there is no reference answer, the truth is a placeholder and the score is meaningless';
+
+/** A one-row dataset for a typed question; the truth is a placeholder the validator accepts. */
+export function freeFormRow(question: string, taskType: TaskType): ShopBenchRow {
+  const options = findNumberedOptions(question);
+  const metric = METRICS_FOR_TASK_TYPE[taskType][0];
+  let truth: Truth;
+  switch (taskType) {
+    case 'multiple-choice':
+      truth = options[0]?.number ?? 0;
+      break;
+    case 'retrieval':
+      truth = [options[0]?.number ?? 1];
+      break;
+    case 'ranking':
+      truth = options.length > 0 ? options.map(() => 0) : [0];
+      break;
+    case 'named_entity_recognition':
+      truth = [];
+      break;
+    case 'generation':
+      truth = '(no reference answer)';
+      break;
+  }
+  return { input_field: question, output_field: truth, task_name: FREE_FORM_TASK_NAME, task_type: taskType, metric, is_multiple_choice: taskType === 'multiple-choice' };
+}
+
+export function writeQuestionInput(runsDir: string, question: string, taskType: TaskType): string {
+  return writeInputFile(runsDir, `${JSON.stringify(freeFormRow(question, taskType))}\n`);
+}

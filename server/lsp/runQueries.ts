@@ -1,0 +1,86 @@
+/** Read-only requests over run folders and endpoints: list, open, compare, health check. */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CheckEndpointsParams, CheckEndpointsResult, CompareRunsResult, EndpointHealth, GetRunResult, RunListItem } from '../protocol';
+import { createOpenAiClient } from '../llm/openaiClient';
+import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
+import { compareRuns, runSamples, summarizeRun } from '../runs/report';
+import { CONFIG_FILE, RunStore } from '../runs/runStore';
+import { aggregate } from '../scoring/evaluate';
+
+/** Run folders directly under `runsDir` and one level down (ablations group their arms), newest first. */
+export function listRuns(runsDir: string, log: (m: string) => void): RunListItem[] {
+  const items: RunListItem[] = [];
+  const visit = (dir: string, depth: number): void => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // no runs folder yet: no runs
+    }
+    for (const e of entries) {
+      if (!e.isDirectory() || e.name.startsWith('.')) continue;
+      const sub = path.join(dir, e.name);
+      if (fs.existsSync(path.join(sub, CONFIG_FILE))) {
+        try {
+          const store = RunStore.open(sub);
+          const summary = summarizeRun(store);
+          items.push({
+            runDir: sub,
+            runId: store.config.runId,
+            label: store.config.label,
+            createdAt: store.config.createdAt,
+            dataFile: store.config.data.file,
+            questions: summary.questions,
+            failed: summary.failed,
+            overall: summary.report.overall,
+          });
+        } catch (err) {
+          // One damaged run must not hide the others.
+          log(`skipping ${sub}: ${(err as Error).message}`);
+        }
+      } else if (depth > 0) visit(sub, depth - 1);
+    }
+  };
+  visit(runsDir, 1);
+  return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.runDir.localeCompare(a.runDir)));
+}
+
+export function getRun(runDir: string): GetRunResult {
+  const store = RunStore.open(runDir);
+  const records = [...store.records.values()].sort((a, b) => a.index - b.index);
+  return { config: store.config, records, report: aggregate(runSamples(records)) };
+}
+
+export function compareRunDirs(baselineDir: string, candidateDir: string): CompareRunsResult {
+  const baseline = RunStore.open(baselineDir);
+  const candidate = RunStore.open(candidateDir);
+  return { differences: compareRuns(runSamples(baseline.records.values()), runSamples(candidate.records.values())) };
+}
+
+export async function checkEndpoints(params: CheckEndpointsParams, signal: AbortSignal): Promise<CheckEndpointsResult> {
+  const configured = [
+    { role: 'llm' as const, e: params.settings.llm, apiKey: params.secrets.llmApiKey },
+    { role: 'slm' as const, e: params.settings.slm, apiKey: params.secrets.slmApiKey },
+  ];
+  const endpoints = await Promise.all(
+    configured.flatMap(({ role, e, apiKey }): Promise<EndpointHealth>[] => {
+      if (!e) return [];
+      return [checkOne(role, e.url, e.model, e.mode, apiKey, signal)];
+    }),
+  );
+  return { endpoints };
+}
+
+async function checkOne(role: 'llm' | 'slm', url: string, model: string, mode: 'chat' | 'completions', apiKey: string | undefined, signal: AbortSignal): Promise<EndpointHealth> {
+  const health = { role, url, model };
+  if (!url || !model) return { ...health, ok: false, message: `the ${role.toUpperCase()} endpoint needs both a URL and a model name` };
+  try {
+    // One attempt with a short timeout: a health check should answer quickly, not retry for minutes.
+    const client = createOpenAiClient({ ...DEFAULT_ENDPOINT_SETTINGS, mode, baseUrl: url.replace(/\/+$/, ''), model, timeoutMs: 10_000, maxRetries: 0 }, { apiKey: apiKey || undefined });
+    await client.check(signal);
+    return { ...health, ok: true, message: `${url} serves ${model}` };
+  } catch (err) {
+    return { ...health, ok: false, message: (err as Error).message };
+  }
+}

@@ -1,0 +1,176 @@
+/**
+ * The run requests: a dataset document (or some of its rows), a free-form question, the ablation
+ * matrix. Options come from the client's settings exactly as the CLI builds them from flags, so a
+ * run started in the editor and one started with `mcpo run` mean the same configuration.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { WorkDoneProgressReporter } from 'vscode-languageserver';
+import type {
+  PipelineSettings,
+  RecordNotificationParams,
+  RunAblationParams,
+  RunAblationResult,
+  RunDatasetParams,
+  RunDatasetResult,
+  RunQuestionParams,
+  RunStateParams,
+  Secrets,
+} from '../protocol';
+import { ablationArms, formatPaperTable, paperTables } from '../runs/ablation';
+import { summarizeRun } from '../runs/report';
+import { formatRunsTable } from '../runs/runReportText';
+import { newRunId, RECORDS_FILE, RunStore } from '../runs/runStore';
+import type { RunConfig, RunRecord } from '../runs/runTypes';
+import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
+import type { ScoresReport } from '../scoring/evaluate';
+import { FREE_FORM_WARNING, UserError, writeQuestionInput, writeRunInput } from './runInputs';
+
+/** What the run requests need from the connection. */
+export interface RunHost {
+  /** The document's current text (unsaved edits included). */
+  documentText(uri: string): Promise<string>;
+  sendRecord(params: RecordNotificationParams): void;
+  sendState(params: RunStateParams): void;
+  log(message: string): void;
+}
+
+/** The RunOptions the settings mean; `data` is the dataset file to run. */
+export function runOptionsFromSettings(settings: PipelineSettings, data: string, label?: string): RunOptions {
+  if (!settings.llm || !settings.llm.url || !settings.llm.model) {
+    throw new UserError('no LLM endpoint is configured: set the MCPO LLM URL and model in the settings');
+  }
+  if (!settings.runsDir) throw new UserError('no runs folder is configured (settings.runsDir)');
+  if (settings.cot === 'slm' && !settings.slm) throw new UserError('chain of thought from the small model needs an SLM endpoint (settings.slm)');
+  const endpoint = (e: NonNullable<PipelineSettings['llm']>): RunOptions['llm'] => ({ url: e.url, model: e.model, mode: e.mode, concurrency: e.concurrency > 0 ? e.concurrency : undefined });
+  return {
+    data,
+    out: settings.runsDir,
+    label,
+    llm: endpoint(settings.llm),
+    slm: settings.slm ? endpoint(settings.slm) : undefined,
+    embedModel: settings.embedModel || undefined,
+    templates: settings.templates || undefined,
+    cot: settings.cot,
+    cotTaskTypes: settings.cotTaskTypes.length > 0 ? settings.cotTaskTypes : undefined,
+    similarityK: settings.similarityK,
+    constrained: settings.constrained,
+    scoringEmbedModel: settings.scoringEmbedModel || undefined,
+    scoringMultilingualEmbedModel: settings.scoringMultilingualEmbedModel || undefined,
+  };
+}
+
+interface Progress {
+  reporter: WorkDoneProgressReporter;
+  /** This run's share of the whole request (ablation arms split 0..100). */
+  from: number;
+  span: number;
+}
+
+/** Runs one configuration with notifications and progress; a cancelled run is a result, not an error. */
+async function runOne(host: RunHost, config: RunConfig, settings: PipelineSettings, secrets: Secrets, signal: AbortSignal, progress: Progress, outDir = settings.runsDir, patch?: (r: RunRecord) => void): Promise<RunDatasetResult> {
+  const runDir = path.join(outDir, config.runId);
+  host.sendState({ runDir, state: 'started' });
+  try {
+    const result = await executeRun(config, undefined, outDir, {
+      cacheDir: settings.cacheDir,
+      llmApiKey: secrets.llmApiKey || undefined,
+      slmApiKey: secrets.slmApiKey || undefined,
+      signal,
+      onStart: (_dir, pending, total) => progress.reporter.report(progress.from, `${total - pending}/${total}`),
+      onRecord: (record, done, total) => {
+        patch?.(record);
+        host.sendRecord({ runDir, record, done, total });
+        progress.reporter.report(Math.round(progress.from + (progress.span * done) / total), `${done}/${total}`);
+      },
+    });
+    const state = result.cancelled ? 'cancelled' : 'finished';
+    host.sendState({ runDir, state, message: `${result.done} done, ${result.failed} failed${result.cancelled ? ', cancelled' : ''}` });
+    return { runDir, done: result.done, failed: result.failed, cancelled: result.cancelled };
+  } catch (err) {
+    // Cancelling during the endpoint check surfaces as a setup error: it is still a cancellation.
+    if (signal.aborted) {
+      host.sendState({ runDir, state: 'cancelled' });
+      return { runDir, done: 0, failed: 0, cancelled: true };
+    }
+    host.sendState({ runDir, state: 'failed', message: (err as Error).message });
+    throw err;
+  }
+}
+
+export async function runDataset(host: RunHost, params: RunDatasetParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunDatasetResult> {
+  const text = await host.documentText(params.uri);
+  const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
+  if (input.invalid.length > 0) host.log(`${params.uri}: ${input.invalid.length} invalid row(s) left out of the run`);
+  const config = await buildRunConfig(runOptionsFromSettings(params.settings, input.file, params.label));
+  reporter.begin('MCPO run', 0, `0/${input.rows.length}`, true);
+  try {
+    return await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: 0, span: 100 });
+  } finally {
+    reporter.done();
+  }
+}
+
+export async function runQuestion(host: RunHost, params: RunQuestionParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunDatasetResult> {
+  if (params.question.trim() === '') throw new UserError('the question is empty');
+  const file = writeQuestionInput(params.settings.runsDir, params.question, params.taskType);
+  const config = await buildRunConfig(runOptionsFromSettings(params.settings, file, 'free-form'));
+  const addWarning = (r: RunRecord): void => {
+    if (!r.warnings.includes(FREE_FORM_WARNING)) r.warnings.unshift(FREE_FORM_WARNING);
+  };
+  reporter.begin('MCPO question', 0, '0/1', true);
+  try {
+    const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: 0, span: 100 }, undefined, addWarning);
+    markRecords(result.runDir, addWarning);
+    return result;
+  } finally {
+    reporter.done();
+  }
+}
+
+/**
+ * The runner appends a record before anyone sees it, so the free-form warning is added to the
+ * stored records once the run is over (written whole, then renamed: never a half file).
+ */
+function markRecords(runDir: string, patch: (r: RunRecord) => void): void {
+  const file = path.join(runDir, RECORDS_FILE);
+  if (!fs.existsSync(file)) return;
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const out = lines.map((l) => {
+    const r = JSON.parse(l) as RunRecord;
+    patch(r);
+    return JSON.stringify(r);
+  });
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, out.map((l) => `${l}\n`).join(''));
+  fs.renameSync(tmp, file);
+}
+
+export async function runAblation(host: RunHost, params: RunAblationParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunAblationResult> {
+  const text = await host.documentText(params.uri);
+  const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
+  const base = runOptionsFromSettings(params.settings, input.file);
+  const outDir = path.join(params.settings.runsDir, `ablation-${newRunId()}`);
+  const arms = ablationArms(params.settings.similarityK > 0 ? params.settings.similarityK : 3, base.slm !== undefined);
+  const runDirs: string[] = [];
+  const summaries = [];
+  const reports = new Map<string, ScoresReport>();
+  reporter.begin('MCPO ablation', 0, `arm 1/${arms.length}`, true);
+  try {
+    for (const [i, arm] of arms.entries()) {
+      if (signal.aborted) break;
+      reporter.report(Math.round((100 * i) / arms.length), `arm ${i + 1}/${arms.length}: ${arm.name}`);
+      const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
+      const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: (100 * i) / arms.length, span: 100 / arms.length }, outDir);
+      runDirs.push(result.runDir);
+      if (result.cancelled) break;
+      const summary = summarizeRun(RunStore.open(result.runDir));
+      summaries.push(summary);
+      reports.set(arm.name, summary.report);
+    }
+  } finally {
+    reporter.done();
+  }
+  const tables = summaries.length === 0 ? '' : [formatRunsTable(summaries), ...paperTables(reports).map(formatPaperTable)].join('\n');
+  return { runDirs, tables };
+}

@@ -1,0 +1,162 @@
+/**
+ * The MCPO language server: connection, capabilities and handler wiring only; the logic lives in
+ * server/lsp/. The client picks the transport (node-ipc or --stdio); createConnection reads it
+ * from the command line.
+ */
+import { promises as fsp } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  createConnection,
+  LSPErrorCodes,
+  ProposedFeatures,
+  RequestType,
+  ResponseError,
+  TextDocumentSyncKind,
+  type CancellationToken,
+  type WorkDoneProgressReporter,
+} from 'vscode-languageserver/node';
+import * as protocol from './protocol';
+import type { AssembledPrompt } from './pipeline/types';
+import { rowLenses } from './lsp/codeLens';
+import { valueCompletions } from './lsp/completion';
+import { DatasetDocuments } from './lsp/documents';
+import { rowHover } from './lsp/hover';
+import { inferTaskType } from './lsp/inferTaskType';
+import { previewPrompt } from './lsp/previewPrompt';
+import { UserError } from './lsp/runInputs';
+import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueries';
+import { runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
+import { readInitializationOptions } from './lsp/shopBenchDocument';
+import { datasetSymbols } from './lsp/symbols';
+
+const connection = createConnection(ProposedFeatures.all);
+let datasetGlobs: string[] = [];
+
+const documents = new DatasetDocuments({
+  globs: () => datasetGlobs,
+  publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+});
+
+connection.onInitialize((params) => {
+  datasetGlobs = readInitializationOptions(params.initializationOptions).datasetGlobs ?? [];
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      documentSymbolProvider: true,
+      completionProvider: { triggerCharacters: ['"'] },
+    },
+    serverInfo: { name: 'mcpo-language-server', version: '0.1.0' },
+  };
+});
+
+connection.onDidOpenTextDocument((p) => documents.didOpen(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text));
+connection.onDidChangeTextDocument((p) => documents.didChange(p.textDocument.uri, p.textDocument.version, p.contentChanges));
+connection.onDidCloseTextDocument((p) => documents.didClose(p.textDocument.uri));
+connection.onShutdown(() => documents.dispose());
+
+connection.onHover((p) => {
+  const dataset = documents.dataset(p.textDocument.uri);
+  return dataset ? rowHover(dataset, p.position) : null;
+});
+connection.onCodeLens((p) => {
+  const dataset = documents.dataset(p.textDocument.uri);
+  return dataset ? rowLenses(dataset) : [];
+});
+connection.onDocumentSymbol((p) => {
+  const dataset = documents.dataset(p.textDocument.uri);
+  return dataset ? datasetSymbols(dataset) : [];
+});
+connection.onCompletion((p) => {
+  const dataset = documents.dataset(p.textDocument.uri);
+  return dataset ? valueCompletions(dataset.doc, p.position) : [];
+});
+
+// Custom requests ------------------------------------------------------------------------------
+
+/** Runs a request; failures reach the user as one clear sentence, details go to the log. */
+async function handle<R>(what: string, work: () => Promise<R> | R): Promise<R> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof ResponseError) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    // User errors are expected (bad settings, a broken row): no stack trace in the log either.
+    connection.console.error(`${what} failed: ${err instanceof Error && !(err instanceof UserError) ? (err.stack ?? message) : message}`);
+    throw new ResponseError(LSPErrorCodes.RequestFailed, `${what} failed: ${message}`);
+  }
+}
+
+/** `$/cancelRequest` (and cancelling the progress UI) aborts the engine's signal. */
+function abortOn(token: CancellationToken, progress?: { token?: CancellationToken }): AbortSignal {
+  const controller = new AbortController();
+  token.onCancellationRequested(() => controller.abort());
+  progress?.token?.onCancellationRequested(() => controller.abort());
+  return controller.signal;
+}
+
+/** The client's token when it sent one, else a server-created progress (a no-op when the client has no progress UI). */
+async function progressFor(workDoneToken: string | number | undefined): Promise<WorkDoneProgressReporter & { token?: CancellationToken }> {
+  return workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(workDoneToken) : await connection.window.createWorkDoneProgress();
+}
+
+const host: RunHost = {
+  documentText: async (uri) => {
+    const open = documents.text(uri);
+    if (open !== undefined) return open;
+    if (!uri.startsWith('file:')) throw new UserError(`${uri} is neither open nor a file`);
+    const file = fileURLToPath(uri);
+    try {
+      return await fsp.readFile(file, 'utf8');
+    } catch (err) {
+      throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  },
+  sendRecord: (params) => void connection.sendNotification(protocol.RecordNotification, params),
+  sendState: (params) => void connection.sendNotification(protocol.RunStateNotification, params),
+  log: (message) => connection.console.log(message),
+};
+
+function request<P, R>(method: string): RequestType<P, R, void> {
+  return new RequestType<P, R, void>(method);
+}
+
+connection.onRequest(request<protocol.RunDatasetParams, protocol.RunDatasetResult>(protocol.RunDatasetRequest), (params, token) =>
+  handle('Run', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return runDataset(host, params, abortOn(token, progress), progress);
+  }),
+);
+connection.onRequest(request<protocol.RunQuestionParams, protocol.RunDatasetResult>(protocol.RunQuestionRequest), (params, token) =>
+  handle('Run question', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return runQuestion(host, params, abortOn(token, progress), progress);
+  }),
+);
+connection.onRequest(request<protocol.RunAblationParams, protocol.RunAblationResult>(protocol.RunAblationRequest), (params, token) =>
+  handle('Ablation', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return runAblation(host, params, abortOn(token, progress), progress);
+  }),
+);
+connection.onRequest(request<protocol.InferTaskTypeParams, protocol.InferTaskTypeResult>(protocol.InferTaskTypeRequest), (params) =>
+  handle('Inferring the task type', () => inferTaskType(params.question)),
+);
+connection.onRequest(request<protocol.ListRunsParams, protocol.RunListItem[]>(protocol.ListRunsRequest), (params) =>
+  handle('Listing runs', () => listRuns(params.runsDir, (m) => connection.console.warn(m))),
+);
+connection.onRequest(request<protocol.GetRunParams, protocol.GetRunResult>(protocol.GetRunRequest), (params) =>
+  handle(`Opening run ${params.runDir}`, () => getRun(params.runDir)),
+);
+connection.onRequest(request<protocol.CompareRunsParams, protocol.CompareRunsResult>(protocol.CompareRunsRequest), (params) =>
+  handle('Comparing runs', () => compareRunDirs(params.baselineDir, params.candidateDir)),
+);
+connection.onRequest(request<protocol.CheckEndpointsParams, protocol.CheckEndpointsResult>(protocol.CheckEndpointsRequest), (params, token) =>
+  handle('Checking endpoints', () => checkEndpoints(params, abortOn(token))),
+);
+connection.onRequest(request<protocol.PreviewPromptParams, AssembledPrompt>(protocol.PreviewPromptRequest), (params) =>
+  handle(`Prompt preview of row ${params.row + 1}`, async () => previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates)),
+);
+
+connection.listen();

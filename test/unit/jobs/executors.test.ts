@@ -1,0 +1,126 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { JobStore, readLogs } from '../../../server/jobs/jobStore';
+import { submitJob, waitFor } from '../../../server/jobs/jobs';
+import type { Executor, JobState } from '../../../server/jobs/jobTypes';
+import { LocalExecutor } from '../../../server/jobs/localExecutor';
+import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
+import { fixturePath, repoRoot } from '../../support/paths';
+
+/** The test cluster from test/slurm/start.sh: SLURM_URL in the environment or its env file. */
+function slurmEnv(): Record<string, string> | undefined {
+  const file = path.join(process.env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm', 'env');
+  const env: Record<string, string> = {};
+  if (fs.existsSync(file)) for (const l of fs.readFileSync(file, 'utf8').split('\n')) if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
+  for (const k of ['SLURM_URL', 'MCPO_SLURM_JWT_KEY', 'SLURM_RUN_DIR']) if (process.env[k]) env[k] = process.env[k] as string;
+  return env.SLURM_URL && env.MCPO_SLURM_JWT_KEY ? env : undefined;
+}
+
+/** An HS256 JWT as slurmctld's auth/jwt expects: claims exp, iat, sun. */
+function mintToken(keyFile: string, user: string, lifetimeS: number): string {
+  const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ exp: now + lifetimeS, iat: now - Math.max(0, -lifetimeS) - 10, sun: user })}`;
+  return `${body}.${crypto.createHmac('sha256', fs.readFileSync(keyFile)).update(body).digest('base64url')}`;
+}
+
+const POLL_MS = 250;
+const DONE: ReadonlySet<JobState> = new Set(['RUNNING']);
+
+/** Specs whose "trainer" is the fake one: it reads the generated config and writes an output. */
+function writeSpecs(root: string): { ok: string; slow: string; broken: string; sweep: string } {
+  fs.mkdirSync(root, { recursive: true });
+  fs.chmodSync(root, 0o777);
+  const data = path.join(root, 'train.jsonl');
+  fs.writeFileSync(data, '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n');
+  const fake = ['bash', fixturePath('jobs', 'fake-trainer.sh')];
+  const base = { base_model: 'org/model', dataset: data, gpus: 0, time_limit: 5, launcher: fake };
+  const files = {
+    ok: { name: "ok 'quoted' $(name)", ...base, output_dir: path.join(root, 'out-ok') },
+    slow: { name: 'slow', ...base, launcher: ['bash', '-c', 'sleep 60', 'sleeper'], output_dir: path.join(root, 'out-slow') },
+    broken: { name: 'broken', ...base, launcher: ['bash', '-c', 'echo broken >&2; exit 3'], output_dir: path.join(root, 'out-broken') },
+    sweep: { name: 'sweep', from: fixturePath('jobs', 'ecinstruct-small.jsonl'), sizes: [4, 8], base_model: 'org/model', gpus: 0, time_limit: 5, launcher: fake, output_dir: path.join(root, 'out-sweep') },
+  };
+  const out = {} as { ok: string; slow: string; broken: string; sweep: string };
+  for (const [k, v] of Object.entries(files)) {
+    const f = path.join(root, `${k}.json`);
+    fs.writeFileSync(f, JSON.stringify(v));
+    out[k as keyof typeof out] = f;
+  }
+  return out;
+}
+
+const MCPO = [process.execPath, path.join(repoRoot, 'out', 'server', 'cli.js')];
+
+async function exercise(t: { diagnostic: (m: string) => void }, label: string, root: string, executor: Executor): Promise<void> {
+  const store = new JobStore(path.join(root, 'jobs'));
+  const specs = writeSpecs(root);
+  const t0 = Date.now();
+  let running: number | undefined;
+  const { record } = await submitJob({ kind: 'finetune', specFile: specs.ok, store, executor, mcpoCommand: MCPO });
+  const done = await waitFor(store, record, { executor, intervalMs: POLL_MS, timeoutMs: 60_000, onState: (r) => (r.state === 'RUNNING' ? (running ??= Date.now() - t0) : undefined) });
+  const total = Date.now() - t0;
+  assert.equal(done.state, 'COMPLETED', readLogs(done));
+  assert.match(fs.readFileSync(path.join(root, 'out-ok', 'adapter_model.txt'), 'utf8'), /trained on 2 rows/);
+  assert.equal(new JobStore(path.join(root, 'jobs')).load(record.id).state, 'COMPLETED', 'a new store (restarted CLI) sees the record');
+  t.diagnostic(`${label}: submit→RUNNING ${running ?? 'not observed (finished between polls)'} ms, submit→COMPLETED ${total} ms (poll every ${POLL_MS} ms = ${Math.round(60_000 / POLL_MS)} requests/min per running job)`);
+
+  const slow = (await submitJob({ kind: 'finetune', specFile: specs.slow, store, executor, mcpoCommand: MCPO })).record;
+  await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000, until: DONE });
+  await executor.cancel(slow);
+  assert.equal((await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 })).state, 'CANCELLED');
+
+  const broken = await waitFor(store, (await submitJob({ kind: 'finetune', specFile: specs.broken, store, executor, mcpoCommand: MCPO })).record, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 });
+  assert.equal(broken.state, 'FAILED');
+  assert.equal(broken.exitCode, 3);
+  assert.match(readLogs(broken), /broken/);
+
+  const sweep = await waitFor(store, (await submitJob({ kind: 'sweep', specFile: specs.sweep, store, executor, mcpoCommand: MCPO })).record, { executor, intervalMs: POLL_MS, timeoutMs: 60_000 });
+  assert.equal(sweep.state, 'COMPLETED', readLogs(sweep));
+  assert.deepEqual(sweep.tasks?.map((x) => [x.index, x.state]), [[0, 'COMPLETED'], [1, 'COMPLETED']]);
+  assert.match(fs.readFileSync(path.join(root, 'out-sweep', 'n8', 'adapter_model.txt'), 'utf8'), /trained on 8 rows/);
+}
+
+test('local executor: complete, cancel, fail, sweep array; records survive a restart', async (t) => {
+  await exercise(t, 'local', fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-local-')), new LocalExecutor());
+});
+
+const env = slurmEnv();
+const skip = env ? false : 'no Slurm: run `bash test/slurm/start.sh /tmp/mcpo-slurm` (or set SLURM_URL and MCPO_SLURM_JWT_KEY) to run the real-Slurm tests';
+
+test('Slurm v0.0.38 (real slurmrestd): complete, cancel, fail, sweep array, errors, restart mid-poll', { skip }, async (t) => {
+  if (!env) return;
+  const runDir = env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm';
+  const root = fs.mkdtempSync(path.join(runDir, 'jobs', 'test-'));
+  const token = mintToken(env.MCPO_SLURM_JWT_KEY, 'root', 600);
+  let requests = 0;
+  const slurm = (o: { partition?: string; token?: string; url?: string } = {}): SlurmExecutor =>
+    new SlurmExecutor({ url: o.url ?? env.SLURM_URL, api: 'v0.0.38', user: 'root', partition: o.partition ?? 'debug', token: () => o.token ?? token, retryForMs: 30_000, onRequest: () => requests++ });
+  await exercise(t, 'slurm', root, slurm());
+
+  const store = new JobStore(path.join(root, 'jobs'));
+  const specs = writeSpecs(root);
+  await assert.rejects(submitJob({ kind: 'finetune', specFile: specs.ok, store, executor: slurm({ partition: 'nope' }), mcpoCommand: MCPO }), /Slurm does not know partition "nope"/);
+  await assert.rejects(submitJob({ kind: 'finetune', specFile: specs.ok, store, executor: slurm({ token: mintToken(env.MCPO_SLURM_JWT_KEY, 'root', -60) }), mcpoCommand: MCPO }), /Slurm rejected the token for user "root" \(the token expired at/);
+  await assert.rejects(submitJob({ kind: 'finetune', specFile: specs.ok, store, executor: slurm({ url: 'http://127.0.0.1:9' }), mcpoCommand: MCPO }), /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/);
+
+  // slurmrestd restarted while a job is being polled: polling retries and still sees the end.
+  const slowSpec = JSON.parse(fs.readFileSync(specs.slow, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(specs.slow, JSON.stringify({ ...slowSpec, launcher: ['bash', '-c', 'sleep 3', 'sleeper'] }));
+  const ex = slurm();
+  const job = (await submitJob({ kind: 'finetune', specFile: specs.slow, store, executor: ex, mcpoCommand: MCPO })).record;
+  await waitFor(store, job, { executor: ex, intervalMs: POLL_MS, timeoutMs: 30_000, until: DONE });
+  const restart = spawnSync('bash', [path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'), runDir, 'stop']);
+  assert.equal(restart.status, 0, restart.stderr.toString());
+  const polling = waitFor(store, job, { executor: ex, intervalMs: POLL_MS, timeoutMs: 60_000 });
+  await new Promise((r) => setTimeout(r, 1500));
+  const start = spawnSync('bash', [path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'), runDir, 'start']);
+  assert.equal(start.status, 0, start.stderr.toString());
+  assert.equal((await polling).state, 'COMPLETED');
+  t.diagnostic(`slurm: ${requests} REST requests in this test`);
+});

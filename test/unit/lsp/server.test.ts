@@ -1,0 +1,285 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import type { CodeLens, CompletionItem, Diagnostic, DocumentSymbol, Hover, PublishDiagnosticsParams } from 'vscode-languageserver';
+import * as protocol from '../../../server/protocol';
+import type { AssembledPrompt } from '../../../server/pipeline/types';
+import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+import { repoRoot } from '../../support/paths';
+
+const SERVER = path.join(repoRoot, 'out', 'server', 'main.js');
+const SAMPLE = fs.readFileSync(path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+/** A generation row and three multiple-choice rows of the bundled sample. */
+const ROWS = SAMPLE.slice(3, 7);
+const BROKEN = ROWS[2].replace('"metric":"accuracy"', '"metric":"acuracy"');
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-lsp-'));
+let child: ChildProcess;
+let conn: MessageConnection;
+let tinyBert: string;
+const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
+const diagnosticWaiters: (() => void)[] = [];
+const records: protocol.RecordNotificationParams[] = [];
+const states: protocol.RunStateParams[] = [];
+const progress: unknown[] = [];
+
+function uriOf(name: string, text: string): string {
+  const file = path.join(tmp, name);
+  fs.writeFileSync(file, text);
+  return pathToFileURL(file).href;
+}
+
+/** Resolves with the first published diagnostics for `uri` (from now on or already received) that satisfy `ok`. */
+function diagnosticsFor(uri: string, ok: (d: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
+  return new Promise((resolve) => {
+    const check = (): boolean => {
+      const last = diagnostics.get(uri)?.at(-1);
+      if (last && ok(last.diagnostics)) {
+        resolve(last.diagnostics);
+        return true;
+      }
+      return false;
+    };
+    if (check()) return;
+    const waiter = (): void => {
+      if (check()) diagnosticWaiters.splice(diagnosticWaiters.indexOf(waiter), 1);
+    };
+    diagnosticWaiters.push(waiter);
+  });
+}
+
+function open(uri: string, text: string, languageId = 'jsonl'): void {
+  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+}
+
+function settings(baseUrl: string): protocol.PipelineSettings {
+  return {
+    llm: { url: baseUrl, model: 'test-model', mode: 'chat', concurrency: 2 },
+    embedModel: tinyBert,
+    templates: 'paper',
+    cot: 'off',
+    cotTaskTypes: [],
+    similarityK: 0,
+    constrained: false,
+    runsDir: path.join(tmp, 'runs'),
+    cacheDir: path.join(tmp, 'cache'),
+    scoringEmbedModel: tinyBert,
+    scoringMultilingualEmbedModel: tinyBert,
+  };
+}
+
+before(async () => {
+  tinyBert = buildTinyBertFixture(path.join(tmp, 'tiny-bert'));
+  child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
+  conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
+    diagnostics.set(p.uri, [...(diagnostics.get(p.uri) ?? []), p]);
+    for (const w of [...diagnosticWaiters]) w();
+  });
+  conn.onNotification(protocol.RecordNotification, (p: protocol.RecordNotificationParams) => {
+    records.push(p);
+  });
+  conn.onNotification(protocol.RunStateNotification, (p: protocol.RunStateParams) => {
+    states.push(p);
+  });
+  conn.onNotification('$/progress', (p: unknown) => {
+    progress.push(p);
+  });
+  conn.onNotification('window/logMessage', () => undefined);
+  conn.onRequest('window/workDoneProgress/create', () => null);
+  conn.listen();
+  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } }, initializationOptions: {} });
+  void conn.sendNotification('initialized', {});
+});
+
+after(async () => {
+  await conn.sendRequest('shutdown');
+  void conn.sendNotification('exit');
+  conn.dispose();
+  child.kill();
+});
+
+test('a broken row gets a diagnostic at its field; fixing it clears the diagnostics', async () => {
+  const text = [ROWS[0], ROWS[1], BROKEN, ROWS[3]].join('\n') + '\n';
+  const uri = uriOf('broken.jsonl', text);
+  open(uri, text);
+  const [d] = await diagnosticsFor(uri, (ds) => ds.length > 0);
+  const column = BROKEN.indexOf('"metric"');
+  assert.deepEqual(d.range, { start: { line: 2, character: column }, end: { line: 2, character: column + '"metric"'.length } });
+  assert.equal(d.severity, 1);
+  assert.equal(d.source, 'mcpo');
+  assert.match(messageOf(d), /^unknown metric "acuracy"; expected one of/);
+  // Type the missing "c" back into "acuracy".
+  const at = BROKEN.indexOf('acuracy');
+  void conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 2 },
+    contentChanges: [{ range: { start: { line: 2, character: at + 1 }, end: { line: 2, character: at + 1 } }, text: 'c' }],
+  });
+  assert.deepEqual(await diagnosticsFor(uri, (ds) => ds.length === 0), []);
+  // A new line inserted above moves a new problem's position with it.
+  void conn.sendNotification('textDocument/didChange', {
+    textDocument: { uri, version: 3 },
+    contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '{"input_field": 3}\n' }],
+  });
+  const moved = await diagnosticsFor(uri, (ds) => ds.length > 0);
+  assert.ok(moved.every((x) => x.range.start.line === 0), JSON.stringify(moved));
+  assert.ok(moved.some((x) => messageOf(x) === 'field "input_field" must be a string, got number 3'));
+});
+
+test('a JSON file that is not ShopBench gets no diagnostics, hover or lenses', async () => {
+  const text = '{"name": "x", "version": 1}\n{"broken": \n';
+  const uri = uriOf('other.json', text);
+  open(uri, text, 'json');
+  // The ShopBench document opened after it is answered first: the server handles notifications in order.
+  const marker = uriOf('marker.jsonl', `${ROWS[0]}\n`);
+  open(marker, `${ROWS[0]}\n`);
+  await diagnosticsFor(marker, () => true);
+  assert.equal(diagnostics.get(uri), undefined);
+  assert.deepEqual(await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }), []);
+  assert.equal(await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } }), null);
+});
+
+test('hover, code lenses, symbols and completion', async () => {
+  const text = `${ROWS.join('\n')}\n`;
+  const uri = uriOf('features.jsonl', text);
+  open(uri, text);
+  const hover = await conn.sendRequest<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 5 } });
+  const md = (hover.contents as { value: string }).value;
+  assert.match(md, /task type: multiple\\-choice/);
+  assert.match(md, /metric: accuracy/);
+  assert.match(md, /options \(\d+\)/);
+  assert.match(md, /truth: \d/);
+
+  const lenses = await conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+  assert.equal(lenses.length, 12);
+  assert.deepEqual(lenses.slice(3, 6).map((l) => [l.command!.title, l.command!.command, l.command!.arguments]), [
+    ['Run MCPO', 'mcpo.runRow', [uri, 1]],
+    ['Compare with baseline', 'mcpo.compareRow', [uri, 1]],
+    ['Show prompt', 'mcpo.showPrompt', [uri, 1]],
+  ]);
+
+  const symbols = await conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+  assert.equal(symbols.length, 1);
+  assert.equal(symbols[0].name, 'amazon-kdd-cup-24-understanding-shopping-concepts');
+  assert.deepEqual(symbols[0].children!.map((t) => [t.name, t.children!.map((r) => r.name)]), [
+    ['task1 · generation · sent-transformer', ['row 1']],
+    ['task2 · multiple-choice · accuracy', ['row 2', 'row 3', 'row 4']],
+  ]);
+
+  const line = ROWS[1];
+  const at = line.indexOf('"metric":"') + '"metric":"'.length + 2;
+  const items = await conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: at } });
+  const accuracy = items.find((i) => i.label === 'accuracy')!;
+  assert.ok(accuracy.sortText!.startsWith('0'), 'the metric of a multiple-choice row comes first');
+  assert.deepEqual((accuracy.textEdit as { range: unknown }).range, { start: { line: 1, character: at - 2 }, end: { line: 1, character: at - 2 + 'accuracy'.length } });
+  const tt = line.indexOf('"task_type":"') + '"task_type":"'.length;
+  const types = await conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: tt } });
+  assert.ok(types.some((i) => i.label === 'named_entity_recognition'));
+  const none = await conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 3 } });
+  assert.deepEqual(none, []);
+});
+
+test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckEndpoints and a clear error', async (t) => {
+  const server = await startOpenAiTestServer({ answer: () => '1' });
+  t.after(() => server.close());
+  // The document's unsaved text runs: the row on disk is different.
+  const text = `${ROWS.join('\n')}\n`;
+  const uri = uriOf('run.jsonl', 'not what runs\n');
+  open(uri, text);
+  const s = settings(server.baseUrl);
+  records.length = 0;
+  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, { uri, rows: [1, 2, 3], settings: s, secrets: { llmApiKey: 'sk-secret' }, workDoneToken: 'tok-1' });
+  assert.deepEqual({ done: result.done, failed: result.failed, cancelled: result.cancelled }, { done: 3, failed: 0, cancelled: false });
+  assert.equal(records.length, 3);
+  assert.deepEqual(records.map((r) => r.record.index).sort(), [1, 2, 3], 'records keep the rows\' ordinals in the document');
+  assert.ok(fs.existsSync(path.join(result.runDir, 'config.json')));
+  assert.equal(fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim().split('\n').length, 3);
+  assert.ok(!fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8').includes('sk-secret'));
+  assert.equal(fs.readFileSync(fileOf(uri), 'utf8'), 'not what runs\n', 'the dataset file is never written');
+  assert.deepEqual(states.filter((x) => x.runDir === result.runDir).map((x) => x.state), ['started', 'finished']);
+  assert.ok(progress.some((p) => JSON.stringify(p).includes('"3/3"') && JSON.stringify(p).includes('"percentage":100')), JSON.stringify(progress));
+
+  const second = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, { uri, settings: s, secrets: {}, label: 'all rows' });
+  assert.equal(second.done, 4);
+
+  const runs = await conn.sendRequest<protocol.RunListItem[]>(protocol.ListRunsRequest, { runsDir: s.runsDir });
+  assert.deepEqual(runs.map((r) => r.runDir), [second.runDir, result.runDir]);
+  assert.equal(runs[0].label, 'all rows');
+  assert.equal(runs[0].questions, 4);
+
+  const got = await conn.sendRequest<protocol.GetRunResult>(protocol.GetRunRequest, { runDir: result.runDir });
+  assert.equal(got.records.length, 3);
+  assert.equal(got.config.runId, path.basename(result.runDir));
+  assert.equal(typeof got.report.overall, 'number');
+
+  const cmp = await conn.sendRequest<protocol.CompareRunsResult>(protocol.CompareRunsRequest, { baselineDir: second.runDir, candidateDir: result.runDir });
+  const overall = cmp.differences.find((d) => d.scope === 'overall')!;
+  assert.equal(overall.delta, 0, 'the same answers on the same rows');
+
+  const preview = await conn.sendRequest<AssembledPrompt>(protocol.PreviewPromptRequest, { uri, row: 1, templates: 'paper' });
+  assert.equal(preview.original, (JSON.parse(ROWS[1]) as { input_field: string }).input_field);
+  assert.ok(preview.final.startsWith('Please think cautiously.'));
+  assert.ok(preview.spans.some((sp) => sp.stage === 'template'));
+
+  await assert.rejects(conn.sendRequest(protocol.GetRunRequest, { runDir: path.join(tmp, 'nope') }), (err: Error) => {
+    assert.match(err.message, /^Opening run .*nope failed: .*config\.json: not found/);
+    assert.ok(!err.message.includes('    at '), 'no stack trace');
+    return true;
+  });
+
+  const health = await conn.sendRequest<protocol.CheckEndpointsResult>(protocol.CheckEndpointsRequest, { settings: { ...s, slm: { url: server.baseUrl, model: 'no-such-model', mode: 'chat', concurrency: 1 } }, secrets: {} });
+  assert.deepEqual(health.endpoints.map((e) => [e.role, e.ok]), [['llm', true], ['slm', false]]);
+  assert.match(health.endpoints[1].message, /no-such-model/);
+});
+
+test('cancelling a run against a slow server returns cancelled: true', async (t) => {
+  const server = await startOpenAiTestServer({ answer: () => '1', latencyMs: 60_000 });
+  t.after(() => server.close());
+  const text = `${ROWS.join('\n')}\n`;
+  const uri = uriOf('slow.jsonl', text);
+  open(uri, text);
+  const source = new CancellationTokenSource();
+  const pending = conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, { uri, settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-slow') }, secrets: {} }, source.token);
+  await server.waitForRequests(2); // the model check, then a generation request in flight
+  source.cancel();
+  const result = await pending;
+  assert.equal(result.cancelled, true);
+  assert.equal(result.done, 0);
+  assert.deepEqual(states.filter((x) => x.runDir === result.runDir).map((x) => x.state), ['started', 'cancelled']);
+});
+
+test('free-form questions: task type inference and a run marked as such', async (t) => {
+  const infer = (question: string): Promise<protocol.InferTaskTypeResult> => conn.sendRequest(protocol.InferTaskTypeRequest, { question });
+  assert.equal((await infer('Which is a fruit?\n0. apple\n1. chair\nAnswer:')).taskType, 'multiple-choice');
+  assert.equal((await infer('Rank these items by relevance:\n1. a\n2. b\nOutput:')).taskType, 'ranking');
+  assert.equal((await infer('Select 3 products a user would buy next:\n1. a\n2. b\n3. c\n4. d')).taskType, 'retrieval');
+  assert.equal((await infer('Extract the brand entities from: Nike shoes')).taskType, 'named_entity_recognition');
+  const gen = await infer('Write a title for this product');
+  assert.equal(gen.taskType, 'generation');
+  assert.ok(gen.reason.length > 0);
+
+  const server = await startOpenAiTestServer({ answer: () => '0' });
+  t.after(() => server.close());
+  records.length = 0;
+  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunQuestionRequest, { question: 'Which is a fruit?\n0. apple\n1. chair\nAnswer:', taskType: 'multiple-choice', settings: settings(server.baseUrl), secrets: {} });
+  assert.equal(result.done, 1);
+  assert.match(records[0].record.warnings[0], /free-form question.*score is meaningless/);
+  const stored = JSON.parse(fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim()) as { warnings: string[] };
+  assert.match(stored.warnings[0], /free-form/);
+  assert.equal((JSON.parse(fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8')) as { label: string }).label, 'free-form');
+});
+
+function fileOf(uri: string): string {
+  return new URL(uri).pathname;
+}
+
+/** LSP 3.18 allows markup in diagnostic messages; the server sends plain strings. */
+function messageOf(d: { message: string | { value: string } }): string {
+  return typeof d.message === 'string' ? d.message : d.message.value;
+}
