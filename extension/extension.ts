@@ -1,35 +1,61 @@
 /**
- * MCPO Workbench's VS Code client. This first version only activates, owns its disposables and
- * offers the bundled ShopBench sample; the engine (server/) joins through the language client
- * in a later step, and the extension will never import engine internals.
+ * MCPO Workbench's VS Code client. Activation is thin: one log channel, the command table, the
+ * prompt diff, the status item, the results panel, and the engine (a language server in its own
+ * process, started here and talked to only through server/protocol.ts).
  */
 import * as vscode from 'vscode';
+import { checkEndpoints, commandTable, type CommandContext } from './commands';
+import { EngineClient } from './engineClient';
+import { createResultsView } from './resultsView';
+import { PromptDiff } from './promptDiff';
+import { datasetGlobs } from './settings';
+import { McpoStatusBar } from './statusBar';
 
-/** One scope owns every registration, so deactivation disposes everything. */
-export function activate(context: vscode.ExtensionContext): void {
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const log = vscode.window.createOutputChannel('MCPO', { log: true });
   context.subscriptions.push(log);
-  const commands: Record<string, () => Promise<void>> = {
-    'mcpo.openSampleDataset': async () => {
-      const uri = vscode.Uri.joinPath(context.extensionUri, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
-      await vscode.window.showTextDocument(uri);
-    },
-  };
-  for (const [id, handler] of Object.entries(commands)) {
-    context.subscriptions.push(
-      vscode.commands.registerCommand(id, async () => {
-        try {
-          await handler();
-        } catch (err) {
-          const message = err instanceof Error ? err.message : String(err);
-          log.error(`${id}: ${message}`);
-          const choice = await vscode.window.showErrorMessage(`MCPO: ${message}`, 'Show Logs');
-          if (choice === 'Show Logs') log.show();
-        }
-      }),
+  try {
+    const engine = new EngineClient(context, log, datasetGlobs());
+    const promptDiff = new PromptDiff();
+    const status = new McpoStatusBar();
+    context.subscriptions.push(engine, promptDiff, status);
+    const results = createResultsView(context, engine, promptDiff, log);
+    const ctx: CommandContext = { extension: context, engine, log, promptDiff, status, refreshResults: () => results.refresh() };
+    for (const [id, handler] of Object.entries(commandTable(ctx))) {
+      context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(id, handler, args, log)));
+    }
+    context.subscriptions.push(engine.onRecord((r) => results.postRecord(r)));
+    // The engine starts in the background: activation stays fast, commands wait for it.
+    void engine.start().then(
+      () => {
+        log.info('MCPO engine started');
+        void checkEndpoints(ctx, false).catch((err: unknown) => log.warn(`endpoint check: ${message(err)}`));
+      },
+      (err: unknown) => {
+        log.error(`MCPO engine failed to start: ${message(err)}`);
+        void vscode.window.showErrorMessage(`MCPO: the engine failed to start: ${message(err)}`, 'Show Logs').then((c) => c && log.show());
+      },
     );
+    log.info(`MCPO Workbench ${String(context.extension.packageJSON.version)} activated`);
+  } catch (err) {
+    log.error(`activation failed: ${message(err)}`);
+    void vscode.window.showErrorMessage(`MCPO Workbench could not activate: ${message(err)}`, 'Show Logs').then((c) => c && log.show());
   }
-  log.info(`MCPO Workbench ${String(context.extension.packageJSON.version)} activated`);
+}
+
+async function runCommand(id: string, handler: (...args: unknown[]) => Promise<void>, args: unknown[], log: vscode.LogOutputChannel): Promise<void> {
+  try {
+    await handler(...args);
+  } catch (err) {
+    if (err instanceof vscode.CancellationError) return; // cancelling is not an error
+    log.error(`${id}: ${message(err)}`);
+    const choice = await vscode.window.showErrorMessage(`MCPO: ${message(err)}`, 'Show Logs');
+    if (choice === 'Show Logs') log.show();
+  }
+}
+
+function message(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 export function deactivate(): void {

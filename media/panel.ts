@@ -1,21 +1,502 @@
 /**
- * The side panel's webview app (browser, DOM only). Model output is always inserted as text.
- * This first version renders the title it is given; the results views come with the panel.
+ * The "MCPO Results" webview app (browser, DOM only; bundled by esbuild as an IIFE).
+ *
+ * It talks to the extension only through media/protocol.ts messages, keeps its UI state in
+ * `vscode.setState` (the view may be destroyed whenever it is hidden, since the extension does
+ * not retain its context), and builds every element through dom.ts so model output is always
+ * text, never markup.
  */
-import type { ExtensionToPanel, PanelToExtension } from './protocol';
+import { renderChart } from './chart';
+import { h, table, textCell, type Attributes, type Child } from './dom';
+import type { ComparisonMessage, ExtensionToPanel, PanelRequest, PanelState, PanelToExtension, RunReport } from './protocol';
+import {
+  buildChartSeries,
+  differenceRows,
+  filterChoices,
+  filterRecords,
+  formatParsed,
+  formatSampleValue,
+  formatScore,
+  isFailure,
+  pickRun,
+  runRows,
+  sanitizeState,
+  statusText,
+  taskRows,
+  trackRows,
+  upsertRecord,
+} from './viewModel';
+import type { GetRunResult, RunListItem } from '../server/protocol';
+import type { RunRecord } from '../server/runs/runTypes';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
+  getState(): unknown;
+  setState(state: PanelState): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
+/** Rows drawn at once; more on request, so a 10k-question run does not stall the view. */
+const ROW_PAGE = 500;
+
 const vscodeApi = acquireVsCodeApi();
+let state: PanelState = sanitizeState(vscodeApi.getState());
+
+interface Model {
+  runs: RunListItem[] | null;
+  reports: RunReport[];
+  run: { runDir: string; result: GetRunResult } | null;
+  comparison: ComparisonMessage | null;
+  progress: Map<string, { done: number; total: number }>;
+  error: string | null;
+  /** Requests sent and not yet answered, for the busy indicator. */
+  pending: Set<number>;
+  rowLimit: number;
+  /** Scroll position to restore once the restored run has been drawn. */
+  restoreScroll: number | null;
+}
+
+const model: Model = {
+  runs: null,
+  reports: [],
+  run: null,
+  comparison: null,
+  progress: new Map(),
+  error: null,
+  pending: new Set(),
+  rowLimit: ROW_PAGE,
+  restoreScroll: state.scrollTop > 0 ? state.scrollTop : null,
+};
+
+function el(tag: string, attrs: Attributes = {}, ...children: Child<Node>[]): HTMLElement {
+  return h<HTMLElement, Node>(document, tag, attrs, ...children);
+}
+function cell(text: string, attrs: Attributes = {}): HTMLElement {
+  return textCell<HTMLElement, Node>(document, text, false, attrs);
+}
+/** replaceChildren that skips absent parts and turns strings into Text nodes. */
+function fill(parent: HTMLElement, ...children: Child<Node>[]): void {
+  parent.replaceChildren();
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    parent.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+  }
+}
+function button(label: string, attrs: Attributes, onClick: () => void): HTMLElement {
+  const b = el('button', { type: 'button', ...attrs }, label);
+  b.addEventListener('click', onClick);
+  return b;
+}
+
+// messaging ------------------------------------------------------------------------------------
+
+/** A request before its id is assigned (distributes over the union so each member keeps its fields). */
+type Unsent<T> = T extends PanelRequest ? Omit<T, 'id'> : never;
+
+let nextId = 1;
+function request(message: Unsent<PanelRequest>): number {
+  const id = nextId++;
+  model.pending.add(id);
+  // Adding `id` back restores the member `message` came from; TS cannot see through the Omit.
+  vscodeApi.postMessage({ ...message, id } as PanelRequest);
+  renderBusy();
+  return id;
+}
+
+function persist(): void {
+  vscodeApi.setState(state);
+  vscodeApi.postMessage({ type: 'setState', state });
+}
+
+function settle(requestId: number | undefined): void {
+  if (requestId !== undefined) model.pending.delete(requestId);
+  renderBusy();
+}
+
 window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
   const message = event.data;
-  if (message.type === 'state') {
-    const heading = document.createElement('h2');
-    heading.textContent = message.title;
-    document.body.replaceChildren(heading);
+  switch (message.type) {
+    case 'runs': {
+      settle(message.requestId);
+      model.runs = message.runs;
+      if (state.baselineDir !== null && !message.runs.some((r) => r.runDir === state.baselineDir)) state.baselineDir = null;
+      renderRuns();
+      renderComparison();
+      // Re-read the selected run on every listing: a listing follows a refresh or a finished run.
+      const runDir = pickRun(message.runs, state.selectedRunDir);
+      if (runDir !== null) selectRun(runDir, runDir === state.selectedRunDir);
+      else {
+        model.run = null;
+        renderRun();
+      }
+      break;
+    }
+    case 'runReports':
+      settle(message.requestId);
+      model.reports = message.reports;
+      renderChartSection();
+      break;
+    case 'run': {
+      settle(message.requestId);
+      // An answer for a run the user has since moved away from.
+      if (message.runDir !== state.selectedRunDir) break;
+      model.run = { runDir: message.runDir, result: message.result };
+      model.error = null;
+      renderError();
+      renderRun();
+      renderQuestions();
+      if (model.restoreScroll !== null) {
+        const top = model.restoreScroll;
+        model.restoreScroll = null;
+        requestAnimationFrame(() => document.scrollingElement?.scrollTo({ top }));
+      }
+      break;
+    }
+    case 'comparison':
+      settle(message.requestId);
+      if (message.candidateDir !== state.selectedRunDir || message.baselineDir !== state.baselineDir) break;
+      model.comparison = message;
+      renderComparison();
+      break;
+    case 'record': {
+      const { runDir, record, done, total } = message.params;
+      model.progress.set(runDir, { done, total });
+      renderRuns();
+      if (model.run?.runDir === runDir) {
+        model.run.result.records = upsertRecord(model.run.result.records, record);
+        renderQuestionTable();
+        if (state.selectedIndex === record.index) renderDetail();
+      }
+      break;
+    }
+    case 'done':
+      settle(message.requestId);
+      break;
+    case 'error':
+      settle(message.requestId);
+      model.error = message.message;
+      renderError();
+      break;
+    default: {
+      const unknown: never = message;
+      console.warn('MCPO panel: unknown message', unknown);
+    }
   }
 });
-vscodeApi.postMessage({ type: 'ready' });
+
+// actions --------------------------------------------------------------------------------------
+
+function selectRun(runDir: string, keepQuestion: boolean): void {
+  if (runDir !== state.selectedRunDir) {
+    model.comparison = null;
+    model.rowLimit = ROW_PAGE;
+  }
+  state = { ...state, selectedRunDir: runDir, selectedIndex: keepQuestion ? state.selectedIndex : null };
+  if (state.baselineDir === runDir) state.baselineDir = null;
+  persist();
+  renderRuns();
+  renderComparison();
+  request({ type: 'selectRun', runDir });
+  // The extension compares against the run it was last asked for, so this follows selectRun.
+  if (state.baselineDir !== null) request({ type: 'selectBaseline', runDir: state.baselineDir });
+}
+
+function selectBaseline(runDir: string | null): void {
+  state = { ...state, baselineDir: runDir };
+  model.comparison = null;
+  persist();
+  renderComparison();
+  request({ type: 'selectBaseline', runDir });
+}
+
+function selectQuestion(index: number): void {
+  state = { ...state, selectedIndex: index };
+  persist();
+  renderQuestionTable();
+  renderDetail();
+  document.querySelector('[data-testid="question-detail"]')?.scrollIntoView({ block: 'nearest' });
+}
+
+// layout: a fixed skeleton whose sections are redrawn independently -----------------------------
+
+const busy = el('span', { class: 'busy', role: 'status', 'aria-live': 'polite' });
+const exportButton = button('Export scores', { 'data-testid': 'export-scores' }, () => {
+  if (state.selectedRunDir !== null) request({ type: 'exportScores', runDir: state.selectedRunDir });
+});
+const errorBox = el('div', { class: 'error', role: 'alert' });
+const runsSection = el('section', { 'aria-labelledby': 'runs-heading' });
+const runSection = el('section', { 'aria-labelledby': 'run-heading' });
+const compareSection = el('section', { 'aria-labelledby': 'compare-heading' });
+const chartSection = el('section', { 'aria-labelledby': 'chart-heading' });
+const questionsSection = el('section', { 'aria-labelledby': 'questions-heading' });
+const filtersBox = el('div', { class: 'filters' });
+const questionTableBox = el('div', { class: 'table-scroll' });
+const detailBox = el('div', { 'data-testid': 'question-detail', class: 'detail' });
+questionsSection.append(el('h2', { id: 'questions-heading' }, 'Questions'), filtersBox, questionTableBox, detailBox);
+
+fill(document.body,
+  el(
+    'header',
+    { class: 'toolbar' },
+    button('Refresh', {}, () => request({ type: 'refresh' })),
+    exportButton,
+    busy,
+  ),
+  errorBox,
+  runsSection,
+  runSection,
+  compareSection,
+  chartSection,
+  questionsSection,
+);
+
+function renderBusy(): void {
+  busy.textContent = model.pending.size > 0 ? 'Loading…' : '';
+}
+
+function renderError(): void {
+  errorBox.replaceChildren();
+  if (model.error === null) return;
+  errorBox.append(
+    el('span', {}, model.error),
+    button('Dismiss', { class: 'secondary' }, () => {
+      model.error = null;
+      renderError();
+    }),
+  );
+}
+
+function renderRuns(): void {
+  const heading = el('h2', { id: 'runs-heading' }, 'Runs');
+  if (model.runs === null) {
+    runsSection.replaceChildren(heading, el('p', { class: 'muted' }, 'Loading runs…'));
+    return;
+  }
+  if (model.runs.length === 0) {
+    runsSection.replaceChildren(heading, el('p', { class: 'muted', 'data-testid': 'runs-list' }, 'No runs yet. Run a dataset to see its scores here.'));
+    return;
+  }
+  const list = el('ul', { class: 'runs', 'data-testid': 'runs-list' });
+  for (const row of runRows(model.runs)) {
+    const progress = model.progress.get(row.runDir);
+    const selected = row.runDir === state.selectedRunDir;
+    const item = el(
+      'button',
+      { type: 'button', class: selected ? 'run selected' : 'run', 'aria-pressed': selected ? 'true' : 'false', 'data-run-dir': row.runDir },
+      el('span', { class: 'run-label' }, row.label),
+      el('span', { class: 'run-date' }, row.date),
+      el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
+      el('span', { class: 'run-failed' }, row.failed),
+      progress && progress.done < progress.total ? el('span', { class: 'run-progress' }, `running ${progress.done}/${progress.total}`) : null,
+    );
+    item.addEventListener('click', () => selectRun(row.runDir, false));
+    list.append(el('li', {}, item));
+  }
+  runsSection.replaceChildren(heading, list);
+}
+
+function renderRun(): void {
+  exportButton.toggleAttribute('disabled', state.selectedRunDir === null);
+  const run = model.run;
+  if (run === null) {
+    runSection.replaceChildren(el('h2', { id: 'run-heading' }, 'Scores'), el('p', { class: 'muted' }, 'Select a run.'));
+    return;
+  }
+  const { config, report, records } = run.result;
+  const failed = records.filter((r) => r.status === 'failed').length;
+  const tracks = trackRows(report);
+  const tasks = taskRows(report);
+  fill(runSection,
+    el('h2', { id: 'run-heading' }, `Scores — ${config.label || config.runId}`),
+    el('p', { class: 'overall' }, 'Overall ', el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)), ` · ${records.length} questions · ${failed} failed`),
+    tracks.length > 0
+      ? table<HTMLElement, Node>(document, { class: 'scores' }, 'Per track', ['Track', 'Score'], tracks.map((t) => el('tr', {}, cell(t.track), cell(t.score, { class: 'num' }))))
+      : null,
+    table<HTMLElement, Node>(
+      document,
+      { class: 'scores', 'data-testid': 'task-scores' },
+      'Per task',
+      ['Task', 'Type', 'Metric', 'Track', 'n', 'Score'],
+      tasks.map((t) =>
+        el(
+          'tr',
+          {},
+          cell(t.task),
+          cell(t.taskType),
+          cell(t.metric),
+          cell(t.track),
+          cell(t.samples, { class: 'num' }),
+          cell(t.score, { class: 'num', title: t.unscoredReason ? `Not scored: ${t.unscoredReason}` : null }),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderComparison(): void {
+  const select = el('select', { id: 'baseline' }) as HTMLSelectElement;
+  select.append(new Option('(none)', ''));
+  for (const run of model.runs ?? []) {
+    if (run.runDir === state.selectedRunDir) continue;
+    // Option(text, value) sets text as text; labels are user data.
+    select.append(new Option(`${run.label || run.runId} (${run.createdAt.slice(0, 16).replace('T', ' ')})`, run.runDir));
+  }
+  select.value = state.baselineDir ?? '';
+  select.addEventListener('change', () => selectBaseline(select.value === '' ? null : select.value));
+
+  const parts: Child<Node>[] = [el('h2', { id: 'compare-heading' }, 'Compare with a baseline'), el('p', {}, el('label', { for: 'baseline' }, 'Baseline '), select)];
+  if (state.baselineDir !== null && model.comparison === null) parts.push(el('p', { class: 'muted' }, 'Comparing…'));
+  if (model.comparison !== null) {
+    const rows = differenceRows(model.comparison.differences);
+    parts.push(
+      table<HTMLElement, Node>(
+        document,
+        { class: 'scores', 'data-testid': 'differences' },
+        'Differences from the baseline (95% paired bootstrap interval)',
+        ['Scope', 'Baseline', 'This run', 'Δ', '95% CI', ''],
+        rows.map((r) =>
+          el(
+            'tr',
+            { class: `sig-${r.significance}` },
+            cell(r.scope),
+            cell(r.baseline, { class: 'num' }),
+            cell(r.candidate, { class: 'num' }),
+            cell(r.delta, { class: 'num' }),
+            cell(r.interval, { class: 'num' }),
+            cell(r.significance === 'better' ? 'better' : r.significance === 'worse' ? 'worse' : r.significance === 'unclear' ? 'CI spans 0' : ''),
+          ),
+        ),
+      ),
+    );
+  }
+  fill(compareSection, ...parts);
+}
+
+function renderChartSection(): void {
+  chartSection.replaceChildren(el('h2', { id: 'chart-heading' }, 'Per-task scores across runs'), renderChart(buildChartSeries(model.reports)));
+}
+
+function renderQuestions(): void {
+  renderFilters();
+  renderQuestionTable();
+  renderDetail();
+}
+
+function renderFilters(): void {
+  const records = model.run?.result.records ?? [];
+  const choices = filterChoices(records);
+  const track = el('select', { id: 'filter-track' }) as HTMLSelectElement;
+  track.append(new Option('All tracks', ''), ...choices.tracks.map((t) => new Option(t, t)));
+  track.value = state.filters.track ?? '';
+  track.addEventListener('change', () => setFilters({ track: track.value === '' ? null : track.value }));
+
+  const type = el('select', { id: 'filter-type' }) as HTMLSelectElement;
+  type.append(new Option('All task types', ''), ...choices.taskTypes.map((t) => new Option(t, t)));
+  type.value = state.filters.taskType ?? '';
+  type.addEventListener('change', () => setFilters({ taskType: choices.taskTypes.find((t) => t === type.value) ?? null }));
+
+  const failures = el('input', { id: 'filter-failures', type: 'checkbox' }) as HTMLInputElement;
+  failures.checked = state.filters.failuresOnly;
+  failures.addEventListener('change', () => setFilters({ failuresOnly: failures.checked }));
+
+  fill(filtersBox,
+    el('label', { for: 'filter-track' }, 'Track '),
+    track,
+    el('label', { for: 'filter-type' }, 'Task type '),
+    type,
+    failures,
+    el('label', { for: 'filter-failures' }, 'Failures only'),
+  );
+}
+
+function setFilters(change: Partial<PanelState['filters']>): void {
+  state = { ...state, filters: { ...state.filters, ...change } };
+  model.rowLimit = ROW_PAGE;
+  persist();
+  renderQuestionTable();
+}
+
+function renderQuestionTable(): void {
+  const records = model.run?.result.records ?? [];
+  const shown = filterRecords(records, state.filters);
+  const rows = shown.slice(0, model.rowLimit).map((r) => {
+    const selected = r.index === state.selectedIndex;
+    return el(
+      'tr',
+      { class: [selected ? 'selected' : '', isFailure(r) ? 'failure' : ''].join(' ').trim() || null, 'aria-selected': selected ? 'true' : 'false' },
+      el('td', { class: 'num' }, button(String(r.index), { class: 'link', 'aria-label': `Show question ${r.index}` }, () => selectQuestion(r.index))),
+      cell(r.task_name),
+      cell(formatParsed(r.parsed), { class: 'parsed' }),
+      cell(formatSampleValue(r.score), { class: 'num' }),
+      cell(statusText(r)),
+    );
+  });
+  fill(questionTableBox,
+    el('p', { class: 'muted' }, `${shown.length} of ${records.length} questions`),
+    table<HTMLElement, Node>(document, { class: 'questions', 'data-testid': 'questions' }, 'Questions of the selected run', ['#', 'Task', 'Parsed answer', 'Score', 'Status'], rows),
+    shown.length > model.rowLimit
+      ? button(`Show ${Math.min(ROW_PAGE, shown.length - model.rowLimit)} more`, { class: 'secondary' }, () => {
+          model.rowLimit += ROW_PAGE;
+          renderQuestionTable();
+        })
+      : null,
+  );
+}
+
+function renderDetail(): void {
+  const run = model.run;
+  const record: RunRecord | undefined = run?.result.records.find((r) => r.index === state.selectedIndex);
+  if (run === null || record === undefined) {
+    detailBox.replaceChildren(el('p', { class: 'muted' }, 'Select a question to see its response.'));
+    return;
+  }
+  const field = (name: string, value: Child<Node>): Child<Node>[] => [el('dt', {}, name), el('dd', {}, value)];
+  fill(detailBox,
+    el('h3', {}, `Question ${record.index} — ${record.task_name}`),
+    el(
+      'dl',
+      {},
+      ...field('Status', statusText(record)),
+      ...field('Task type', record.task_type),
+      ...field('Metric', record.metric),
+      ...field('Track', record.track ?? '—'),
+      ...field('Score', formatSampleValue(record.score)),
+      ...field('Parsed answer', formatParsed(record.parsed)),
+    ),
+    el('h4', {}, 'Raw response'),
+    el('pre', { class: 'response', 'data-testid': 'raw-response' }, record.response ?? record.answer?.text ?? '(no response)'),
+    record.warnings.length > 0 ? el('h4', {}, 'Warnings') : null,
+    record.warnings.length > 0 ? el('ul', { class: 'warnings' }, ...record.warnings.map((w) => el('li', {}, w))) : null,
+    record.error ? el('h4', {}, 'Error') : null,
+    record.error ? el('p', { class: 'error-text' }, `${record.error.stage}: ${record.error.message}${record.error.attempts ? ` (after ${record.error.attempts} attempts)` : ''}`) : null,
+    el(
+      'p',
+      {},
+      button('Show prompt diff', { disabled: record.prompt === undefined, title: record.prompt === undefined ? 'This question has no assembled prompt' : null }, () =>
+        request({ type: 'openPromptDiff', runDir: run.runDir, index: record.index }),
+      ),
+    ),
+  );
+}
+
+// scroll position survives the view being hidden: saved as the user scrolls, restored after the run draws
+let scrollTimer: number | undefined;
+window.addEventListener(
+  'scroll',
+  () => {
+    window.clearTimeout(scrollTimer);
+    scrollTimer = window.setTimeout(() => {
+      state = { ...state, scrollTop: Math.round(document.scrollingElement?.scrollTop ?? 0) };
+      // Only the webview's own state: the extension does not need every scroll.
+      vscodeApi.setState(state);
+    }, 200);
+  },
+  { passive: true },
+);
+
+renderRuns();
+renderRun();
+renderComparison();
+renderChartSection();
+renderQuestions();
+request({ type: 'ready' });

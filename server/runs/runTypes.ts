@@ -2,7 +2,7 @@
  * The shapes of a run folder: its configuration (exactly what ran, no secrets) and one record
  * per question. Plain data, read by the CLI, the language server and the side panel.
  */
-import type { Metric, TaskType } from '../dataset/shopbench';
+import type { Metric, TaskType, Truth } from '../dataset/shopbench';
 import type { EndpointConfig, Sampling, TokenUsage } from '../llm/types';
 import type { AssembledPrompt, CotConfig, OptionScore, SimilarityConfig, TemplatePreset } from '../pipeline/types';
 import type { ParsedAnswer } from '../scoring/parsers';
@@ -47,6 +47,8 @@ export interface RunRecord {
   metric: Metric;
   track?: string;
   status: 'ok' | 'failed';
+  /** The row's truth (output_field), so a record can be read on its own. */
+  truth?: Truth;
   stages: {
     cot?: CallRecord;
     similarity?: { model: string; k: number; scores: OptionScore[] } | { skipped: string };

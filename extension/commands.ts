@@ -1,0 +1,313 @@
+/**
+ * The command table: every `mcpo.*` command and its handler. Handlers throw; the table's wrapper
+ * turns an error into one message that names what failed and offers "Show Logs".
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { TaskType } from '../server/dataset/shopbench';
+import type { RunDatasetResult } from '../server/protocol';
+import type { EngineClient } from './engineClient';
+import type { PromptDiff } from './promptDiff';
+import { readSecrets, storeApiKey, type KeyRole } from './secrets';
+import { readPipelineSettings } from './settings';
+import type { McpoStatusBar } from './statusBar';
+
+const TASK_TYPES: TaskType[] = ['multiple-choice', 'retrieval', 'ranking', 'generation', 'named_entity_recognition'];
+
+export interface CommandContext {
+  extension: vscode.ExtensionContext;
+  engine: EngineClient;
+  log: vscode.LogOutputChannel;
+  promptDiff: PromptDiff;
+  status: McpoStatusBar;
+  /** Refreshes the results panel (it lists runs from disk). */
+  refreshResults: () => void;
+}
+
+/** The run in progress, so "Cancel Run" can stop it. */
+let activeRun: vscode.CancellationTokenSource | undefined;
+let progressTokens = 0;
+
+export function commandTable(ctx: CommandContext): Record<string, (...args: unknown[]) => Promise<void>> {
+  return {
+    'mcpo.runOnSelection': () => runOnSelection(ctx),
+    'mcpo.runDataset': (uri?: unknown) => runDataset(ctx, uri instanceof vscode.Uri ? uri : undefined),
+    'mcpo.runRow': (uri: unknown, row: unknown) => runRows(ctx, toUri(uri), [Number(row)], `row ${Number(row) + 1}`),
+    'mcpo.compareRow': (uri: unknown, row: unknown) => compareRow(ctx, toUri(uri), Number(row)),
+    'mcpo.showPrompt': (uri: unknown, row: unknown) => showPrompt(ctx, toUri(uri), Number(row)),
+    'mcpo.runAblation': () => runAblation(ctx),
+    'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown) => showPromptDiff(ctx, typeof runDir === 'string' ? runDir : undefined, typeof index === 'number' ? index : undefined),
+    'mcpo.openResults': async () => {
+      await vscode.commands.executeCommand('mcpo.results.focus');
+      ctx.refreshResults();
+    },
+    'mcpo.configureEndpoints': () => configureEndpoints(),
+    'mcpo.setApiKey': () => setApiKey(ctx),
+    'mcpo.checkEndpoints': () => checkEndpoints(ctx, true),
+    'mcpo.cancelRun': async () => {
+      if (!activeRun) {
+        void vscode.window.showInformationMessage('MCPO: no run is in progress.');
+        return;
+      }
+      activeRun.cancel();
+    },
+    'mcpo.exportScores': (runDir?: unknown) => exportScores(ctx, typeof runDir === 'string' ? runDir : undefined),
+    'mcpo.openSampleDataset': async () => {
+      const uri = vscode.Uri.joinPath(ctx.extension.extensionUri, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+      await vscode.window.showTextDocument(uri);
+    },
+    'mcpo.showLogs': async () => ctx.log.show(),
+  };
+}
+
+function toUri(value: unknown): vscode.Uri {
+  if (value instanceof vscode.Uri) return value;
+  if (typeof value === 'string') return vscode.Uri.parse(value);
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (!active) throw new Error('no dataset is open');
+  return active;
+}
+
+/** Row ordinals (0-based, blank lines skipped) of the JSON Lines rows the selection touches. */
+export function selectedRows(document: vscode.TextDocument, selection: vscode.Selection): number[] | undefined {
+  const rows: number[] = [];
+  let ordinal = 0;
+  const last = selection.isEmpty ? selection.active.line : selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
+  const first = selection.isEmpty ? selection.active.line : selection.start.line;
+  for (let line = 0; line <= last; line++) {
+    const text = document.lineAt(line).text.trim();
+    if (text === '') continue;
+    if (line >= first) {
+      if (!looksLikeRow(text)) return undefined;
+      rows.push(ordinal);
+    }
+    ordinal++;
+  }
+  return rows.length > 0 ? rows : undefined;
+}
+
+function looksLikeRow(text: string): boolean {
+  try {
+    const value: unknown = JSON.parse(text.replace(/,\s*$/, ''));
+    return typeof value === 'object' && value !== null && 'input_field' in value;
+  } catch {
+    return false;
+  }
+}
+
+async function runOnSelection(ctx: CommandContext): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) throw new Error('select a dataset row or a question in an editor first');
+  const rows = editor.document.languageId === 'jsonl' || editor.document.fileName.endsWith('.jsonl') ? selectedRows(editor.document, editor.selection) : undefined;
+  if (rows) {
+    await runRows(ctx, editor.document.uri, rows, rows.length === 1 ? `row ${rows[0] + 1}` : `${rows.length} rows`);
+    return;
+  }
+  const question = editor.document.getText(editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).range : editor.selection).trim();
+  if (!question) throw new Error('the selection is empty');
+  const inferred = await ctx.engine.inferTaskType(question);
+  const picked = await vscode.window.showQuickPick(
+    [inferred.taskType, ...TASK_TYPES.filter((t) => t !== inferred.taskType)].map((t) => ({ label: t, description: t === inferred.taskType ? `inferred: ${inferred.reason}` : undefined })),
+    { title: 'MCPO: task type of the selected question', placeHolder: 'Confirm the task type' },
+  );
+  if (!picked) return;
+  const result = await withRunProgress(ctx, 'MCPO: running the question', async (token, workDoneToken) => {
+    const settings = requireEndpoint(readPipelineSettings());
+    return ctx.engine.runQuestion({ question, taskType: picked.label as TaskType, settings, secrets: await readSecrets(ctx.extension.secrets), workDoneToken }, token);
+  });
+  if (result) await afterRun(ctx, result, true);
+}
+
+async function runDataset(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const target = uri ?? editor?.document.uri;
+  if (!target) throw new Error('open a ShopBench dataset (.jsonl or .json) first');
+  const rows = !uri && editor && !editor.selection.isEmpty ? selectedRows(editor.document, editor.selection) : undefined;
+  await runRows(ctx, target, rows, rows ? `${rows.length} selected rows` : path.basename(target.fsPath));
+}
+
+async function runRows(ctx: CommandContext, uri: vscode.Uri, rows: number[] | undefined, what: string): Promise<void> {
+  const result = await withRunProgress(ctx, `MCPO: running ${what}`, async (token, workDoneToken) => {
+    const settings = requireEndpoint(readPipelineSettings());
+    return ctx.engine.runDataset({ uri: uri.toString(), rows, settings, secrets: await readSecrets(ctx.extension.secrets), workDoneToken }, token);
+  });
+  if (result) await afterRun(ctx, result, rows?.length === 1);
+}
+
+async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
+  const secrets = await readSecrets(ctx.extension.secrets);
+  const outcome = await withRunProgress(ctx, `MCPO: row ${row + 1} with MCPO and with the baseline`, async (token, workDoneToken) => {
+    const settings = requireEndpoint(readPipelineSettings());
+    const mcpo = await ctx.engine.runDataset({ uri: uri.toString(), rows: [row], settings, secrets, label: 'mcpo', workDoneToken }, token);
+    const baseline = await ctx.engine.runDataset({ uri: uri.toString(), rows: [row], settings: { ...settings, templates: 'none', cot: 'off', similarityK: 0 }, secrets, label: 'baseline', workDoneToken }, token);
+    return { mcpo, baseline };
+  });
+  if (!outcome) return;
+  const [a, b] = await Promise.all([ctx.engine.getRun(outcome.mcpo.runDir), ctx.engine.getRun(outcome.baseline.runDir)]);
+  const score = (r: typeof a): string => JSON.stringify(r.records[0]?.score ?? null);
+  ctx.refreshResults();
+  void vscode.window.showInformationMessage(`MCPO row ${row + 1}: MCPO score ${score(a)}, baseline score ${score(b)}`);
+  const record = a.records[0];
+  if (record?.prompt) await ctx.promptDiff.show(record.prompt, `Row ${row + 1}`, record);
+}
+
+async function showPrompt(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
+  const settings = readPipelineSettings();
+  const prompt = await ctx.engine.previewPrompt({ uri: uri.toString(), row, templates: settings.templates });
+  await ctx.promptDiff.show(prompt, `Row ${row + 1} (templates only, no model calls)`);
+}
+
+async function runAblation(ctx: CommandContext): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  if (!editor) throw new Error('open a ShopBench dataset (.jsonl or .json) first');
+  const rows = editor.selection.isEmpty ? undefined : selectedRows(editor.document, editor.selection);
+  const result = await withRunProgress(ctx, 'MCPO: ablation', async (token, workDoneToken) => {
+    const settings = requireEndpoint(readPipelineSettings());
+    return ctx.engine.runAblation({ uri: editor.document.uri.toString(), rows, settings, secrets: await readSecrets(ctx.extension.secrets), workDoneToken }, token);
+  });
+  if (!result) return;
+  ctx.refreshResults();
+  const doc = await vscode.workspace.openTextDocument({ content: result.tables, language: 'plaintext' });
+  await vscode.window.showTextDocument(doc, { preview: false });
+}
+
+async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: number): Promise<void> {
+  let dir = runDir;
+  if (!dir) {
+    const runs = await ctx.engine.listRuns(readPipelineSettings().runsDir);
+    if (runs.length === 0) throw new Error('there are no runs yet (run MCPO on a row first)');
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({ label: r.label, description: `${r.createdAt} · ${r.questions} questions · overall ${r.overall?.toFixed(4) ?? 'n/a'}`, runDir: r.runDir })),
+      { title: 'MCPO: which run?' },
+    );
+    if (!pick) return;
+    dir = pick.runDir;
+  }
+  const run = await ctx.engine.getRun(dir);
+  let record = index === undefined ? undefined : run.records.find((r) => r.index === index);
+  if (!record) {
+    const pick = await vscode.window.showQuickPick(
+      run.records.map((r) => ({ label: `question ${r.index + 1}`, description: `${r.task_name} · ${r.status} · score ${JSON.stringify(r.score)}`, record: r })),
+      { title: 'MCPO: which question?' },
+    );
+    if (!pick) return;
+    record = pick.record;
+  }
+  if (!record.prompt) throw new Error(`question ${record.index + 1} failed before its prompt was assembled: ${record.error?.message ?? ''}`);
+  await ctx.promptDiff.show(record.prompt, `${run.config.label} · question ${record.index + 1}`, record);
+}
+
+async function configureEndpoints(): Promise<void> {
+  const config = vscode.workspace.getConfiguration('mcpo');
+  const url = await vscode.window.showInputBox({ title: 'MCPO: M_L base URL', prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1', value: config.get<string>('llm.url', '') });
+  if (url === undefined) return;
+  const model = await vscode.window.showInputBox({ title: 'MCPO: M_L model name', prompt: 'The model name the server serves (see its /v1/models)', value: config.get<string>('llm.model', '') });
+  if (model === undefined) return;
+  await config.update('llm.url', url.trim(), vscode.ConfigurationTarget.Workspace);
+  await config.update('llm.model', model.trim(), vscode.ConfigurationTarget.Workspace);
+  const slm = await vscode.window.showQuickPick(['Keep the small model M_S as it is', 'Set the small model M_S'], { title: 'MCPO: small model for chain of thought' });
+  if (slm === 'Set the small model M_S') {
+    const slmUrl = await vscode.window.showInputBox({ title: 'MCPO: M_S base URL', value: config.get<string>('slm.url', '') });
+    const slmModel = slmUrl === undefined ? undefined : await vscode.window.showInputBox({ title: 'MCPO: M_S model name', value: config.get<string>('slm.model', '') });
+    if (slmUrl !== undefined && slmModel !== undefined) {
+      await config.update('slm.url', slmUrl.trim(), vscode.ConfigurationTarget.Workspace);
+      await config.update('slm.model', slmModel.trim(), vscode.ConfigurationTarget.Workspace);
+    }
+  }
+  void vscode.window.showInformationMessage('MCPO: endpoints saved. Keys go in SecretStorage with MCPO: Set API Key.');
+}
+
+async function setApiKey(ctx: CommandContext): Promise<void> {
+  const role = await vscode.window.showQuickPick(
+    [
+      { label: 'M_L (large model)', role: 'llm' as KeyRole },
+      { label: 'M_S (small model)', role: 'slm' as KeyRole },
+    ],
+    { title: 'MCPO: API key for which endpoint?' },
+  );
+  if (!role) return;
+  const key = await vscode.window.showInputBox({ title: `MCPO: API key for ${role.label}`, prompt: 'Stored in VS Code SecretStorage; empty removes it', password: true, ignoreFocusOut: true });
+  if (key === undefined) return;
+  await storeApiKey(ctx.extension.secrets, role.role, key.trim());
+  void vscode.window.showInformationMessage(`MCPO: API key for ${role.label} ${key.trim() ? 'stored' : 'removed'}.`);
+}
+
+export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Promise<void> {
+  const settings = readPipelineSettings();
+  const { endpoints } = await ctx.engine.checkEndpoints({ settings, secrets: await readSecrets(ctx.extension.secrets) });
+  ctx.status.setHealth(endpoints);
+  if (!verbose) return;
+  if (endpoints.length === 0) {
+    const choice = await vscode.window.showWarningMessage('MCPO: no endpoint is configured.', 'Configure Endpoints');
+    if (choice) await vscode.commands.executeCommand('mcpo.configureEndpoints');
+    return;
+  }
+  const text = endpoints.map((e) => `${e.role.toUpperCase()} ${e.model}: ${e.ok ? 'OK' : e.message}`).join(' · ');
+  if (endpoints.every((e) => e.ok)) void vscode.window.showInformationMessage(`MCPO: ${text}`);
+  else void vscode.window.showErrorMessage(`MCPO: ${text}`, 'Show Logs').then((c) => c && ctx.log.show());
+}
+
+async function exportScores(ctx: CommandContext, runDir?: string): Promise<void> {
+  if (!runDir) throw new Error('choose a run in the results panel first');
+  const run = await ctx.engine.getRun(runDir);
+  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(runDir, 'scores.json')), filters: { JSON: ['json'] } });
+  if (!target) return;
+  await fs.promises.writeFile(target.fsPath, `${JSON.stringify(run.report, null, 2)}\n`);
+  void vscode.window.showInformationMessage(`MCPO: scores written to ${target.fsPath}`);
+}
+
+function requireEndpoint<T extends { llm?: unknown }>(settings: T): T {
+  if (!settings.llm) throw new Error('no endpoint is configured: set mcpo.llm.url and mcpo.llm.model (MCPO: Configure Endpoints)');
+  return settings;
+}
+
+/** Cancellable progress with counts from the engine's per-question notifications. */
+async function withRunProgress<T>(ctx: CommandContext, title: string, work: (token: vscode.CancellationToken, workDoneToken: string) => Promise<T>): Promise<T | undefined> {
+  if (activeRun) throw new Error('a run is already in progress (MCPO: Cancel Run stops it)');
+  const source = new vscode.CancellationTokenSource();
+  activeRun = source;
+  try {
+    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
+      token.onCancellationRequested(() => source.cancel());
+      // The engine reports LSP work-done progress on a token this request carries.
+      const workDoneToken = `mcpo-run-${++progressTokens}`;
+      let last = 0;
+      const progressListener = ctx.engine.onProgress(workDoneToken, (value) => {
+        if (value.kind === 'end') return;
+        const pct = value.percentage ?? last;
+        progress.report({ message: value.message, increment: Math.max(0, pct - last) });
+        last = pct;
+      });
+      const recordListener = ctx.engine.onRecord((r) => ctx.status.running(r.done, r.total));
+      try {
+        return await work(source.token, workDoneToken);
+      } finally {
+        progressListener.dispose();
+        recordListener.dispose();
+      }
+    });
+  } finally {
+    activeRun = undefined;
+    source.dispose();
+    ctx.status.idle();
+  }
+}
+
+async function afterRun(ctx: CommandContext, result: RunDatasetResult, single: boolean): Promise<void> {
+  ctx.refreshResults();
+  if (result.cancelled) {
+    void vscode.window.showWarningMessage(`MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`);
+    return;
+  }
+  const run = await ctx.engine.getRun(result.runDir);
+  const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
+  void vscode.window.showInformationMessage(`MCPO: ${result.done} questions${failed}; overall ${run.report.overall?.toFixed(4) ?? 'n/a'}.`, 'Open Results').then((c) => c && vscode.commands.executeCommand('mcpo.openResults'));
+  const record = run.records[0];
+  if (single && record?.prompt) await ctx.promptDiff.show(record.prompt, `${run.config.label} · question ${record.index + 1}`, record);
+  if (result.failed > 0) {
+    const failure = run.records.find((r) => r.status === 'failed');
+    const choice = await vscode.window.showErrorMessage(`MCPO: question ${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`, 'Show Logs');
+    if (choice) ctx.log.show();
+  }
+}

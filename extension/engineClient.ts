@@ -1,0 +1,130 @@
+/**
+ * The extension's only road to the engine: a language client for server/main.ts with typed
+ * wrappers over the mcpo/* protocol. The engine runs in its own process, so long runs never
+ * block the extension host.
+ */
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import {
+  CheckEndpointsRequest,
+  CompareRunsRequest,
+  GetRunRequest,
+  InferTaskTypeRequest,
+  ListRunsRequest,
+  PreviewPromptRequest,
+  RecordNotification,
+  RunAblationRequest,
+  RunDatasetRequest,
+  RunQuestionRequest,
+  RunStateNotification,
+  type CheckEndpointsParams,
+  type CheckEndpointsResult,
+  type CompareRunsResult,
+  type GetRunResult,
+  type InferTaskTypeResult,
+  type PreviewPromptParams,
+  type RecordNotificationParams,
+  type RunAblationParams,
+  type RunAblationResult,
+  type RunDatasetParams,
+  type RunDatasetResult,
+  type RunListItem,
+  type RunQuestionParams,
+  type RunStateParams,
+} from '../server/protocol';
+import type { AssembledPrompt } from '../server/pipeline/types';
+
+export class EngineClient implements vscode.Disposable {
+  private readonly client: LanguageClient;
+  private readonly recordEmitter = new vscode.EventEmitter<RecordNotificationParams>();
+  private readonly runStateEmitter = new vscode.EventEmitter<RunStateParams>();
+  /** A question finished in a running run. */
+  readonly onRecord = this.recordEmitter.event;
+  /** A run started or ended. */
+  readonly onRunState = this.runStateEmitter.event;
+  private started: Promise<void> | undefined;
+
+  constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, datasetGlobs: string[]) {
+    const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'main.js').fsPath;
+    const serverOptions: ServerOptions = {
+      run: { module, transport: TransportKind.ipc },
+      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', pattern: '**/*.jsonl' },
+        { scheme: 'file', pattern: '**/*.json' },
+        { scheme: 'untitled', language: 'jsonl' },
+      ],
+      outputChannel: log,
+      initializationOptions: { datasetGlobs },
+    };
+    this.client = new LanguageClient('mcpo', 'MCPO Engine', serverOptions, clientOptions);
+  }
+
+  /** Starts the engine once; later calls wait for the same start. */
+  start(): Promise<void> {
+    this.started ??= this.client.start().then(() => {
+      this.client.onNotification(RecordNotification, (p: RecordNotificationParams) => this.recordEmitter.fire(p));
+      this.client.onNotification(RunStateNotification, (p: RunStateParams) => this.runStateEmitter.fire(p));
+    });
+    return this.started;
+  }
+
+  get isRunning(): boolean {
+    return this.client.isRunning();
+  }
+
+  private async request<P, R>(method: string, params: P, token?: vscode.CancellationToken): Promise<R> {
+    if (!this.started) throw new Error('the MCPO engine is not running (see MCPO: Show Logs)');
+    await this.started;
+    return this.client.sendRequest<R>(method, params, token);
+  }
+
+  runDataset(params: RunDatasetParams, token?: vscode.CancellationToken): Promise<RunDatasetResult> {
+    return this.request(RunDatasetRequest, params, token);
+  }
+
+  runQuestion(params: RunQuestionParams, token?: vscode.CancellationToken): Promise<RunDatasetResult> {
+    return this.request(RunQuestionRequest, params, token);
+  }
+
+  inferTaskType(question: string): Promise<InferTaskTypeResult> {
+    return this.request(InferTaskTypeRequest, { question });
+  }
+
+  runAblation(params: RunAblationParams, token?: vscode.CancellationToken): Promise<RunAblationResult> {
+    return this.request(RunAblationRequest, params, token);
+  }
+
+  listRuns(runsDir: string): Promise<RunListItem[]> {
+    return this.request(ListRunsRequest, { runsDir });
+  }
+
+  getRun(runDir: string): Promise<GetRunResult> {
+    return this.request(GetRunRequest, { runDir });
+  }
+
+  compareRuns(baselineDir: string, candidateDir: string): Promise<CompareRunsResult> {
+    return this.request(CompareRunsRequest, { baselineDir, candidateDir });
+  }
+
+  checkEndpoints(params: CheckEndpointsParams): Promise<CheckEndpointsResult> {
+    return this.request(CheckEndpointsRequest, params);
+  }
+
+  previewPrompt(params: PreviewPromptParams): Promise<AssembledPrompt> {
+    return this.request(PreviewPromptRequest, params);
+  }
+
+  /** LSP work-done progress the engine reports for a token this client put in a request. */
+  onProgress(token: string, handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable {
+    return this.client.onProgress(WorkDoneProgress.type, token, handler);
+  }
+
+  dispose(): void {
+    this.recordEmitter.dispose();
+    this.runStateEmitter.dispose();
+    void this.client.stop();
+  }
+}

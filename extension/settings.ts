@@ -1,0 +1,51 @@
+/**
+ * Typed `mcpo.*` settings with their defaults in one place (package.json declares the same).
+ * Secrets are never settings: API keys live in SecretStorage (see secrets.ts).
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { EndpointSettings, PipelineSettings } from '../server/protocol';
+import type { TaskType } from '../server/dataset/shopbench';
+
+const ALL_TASK_TYPES: TaskType[] = ['multiple-choice', 'retrieval', 'ranking', 'generation', 'named_entity_recognition'];
+
+/** The workspace folder runs and caches are relative to (or the home folder without one). */
+export function workspaceRoot(): string {
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.env.HOME ?? process.cwd();
+}
+
+function endpoint(config: vscode.WorkspaceConfiguration, role: 'llm' | 'slm'): EndpointSettings | undefined {
+  const url = config.get<string>(`${role}.url`, '').trim();
+  const model = config.get<string>(`${role}.model`, '').trim();
+  if (!url || !model) return undefined;
+  return {
+    url,
+    model,
+    mode: config.get<'chat' | 'completions'>(`${role}.mode`, 'chat'),
+    concurrency: config.get<number>('llm.concurrency', 8),
+  };
+}
+
+export function readPipelineSettings(): PipelineSettings {
+  const config = vscode.workspace.getConfiguration('mcpo');
+  const root = workspaceRoot();
+  const optional = (key: string): string | undefined => config.get<string>(key, '').trim() || undefined;
+  return {
+    llm: endpoint(config, 'llm'),
+    slm: endpoint(config, 'slm'),
+    embedModel: config.get<string>('embedModel', 'Xenova/all-MiniLM-L6-v2'),
+    templates: config.get<string>('templates', 'paper'),
+    cot: config.get<'off' | 'self' | 'slm'>('cot.mode', 'off'),
+    cotTaskTypes: config.get<TaskType[]>('cot.taskTypes', ALL_TASK_TYPES),
+    similarityK: config.get<number>('similarity.k', 0),
+    constrained: config.get<boolean>('constrained', false),
+    runsDir: path.resolve(root, config.get<string>('runsDir', '.mcpo/runs')),
+    cacheDir: path.resolve(root, config.get<string>('cacheDir', '.mcpo/cache')),
+    scoringEmbedModel: optional('scoring.embedModel'),
+    scoringMultilingualEmbedModel: optional('scoring.multilingualEmbedModel'),
+  };
+}
+
+export function datasetGlobs(): string[] {
+  return vscode.workspace.getConfiguration('mcpo').get<string[]>('datasetGlobs', []);
+}

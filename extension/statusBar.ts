@@ -1,0 +1,44 @@
+/** One status item: endpoint health between runs, a running run's progress during one. */
+import * as vscode from 'vscode';
+import type { EndpointHealth } from '../server/protocol';
+
+export class McpoStatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('mcpo.status', vscode.StatusBarAlignment.Left, 10);
+  private health = '$(circle-outline) MCPO';
+  private healthTooltip = 'MCPO: endpoints not checked yet (MCPO: Check Endpoints)';
+
+  constructor() {
+    this.item.name = 'MCPO';
+    this.item.command = 'mcpo.checkEndpoints';
+    this.idle();
+    this.item.show();
+  }
+
+  setHealth(endpoints: EndpointHealth[]): void {
+    if (endpoints.length === 0) {
+      this.health = '$(warning) MCPO: no endpoint';
+      this.healthTooltip = 'No endpoint is configured (MCPO: Configure Endpoints)';
+    } else {
+      const ok = endpoints.every((e) => e.ok);
+      this.health = `${ok ? '$(check)' : '$(error)'} MCPO`;
+      this.healthTooltip = endpoints.map((e) => `${e.role.toUpperCase()} ${e.model} @ ${e.url}: ${e.message}`).join('\n');
+    }
+    this.idle();
+  }
+
+  running(done: number, total: number): void {
+    this.item.text = `$(sync~spin) MCPO ${done}/${total}`;
+    this.item.tooltip = 'An MCPO run is in progress (click to cancel)';
+    this.item.command = 'mcpo.cancelRun';
+  }
+
+  idle(): void {
+    this.item.text = this.health;
+    this.item.tooltip = this.healthTooltip;
+    this.item.command = 'mcpo.checkEndpoints';
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
