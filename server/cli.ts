@@ -12,7 +12,8 @@ import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore, RunStoreError } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, RunSetupError, type RunOptions } from './runs/startRun';
 import { LlmError, type JsonValue } from './llm/types';
-import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL, disposeLocalModels } from './llm/localLlama';
+import { buildTinyLlamaGguf } from './llm/demoGguf';
+import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL, disposeLocalModels } from './llm/localLlama';
 import { TASK_TYPES, type TaskType } from './dataset/shopbench';
 import type { CotLayout } from './pipeline/types';
 import { DatasetStructureError } from './dataset/rowTexts';
@@ -274,6 +275,7 @@ validation are reported with file:line:column and left out; the rest are scored 
       'similarity-wording': { type: 'string' },
       resume: { type: 'string' },
       label: { type: 'string' },
+      'demo-fallback': { type: 'boolean' },
     },
     help: `${ENDPOINT_HELP}
   --templates paper|none|FILE  prompt templates: the paper's, the raw prompt (official baseline), or a JSON file
@@ -286,6 +288,8 @@ validation are reported with file:line:column and left out; the rest are scored 
   --similarity-wording TEXT   the hint's lead sentence
   --resume DIR                finish a run: only its missing and failed questions run, with its saved configuration
   --label TEXT                the run's name in reports
+  --demo-fallback             when the default local model cannot be downloaded (no network), run on the built-in
+                              tiny demo model instead (random weights: proves the pipeline, its scores mean nothing)
 
 Each question is appended to DIR/records.jsonl as soon as it finishes; killing the process loses
 no finished question. Exit code 0 when every question ran, 1 when some failed, 2 for usage errors.`,
@@ -305,6 +309,10 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         options.cotLayout = v['cot-layout'] === undefined ? undefined : cotLayoutOption(v['cot-layout']);
         options.similarityWording = v['similarity-wording'] as string | undefined;
         options.label = v.label as string | undefined;
+        if (v['demo-fallback'] && options.llm.url === LOCAL_BASE_URL && options.llm.model === DEFAULT_LOCAL_MODEL) {
+          options.llm.model = await defaultOrDemoModel(cacheDir);
+          if (options.llm.model !== DEFAULT_LOCAL_MODEL) options.label ??= 'DEMO model (random weights)';
+        }
         config = await buildRunConfig(options);
       }
       const result = await runAndReport(config, resume, outDir, cacheDir, intOption(v, 'threads', 'run', 1));
@@ -415,6 +423,25 @@ function cotLayoutOption(raw: string | boolean | undefined): CotLayout {
     if (typeof value[key] !== 'string') throw new CliError(`mcpo run: --cot-layout needs a string "${key}"`, 2);
   }
   return { question: value.question as string, chain: value.chain as string, answer: value.answer as string };
+}
+
+/**
+ * The default local model if it can be had, else the built-in demo GGUF, said loudly: the main job
+ * must run on a fresh machine even without the model hub, and never pass random output off as a score.
+ */
+async function defaultOrDemoModel(cacheDir: string): Promise<string> {
+  try {
+    await createLocalLlamaClient({ model: DEFAULT_LOCAL_MODEL }).check();
+    return DEFAULT_LOCAL_MODEL;
+  } catch (err) {
+    const demo = buildTinyLlamaGguf(path.join(cacheDir, 'demo', 'mcpo-demo-tiny-llama.gguf'));
+    process.stderr.write(
+      `\nWARNING: the default model ${DEFAULT_LOCAL_MODEL} could not be loaded (${(err as Error).message.split('\n')[0]}).\n` +
+        `Running on the built-in DEMO model instead: random weights, so the answers and scores below are meaningless.\n` +
+        `Use --llm-url <server> --llm-model <name>, or --llm-model <file.gguf>, for real scores.\n\n`,
+    );
+    return demo;
+  }
 }
 
 function cotOption(raw: string | boolean | undefined): 'off' | 'self' | 'slm' | undefined {

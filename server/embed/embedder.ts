@@ -23,7 +23,8 @@ export const DEFAULT_MULTILINGUAL_EMBED_MODEL = 'Xenova/paraphrase-multilingual-
 /** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
 export const REQUIRED_MODEL_FILES: readonly string[] = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
 
-const LOCAL_COPY_HINT = `pass --embed-model <folder> with a local copy (${REQUIRED_MODEL_FILES.join(', ')})`;
+/** Where the model is named differs by caller, so the hint names each place. */
+const LOCAL_COPY_HINT = `give a folder with a local copy (${REQUIRED_MODEL_FILES.join(', ')}) instead: mcpo score --embed-model, mcpo run --embed-model (M_V) or --scoring-embed-model, or the mcpo.* model settings in VS Code`;
 
 export interface Embedder {
   readonly modelId: string;

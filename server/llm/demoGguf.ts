@@ -1,8 +1,9 @@
 /**
- * A tiny random-weight llama GGUF, built from code, for offline tests of the local llama.cpp
- * backend (server/llm/localLlama.ts). The machine running the tests has no model hub, so this
- * writes a complete GGUF v3 file itself: llama architecture, one block, F32 tensors, a
- * SentencePiece ("llama") vocabulary and a ChatML `tokenizer.chat_template`.
+ * A tiny random-weight llama GGUF, built from code: the test model of the local llama.cpp
+ * backend (server/llm/localLlama.ts), and the demo model `mcpo run --demo-fallback` uses when the
+ * default model cannot be downloaded. It writes a complete GGUF v3 file itself: llama
+ * architecture, one block, F32 tensors, a SentencePiece ("llama") vocabulary and a ChatML
+ * `tokenizer.chat_template`. Its answers are gibberish: it proves code paths, never quality.
  *
  * Why these choices:
  * - Every token string is unique: llama.cpp aborts the whole process (GGML assertion) on a
@@ -15,11 +16,11 @@
  * - Weights come from the seeded mulberry32 PRNG with + - * / only, so the bytes are identical on
  *   every run and machine.
  *
- * Run directly to build a file: `node out/test/support/tinyLlamaGguf.js <file.gguf>`.
+ * Run directly to build a file: `node out/server/llm/demoGguf.js <file.gguf>`.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { mulberry32 } from '../../server/util/seededRandom';
+import { mulberry32 } from '../util/seededRandom';
 
 /** Bump when the generator changes; it is written into general.name. */
 const FIXTURE_VERSION = 'tiny-llama-gguf-v1';
@@ -307,11 +308,11 @@ export function buildTinyLlamaGguf(file: string): string {
   return target;
 }
 
-// Runnable as a script (out/test/support/tinyLlamaGguf.js); bundled into another entry point it stays a library.
-if (require.main === module && /tinyLlamaGguf\.js$/.test(require.main.filename)) {
+// Runnable as a script (out/server/llm/demoGguf.js); bundled into another entry point it stays a library.
+if (require.main === module && /demoGguf\.js$/.test(require.main.filename)) {
   const target = process.argv[2];
   if (!target) {
-    console.error('usage: node tinyLlamaGguf.js <output.gguf>');
+    console.error('usage: node demoGguf.js <output.gguf>');
     process.exit(2);
   }
   const started = performance.now();

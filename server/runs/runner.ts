@@ -139,6 +139,7 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
     metric: row.metric,
     track: row.track,
     status: 'failed',
+    truth: row.output_field,
     stages: {},
     score: null,
     warnings: [],
@@ -193,7 +194,8 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
     record.score = scored.score;
     record.dtype = scored.dtype;
     record.warnings = scored.warnings;
-    if (scored.error) record.warnings.push(scored.error);
+    // Answered but not scorable here (e.g. no embedding model): the reason travels with the record.
+    if (scored.error) record.error = { stage: 'score', message: scored.error };
     record.status = 'ok';
   } catch (err) {
     if (deps.signal?.aborted) return undefined;

@@ -118,7 +118,7 @@ test('a hub id with remote access disabled fails with a clear message, without n
     assert.match(error.message, /remote downloads are disabled/);
     assert.match(
       error.message,
-      /pass --embed-model <folder> with a local copy \(config\.json, tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx\)/,
+      /give a folder with a local copy \(config\.json, tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx\) instead: mcpo score --embed-model/,
     );
     return true;
   });
@@ -130,7 +130,7 @@ test('a folder missing files names them; a missing folder says so', async () => 
   fs.copyFileSync(path.join(folder, 'config.json'), path.join(partial, 'config.json'));
   fs.copyFileSync(path.join(folder, 'tokenizer.json'), path.join(partial, 'tokenizer.json'));
   await assert.rejects(loadEmbedder(partial), /missing tokenizer_config\.json, onnx\/model\.onnx/);
-  await assert.rejects(loadEmbedder(path.join(tempRoot, 'nope')), /does not exist.*--embed-model <folder>/);
+  await assert.rejects(loadEmbedder(path.join(tempRoot, 'nope')), /does not exist.*give a folder with a local copy/);
 });
 
 test('the fixture is byte-identical on every build and is not rewritten when current', () => {
