@@ -200,10 +200,32 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
 
 async function configureEndpoints(): Promise<void> {
   const config = vscode.workspace.getConfiguration('mcpo');
-  const url = await vscode.window.showInputBox({ title: 'MCPO: M_L base URL', prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1', value: config.get<string>('llm.url', '') });
-  if (url === undefined) return;
-  const model = await vscode.window.showInputBox({ title: 'MCPO: M_L model name', prompt: 'The model name the server serves (see its /v1/models)', value: config.get<string>('llm.model', '') });
-  if (model === undefined) return;
+  const kind = await vscode.window.showQuickPick(
+    [
+      { label: 'OpenAI-compatible server', description: 'vLLM, llama.cpp server, Ollama, ...', local: false },
+      { label: 'local', description: 'a GGUF model run in-process by llama.cpp (CPU), no server', local: true },
+    ],
+    { title: 'MCPO: where does the large model M_L run?' },
+  );
+  if (!kind) return;
+  let url = 'local';
+  let model: string | undefined;
+  if (kind.local) {
+    const source = await vscode.window.showQuickPick(['Default model (Qwen2.5-0.5B-Instruct Q4_K_M, ~398 MB download)', 'A .gguf file on this machine', 'A hub reference (hf:user/repo:quant)'], { title: 'MCPO: local model' });
+    if (!source) return;
+    if (source.startsWith('Default')) model = '';
+    else if (source.startsWith('A .gguf')) {
+      const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { GGUF: ['gguf'] }, title: 'MCPO: local GGUF model' });
+      model = files?.[0]?.fsPath;
+    } else model = await vscode.window.showInputBox({ title: 'MCPO: hub reference', value: 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M' });
+    if (model === undefined) return;
+  } else {
+    const entered = await vscode.window.showInputBox({ title: 'MCPO: M_L base URL', prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1', value: config.get<string>('llm.url', '') });
+    if (entered === undefined) return;
+    url = entered;
+    model = await vscode.window.showInputBox({ title: 'MCPO: M_L model name', prompt: 'The model name the server serves (see its /v1/models)', value: config.get<string>('llm.model', '') });
+    if (model === undefined) return;
+  }
   await config.update('llm.url', url.trim(), vscode.ConfigurationTarget.Workspace);
   await config.update('llm.model', model.trim(), vscode.ConfigurationTarget.Workspace);
   const slm = await vscode.window.showQuickPick(['Keep the small model M_S as it is', 'Set the small model M_S'], { title: 'MCPO: small model for chain of thought' });
@@ -258,7 +280,7 @@ async function exportScores(ctx: CommandContext, runDir?: string): Promise<void>
 }
 
 function requireEndpoint<T extends { llm?: unknown }>(settings: T): T {
-  if (!settings.llm) throw new Error('no endpoint is configured: set mcpo.llm.url and mcpo.llm.model (MCPO: Configure Endpoints)');
+  if (!settings.llm) throw new Error('no endpoint is configured: set mcpo.llm.url and mcpo.llm.model, or "local" (MCPO: Configure Endpoints)');
   return settings;
 }
 

@@ -11,6 +11,7 @@ import {
   GetRunRequest,
   InferTaskTypeRequest,
   ListRunsRequest,
+  LocalModelNotification,
   PreviewPromptRequest,
   RecordNotification,
   RunAblationRequest,
@@ -22,6 +23,7 @@ import {
   type CompareRunsResult,
   type GetRunResult,
   type InferTaskTypeResult,
+  type LocalModelParams,
   type PreviewPromptParams,
   type RecordNotificationParams,
   type RunAblationParams,
@@ -38,6 +40,9 @@ export class EngineClient implements vscode.Disposable {
   private readonly client: LanguageClient;
   private readonly recordEmitter = new vscode.EventEmitter<RecordNotificationParams>();
   private readonly runStateEmitter = new vscode.EventEmitter<RunStateParams>();
+  private readonly localModelEmitter = new vscode.EventEmitter<LocalModelParams>();
+  /** The in-process local model is loading or ready. */
+  readonly onLocalModel = this.localModelEmitter.event;
   /** A question finished in a running run. */
   readonly onRecord = this.recordEmitter.event;
   /** A run started or ended. */
@@ -67,6 +72,7 @@ export class EngineClient implements vscode.Disposable {
     this.started ??= this.client.start().then(() => {
       this.client.onNotification(RecordNotification, (p: RecordNotificationParams) => this.recordEmitter.fire(p));
       this.client.onNotification(RunStateNotification, (p: RunStateParams) => this.runStateEmitter.fire(p));
+      this.client.onNotification(LocalModelNotification, (p: LocalModelParams) => this.localModelEmitter.fire(p));
     });
     return this.started;
   }
@@ -125,6 +131,7 @@ export class EngineClient implements vscode.Disposable {
   dispose(): void {
     this.recordEmitter.dispose();
     this.runStateEmitter.dispose();
+    this.localModelEmitter.dispose();
     void this.client.stop();
   }
 }

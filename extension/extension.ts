@@ -24,7 +24,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     for (const [id, handler] of Object.entries(commandTable(ctx))) {
       context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(id, handler, args, log)));
     }
-    context.subscriptions.push(engine.onRecord((r) => results.postRecord(r)));
+    context.subscriptions.push(
+      engine.onRecord((r) => results.postRecord(r)),
+      engine.onLocalModel((m) => status.localModel(m.model, m.state, m.percent, m.rssMb)),
+    );
     // The engine starts in the background: activation stays fast, commands wait for it.
     void engine.start().then(
       () => {

@@ -14,10 +14,12 @@ export function workspaceRoot(): string {
   return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.env.HOME ?? process.cwd();
 }
 
+/** The endpoint a role's settings name. An empty M_L URL means the embedded default: the local llama.cpp model. */
 function endpoint(config: vscode.WorkspaceConfiguration, role: 'llm' | 'slm'): EndpointSettings | undefined {
-  const url = config.get<string>(`${role}.url`, '').trim();
+  const configured = config.get<string>(`${role}.url`, '').trim();
+  const url = configured || (role === 'llm' ? 'local' : '');
   const model = config.get<string>(`${role}.model`, '').trim();
-  if (!url || !model) return undefined;
+  if (!url || (!model && url !== 'local')) return undefined;
   return {
     url,
     model,

@@ -32,6 +32,20 @@ export class McpoStatusBar implements vscode.Disposable {
     this.item.command = 'mcpo.cancelRun';
   }
 
+  /** The in-process llama.cpp model: loading (download %) or ready with the engine's memory. */
+  localModel(model: string, state: 'loading' | 'ready', percent?: number, rssMb?: number): void {
+    const name = model.split(/[\\/]/).pop() ?? model;
+    if (state === 'loading') {
+      this.item.text = `$(loading~spin) MCPO: loading ${name}${percent !== undefined ? ` ${percent}%` : ''}`;
+      this.item.tooltip = `Loading the local model ${model}`;
+    } else {
+      this.health = `$(chip) MCPO local ${name}${rssMb !== undefined ? ` · ${rssMb} MB` : ''}`;
+      this.healthTooltip = `Local model ${model} loaded; the MCPO engine uses ${rssMb ?? '?'} MB of memory`;
+      this.item.text = this.health;
+      this.item.tooltip = this.healthTooltip;
+    }
+  }
+
   idle(): void {
     this.item.text = this.health;
     this.item.tooltip = this.healthTooltip;

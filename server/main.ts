@@ -115,6 +115,7 @@ const host: RunHost = {
   },
   sendRecord: (params) => void connection.sendNotification(protocol.RecordNotification, params),
   sendState: (params) => void connection.sendNotification(protocol.RunStateNotification, params),
+  sendLocalModel: (params) => void connection.sendNotification(protocol.LocalModelNotification, params),
   log: (message) => connection.console.log(message),
 };
 

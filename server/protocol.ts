@@ -168,6 +168,17 @@ export interface RecordNotificationParams {
   total: number;
 }
 
+/** server → client: the in-process llama.cpp model is loading (with download progress) or ready. */
+export const LocalModelNotification = 'mcpo/localModel';
+export interface LocalModelParams {
+  model: string;
+  state: 'loading' | 'ready';
+  /** Download progress, 0..100, when the model is being downloaded. */
+  percent?: number;
+  /** The engine process's resident memory once the model is loaded. */
+  rssMb?: number;
+}
+
 /** server → client: a run started or ended (for the status bar and the panel). */
 export const RunStateNotification = 'mcpo/runState';
 export interface RunStateParams {

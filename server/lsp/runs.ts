@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { WorkDoneProgressReporter } from 'vscode-languageserver';
 import type {
+  LocalModelParams,
   PipelineSettings,
   RecordNotificationParams,
   RunAblationParams,
@@ -17,6 +18,7 @@ import type {
   RunStateParams,
   Secrets,
 } from '../protocol';
+import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { ablationArms, formatPaperTable, paperTables } from '../runs/ablation';
 import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
@@ -32,17 +34,24 @@ export interface RunHost {
   documentText(uri: string): Promise<string>;
   sendRecord(params: RecordNotificationParams): void;
   sendState(params: RunStateParams): void;
+  sendLocalModel(params: LocalModelParams): void;
   log(message: string): void;
 }
 
 /** The RunOptions the settings mean; `data` is the dataset file to run. */
 export function runOptionsFromSettings(settings: PipelineSettings, data: string, label?: string): RunOptions {
-  if (!settings.llm || !settings.llm.url || !settings.llm.model) {
+  if (!settings.llm || !settings.llm.url || (!settings.llm.model && settings.llm.url !== LOCAL_BASE_URL)) {
     throw new UserError('no LLM endpoint is configured: set the MCPO LLM URL and model in the settings');
   }
   if (!settings.runsDir) throw new UserError('no runs folder is configured (settings.runsDir)');
   if (settings.cot === 'slm' && !settings.slm) throw new UserError('chain of thought from the small model needs an SLM endpoint (settings.slm)');
-  const endpoint = (e: NonNullable<PipelineSettings['llm']>): RunOptions['llm'] => ({ url: e.url, model: e.model, mode: e.mode, concurrency: e.concurrency > 0 ? e.concurrency : undefined });
+  // A local endpoint without a model runs the default local model (the embedded default).
+  const endpoint = (e: NonNullable<PipelineSettings['llm']>): RunOptions['llm'] => ({
+    url: e.url,
+    model: e.url === LOCAL_BASE_URL && !e.model ? DEFAULT_LOCAL_MODEL : e.model,
+    mode: e.mode,
+    concurrency: e.concurrency > 0 ? e.concurrency : undefined,
+  });
   return {
     data,
     out: settings.runsDir,
@@ -71,13 +80,22 @@ interface Progress {
 async function runOne(host: RunHost, config: RunConfig, settings: PipelineSettings, secrets: Secrets, signal: AbortSignal, progress: Progress, outDir = settings.runsDir, patch?: (r: RunRecord) => void): Promise<RunDatasetResult> {
   const runDir = path.join(outDir, config.runId);
   host.sendState({ runDir, state: 'started' });
+  const localModels = [config.llm, config.slm].filter((e) => e?.baseUrl === LOCAL_BASE_URL).map((e) => e!.model);
+  for (const model of localModels) host.sendLocalModel({ model, state: 'loading' });
   try {
     const result = await executeRun(config, undefined, outDir, {
+      onModelProgress: (p) => {
+        for (const model of localModels) host.sendLocalModel({ model, state: 'loading', percent: p.total > 0 ? Math.floor((100 * p.loaded) / p.total) : undefined });
+      },
       cacheDir: settings.cacheDir,
       llmApiKey: secrets.llmApiKey || undefined,
       slmApiKey: secrets.slmApiKey || undefined,
       signal,
-      onStart: (_dir, pending, total) => progress.reporter.report(progress.from, `${total - pending}/${total}`),
+      onStart: (_dir, pending, total) => {
+        // Endpoints (local models included) are checked, so loaded, before the first question.
+        for (const model of localModels) host.sendLocalModel({ model, state: 'ready', rssMb: Math.round(process.memoryUsage().rss / 1e6) });
+        progress.reporter.report(progress.from, `${total - pending}/${total}`);
+      },
       onRecord: (record, done, total) => {
         patch?.(record);
         host.sendRecord({ runDir, record, done, total });
