@@ -21,8 +21,8 @@ export interface CommandContext {
   log: vscode.LogOutputChannel;
   promptDiff: PromptDiff;
   status: McpoStatusBar;
-  /** Refreshes the results panel (it lists runs from disk). */
-  refreshResults: () => void;
+  /** Refreshes the results panel (it lists runs from disk), showing `select` if given. */
+  refreshResults: (select?: string) => void;
 }
 
 /** The run in progress, so "Cancel Run" can stop it. */
@@ -146,7 +146,7 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
   if (!outcome) return;
   const [a, b] = await Promise.all([ctx.engine.getRun(outcome.mcpo.runDir), ctx.engine.getRun(outcome.baseline.runDir)]);
   const score = (r: typeof a): string => JSON.stringify(r.records[0]?.score ?? null);
-  ctx.refreshResults();
+  ctx.refreshResults(outcome.mcpo.runDir);
   void vscode.window.showInformationMessage(`MCPO row ${row + 1}: MCPO score ${score(a)}, baseline score ${score(b)}`);
   const record = a.records[0];
   if (record?.prompt) await ctx.promptDiff.show(record.prompt, `Row ${row + 1}`, record);
@@ -317,14 +317,14 @@ async function withRunProgress<T>(ctx: CommandContext, title: string, work: (tok
 }
 
 async function afterRun(ctx: CommandContext, result: RunDatasetResult, single: boolean): Promise<void> {
-  ctx.refreshResults();
+  ctx.refreshResults(result.runDir);
   if (result.cancelled) {
     void vscode.window.showWarningMessage(`MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`);
     return;
   }
   const run = await ctx.engine.getRun(result.runDir);
   const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
-  void vscode.window.showInformationMessage(`MCPO: ${result.done} questions${failed}; overall ${run.report.overall?.toFixed(4) ?? 'n/a'}.`, 'Open Results').then((c) => c && vscode.commands.executeCommand('mcpo.openResults'));
+  void vscode.window.showInformationMessage(`MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; overall ${run.report.overall?.toFixed(4) ?? 'n/a'}.`, 'Open Results').then((c) => c && vscode.commands.executeCommand('mcpo.openResults'));
   const record = run.records[0];
   if (single && record?.prompt) await ctx.promptDiff.show(record.prompt, `${run.config.label} · question ${record.index + 1}`, record);
   if (result.failed > 0) {

@@ -11,7 +11,8 @@ import type { PromptDiff } from './promptDiff';
 import { readPipelineSettings } from './settings';
 
 export interface ResultsView {
-  refresh(): void;
+  /** Lists runs again; `select` is a run to show (one that just finished). */
+  refresh(select?: string): void;
   postRecord(params: RecordNotificationParams): void;
 }
 
@@ -33,7 +34,7 @@ export function createResultsView(context: vscode.ExtensionContext, engine: Engi
   const provider = new ResultsViewProvider(context.extensionUri, panelEngine, log);
   context.subscriptions.push(vscode.window.registerWebviewViewProvider(ResultsViewProvider.viewType, provider));
   return {
-    refresh: () => provider.refresh(),
+    refresh: (select) => provider.refresh(select),
     postRecord: (params) => provider.postRecord(params),
   };
 }

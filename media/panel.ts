@@ -123,7 +123,7 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       renderRuns();
       renderComparison();
       // Re-read the selected run on every listing: a listing follows a refresh or a finished run.
-      const runDir = pickRun(message.runs, state.selectedRunDir);
+      const runDir = pickRun(message.runs, message.select ?? state.selectedRunDir);
       if (runDir !== null) selectRun(runDir, runDir === state.selectedRunDir);
       else {
         model.run = null;
@@ -312,7 +312,8 @@ function renderRun(): void {
     tracks.length > 0
       ? table<HTMLElement, Node>(document, { class: 'scores' }, 'Per track', ['Track', 'Score'], tracks.map((t) => el('tr', {}, cell(t.track), cell(t.score, { class: 'num' }))))
       : null,
-    table<HTMLElement, Node>(
+    // The sidebar is narrow: the table scrolls instead of clipping its score column.
+    el('div', { class: 'table-scroll' }, table<HTMLElement, Node>(
       document,
       { class: 'scores', 'data-testid': 'task-scores' },
       'Per task',
@@ -329,7 +330,7 @@ function renderRun(): void {
           cell(t.score, { class: 'num', title: t.unscoredReason ? `Not scored: ${t.unscoredReason}` : null }),
         ),
       ),
-    ),
+    )),
   );
 }
 
@@ -424,7 +425,8 @@ function renderQuestionTable(): void {
     return el(
       'tr',
       { class: [selected ? 'selected' : '', isFailure(r) ? 'failure' : ''].join(' ').trim() || null, 'aria-selected': selected ? 'true' : 'false' },
-      el('td', { class: 'num' }, button(String(r.index), { class: 'link', 'aria-label': `Show question ${r.index}` }, () => selectQuestion(r.index))),
+      // Questions are numbered from 1 everywhere a person reads them (editor lines, diff titles).
+      el('td', { class: 'num' }, button(String(r.index + 1), { class: 'link', 'aria-label': `Show question ${r.index + 1}` }, () => selectQuestion(r.index))),
       cell(r.task_name),
       cell(formatParsed(r.parsed), { class: 'parsed' }),
       cell(formatSampleValue(r.score), { class: 'num' }),
@@ -452,7 +454,7 @@ function renderDetail(): void {
   }
   const field = (name: string, value: Child<Node>): Child<Node>[] => [el('dt', {}, name), el('dd', {}, value)];
   fill(detailBox,
-    el('h3', {}, `Question ${record.index} — ${record.task_name}`),
+    el('h3', {}, `Question ${record.index + 1} — ${record.task_name}`),
     el(
       'dl',
       {},

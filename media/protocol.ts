@@ -91,6 +91,8 @@ export interface RunsMessage {
   /** The request answered; absent when the extension refreshed on its own (a run finished). */
   requestId?: number;
   runs: RunListItem[];
+  /** A run that just finished: show it rather than the remembered selection. */
+  select?: string;
 }
 /** extension → webview: scores of the listed runs, for the per-task chart (sent after `runs`). */
 export interface RunReportsMessage {

@@ -182,6 +182,10 @@ export function buildChartSeries(reports: readonly RunReport[]): ChartData {
     }
   }
   let max = 1;
+  // Runs with the same settings share a label; the run id (its start time) tells them apart.
+  const labelCount = new Map<string, number>();
+  for (const r of reports) labelCount.set(r.label, (labelCount.get(r.label) ?? 0) + 1);
+  const seriesLabel = (r: RunReport): string => ((labelCount.get(r.label) ?? 0) > 1 ? `${r.label} · ${r.runDir.split(/[\\/]/).pop() ?? r.runDir}` : r.label);
   const series = reports.map((r) => {
     const byTask = new Map(r.report.tasks.map((t) => [t.task_name, t.score]));
     const values = tasks.map((task) => {
@@ -189,7 +193,7 @@ export function buildChartSeries(reports: readonly RunReport[]): ChartData {
       return v === undefined || v === null || !Number.isFinite(v) ? null : v;
     });
     for (const v of values) if (v !== null && v > max) max = v;
-    return { runDir: r.runDir, label: r.label, values };
+    return { runDir: r.runDir, label: seriesLabel(r), values };
   });
   return { tasks, series, max };
 }

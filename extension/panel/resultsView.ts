@@ -32,6 +32,8 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
   private view: vscode.WebviewView | undefined;
   /** True between the page's `ready` and it being hidden or disposed. */
   private ready = false;
+  /** A run to select at the next listing (set by refresh(select) before the view may exist). */
+  private pendingSelect: string | undefined;
   /** What the page last reported (selected run and baseline matter here: they steer comparisons). */
   private state: PanelState | undefined;
   /** Chart reports by run, keyed so a run that changed (more records) is read again. */
@@ -88,8 +90,9 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
     this.post({ type: 'record', params });
   }
 
-  /** Lists the runs again (a run started or finished); the page then re-reads the selected run. */
-  refresh(): void {
+  /** Lists the runs again (a run started or finished); `select` names a run to show, e.g. one that just finished. */
+  refresh(select?: string): void {
+    if (select !== undefined) this.pendingSelect = select;
     if (this.view === undefined || !this.ready) return;
     void this.sendRuns(undefined).catch((err: unknown) => this.fail('refresh', undefined, err));
   }
@@ -172,7 +175,9 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
   /** The run list, then the chart's reports (slower: one getRun per run not cached). */
   private async sendRuns(requestId: number | undefined): Promise<void> {
     const runs = await this.engine.listRuns();
-    this.post({ type: 'runs', requestId, runs });
+    const select = this.pendingSelect;
+    this.pendingSelect = undefined;
+    this.post({ type: 'runs', requestId, runs, ...(select !== undefined ? { select } : {}) });
     const charted = runs.slice(0, MAX_CHART_RUNS);
     const settled = await Promise.allSettled(charted.map((run) => this.reportOf(run)));
     const reports: RunReport[] = [];
