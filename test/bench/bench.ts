@@ -10,6 +10,7 @@ import type { ShopBenchRow } from '../../server/dataset/shopbench';
 import { aggregate, scoreSamples, type SampleInput } from '../../server/scoring/evaluate';
 import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
 import { localLlamaBench } from './localLlamaBench';
+import { lspBench } from './lspBench';
 import { pipelineBench } from './pipelineBench';
 
 const ROWS = 100_000;
@@ -75,6 +76,11 @@ async function main(): Promise<void> {
   figures['peak resident memory after scoring (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
   await pipelineBench(sample, figures);
   await localLlamaBench(figures);
+  await lspBench(figures);
+  const dist = path.join(__dirname);
+  for (const bundle of ['extension.js', 'main.js', 'media/panel.js']) {
+    figures[`bundle size dist/${bundle}`] = `${(fs.statSync(path.join(dist, bundle)).size / 1024).toFixed(0)} KB`;
+  }
   figures['peak resident memory (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k}: ${v}\n`);
 }
