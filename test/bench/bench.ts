@@ -12,6 +12,7 @@ import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
 import { localLlamaBench } from './localLlamaBench';
 import { lspBench } from './lspBench';
 import { pipelineBench } from './pipelineBench';
+import { vscodeBench } from './vscodeBench';
 
 const ROWS = 100_000;
 
@@ -77,6 +78,7 @@ async function main(): Promise<void> {
   await pipelineBench(sample, figures);
   await localLlamaBench(figures);
   await lspBench(figures);
+  await vscodeBench(sample, figures);
   const dist = path.join(__dirname);
   for (const bundle of ['extension.js', 'main.js', 'media/panel.js']) {
     figures[`bundle size dist/${bundle}`] = `${(fs.statSync(path.join(dist, bundle)).size / 1024).toFixed(0)} KB`;
