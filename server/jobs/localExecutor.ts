@@ -22,7 +22,10 @@ for idx in "$@"; do
   else out="logs/local_$idx.out"; err="logs/local_$idx.err"; st="state/exit_$idx"; export SLURM_ARRAY_TASK_ID="$idx"; fi
   [ -e state/cancelled ] && break
   echo RUNNING > state/running
-  if [ "$limit" -gt 0 ]; then timeout --signal=TERM --kill-after=5 "$((limit * 60))" bash ./${SCRIPT_NAME} >"$out" 2>"$err"; rc=$?
+  if [ "$limit" -gt 0 ]; then
+    # timeout moves itself into its own process group, which cancel must also stop: record it.
+    timeout --signal=TERM --kill-after=5 "$((limit * 60))" bash ./${SCRIPT_NAME} >"$out" 2>"$err" &
+    echo "$!" > state/timeout.pid; wait "$!"; rc=$?; rm -f state/timeout.pid
   else bash ./${SCRIPT_NAME} >"$out" 2>"$err"; rc=$?; fi
   echo "$rc" > "$st.tmp" && mv "$st.tmp" "$st"
 done
@@ -73,13 +76,26 @@ export class LocalExecutor implements Executor {
 
   async cancel(record: JobRecord): Promise<void> {
     fs.writeFileSync(path.join(record.dir, 'state', 'cancelled'), new Date().toISOString());
-    if (record.local && isAlive(record.local.pid)) {
+    // The supervisor's process group (created at submit), and `timeout`'s own group when a time
+    // limit is set: killing only the first would leave the job running until its limit.
+    const groups = [record.local?.pid, readPid(path.join(record.dir, 'state', 'timeout.pid'))];
+    for (const pid of groups) {
+      if (pid === undefined || !isAlive(pid)) continue;
       try {
-        process.kill(-record.local.pid, 'SIGTERM'); // the job's own process group, created at submit
+        process.kill(-pid, 'SIGTERM');
       } catch {
         // already gone
       }
     }
+  }
+}
+
+function readPid(file: string): number | undefined {
+  try {
+    const pid = Number(fs.readFileSync(file, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 

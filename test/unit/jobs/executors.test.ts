@@ -55,6 +55,24 @@ function writeSpecs(root: string): { ok: string; slow: string; broken: string; s
   return out;
 }
 
+function processGroupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Polls a condition (process exit has no event to wait on from outside its parent). */
+async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 const MCPO = [process.execPath, path.join(repoRoot, 'out', 'server', 'cli.js')];
 
 async function exercise(t: { diagnostic: (m: string) => void }, label: string, root: string, executor: Executor): Promise<void> {
@@ -72,8 +90,14 @@ async function exercise(t: { diagnostic: (m: string) => void }, label: string, r
 
   const slow = (await submitJob({ kind: 'finetune', specFile: specs.slow, store, executor, mcpoCommand: MCPO })).record;
   await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000, until: DONE });
+  const timeoutPidFile = path.join(slow.dir, 'state', 'timeout.pid');
+  const timeoutPid = fs.existsSync(timeoutPidFile) ? Number(fs.readFileSync(timeoutPidFile, 'utf8')) : undefined;
   await executor.cancel(slow);
   assert.equal((await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 })).state, 'CANCELLED');
+  if (executor instanceof LocalExecutor && timeoutPid !== undefined) {
+    // The job itself stops, not only its bookkeeping: timeout's own process group is gone too.
+    await waitUntil(() => !processGroupAlive(timeoutPid), 10_000);
+  }
 
   const broken = await waitFor(store, (await submitJob({ kind: 'finetune', specFile: specs.broken, store, executor, mcpoCommand: MCPO })).record, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 });
   assert.equal(broken.state, 'FAILED');
