@@ -33,6 +33,25 @@ import {
   type RunListItem,
   type RunQuestionParams,
   type RunStateParams,
+  CancelJobRequest,
+  JobLogsRequest,
+  JobsChangedNotification,
+  ListJobsRequest,
+  PrepareJobRequest,
+  SelectDataRequest,
+  SubmitJobRequest,
+  type CancelJobResult,
+  type JobIdParams,
+  type JobLogsResult,
+  type JobsChangedParams,
+  type ListJobsParams,
+  type ListJobsResult,
+  type PrepareJobParams,
+  type PrepareJobResult,
+  type SelectDataParams,
+  type SelectDataResult,
+  type SubmitJobParams,
+  type SubmitJobResult,
 } from '../server/protocol';
 import type { AssembledPrompt } from '../server/pipeline/types';
 
@@ -121,6 +140,35 @@ export class EngineClient implements vscode.Disposable {
 
   previewPrompt(params: PreviewPromptParams): Promise<AssembledPrompt> {
     return this.request(PreviewPromptRequest, params);
+  }
+
+  listJobs(params: ListJobsParams): Promise<ListJobsResult> {
+    return this.request(ListJobsRequest, params);
+  }
+
+  prepareJob(params: PrepareJobParams): Promise<PrepareJobResult> {
+    return this.request(PrepareJobRequest, params);
+  }
+
+  submitJob(params: SubmitJobParams): Promise<SubmitJobResult> {
+    return this.request(SubmitJobRequest, params);
+  }
+
+  cancelJob(params: JobIdParams): Promise<CancelJobResult> {
+    return this.request(CancelJobRequest, params);
+  }
+
+  jobLogs(params: JobIdParams): Promise<JobLogsResult> {
+    return this.request(JobLogsRequest, params);
+  }
+
+  selectData(params: SelectDataParams, token?: vscode.CancellationToken): Promise<SelectDataResult> {
+    return this.request(SelectDataRequest, params, token);
+  }
+
+  /** A job's state changed (the engine polls active jobs). Can be registered before start(). */
+  onJobsChanged(handler: (params: JobsChangedParams) => void): vscode.Disposable {
+    return this.client.onNotification(JobsChangedNotification, handler);
   }
 
   /** LSP work-done progress the engine reports for a token this client put in a request. */

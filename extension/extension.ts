@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { checkEndpoints, commandTable, type CommandContext } from './commands';
 import { EngineClient } from './engineClient';
+import { registerJobs } from './jobs/registerJobs';
 import { createResultsView } from './resultsView';
 import { PromptDiff } from './promptDiff';
 import { datasetGlobs } from './settings';
@@ -21,6 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const promptDiff = new PromptDiff();
     const status = new McpoStatusBar();
     context.subscriptions.push(engine, promptDiff, status);
+    context.subscriptions.push(...registerJobs(context, engine, log));
     const results = createResultsView(context, engine, promptDiff, log);
     const ctx: CommandContext = { extension: context, engine, log, promptDiff, status, refreshResults: (select) => results.refresh(select) };
     for (const [id, handler] of Object.entries(commandTable(ctx))) {

@@ -4,6 +4,7 @@
  * from the command line.
  */
 import { promises as fsp } from 'node:fs';
+import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createConnection,
@@ -28,6 +29,7 @@ import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueri
 import { runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
 import { readInitializationOptions } from './lsp/shopBenchDocument';
 import { datasetSymbols } from './lsp/symbols';
+import { JobsService, JobsUserError } from './lsp/jobsHandlers';
 
 const connection = createConnection(ProposedFeatures.all);
 let datasetGlobs: string[] = [];
@@ -159,5 +161,29 @@ connection.onRequest(request<protocol.CheckEndpointsParams, protocol.CheckEndpoi
 connection.onRequest(request<protocol.PreviewPromptParams, AssembledPrompt>(protocol.PreviewPromptRequest), (params) =>
   handle(`Prompt preview of row ${params.row + 1}`, async () => previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates)),
 );
+
+// Jobs: fine-tune / sweep / merge / quantize on Slurm or locally (server/lsp/jobsHandlers.ts).
+const jobs = new JobsService(
+  { notify: (p) => void connection.sendNotification(protocol.JobsChangedNotification, p), log: (m) => connection.console.log(m) },
+  // Sweep jobs call `mcpo select`: the CLI bundle sits next to this one.
+  { mcpoCommand: [process.execPath, path.join(__dirname, 'cli.js')] },
+);
+/** Job errors the user can act on (bad spec, expired token, unknown partition) carry no stack trace. */
+function jobRequest<R>(what: string, work: () => Promise<R>): Promise<R> {
+  return handle(what, async () => {
+    try {
+      return await work();
+    } catch (err) {
+      if (err instanceof JobsUserError) throw new UserError(err.message);
+      throw err;
+    }
+  });
+}
+connection.onRequest(request<protocol.ListJobsParams, protocol.ListJobsResult>(protocol.ListJobsRequest), (params) => jobRequest('Listing jobs', () => jobs.list(params)));
+connection.onRequest(request<protocol.PrepareJobParams, protocol.PrepareJobResult>(protocol.PrepareJobRequest), (params) => jobRequest(`Preparing the ${params.kind} job`, () => jobs.prepare(params)));
+connection.onRequest(request<protocol.SubmitJobParams, protocol.SubmitJobResult>(protocol.SubmitJobRequest), (params) => jobRequest(`Submitting the ${params.kind} job`, () => jobs.submit(params)));
+connection.onRequest(request<protocol.JobIdParams, protocol.CancelJobResult>(protocol.CancelJobRequest), (params) => jobRequest(`Cancelling job ${params.id}`, () => jobs.cancel(params)));
+connection.onRequest(request<protocol.JobIdParams, protocol.JobLogsResult>(protocol.JobLogsRequest), (params) => jobRequest(`Reading the logs of job ${params.id}`, () => jobs.logs(params)));
+connection.onRequest(request<protocol.SelectDataParams, protocol.SelectDataResult>(protocol.SelectDataRequest), (params) => jobRequest('Selecting fine-tune data', () => jobs.selectData(params)));
 
 connection.listen();

@@ -186,3 +186,131 @@ export interface RunStateParams {
   state: 'started' | 'finished' | 'cancelled' | 'failed';
   message?: string;
 }
+
+// Jobs (fine-tune / sweep / merge / quantize on Slurm or locally) -------------------------------
+// Every job request names the jobs folder (`<workspace>/.mcpo/jobs`); a Slurm token travels in
+// the request (from SecretStorage), is kept in the engine's memory only for polling, and is never
+// written to a record, a job file or a log. Without one the engine falls back to MCPO_SLURM_TOKEN.
+
+export type JobKindName = 'finetune' | 'sweep' | 'merge' | 'quantize';
+export type JobStateName = 'PENDING' | 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'NODE_FAIL' | 'OUT_OF_MEMORY' | 'PREEMPTED' | 'UNKNOWN';
+
+/** Where and how a Slurm job runs (slurmrestd). */
+export interface SlurmJobSettings {
+  url: string;
+  user: string;
+  /** slurmrestd OpenAPI version, e.g. v0.0.38 (Slurm 22.05). */
+  apiVersion: string;
+  partition?: string;
+  /** Overrides the spec's gpus. */
+  gpus?: number;
+  /** Overrides the spec's time_limit (minutes). */
+  timeMinutes?: number;
+}
+
+/** A job as the views show it (the persisted record, no token ever). */
+export interface JobInfo {
+  id: string;
+  kind: string;
+  name: string;
+  executor: 'slurm' | 'local';
+  dir: string;
+  state: JobStateName;
+  reason?: string;
+  exitCode?: number;
+  submittedAt: string;
+  updatedAt: string;
+  slurmJobId?: number;
+  slurmUrl?: string;
+  localPid?: number;
+  array?: number[];
+  tasks?: { index: number | null; state: JobStateName; exitCode?: number }[];
+  /** Generated files in the job folder (configs first, the batch script last). */
+  files: string[];
+}
+
+/** client → server: every job in the jobs folder; active ones are refreshed and then polled. */
+export const ListJobsRequest = 'mcpo/jobs/list';
+export interface ListJobsParams {
+  jobsDir: string;
+  slurmToken?: string;
+}
+export interface ListJobsResult {
+  jobs: JobInfo[];
+}
+
+/** client → server: validate a spec and generate its files without submitting (the preview). */
+export const PrepareJobRequest = 'mcpo/jobs/prepare';
+export interface PrepareJobParams {
+  jobsDir: string;
+  kind: JobKindName;
+  specFile: string;
+}
+export interface PrepareJobResult {
+  name: string;
+  gpus: number;
+  timeLimit?: number;
+  array?: number[];
+  /** File name → content; the job folder inside them is a placeholder until submission. */
+  files: Record<string, string>;
+}
+
+/** client → server: validate, write the job folder, submit; the job is then polled. */
+export const SubmitJobRequest = 'mcpo/jobs/submit';
+export interface SubmitJobParams {
+  jobsDir: string;
+  kind: JobKindName;
+  specFile: string;
+  executor: 'slurm' | 'local';
+  /** Required with executor slurm. */
+  slurm?: SlurmJobSettings;
+  slurmToken?: string;
+}
+export interface SubmitJobResult {
+  job: JobInfo;
+}
+
+/** client → server: cancel a job (the new state arrives as mcpo/jobs/changed). */
+export const CancelJobRequest = 'mcpo/jobs/cancel';
+export interface JobIdParams {
+  jobsDir: string;
+  id: string;
+  slurmToken?: string;
+}
+export interface CancelJobResult {
+  job: JobInfo;
+}
+
+/** client → server: a job's stdout/stderr files, each under a header. */
+export const JobLogsRequest = 'mcpo/jobs/logs';
+export interface JobLogsResult {
+  id: string;
+  text: string;
+}
+
+/** client → server: MCPO data selection from ECInstruct (first N/2 train + first N/2 val rows). */
+export const SelectDataRequest = 'mcpo/jobs/selectData';
+export interface SelectDataParams {
+  from: string;
+  n: number;
+  out: string;
+  setting?: string;
+  tasks?: string[];
+}
+export interface SelectDataResult {
+  out: string;
+  train: number;
+  val: number;
+  rowsRead: number;
+  counts: Record<string, { train: number; val: number }>;
+  badRows: { line: number; column: number; message: string }[];
+  /** The per-task table `mcpo select` prints. */
+  summary: string;
+}
+
+/** server → client: a job's state changed (submitted, polled, cancelled). */
+export const JobsChangedNotification = 'mcpo/jobs/changed';
+export interface JobsChangedParams {
+  jobsDir: string;
+  job: JobInfo;
+}

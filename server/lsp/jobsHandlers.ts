@@ -1,0 +1,285 @@
+/**
+ * The mcpo/jobs/* requests over the jobs engine (server/jobs): list, preview, submit, cancel,
+ * logs, data selection, and a poller that reports state changes as mcpo/jobs/changed while any
+ * job is active (it stops when none is).
+ *
+ * Slurm tokens arrive with requests and live only in this process's memory (per slurmrestd URL),
+ * so the poller can keep asking after the request that brought them; MCPO_SLURM_TOKEN is the
+ * fallback. They are never written to a record, a job file or a log.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DatasetStructureError } from '../dataset/rowTexts';
+import { JobStore, readLogs } from '../jobs/jobStore';
+import { JobError, TERMINAL_STATES, type Executor, type JobRecord } from '../jobs/jobTypes';
+import { executorFor, refresh, submitJob } from '../jobs/jobs';
+import { LocalExecutor } from '../jobs/localExecutor';
+import { formatSelectCounts, selectData, SelectionError } from '../jobs/selectData';
+import { SlurmExecutor, TOKEN_ENV } from '../jobs/slurmExecutor';
+import { JOB_KINDS, loadSpec, prepareJob, SCRIPT_NAME, SpecError } from '../jobs/specs';
+import type {
+  CancelJobResult,
+  JobIdParams,
+  JobInfo,
+  JobLogsResult,
+  JobsChangedParams,
+  ListJobsParams,
+  ListJobsResult,
+  PrepareJobParams,
+  PrepareJobResult,
+  SelectDataParams,
+  SelectDataResult,
+  SubmitJobParams,
+  SubmitJobResult,
+} from '../protocol';
+
+/** A failure the user can act on; the wiring turns it into a ResponseError without a stack trace. */
+export class JobsUserError extends Error {}
+
+export interface JobsHost {
+  notify(params: JobsChangedParams): void;
+  log(message: string): void;
+}
+
+export interface JobsServiceOptions {
+  /** Poll interval for active jobs (default MCPO_JOBS_POLL_MS, else 2000 ms). */
+  pollMs?: number;
+  /** argv that runs the mcpo CLI (sweep jobs call `mcpo select`). */
+  mcpoCommand: string[];
+}
+
+/** The generated files a user would open: configs first, the batch script last. */
+function jobFiles(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  const names = fs
+    .readdirSync(dir)
+    .filter((f) => f !== SCRIPT_NAME && /\.(ya?ml|json|py)$/.test(f) && !f.startsWith('data-'))
+    .sort();
+  if (fs.existsSync(path.join(dir, SCRIPT_NAME))) names.push(SCRIPT_NAME);
+  return names.map((f) => path.join(dir, f));
+}
+
+export function toJobInfo(r: JobRecord): JobInfo {
+  return {
+    id: r.id,
+    kind: r.kind,
+    name: r.name,
+    executor: r.executor,
+    dir: r.dir,
+    state: r.state,
+    reason: r.reason,
+    exitCode: r.exitCode,
+    submittedAt: r.submittedAt,
+    updatedAt: r.updatedAt,
+    slurmJobId: r.slurm?.jobId,
+    slurmUrl: r.slurm?.url,
+    localPid: r.local?.pid,
+    array: r.array,
+    tasks: r.tasks,
+    files: jobFiles(r.dir),
+  };
+}
+
+/** Turns the engine's user-facing errors into JobsUserError (clear message, no stack). */
+async function userFacing<R>(work: () => Promise<R> | R): Promise<R> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof JobError || err instanceof SpecError || err instanceof SelectionError || err instanceof DatasetStructureError) throw new JobsUserError(err.message);
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw new JobsUserError((err as Error).message);
+    throw err;
+  }
+}
+
+interface Watched {
+  jobsDir: string;
+  record: JobRecord;
+}
+
+export class JobsService {
+  private readonly tokens = new Map<string, string>();
+  private readonly watched = new Map<string, Watched>();
+  private timer: NodeJS.Timeout | undefined;
+  private polling = false;
+  private disposed = false;
+
+  constructor(
+    private readonly host: JobsHost,
+    private readonly options: JobsServiceOptions,
+  ) {}
+
+  /** True while the poller has active jobs to ask about (for tests). */
+  get isPolling(): boolean {
+    return this.timer !== undefined || this.polling;
+  }
+
+  private remember(url: string | undefined, token: string | undefined): void {
+    if (url && token) this.tokens.set(url.replace(/\/+$/, ''), token);
+  }
+
+  private tokenFor(url: string): string | undefined {
+    return this.tokens.get(url.replace(/\/+$/, '')) ?? process.env[TOKEN_ENV];
+  }
+
+  private executorOf(record: JobRecord): Executor {
+    if (record.executor === 'local' || !record.slurm) return executorFor(record);
+    const url = record.slurm.url;
+    // Short retries: one unreachable slurmrestd must not stall the poller for a minute.
+    return executorFor(record, { token: () => this.tokenFor(url), retryForMs: 3000 });
+  }
+
+  private store(jobsDir: string): JobStore {
+    if (!jobsDir || !path.isAbsolute(jobsDir)) throw new JobsUserError(`the jobs folder must be an absolute path (got "${jobsDir}")`);
+    return new JobStore(jobsDir);
+  }
+
+  private key(jobsDir: string, id: string): string {
+    return `${path.resolve(jobsDir)}\n${id}`;
+  }
+
+  private watch(jobsDir: string, record: JobRecord): void {
+    if (TERMINAL_STATES.has(record.state) || this.disposed) return;
+    this.watched.set(this.key(jobsDir, record.id), { jobsDir, record });
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer || this.polling || this.watched.size === 0 || this.disposed) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.poll();
+    }, this.options.pollMs ?? (Number(process.env.MCPO_JOBS_POLL_MS) || 2000));
+    // The poller never keeps the engine alive on its own (exit stops it with everything else).
+    this.timer.unref();
+  }
+
+  /** One pass over the active jobs; a changed state is sent; ended jobs stop being watched. */
+  private async poll(): Promise<void> {
+    this.polling = true;
+    try {
+      for (const [key, w] of [...this.watched]) {
+        let next: JobRecord;
+        try {
+          next = await refresh(new JobStore(w.jobsDir), w.record, this.executorOf(w.record));
+        } catch (err) {
+          this.host.log(`jobs: could not refresh ${w.record.id}: ${(err as Error).message}`);
+          continue;
+        }
+        if (next.state !== w.record.state || next.reason !== w.record.reason) this.host.notify({ jobsDir: w.jobsDir, job: toJobInfo(next) });
+        if (TERMINAL_STATES.has(next.state)) this.watched.delete(key);
+        else if (this.watched.has(key)) this.watched.set(key, { jobsDir: w.jobsDir, record: next });
+      }
+    } finally {
+      this.polling = false;
+      this.schedule();
+    }
+  }
+
+  async list(p: ListJobsParams): Promise<ListJobsResult> {
+    return userFacing(async () => {
+      const store = this.store(p.jobsDir);
+      const jobs: JobInfo[] = [];
+      for (const r of store.list()) {
+        if (r.slurm) this.remember(r.slurm.url, p.slurmToken);
+        let now = r;
+        if (!TERMINAL_STATES.has(r.state)) {
+          try {
+            now = await refresh(store, r, this.executorOf(r));
+          } catch (err) {
+            now = { ...r, reason: `not refreshed: ${(err as Error).message}` };
+          }
+          this.watch(p.jobsDir, now);
+        }
+        jobs.push(toJobInfo(now));
+      }
+      return { jobs };
+    });
+  }
+
+  async prepare(p: PrepareJobParams): Promise<PrepareJobResult> {
+    return userFacing(() => {
+      const store = this.store(p.jobsDir);
+      this.checkKind(p.kind);
+      const spec = loadSpec(p.specFile);
+      const job = prepareJob(p.kind, spec, { specDir: path.dirname(path.resolve(p.specFile)), jobDir: store.dirOf(store.newId(p.kind)), mcpoCommand: this.options.mcpoCommand });
+      return { name: job.name, gpus: job.gpus, timeLimit: job.timeLimit, array: job.array, files: job.files };
+    });
+  }
+
+  private checkKind(kind: string): void {
+    if (!(JOB_KINDS as readonly string[]).includes(kind)) throw new JobsUserError(`unknown job kind "${kind}" (finetune, sweep, merge, quantize)`);
+  }
+
+  async submit(p: SubmitJobParams): Promise<SubmitJobResult> {
+    return userFacing(async () => {
+      const store = this.store(p.jobsDir);
+      this.checkKind(p.kind);
+      let executor: Executor;
+      let overrides: { gpus?: number; timeMinutes?: number } = {};
+      if (p.executor === 'local') executor = new LocalExecutor();
+      else if (p.executor === 'slurm') {
+        const s = p.slurm;
+        if (!s?.url) throw new JobsUserError('no Slurm URL: set mcpo.slurm.url to slurmrestd, e.g. http://head:6820');
+        this.remember(s.url, p.slurmToken);
+        const url = s.url;
+        if (!this.tokenFor(url)) throw new JobsUserError(`no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`);
+        executor = new SlurmExecutor({ url, user: s.user || process.env.USER || 'root', api: s.apiVersion || 'v0.0.38', partition: s.partition || undefined, token: () => this.tokenFor(url), retryForMs: 3000 });
+        overrides = { gpus: s.gpus, timeMinutes: s.timeMinutes };
+      } else throw new JobsUserError(`executor must be slurm or local (got "${String(p.executor)}")`);
+      for (const [k, v] of Object.entries(overrides)) if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new JobsUserError(`Slurm ${k} must be a whole number (got ${v})`);
+      const wrapped: Executor = {
+        submit: (r, j) => executor.submit(r, { gpus: overrides.gpus ?? j.gpus, timeLimit: overrides.timeMinutes || j.timeLimit }),
+        status: (r) => executor.status(r),
+        cancel: (r) => executor.cancel(r),
+      };
+      const { record } = await submitJob({ kind: p.kind, specFile: p.specFile, store, executor: wrapped, mcpoCommand: this.options.mcpoCommand });
+      this.host.log(`jobs: submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId} at ${record.slurm.url}` : `local pid ${record.local?.pid ?? '?'}`})`);
+      const info = toJobInfo(record);
+      this.host.notify({ jobsDir: p.jobsDir, job: info });
+      this.watch(p.jobsDir, record);
+      return { job: info };
+    });
+  }
+
+  private load(p: JobIdParams): JobRecord {
+    const r = this.store(p.jobsDir).load(p.id);
+    if (r.slurm) this.remember(r.slurm.url, p.slurmToken);
+    return r;
+  }
+
+  async cancel(p: JobIdParams): Promise<CancelJobResult> {
+    return userFacing(async () => {
+      const r = this.load(p);
+      if (TERMINAL_STATES.has(r.state)) throw new JobsUserError(`job ${r.id} already ended (${r.state})`);
+      await this.executorOf(r).cancel(r);
+      this.host.log(`jobs: cancel requested for ${r.id}`);
+      // The new state is picked up by the poller (Slurm takes a moment to report CANCELLED).
+      this.watch(p.jobsDir, r);
+      return { job: toJobInfo(r) };
+    });
+  }
+
+  async logs(p: JobIdParams): Promise<JobLogsResult> {
+    return userFacing(() => {
+      const r = this.load(p);
+      return { id: r.id, text: readLogs(r) || '(no output yet)\n' };
+    });
+  }
+
+  async selectData(p: SelectDataParams): Promise<SelectDataResult> {
+    return userFacing(async () => {
+      for (const [k, v] of Object.entries({ from: p.from, out: p.out })) if (!v || !path.isAbsolute(v)) throw new JobsUserError(`${k} must be an absolute path (got "${v}")`);
+      const result = await selectData({ from: p.from, n: p.n, out: p.out, setting: p.setting || undefined, tasks: p.tasks && p.tasks.length > 0 ? p.tasks : undefined });
+      return { out: p.out, ...result, summary: formatSelectCounts(result) };
+    });
+  }
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    this.watched.clear();
+    this.tokens.clear();
+  }
+}
