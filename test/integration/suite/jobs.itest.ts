@@ -65,6 +65,8 @@ async function jobsWired(): Promise<boolean> {
 
 async function target(): Promise<Target> {
   const slurm = slurmEnv();
+  // CI starts a cluster: there, falling back to the local executor would hide a broken setup.
+  if (!slurm && process.env.MCPO_REQUIRE_SLURM) throw new Error('MCPO_REQUIRE_SLURM is set but no Slurm was found');
   if (!slurm) return { executor: 'local', label: 'local' };
   await vscode.commands.executeCommand('mcpo.setSlurmToken', mintToken(slurm.key, 'root', 900));
   return { executor: 'slurm', slurm: { url: slurm.url, user: 'root', apiVersion: 'v0.0.38', partition: 'debug' }, label: `slurm ${slurm.url}` };

@@ -115,10 +115,11 @@ test('local executor: complete, cancel, fail, sweep array; records survive a res
 });
 
 const env = slurmEnv();
-const skip = env ? false : 'no Slurm: run `bash test/slurm/start.sh /tmp/mcpo-slurm` (or set SLURM_URL and MCPO_SLURM_JWT_KEY) to run the real-Slurm tests';
+// CI starts a cluster and sets MCPO_REQUIRE_SLURM: there a missing cluster is a failure, not a skip.
+const skip = env || process.env.MCPO_REQUIRE_SLURM ? false : 'no Slurm: run `bash test/slurm/start.sh /tmp/mcpo-slurm` (or set SLURM_URL and MCPO_SLURM_JWT_KEY) to run the real-Slurm tests';
 
 test('Slurm v0.0.38 (real slurmrestd): complete, cancel, fail, sweep array, errors, restart mid-poll', { skip }, async (t) => {
-  if (!env) return;
+  if (!env) assert.fail('MCPO_REQUIRE_SLURM is set but no Slurm was found (SLURM_RUN_DIR/env or SLURM_URL + MCPO_SLURM_JWT_KEY)');
   const runDir = env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm';
   const root = fs.mkdtempSync(path.join(runDir, 'jobs', 'test-'));
   const token = mintToken(env.MCPO_SLURM_JWT_KEY, 'root', 600);
