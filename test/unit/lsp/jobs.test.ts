@@ -5,18 +5,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createMessageConnection, ResponseError, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as protocol from '../../../server/protocol';
+import { startLspServer, type LspServer } from '../../support/lspServer';
 import { fixturePath, repoRoot } from '../../support/paths';
 
-const SERVER = path.join(repoRoot, 'out', 'server', 'main.js');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-lsp-jobs-'));
 const jobsDir = path.join(tmp, '.mcpo', 'jobs');
-let child: ChildProcess;
+let server: LspServer;
 let conn: MessageConnection;
 const changes: protocol.JobsChangedParams[] = [];
 const waiters: (() => void)[] = [];
@@ -57,24 +56,16 @@ async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
 }
 
 before(async () => {
-  child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env: { ...process.env, MCPO_JOBS_POLL_MS: '200', MCPO_SLURM_TOKEN: '' } });
-  conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  server = startLspServer({ ...process.env, MCPO_JOBS_POLL_MS: '200', MCPO_SLURM_TOKEN: '' });
+  conn = server.conn;
   conn.onNotification(protocol.JobsChangedNotification, (p: protocol.JobsChangedParams) => {
     changes.push(p);
     for (const w of [...waiters]) w();
   });
-  conn.onNotification('window/logMessage', () => undefined);
-  conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: {}, initializationOptions: {} });
-  void conn.sendNotification('initialized', {});
+  await server.initialize();
 });
 
-after(async () => {
-  await conn.sendRequest('shutdown');
-  void conn.sendNotification('exit');
-  conn.dispose();
-  child.kill();
-});
+after(() => server.stop());
 
 test('submit a local job: changed notifications up to COMPLETED, then list and logs', async (t) => {
   const t0 = Date.now();

@@ -1,26 +1,25 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CancellationTokenSource, createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
 import type { CodeLens, CompletionItem, Diagnostic, DocumentSymbol, Hover, PublishDiagnosticsParams } from 'vscode-languageserver';
 import * as protocol from '../../../server/protocol';
 import type { AssembledPrompt } from '../../../server/pipeline/types';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+import { startLspServer, type LspServer } from '../../support/lspServer';
 import { repoRoot } from '../../support/paths';
 
-const SERVER = path.join(repoRoot, 'out', 'server', 'main.js');
 const SAMPLE = fs.readFileSync(path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
 /** A generation row and three multiple-choice rows of the bundled sample. */
 const ROWS = SAMPLE.slice(3, 7);
 const BROKEN = ROWS[2].replace('"metric":"accuracy"', '"metric":"acuracy"');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-lsp-'));
-let child: ChildProcess;
+let server: LspServer;
 let conn: MessageConnection;
 let tinyBert: string;
 const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
@@ -76,8 +75,8 @@ function settings(baseUrl: string): protocol.PipelineSettings {
 
 before(async () => {
   tinyBert = buildTinyBertFixture(path.join(tmp, 'tiny-bert'));
-  child = spawn(process.execPath, [SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
-  conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  server = startLspServer();
+  conn = server.conn;
   conn.onNotification('textDocument/publishDiagnostics', (p: PublishDiagnosticsParams) => {
     diagnostics.set(p.uri, [...(diagnostics.get(p.uri) ?? []), p]);
     for (const w of [...diagnosticWaiters]) w();
@@ -91,19 +90,11 @@ before(async () => {
   conn.onNotification('$/progress', (p: unknown) => {
     progress.push(p);
   });
-  conn.onNotification('window/logMessage', () => undefined);
   conn.onRequest('window/workDoneProgress/create', () => null);
-  conn.listen();
-  await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities: { window: { workDoneProgress: true } }, initializationOptions: {} });
-  void conn.sendNotification('initialized', {});
+  await server.initialize({ window: { workDoneProgress: true } });
 });
 
-after(async () => {
-  await conn.sendRequest('shutdown');
-  void conn.sendNotification('exit');
-  conn.dispose();
-  child.kill();
-});
+after(() => server.stop());
 
 test('a broken row gets a diagnostic at its field; fixing it clears the diagnostics', async () => {
   const text = [ROWS[0], ROWS[1], BROKEN, ROWS[3]].join('\n') + '\n';
