@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as protocol from '../../../server/protocol';
 import { startLspServer, type LspServer } from '../../support/lspServer';
-import { fixturePath, repoRoot } from '../../support/paths';
+import { fixturePath } from '../../support/paths';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-lsp-jobs-'));
 const jobsDir = path.join(tmp, '.mcpo', 'jobs');
