@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CheckEndpointsParams, CheckEndpointsResult, CompareRunsResult, EndpointHealth, GetRunResult, RunListItem } from '../protocol';
+import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { compareRuns, runSamples, summarizeRun } from '../runs/report';
@@ -72,8 +73,22 @@ export async function checkEndpoints(params: CheckEndpointsParams, signal: Abort
   return { endpoints };
 }
 
+/**
+ * A local model is not loaded by a health check (the default one is a ~400 MB download): a file
+ * must exist; a hub reference is fetched on the first run.
+ */
+function checkLocal(health: { role: 'llm' | 'slm'; url: string; model: string }): EndpointHealth {
+  const model = health.model || DEFAULT_LOCAL_MODEL;
+  if (/^(hf:|huggingface:|https?:\/\/)/i.test(model)) {
+    return { ...health, model, ok: true, message: `local llama.cpp model ${model} (downloaded once, loaded on the first run)` };
+  }
+  if (!fs.existsSync(model)) return { ...health, model, ok: false, message: `local model file ${model} does not exist` };
+  return { ...health, model, ok: true, message: `local llama.cpp model ${model} (loaded on the first run)` };
+}
+
 async function checkOne(role: 'llm' | 'slm', url: string, model: string, mode: 'chat' | 'completions', apiKey: string | undefined, signal: AbortSignal): Promise<EndpointHealth> {
   const health = { role, url, model };
+  if (url === LOCAL_BASE_URL) return checkLocal(health);
   if (!url || !model) return { ...health, ok: false, message: `the ${role.toUpperCase()} endpoint needs both a URL and a model name` };
   try {
     // One attempt with a short timeout: a health check should answer quickly, not retry for minutes.

@@ -35,8 +35,12 @@ export class RunStore {
     return new RunStore(dir, config, new Map());
   }
 
-  /** Opens an existing run (to resume it or report on it). */
-  static open(dir: string): RunStore {
+  /**
+   * Opens an existing run. Readers (reports, the panel) only read; `repair` (resuming, the one
+   * writer) also cuts a partial last line off the file: a reader doing that could cut records
+   * another process is still appending.
+   */
+  static open(dir: string, options: { repair?: boolean } = {}): RunStore {
     const configPath = path.join(dir, CONFIG_FILE);
     let config: RunConfig;
     try {
@@ -45,7 +49,7 @@ export class RunStore {
       const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
       throw new RunStoreError(`${configPath}: ${reason} (is ${dir} a run folder?)`);
     }
-    return new RunStore(dir, config, readRecords(path.join(dir, RECORDS_FILE)));
+    return new RunStore(dir, config, readRecords(path.join(dir, RECORDS_FILE), options.repair ?? false));
   }
 
   /** Appends one finished question. */
@@ -60,14 +64,20 @@ export class RunStore {
     this.fd = undefined;
   }
 
-  /** Question indices that still need running: never run, or failed. */
+  /**
+   * Question indices that still need running: never run, failed, or answered but not scorable
+   * then (e.g. no embedding model); the response cache makes re-running those free.
+   */
   pending(indices: readonly number[]): number[] {
-    return indices.filter((i) => this.records.get(i)?.status !== 'ok');
+    return indices.filter((i) => {
+      const r = this.records.get(i);
+      return r === undefined || r.status !== 'ok' || (r.score === null && r.error?.stage === 'score');
+    });
   }
 }
 
-/** Reads records, keeping the last per index; a trailing partial line (a crash mid-write) is cut off the file. */
-function readRecords(file: string): Map<number, RunRecord> {
+/** Reads records, keeping the last per index; a trailing partial line (a crash mid-write) is ignored, and with `repair` cut off the file. */
+function readRecords(file: string, repair: boolean): Map<number, RunRecord> {
   const records = new Map<number, RunRecord>();
   let text: string;
   try {
@@ -76,7 +86,7 @@ function readRecords(file: string): Map<number, RunRecord> {
     return records;
   }
   const complete = text.lastIndexOf('\n') + 1;
-  if (complete < text.length) fs.truncateSync(file, Buffer.byteLength(text.slice(0, complete)));
+  if (repair && complete < text.length) fs.truncateSync(file, Buffer.byteLength(text.slice(0, complete)));
   let lineNumber = 0;
   for (const line of text.slice(0, complete).split('\n')) {
     lineNumber++;

@@ -78,7 +78,14 @@ export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps)
         if (deps.signal?.aborted) break;
         const record = await runOne(next, similarity, deps);
         if (!record) continue; // cancelled mid-question: left for --resume
-        deps.store.append(record);
+        try {
+          deps.store.append(record);
+        } catch (err) {
+          // A record that cannot be written (disk full) must stop every worker, not only this one.
+          fatal ??= err;
+          stop.abort();
+          break;
+        }
         deps.onRecord?.(record);
         if (record.status === 'ok') outcome.done++;
         else outcome.failed++;
@@ -223,7 +230,8 @@ async function callModel(client: LlmClient, request: LlmRequest, signal?: AbortS
 export function structuredFor(row: ShopBenchRow): StructuredOutput | undefined {
   const options = findNumberedOptions(row.input_field);
   if (row.task_type === 'multiple-choice' && options.length > 0) return { choice: options.map((o) => String(o.number)) };
-  if (row.task_type === 'ranking' && options.length > 0) return { regex: `[1-${Math.min(options.length, 9)}](, [1-${Math.min(options.length, 9)}]){${options.length - 1}}` };
+  // A one-digit class only expresses lists of up to 9 items; longer ones go unconstrained rather than wrongly constrained.
+  if (row.task_type === 'ranking' && options.length > 0 && options.length <= 9) return { regex: `[1-${options.length}](, [1-${options.length}]){${options.length - 1}}` };
   if (row.task_type === 'retrieval' && options.length > 0) return { regex: '[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}' };
   return undefined;
 }

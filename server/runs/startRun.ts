@@ -126,7 +126,7 @@ export function describeArm(options: Pick<RunOptions, 'templates' | 'cot' | 'sim
 
 /** Starts a new run of `config`, or resumes the run in `resumeDir`, and runs what is pending. */
 export async function executeRun(config: RunConfig | undefined, resumeDir: string | undefined, outDir: string, context: RunContext): Promise<RunResult> {
-  const store = resumeDir ? RunStore.open(resumeDir) : RunStore.create(path.join(outDir, config!.runId), config!);
+  const store = resumeDir ? RunStore.open(resumeDir, { repair: true }) : RunStore.create(path.join(outDir, config!.runId), config!);
   try {
     const cfg = store.config;
     const dataset = await loadDataset(cfg.data.file);

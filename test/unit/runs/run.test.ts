@@ -132,10 +132,11 @@ test('faults: retried requests recover, exhausted ones are recorded as failed, a
   const summary = summarizeRun(RunStore.open(res.dir));
   assert.equal(summary.failed, 1);
 
-  // Resume retries only the failed question.
+  // Resume retries the failed question, and re-scores the two answered sent-transformer rows that
+  // had no embedding model (their answers come from the cache: no request).
   const before = server.requests.length;
   const resumed = await executeRun(undefined, res.dir, '', { cacheDir: path.join(dir, 'cache2') });
-  assert.equal(resumed.done, 1);
+  assert.equal(resumed.done, 3);
   assert.equal(server.requests.length - before, 2, 'models check + the one failed question');
   assert.equal(summarizeRun(RunStore.open(res.dir)).failed, 0);
 });
