@@ -166,7 +166,9 @@ connection.onRequest(request<protocol.PreviewPromptParams, AssembledPrompt>(prot
 const jobs = new JobsService(
   { notify: (p) => void connection.sendNotification(protocol.JobsChangedNotification, p), log: (m) => connection.console.log(m) },
   // Sweep jobs call `mcpo select`: the CLI bundle sits next to this one.
-  { mcpoCommand: [process.execPath, path.join(__dirname, 'cli.js')] },
+  // Desktop VS Code starts this server with its Electron binary (ELECTRON_RUN_AS_NODE=1 set in our
+  // environment only); job scripts run with a minimal environment, so they must say it themselves.
+  { mcpoCommand: ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, path.join(__dirname, 'cli.js')] },
 );
 /** Job errors the user can act on (bad spec, expired token, unknown partition) carry no stack trace. */
 function jobRequest<R>(what: string, work: () => Promise<R>): Promise<R> {

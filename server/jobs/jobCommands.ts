@@ -91,7 +91,10 @@ function line(r: JobRecord): string {
 export async function runJob(v: Values, positionals: string[], out: (s: string) => void, mcpoCommand: string[]): Promise<number> {
   const [sub, arg] = positionals;
   const store = new JobStore(str(v, 'jobs-dir'));
-  const pollMs = Number(str(v, 'poll-ms') ?? 2000);
+  const rawPoll = str(v, 'poll-ms') ?? '2000';
+  // A typo must not turn into setTimeout(NaN), i.e. polling slurmrestd every millisecond.
+  if (!/^\d+$/.test(rawPoll) || Number(rawPoll) < 100) throw new JobError(`--poll-ms must be a whole number of milliseconds, at least 100 (got ${JSON.stringify(rawPoll)})`);
+  const pollMs = Number(rawPoll);
   const need = (what: string): string => {
     if (!arg) throw new JobError(`mcpo job ${sub}: give the ${what}\nusage: ${JOB_USAGE}`);
     return arg;

@@ -37,16 +37,29 @@ export class JobStore {
     if (!/^[\w.-]+$/.test(id)) throw new JobError(`"${id}" is not a job id (see mcpo job list)`);
     const file = path.join(this.root, `${id}.json`);
     if (!fs.existsSync(file)) throw new JobError(`no job "${id}" in ${this.root} (see mcpo job list)`);
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as JobRecord;
+    return readRecord(file);
   }
 
-  list(): JobRecord[] {
+  /** Every readable record; a damaged one is reported through `onBadRecord` and skipped, never fatal. */
+  list(onBadRecord: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): JobRecord[] {
     if (!fs.existsSync(this.root)) return [];
-    return fs
-      .readdirSync(this.root)
-      .filter((f) => f.endsWith('.json'))
-      .map((f) => JSON.parse(fs.readFileSync(path.join(this.root, f), 'utf8')) as JobRecord)
-      .sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+    const records: JobRecord[] = [];
+    for (const f of fs.readdirSync(this.root).filter((name) => name.endsWith('.json'))) {
+      try {
+        records.push(readRecord(path.join(this.root, f)));
+      } catch (err) {
+        onBadRecord((err as Error).message);
+      }
+    }
+    return records.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+  }
+}
+
+function readRecord(file: string): JobRecord {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as JobRecord;
+  } catch (err) {
+    throw new JobError(`${file}: not a job record (${(err as Error).message})`);
   }
 }
 

@@ -43,6 +43,8 @@ export class LocalExecutor implements Executor {
       stdio: 'ignore',
       env: { ...process.env, MCPO_JOB_ID: record.id, MCPO_SLURM_TOKEN: '' },
     });
+    // Without a listener, the 'error' event of a child that failed to spawn would crash the engine.
+    child.once('error', () => undefined);
     if (child.pid === undefined) throw new JobError(`could not start bash for job ${record.id}`);
     child.unref();
     fs.writeFileSync(path.join(record.dir, 'state', 'pid'), String(child.pid));

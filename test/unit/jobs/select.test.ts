@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { JobStore } from '../../../server/jobs/jobStore';
 import { foldOptions, selectData, SelectionError } from '../../../server/jobs/selectData';
 import { fixturePath } from '../../support/paths';
 import { runCli } from '../../support/cli';
@@ -67,4 +68,12 @@ test('bad rows are reported with line numbers and skipped (CLI exit 1)', async (
   assert.match(cli.stdout, /total\s+3\s+3/);
   const help = await runCli(['select', '--help']);
   assert.match(help.stdout, /--setting NAME/);
+});
+
+test('a damaged job record is named and skipped by list, not fatal', () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-jobstore-'));
+  fs.writeFileSync(path.join(root, 'bad.json'), '{"id":"x",');
+  const problems: string[] = [];
+  assert.deepEqual(new JobStore(root).list((m) => problems.push(m)), []);
+  assert.match(problems[0], /bad\.json: not a job record/);
 });
