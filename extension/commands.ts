@@ -77,7 +77,8 @@ export function selectedRows(document: vscode.TextDocument, selection: vscode.Se
   const first = selection.isEmpty ? selection.active.line : selection.start.line;
   for (let line = 0; line <= last; line++) {
     const text = document.lineAt(line).text.trim();
-    if (text === '') continue;
+    // Blank lines and a JSON array's own brackets are not rows.
+    if (text === '' || /^[[\]],?$/.test(text)) continue;
     if (line >= first) {
       if (!looksLikeRow(text)) return undefined;
       rows.push(ordinal);
@@ -99,7 +100,7 @@ function looksLikeRow(text: string): boolean {
 async function runOnSelection(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new Error('select a dataset row or a question in an editor first');
-  const rows = editor.document.languageId === 'jsonl' || editor.document.fileName.endsWith('.jsonl') ? selectedRows(editor.document, editor.selection) : undefined;
+  const rows = /\.jsonl?$/.test(editor.document.fileName) || editor.document.languageId === 'jsonl' ? selectedRows(editor.document, editor.selection) : undefined;
   if (rows) {
     await runRows(ctx, editor.document.uri, rows, rows.length === 1 ? `row ${rows[0] + 1}` : `${rows.length} rows`);
     return;
@@ -140,10 +141,11 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
   const outcome = await withRunProgress(ctx, `MCPO: row ${row + 1} with MCPO and with the baseline`, async (token, workDoneToken) => {
     const settings = requireEndpoint(readPipelineSettings());
     const mcpo = await ctx.engine.runDataset({ uri: uri.toString(), rows: [row], settings, secrets, label: 'mcpo', workDoneToken }, token);
+    if (mcpo.cancelled) return undefined;
     const baseline = await ctx.engine.runDataset({ uri: uri.toString(), rows: [row], settings: { ...settings, templates: 'none', cot: 'off', similarityK: 0 }, secrets, label: 'baseline', workDoneToken }, token);
-    return { mcpo, baseline };
+    return baseline.cancelled ? undefined : { mcpo, baseline };
   });
-  if (!outcome) return;
+  if (!outcome) return; // cancelled: nothing to compare
   const [a, b] = await Promise.all([ctx.engine.getRun(outcome.mcpo.runDir), ctx.engine.getRun(outcome.baseline.runDir)]);
   const score = (r: typeof a): string => JSON.stringify(r.records[0]?.score ?? null);
   ctx.refreshResults(outcome.mcpo.runDir);
@@ -168,6 +170,10 @@ async function runAblation(ctx: CommandContext): Promise<void> {
   });
   if (!result) return;
   ctx.refreshResults();
+  if (result.tables.trim() === '') {
+    void vscode.window.showWarningMessage('MCPO: the ablation was cancelled before any arm finished; finished questions are saved.');
+    return;
+  }
   const doc = await vscode.workspace.openTextDocument({ content: result.tables, language: 'plaintext' });
   await vscode.window.showTextDocument(doc, { preview: false });
 }
@@ -200,6 +206,8 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
 
 async function configureEndpoints(): Promise<void> {
   const config = vscode.workspace.getConfiguration('mcpo');
+  // Without a folder there are no workspace settings to write.
+  const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   const kind = await vscode.window.showQuickPick(
     [
       { label: 'OpenAI-compatible server', description: 'vLLM, llama.cpp server, Ollama, ...', local: false },
@@ -226,15 +234,15 @@ async function configureEndpoints(): Promise<void> {
     model = await vscode.window.showInputBox({ title: 'MCPO: M_L model name', prompt: 'The model name the server serves (see its /v1/models)', value: config.get<string>('llm.model', '') });
     if (model === undefined) return;
   }
-  await config.update('llm.url', url.trim(), vscode.ConfigurationTarget.Workspace);
-  await config.update('llm.model', model.trim(), vscode.ConfigurationTarget.Workspace);
+  await config.update('llm.url', url.trim(), target);
+  await config.update('llm.model', model.trim(), target);
   const slm = await vscode.window.showQuickPick(['Keep the small model M_S as it is', 'Set the small model M_S'], { title: 'MCPO: small model for chain of thought' });
   if (slm === 'Set the small model M_S') {
     const slmUrl = await vscode.window.showInputBox({ title: 'MCPO: M_S base URL', value: config.get<string>('slm.url', '') });
     const slmModel = slmUrl === undefined ? undefined : await vscode.window.showInputBox({ title: 'MCPO: M_S model name', value: config.get<string>('slm.model', '') });
     if (slmUrl !== undefined && slmModel !== undefined) {
-      await config.update('slm.url', slmUrl.trim(), vscode.ConfigurationTarget.Workspace);
-      await config.update('slm.model', slmModel.trim(), vscode.ConfigurationTarget.Workspace);
+      await config.update('slm.url', slmUrl.trim(), target);
+      await config.update('slm.model', slmModel.trim(), target);
     }
   }
   void vscode.window.showInformationMessage('MCPO: endpoints saved. Keys go in SecretStorage with MCPO: Set API Key.');
@@ -295,8 +303,10 @@ async function withRunProgress<T>(ctx: CommandContext, title: string, work: (tok
       // The engine reports LSP work-done progress on a token this request carries.
       const workDoneToken = `mcpo-run-${++progressTokens}`;
       let last = 0;
+      ctx.status.running(0, 0);
       const progressListener = ctx.engine.onProgress(workDoneToken, (value) => {
         if (value.kind === 'end') return;
+        if (value.kind === 'begin') last = 0; // a second request (Compare's baseline) starts over
         const pct = value.percentage ?? last;
         progress.report({ message: value.message, increment: Math.max(0, pct - last) });
         last = pct;

@@ -81,6 +81,7 @@ export class EngineClient implements vscode.Disposable {
         { scheme: 'untitled', language: 'jsonl' },
       ],
       outputChannel: log,
+      traceOutputChannel: redactingChannel(log),
       initializationOptions: { datasetGlobs },
     };
     this.client = new LanguageClient('mcpo', 'MCPO Engine', serverOptions, clientOptions);
@@ -182,4 +183,35 @@ export class EngineClient implements vscode.Disposable {
     this.localModelEmitter.dispose();
     void this.client.stop();
   }
+}
+
+/** Secret fields of mcpo/* params, blanked in protocol traces (mcpo.trace.server = verbose logs params). */
+const SECRET_FIELDS = /("(?:llmApiKey|slmApiKey|slurmToken|apiKey)"\s*:\s*)"(?:[^"\\]|\\.)*"/g;
+
+export function redactSecrets(text: string): string {
+  return text.replace(SECRET_FIELDS, '$1"<redacted>"');
+}
+
+/** A log channel that writes through to `log` with secrets removed. */
+function redactingChannel(log: vscode.LogOutputChannel): vscode.LogOutputChannel {
+  const clean = (args: unknown[]): unknown[] => args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a));
+  return {
+    name: log.name,
+    get logLevel() {
+      return log.logLevel;
+    },
+    onDidChangeLogLevel: log.onDidChangeLogLevel,
+    trace: (message: string, ...args: unknown[]) => log.trace(redactSecrets(message), ...clean(args)),
+    debug: (message: string, ...args: unknown[]) => log.debug(redactSecrets(message), ...clean(args)),
+    info: (message: string, ...args: unknown[]) => log.info(redactSecrets(message), ...clean(args)),
+    warn: (message: string, ...args: unknown[]) => log.warn(redactSecrets(message), ...clean(args)),
+    error: (error: string | Error, ...args: unknown[]) => log.error(typeof error === 'string' ? redactSecrets(error) : error, ...clean(args)),
+    append: (value: string) => log.append(redactSecrets(value)),
+    appendLine: (value: string) => log.appendLine(redactSecrets(value)),
+    replace: (value: string) => log.replace(redactSecrets(value)),
+    clear: () => log.clear(),
+    show: (...args: [boolean?] | [vscode.ViewColumn?, boolean?]) => log.show(...(args as [boolean?])),
+    hide: () => log.hide(),
+    dispose: () => undefined, // the log is owned and disposed by the extension
+  };
 }

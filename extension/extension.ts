@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import { checkEndpoints, commandTable, type CommandContext } from './commands';
 import { EngineClient } from './engineClient';
 import { registerJobs } from './jobs/registerJobs';
@@ -31,6 +32,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(
       engine.onRecord((r) => results.postRecord(r)),
       engine.onLocalModel((m) => status.localModel(m.model, m.state, m.percent, m.rssMb)),
+      // The panel lists a run as soon as it starts and drops its progress once it ends.
+      engine.onRunState((r) => results.refresh(r.state === 'started' ? undefined : r.runDir)),
     );
     // The engine starts in the background: activation stays fast, commands wait for it.
     void engine.start().then(
@@ -57,7 +60,8 @@ async function runCommand(id: string, handler: (...args: unknown[]) => Promise<v
   try {
     await handler(...args);
   } catch (err) {
-    if (err instanceof vscode.CancellationError) return; // cancelling is not an error
+    // Cancelling is not an error, whichever layer reports it.
+    if (err instanceof vscode.CancellationError || (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)) return;
     log.error(`${id}: ${message(err)}`);
     const choice = await vscode.window.showErrorMessage(`MCPO: ${message(err)}`, 'Show Logs');
     if (choice === 'Show Logs') log.show();

@@ -40,6 +40,10 @@ export class PromptDiff implements vscode.TextDocumentContentProvider, vscode.Ho
       vscode.languages.registerHoverProvider({ scheme: PROMPT_SCHEME }, this),
       vscode.languages.registerCodeLensProvider({ scheme: PROMPT_SCHEME }, this),
       vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.decorate(e))),
+      // A closed diff's prompts are not needed again (each show() makes new URIs).
+      vscode.workspace.onDidCloseTextDocument((d) => {
+        if (d.uri.scheme === PROMPT_SCHEME) this.entries.delete(d.uri.toString());
+      }),
     );
   }
 

@@ -2,6 +2,7 @@
  * Typed `mcpo.*` settings with their defaults in one place (package.json declares the same).
  * Secrets are never settings: API keys live in SecretStorage (see secrets.ts).
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EndpointSettings, PipelineSettings } from '../server/protocol';
@@ -23,7 +24,8 @@ function endpoint(config: vscode.WorkspaceConfiguration, role: 'llm' | 'slm'): E
   return {
     url,
     model,
-    mode: config.get<'chat' | 'completions'>(`${role}.mode`, 'chat'),
+    // M_S is sent prompts the way M_L is (one mode setting).
+    mode: config.get<'chat' | 'completions'>('llm.mode', 'chat'),
     concurrency: config.get<number>('llm.concurrency', 8),
   };
 }
@@ -31,12 +33,19 @@ function endpoint(config: vscode.WorkspaceConfiguration, role: 'llm' | 'slm'): E
 export function readPipelineSettings(): PipelineSettings {
   const config = vscode.workspace.getConfiguration('mcpo');
   const root = workspaceRoot();
-  const optional = (key: string): string | undefined => config.get<string>(key, '').trim() || undefined;
+  // The engine runs in another process and folder: a relative path in a setting means the workspace's.
+  // Hub ids look like relative paths ("Xenova/all-MiniLM-L6-v2"): only ./ ../ or an existing path is one.
+  const inWorkspace = (value: string): string =>
+    !path.isAbsolute(value) && (/^\.{1,2}[\\/]/.test(value) || fs.existsSync(path.resolve(root, value))) ? path.resolve(root, value) : value;
+  const optional = (key: string): string | undefined => {
+    const value = config.get<string>(key, '').trim();
+    return value ? inWorkspace(value) : undefined;
+  };
   return {
     llm: endpoint(config, 'llm'),
     slm: endpoint(config, 'slm'),
-    embedModel: config.get<string>('embedModel', 'Xenova/all-MiniLM-L6-v2'),
-    templates: config.get<string>('templates', 'paper'),
+    embedModel: inWorkspace(config.get<string>('embedModel', 'Xenova/all-MiniLM-L6-v2')),
+    templates: templatesSetting(config.get<string>('templates', 'paper'), inWorkspace),
     cot: config.get<'off' | 'self' | 'slm'>('cot.mode', 'off'),
     cotTaskTypes: config.get<TaskType[]>('cot.taskTypes', ALL_TASK_TYPES),
     similarityK: config.get<number>('similarity.k', 0),
@@ -46,6 +55,10 @@ export function readPipelineSettings(): PipelineSettings {
     scoringEmbedModel: optional('scoring.embedModel'),
     scoringMultilingualEmbedModel: optional('scoring.multilingualEmbedModel'),
   };
+}
+
+function templatesSetting(value: string, inWorkspace: (v: string) => string): string {
+  return value === 'paper' || value === 'none' ? value : path.resolve(workspaceRoot(), inWorkspace(value));
 }
 
 export function datasetGlobs(): string[] {

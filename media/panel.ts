@@ -386,6 +386,11 @@ function renderQuestions(): void {
 function renderFilters(): void {
   const records = model.run?.result.records ?? [];
   const choices = filterChoices(records);
+  // A filter kept from another run that this run cannot match would silently empty the table.
+  if ((state.filters.track !== null && !choices.tracks.includes(state.filters.track)) || (state.filters.taskType !== null && !choices.taskTypes.includes(state.filters.taskType))) {
+    state.filters = { ...state.filters, track: choices.tracks.includes(state.filters.track ?? '') ? state.filters.track : null, taskType: choices.taskTypes.find((t) => t === state.filters.taskType) ?? null };
+    persist();
+  }
   const track = el('select', { id: 'filter-track' }) as HTMLSelectElement;
   track.append(new Option('All tracks', ''), ...choices.tracks.map((t) => new Option(t, t)));
   track.value = state.filters.track ?? '';

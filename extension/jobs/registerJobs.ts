@@ -206,7 +206,8 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
       out = saved.fsPath;
     }
     const params: SelectDataParams = { from: path.resolve(workspaceRoot(), from), n, out: path.resolve(workspaceRoot(), out), setting, tasks: given.tasks };
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MCPO: selecting ${n} rows`, cancellable: true }, (_p, cancel) => engine.selectData(params, cancel));
+    // The engine streams the file to the end once started: no Cancel button that would not cancel.
+    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MCPO: selecting ${n} rows`, cancellable: false }, () => engine.selectData(params));
     log.info(`select: wrote ${result.train + result.val} rows to ${result.out}\n${result.summary}`);
     for (const b of result.badRows) log.warn(`${params.from}:${b.line}:${b.column}: ${b.message}`);
     const bad = result.badRows.length > 0 ? ` (${result.badRows.length} bad rows skipped, see the log)` : '';
