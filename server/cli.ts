@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatProblem, loadDataset } from './dataset/load';
 import { ablationArms, formatPaperTable, paperTables } from './runs/ablation';
-import { compareRuns, runSamples, summarizeRun } from './runs/report';
+import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore, RunStoreError } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, RunSetupError, type RunOptions } from './runs/startRun';
@@ -334,12 +334,13 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
       const resamples = intOption(v, 'resamples', 'report', 10) ?? 1000;
       const base = stores[0];
       for (const other of stores.slice(1)) {
-        if (other.config.data.sha256 !== base.config.data.sha256) {
-          process.stdout.write(`\n${other.config.label}: not compared (a different dataset from ${base.config.label})\n`);
+        const comparison = compareRunRecords(base.records.values(), other.records.values(), resamples);
+        if (comparison.paired === 0) {
+          process.stdout.write(`\n${other.config.label}: not compared with ${base.config.label}: no question answered by both (same index, task and truth)\n`);
           continue;
         }
-        const diffs = compareRuns(runSamples(base.records.values()), runSamples(other.records.values()), resamples);
-        process.stdout.write(`\n${formatDifferences(base.config.label, other.config.label, diffs)}`);
+        const note = comparison.mismatched > 0 ? ` (${comparison.mismatched} questions left out: same index, different task or truth)` : '';
+        process.stdout.write(`\n${formatDifferences(base.config.label, other.config.label, comparison.differences)}over ${comparison.paired} paired questions${note}\n`);
       }
       return 0;
     },

@@ -5,7 +5,7 @@ import type { CheckEndpointsParams, CheckEndpointsResult, CompareRunsResult, End
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
-import { compareRuns, runSamples, summarizeRun } from '../runs/report';
+import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
 import { CONFIG_FILE, RunStore } from '../runs/runStore';
 import { aggregate } from '../scoring/evaluate';
 
@@ -56,7 +56,7 @@ export function getRun(runDir: string): GetRunResult {
 export function compareRunDirs(baselineDir: string, candidateDir: string): CompareRunsResult {
   const baseline = RunStore.open(baselineDir);
   const candidate = RunStore.open(candidateDir);
-  return { differences: compareRuns(runSamples(baseline.records.values()), runSamples(candidate.records.values())) };
+  return { differences: compareRunRecords(baseline.records.values(), candidate.records.values()).differences };
 }
 
 export async function checkEndpoints(params: CheckEndpointsParams, signal: AbortSignal): Promise<CheckEndpointsResult> {

@@ -60,6 +60,41 @@ export function summarizeRun(store: RunStore): RunSummary {
   };
 }
 
+export interface RunComparison {
+  differences: Difference[];
+  /** Questions both runs answered, with the same task and truth. */
+  paired: number;
+  /** Questions with the same index whose task or truth differ (another dataset): left out. */
+  mismatched: number;
+}
+
+/**
+ * Compares two runs question by question. Runs need not share a dataset file (a one-row run from
+ * the editor has its own input file): a question pairs when both runs answered the same index with
+ * the same task and truth, which is what makes the comparison meaningful.
+ */
+export function compareRunRecords(baseline: Iterable<RunRecord>, candidate: Iterable<RunRecord>, resamples = 1000): RunComparison {
+  const candidateByIndex = new Map<number, RunRecord>();
+  for (const r of candidate) candidateByIndex.set(r.index, r);
+  const base: RunRecord[] = [];
+  const cand: RunRecord[] = [];
+  let mismatched = 0;
+  for (const b of baseline) {
+    const c = candidateByIndex.get(b.index);
+    if (!c) continue;
+    if (c.task_name !== b.task_name || JSON.stringify(c.truth) !== JSON.stringify(b.truth)) {
+      mismatched++;
+      continue;
+    }
+    base.push(b);
+    cand.push(c);
+  }
+  const baseSamples = runSamples(base);
+  const candSamples = runSamples(cand);
+  const paired = baseSamples.filter((s) => candSamples.some((c) => c.index === s.index)).length;
+  return { differences: paired > 0 ? compareRuns(baseSamples, candSamples, resamples) : [], paired, mismatched };
+}
+
 /** Differences of `candidate` from `baseline` over the questions both answered, with 95% CIs. */
 export function compareRuns(baseline: readonly SampleScore[], candidate: readonly SampleScore[], resamples = 1000, seed = 1): Difference[] {
   const byIndex = new Map(candidate.map((s) => [s.index, s]));

@@ -4,7 +4,9 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkEndpoints } from '../../../server/lsp/runQueries';
+import { compareRunRecords } from '../../../server/runs/report';
 import { RECORDS_FILE, RunStore } from '../../../server/runs/runStore';
+import type { RunRecord } from '../../../server/runs/runTypes';
 import { buildRunConfig } from '../../../server/runs/startRun';
 import { SAMPLE_FILE } from '../../support/sample';
 
@@ -30,4 +32,19 @@ test('Check Endpoints: a local model is healthy without being loaded; a missing 
   const missing = await checkEndpoints({ settings: { ...settings, llm: { url: 'local', model: '/nope/model.gguf', mode: 'chat', concurrency: 1 } }, secrets: {} }, new AbortController().signal);
   assert.equal(missing.endpoints[0].ok, false);
   assert.match(missing.endpoints[0].message, /\/nope\/model\.gguf does not exist/);
+});
+
+test('runs pair question by question on index, task and truth, not on the dataset file', () => {
+  const rec = (index: number, task: string, truth: unknown, score: number) =>
+    ({ index, task_name: task, task_type: 'generation', metric: 'rougel', status: 'ok', truth, stages: {}, score, warnings: [], timings: { totalMs: 1 } }) as RunRecord;
+  const full = [rec(0, 't1', 'a', 0.2), rec(1, 't1', 'b', 0.4), rec(2, 't2', 'c', 0.6)];
+  const oneRow = [rec(1, 't1', 'b', 0.9)];
+  const c = compareRunRecords(full, oneRow, 50);
+  assert.equal(c.paired, 1);
+  assert.equal(c.mismatched, 0);
+  assert.ok(Math.abs(c.differences.find((d) => d.scope === 'overall')!.delta! - 0.5) < 1e-12);
+  const other = compareRunRecords(full, [rec(1, 't9', 'zzz', 0.9)], 50);
+  assert.equal(other.paired, 0);
+  assert.equal(other.mismatched, 1);
+  assert.deepEqual(other.differences, []);
 });
