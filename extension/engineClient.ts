@@ -79,6 +79,8 @@ export class EngineClient implements vscode.Disposable {
         { scheme: 'file', pattern: '**/*.jsonl' },
         { scheme: 'file', pattern: '**/*.json' },
         { scheme: 'untitled', language: 'jsonl' },
+        // mcpo.datasetGlobs may name files with other extensions (e.g. *.ndjson).
+        ...datasetGlobs.map((pattern) => ({ scheme: 'file', pattern })),
       ],
       outputChannel: log,
       traceOutputChannel: redactingChannel(log),
