@@ -22,6 +22,8 @@ export interface JobRecord {
   dir: string;
   submittedAt: string;
   state: JobState;
+  /** Slurm forgot the job (older than MinJobAge) before it was seen to end: nothing more can be learned. */
+  purged?: boolean;
   reason?: string;
   exitCode?: number;
   array?: number[];
@@ -34,6 +36,8 @@ export interface JobRecord {
 
 export interface JobStatus {
   state: JobState;
+  /** See JobRecord.purged. */
+  purged?: boolean;
   reason?: string;
   exitCode?: number;
   tasks?: JobRecord['tasks'];
@@ -48,6 +52,14 @@ export interface Executor {
 
 /** A failure the user can act on (bad token, unreachable server, unknown partition). */
 export class JobError extends Error {}
+
+/** Slurm answered "Invalid job id" (2017) for a job it ran: it was purged after MinJobAge. */
+export class JobForgottenError extends JobError {}
+
+/** Whether polling a job can teach anything more: it ended, or its executor forgot it. */
+export function isFinished(record: Pick<JobRecord, 'state' | 'purged'>): boolean {
+  return TERMINAL_STATES.has(record.state) || record.purged === true;
+}
 
 /** Folds array-task states into one: any active task keeps the job active; any failure wins over success. */
 export function combineStates(states: JobState[]): JobState {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JobStore } from './jobStore';
-import { JobError, TERMINAL_STATES, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
+import { isFinished, JobError, TERMINAL_STATES, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor, type SlurmOptions } from './slurmExecutor';
 import { loadSpec, prepareJob, SCRIPT_NAME, type JobKind, type PreparedJob } from './specs';
@@ -49,9 +49,9 @@ export function executorFor(record: JobRecord, slurm?: Partial<SlurmOptions>): E
 
 /** Asks the executor and saves what it says (terminal states are final and never re-asked). */
 export async function refresh(store: JobStore, record: JobRecord, executor: Executor = executorFor(record)): Promise<JobRecord> {
-  if (TERMINAL_STATES.has(record.state)) return record;
+  if (isFinished(record)) return record;
   const s: JobStatus = await executor.status(record);
-  const next: JobRecord = { ...record, state: s.state, reason: s.reason, exitCode: s.exitCode, tasks: s.tasks, updatedAt: new Date().toISOString() };
+  const next: JobRecord = { ...record, state: s.state, purged: s.purged, reason: s.reason, exitCode: s.exitCode, tasks: s.tasks, updatedAt: new Date().toISOString() };
   store.save(next);
   return next;
 }
@@ -70,7 +70,7 @@ export async function waitFor(
     current = await refresh(store, current, o.executor);
     if (current.state !== last) o.onState?.(current);
     last = current.state;
-    if (until.has(current.state) || TERMINAL_STATES.has(current.state)) return current;
+    if (until.has(current.state) || isFinished(current)) return current;
     if (Date.now() > deadline) throw new JobError(`job ${current.id} is still ${current.state} after ${Math.round((o.timeoutMs ?? 0) / 1000)} s`);
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 2000));
   }

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { combineStates, JobError, type Executor, type JobRecord, type JobStatus, type SlurmTarget } from './jobTypes';
+import { combineStates, JobError, JobForgottenError, type Executor, type JobRecord, type JobStatus, type SlurmTarget } from './jobTypes';
 import { AUTH_FAILURE_CODES, buildSubmitBody, ERROR_INVALID_JOB_ID, ERROR_INVALID_PARTITION, isSupportedApi, parseErrors, parseJobs, parseSubmit, SUPPORTED_APIS } from './slurmApi';
 import { SCRIPT_NAME } from './specs';
 
@@ -71,7 +71,7 @@ export class SlurmExecutor implements Executor {
     if (errors.some((e) => e.code === ERROR_INVALID_PARTITION)) {
       throw new JobError(`Slurm does not know partition "${this.opts.partition ?? '(default)'}" (error 2000 Invalid partition name): pick one from sinfo`);
     }
-    if (errors.some((e) => e.code === ERROR_INVALID_JOB_ID)) throw new JobError('Slurm no longer knows this job (error 2017 Invalid job id): it ended longer ago than MinJobAge or never existed');
+    if (errors.some((e) => e.code === ERROR_INVALID_JOB_ID)) throw new JobForgottenError('Slurm no longer knows this job (error 2017 Invalid job id): it ended longer ago than MinJobAge or never existed');
     if (res.status === 401 || res.status === 403 || errors.some((e) => e.code !== undefined && AUTH_FAILURE_CODES.has(e.code))) {
       // slurmrestd answers HTTP 500 for a rejected token, so the token is checked here too.
       throw new JobError(`Slurm rejected the token for user "${this.opts.user}" (${this.tokenProblem(token)}; slurmrestd said HTTP ${res.status}: ${errors.map((e) => e.message).join('; ') || text.slice(0, 100)}): mint a new one and set ${TOKEN_ENV}`);
@@ -135,7 +135,15 @@ export class SlurmExecutor implements Executor {
 
   async status(record: JobRecord): Promise<JobStatus> {
     const id = this.jobId(record);
-    const jobs = parseJobs(this.opts.api, await this.read(`/job/${id}`)).filter((j) => j.jobId === id || j.arrayJobId === id);
+    let answer: Awaited<ReturnType<SlurmExecutor['read']>>;
+    try {
+      answer = await this.read(`/job/${id}`);
+    } catch (err) {
+      // A purged job would otherwise be re-asked (and fail) every poll for as long as the engine runs.
+      if (err instanceof JobForgottenError) return { state: 'UNKNOWN', purged: true, reason: err.message };
+      throw err;
+    }
+    const jobs = parseJobs(this.opts.api, answer).filter((j) => j.jobId === id || j.arrayJobId === id);
     if (jobs.length === 0) return { state: 'UNKNOWN', reason: 'slurmrestd returned no job' };
     const tasks = jobs.map((j) => ({ index: j.arrayTaskId, state: j.state, exitCode: j.exitCode })).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const state = combineStates(jobs.map((j) => j.state));

@@ -11,7 +11,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DatasetStructureError } from '../dataset/rowTexts';
 import { JobStore, readLogs } from '../jobs/jobStore';
-import { JobError, TERMINAL_STATES, type Executor, type JobRecord } from '../jobs/jobTypes';
+import { isFinished, JobError, type Executor, type JobRecord } from '../jobs/jobTypes';
 import { executorFor, refresh, submitJob } from '../jobs/jobs';
 import { LocalExecutor } from '../jobs/localExecutor';
 import { formatSelectCounts, selectData, SelectionError } from '../jobs/selectData';
@@ -139,7 +139,7 @@ export class JobsService {
   }
 
   private watch(jobsDir: string, record: JobRecord): void {
-    if (TERMINAL_STATES.has(record.state) || this.disposed) return;
+    if (isFinished(record) || this.disposed) return;
     this.watched.set(this.key(jobsDir, record.id), { jobsDir, record });
     this.schedule();
   }
@@ -167,7 +167,7 @@ export class JobsService {
           continue;
         }
         if (next.state !== w.record.state || next.reason !== w.record.reason) this.host.notify({ jobsDir: w.jobsDir, job: toJobInfo(next) });
-        if (TERMINAL_STATES.has(next.state)) this.watched.delete(key);
+        if (isFinished(next)) this.watched.delete(key);
         else if (this.watched.has(key)) this.watched.set(key, { jobsDir: w.jobsDir, record: next });
       }
     } finally {
@@ -183,7 +183,7 @@ export class JobsService {
       for (const r of store.list()) {
         if (r.slurm) this.remember(r.slurm.url, p.slurmToken);
         let now = r;
-        if (!TERMINAL_STATES.has(r.state)) {
+        if (!isFinished(r)) {
           try {
             now = await refresh(store, r, this.executorOf(r));
           } catch (err) {
@@ -251,7 +251,7 @@ export class JobsService {
   async cancel(p: JobIdParams): Promise<CancelJobResult> {
     return userFacing(async () => {
       const r = this.load(p);
-      if (TERMINAL_STATES.has(r.state)) throw new JobsUserError(`job ${r.id} already ended (${r.state})`);
+      if (isFinished(r)) throw new JobsUserError(`job ${r.id} already ended (${r.purged ? 'forgotten by Slurm' : r.state})`);
       await this.executorOf(r).cancel(r);
       this.host.log(`jobs: cancel requested for ${r.id}`);
       // The new state is picked up by the poller (Slurm takes a moment to report CANCELLED).
