@@ -99,10 +99,6 @@ export class EngineClient implements vscode.Disposable {
     return this.started;
   }
 
-  get isRunning(): boolean {
-    return this.client.isRunning();
-  }
-
   private async request<P, R>(method: string, params: P, token?: vscode.CancellationToken): Promise<R> {
     if (!this.started) throw new Error('the MCPO engine is not running (see MCPO: Show Logs)');
     await this.started;

@@ -24,7 +24,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const status = new McpoStatusBar();
     context.subscriptions.push(engine, promptDiff, status);
     context.subscriptions.push(...registerJobs(context, engine, log));
-    const results = createResultsView(context, engine, promptDiff, log);
+    const results = createResultsView(context, engine, log);
     const ctx: CommandContext = { extension: context, engine, log, promptDiff, status, refreshResults: (select) => results.refresh(select) };
     for (const [id, handler] of Object.entries(commandTable(ctx))) {
       context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(id, handler, args, log)));

@@ -5,9 +5,8 @@
 import * as vscode from 'vscode';
 import type { RecordNotificationParams } from '../server/protocol';
 import type { EngineClient } from './engineClient';
-import { ResultsViewProvider } from './panel/resultsView';
+import { registerResultsView, ResultsViewProvider } from './panel/resultsView';
 import type { PanelEngine } from './panel/panelEngine';
-import type { PromptDiff } from './promptDiff';
 import { readPipelineSettings } from './settings';
 
 export interface ResultsView {
@@ -16,23 +15,21 @@ export interface ResultsView {
   postRecord(params: RecordNotificationParams): void;
 }
 
-export function createResultsView(context: vscode.ExtensionContext, engine: EngineClient, promptDiff: PromptDiff, log: vscode.LogOutputChannel): ResultsView {
+export function createResultsView(context: vscode.ExtensionContext, engine: EngineClient, log: vscode.LogOutputChannel): ResultsView {
   const panelEngine: PanelEngine = {
     listRuns: () => engine.listRuns(readPipelineSettings().runsDir),
     getRun: (runDir) => engine.getRun(runDir),
     compareRuns: (baselineDir, candidateDir) => engine.compareRuns(baselineDir, candidateDir),
+    // The same road as the command palette's Show Prompt Diff (errors are shown there).
     openPromptDiff: async (runDir, index) => {
-      const run = await engine.getRun(runDir);
-      const record = run.records.find((r) => r.index === index);
-      if (!record?.prompt) throw new Error(`question ${index + 1} has no assembled prompt${record?.error ? `: ${record.error.message}` : ''}`);
-      await promptDiff.show(record.prompt, `${run.config.label} · question ${index + 1}`, record);
+      await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, index);
     },
     exportScores: async (runDir) => {
       await vscode.commands.executeCommand('mcpo.exportScores', runDir);
     },
   };
   const provider = new ResultsViewProvider(context.extensionUri, panelEngine, log);
-  context.subscriptions.push(vscode.window.registerWebviewViewProvider(ResultsViewProvider.viewType, provider));
+  context.subscriptions.push(provider, registerResultsView(provider));
   return {
     refresh: (select) => provider.refresh(select),
     postRecord: (params) => provider.postRecord(params),
