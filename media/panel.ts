@@ -119,6 +119,8 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
     case 'runs': {
       settle(message.requestId);
       model.runs = message.runs;
+      // A run named by `select` has just ended (finished or cancelled): it is no longer running.
+      if (message.select !== undefined) model.progress.delete(message.select);
       if (state.baselineDir !== null && !message.runs.some((r) => r.runDir === state.baselineDir)) state.baselineDir = null;
       renderRuns();
       renderComparison();

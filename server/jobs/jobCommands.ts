@@ -115,6 +115,8 @@ export async function runJob(v: Values, positionals: string[], out: (s: string) 
       } else throw new JobError(`mcpo job submit: --executor must be slurm or local (found "${kindName}")`);
       const overrides = { gpus: str(v, 'gpus'), time: str(v, 'time') };
       for (const [k, x] of Object.entries(overrides)) if (x !== undefined && !/^\d+$/.test(x)) throw new JobError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
+      // VS Code's mcpo.slurm.timeMinutes uses 0 for "the spec's limit"; here 0 would silently mean no limit.
+      if (overrides.time === '0') throw new JobError('mcpo job submit: --time must be at least 1 minute (leave it out to use the spec\'s time_limit)');
       const wrapped: Executor = {
         submit: (r, j) => executor.submit(r, { gpus: overrides.gpus !== undefined ? Number(overrides.gpus) : j.gpus, timeLimit: overrides.time !== undefined ? Number(overrides.time) : j.timeLimit }),
         status: (r) => executor.status(r),
