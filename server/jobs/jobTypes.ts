@@ -22,8 +22,11 @@ export interface JobRecord {
   dir: string;
   submittedAt: string;
   state: JobState;
-  /** Slurm forgot the job (older than MinJobAge) before it was seen to end: nothing more can be learned. */
-  purged?: boolean;
+  /**
+   * Nothing more can be learned from the executor: Slurm purged the job (older than MinJobAge)
+   * before it was seen to end, or its submission got no answer. `reason` says which.
+   */
+  untracked?: boolean;
   reason?: string;
   exitCode?: number;
   array?: number[];
@@ -36,8 +39,8 @@ export interface JobRecord {
 
 export interface JobStatus {
   state: JobState;
-  /** See JobRecord.purged. */
-  purged?: boolean;
+  /** See JobRecord.untracked. */
+  untracked?: boolean;
   reason?: string;
   exitCode?: number;
   tasks?: JobRecord['tasks'];
@@ -53,12 +56,15 @@ export interface Executor {
 /** A failure the user can act on (bad token, unreachable server, unknown partition). */
 export class JobError extends Error {}
 
+/** A submission got no answer in time: the job may or may not be queued. */
+export class SubmitOutcomeUnknownError extends JobError {}
+
 /** Slurm answered "Invalid job id" (2017) for a job it ran: it was purged after MinJobAge. */
 export class JobForgottenError extends JobError {}
 
 /** Whether polling a job can teach anything more: it ended, or its executor forgot it. */
-export function isFinished(record: Pick<JobRecord, 'state' | 'purged'>): boolean {
-  return TERMINAL_STATES.has(record.state) || record.purged === true;
+export function isFinished(record: Pick<JobRecord, 'state' | 'untracked'>): boolean {
+  return TERMINAL_STATES.has(record.state) || record.untracked === true;
 }
 
 /** Folds array-task states into one: any active task keeps the job active; any failure wins over success. */

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { JobStore } from './jobStore';
-import { isFinished, JobError, TERMINAL_STATES, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
+import { isFinished, JobError, SubmitOutcomeUnknownError, TERMINAL_STATES, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor, type SlurmOptions } from './slurmExecutor';
 import { loadSpec, prepareJob, SCRIPT_NAME, type JobKind, type PreparedJob } from './specs';
@@ -18,7 +18,7 @@ export interface SubmitOptions {
   mcpoCommand: string[];
 }
 
-/** Validates the spec, writes the job folder, submits; the record is saved before and after. */
+/** Validates the spec, writes the job folder, submits, saves the record (also when the outcome is unknown). */
 export async function submitJob(o: SubmitOptions): Promise<{ record: JobRecord; job: PreparedJob }> {
   const spec = loadSpec(o.specFile);
   const id = o.store.newId(o.kind);
@@ -32,6 +32,11 @@ export async function submitJob(o: SubmitOptions): Promise<{ record: JobRecord; 
   try {
     record = await o.executor.submit(draft, { gpus: job.gpus, timeLimit: job.timeLimit });
   } catch (err) {
+    if (err instanceof SubmitOutcomeUnknownError) {
+      // The job may be running from this folder: keep both, and say what is known.
+      o.store.save({ ...draft, executor: 'slurm', state: 'UNKNOWN', untracked: true, reason: err.message });
+      throw err;
+    }
     // Nothing was submitted: keep no record that would list a job that never existed.
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
@@ -51,7 +56,7 @@ export function executorFor(record: JobRecord, slurm?: Partial<SlurmOptions>): E
 export async function refresh(store: JobStore, record: JobRecord, executor: Executor = executorFor(record)): Promise<JobRecord> {
   if (isFinished(record)) return record;
   const s: JobStatus = await executor.status(record);
-  const next: JobRecord = { ...record, state: s.state, purged: s.purged, reason: s.reason, exitCode: s.exitCode, tasks: s.tasks, updatedAt: new Date().toISOString() };
+  const next: JobRecord = { ...record, state: s.state, untracked: s.untracked, reason: s.reason, exitCode: s.exitCode, tasks: s.tasks, updatedAt: new Date().toISOString() };
   store.save(next);
   return next;
 }

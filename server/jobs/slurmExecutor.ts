@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { combineStates, JobError, JobForgottenError, type Executor, type JobRecord, type JobStatus, type SlurmTarget } from './jobTypes';
+import { combineStates, JobError, JobForgottenError, SubmitOutcomeUnknownError, type Executor, type JobRecord, type JobStatus, type SlurmTarget } from './jobTypes';
 import { AUTH_FAILURE_CODES, buildSubmitBody, ERROR_INVALID_JOB_ID, ERROR_INVALID_PARTITION, isSupportedApi, parseErrors, parseJobs, parseSubmit, SUPPORTED_APIS } from './slurmApi';
 import { SCRIPT_NAME } from './specs';
 
@@ -56,6 +56,10 @@ export class SlurmExecutor implements Executor {
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause;
       const why = cause?.code ?? (err as Error).name;
+      // A submission that timed out may have been queued all the same: it must not be retried or forgotten.
+      if (method === 'POST' && (err as Error).name === 'TimeoutError') {
+        throw new SubmitOutcomeUnknownError(`slurmrestd at ${this.opts.url} did not answer the submission in time: the job may or may not be queued; check squeue before submitting again`);
+      }
       throw new UnreachableError(`slurmrestd is not reachable at ${this.opts.url} (${why}): is it running, and is the URL right?`);
     }
     const text = await res.text();
@@ -140,7 +144,7 @@ export class SlurmExecutor implements Executor {
       answer = await this.read(`/job/${id}`);
     } catch (err) {
       // A purged job would otherwise be re-asked (and fail) every poll for as long as the engine runs.
-      if (err instanceof JobForgottenError) return { state: 'UNKNOWN', purged: true, reason: err.message };
+      if (err instanceof JobForgottenError) return { state: 'UNKNOWN', untracked: true, reason: err.message };
       throw err;
     }
     const jobs = parseJobs(this.opts.api, answer).filter((j) => j.jobId === id || j.arrayJobId === id);

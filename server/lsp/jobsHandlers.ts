@@ -251,7 +251,7 @@ export class JobsService {
   async cancel(p: JobIdParams): Promise<CancelJobResult> {
     return userFacing(async () => {
       const r = this.load(p);
-      if (isFinished(r)) throw new JobsUserError(`job ${r.id} already ended (${r.purged ? 'forgotten by Slurm' : r.state})`);
+      if (isFinished(r)) throw new JobsUserError(`job ${r.id} already ended (${r.untracked ? (r.reason ?? 'no longer tracked') : r.state})`);
       await this.executorOf(r).cancel(r);
       this.host.log(`jobs: cancel requested for ${r.id}`);
       // The new state is picked up by the poller (Slurm takes a moment to report CANCELLED).
