@@ -30,9 +30,12 @@ export function startLspServer(env: NodeJS.ProcessEnv = process.env): LspServer 
     },
     async stop() {
       await conn.sendRequest('shutdown');
-      void conn.sendNotification('exit');
+      // Wait for the exit notification to be written and the process to end before closing the
+      // streams: disposing first races the write ("write after a stream was destroyed").
+      const exited = child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      await conn.sendNotification('exit');
+      await exited;
       conn.dispose();
-      child.kill();
     },
   };
 }
