@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatProblem, loadDataset } from './dataset/load';
-import { ablationArms, formatPaperTable, paperTables } from './runs/ablation';
+import { runAblationArms } from './runs/ablation';
 import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore, RunStoreError } from './runs/runStore';
@@ -359,22 +359,13 @@ They share the response cache, so a request asked by one arm is never sent again
       const k = intOption(v, 'similarity-k', 'ablate', 1) ?? 3;
       const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
       const outDir = path.join((v.out as string | undefined) ?? path.join('.mcpo', 'runs'), `ablation-${newRunId()}`);
-      const summaries = [];
-      const reports = new Map();
-      let failed = 0;
-      for (const arm of ablationArms(k, base.slm !== undefined)) {
+      const outcome = await runAblationArms(base, k, async (config, arm) => {
         process.stderr.write(`arm ${arm.name} (${describeArm(arm.options)})\n`);
-        const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
-        const result = await runAndReport(config, undefined, outDir, cacheDir, intOption(v, 'threads', 'ablate', 1));
-        if (result.cancelled) return 1;
-        failed += result.failed;
-        const summary = summarizeRun(RunStore.open(result.dir));
-        summaries.push(summary);
-        reports.set(arm.name, summary.report);
-      }
-      process.stdout.write(formatRunsTable(summaries));
-      for (const table of paperTables(reports)) process.stdout.write(`\n${formatPaperTable(table)}\n`);
-      return failed > 0 ? 1 : 0;
+        return runAndReport(config, undefined, outDir, cacheDir, intOption(v, 'threads', 'ablate', 1));
+      });
+      if (outcome.cancelled) return 1;
+      process.stdout.write(`${outcome.tables}\n`);
+      return outcome.failed > 0 ? 1 : 0;
     },
   },
   validate: {

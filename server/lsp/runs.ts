@@ -19,13 +19,10 @@ import type {
   Secrets,
 } from '../protocol';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
-import { ablationArms, formatPaperTable, paperTables } from '../runs/ablation';
-import { summarizeRun } from '../runs/report';
-import { formatRunsTable } from '../runs/runReportText';
-import { newRunId, RECORDS_FILE, RunStore } from '../runs/runStore';
+import { ablationArms, runAblationArms } from '../runs/ablation';
+import { newRunId, RECORDS_FILE } from '../runs/runStore';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
 import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
-import type { ScoresReport } from '../scoring/evaluate';
 import { FREE_FORM_WARNING, UserError, writeQuestionInput, writeRunInput } from './runInputs';
 
 /** What the run requests need from the connection. */
@@ -169,26 +166,17 @@ export async function runAblation(host: RunHost, params: RunAblationParams, sign
   const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
   const base = runOptionsFromSettings(params.settings, input.file);
   const outDir = path.join(params.settings.runsDir, `ablation-${newRunId()}`);
-  const arms = ablationArms(params.settings.similarityK > 0 ? params.settings.similarityK : 3, base.slm !== undefined);
-  const runDirs: string[] = [];
-  const summaries = [];
-  const reports = new Map<string, ScoresReport>();
-  reporter.begin('MCPO ablation', 0, `arm 1/${arms.length}`, true);
+  const armCount = ablationArms(0, base.slm !== undefined).length;
+  reporter.begin('MCPO ablation', 0, `arm 1/${armCount}`, true);
   try {
-    for (const [i, arm] of arms.entries()) {
-      if (signal.aborted) break;
-      reporter.report(Math.round((100 * i) / arms.length), `arm ${i + 1}/${arms.length}: ${arm.name}`);
-      const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
-      const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: (100 * i) / arms.length, span: 100 / arms.length }, outDir);
-      runDirs.push(result.runDir);
-      if (result.cancelled) break;
-      const summary = summarizeRun(RunStore.open(result.runDir));
-      summaries.push(summary);
-      reports.set(arm.name, summary.report);
-    }
+    const outcome = await runAblationArms(base, params.settings.similarityK > 0 ? params.settings.similarityK : 3, async (config, arm, i, n) => {
+      reporter.report(Math.round((100 * i) / n), `arm ${i + 1}/${n}: ${arm.name}`);
+      if (signal.aborted) return { dir: path.join(outDir, config.runId), failed: 0, cancelled: true };
+      const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: (100 * i) / n, span: 100 / n }, outDir);
+      return { dir: result.runDir, failed: result.failed, cancelled: result.cancelled };
+    });
+    return { runDirs: outcome.runDirs, tables: outcome.tables };
   } finally {
     reporter.done();
   }
-  const tables = summaries.length === 0 ? '' : [formatRunsTable(summaries), ...paperTables(reports).map(formatPaperTable)].join('\n');
-  return { runDirs, tables };
 }

@@ -9,7 +9,11 @@
 import type { TaskType } from '../dataset/shopbench';
 import type { ScoresReport } from '../scoring/evaluate';
 import { numpyMean } from '../scoring/numpyMean';
-import type { RunOptions } from './startRun';
+import { summarizeRun, type RunSummary } from './report';
+import { formatRunsTable } from './runReportText';
+import { RunStore } from './runStore';
+import type { RunConfig } from './runTypes';
+import { buildRunConfig, type RunOptions } from './startRun';
 
 export interface AblationArm {
   name: string;
@@ -73,4 +77,42 @@ export function formatPaperTable(table: PaperTable): string {
   const widths = header.map((_, c) => Math.max(...[header, ...body].map((r) => r[c].length)));
   const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [table.title, line(header), ...body.map(line)].join('\n');
+}
+
+export interface AblationOutcome {
+  runDirs: string[];
+  failed: number;
+  cancelled: boolean;
+  /** The runs side by side, then the paper's tables; empty when no arm finished. */
+  tables: string;
+}
+
+/**
+ * Runs every arm in turn through `runArm` (the CLI and the language server differ only in how a
+ * run is started and reported) and builds the tables from the arms that finished.
+ */
+export async function runAblationArms(
+  base: RunOptions,
+  k: number,
+  runArm: (config: RunConfig, arm: AblationArm, index: number, count: number) => Promise<{ dir: string; failed: number; cancelled: boolean }>,
+): Promise<AblationOutcome> {
+  const arms = ablationArms(k, base.slm !== undefined);
+  const outcome: AblationOutcome = { runDirs: [], failed: 0, cancelled: false, tables: '' };
+  const summaries: RunSummary[] = [];
+  const reports = new Map<string, ScoresReport>();
+  for (const [i, arm] of arms.entries()) {
+    const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
+    const result = await runArm(config, arm, i, arms.length);
+    outcome.runDirs.push(result.dir);
+    if (result.cancelled) {
+      outcome.cancelled = true;
+      break;
+    }
+    outcome.failed += result.failed;
+    const summary = summarizeRun(RunStore.open(result.dir));
+    summaries.push(summary);
+    reports.set(arm.name, summary.report);
+  }
+  if (summaries.length > 0) outcome.tables = [formatRunsTable(summaries), ...paperTables(reports).map(formatPaperTable)].join('\n');
+  return outcome;
 }

@@ -274,3 +274,16 @@ function fileOf(uri: string): string {
 function messageOf(d: { message: string | { value: string } }): string {
   return typeof d.message === 'string' ? d.message : d.message.value;
 }
+
+test('RunAblation: every arm runs over the selected rows and the paper tables come back', async (t) => {
+  const server = await startOpenAiTestServer({ answer: () => '1' });
+  t.after(() => server.close());
+  const uri = uriOf('ablation.jsonl', `${ROWS.join('\n')}\n`);
+  open(uri, `${ROWS.join('\n')}\n`);
+  const result = await conn.sendRequest<protocol.RunAblationResult>(protocol.RunAblationRequest, { uri, rows: [0, 1], settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-ablation') }, secrets: {} });
+  // No SLM configured: baseline, +templates, +self CoT, +similarity, all.
+  assert.equal(result.runDirs.length, 5);
+  for (const dir of result.runDirs) assert.equal(fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').length, 2);
+  assert.match(result.tables, /Table 1 — chain-of-thought supplement/);
+  assert.match(result.tables, /Table 5 — prompt engineering per task type/);
+});
