@@ -154,8 +154,12 @@ export function looksLikeJsonArray(head: string): boolean {
   return first === '[';
 }
 
-/** Streams a dataset file's rows (JSON Lines or a JSON array), in order, as text. */
-export async function* readRowTexts(file: string): AsyncGenerator<RowText> {
+/**
+ * Streams a dataset file's rows (JSON Lines or a JSON array), in order, as text. Stopping early
+ * (breaking out of the loop) closes the file. `rowsAre` names the expected rows in the error for
+ * an empty file.
+ */
+export async function* readRowTexts(file: string, rowsAre = 'rows'): AsyncGenerator<RowText> {
   const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const ready: RowText[] = [];
   let splitter: JsonLinesSplitter | JsonArraySplitter | undefined;
@@ -173,7 +177,7 @@ export async function* readRowTexts(file: string): AsyncGenerator<RowText> {
     }
     yield* ready.splice(0);
   }
-  if (!splitter) throw new DatasetStructureError(file, 1, 1, 'the file is empty: expected JSON Lines or a JSON array of rows');
+  if (!splitter) throw new DatasetStructureError(file, 1, 1, `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`);
   splitter.end();
   yield* ready.splice(0);
 }

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DatasetStructureError, JsonArraySplitter, JsonLinesSplitter, looksLikeJsonArray, type RowText } from '../dataset/rowTexts';
+import { readRowTexts } from '../dataset/rowTexts';
 
 export interface SelectOptions {
   from: string;
@@ -106,30 +106,6 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-/** Streams the file's rows; stops reading when `wantMore` says so. */
-async function* rows(file: string): AsyncGenerator<RowText> {
-  const stream = fs.createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 16 });
-  const ready: RowText[] = [];
-  let splitter: JsonLinesSplitter | JsonArraySplitter | undefined;
-  let head = '';
-  try {
-    for await (const chunk of stream as AsyncIterable<string>) {
-      if (!splitter) {
-        head += chunk;
-        if (head.trim().length === 0) continue;
-        const body = head.charCodeAt(0) === 0xfeff ? head.slice(1) : head;
-        splitter = looksLikeJsonArray(body) ? new JsonArraySplitter(file, (r) => ready.push(r)) : new JsonLinesSplitter((r) => ready.push(r));
-        splitter.push(body);
-      } else splitter.push(chunk);
-      yield* ready.splice(0);
-    }
-    if (!splitter) throw new DatasetStructureError(file, 1, 1, 'the file is empty: expected ECInstruct rows as JSON Lines or a JSON array');
-    splitter.end();
-    yield* ready.splice(0);
-  } finally {
-    stream.destroy();
-  }
-}
 
 export async function selectData(options: SelectOptions): Promise<SelectResult> {
   const { n } = options;
@@ -154,7 +130,7 @@ export async function selectData(options: SelectOptions): Promise<SelectResult> 
   });
   let ok = false;
   try {
-    for await (const r of rows(options.from)) {
+    for await (const r of readRowTexts(options.from, 'ECInstruct rows')) {
       rowsRead++;
       const row = parseEcInstructRow(r.text);
       if (typeof row === 'string') {
