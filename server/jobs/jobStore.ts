@@ -5,6 +5,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/writeFileAtomic';
 import { JobError, type JobRecord } from './jobTypes';
 
 export const DEFAULT_JOBS_DIR = path.join('.mcpo', 'jobs');
@@ -25,12 +26,8 @@ export class JobStore {
   }
 
   save(record: JobRecord): void {
-    fs.mkdirSync(this.root, { recursive: true });
-    const file = path.join(this.root, `${record.id}.json`);
-    // Write-then-rename: a poller and a `job status` in another terminal never see half a record.
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, `${JSON.stringify(record, null, 2)}\n`);
-    fs.renameSync(tmp, file);
+    // A poller and a `job status` in another terminal never see half a record.
+    writeFileAtomic(path.join(this.root, `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
   }
 
   load(id: string): JobRecord {

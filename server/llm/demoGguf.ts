@@ -20,6 +20,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/writeFileAtomic';
 import { mulberry32 } from '../util/seededRandom';
 
 /** Bump when the generator changes; it is written into general.name. */
@@ -301,10 +302,7 @@ export function buildTinyLlamaGguf(file: string): string {
   } catch {
     // missing or unreadable: (re)write below
   }
-  fs.mkdirSync(path.dirname(target), { recursive: true });
-  const temp = `${target}.${process.pid}.tmp`;
-  fs.writeFileSync(temp, bytes);
-  fs.renameSync(temp, target);
+  writeFileAtomic(target, bytes);
   return target;
 }
 

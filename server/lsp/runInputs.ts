@@ -10,6 +10,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/writeFileAtomic';
 import { checkRowText } from '../dataset/load';
 import { findNumberedOptions } from '../dataset/options';
 import { splitRowTexts, type RowText } from '../dataset/rowTexts';
@@ -54,14 +55,8 @@ export function writeRunInput(runsDir: string, uri: string, text: string, rows: 
 
 /** Content-addressed, so running the same rows twice reuses one file. */
 function writeInputFile(runsDir: string, body: string): string {
-  const dir = path.join(runsDir, INPUTS_FOLDER);
-  const file = path.join(dir, `${crypto.createHash('sha256').update(body).digest('hex').slice(0, 32)}.jsonl`);
-  if (!fs.existsSync(file)) {
-    fs.mkdirSync(dir, { recursive: true });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, body);
-    fs.renameSync(tmp, file);
-  }
+  const file = path.join(runsDir, INPUTS_FOLDER, `${crypto.createHash('sha256').update(body).digest('hex').slice(0, 32)}.jsonl`);
+  if (!fs.existsSync(file)) writeFileAtomic(file, body);
   return file;
 }
 

@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/writeFileAtomic';
 import type { WorkDoneProgressReporter } from 'vscode-languageserver';
 import type {
   LocalModelParams,
@@ -156,9 +157,7 @@ function markRecords(runDir: string, patch: (r: RunRecord) => void): void {
     patch(r);
     return JSON.stringify(r);
   });
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, out.map((l) => `${l}\n`).join(''));
-  fs.renameSync(tmp, file);
+  writeFileAtomic(file, out.map((l) => `${l}\n`).join(''));
 }
 
 export async function runAblation(host: RunHost, params: RunAblationParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunAblationResult> {

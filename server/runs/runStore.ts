@@ -7,6 +7,7 @@
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { writeFileAtomic } from '../util/writeFileAtomic';
 import type { RunConfig, RunRecord } from './runTypes';
 
 export const CONFIG_FILE = 'config.json';
@@ -100,12 +101,6 @@ function readRecords(file: string, repair: boolean): Map<number, RunRecord> {
     records.set(record.index, record);
   }
   return records;
-}
-
-function writeFileAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
 }
 
 /** A sortable, unique run id: 2026-11-27T15-30-12-ab12. */

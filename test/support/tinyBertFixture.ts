@@ -19,6 +19,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { mulberry32 } from '../../server/util/seededRandom';
+import { writeFileAtomic } from '../../server/util/writeFileAtomic';
 
 /** Bump when the generator changes; it is written into config.json and the marker file. */
 const FIXTURE_VERSION = 'tiny-bert-fixture-v1';
@@ -499,11 +500,7 @@ export function buildTinyBertFixture(dir: string): string {
   const root = path.resolve(dir);
   for (const [relative, bytes] of tinyBertFixtureFiles()) {
     const target = path.join(root, relative);
-    if (sameBytes(target, bytes)) continue;
-    fs.mkdirSync(path.dirname(target), { recursive: true });
-    const temp = `${target}.${process.pid}.tmp`;
-    fs.writeFileSync(temp, bytes);
-    fs.renameSync(temp, target);
+    if (!sameBytes(target, bytes)) writeFileAtomic(target, bytes);
   }
   return root;
 }
