@@ -21,7 +21,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ChatHistoryItem, ChatWrapper, Llama, LlamaChat, LlamaCompletion, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
 import { defaultModelCacheDir } from '../embed/embedder';
-import type { ResponseCache, CachedResponse } from './responseCache';
+import { CACHE_KEY_VERSION, samplingKey, type CachedResponse, type ResponseCache } from './responseCache';
 import { abortError, Semaphore } from './semaphore';
 import { LlmError, type EndpointConfig, type JsonValue, type LlmClient, type LlmRequest, type LlmResponse, type StructuredOutput } from './types';
 
@@ -34,7 +34,6 @@ export const DEFAULT_LOCAL_MODEL = 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M';
 export const LOCAL_BASE_URL = 'local';
 
 /** Bumped when the key recipe or the meaning of a cached entry changes. */
-const CACHE_KEY_VERSION = 1;
 
 /**
  * Context size when none is given: enough for the longest ShopBench prompt plus CoT, while the KV
@@ -466,7 +465,7 @@ class LocalLlamaClient implements LlmClient {
       contextSize: this.options.contextSize ?? null,
       mode: this.endpoint.mode,
       prompt: request.prompt,
-      sampling: { temperature: sampling.temperature, top_p: sampling.top_p, max_tokens: sampling.max_tokens, seed: sampling.seed ?? null },
+      sampling: samplingKey(sampling),
       structured: structured === undefined ? null : { choice: structured.choice ? [...structured.choice] : null, regex: structured.regex ?? null },
     };
   }

@@ -6,7 +6,7 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CompletionCreateParamsNonStreaming } from 'openai/resources/completions';
-import { ResponseCache, type CachedResponse } from './responseCache';
+import { CACHE_KEY_VERSION, ResponseCache, samplingKey, type CachedResponse } from './responseCache';
 import { RetryableError, abortError, withRetries, type RetryOptions } from './retry';
 import { Semaphore } from './semaphore';
 import { LlmError, type EndpointConfig, type JsonValue, type LlmClient, type LlmRequest, type LlmResponse, type TokenUsage } from './types';
@@ -23,7 +23,6 @@ export interface OpenAiClientOptions {
 }
 
 /** Bumped when the key recipe or the meaning of a cached entry changes. */
-const CACHE_KEY_VERSION = 1;
 
 export function createOpenAiClient(endpoint: EndpointConfig, options: OpenAiClientOptions = {}): LlmClient {
   return new OpenAiLlmClient(endpoint, options);
@@ -45,18 +44,13 @@ export function endpointLabel(endpoint: Pick<EndpointConfig, 'baseUrl' | 'model'
  * (base URL and key are excluded so the same model moved to another box keeps its cache).
  */
 export function cacheKeyParts(endpoint: EndpointConfig, request: LlmRequest): JsonValue {
-  const { sampling, structured } = request;
+  const { sampling } = request;
   return {
     v: CACHE_KEY_VERSION,
     model: endpoint.model,
     mode: endpoint.mode,
     prompt: request.prompt,
-    sampling: {
-      temperature: sampling.temperature,
-      top_p: sampling.top_p,
-      max_tokens: sampling.max_tokens,
-      seed: sampling.seed ?? null,
-    },
+    sampling: samplingKey(sampling),
     structured: structuredOutputs(request) ?? null,
     extraBody: endpoint.extraBody ?? null,
   };

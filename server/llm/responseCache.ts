@@ -6,7 +6,15 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { JsonValue, TokenUsage } from './types';
+import type { JsonValue, Sampling, TokenUsage } from './types';
+
+/** Bump when a client changes what goes into its keys, so old entries stop matching. */
+export const CACHE_KEY_VERSION = 1;
+
+/** The sampling part of every client's cache key (an absent seed keys as null). */
+export function samplingKey(sampling: Sampling): JsonValue {
+  return { temperature: sampling.temperature, top_p: sampling.top_p, max_tokens: sampling.max_tokens, seed: sampling.seed ?? null };
+}
 
 export interface CachedResponse {
   text: string;
