@@ -3,9 +3,7 @@
  * matrix. Options come from the client's settings exactly as the CLI builds them from flags, so a
  * run started in the editor and one started with `mcpo run` mean the same configuration.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../util/writeFileAtomic';
 import type { WorkDoneProgressReporter } from 'vscode-languageserver';
 import type {
   LocalModelParams,
@@ -21,7 +19,7 @@ import type {
 } from '../protocol';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { ablationArms, runAblationArms } from '../runs/ablation';
-import { newRunId, RECORDS_FILE } from '../runs/runStore';
+import { newRunId } from '../runs/runStore';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
 import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
 import { FREE_FORM_WARNING, UserError, writeQuestionInput, writeRunInput } from './runInputs';
@@ -89,13 +87,13 @@ async function runOne(host: RunHost, config: RunConfig, settings: PipelineSettin
       llmApiKey: secrets.llmApiKey || undefined,
       slmApiKey: secrets.slmApiKey || undefined,
       signal,
+      beforeAppend: patch,
       onStart: (_dir, pending, total) => {
         // Endpoints (local models included) are checked, so loaded, before the first question.
         for (const model of localModels) host.sendLocalModel({ model, state: 'ready', rssMb: Math.round(process.memoryUsage().rss / 1e6) });
         progress.reporter.report(progress.from, `${total - pending}/${total}`);
       },
       onRecord: (record, done, total) => {
-        patch?.(record);
         host.sendRecord({ runDir, record, done, total });
         progress.reporter.report(Math.round(progress.from + (progress.span * done) / total), `${done}/${total}`);
       },
@@ -137,27 +135,10 @@ export async function runQuestion(host: RunHost, params: RunQuestionParams, sign
   reporter.begin('MCPO question', 0, '0/1', true);
   try {
     const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: 0, span: 100 }, undefined, addWarning);
-    markRecords(result.runDir, addWarning);
     return result;
   } finally {
     reporter.done();
   }
-}
-
-/**
- * The runner appends a record before anyone sees it, so the free-form warning is added to the
- * stored records once the run is over (written whole, then renamed: never a half file).
- */
-function markRecords(runDir: string, patch: (r: RunRecord) => void): void {
-  const file = path.join(runDir, RECORDS_FILE);
-  if (!fs.existsSync(file)) return;
-  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '');
-  const out = lines.map((l) => {
-    const r = JSON.parse(l) as RunRecord;
-    patch(r);
-    return JSON.stringify(r);
-  });
-  writeFileAtomic(file, out.map((l) => `${l}\n`).join(''));
 }
 
 export async function runAblation(host: RunHost, params: RunAblationParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunAblationResult> {

@@ -37,6 +37,8 @@ export interface RunnerDeps {
   japaneseTokenizer: () => Promise<JapaneseTokenizer>;
   signal?: AbortSignal;
   onRecord?: (record: RunRecord) => void;
+  /** Amends a finished question's record before it is written (e.g. a warning for free-form runs). */
+  beforeAppend?: (record: RunRecord) => void;
 }
 
 export interface RunOutcome {
@@ -78,6 +80,7 @@ export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps)
         if (deps.signal?.aborted) break;
         const record = await runOne(next, similarity, deps);
         if (!record) continue; // cancelled mid-question: left for --resume
+        deps.beforeAppend?.(record);
         try {
           deps.store.append(record);
         } catch (err) {

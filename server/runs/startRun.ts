@@ -55,6 +55,8 @@ export interface RunContext {
   slmApiKey?: string;
   signal?: AbortSignal;
   onRecord?: (record: RunRecord, done: number, total: number) => void;
+  /** Amends each record before it is written and reported. */
+  beforeAppend?: (record: RunRecord) => void;
   /** Called once the endpoints answered their check, before the first question. */
   onStart?: (dir: string, pending: number, total: number) => void;
   /** Local (`url: 'local'`) endpoints only: CPU threads; speed only, so not part of the run config. */
@@ -160,6 +162,7 @@ export async function executeRun(config: RunConfig | undefined, resumeDir: strin
       ...scorers,
       signal: context.signal,
       onRecord: (record) => context.onRecord?.(record, ++done, rows.length),
+      beforeAppend: context.beforeAppend,
     });
     return { dir: store.dir, total: rows.length, ...outcome };
   } finally {
