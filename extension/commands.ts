@@ -13,7 +13,13 @@ import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import { readPipelineSettings } from './settings';
 import type { McpoStatusBar } from './statusBar';
 
-const TASK_TYPES: TaskType[] = ['multiple-choice', 'retrieval', 'ranking', 'generation', 'named_entity_recognition'];
+const TASK_TYPES: TaskType[] = [
+  'multiple-choice',
+  'retrieval',
+  'ranking',
+  'generation',
+  'named_entity_recognition',
+];
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -29,15 +35,24 @@ export interface CommandContext {
 let activeRun: vscode.CancellationTokenSource | undefined;
 let progressTokens = 0;
 
-export function commandTable(ctx: CommandContext): Record<string, (...args: unknown[]) => Promise<void>> {
+export function commandTable(
+  ctx: CommandContext,
+): Record<string, (...args: unknown[]) => Promise<void>> {
   return {
     'mcpo.runOnSelection': () => runOnSelection(ctx),
-    'mcpo.runDataset': (uri?: unknown) => runDataset(ctx, uri instanceof vscode.Uri ? uri : undefined),
-    'mcpo.runRow': (uri: unknown, row: unknown) => runRows(ctx, toUri(uri), [Number(row)], `row ${Number(row) + 1}`),
+    'mcpo.runDataset': (uri?: unknown) =>
+      runDataset(ctx, uri instanceof vscode.Uri ? uri : undefined),
+    'mcpo.runRow': (uri: unknown, row: unknown) =>
+      runRows(ctx, toUri(uri), [Number(row)], `row ${Number(row) + 1}`),
     'mcpo.compareRow': (uri: unknown, row: unknown) => compareRow(ctx, toUri(uri), Number(row)),
     'mcpo.showPrompt': (uri: unknown, row: unknown) => showPrompt(ctx, toUri(uri), Number(row)),
     'mcpo.runAblation': () => runAblation(ctx),
-    'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown) => showPromptDiff(ctx, typeof runDir === 'string' ? runDir : undefined, typeof index === 'number' ? index : undefined),
+    'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown) =>
+      showPromptDiff(
+        ctx,
+        typeof runDir === 'string' ? runDir : undefined,
+        typeof index === 'number' ? index : undefined,
+      ),
     'mcpo.openResults': async () => {
       await vscode.commands.executeCommand('mcpo.results.focus');
       ctx.refreshResults();
@@ -52,9 +67,16 @@ export function commandTable(ctx: CommandContext): Record<string, (...args: unkn
       }
       activeRun.cancel();
     },
-    'mcpo.exportScores': (runDir?: unknown) => exportScores(ctx, typeof runDir === 'string' ? runDir : undefined),
+    'mcpo.exportScores': (runDir?: unknown) =>
+      exportScores(ctx, typeof runDir === 'string' ? runDir : undefined),
     'mcpo.openSampleDataset': async () => {
-      const uri = vscode.Uri.joinPath(ctx.extension.extensionUri, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+      const uri = vscode.Uri.joinPath(
+        ctx.extension.extensionUri,
+        'server',
+        'dataset',
+        'sample',
+        'shopbench-dev.jsonl',
+      );
       await vscode.window.showTextDocument(uri);
     },
     'mcpo.showLogs': async () => ctx.log.show(),
@@ -70,10 +92,17 @@ function toUri(value: unknown): vscode.Uri {
 }
 
 /** Row ordinals (0-based, blank lines skipped) of the JSON Lines rows the selection touches. */
-export function selectedRows(document: vscode.TextDocument, selection: vscode.Selection): number[] | undefined {
+export function selectedRows(
+  document: vscode.TextDocument,
+  selection: vscode.Selection,
+): number[] | undefined {
   const rows: number[] = [];
   let ordinal = 0;
-  const last = selection.isEmpty ? selection.active.line : selection.end.character === 0 && selection.end.line > selection.start.line ? selection.end.line - 1 : selection.end.line;
+  const last = selection.isEmpty
+    ? selection.active.line
+    : selection.end.character === 0 && selection.end.line > selection.start.line
+      ? selection.end.line - 1
+      : selection.end.line;
   const first = selection.isEmpty ? selection.active.line : selection.start.line;
   for (let line = 0; line <= last; line++) {
     const text = document.lineAt(line).text.trim();
@@ -100,23 +129,53 @@ function looksLikeRow(text: string): boolean {
 async function runOnSelection(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new Error('select a dataset row or a question in an editor first');
-  const rows = /\.jsonl?$/.test(editor.document.fileName) || editor.document.languageId === 'jsonl' ? selectedRows(editor.document, editor.selection) : undefined;
+  const rows =
+    /\.jsonl?$/.test(editor.document.fileName) || editor.document.languageId === 'jsonl'
+      ? selectedRows(editor.document, editor.selection)
+      : undefined;
   if (rows) {
-    await runRows(ctx, editor.document.uri, rows, rows.length === 1 ? `row ${rows[0] + 1}` : `${rows.length} rows`);
+    await runRows(
+      ctx,
+      editor.document.uri,
+      rows,
+      rows.length === 1 ? `row ${rows[0] + 1}` : `${rows.length} rows`,
+    );
     return;
   }
-  const question = editor.document.getText(editor.selection.isEmpty ? editor.document.lineAt(editor.selection.active.line).range : editor.selection).trim();
+  const question = editor.document
+    .getText(
+      editor.selection.isEmpty
+        ? editor.document.lineAt(editor.selection.active.line).range
+        : editor.selection,
+    )
+    .trim();
   if (!question) throw new Error('the selection is empty');
   const inferred = await ctx.engine.inferTaskType(question);
   const picked = await vscode.window.showQuickPick(
-    [inferred.taskType, ...TASK_TYPES.filter((t) => t !== inferred.taskType)].map((t) => ({ label: t, description: t === inferred.taskType ? `inferred: ${inferred.reason}` : undefined })),
+    [inferred.taskType, ...TASK_TYPES.filter((t) => t !== inferred.taskType)].map((t) => ({
+      label: t,
+      description: t === inferred.taskType ? `inferred: ${inferred.reason}` : undefined,
+    })),
     { title: 'MCPO: task type of the selected question', placeHolder: 'Confirm the task type' },
   );
   if (!picked) return;
-  const result = await withRunProgress(ctx, 'MCPO: running the question', async (token, workDoneToken) => {
-    const settings = requireEndpoint(readPipelineSettings());
-    return ctx.engine.runQuestion({ question, taskType: picked.label as TaskType, settings, secrets: await readSecrets(ctx.extension.secrets), workDoneToken }, token);
-  });
+  const result = await withRunProgress(
+    ctx,
+    'MCPO: running the question',
+    async (token, workDoneToken) => {
+      const settings = requireEndpoint(readPipelineSettings());
+      return ctx.engine.runQuestion(
+        {
+          question,
+          taskType: picked.label as TaskType,
+          settings,
+          secrets: await readSecrets(ctx.extension.secrets),
+          workDoneToken,
+        },
+        token,
+      );
+    },
+  );
   if (result) await afterRun(ctx, result, true);
 }
 
@@ -124,57 +183,125 @@ async function runDataset(ctx: CommandContext, uri?: vscode.Uri): Promise<void> 
   const editor = vscode.window.activeTextEditor;
   const target = uri ?? editor?.document.uri;
   if (!target) throw new Error('open a ShopBench dataset (.jsonl or .json) first');
-  const rows = !uri && editor && !editor.selection.isEmpty ? selectedRows(editor.document, editor.selection) : undefined;
-  await runRows(ctx, target, rows, rows ? `${rows.length} selected rows` : path.basename(target.fsPath));
+  const rows =
+    !uri && editor && !editor.selection.isEmpty
+      ? selectedRows(editor.document, editor.selection)
+      : undefined;
+  await runRows(
+    ctx,
+    target,
+    rows,
+    rows ? `${rows.length} selected rows` : path.basename(target.fsPath),
+  );
 }
 
-async function runRows(ctx: CommandContext, uri: vscode.Uri, rows: number[] | undefined, what: string): Promise<void> {
-  const result = await withRunProgress(ctx, `MCPO: running ${what}`, async (token, workDoneToken) => {
-    const settings = requireEndpoint(readPipelineSettings());
-    return ctx.engine.runDataset({ uri: uri.toString(), rows, settings, secrets: await readSecrets(ctx.extension.secrets), workDoneToken }, token);
-  });
+async function runRows(
+  ctx: CommandContext,
+  uri: vscode.Uri,
+  rows: number[] | undefined,
+  what: string,
+): Promise<void> {
+  const result = await withRunProgress(
+    ctx,
+    `MCPO: running ${what}`,
+    async (token, workDoneToken) => {
+      const settings = requireEndpoint(readPipelineSettings());
+      return ctx.engine.runDataset(
+        {
+          uri: uri.toString(),
+          rows,
+          settings,
+          secrets: await readSecrets(ctx.extension.secrets),
+          workDoneToken,
+        },
+        token,
+      );
+    },
+  );
   if (result) await afterRun(ctx, result, rows?.length === 1);
 }
 
 async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
   const secrets = await readSecrets(ctx.extension.secrets);
-  const outcome = await withRunProgress(ctx, `MCPO: row ${row + 1} with MCPO and with the baseline`, async (token, workDoneToken) => {
-    const settings = requireEndpoint(readPipelineSettings());
-    const mcpo = await ctx.engine.runDataset({ uri: uri.toString(), rows: [row], settings, secrets, label: 'mcpo', workDoneToken }, token);
-    if (mcpo.cancelled) return undefined;
-    const baseline = await ctx.engine.runDataset({ uri: uri.toString(), rows: [row], settings: { ...settings, templates: 'none', cot: 'off', similarityK: 0 }, secrets, label: 'baseline', workDoneToken }, token);
-    return baseline.cancelled ? undefined : { mcpo, baseline };
-  });
+  const outcome = await withRunProgress(
+    ctx,
+    `MCPO: row ${row + 1} with MCPO and with the baseline`,
+    async (token, workDoneToken) => {
+      const settings = requireEndpoint(readPipelineSettings());
+      const mcpo = await ctx.engine.runDataset(
+        { uri: uri.toString(), rows: [row], settings, secrets, label: 'mcpo', workDoneToken },
+        token,
+      );
+      if (mcpo.cancelled) return undefined;
+      const baseline = await ctx.engine.runDataset(
+        {
+          uri: uri.toString(),
+          rows: [row],
+          settings: { ...settings, templates: 'none', cot: 'off', similarityK: 0 },
+          secrets,
+          label: 'baseline',
+          workDoneToken,
+        },
+        token,
+      );
+      return baseline.cancelled ? undefined : { mcpo, baseline };
+    },
+  );
   if (!outcome) return; // cancelled: nothing to compare
-  const [a, b] = await Promise.all([ctx.engine.getRun(outcome.mcpo.runDir), ctx.engine.getRun(outcome.baseline.runDir)]);
+  const [a, b] = await Promise.all([
+    ctx.engine.getRun(outcome.mcpo.runDir),
+    ctx.engine.getRun(outcome.baseline.runDir),
+  ]);
   const score = (r: typeof a): string => JSON.stringify(r.records[0]?.score ?? null);
   ctx.refreshResults(outcome.mcpo.runDir);
-  void vscode.window.showInformationMessage(`MCPO row ${row + 1}: MCPO score ${score(a)}, baseline score ${score(b)}`);
+  void vscode.window.showInformationMessage(
+    `MCPO row ${row + 1}: MCPO score ${score(a)}, baseline score ${score(b)}`,
+  );
   const record = a.records[0];
   if (record?.prompt) await ctx.promptDiff.show(record.prompt, `Row ${row + 1}`, record);
 }
 
 async function showPrompt(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
   const settings = readPipelineSettings();
-  const prompt = await ctx.engine.previewPrompt({ uri: uri.toString(), row, templates: settings.templates });
+  const prompt = await ctx.engine.previewPrompt({
+    uri: uri.toString(),
+    row,
+    templates: settings.templates,
+  });
   await ctx.promptDiff.show(prompt, `Row ${row + 1} (templates only, no model calls)`);
 }
 
 async function runAblation(ctx: CommandContext): Promise<void> {
   const editor = vscode.window.activeTextEditor;
   if (!editor) throw new Error('open a ShopBench dataset (.jsonl or .json) first');
-  const rows = editor.selection.isEmpty ? undefined : selectedRows(editor.document, editor.selection);
+  const rows = editor.selection.isEmpty
+    ? undefined
+    : selectedRows(editor.document, editor.selection);
   const result = await withRunProgress(ctx, 'MCPO: ablation', async (token, workDoneToken) => {
     const settings = requireEndpoint(readPipelineSettings());
-    return ctx.engine.runAblation({ uri: editor.document.uri.toString(), rows, settings, secrets: await readSecrets(ctx.extension.secrets), workDoneToken }, token);
+    return ctx.engine.runAblation(
+      {
+        uri: editor.document.uri.toString(),
+        rows,
+        settings,
+        secrets: await readSecrets(ctx.extension.secrets),
+        workDoneToken,
+      },
+      token,
+    );
   });
   if (!result) return;
   ctx.refreshResults();
   if (result.tables.trim() === '') {
-    void vscode.window.showWarningMessage('MCPO: the ablation was cancelled before any arm finished; finished questions are saved.');
+    void vscode.window.showWarningMessage(
+      'MCPO: the ablation was cancelled before any arm finished; finished questions are saved.',
+    );
     return;
   }
-  const doc = await vscode.workspace.openTextDocument({ content: result.tables, language: 'plaintext' });
+  const doc = await vscode.workspace.openTextDocument({
+    content: result.tables,
+    language: 'plaintext',
+  });
   await vscode.window.showTextDocument(doc, { preview: false });
 }
 
@@ -184,7 +311,11 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
     const runs = await ctx.engine.listRuns(readPipelineSettings().runsDir);
     if (runs.length === 0) throw new Error('there are no runs yet (run MCPO on a row first)');
     const pick = await vscode.window.showQuickPick(
-      runs.map((r) => ({ label: r.label, description: `${r.createdAt} · ${r.questions} questions · overall ${r.overall?.toFixed(4) ?? 'n/a'}`, runDir: r.runDir })),
+      runs.map((r) => ({
+        label: r.label,
+        description: `${r.createdAt} · ${r.questions} questions · overall ${r.overall?.toFixed(4) ?? 'n/a'}`,
+        runDir: r.runDir,
+      })),
       { title: 'MCPO: which run?' },
     );
     if (!pick) return;
@@ -194,24 +325,45 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
   let record = index === undefined ? undefined : run.records.find((r) => r.index === index);
   if (!record) {
     const pick = await vscode.window.showQuickPick(
-      run.records.map((r) => ({ label: `question ${r.index + 1}`, description: `${r.task_name} · ${r.status} · score ${JSON.stringify(r.score)}`, record: r })),
+      run.records.map((r) => ({
+        label: `question ${r.index + 1}`,
+        description: `${r.task_name} · ${r.status} · score ${JSON.stringify(r.score)}`,
+        record: r,
+      })),
       { title: 'MCPO: which question?' },
     );
     if (!pick) return;
     record = pick.record;
   }
-  if (!record.prompt) throw new Error(`question ${record.index + 1} failed before its prompt was assembled: ${record.error?.message ?? ''}`);
-  await ctx.promptDiff.show(record.prompt, `${run.config.label} · question ${record.index + 1}`, record);
+  if (!record.prompt)
+    throw new Error(
+      `question ${record.index + 1} failed before its prompt was assembled: ${record.error?.message ?? ''}`,
+    );
+  await ctx.promptDiff.show(
+    record.prompt,
+    `${run.config.label} · question ${record.index + 1}`,
+    record,
+  );
 }
 
 async function configureEndpoints(): Promise<void> {
   const config = vscode.workspace.getConfiguration('mcpo');
   // Without a folder there are no workspace settings to write.
-  const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = vscode.workspace.workspaceFolders
+    ? vscode.ConfigurationTarget.Workspace
+    : vscode.ConfigurationTarget.Global;
   const kind = await vscode.window.showQuickPick(
     [
-      { label: 'OpenAI-compatible server', description: 'vLLM, llama.cpp server, Ollama, ...', local: false },
-      { label: 'local', description: 'a GGUF model run in-process by llama.cpp (CPU), no server', local: true },
+      {
+        label: 'OpenAI-compatible server',
+        description: 'vLLM, llama.cpp server, Ollama, ...',
+        local: false,
+      },
+      {
+        label: 'local',
+        description: 'a GGUF model run in-process by llama.cpp (CPU), no server',
+        local: true,
+      },
     ],
     { title: 'MCPO: where does the large model M_L run?' },
   );
@@ -219,33 +371,70 @@ async function configureEndpoints(): Promise<void> {
   let url = 'local';
   let model: string | undefined;
   if (kind.local) {
-    const source = await vscode.window.showQuickPick(['Default model (Qwen2.5-0.5B-Instruct Q4_K_M, ~398 MB download)', 'A .gguf file on this machine', 'A hub reference (hf:user/repo:quant)'], { title: 'MCPO: local model' });
+    const source = await vscode.window.showQuickPick(
+      [
+        'Default model (Qwen2.5-0.5B-Instruct Q4_K_M, ~398 MB download)',
+        'A .gguf file on this machine',
+        'A hub reference (hf:user/repo:quant)',
+      ],
+      { title: 'MCPO: local model' },
+    );
     if (!source) return;
     if (source.startsWith('Default')) model = '';
     else if (source.startsWith('A .gguf')) {
-      const files = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { GGUF: ['gguf'] }, title: 'MCPO: local GGUF model' });
+      const files = await vscode.window.showOpenDialog({
+        canSelectMany: false,
+        filters: { GGUF: ['gguf'] },
+        title: 'MCPO: local GGUF model',
+      });
       model = files?.[0]?.fsPath;
-    } else model = await vscode.window.showInputBox({ title: 'MCPO: hub reference', value: 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M' });
+    } else
+      model = await vscode.window.showInputBox({
+        title: 'MCPO: hub reference',
+        value: 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M',
+      });
     if (model === undefined) return;
   } else {
-    const entered = await vscode.window.showInputBox({ title: 'MCPO: M_L base URL', prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1', value: config.get<string>('llm.url', '') });
+    const entered = await vscode.window.showInputBox({
+      title: 'MCPO: M_L base URL',
+      prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1',
+      value: config.get<string>('llm.url', ''),
+    });
     if (entered === undefined) return;
     url = entered;
-    model = await vscode.window.showInputBox({ title: 'MCPO: M_L model name', prompt: 'The model name the server serves (see its /v1/models)', value: config.get<string>('llm.model', '') });
+    model = await vscode.window.showInputBox({
+      title: 'MCPO: M_L model name',
+      prompt: 'The model name the server serves (see its /v1/models)',
+      value: config.get<string>('llm.model', ''),
+    });
     if (model === undefined) return;
   }
   await config.update('llm.url', url.trim(), target);
   await config.update('llm.model', model.trim(), target);
-  const slm = await vscode.window.showQuickPick(['Keep the small model M_S as it is', 'Set the small model M_S'], { title: 'MCPO: small model for chain of thought' });
+  const slm = await vscode.window.showQuickPick(
+    ['Keep the small model M_S as it is', 'Set the small model M_S'],
+    { title: 'MCPO: small model for chain of thought' },
+  );
   if (slm === 'Set the small model M_S') {
-    const slmUrl = await vscode.window.showInputBox({ title: 'MCPO: M_S base URL', value: config.get<string>('slm.url', '') });
-    const slmModel = slmUrl === undefined ? undefined : await vscode.window.showInputBox({ title: 'MCPO: M_S model name', value: config.get<string>('slm.model', '') });
+    const slmUrl = await vscode.window.showInputBox({
+      title: 'MCPO: M_S base URL',
+      value: config.get<string>('slm.url', ''),
+    });
+    const slmModel =
+      slmUrl === undefined
+        ? undefined
+        : await vscode.window.showInputBox({
+            title: 'MCPO: M_S model name',
+            value: config.get<string>('slm.model', ''),
+          });
     if (slmUrl !== undefined && slmModel !== undefined) {
       await config.update('slm.url', slmUrl.trim(), target);
       await config.update('slm.model', slmModel.trim(), target);
     }
   }
-  void vscode.window.showInformationMessage('MCPO: endpoints saved. Keys go in SecretStorage with MCPO: Set API Key.');
+  void vscode.window.showInformationMessage(
+    'MCPO: endpoints saved. Keys go in SecretStorage with MCPO: Set API Key.',
+  );
 }
 
 async function setApiKey(ctx: CommandContext): Promise<void> {
@@ -257,68 +446,99 @@ async function setApiKey(ctx: CommandContext): Promise<void> {
     { title: 'MCPO: API key for which endpoint?' },
   );
   if (!role) return;
-  const key = await vscode.window.showInputBox({ title: `MCPO: API key for ${role.label}`, prompt: 'Stored in VS Code SecretStorage; empty removes it', password: true, ignoreFocusOut: true });
+  const key = await vscode.window.showInputBox({
+    title: `MCPO: API key for ${role.label}`,
+    prompt: 'Stored in VS Code SecretStorage; empty removes it',
+    password: true,
+    ignoreFocusOut: true,
+  });
   if (key === undefined) return;
   await storeApiKey(ctx.extension.secrets, role.role, key.trim());
-  void vscode.window.showInformationMessage(`MCPO: API key for ${role.label} ${key.trim() ? 'stored' : 'removed'}.`);
+  void vscode.window.showInformationMessage(
+    `MCPO: API key for ${role.label} ${key.trim() ? 'stored' : 'removed'}.`,
+  );
 }
 
 export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Promise<void> {
   const settings = readPipelineSettings();
-  const { endpoints } = await ctx.engine.checkEndpoints({ settings, secrets: await readSecrets(ctx.extension.secrets) });
+  const { endpoints } = await ctx.engine.checkEndpoints({
+    settings,
+    secrets: await readSecrets(ctx.extension.secrets),
+  });
   ctx.status.setHealth(endpoints);
   if (!verbose) return;
   if (endpoints.length === 0) {
-    const choice = await vscode.window.showWarningMessage('MCPO: no endpoint is configured.', 'Configure Endpoints');
+    const choice = await vscode.window.showWarningMessage(
+      'MCPO: no endpoint is configured.',
+      'Configure Endpoints',
+    );
     if (choice) await vscode.commands.executeCommand('mcpo.configureEndpoints');
     return;
   }
-  const text = endpoints.map((e) => `${e.role.toUpperCase()} ${e.model}: ${e.ok ? 'OK' : e.message}`).join(' · ');
+  const text = endpoints
+    .map((e) => `${e.role.toUpperCase()} ${e.model}: ${e.ok ? 'OK' : e.message}`)
+    .join(' · ');
   if (endpoints.every((e) => e.ok)) void vscode.window.showInformationMessage(`MCPO: ${text}`);
-  else void vscode.window.showErrorMessage(`MCPO: ${text}`, 'Show Logs').then((c) => c && ctx.log.show());
+  else
+    void vscode.window
+      .showErrorMessage(`MCPO: ${text}`, 'Show Logs')
+      .then((c) => c && ctx.log.show());
 }
 
 async function exportScores(ctx: CommandContext, runDir?: string): Promise<void> {
   if (!runDir) throw new Error('choose a run in the results panel first');
   const run = await ctx.engine.getRun(runDir);
-  const target = await vscode.window.showSaveDialog({ defaultUri: vscode.Uri.file(path.join(runDir, 'scores.json')), filters: { JSON: ['json'] } });
+  const target = await vscode.window.showSaveDialog({
+    defaultUri: vscode.Uri.file(path.join(runDir, 'scores.json')),
+    filters: { JSON: ['json'] },
+  });
   if (!target) return;
   await fs.promises.writeFile(target.fsPath, `${JSON.stringify(run.report, null, 2)}\n`);
   void vscode.window.showInformationMessage(`MCPO: scores written to ${target.fsPath}`);
 }
 
 function requireEndpoint<T extends { llm?: unknown }>(settings: T): T {
-  if (!settings.llm) throw new Error('no endpoint is configured: set mcpo.llm.url and mcpo.llm.model, or "local" (MCPO: Configure Endpoints)');
+  if (!settings.llm)
+    throw new Error(
+      'no endpoint is configured: set mcpo.llm.url and mcpo.llm.model, or "local" (MCPO: Configure Endpoints)',
+    );
   return settings;
 }
 
 /** Cancellable progress with counts from the engine's per-question notifications. */
-async function withRunProgress<T>(ctx: CommandContext, title: string, work: (token: vscode.CancellationToken, workDoneToken: string) => Promise<T>): Promise<T | undefined> {
+async function withRunProgress<T>(
+  ctx: CommandContext,
+  title: string,
+  work: (token: vscode.CancellationToken, workDoneToken: string) => Promise<T>,
+): Promise<T | undefined> {
   if (activeRun) throw new Error('a run is already in progress (MCPO: Cancel Run stops it)');
   const source = new vscode.CancellationTokenSource();
   activeRun = source;
   try {
-    return await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
-      token.onCancellationRequested(() => source.cancel());
-      // The engine reports LSP work-done progress on a token this request carries.
-      const workDoneToken = `mcpo-run-${++progressTokens}`;
-      let last = 0;
-      ctx.status.running(0, 0);
-      const progressListener = ctx.engine.onProgress(workDoneToken, (value) => {
-        if (value.kind === 'end') return;
-        if (value.kind === 'begin') last = 0; // a second request (Compare's baseline) starts over
-        const pct = value.percentage ?? last;
-        progress.report({ message: value.message, increment: Math.max(0, pct - last) });
-        last = pct;
-      });
-      const recordListener = ctx.engine.onRecord((r) => ctx.status.running(r.done, r.total));
-      try {
-        return await work(source.token, workDoneToken);
-      } finally {
-        progressListener.dispose();
-        recordListener.dispose();
-      }
-    });
+    return await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+      async (progress, token) => {
+        token.onCancellationRequested(() => source.cancel());
+        // The engine reports LSP work-done progress on a token this request carries.
+        const workDoneToken = `mcpo-run-${++progressTokens}`;
+        let last = 0;
+        ctx.status.running(0, 0);
+        const progressListener = ctx.engine.onProgress(workDoneToken, (value) => {
+          if (value.kind === 'end') return;
+          if (value.kind === 'begin') last = 0; // a second request (Compare's baseline) starts over
+          const pct = value.percentage ?? last;
+          progress.report({ message: value.message, increment: Math.max(0, pct - last) });
+          last = pct;
+        });
+        const recordListener = ctx.engine.onRecord((r) => ctx.status.running(r.done, r.total));
+        try {
+          return await work(source.token, workDoneToken);
+        } finally {
+          progressListener.dispose();
+          recordListener.dispose();
+        }
+      },
+    );
   } finally {
     activeRun = undefined;
     source.dispose();
@@ -326,20 +546,39 @@ async function withRunProgress<T>(ctx: CommandContext, title: string, work: (tok
   }
 }
 
-async function afterRun(ctx: CommandContext, result: RunDatasetResult, single: boolean): Promise<void> {
+async function afterRun(
+  ctx: CommandContext,
+  result: RunDatasetResult,
+  single: boolean,
+): Promise<void> {
   ctx.refreshResults(result.runDir);
   if (result.cancelled) {
-    void vscode.window.showWarningMessage(`MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`);
+    void vscode.window.showWarningMessage(
+      `MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`,
+    );
     return;
   }
   const run = await ctx.engine.getRun(result.runDir);
   const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
-  void vscode.window.showInformationMessage(`MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; overall ${run.report.overall?.toFixed(4) ?? 'n/a'}.`, 'Open Results').then((c) => c && vscode.commands.executeCommand('mcpo.openResults'));
+  void vscode.window
+    .showInformationMessage(
+      `MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; overall ${run.report.overall?.toFixed(4) ?? 'n/a'}.`,
+      'Open Results',
+    )
+    .then((c) => c && vscode.commands.executeCommand('mcpo.openResults'));
   const record = run.records[0];
-  if (single && record?.prompt) await ctx.promptDiff.show(record.prompt, `${run.config.label} · question ${record.index + 1}`, record);
+  if (single && record?.prompt)
+    await ctx.promptDiff.show(
+      record.prompt,
+      `${run.config.label} · question ${record.index + 1}`,
+      record,
+    );
   if (result.failed > 0) {
     const failure = run.records.find((r) => r.status === 'failed');
-    const choice = await vscode.window.showErrorMessage(`MCPO: question ${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`, 'Show Logs');
+    const choice = await vscode.window.showErrorMessage(
+      `MCPO: question ${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`,
+      'Show Logs',
+    );
     if (choice) ctx.log.show();
   }
 }

@@ -4,7 +4,16 @@
  * block the extension host.
  */
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, WorkDoneProgress, type LanguageClientOptions, type ServerOptions, type WorkDoneProgressBegin, type WorkDoneProgressEnd, type WorkDoneProgressReport } from 'vscode-languageclient/node';
+import {
+  LanguageClient,
+  TransportKind,
+  WorkDoneProgress,
+  type LanguageClientOptions,
+  type ServerOptions,
+  type WorkDoneProgressBegin,
+  type WorkDoneProgressEnd,
+  type WorkDoneProgressReport,
+} from 'vscode-languageclient/node';
 import {
   CheckEndpointsRequest,
   CompareRunsRequest,
@@ -68,11 +77,19 @@ export class EngineClient implements vscode.Disposable {
   readonly onRunState = this.runStateEmitter.event;
   private started: Promise<void> | undefined;
 
-  constructor(context: vscode.ExtensionContext, log: vscode.LogOutputChannel, datasetGlobs: string[]) {
+  constructor(
+    context: vscode.ExtensionContext,
+    log: vscode.LogOutputChannel,
+    datasetGlobs: string[],
+  ) {
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'main.js').fsPath;
     const serverOptions: ServerOptions = {
       run: { module, transport: TransportKind.ipc },
-      debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+      debug: {
+        module,
+        transport: TransportKind.ipc,
+        options: { execArgv: ['--nolazy', '--inspect=6019'] },
+      },
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
@@ -92,24 +109,40 @@ export class EngineClient implements vscode.Disposable {
   /** Starts the engine once; later calls wait for the same start. */
   start(): Promise<void> {
     this.started ??= this.client.start().then(() => {
-      this.client.onNotification(RecordNotification, (p: RecordNotificationParams) => this.recordEmitter.fire(p));
-      this.client.onNotification(RunStateNotification, (p: RunStateParams) => this.runStateEmitter.fire(p));
-      this.client.onNotification(LocalModelNotification, (p: LocalModelParams) => this.localModelEmitter.fire(p));
+      this.client.onNotification(RecordNotification, (p: RecordNotificationParams) =>
+        this.recordEmitter.fire(p),
+      );
+      this.client.onNotification(RunStateNotification, (p: RunStateParams) =>
+        this.runStateEmitter.fire(p),
+      );
+      this.client.onNotification(LocalModelNotification, (p: LocalModelParams) =>
+        this.localModelEmitter.fire(p),
+      );
     });
     return this.started;
   }
 
-  private async request<P, R>(method: string, params: P, token?: vscode.CancellationToken): Promise<R> {
+  private async request<P, R>(
+    method: string,
+    params: P,
+    token?: vscode.CancellationToken,
+  ): Promise<R> {
     if (!this.started) throw new Error('the MCPO engine is not running (see MCPO: Show Logs)');
     await this.started;
     return this.client.sendRequest<R>(method, params, token);
   }
 
-  runDataset(params: RunDatasetParams, token?: vscode.CancellationToken): Promise<RunDatasetResult> {
+  runDataset(
+    params: RunDatasetParams,
+    token?: vscode.CancellationToken,
+  ): Promise<RunDatasetResult> {
     return this.request(RunDatasetRequest, params, token);
   }
 
-  runQuestion(params: RunQuestionParams, token?: vscode.CancellationToken): Promise<RunDatasetResult> {
+  runQuestion(
+    params: RunQuestionParams,
+    token?: vscode.CancellationToken,
+  ): Promise<RunDatasetResult> {
     return this.request(RunQuestionRequest, params, token);
   }
 
@@ -117,7 +150,10 @@ export class EngineClient implements vscode.Disposable {
     return this.request(InferTaskTypeRequest, { question });
   }
 
-  runAblation(params: RunAblationParams, token?: vscode.CancellationToken): Promise<RunAblationResult> {
+  runAblation(
+    params: RunAblationParams,
+    token?: vscode.CancellationToken,
+  ): Promise<RunAblationResult> {
     return this.request(RunAblationRequest, params, token);
   }
 
@@ -161,7 +197,10 @@ export class EngineClient implements vscode.Disposable {
     return this.request(JobLogsRequest, params);
   }
 
-  selectData(params: SelectDataParams, token?: vscode.CancellationToken): Promise<SelectDataResult> {
+  selectData(
+    params: SelectDataParams,
+    token?: vscode.CancellationToken,
+  ): Promise<SelectDataResult> {
     return this.request(SelectDataRequest, params, token);
   }
 
@@ -171,7 +210,10 @@ export class EngineClient implements vscode.Disposable {
   }
 
   /** LSP work-done progress the engine reports for a token this client put in a request. */
-  onProgress(token: string, handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void): vscode.Disposable {
+  onProgress(
+    token: string,
+    handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void,
+  ): vscode.Disposable {
     return this.client.onProgress(WorkDoneProgress.type, token, handler);
   }
 
@@ -192,23 +234,28 @@ export function redactSecrets(text: string): string {
 
 /** A log channel that writes through to `log` with secrets removed. */
 function redactingChannel(log: vscode.LogOutputChannel): vscode.LogOutputChannel {
-  const clean = (args: unknown[]): unknown[] => args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a));
+  const clean = (args: unknown[]): unknown[] =>
+    args.map((a) => (typeof a === 'string' ? redactSecrets(a) : a));
   return {
     name: log.name,
     get logLevel() {
       return log.logLevel;
     },
     onDidChangeLogLevel: log.onDidChangeLogLevel,
-    trace: (message: string, ...args: unknown[]) => log.trace(redactSecrets(message), ...clean(args)),
-    debug: (message: string, ...args: unknown[]) => log.debug(redactSecrets(message), ...clean(args)),
+    trace: (message: string, ...args: unknown[]) =>
+      log.trace(redactSecrets(message), ...clean(args)),
+    debug: (message: string, ...args: unknown[]) =>
+      log.debug(redactSecrets(message), ...clean(args)),
     info: (message: string, ...args: unknown[]) => log.info(redactSecrets(message), ...clean(args)),
     warn: (message: string, ...args: unknown[]) => log.warn(redactSecrets(message), ...clean(args)),
-    error: (error: string | Error, ...args: unknown[]) => log.error(typeof error === 'string' ? redactSecrets(error) : error, ...clean(args)),
+    error: (error: string | Error, ...args: unknown[]) =>
+      log.error(typeof error === 'string' ? redactSecrets(error) : error, ...clean(args)),
     append: (value: string) => log.append(redactSecrets(value)),
     appendLine: (value: string) => log.appendLine(redactSecrets(value)),
     replace: (value: string) => log.replace(redactSecrets(value)),
     clear: () => log.clear(),
-    show: (...args: [boolean?] | [vscode.ViewColumn?, boolean?]) => log.show(...(args as [boolean?])),
+    show: (...args: [boolean?] | [vscode.ViewColumn?, boolean?]) =>
+      log.show(...(args as [boolean?])),
     hide: () => log.hide(),
     dispose: () => undefined, // the log is owned and disposed by the extension
   };

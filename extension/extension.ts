@@ -25,9 +25,20 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     context.subscriptions.push(engine, promptDiff, status);
     context.subscriptions.push(...registerJobs(context, engine, log));
     const results = createResultsView(context, engine, log);
-    const ctx: CommandContext = { extension: context, engine, log, promptDiff, status, refreshResults: (select) => results.refresh(select) };
+    const ctx: CommandContext = {
+      extension: context,
+      engine,
+      log,
+      promptDiff,
+      status,
+      refreshResults: (select) => results.refresh(select),
+    };
     for (const [id, handler] of Object.entries(commandTable(ctx))) {
-      context.subscriptions.push(vscode.commands.registerCommand(id, (...args: unknown[]) => runCommand(id, handler, args, log)));
+      context.subscriptions.push(
+        vscode.commands.registerCommand(id, (...args: unknown[]) =>
+          runCommand(id, handler, args, log),
+        ),
+      );
     }
     context.subscriptions.push(
       engine.onRecord((r) => results.postRecord(r)),
@@ -39,29 +50,47 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     void engine.start().then(
       () => {
         log.info('MCPO engine started');
-        void checkEndpoints(ctx, false).catch((err: unknown) => log.warn(`endpoint check: ${message(err)}`));
+        void checkEndpoints(ctx, false).catch((err: unknown) =>
+          log.warn(`endpoint check: ${message(err)}`),
+        );
       },
       (err: unknown) => {
         log.error(`MCPO engine failed to start: ${message(err)}`);
-        void vscode.window.showErrorMessage(`MCPO: the engine failed to start: ${message(err)}`, 'Show Logs').then((c) => c && log.show());
+        void vscode.window
+          .showErrorMessage(`MCPO: the engine failed to start: ${message(err)}`, 'Show Logs')
+          .then((c) => c && log.show());
       },
     );
     const activationMs = performance.now() - started;
-    log.info(`MCPO Workbench ${String(context.extension.packageJSON.version)} activated in ${activationMs.toFixed(1)} ms`);
+    log.info(
+      `MCPO Workbench ${String(context.extension.packageJSON.version)} activated in ${activationMs.toFixed(1)} ms`,
+    );
     // The benchmark reads the figure from here (npm run bench); nothing is written otherwise.
-    if (process.env.MCPO_STATS_FILE) fs.writeFileSync(process.env.MCPO_STATS_FILE, JSON.stringify({ activationMs }));
+    if (process.env.MCPO_STATS_FILE)
+      fs.writeFileSync(process.env.MCPO_STATS_FILE, JSON.stringify({ activationMs }));
   } catch (err) {
     log.error(`activation failed: ${message(err)}`);
-    void vscode.window.showErrorMessage(`MCPO Workbench could not activate: ${message(err)}`, 'Show Logs').then((c) => c && log.show());
+    void vscode.window
+      .showErrorMessage(`MCPO Workbench could not activate: ${message(err)}`, 'Show Logs')
+      .then((c) => c && log.show());
   }
 }
 
-async function runCommand(id: string, handler: (...args: unknown[]) => Promise<void>, args: unknown[], log: vscode.LogOutputChannel): Promise<void> {
+async function runCommand(
+  id: string,
+  handler: (...args: unknown[]) => Promise<void>,
+  args: unknown[],
+  log: vscode.LogOutputChannel,
+): Promise<void> {
   try {
     await handler(...args);
   } catch (err) {
     // Cancelling is not an error, whichever layer reports it.
-    if (err instanceof vscode.CancellationError || (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)) return;
+    if (
+      err instanceof vscode.CancellationError ||
+      (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
+    )
+      return;
     log.error(`${id}: ${message(err)}`);
     const choice = await vscode.window.showErrorMessage(`MCPO: ${message(err)}`, 'Show Logs');
     if (choice === 'Show Logs') log.show();

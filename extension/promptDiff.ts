@@ -22,9 +22,19 @@ const STAGE_COLOURS: Record<Stage, string> = {
   template: 'mcpo.templateBackground',
 };
 
-const STAGE_NAMES: Record<Stage, string> = { cot: 'chain of thought', similarity: 'similarity hint', template: 'template' };
+const STAGE_NAMES: Record<Stage, string> = {
+  cot: 'chain of thought',
+  similarity: 'similarity hint',
+  template: 'template',
+};
 
-export class PromptDiff implements vscode.TextDocumentContentProvider, vscode.HoverProvider, vscode.CodeLensProvider, vscode.Disposable {
+export class PromptDiff
+  implements
+    vscode.TextDocumentContentProvider,
+    vscode.HoverProvider,
+    vscode.CodeLensProvider,
+    vscode.Disposable
+{
   private readonly entries = new Map<string, PromptEntry>();
   private readonly decorations: Record<Stage, vscode.TextEditorDecorationType>;
   private readonly disposables: vscode.Disposable[] = [];
@@ -39,7 +49,9 @@ export class PromptDiff implements vscode.TextDocumentContentProvider, vscode.Ho
       vscode.workspace.registerTextDocumentContentProvider(PROMPT_SCHEME, this),
       vscode.languages.registerHoverProvider({ scheme: PROMPT_SCHEME }, this),
       vscode.languages.registerCodeLensProvider({ scheme: PROMPT_SCHEME }, this),
-      vscode.window.onDidChangeVisibleTextEditors((editors) => editors.forEach((e) => this.decorate(e))),
+      vscode.window.onDidChangeVisibleTextEditors((editors) =>
+        editors.forEach((e) => this.decorate(e)),
+      ),
       // A closed diff's prompts are not needed again (each show() makes new URIs).
       vscode.workspace.onDidCloseTextDocument((d) => {
         if (d.uri.scheme === PROMPT_SCHEME) this.entries.delete(d.uri.toString());
@@ -60,9 +72,17 @@ export class PromptDiff implements vscode.TextDocumentContentProvider, vscode.Ho
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     const left = vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${id}/original prompt.txt` });
     const right = vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${id}/MCPO prompt.txt` });
-    this.entries.set(left.toString(), { prompt: { original: prompt.original, final: prompt.original, spans: [] } });
+    this.entries.set(left.toString(), {
+      prompt: { original: prompt.original, final: prompt.original, spans: [] },
+    });
     this.entries.set(right.toString(), { prompt, record });
-    await vscode.commands.executeCommand('vscode.diff', left, right, `${title} — original ↔ MCPO (CoT · similarity · template)`, { preview: false });
+    await vscode.commands.executeCommand(
+      'vscode.diff',
+      left,
+      right,
+      `${title} — original ↔ MCPO (CoT · similarity · template)`,
+      { preview: false },
+    );
     vscode.window.visibleTextEditors.forEach((e) => this.decorate(e));
   }
 
@@ -74,7 +94,9 @@ export class PromptDiff implements vscode.TextDocumentContentProvider, vscode.Ho
     const entry = this.entries.get(editor.document.uri.toString());
     if (!entry) return;
     for (const stage of Object.keys(this.decorations) as Stage[]) {
-      const ranges = entry.prompt.spans.filter((s) => s.stage === stage).map((s) => this.range(editor.document, s));
+      const ranges = entry.prompt.spans
+        .filter((s) => s.stage === stage)
+        .map((s) => this.range(editor.document, s));
       editor.setDecorations(this.decorations[stage], ranges);
     }
   }
@@ -98,7 +120,10 @@ export class PromptDiff implements vscode.TextDocumentContentProvider, vscode.Ho
     const top = new vscode.Range(0, 0, 0, 0);
     return [
       new vscode.CodeLens(top, { title: answerSummary(entry.record), command: '' }),
-      new vscode.CodeLens(top, { title: 'Legend: green = chain of thought · blue = similarity hint · orange = template', command: '' }),
+      new vscode.CodeLens(top, {
+        title: 'Legend: green = chain of thought · blue = similarity hint · orange = template',
+        command: '',
+      }),
     ];
   }
 

@@ -15,7 +15,11 @@ export interface ResultsView {
   postRecord(params: RecordNotificationParams): void;
 }
 
-export function createResultsView(context: vscode.ExtensionContext, engine: EngineClient, log: vscode.LogOutputChannel): ResultsView {
+export function createResultsView(
+  context: vscode.ExtensionContext,
+  engine: EngineClient,
+  log: vscode.LogOutputChannel,
+): ResultsView {
   const panelEngine: PanelEngine = {
     listRuns: () => engine.listRuns(readPipelineSettings().runsDir),
     getRun: (runDir) => engine.getRun(runDir),

@@ -10,7 +10,11 @@ export async function readSecrets(storage: vscode.SecretStorage): Promise<Secret
   return { llmApiKey: await storage.get(KEYS.llm), slmApiKey: await storage.get(KEYS.slm) };
 }
 
-export async function storeApiKey(storage: vscode.SecretStorage, role: KeyRole, key: string): Promise<void> {
+export async function storeApiKey(
+  storage: vscode.SecretStorage,
+  role: KeyRole,
+  key: string,
+): Promise<void> {
   if (key === '') await storage.delete(KEYS[role]);
   else await storage.store(KEYS[role], key);
 }

@@ -8,7 +8,13 @@ import * as vscode from 'vscode';
 import type { EndpointSettings, PipelineSettings } from '../server/protocol';
 import type { TaskType } from '../server/dataset/shopbench';
 
-const ALL_TASK_TYPES: TaskType[] = ['multiple-choice', 'retrieval', 'ranking', 'generation', 'named_entity_recognition'];
+const ALL_TASK_TYPES: TaskType[] = [
+  'multiple-choice',
+  'retrieval',
+  'ranking',
+  'generation',
+  'named_entity_recognition',
+];
 
 /** The workspace folder runs and caches are relative to (or the home folder without one). */
 export function workspaceRoot(): string {
@@ -16,7 +22,10 @@ export function workspaceRoot(): string {
 }
 
 /** The endpoint a role's settings name. An empty M_L URL means the embedded default: the local llama.cpp model. */
-function endpoint(config: vscode.WorkspaceConfiguration, role: 'llm' | 'slm'): EndpointSettings | undefined {
+function endpoint(
+  config: vscode.WorkspaceConfiguration,
+  role: 'llm' | 'slm',
+): EndpointSettings | undefined {
   const configured = config.get<string>(`${role}.url`, '').trim();
   const url = configured || (role === 'llm' ? 'local' : '');
   const model = config.get<string>(`${role}.model`, '').trim();
@@ -36,7 +45,10 @@ export function readPipelineSettings(): PipelineSettings {
   // The engine runs in another process and folder: a relative path in a setting means the workspace's.
   // Hub ids look like relative paths ("Xenova/all-MiniLM-L6-v2"): only ./ ../ or an existing path is one.
   const inWorkspace = (value: string): string =>
-    !path.isAbsolute(value) && (/^\.{1,2}[\\/]/.test(value) || fs.existsSync(path.resolve(root, value))) ? path.resolve(root, value) : value;
+    !path.isAbsolute(value) &&
+    (/^\.{1,2}[\\/]/.test(value) || fs.existsSync(path.resolve(root, value)))
+      ? path.resolve(root, value)
+      : value;
   const optional = (key: string): string | undefined => {
     const value = config.get<string>(key, '').trim();
     return value ? inWorkspace(value) : undefined;
@@ -58,7 +70,9 @@ export function readPipelineSettings(): PipelineSettings {
 }
 
 function templatesSetting(value: string, inWorkspace: (v: string) => string): string {
-  return value === 'paper' || value === 'none' ? value : path.resolve(workspaceRoot(), inWorkspace(value));
+  return value === 'paper' || value === 'none'
+    ? value
+    : path.resolve(workspaceRoot(), inWorkspace(value));
 }
 
 export function datasetGlobs(): string[] {

@@ -3,7 +3,11 @@ import * as vscode from 'vscode';
 import type { EndpointHealth } from '../server/protocol';
 
 export class McpoStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('mcpo.status', vscode.StatusBarAlignment.Left, 10);
+  private readonly item = vscode.window.createStatusBarItem(
+    'mcpo.status',
+    vscode.StatusBarAlignment.Left,
+    10,
+  );
   private health = '$(circle-outline) MCPO';
   private healthTooltip = 'MCPO: endpoints not checked yet (MCPO: Check Endpoints)';
 
@@ -21,7 +25,9 @@ export class McpoStatusBar implements vscode.Disposable {
     } else {
       const ok = endpoints.every((e) => e.ok);
       this.health = `${ok ? '$(check)' : '$(error)'} MCPO`;
-      this.healthTooltip = endpoints.map((e) => `${e.role.toUpperCase()} ${e.model} @ ${e.url}: ${e.message}`).join('\n');
+      this.healthTooltip = endpoints
+        .map((e) => `${e.role.toUpperCase()} ${e.model} @ ${e.url}: ${e.message}`)
+        .join('\n');
     }
     this.idle();
   }

@@ -18,7 +18,11 @@ const BAR = 9;
 const GROUP_GAP = 10;
 const AXIS = 22;
 
-function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function svg<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attrs)) element.setAttribute(name, String(value));
   // Task names and run labels are user data: text content only.
@@ -51,29 +55,59 @@ export function renderChart(data: ChartData): HTMLElement {
   const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
   const x = (v: number): number => LABEL_WIDTH + (Math.max(0, v) / data.max) * plotWidth;
 
-  const root = svg('svg', { viewBox: `0 0 ${WIDTH} ${height}`, width: '100%', role: 'img', 'aria-labelledby': 'task-chart-title' });
-  root.append(svg('title', { id: 'task-chart-title' }, `Per-task scores of ${data.series.length} runs`));
+  const root = svg('svg', {
+    viewBox: `0 0 ${WIDTH} ${height}`,
+    width: '100%',
+    role: 'img',
+    'aria-labelledby': 'task-chart-title',
+  });
+  root.append(
+    svg('title', { id: 'task-chart-title' }, `Per-task scores of ${data.series.length} runs`),
+  );
 
   // Value axis: gridlines at quarters of the axis range.
   for (let i = 0; i <= 4; i++) {
     const v = (data.max * i) / 4;
     root.append(svg('line', { class: 'grid', x1: x(v), x2: x(v), y1: AXIS - 4, y2: height }));
-    root.append(svg('text', { class: 'axis-label', x: x(v), y: AXIS - 8, 'text-anchor': 'middle' }, v.toFixed(2)));
+    root.append(
+      svg(
+        'text',
+        { class: 'axis-label', x: x(v), y: AXIS - 8, 'text-anchor': 'middle' },
+        v.toFixed(2),
+      ),
+    );
   }
 
   data.tasks.forEach((task, t) => {
     const top = AXIS + t * groupHeight;
-    const label = svg('text', { class: 'task-label', x: LABEL_WIDTH - 6, y: top + (data.series.length * BAR) / 2 + 4, 'text-anchor': 'end' }, truncate(task, 20));
+    const label = svg(
+      'text',
+      {
+        class: 'task-label',
+        x: LABEL_WIDTH - 6,
+        y: top + (data.series.length * BAR) / 2 + 4,
+        'text-anchor': 'end',
+      },
+      truncate(task, 20),
+    );
     label.append(svg('title', {}, task));
     root.append(label);
     data.series.forEach((series, s) => {
       const value = series.values[t];
       const y = top + s * BAR;
       if (value === null) {
-        root.append(svg('text', { class: 'axis-label', x: LABEL_WIDTH + 2, y: y + BAR - 1 }, 'n/a'));
+        root.append(
+          svg('text', { class: 'axis-label', x: LABEL_WIDTH + 2, y: y + BAR - 1 }, 'n/a'),
+        );
         return;
       }
-      const bar = svg('rect', { class: `bar ${seriesClass(s)}`, x: LABEL_WIDTH, y, width: Math.max(1, x(value) - LABEL_WIDTH), height: BAR - 1 });
+      const bar = svg('rect', {
+        class: `bar ${seriesClass(s)}`,
+        x: LABEL_WIDTH,
+        y,
+        width: Math.max(1, x(value) - LABEL_WIDTH),
+        height: BAR - 1,
+      });
       bar.append(svg('title', {}, `${series.label} — ${task}: ${formatScore(value)}`));
       root.append(bar);
     });

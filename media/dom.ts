@@ -32,22 +32,37 @@ export type Attributes = Readonly<Record<string, string | number | boolean | nul
 const FORBIDDEN_ATTRIBUTE = /^(on|style$|srcdoc$)/i;
 
 /** Builds `<tag attrs>children</tag>`; text children become Text nodes, never markup. */
-export function h<E extends ElementLike<N> & N, N>(doc: DocumentLike<E, N>, tag: string, attrs: Attributes = {}, ...children: Child<N>[]): E {
+export function h<E extends ElementLike<N> & N, N>(
+  doc: DocumentLike<E, N>,
+  tag: string,
+  attrs: Attributes = {},
+  ...children: Child<N>[]
+): E {
   const element = doc.createElement(tag);
   for (const [name, value] of Object.entries(attrs)) {
-    if (FORBIDDEN_ATTRIBUTE.test(name)) throw new Error(`attribute ${name} is not allowed in the panel`);
+    if (FORBIDDEN_ATTRIBUTE.test(name))
+      throw new Error(`attribute ${name} is not allowed in the panel`);
     if (value === null || value === undefined || value === false) continue;
     element.setAttribute(name, value === true ? '' : String(value));
   }
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    element.append(typeof child === 'string' || typeof child === 'number' ? doc.createTextNode(String(child)) : child);
+    element.append(
+      typeof child === 'string' || typeof child === 'number'
+        ? doc.createTextNode(String(child))
+        : child,
+    );
   }
   return element;
 }
 
 /** A table cell holding `text` as a single Text node (what the question table is made of). */
-export function textCell<E extends ElementLike<N> & N, N>(doc: DocumentLike<E, N>, text: string, header = false, attrs: Attributes = {}): E {
+export function textCell<E extends ElementLike<N> & N, N>(
+  doc: DocumentLike<E, N>,
+  text: string,
+  header = false,
+  attrs: Attributes = {},
+): E {
   return h(doc, header ? 'th' : 'td', header ? { scope: 'col', ...attrs } : attrs, text);
 }
 
@@ -59,6 +74,11 @@ export function table<E extends ElementLike<N> & N, N>(
   headers: readonly string[],
   rows: readonly E[],
 ): E {
-  const head = h(doc, 'thead', {}, h(doc, 'tr', {}, ...headers.map((text) => textCell(doc, text, true))));
+  const head = h(
+    doc,
+    'thead',
+    {},
+    h(doc, 'tr', {}, ...headers.map((text) => textCell(doc, text, true))),
+  );
   return h(doc, 'table', attrs, h(doc, 'caption', {}, caption), head, h(doc, 'tbody', {}, ...rows));
 }

@@ -8,7 +8,14 @@
  */
 import { renderChart } from './chart';
 import { h, table, textCell, type Attributes, type Child } from './dom';
-import type { ComparisonMessage, ExtensionToPanel, PanelRequest, PanelState, PanelToExtension, RunReport } from './protocol';
+import type {
+  ComparisonMessage,
+  ExtensionToPanel,
+  PanelRequest,
+  PanelState,
+  PanelToExtension,
+  RunReport,
+} from './protocol';
 import {
   buildChartSeries,
   differenceRows,
@@ -79,7 +86,11 @@ function fill(parent: HTMLElement, ...children: Child<Node>[]): void {
   parent.replaceChildren();
   for (const child of children) {
     if (child === null || child === undefined || child === false) continue;
-    parent.append(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    parent.append(
+      typeof child === 'string' || typeof child === 'number'
+        ? document.createTextNode(String(child))
+        : child,
+    );
   }
 }
 function button(label: string, attrs: Attributes, onClick: () => void): HTMLElement {
@@ -121,7 +132,8 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       model.runs = message.runs;
       // A run named by `select` has just ended (finished or cancelled): it is no longer running.
       if (message.select !== undefined) model.progress.delete(message.select);
-      if (state.baselineDir !== null && !message.runs.some((r) => r.runDir === state.baselineDir)) state.baselineDir = null;
+      if (state.baselineDir !== null && !message.runs.some((r) => r.runDir === state.baselineDir))
+        state.baselineDir = null;
       renderRuns();
       renderComparison();
       // Re-read the selected run on every listing: a listing follows a refresh or a finished run.
@@ -156,7 +168,11 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
     }
     case 'comparison':
       settle(message.requestId);
-      if (message.candidateDir !== state.selectedRunDir || message.baselineDir !== state.baselineDir) break;
+      if (
+        message.candidateDir !== state.selectedRunDir ||
+        message.baselineDir !== state.baselineDir
+      )
+        break;
       model.comparison = message;
       renderComparison();
       break;
@@ -193,7 +209,11 @@ function selectRun(runDir: string, keepQuestion: boolean): void {
     model.comparison = null;
     model.rowLimit = ROW_PAGE;
   }
-  state = { ...state, selectedRunDir: runDir, selectedIndex: keepQuestion ? state.selectedIndex : null };
+  state = {
+    ...state,
+    selectedRunDir: runDir,
+    selectedIndex: keepQuestion ? state.selectedIndex : null,
+  };
   if (state.baselineDir === runDir) state.baselineDir = null;
   persist();
   renderRuns();
@@ -223,7 +243,8 @@ function selectQuestion(index: number): void {
 
 const busy = el('span', { class: 'busy', role: 'status', 'aria-live': 'polite' });
 const exportButton = button('Export scores', { 'data-testid': 'export-scores' }, () => {
-  if (state.selectedRunDir !== null) request({ type: 'exportScores', runDir: state.selectedRunDir });
+  if (state.selectedRunDir !== null)
+    request({ type: 'exportScores', runDir: state.selectedRunDir });
 });
 const errorBox = el('div', { class: 'error', role: 'alert' });
 const runsSection = el('section', { 'aria-labelledby': 'runs-heading' });
@@ -234,9 +255,15 @@ const questionsSection = el('section', { 'aria-labelledby': 'questions-heading' 
 const filtersBox = el('div', { class: 'filters' });
 const questionTableBox = el('div', { class: 'table-scroll' });
 const detailBox = el('div', { 'data-testid': 'question-detail', class: 'detail' });
-questionsSection.append(el('h2', { id: 'questions-heading' }, 'Questions'), filtersBox, questionTableBox, detailBox);
+questionsSection.append(
+  el('h2', { id: 'questions-heading' }, 'Questions'),
+  filtersBox,
+  questionTableBox,
+  detailBox,
+);
 
-fill(document.body,
+fill(
+  document.body,
   el(
     'header',
     { class: 'toolbar' },
@@ -275,7 +302,14 @@ function renderRuns(): void {
     return;
   }
   if (model.runs.length === 0) {
-    runsSection.replaceChildren(heading, el('p', { class: 'muted', 'data-testid': 'runs-list' }, 'No runs yet. Run a dataset to see its scores here.'));
+    runsSection.replaceChildren(
+      heading,
+      el(
+        'p',
+        { class: 'muted', 'data-testid': 'runs-list' },
+        'No runs yet. Run a dataset to see its scores here.',
+      ),
+    );
     return;
   }
   const list = el('ul', { class: 'runs', 'data-testid': 'runs-list' });
@@ -284,12 +318,19 @@ function renderRuns(): void {
     const selected = row.runDir === state.selectedRunDir;
     const item = el(
       'button',
-      { type: 'button', class: selected ? 'run selected' : 'run', 'aria-pressed': selected ? 'true' : 'false', 'data-run-dir': row.runDir },
+      {
+        type: 'button',
+        class: selected ? 'run selected' : 'run',
+        'aria-pressed': selected ? 'true' : 'false',
+        'data-run-dir': row.runDir,
+      },
       el('span', { class: 'run-label' }, row.label),
       el('span', { class: 'run-date' }, row.date),
       el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
       el('span', { class: 'run-failed' }, row.failed),
-      progress && progress.done < progress.total ? el('span', { class: 'run-progress' }, `running ${progress.done}/${progress.total}`) : null,
+      progress && progress.done < progress.total
+        ? el('span', { class: 'run-progress' }, `running ${progress.done}/${progress.total}`)
+        : null,
     );
     item.addEventListener('click', () => selectRun(row.runDir, false));
     list.append(el('li', {}, item));
@@ -301,38 +342,61 @@ function renderRun(): void {
   exportButton.toggleAttribute('disabled', state.selectedRunDir === null);
   const run = model.run;
   if (run === null) {
-    runSection.replaceChildren(el('h2', { id: 'run-heading' }, 'Scores'), el('p', { class: 'muted' }, 'Select a run.'));
+    runSection.replaceChildren(
+      el('h2', { id: 'run-heading' }, 'Scores'),
+      el('p', { class: 'muted' }, 'Select a run.'),
+    );
     return;
   }
   const { config, report, records } = run.result;
   const failed = records.filter((r) => r.status === 'failed').length;
   const tracks = trackRows(report);
   const tasks = taskRows(report);
-  fill(runSection,
+  fill(
+    runSection,
     el('h2', { id: 'run-heading' }, `Scores — ${config.label || config.runId}`),
-    el('p', { class: 'overall' }, 'Overall ', el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)), ` · ${records.length} questions · ${failed} failed`),
+    el(
+      'p',
+      { class: 'overall' },
+      'Overall ',
+      el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
+      ` · ${records.length} questions · ${failed} failed`,
+    ),
     tracks.length > 0
-      ? table<HTMLElement, Node>(document, { class: 'scores' }, 'Per track', ['Track', 'Score'], tracks.map((t) => el('tr', {}, cell(t.track), cell(t.score, { class: 'num' }))))
+      ? table<HTMLElement, Node>(
+          document,
+          { class: 'scores' },
+          'Per track',
+          ['Track', 'Score'],
+          tracks.map((t) => el('tr', {}, cell(t.track), cell(t.score, { class: 'num' }))),
+        )
       : null,
     // The sidebar is narrow: the table scrolls instead of clipping its score column.
-    el('div', { class: 'table-scroll' }, table<HTMLElement, Node>(
-      document,
-      { class: 'scores', 'data-testid': 'task-scores' },
-      'Per task',
-      ['Task', 'Type', 'Metric', 'Track', 'n', 'Score'],
-      tasks.map((t) =>
-        el(
-          'tr',
-          {},
-          cell(t.task),
-          cell(t.taskType),
-          cell(t.metric),
-          cell(t.track),
-          cell(t.samples, { class: 'num' }),
-          cell(t.score, { class: 'num', title: t.unscoredReason ? `Not scored: ${t.unscoredReason}` : null }),
+    el(
+      'div',
+      { class: 'table-scroll' },
+      table<HTMLElement, Node>(
+        document,
+        { class: 'scores', 'data-testid': 'task-scores' },
+        'Per task',
+        ['Task', 'Type', 'Metric', 'Track', 'n', 'Score'],
+        tasks.map((t) =>
+          el(
+            'tr',
+            {},
+            cell(t.task),
+            cell(t.taskType),
+            cell(t.metric),
+            cell(t.track),
+            cell(t.samples, { class: 'num' }),
+            cell(t.score, {
+              class: 'num',
+              title: t.unscoredReason ? `Not scored: ${t.unscoredReason}` : null,
+            }),
+          ),
         ),
       ),
-    )),
+    ),
   );
 }
 
@@ -342,13 +406,24 @@ function renderComparison(): void {
   for (const run of model.runs ?? []) {
     if (run.runDir === state.selectedRunDir) continue;
     // Option(text, value) sets text as text; labels are user data.
-    select.append(new Option(`${run.label || run.runId} (${run.createdAt.slice(0, 16).replace('T', ' ')})`, run.runDir));
+    select.append(
+      new Option(
+        `${run.label || run.runId} (${run.createdAt.slice(0, 16).replace('T', ' ')})`,
+        run.runDir,
+      ),
+    );
   }
   select.value = state.baselineDir ?? '';
-  select.addEventListener('change', () => selectBaseline(select.value === '' ? null : select.value));
+  select.addEventListener('change', () =>
+    selectBaseline(select.value === '' ? null : select.value),
+  );
 
-  const parts: Child<Node>[] = [el('h2', { id: 'compare-heading' }, 'Compare with a baseline'), el('p', {}, el('label', { for: 'baseline' }, 'Baseline '), select)];
-  if (state.baselineDir !== null && model.comparison === null) parts.push(el('p', { class: 'muted' }, 'Comparing…'));
+  const parts: Child<Node>[] = [
+    el('h2', { id: 'compare-heading' }, 'Compare with a baseline'),
+    el('p', {}, el('label', { for: 'baseline' }, 'Baseline '), select),
+  ];
+  if (state.baselineDir !== null && model.comparison === null)
+    parts.push(el('p', { class: 'muted' }, 'Comparing…'));
   if (model.comparison !== null) {
     const rows = differenceRows(model.comparison.differences);
     parts.push(
@@ -366,7 +441,15 @@ function renderComparison(): void {
             cell(r.candidate, { class: 'num' }),
             cell(r.delta, { class: 'num' }),
             cell(r.interval, { class: 'num' }),
-            cell(r.significance === 'better' ? 'better' : r.significance === 'worse' ? 'worse' : r.significance === 'unclear' ? 'CI spans 0' : ''),
+            cell(
+              r.significance === 'better'
+                ? 'better'
+                : r.significance === 'worse'
+                  ? 'worse'
+                  : r.significance === 'unclear'
+                    ? 'CI spans 0'
+                    : '',
+            ),
           ),
         ),
       ),
@@ -376,7 +459,10 @@ function renderComparison(): void {
 }
 
 function renderChartSection(): void {
-  chartSection.replaceChildren(el('h2', { id: 'chart-heading' }, 'Per-task scores across runs'), renderChart(buildChartSeries(model.reports)));
+  chartSection.replaceChildren(
+    el('h2', { id: 'chart-heading' }, 'Per-task scores across runs'),
+    renderChart(buildChartSeries(model.reports)),
+  );
 }
 
 function renderQuestions(): void {
@@ -389,25 +475,37 @@ function renderFilters(): void {
   const records = model.run?.result.records ?? [];
   const choices = filterChoices(records);
   // A filter kept from another run that this run cannot match would silently empty the table.
-  if ((state.filters.track !== null && !choices.tracks.includes(state.filters.track)) || (state.filters.taskType !== null && !choices.taskTypes.includes(state.filters.taskType))) {
-    state.filters = { ...state.filters, track: choices.tracks.includes(state.filters.track ?? '') ? state.filters.track : null, taskType: choices.taskTypes.find((t) => t === state.filters.taskType) ?? null };
+  if (
+    (state.filters.track !== null && !choices.tracks.includes(state.filters.track)) ||
+    (state.filters.taskType !== null && !choices.taskTypes.includes(state.filters.taskType))
+  ) {
+    state.filters = {
+      ...state.filters,
+      track: choices.tracks.includes(state.filters.track ?? '') ? state.filters.track : null,
+      taskType: choices.taskTypes.find((t) => t === state.filters.taskType) ?? null,
+    };
     persist();
   }
   const track = el('select', { id: 'filter-track' }) as HTMLSelectElement;
   track.append(new Option('All tracks', ''), ...choices.tracks.map((t) => new Option(t, t)));
   track.value = state.filters.track ?? '';
-  track.addEventListener('change', () => setFilters({ track: track.value === '' ? null : track.value }));
+  track.addEventListener('change', () =>
+    setFilters({ track: track.value === '' ? null : track.value }),
+  );
 
   const type = el('select', { id: 'filter-type' }) as HTMLSelectElement;
   type.append(new Option('All task types', ''), ...choices.taskTypes.map((t) => new Option(t, t)));
   type.value = state.filters.taskType ?? '';
-  type.addEventListener('change', () => setFilters({ taskType: choices.taskTypes.find((t) => t === type.value) ?? null }));
+  type.addEventListener('change', () =>
+    setFilters({ taskType: choices.taskTypes.find((t) => t === type.value) ?? null }),
+  );
 
   const failures = el('input', { id: 'filter-failures', type: 'checkbox' }) as HTMLInputElement;
   failures.checked = state.filters.failuresOnly;
   failures.addEventListener('change', () => setFilters({ failuresOnly: failures.checked }));
 
-  fill(filtersBox,
+  fill(
+    filtersBox,
     el('label', { for: 'filter-track' }, 'Track '),
     track,
     el('label', { for: 'filter-type' }, 'Task type '),
@@ -431,36 +529,66 @@ function renderQuestionTable(): void {
     const selected = r.index === state.selectedIndex;
     return el(
       'tr',
-      { class: [selected ? 'selected' : '', isFailure(r) ? 'failure' : ''].join(' ').trim() || null, 'aria-selected': selected ? 'true' : 'false' },
+      {
+        class: [selected ? 'selected' : '', isFailure(r) ? 'failure' : ''].join(' ').trim() || null,
+        'aria-selected': selected ? 'true' : 'false',
+      },
       // Questions are numbered from 1 everywhere a person reads them (editor lines, diff titles).
-      el('td', { class: 'num' }, button(String(r.index + 1), { class: 'link', 'aria-label': `Show question ${r.index + 1}` }, () => selectQuestion(r.index))),
+      el(
+        'td',
+        { class: 'num' },
+        button(
+          String(r.index + 1),
+          { class: 'link', 'aria-label': `Show question ${r.index + 1}` },
+          () => selectQuestion(r.index),
+        ),
+      ),
       cell(r.task_name),
       cell(formatParsed(r.parsed), { class: 'parsed' }),
       cell(formatSampleValue(r.score), { class: 'num' }),
       cell(statusText(r)),
     );
   });
-  fill(questionTableBox,
+  fill(
+    questionTableBox,
     el('p', { class: 'muted' }, `${shown.length} of ${records.length} questions`),
-    table<HTMLElement, Node>(document, { class: 'questions', 'data-testid': 'questions' }, 'Questions of the selected run', ['#', 'Task', 'Parsed answer', 'Score', 'Status'], rows),
+    table<HTMLElement, Node>(
+      document,
+      { class: 'questions', 'data-testid': 'questions' },
+      'Questions of the selected run',
+      ['#', 'Task', 'Parsed answer', 'Score', 'Status'],
+      rows,
+    ),
     shown.length > model.rowLimit
-      ? button(`Show ${Math.min(ROW_PAGE, shown.length - model.rowLimit)} more`, { class: 'secondary' }, () => {
-          model.rowLimit += ROW_PAGE;
-          renderQuestionTable();
-        })
+      ? button(
+          `Show ${Math.min(ROW_PAGE, shown.length - model.rowLimit)} more`,
+          { class: 'secondary' },
+          () => {
+            model.rowLimit += ROW_PAGE;
+            renderQuestionTable();
+          },
+        )
       : null,
   );
 }
 
 function renderDetail(): void {
   const run = model.run;
-  const record: RunRecord | undefined = run?.result.records.find((r) => r.index === state.selectedIndex);
+  const record: RunRecord | undefined = run?.result.records.find(
+    (r) => r.index === state.selectedIndex,
+  );
   if (run === null || record === undefined) {
-    detailBox.replaceChildren(el('p', { class: 'muted' }, 'Select a question to see its response.'));
+    detailBox.replaceChildren(
+      el('p', { class: 'muted' }, 'Select a question to see its response.'),
+    );
     return;
   }
-  const field = (name: string, value: Child<Node>): Child<Node>[] => [el('dt', {}, name), el('dd', {}, value)];
-  fill(detailBox,
+  const field = (name: string, value: Child<Node>): Child<Node>[] => [
+    el('dt', {}, name),
+    el('dd', {}, value),
+  ];
+  fill(
+    detailBox,
     el('h3', {}, `Question ${record.index + 1} — ${record.task_name}`),
     el(
       'dl',
@@ -473,16 +601,33 @@ function renderDetail(): void {
       ...field('Parsed answer', formatParsed(record.parsed)),
     ),
     el('h4', {}, 'Raw response'),
-    el('pre', { class: 'response', 'data-testid': 'raw-response' }, record.response ?? record.answer?.text ?? '(no response)'),
+    el(
+      'pre',
+      { class: 'response', 'data-testid': 'raw-response' },
+      record.response ?? record.answer?.text ?? '(no response)',
+    ),
     record.warnings.length > 0 ? el('h4', {}, 'Warnings') : null,
-    record.warnings.length > 0 ? el('ul', { class: 'warnings' }, ...record.warnings.map((w) => el('li', {}, w))) : null,
+    record.warnings.length > 0
+      ? el('ul', { class: 'warnings' }, ...record.warnings.map((w) => el('li', {}, w)))
+      : null,
     record.error ? el('h4', {}, 'Error') : null,
-    record.error ? el('p', { class: 'error-text' }, `${record.error.stage}: ${record.error.message}${record.error.attempts ? ` (after ${record.error.attempts} attempts)` : ''}`) : null,
+    record.error
+      ? el(
+          'p',
+          { class: 'error-text' },
+          `${record.error.stage}: ${record.error.message}${record.error.attempts ? ` (after ${record.error.attempts} attempts)` : ''}`,
+        )
+      : null,
     el(
       'p',
       {},
-      button('Show prompt diff', { disabled: record.prompt === undefined, title: record.prompt === undefined ? 'This question has no assembled prompt' : null }, () =>
-        request({ type: 'openPromptDiff', runDir: run.runDir, index: record.index }),
+      button(
+        'Show prompt diff',
+        {
+          disabled: record.prompt === undefined,
+          title: record.prompt === undefined ? 'This question has no assembled prompt' : null,
+        },
+        () => request({ type: 'openPromptDiff', runDir: run.runDir, index: record.index }),
       ),
     ),
   );

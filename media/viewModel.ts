@@ -12,9 +12,19 @@ import type { SampleValue, ScoresReport } from '../server/scoring/evaluate';
 import type { PanelState, QuestionFilters, RunReport } from './protocol';
 
 /** Mirrors server/dataset/shopbench.ts TASK_TYPES; a value import would pull server code into the bundle. */
-const TASK_TYPES: readonly TaskType[] = ['multiple-choice', 'retrieval', 'ranking', 'generation', 'named_entity_recognition'];
+const TASK_TYPES: readonly TaskType[] = [
+  'multiple-choice',
+  'retrieval',
+  'ranking',
+  'generation',
+  'named_entity_recognition',
+];
 
-export const DEFAULT_FILTERS: QuestionFilters = { track: null, taskType: null, failuresOnly: false };
+export const DEFAULT_FILTERS: QuestionFilters = {
+  track: null,
+  taskType: null,
+  failuresOnly: false,
+};
 
 export const DEFAULT_STATE: PanelState = {
   selectedRunDir: null,
@@ -47,7 +57,8 @@ export function formatDate(iso: string): string {
 /** The parsed answer as the scorer saw it: lists comma-joined, strings verbatim (shown as text). */
 export function formatParsed(parsed: ParsedAnswer | undefined): string {
   if (parsed === undefined) return '—';
-  if (Array.isArray(parsed)) return `[${parsed.map((p) => (typeof p === 'string' ? JSON.stringify(p) : String(p))).join(', ')}]`;
+  if (Array.isArray(parsed))
+    return `[${parsed.map((p) => (typeof p === 'string' ? JSON.stringify(p) : String(p))).join(', ')}]`;
   return String(parsed);
 }
 
@@ -71,7 +82,10 @@ export function statusText(record: RunRecord): string {
   return record.score === null ? 'not scored' : 'ok';
 }
 
-export function filterRecords(records: readonly RunRecord[], filters: QuestionFilters): RunRecord[] {
+export function filterRecords(
+  records: readonly RunRecord[],
+  filters: QuestionFilters,
+): RunRecord[] {
   return records.filter(
     (r) =>
       (filters.track === null || r.track === filters.track) &&
@@ -81,7 +95,10 @@ export function filterRecords(records: readonly RunRecord[], filters: QuestionFi
 }
 
 /** The choices the filters offer: only tracks and task types the run has, in a stable order. */
-export function filterChoices(records: readonly RunRecord[]): { tracks: string[]; taskTypes: TaskType[] } {
+export function filterChoices(records: readonly RunRecord[]): {
+  tracks: string[];
+  taskTypes: TaskType[];
+} {
   const tracks = new Set<string>();
   const types = new Set<TaskType>();
   for (const r of records) {
@@ -106,7 +123,10 @@ export interface TrackRow {
 }
 
 export function trackRows(report: ScoresReport): TrackRow[] {
-  return Object.entries(report.tracks).map(([track, score]) => ({ track, score: formatScore(score) }));
+  return Object.entries(report.tracks).map(([track, score]) => ({
+    track,
+    score: formatScore(score),
+  }));
 }
 
 export interface TaskRow {
@@ -185,7 +205,10 @@ export function buildChartSeries(reports: readonly RunReport[]): ChartData {
   // Runs with the same settings share a label; the run id (its start time) tells them apart.
   const labelCount = new Map<string, number>();
   for (const r of reports) labelCount.set(r.label, (labelCount.get(r.label) ?? 0) + 1);
-  const seriesLabel = (r: RunReport): string => ((labelCount.get(r.label) ?? 0) > 1 ? `${r.label} · ${r.runDir.split(/[\\/]/).pop() ?? r.runDir}` : r.label);
+  const seriesLabel = (r: RunReport): string =>
+    (labelCount.get(r.label) ?? 0) > 1
+      ? `${r.label} · ${r.runDir.split(/[\\/]/).pop() ?? r.runDir}`
+      : r.label;
   const series = reports.map((r) => {
     const byTask = new Map(r.report.tasks.map((t) => [t.task_name, t.score]));
     const values = tasks.map((task) => {
@@ -225,7 +248,8 @@ export function differenceRows(differences: readonly Difference[]): DifferenceRo
     baseline: formatScore(d.baseline),
     candidate: formatScore(d.candidate),
     delta: formatDelta(d.delta),
-    interval: d.low === null || d.high === null ? '—' : `[${formatDelta(d.low)}, ${formatDelta(d.high)}]`,
+    interval:
+      d.low === null || d.high === null ? '—' : `[${formatDelta(d.low)}, ${formatDelta(d.high)}]`,
     significance: significanceOf(d),
   }));
 }
@@ -239,7 +263,10 @@ export function differenceRows(differences: readonly Difference[]): DifferenceRo
 export function sanitizeState(value: unknown): PanelState {
   if (typeof value !== 'object' || value === null) return DEFAULT_STATE;
   const v = value as Record<string, unknown>;
-  const f = typeof v.filters === 'object' && v.filters !== null ? (v.filters as Record<string, unknown>) : {};
+  const f =
+    typeof v.filters === 'object' && v.filters !== null
+      ? (v.filters as Record<string, unknown>)
+      : {};
   const taskType = TASK_TYPES.find((t) => t === f.taskType) ?? null;
   return {
     selectedRunDir: typeof v.selectedRunDir === 'string' ? v.selectedRunDir : null,
@@ -249,8 +276,14 @@ export function sanitizeState(value: unknown): PanelState {
       taskType,
       failuresOnly: f.failuresOnly === true,
     },
-    selectedIndex: typeof v.selectedIndex === 'number' && Number.isInteger(v.selectedIndex) ? v.selectedIndex : null,
-    scrollTop: typeof v.scrollTop === 'number' && Number.isFinite(v.scrollTop) && v.scrollTop >= 0 ? v.scrollTop : 0,
+    selectedIndex:
+      typeof v.selectedIndex === 'number' && Number.isInteger(v.selectedIndex)
+        ? v.selectedIndex
+        : null,
+    scrollTop:
+      typeof v.scrollTop === 'number' && Number.isFinite(v.scrollTop) && v.scrollTop >= 0
+        ? v.scrollTop
+        : 0,
   };
 }
 

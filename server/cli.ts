@@ -10,10 +10,21 @@ import { runAblationArms } from './runs/ablation';
 import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore, RunStoreError } from './runs/runStore';
-import { buildRunConfig, describeArm, executeRun, RunSetupError, type RunOptions } from './runs/startRun';
+import {
+  buildRunConfig,
+  describeArm,
+  executeRun,
+  RunSetupError,
+  type RunOptions,
+} from './runs/startRun';
 import { LlmError, type JsonValue } from './llm/types';
 import { buildTinyLlamaGguf } from './llm/demoGguf';
-import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL, disposeLocalModels } from './llm/localLlama';
+import {
+  createLocalLlamaClient,
+  DEFAULT_LOCAL_MODEL,
+  LOCAL_BASE_URL,
+  disposeLocalModels,
+} from './llm/localLlama';
 import { TASK_TYPES, type TaskType } from './dataset/shopbench';
 import type { CotLayout } from './pipeline/types';
 import { DatasetStructureError } from './dataset/rowTexts';
@@ -22,7 +33,16 @@ import { ScoringError } from './scoring/evaluate';
 import { PredictionsError } from './scoring/predictions';
 import { formatScoreTable } from './scoring/scoreTable';
 import { scoreFiles } from './scoring/scoreFiles';
-import { JOB_HELP, JOB_OPTIONS, JOB_USAGE, runJob, runSelect, SELECT_HELP, SELECT_OPTIONS, SELECT_USAGE } from './jobs/jobCommands';
+import {
+  JOB_HELP,
+  JOB_OPTIONS,
+  JOB_USAGE,
+  runJob,
+  runSelect,
+  SELECT_HELP,
+  SELECT_OPTIONS,
+  SELECT_USAGE,
+} from './jobs/jobCommands';
 import { JobError } from './jobs/jobTypes';
 import { SelectionError } from './jobs/selectData';
 import { SpecError } from './jobs/specs';
@@ -90,19 +110,29 @@ const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines 
 API keys come from MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, never logged).`;
 
 /** The run options shared by run and ablate. */
-function runOptionsFrom(v: Record<string, string | boolean | undefined>, command: string): RunOptions {
+function runOptionsFrom(
+  v: Record<string, string | boolean | undefined>,
+  command: string,
+): RunOptions {
   const data = requireOption(v, 'data', command);
   // No --llm-url: run in-process with llama.cpp, so a fresh machine needs no server.
   const url = typeof v['llm-url'] === 'string' ? v['llm-url'] : LOCAL_BASE_URL;
   const rawModel = v['llm-model'];
   if (url !== LOCAL_BASE_URL && typeof rawModel !== 'string') {
-    throw new CliError(`mcpo ${command}: --llm-url and --llm-model are required together for a server (e.g. --llm-url http://localhost:8000/v1 --llm-model my-model); omit --llm-url to run a local model (default ${DEFAULT_LOCAL_MODEL})`, 2);
+    throw new CliError(
+      `mcpo ${command}: --llm-url and --llm-model are required together for a server (e.g. --llm-url http://localhost:8000/v1 --llm-model my-model); omit --llm-url to run a local model (default ${DEFAULT_LOCAL_MODEL})`,
+      2,
+    );
   }
   const model = localModelRef(url, typeof rawModel === 'string' ? rawModel : DEFAULT_LOCAL_MODEL);
   const slmUrl = v['slm-url'];
   const rawSlmModel = v['slm-model'];
-  if ((typeof slmUrl === 'string') !== (typeof rawSlmModel === 'string')) throw new CliError(`mcpo ${command}: --slm-url and --slm-model go together`, 2);
-  const slmModel = typeof slmUrl === 'string' && typeof rawSlmModel === 'string' ? localModelRef(slmUrl, rawSlmModel) : undefined;
+  if ((typeof slmUrl === 'string') !== (typeof rawSlmModel === 'string'))
+    throw new CliError(`mcpo ${command}: --slm-url and --slm-model go together`, 2);
+  const slmModel =
+    typeof slmUrl === 'string' && typeof rawSlmModel === 'string'
+      ? localModelRef(slmUrl, rawSlmModel)
+      : undefined;
   return {
     data,
     out: v.out as string | undefined,
@@ -114,9 +144,20 @@ function runOptionsFrom(v: Record<string, string | boolean | undefined>, command
       timeoutMs: intOption(v, 'timeout-ms', command, 1),
       maxRetries: intOption(v, 'max-retries', command, 0),
     },
-    slm: typeof slmUrl === 'string' && slmModel !== undefined ? { url: slmUrl, model: slmModel, mode: modeOption(v['slm-mode'], command), concurrency: intOption(v, 'concurrency', command, 1) } : undefined,
+    slm:
+      typeof slmUrl === 'string' && slmModel !== undefined
+        ? {
+            url: slmUrl,
+            model: slmModel,
+            mode: modeOption(v['slm-mode'], command),
+            concurrency: intOption(v, 'concurrency', command, 1),
+          }
+        : undefined,
     embedModel: v['embed-model'] as string | undefined,
-    llmExtraBody: v['llm-extra-body'] === undefined ? undefined : jsonObjectOption(v['llm-extra-body'], 'llm-extra-body', command),
+    llmExtraBody:
+      v['llm-extra-body'] === undefined
+        ? undefined
+        : jsonObjectOption(v['llm-extra-body'], 'llm-extra-body', command),
     constrained: v.constrained === true,
     limit: intOption(v, 'limit', command, 1),
     seed: intOption(v, 'seed', command, 0),
@@ -131,18 +172,33 @@ function localModelRef(url: string, model: string): string {
   return path.resolve(model);
 }
 
-function intOption(v: Record<string, string | boolean | undefined>, name: string, command: string, min: number): number | undefined {
+function intOption(
+  v: Record<string, string | boolean | undefined>,
+  name: string,
+  command: string,
+  min: number,
+): number | undefined {
   const raw = v[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new CliError(`mcpo ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`, 2);
+  if (!Number.isInteger(n) || n < min)
+    throw new CliError(
+      `mcpo ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`,
+      2,
+    );
   return n;
 }
 
-function modeOption(raw: string | boolean | undefined, command: string): 'chat' | 'completions' | undefined {
+function modeOption(
+  raw: string | boolean | undefined,
+  command: string,
+): 'chat' | 'completions' | undefined {
   if (raw === undefined) return undefined;
   if (raw === 'chat' || raw === 'completions') return raw;
-  throw new CliError(`mcpo ${command}: mode must be chat or completions, got ${JSON.stringify(raw)}`, 2);
+  throw new CliError(
+    `mcpo ${command}: mode must be chat or completions, got ${JSON.stringify(raw)}`,
+    2,
+  );
 }
 
 /** Ctrl-C cancels the run: finished questions stay recorded, in-flight ones are left for --resume. */
@@ -155,7 +211,10 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
   };
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigint);
-  return { signal: controller.signal, dispose: () => (process.off('SIGINT', onSigint), process.off('SIGTERM', onSigint)) };
+  return {
+    signal: controller.signal,
+    dispose: () => (process.off('SIGINT', onSigint), process.off('SIGTERM', onSigint)),
+  };
 }
 
 async function runAndReport(
@@ -175,14 +234,23 @@ async function runAndReport(
       llmApiKey: process.env.MCPO_LLM_API_KEY,
       slmApiKey: process.env.MCPO_SLM_API_KEY,
       signal: cancel.signal,
-      onStart: (dir, pending, total) => process.stderr.write(`run ${dir}: ${pending} of ${total} questions to run\n`),
+      onStart: (dir, pending, total) =>
+        process.stderr.write(`run ${dir}: ${pending} of ${total} questions to run\n`),
       onRecord: (record, done, total) => {
-        progress.show(`${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`);
-        if (!process.stderr.isTTY && record.status === 'failed') process.stderr.write(`question ${record.index + 1} failed at ${record.error?.stage}: ${record.error?.message}\n`);
+        progress.show(
+          `${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`,
+        );
+        if (!process.stderr.isTTY && record.status === 'failed')
+          process.stderr.write(
+            `question ${record.index + 1} failed at ${record.error?.stage}: ${record.error?.message}\n`,
+          );
       },
     });
     progress.clear();
-    if (result.cancelled) process.stderr.write(`cancelled; finished questions are saved. Resume with: mcpo run --resume ${result.dir}\n`);
+    if (result.cancelled)
+      process.stderr.write(
+        `cancelled; finished questions are saved. Resume with: mcpo run --resume ${result.dir}\n`,
+      );
     return { dir: result.dir, failed: result.failed, cancelled: result.cancelled };
   } finally {
     cancel.dispose();
@@ -197,7 +265,12 @@ const COMMANDS: Record<string, Command> = {
     usage: SELECT_USAGE,
     options: SELECT_OPTIONS,
     help: SELECT_HELP,
-    run: (v) => runSelect(v, (s) => process.stdout.write(s), (s) => process.stderr.write(`${s}\n`)),
+    run: (v) =>
+      runSelect(
+        v,
+        (s) => process.stdout.write(s),
+        (s) => process.stderr.write(`${s}\n`),
+      ),
   },
   job: {
     summary: 'fine-tune / sweep / merge / quantize jobs on Slurm (slurmrestd) or locally',
@@ -205,7 +278,11 @@ const COMMANDS: Record<string, Command> = {
     options: JOB_OPTIONS,
     help: JOB_HELP,
     // The job script of a sweep calls this same CLI to select its data.
-    run: (v, positionals) => runJob(v, positionals, (s) => process.stdout.write(s), [process.execPath, path.resolve(process.argv[1] ?? __filename)]),
+    run: (v, positionals) =>
+      runJob(v, positionals, (s) => process.stdout.write(s), [
+        process.execPath,
+        path.resolve(process.argv[1] ?? __filename),
+      ]),
   },
   score: {
     summary: 'score predictions exactly as the official ShopBench scorer does',
@@ -241,18 +318,24 @@ validation are reported with file:line:column and left out; the rest are scored 
         predictions,
         embedModel: v['embed-model'] as string | undefined,
         multilingualEmbedModel: v['multilingual-embed-model'] as string | undefined,
-        onModelProgress: (model, file, loaded, total) => progress.show(`downloading ${model}: ${file} ${percent(loaded, total)}`),
+        onModelProgress: (model, file, loaded, total) =>
+          progress.show(`downloading ${model}: ${file} ${percent(loaded, total)}`),
       });
       progress.clear();
       for (const p of result.dataset.problems) process.stderr.write(`${formatProblem(p)}\n`);
       if (typeof v['per-sample'] === 'string') {
-        writeLines(v['per-sample'], result.samples.map((s) => perSampleLine(s)));
+        writeLines(
+          v['per-sample'],
+          result.samples.map((s) => perSampleLine(s)),
+        );
       }
       if (typeof v.out === 'string') writeFile(v.out, `${toJson(result.report, 2)}\n`);
       process.stdout.write(formatScoreTable(result.report));
       const warned = result.samples.filter((s) => s.warnings.length > 0).length;
       if (warned > 0) {
-        process.stderr.write(`${warned} of ${result.samples.length} responses parsed with warnings (see --per-sample)\n`);
+        process.stderr.write(
+          `${warned} of ${result.samples.length} responses parsed with warnings (see --per-sample)\n`,
+        );
       }
       if (result.dataset.problems.some((p) => p.severity === 'error')) return 1;
       if (result.report.unscored && v.strict) return 3;
@@ -260,7 +343,8 @@ validation are reported with file:line:column and left out; the rest are scored 
     },
   },
   run: {
-    summary: 'run the MCPO pipeline over a dataset against OpenAI-compatible endpoints or a local GGUF model',
+    summary:
+      'run the MCPO pipeline over a dataset against OpenAI-compatible endpoints or a local GGUF model',
     usage:
       'mcpo run --data <file> [--out <runs dir>] [--llm-url URL|local --llm-model NAME|FILE] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
     options: {
@@ -304,50 +388,82 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         options.cot = cotOption(v.cot);
         options.similarityK = intOption(v, 'similarity-k', 'run', 0);
         options.cotTaskTypes = taskTypesOption(v['cot-task-types'], 'cot-task-types');
-        options.similarityTaskTypes = taskTypesOption(v['similarity-task-types'], 'similarity-task-types');
+        options.similarityTaskTypes = taskTypesOption(
+          v['similarity-task-types'],
+          'similarity-task-types',
+        );
         options.cotRequest = v['cot-request'] as string | undefined;
-        options.cotLayout = v['cot-layout'] === undefined ? undefined : cotLayoutOption(v['cot-layout']);
+        options.cotLayout =
+          v['cot-layout'] === undefined ? undefined : cotLayoutOption(v['cot-layout']);
         options.similarityWording = v['similarity-wording'] as string | undefined;
         options.label = v.label as string | undefined;
-        if (v['demo-fallback'] && options.llm.url === LOCAL_BASE_URL && options.llm.model === DEFAULT_LOCAL_MODEL) {
+        if (
+          v['demo-fallback'] &&
+          options.llm.url === LOCAL_BASE_URL &&
+          options.llm.model === DEFAULT_LOCAL_MODEL
+        ) {
           options.llm.model = await defaultOrDemoModel(cacheDir);
-          if (options.llm.model !== DEFAULT_LOCAL_MODEL) options.label ??= 'DEMO model (random weights)';
+          if (options.llm.model !== DEFAULT_LOCAL_MODEL)
+            options.label ??= 'DEMO model (random weights)';
         }
         config = await buildRunConfig(options);
       }
-      const result = await runAndReport(config, resume, outDir, cacheDir, intOption(v, 'threads', 'run', 1));
+      const result = await runAndReport(
+        config,
+        resume,
+        outDir,
+        cacheDir,
+        intOption(v, 'threads', 'run', 1),
+      );
       const summary = summarizeRun(RunStore.open(result.dir));
       process.stdout.write(formatRunsTable([summary]));
       return result.failed > 0 || result.cancelled ? 1 : 0;
     },
   },
   report: {
-    summary: 'scores of one or more runs; with several, differences from the first with bootstrap CIs',
+    summary:
+      'scores of one or more runs; with several, differences from the first with bootstrap CIs',
     usage: 'mcpo report <run dir> [<run dir>...] [--resamples N]',
     options: { resamples: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
     help: 'The first run is the baseline; every other run is compared with it over the questions both answered.',
     async run(v, positionals) {
-      if (positionals.length === 0) throw new CliError(`mcpo report: give at least one run folder\nusage: ${COMMANDS.report.usage}`, 2);
+      if (positionals.length === 0)
+        throw new CliError(
+          `mcpo report: give at least one run folder\nusage: ${COMMANDS.report.usage}`,
+          2,
+        );
       const stores = positionals.map((dir) => RunStore.open(dir));
       const summaries = stores.map((s) => summarizeRun(s));
       process.stdout.write(formatRunsTable(summaries));
       const resamples = intOption(v, 'resamples', 'report', 10) ?? 1000;
       const base = stores[0];
       for (const other of stores.slice(1)) {
-        const comparison = compareRunRecords(base.records.values(), other.records.values(), resamples);
+        const comparison = compareRunRecords(
+          base.records.values(),
+          other.records.values(),
+          resamples,
+        );
         if (comparison.paired === 0) {
-          process.stdout.write(`\n${other.config.label}: not compared with ${base.config.label}: no question answered by both (same index, task and truth)\n`);
+          process.stdout.write(
+            `\n${other.config.label}: not compared with ${base.config.label}: no question answered by both (same index, task and truth)\n`,
+          );
           continue;
         }
-        const note = comparison.mismatched > 0 ? ` (${comparison.mismatched} questions left out: same index, different task or truth)` : '';
-        process.stdout.write(`\n${formatDifferences(base.config.label, other.config.label, comparison.differences)}over ${comparison.paired} paired questions${note}\n`);
+        const note =
+          comparison.mismatched > 0
+            ? ` (${comparison.mismatched} questions left out: same index, different task or truth)`
+            : '';
+        process.stdout.write(
+          `\n${formatDifferences(base.config.label, other.config.label, comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
+        );
       }
       return 0;
     },
   },
   ablate: {
     summary: "run the paper's ablation matrix on one dataset and print its tables 1, 2 and 5",
-    usage: 'mcpo ablate --data <file> --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
+    usage:
+      'mcpo ablate --data <file> --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
     options: { ...ENDPOINT_OPTIONS, 'similarity-k': { type: 'string' } },
     help: `${ENDPOINT_HELP}
   --similarity-k N            k for the similarity arms (default 3, as in the paper)
@@ -358,10 +474,19 @@ They share the response cache, so a request asked by one arm is never sent again
       const base = runOptionsFrom(v, 'ablate');
       const k = intOption(v, 'similarity-k', 'ablate', 1) ?? 3;
       const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
-      const outDir = path.join((v.out as string | undefined) ?? path.join('.mcpo', 'runs'), `ablation-${newRunId()}`);
+      const outDir = path.join(
+        (v.out as string | undefined) ?? path.join('.mcpo', 'runs'),
+        `ablation-${newRunId()}`,
+      );
       const outcome = await runAblationArms(base, k, async (config, arm) => {
         process.stderr.write(`arm ${arm.name} (${describeArm(arm.options)})\n`);
-        return runAndReport(config, undefined, outDir, cacheDir, intOption(v, 'threads', 'ablate', 1));
+        return runAndReport(
+          config,
+          undefined,
+          outDir,
+          cacheDir,
+          intOption(v, 'threads', 'ablate', 1),
+        );
       });
       if (outcome.cancelled) return 1;
       process.stdout.write(`${outcome.tables}\n`);
@@ -378,7 +503,9 @@ They share the response cache, so a request asked by one arm is never sent again
       const dataset = await loadDataset(data);
       for (const p of dataset.problems) process.stderr.write(`${formatProblem(p)}\n`);
       const errors = dataset.rowCount - dataset.rows.length;
-      process.stdout.write(`${dataset.rows.length} of ${dataset.rowCount} rows valid${errors > 0 ? `, ${errors} with errors` : ''}\n`);
+      process.stdout.write(
+        `${dataset.rows.length} of ${dataset.rowCount} rows valid${errors > 0 ? `, ${errors} with errors` : ''}\n`,
+      );
       return errors > 0 ? 1 : 0;
     },
   },
@@ -386,35 +513,56 @@ They share the response cache, so a request asked by one arm is never sent again
 
 /** JSON with NaN written as "NaN" (the parity vectors' spelling); JSON.stringify would write null. */
 function toJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v), indent);
+  return JSON.stringify(
+    value,
+    (_key, v: unknown) => (typeof v === 'number' && Number.isNaN(v) ? 'NaN' : v),
+    indent,
+  );
 }
 
 function taskTypesOption(raw: string | boolean | undefined, flag: string): TaskType[] | undefined {
   if (raw === undefined) return undefined;
-  const list = String(raw).split(',').map((t) => t.trim()).filter(Boolean);
+  const list = String(raw)
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
   for (const t of list) {
-    if (!(TASK_TYPES as readonly string[]).includes(t)) throw new CliError(`mcpo run: --${flag}: unknown task type "${t}"; expected ${TASK_TYPES.join(', ')}`, 2);
+    if (!(TASK_TYPES as readonly string[]).includes(t))
+      throw new CliError(
+        `mcpo run: --${flag}: unknown task type "${t}"; expected ${TASK_TYPES.join(', ')}`,
+        2,
+      );
   }
   return list as TaskType[];
 }
 
-function jsonObjectOption(raw: string | boolean | undefined, flag: string, command: string): Record<string, JsonValue> {
+function jsonObjectOption(
+  raw: string | boolean | undefined,
+  flag: string,
+  command: string,
+): Record<string, JsonValue> {
   let value: unknown;
   try {
     value = JSON.parse(String(raw));
   } catch (err) {
     throw new CliError(`mcpo ${command}: --${flag} is not JSON: ${(err as Error).message}`, 2);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new CliError(`mcpo ${command}: --${flag} must be a JSON object`, 2);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw new CliError(`mcpo ${command}: --${flag} must be a JSON object`, 2);
   return value as Record<string, JsonValue>;
 }
 
 function cotLayoutOption(raw: string | boolean | undefined): CotLayout {
   const value = jsonObjectOption(raw, 'cot-layout', 'run');
   for (const key of ['question', 'chain', 'answer'] as const) {
-    if (typeof value[key] !== 'string') throw new CliError(`mcpo run: --cot-layout needs a string "${key}"`, 2);
+    if (typeof value[key] !== 'string')
+      throw new CliError(`mcpo run: --cot-layout needs a string "${key}"`, 2);
   }
-  return { question: value.question as string, chain: value.chain as string, answer: value.answer as string };
+  return {
+    question: value.question as string,
+    chain: value.chain as string,
+    answer: value.answer as string,
+  };
 }
 
 /**
@@ -456,10 +604,17 @@ function perSampleLine(s: import('./scoring/evaluate').SampleScore): string {
   return toJson(line);
 }
 
-function requireOption(v: Record<string, string | boolean | undefined>, name: string, command: string): string {
+function requireOption(
+  v: Record<string, string | boolean | undefined>,
+  name: string,
+  command: string,
+): string {
   const value = v[name];
   if (typeof value !== 'string' || value === '') {
-    throw new CliError(`mcpo ${command}: --${name} is required\nusage: ${COMMANDS[command].usage}`, 2);
+    throw new CliError(
+      `mcpo ${command}: --${name} is required\nusage: ${COMMANDS[command].usage}`,
+      2,
+    );
   }
   return value;
 }
@@ -482,7 +637,9 @@ class ProgressLine {
   private shown = false;
   show(text: string): void {
     if (!process.stderr.isTTY) return;
-    process.stderr.write(`\r${text.slice(0, (process.stderr.columns || 80) - 1).padEnd(this.shown ? 40 : 0)}`);
+    process.stderr.write(
+      `\r${text.slice(0, (process.stderr.columns || 80) - 1).padEnd(this.shown ? 40 : 0)}`,
+    );
     this.shown = true;
   }
   clear(): void {
@@ -511,7 +668,12 @@ export async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
-    ({ values, positionals } = parseArgs({ args: rest, options: command.options, allowPositionals: name === 'report' || name === 'job', strict: true }) as {
+    ({ values, positionals } = parseArgs({
+      args: rest,
+      options: command.options,
+      allowPositionals: name === 'report' || name === 'job',
+      strict: true,
+    }) as {
       values: Record<string, string | boolean | undefined>;
       positionals: string[];
     });
@@ -527,7 +689,9 @@ export async function main(argv: string[]): Promise<number> {
 
 function packageVersion(): string {
   try {
-    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as { version: string };
+    const pkg = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')) as {
+      version: string;
+    };
     return pkg.version;
   } catch {
     return 'unknown';
@@ -547,7 +711,8 @@ function isUserError(err: unknown): err is Error {
     err instanceof JobError ||
     err instanceof SpecError ||
     err instanceof SelectionError ||
-    (err instanceof Error && ['ENOENT', 'EACCES', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? ''))
+    (err instanceof Error &&
+      ['ENOENT', 'EACCES', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? ''))
   );
 }
 
@@ -561,7 +726,9 @@ if (require.main === module) {
         process.stderr.write(`${err.message}\n`);
         process.exitCode = err instanceof CliError ? err.exitCode : 1;
       } else {
-        process.stderr.write(`mcpo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+        process.stderr.write(
+          `mcpo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+        );
         process.exitCode = 70;
       }
     },

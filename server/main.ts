@@ -36,7 +36,8 @@ let datasetGlobs: string[] = [];
 
 const documents = new DatasetDocuments({
   globs: () => datasetGlobs,
-  publish: (uri, version, diagnostics) => void connection.sendDiagnostics({ uri, version, diagnostics }),
+  publish: (uri, version, diagnostics) =>
+    void connection.sendDiagnostics({ uri, version, diagnostics }),
 });
 
 connection.onInitialize((params) => {
@@ -53,8 +54,17 @@ connection.onInitialize((params) => {
   };
 });
 
-connection.onDidOpenTextDocument((p) => documents.didOpen(p.textDocument.uri, p.textDocument.languageId, p.textDocument.version, p.textDocument.text));
-connection.onDidChangeTextDocument((p) => documents.didChange(p.textDocument.uri, p.textDocument.version, p.contentChanges));
+connection.onDidOpenTextDocument((p) =>
+  documents.didOpen(
+    p.textDocument.uri,
+    p.textDocument.languageId,
+    p.textDocument.version,
+    p.textDocument.text,
+  ),
+);
+connection.onDidChangeTextDocument((p) =>
+  documents.didChange(p.textDocument.uri, p.textDocument.version, p.contentChanges),
+);
 connection.onDidCloseTextDocument((p) => documents.didClose(p.textDocument.uri));
 connection.onShutdown(() => documents.dispose());
 
@@ -85,7 +95,9 @@ async function handle<R>(what: string, work: () => Promise<R> | R): Promise<R> {
     if (err instanceof ResponseError) throw err;
     const message = err instanceof Error ? err.message : String(err);
     // User errors are expected (bad settings, a broken row): no stack trace in the log either.
-    connection.console.error(`${what} failed: ${err instanceof Error && !(err instanceof UserError) ? (err.stack ?? message) : message}`);
+    connection.console.error(
+      `${what} failed: ${err instanceof Error && !(err instanceof UserError) ? (err.stack ?? message) : message}`,
+    );
     throw new ResponseError(LSPErrorCodes.RequestFailed, `${what} failed: ${message}`);
   }
 }
@@ -99,8 +111,12 @@ function abortOn(token: CancellationToken, progress?: { token?: CancellationToke
 }
 
 /** The client's token when it sent one, else a server-created progress (a no-op when the client has no progress UI). */
-async function progressFor(workDoneToken: string | number | undefined): Promise<WorkDoneProgressReporter & { token?: CancellationToken }> {
-  return workDoneToken !== undefined ? connection.window.attachWorkDoneProgress(workDoneToken) : await connection.window.createWorkDoneProgress();
+async function progressFor(
+  workDoneToken: string | number | undefined,
+): Promise<WorkDoneProgressReporter & { token?: CancellationToken }> {
+  return workDoneToken !== undefined
+    ? connection.window.attachWorkDoneProgress(workDoneToken)
+    : await connection.window.createWorkDoneProgress();
 }
 
 const host: RunHost = {
@@ -112,12 +128,15 @@ const host: RunHost = {
     try {
       return await fsp.readFile(file, 'utf8');
     } catch (err) {
-      throw new UserError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      throw new UserError(
+        `cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
   },
   sendRecord: (params) => void connection.sendNotification(protocol.RecordNotification, params),
   sendState: (params) => void connection.sendNotification(protocol.RunStateNotification, params),
-  sendLocalModel: (params) => void connection.sendNotification(protocol.LocalModelNotification, params),
+  sendLocalModel: (params) =>
+    void connection.sendNotification(protocol.LocalModelNotification, params),
   log: (message) => connection.console.log(message),
 };
 
@@ -125,50 +144,81 @@ function request<P, R>(method: string): RequestType<P, R, void> {
   return new RequestType<P, R, void>(method);
 }
 
-connection.onRequest(request<protocol.RunDatasetParams, protocol.RunDatasetResult>(protocol.RunDatasetRequest), (params, token) =>
-  handle('Run', async () => {
-    const progress = await progressFor(params.workDoneToken);
-    return runDataset(host, params, abortOn(token, progress), progress);
-  }),
+connection.onRequest(
+  request<protocol.RunDatasetParams, protocol.RunDatasetResult>(protocol.RunDatasetRequest),
+  (params, token) =>
+    handle('Run', async () => {
+      const progress = await progressFor(params.workDoneToken);
+      return runDataset(host, params, abortOn(token, progress), progress);
+    }),
 );
-connection.onRequest(request<protocol.RunQuestionParams, protocol.RunDatasetResult>(protocol.RunQuestionRequest), (params, token) =>
-  handle('Run question', async () => {
-    const progress = await progressFor(params.workDoneToken);
-    return runQuestion(host, params, abortOn(token, progress), progress);
-  }),
+connection.onRequest(
+  request<protocol.RunQuestionParams, protocol.RunDatasetResult>(protocol.RunQuestionRequest),
+  (params, token) =>
+    handle('Run question', async () => {
+      const progress = await progressFor(params.workDoneToken);
+      return runQuestion(host, params, abortOn(token, progress), progress);
+    }),
 );
-connection.onRequest(request<protocol.RunAblationParams, protocol.RunAblationResult>(protocol.RunAblationRequest), (params, token) =>
-  handle('Ablation', async () => {
-    const progress = await progressFor(params.workDoneToken);
-    return runAblation(host, params, abortOn(token, progress), progress);
-  }),
+connection.onRequest(
+  request<protocol.RunAblationParams, protocol.RunAblationResult>(protocol.RunAblationRequest),
+  (params, token) =>
+    handle('Ablation', async () => {
+      const progress = await progressFor(params.workDoneToken);
+      return runAblation(host, params, abortOn(token, progress), progress);
+    }),
 );
-connection.onRequest(request<protocol.InferTaskTypeParams, protocol.InferTaskTypeResult>(protocol.InferTaskTypeRequest), (params) =>
-  handle('Inferring the task type', () => inferTaskType(params.question)),
+connection.onRequest(
+  request<protocol.InferTaskTypeParams, protocol.InferTaskTypeResult>(
+    protocol.InferTaskTypeRequest,
+  ),
+  (params) => handle('Inferring the task type', () => inferTaskType(params.question)),
 );
-connection.onRequest(request<protocol.ListRunsParams, protocol.RunListItem[]>(protocol.ListRunsRequest), (params) =>
-  handle('Listing runs', () => listRuns(params.runsDir, (m) => connection.console.warn(m))),
+connection.onRequest(
+  request<protocol.ListRunsParams, protocol.RunListItem[]>(protocol.ListRunsRequest),
+  (params) =>
+    handle('Listing runs', () => listRuns(params.runsDir, (m) => connection.console.warn(m))),
 );
-connection.onRequest(request<protocol.GetRunParams, protocol.GetRunResult>(protocol.GetRunRequest), (params) =>
-  handle(`Opening run ${params.runDir}`, () => getRun(params.runDir)),
+connection.onRequest(
+  request<protocol.GetRunParams, protocol.GetRunResult>(protocol.GetRunRequest),
+  (params) => handle(`Opening run ${params.runDir}`, () => getRun(params.runDir)),
 );
-connection.onRequest(request<protocol.CompareRunsParams, protocol.CompareRunsResult>(protocol.CompareRunsRequest), (params) =>
-  handle('Comparing runs', () => compareRunDirs(params.baselineDir, params.candidateDir)),
+connection.onRequest(
+  request<protocol.CompareRunsParams, protocol.CompareRunsResult>(protocol.CompareRunsRequest),
+  (params) =>
+    handle('Comparing runs', () => compareRunDirs(params.baselineDir, params.candidateDir)),
 );
-connection.onRequest(request<protocol.CheckEndpointsParams, protocol.CheckEndpointsResult>(protocol.CheckEndpointsRequest), (params, token) =>
-  handle('Checking endpoints', () => checkEndpoints(params, abortOn(token))),
+connection.onRequest(
+  request<protocol.CheckEndpointsParams, protocol.CheckEndpointsResult>(
+    protocol.CheckEndpointsRequest,
+  ),
+  (params, token) => handle('Checking endpoints', () => checkEndpoints(params, abortOn(token))),
 );
-connection.onRequest(request<protocol.PreviewPromptParams, AssembledPrompt>(protocol.PreviewPromptRequest), (params) =>
-  handle(`Prompt preview of row ${params.row + 1}`, async () => previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates)),
+connection.onRequest(
+  request<protocol.PreviewPromptParams, AssembledPrompt>(protocol.PreviewPromptRequest),
+  (params) =>
+    handle(`Prompt preview of row ${params.row + 1}`, async () =>
+      previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates),
+    ),
 );
 
 // Jobs: fine-tune / sweep / merge / quantize on Slurm or locally (server/lsp/jobsHandlers.ts).
 const jobs = new JobsService(
-  { notify: (p) => void connection.sendNotification(protocol.JobsChangedNotification, p), log: (m) => connection.console.log(m) },
+  {
+    notify: (p) => void connection.sendNotification(protocol.JobsChangedNotification, p),
+    log: (m) => connection.console.log(m),
+  },
   // Sweep jobs call `mcpo select`: the CLI bundle sits next to this one.
   // Desktop VS Code starts this server with its Electron binary (ELECTRON_RUN_AS_NODE=1 set in our
   // environment only); job scripts run with a minimal environment, so they must say it themselves.
-  { mcpoCommand: ['env', 'ELECTRON_RUN_AS_NODE=1', process.execPath, path.join(__dirname, 'cli.js')] },
+  {
+    mcpoCommand: [
+      'env',
+      'ELECTRON_RUN_AS_NODE=1',
+      process.execPath,
+      path.join(__dirname, 'cli.js'),
+    ],
+  },
 );
 /** Job errors the user can act on (bad spec, expired token, unknown partition) carry no stack trace. */
 function jobRequest<R>(what: string, work: () => Promise<R>): Promise<R> {
@@ -181,11 +231,29 @@ function jobRequest<R>(what: string, work: () => Promise<R>): Promise<R> {
     }
   });
 }
-connection.onRequest(request<protocol.ListJobsParams, protocol.ListJobsResult>(protocol.ListJobsRequest), (params) => jobRequest('Listing jobs', () => jobs.list(params)));
-connection.onRequest(request<protocol.PrepareJobParams, protocol.PrepareJobResult>(protocol.PrepareJobRequest), (params) => jobRequest(`Preparing the ${params.kind} job`, () => jobs.prepare(params)));
-connection.onRequest(request<protocol.SubmitJobParams, protocol.SubmitJobResult>(protocol.SubmitJobRequest), (params) => jobRequest(`Submitting the ${params.kind} job`, () => jobs.submit(params)));
-connection.onRequest(request<protocol.JobIdParams, protocol.CancelJobResult>(protocol.CancelJobRequest), (params) => jobRequest(`Cancelling job ${params.id}`, () => jobs.cancel(params)));
-connection.onRequest(request<protocol.JobIdParams, protocol.JobLogsResult>(protocol.JobLogsRequest), (params) => jobRequest(`Reading the logs of job ${params.id}`, () => jobs.logs(params)));
-connection.onRequest(request<protocol.SelectDataParams, protocol.SelectDataResult>(protocol.SelectDataRequest), (params) => jobRequest('Selecting fine-tune data', () => jobs.selectData(params)));
+connection.onRequest(
+  request<protocol.ListJobsParams, protocol.ListJobsResult>(protocol.ListJobsRequest),
+  (params) => jobRequest('Listing jobs', () => jobs.list(params)),
+);
+connection.onRequest(
+  request<protocol.PrepareJobParams, protocol.PrepareJobResult>(protocol.PrepareJobRequest),
+  (params) => jobRequest(`Preparing the ${params.kind} job`, () => jobs.prepare(params)),
+);
+connection.onRequest(
+  request<protocol.SubmitJobParams, protocol.SubmitJobResult>(protocol.SubmitJobRequest),
+  (params) => jobRequest(`Submitting the ${params.kind} job`, () => jobs.submit(params)),
+);
+connection.onRequest(
+  request<protocol.JobIdParams, protocol.CancelJobResult>(protocol.CancelJobRequest),
+  (params) => jobRequest(`Cancelling job ${params.id}`, () => jobs.cancel(params)),
+);
+connection.onRequest(
+  request<protocol.JobIdParams, protocol.JobLogsResult>(protocol.JobLogsRequest),
+  (params) => jobRequest(`Reading the logs of job ${params.id}`, () => jobs.logs(params)),
+);
+connection.onRequest(
+  request<protocol.SelectDataParams, protocol.SelectDataResult>(protocol.SelectDataRequest),
+  (params) => jobRequest('Selecting fine-tune data', () => jobs.selectData(params)),
+);
 
 connection.listen();

@@ -193,7 +193,18 @@ export interface RunStateParams {
 // written to a record, a job file or a log. Without one the engine falls back to MCPO_SLURM_TOKEN.
 
 export type JobKindName = 'finetune' | 'sweep' | 'merge' | 'quantize';
-export type JobStateName = 'PENDING' | 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'NODE_FAIL' | 'OUT_OF_MEMORY' | 'PREEMPTED' | 'UNKNOWN';
+export type JobStateName =
+  | 'PENDING'
+  | 'RUNNING'
+  | 'COMPLETING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TIMEOUT'
+  | 'NODE_FAIL'
+  | 'OUT_OF_MEMORY'
+  | 'PREEMPTED'
+  | 'UNKNOWN';
 
 /** Where and how a Slurm job runs (slurmrestd). */
 export interface SlurmJobSettings {

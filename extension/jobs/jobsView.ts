@@ -94,7 +94,8 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
   private render(): void {
     this.changed.fire(undefined);
     const anyActive = [...this.jobs.values()].some(isActive);
-    if (anyActive && !this.timer) this.timer = setInterval(() => this.changed.fire(undefined), 2000);
+    if (anyActive && !this.timer)
+      this.timer = setInterval(() => this.changed.fire(undefined), 2000);
     if (!anyActive && this.timer) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -109,7 +110,10 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
   }
 
   getTreeItem(job: JobInfo): vscode.TreeItem {
-    const item = new vscode.TreeItem(`${job.kind}: ${job.name}`, vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(
+      `${job.kind}: ${job.name}`,
+      vscode.TreeItemCollapsibleState.None,
+    );
     item.id = job.id;
     item.iconPath = stateIcon(job.state);
     item.description = `${job.executor} · ${job.state} · ${elapsed(job)}`;
@@ -117,12 +121,19 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = false;
     md.appendMarkdown(`**${escape(job.kind)}: ${escape(job.name)}**\n\n`);
-    md.appendMarkdown(`- state: ${job.state}${job.exitCode !== undefined ? ` (exit ${job.exitCode})` : ''}\n`);
+    md.appendMarkdown(
+      `- state: ${job.state}${job.exitCode !== undefined ? ` (exit ${job.exitCode})` : ''}\n`,
+    );
     if (job.reason) md.appendMarkdown(`- reason: ${escape(job.reason)}\n`);
     md.appendMarkdown(`- job id: \`${job.id}\`\n`);
-    if (job.slurmJobId !== undefined) md.appendMarkdown(`- Slurm job id: ${job.slurmJobId} at ${escape(job.slurmUrl ?? '')}\n`);
+    if (job.slurmJobId !== undefined)
+      md.appendMarkdown(`- Slurm job id: ${job.slurmJobId} at ${escape(job.slurmUrl ?? '')}\n`);
     if (job.localPid !== undefined) md.appendMarkdown(`- local pid: ${job.localPid}\n`);
-    for (const t of job.tasks ?? []) if (t.index !== null) md.appendMarkdown(`- task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` (exit ${t.exitCode})` : ''}\n`);
+    for (const t of job.tasks ?? [])
+      if (t.index !== null)
+        md.appendMarkdown(
+          `- task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` (exit ${t.exitCode})` : ''}\n`,
+        );
     md.appendMarkdown(`- submitted: ${job.submittedAt}\n- folder: \`${job.dir}\`\n`);
     item.tooltip = md;
     item.command = { command: 'mcpo.jobs.openLog', title: 'Open Log', arguments: [job] };

@@ -7,7 +7,13 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobInfo, JobKindName, SelectDataParams, SelectDataResult, SlurmJobSettings } from '../../server/protocol';
+import type {
+  JobInfo,
+  JobKindName,
+  SelectDataParams,
+  SelectDataResult,
+  SlurmJobSettings,
+} from '../../server/protocol';
 import type { EngineClient } from '../engineClient';
 import { workspaceRoot } from '../settings';
 import { JobsTreeProvider, type JobSnapshot } from './jobsView';
@@ -90,10 +96,20 @@ function jobOf(arg: unknown, view: JobsTreeProvider): JobInfo {
  * Registers the jobs view and commands. Call once from activate():
  * `context.subscriptions.push(...registerJobs(context, engine, log));`
  */
-export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, engine: EngineClient, log: vscode.LogOutputChannel, o: { jobsDir?: () => string } = {}): vscode.Disposable[] {
+export function registerJobs(
+  context: Pick<vscode.ExtensionContext, 'secrets'>,
+  engine: EngineClient,
+  log: vscode.LogOutputChannel,
+  o: { jobsDir?: () => string } = {},
+): vscode.Disposable[] {
   const jobsDir = o.jobsDir ?? defaultJobsDir;
-  const token = async (): Promise<string | undefined> => (await context.secrets.get(SLURM_TOKEN_KEY)) || undefined;
-  const view = new JobsTreeProvider(async () => (await engine.listJobs({ jobsDir: jobsDir(), slurmToken: await token() })).jobs, jobsDir, log);
+  const token = async (): Promise<string | undefined> =>
+    (await context.secrets.get(SLURM_TOKEN_KEY)) || undefined;
+  const view = new JobsTreeProvider(
+    async () => (await engine.listJobs({ jobsDir: jobsDir(), slurmToken: await token() })).jobs,
+    jobsDir,
+    log,
+  );
   const docs = new JobDocuments();
   const disposables: vscode.Disposable[] = [view, docs];
   disposables.push(
@@ -113,7 +129,9 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
         if (err instanceof vscode.CancellationError) return undefined;
         const message = err instanceof Error ? err.message : String(err);
         log.error(`${id}: ${message}`);
-        void vscode.window.showErrorMessage(`MCPO: ${message}`, 'Show Logs').then((c) => c && log.show());
+        void vscode.window
+          .showErrorMessage(`MCPO: ${message}`, 'Show Logs')
+          .then((c) => c && log.show());
         return undefined;
       }
     };
@@ -128,7 +146,8 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
     const picked = await vscode.window.showOpenDialog({
       title: `MCPO: ${kind} spec (YAML or JSON)`,
       canSelectMany: false,
-      defaultUri: active?.uri.scheme === 'file' ? active.uri : vscode.workspace.workspaceFolders?.[0]?.uri,
+      defaultUri:
+        active?.uri.scheme === 'file' ? active.uri : vscode.workspace.workspaceFolders?.[0]?.uri,
       filters: { 'Job spec': ['yml', 'yaml', 'json'] },
       openLabel: 'Use Spec',
     });
@@ -138,11 +157,18 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
 
   async function preview(kind: JobKindName, specFile: string, dir: string): Promise<boolean> {
     const prepared = await engine.prepareJob({ jobsDir: dir, kind, specFile });
-    const names = Object.keys(prepared.files).sort((a, b) => Number(a === 'job.sh') - Number(b === 'job.sh') || a.localeCompare(b));
+    const names = Object.keys(prepared.files).sort(
+      (a, b) => Number(a === 'job.sh') - Number(b === 'job.sh') || a.localeCompare(b),
+    );
     // The main config and the batch script: what a reviewer wants to read before it runs.
-    const shown = [names.find((n) => n !== 'job.sh' && !n.endsWith('.py')), 'job.sh'].filter((n): n is string => n !== undefined && n in prepared.files);
+    const shown = [names.find((n) => n !== 'job.sh' && !n.endsWith('.py')), 'job.sh'].filter(
+      (n): n is string => n !== undefined && n in prepared.files,
+    );
     for (const [i, name] of shown.entries()) {
-      const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: `/${prepared.name.replace(/[\\/]/g, '_')}/${name}` });
+      const uri = vscode.Uri.from({
+        scheme: PREVIEW_SCHEME,
+        path: `/${prepared.name.replace(/[\\/]/g, '_')}/${name}`,
+      });
       docs.set(uri, prepared.files[name]);
       let doc = await vscode.workspace.openTextDocument(uri);
       const lang = name.endsWith('.sh') ? 'shellscript' : name.endsWith('.json') ? 'json' : 'yaml';
@@ -151,27 +177,55 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
       } catch {
         // the language is not installed: plain text is fine for a preview
       }
-      await vscode.window.showTextDocument(doc, { preview: false, viewColumn: i === 0 ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside });
+      await vscode.window.showTextDocument(doc, {
+        preview: false,
+        viewColumn: i === 0 ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside,
+      });
     }
     const detail = `${names.length} files (${names.join(', ')}), ${prepared.gpus} GPU(s)${prepared.timeLimit ? `, ${prepared.timeLimit} min` : ''}${prepared.array ? `, array of ${prepared.array.length} tasks` : ''}`;
-    const choice = await vscode.window.showInformationMessage(`Submit ${kind} job "${prepared.name}"?`, { modal: true, detail }, 'Submit');
+    const choice = await vscode.window.showInformationMessage(
+      `Submit ${kind} job "${prepared.name}"?`,
+      { modal: true, detail },
+      'Submit',
+    );
     return choice === 'Submit';
   }
 
-  async function submit(kind: JobKindName, specArg: unknown, optionsArg: unknown): Promise<JobInfo | undefined> {
-    const opts: SubmitOptions = typeof optionsArg === 'object' && optionsArg !== null ? (optionsArg as SubmitOptions) : {};
+  async function submit(
+    kind: JobKindName,
+    specArg: unknown,
+    optionsArg: unknown,
+  ): Promise<JobInfo | undefined> {
+    const opts: SubmitOptions =
+      typeof optionsArg === 'object' && optionsArg !== null ? (optionsArg as SubmitOptions) : {};
     const specFile = await pickSpec(kind, specArg);
     const dir = opts.jobsDir ?? jobsDir();
     if (!opts.confirm && !(await preview(kind, specFile, dir))) return undefined;
     const settings = readJobsSettings();
     const executor = opts.executor ?? settings.executor;
     const slurm: SlurmJobSettings = { ...settings.slurm, ...opts.slurm };
-    const { job } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MCPO: submitting ${kind} job (${executor})` }, async () =>
-      engine.submitJob({ jobsDir: dir, kind, specFile, executor, slurm: executor === 'slurm' ? slurm : undefined, slurmToken: await token() }),
+    const { job } = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `MCPO: submitting ${kind} job (${executor})`,
+      },
+      async () =>
+        engine.submitJob({
+          jobsDir: dir,
+          kind,
+          specFile,
+          executor,
+          slurm: executor === 'slurm' ? slurm : undefined,
+          slurmToken: await token(),
+        }),
     );
-    log.info(`jobs: submitted ${job.id} (${job.executor}${job.slurmJobId !== undefined ? ` job ${job.slurmJobId}` : ''})`);
+    log.info(
+      `jobs: submitted ${job.id} (${job.executor}${job.slurmJobId !== undefined ? ` job ${job.slurmJobId}` : ''})`,
+    );
     view.update({ jobsDir: dir, job });
-    void vscode.window.showInformationMessage(`MCPO: submitted ${kind} job "${job.name}" (${job.slurmJobId !== undefined ? `Slurm job ${job.slurmJobId}` : 'local'}).`);
+    void vscode.window.showInformationMessage(
+      `MCPO: submitted ${kind} job "${job.name}" (${job.slurmJobId !== undefined ? `Slurm job ${job.slurmJobId}` : 'local'}).`,
+    );
     return job;
   }
 
@@ -179,7 +233,12 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
     const given = typeof arg === 'object' && arg !== null ? (arg as Partial<SelectDataParams>) : {};
     let from = given.from;
     if (!from) {
-      const picked = await vscode.window.showOpenDialog({ title: 'MCPO: ECInstruct file (JSON Lines or a JSON array)', canSelectMany: false, filters: { ECInstruct: ['json', 'jsonl'] }, openLabel: 'Select From' });
+      const picked = await vscode.window.showOpenDialog({
+        title: 'MCPO: ECInstruct file (JSON Lines or a JSON array)',
+        canSelectMany: false,
+        filters: { ECInstruct: ['json', 'jsonl'] },
+        openLabel: 'Select From',
+      });
       if (!picked?.[0]) throw new vscode.CancellationError();
       from = picked[0].fsPath;
     }
@@ -188,40 +247,77 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
       const text = await vscode.window.showInputBox({
         title: 'MCPO: rows to select (N/2 train + N/2 val)',
         value: '1000',
-        validateInput: (v) => (/^\d+$/.test(v) && Number(v) >= 2 && Number(v) % 2 === 0 ? undefined : 'an even whole number of at least 2'),
+        validateInput: (v) =>
+          /^\d+$/.test(v) && Number(v) >= 2 && Number(v) % 2 === 0
+            ? undefined
+            : 'an even whole number of at least 2',
       });
       if (text === undefined) throw new vscode.CancellationError();
       n = Number(text);
     }
     let setting = given.setting;
     if (setting === undefined && given.from === undefined) {
-      const s = await vscode.window.showInputBox({ title: 'MCPO: only rows of this setting (empty: all)', value: 'IND_Diverse_Instruction' });
+      const s = await vscode.window.showInputBox({
+        title: 'MCPO: only rows of this setting (empty: all)',
+        value: 'IND_Diverse_Instruction',
+      });
       if (s === undefined) throw new vscode.CancellationError();
       setting = s.trim() || undefined;
     }
     let out = given.out;
     if (!out) {
-      const saved = await vscode.window.showSaveDialog({ title: 'MCPO: write the selected rows (alpaca JSON Lines)', defaultUri: vscode.Uri.file(path.join(workspaceRoot(), 'data', `mcpo-train-${n}.jsonl`)), filters: { 'JSON Lines': ['jsonl'] } });
+      const saved = await vscode.window.showSaveDialog({
+        title: 'MCPO: write the selected rows (alpaca JSON Lines)',
+        defaultUri: vscode.Uri.file(path.join(workspaceRoot(), 'data', `mcpo-train-${n}.jsonl`)),
+        filters: { 'JSON Lines': ['jsonl'] },
+      });
       if (!saved) throw new vscode.CancellationError();
       out = saved.fsPath;
     }
-    const params: SelectDataParams = { from: path.resolve(workspaceRoot(), from), n, out: path.resolve(workspaceRoot(), out), setting, tasks: given.tasks };
+    const params: SelectDataParams = {
+      from: path.resolve(workspaceRoot(), from),
+      n,
+      out: path.resolve(workspaceRoot(), out),
+      setting,
+      tasks: given.tasks,
+    };
     // The engine streams the file to the end once started: no Cancel button that would not cancel.
-    const result = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: `MCPO: selecting ${n} rows`, cancellable: false }, () => engine.selectData(params));
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `MCPO: selecting ${n} rows`,
+        cancellable: false,
+      },
+      () => engine.selectData(params),
+    );
     log.info(`select: wrote ${result.train + result.val} rows to ${result.out}\n${result.summary}`);
     for (const b of result.badRows) log.warn(`${params.from}:${b.line}:${b.column}: ${b.message}`);
-    const bad = result.badRows.length > 0 ? ` (${result.badRows.length} bad rows skipped, see the log)` : '';
+    const bad =
+      result.badRows.length > 0 ? ` (${result.badRows.length} bad rows skipped, see the log)` : '';
     if (given.from === undefined) {
-      void vscode.window.showInformationMessage(`MCPO: wrote ${result.train} train + ${result.val} val rows to ${path.basename(result.out)}${bad}.`, 'Open').then((c) => c && vscode.window.showTextDocument(vscode.Uri.file(result.out)));
+      void vscode.window
+        .showInformationMessage(
+          `MCPO: wrote ${result.train} train + ${result.val} val rows to ${path.basename(result.out)}${bad}.`,
+          'Open',
+        )
+        .then((c) => c && vscode.window.showTextDocument(vscode.Uri.file(result.out)));
     }
     return result;
   }
 
   register('mcpo.selectFinetuneData', (arg?: unknown) => selectData(arg));
-  register('mcpo.submitFinetuneJob', (spec?: unknown, options?: unknown) => submit('finetune', spec, options));
-  register('mcpo.submitSweepJob', (spec?: unknown, options?: unknown) => submit('sweep', spec, options));
-  register('mcpo.submitMergeJob', (spec?: unknown, options?: unknown) => submit('merge', spec, options));
-  register('mcpo.submitQuantizeJob', (spec?: unknown, options?: unknown) => submit('quantize', spec, options));
+  register('mcpo.submitFinetuneJob', (spec?: unknown, options?: unknown) =>
+    submit('finetune', spec, options),
+  );
+  register('mcpo.submitSweepJob', (spec?: unknown, options?: unknown) =>
+    submit('sweep', spec, options),
+  );
+  register('mcpo.submitMergeJob', (spec?: unknown, options?: unknown) =>
+    submit('merge', spec, options),
+  );
+  register('mcpo.submitQuantizeJob', (spec?: unknown, options?: unknown) =>
+    submit('quantize', spec, options),
+  );
   register('mcpo.setSlurmToken', async (given?: unknown) => {
     let value = typeof given === 'string' ? given : undefined;
     if (value === undefined) {
@@ -236,7 +332,10 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
     value = value.trim().replace(/^SLURM_JWT=/, '');
     if (value === '') await context.secrets.delete(SLURM_TOKEN_KEY);
     else await context.secrets.store(SLURM_TOKEN_KEY, value);
-    if (typeof given !== 'string') void vscode.window.showInformationMessage(value === '' ? 'MCPO: Slurm token removed.' : 'MCPO: Slurm token stored.');
+    if (typeof given !== 'string')
+      void vscode.window.showInformationMessage(
+        value === '' ? 'MCPO: Slurm token removed.' : 'MCPO: Slurm token stored.',
+      );
     await view.refresh();
   });
   register('mcpo.jobs.refresh', () => view.refresh());
@@ -247,17 +346,31 @@ export function registerJobs(context: Pick<vscode.ExtensionContext, 'secrets'>, 
   });
   register('mcpo.jobs.openLog', async (arg?: unknown) => {
     const job = jobOf(arg, view);
-    const { text } = await engine.jobLogs({ jobsDir: jobsDir(), id: job.id, slurmToken: await token() });
+    const { text } = await engine.jobLogs({
+      jobsDir: jobsDir(),
+      id: job.id,
+      slurmToken: await token(),
+    });
     const uri = vscode.Uri.from({ scheme: LOG_SCHEME, path: `/${job.id}.log` });
     docs.set(uri, text); // fires onDidChange: an open log document re-reads on every "Open Log"
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true });
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), {
+      preview: true,
+    });
     return text;
   });
   register('mcpo.jobs.openSpec', async (arg?: unknown) => {
     const job = jobOf(arg, view);
-    if (job.files.length === 0) throw new Error(`job ${job.id} has no generated files in ${job.dir}`);
-    const shown = [job.files.find((f) => !f.endsWith('job.sh') && !f.endsWith('.py')), job.files.find((f) => f.endsWith('job.sh'))].filter((f): f is string => f !== undefined);
-    for (const [i, file] of shown.entries()) await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false, viewColumn: i === 0 ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside });
+    if (job.files.length === 0)
+      throw new Error(`job ${job.id} has no generated files in ${job.dir}`);
+    const shown = [
+      job.files.find((f) => !f.endsWith('job.sh') && !f.endsWith('.py')),
+      job.files.find((f) => f.endsWith('job.sh')),
+    ].filter((f): f is string => f !== undefined);
+    for (const [i, file] of shown.entries())
+      await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        preview: false,
+        viewColumn: i === 0 ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside,
+      });
   });
   // For tests: the tree as a user sees it.
   register('mcpo.jobs._snapshot', async (): Promise<JobSnapshot[]> => view.snapshot());

@@ -17,20 +17,27 @@ export interface PanelHtmlParams {
 
 /** Escapes a value placed inside a double-quoted attribute (URIs and the CSP source are ours, but paths may hold `&` or `"`). */
 function attr(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/"/g, '&quot;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;');
 }
 
 export function contentSecurityPolicy(cspSource: string, nonce: string): string {
-  return [
-    "default-src 'none'",
-    `style-src ${cspSource}`,
-    `script-src 'nonce-${nonce}'`,
-    `img-src ${cspSource} data:`,
-  ].join('; ') + ';';
+  return (
+    [
+      "default-src 'none'",
+      `style-src ${cspSource}`,
+      `script-src 'nonce-${nonce}'`,
+      `img-src ${cspSource} data:`,
+    ].join('; ') + ';'
+  );
 }
 
 export function renderPanelHtml(params: PanelHtmlParams): string {
-  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(params.nonce)) throw new Error('renderPanelHtml: the nonce must be at least 16 base64 characters');
+  if (!/^[A-Za-z0-9+/=_-]{16,}$/.test(params.nonce))
+    throw new Error('renderPanelHtml: the nonce must be at least 16 base64 characters');
   const csp = contentSecurityPolicy(params.cspSource, params.nonce);
   return `<!DOCTYPE html>
 <html lang="en">

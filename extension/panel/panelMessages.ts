@@ -37,11 +37,17 @@ export function parsePanelMessage(value: unknown): PanelToExtension | undefined 
       return isId(id) ? { type: value.type, id } : undefined;
     case 'selectRun':
     case 'exportScores':
-      return isId(id) && typeof value.runDir === 'string' ? { type: value.type, id, runDir: value.runDir } : undefined;
+      return isId(id) && typeof value.runDir === 'string'
+        ? { type: value.type, id, runDir: value.runDir }
+        : undefined;
     case 'selectBaseline':
-      return isId(id) && (value.runDir === null || typeof value.runDir === 'string') ? { type: 'selectBaseline', id, runDir: value.runDir } : undefined;
+      return isId(id) && (value.runDir === null || typeof value.runDir === 'string')
+        ? { type: 'selectBaseline', id, runDir: value.runDir }
+        : undefined;
     case 'openPromptDiff':
-      return isId(id) && typeof value.runDir === 'string' && isId(value.index) ? { type: 'openPromptDiff', id, runDir: value.runDir, index: value.index } : undefined;
+      return isId(id) && typeof value.runDir === 'string' && isId(value.index)
+        ? { type: 'openPromptDiff', id, runDir: value.runDir, index: value.index }
+        : undefined;
     case 'setState':
       return isState(value.state) ? { type: 'setState', state: value.state } : undefined;
     default:

@@ -9,7 +9,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ExtensionToPanel, PanelRequest, PanelState, PanelToExtension, RunReport } from '../../media/protocol';
+import type {
+  ExtensionToPanel,
+  PanelRequest,
+  PanelState,
+  PanelToExtension,
+  RunReport,
+} from '../../media/protocol';
 import type { RecordNotificationParams, RunListItem } from '../../server/protocol';
 import type { PanelEngine } from './panelEngine';
 import { renderPanelHtml } from './panelHtml';
@@ -43,10 +49,16 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly engine: PanelEngine,
-    private readonly log: PanelLog = { error: (m: string) => console.error(m), info: (m: string) => console.info(m) },
+    private readonly log: PanelLog = {
+      error: (m: string) => console.error(m),
+      info: (m: string) => console.info(m),
+    },
   ) {}
 
-  resolveWebviewView(view: vscode.WebviewView, context: vscode.WebviewViewResolveContext<unknown>): void {
+  resolveWebviewView(
+    view: vscode.WebviewView,
+    context: vscode.WebviewViewResolveContext<unknown>,
+  ): void {
     this.disposeView();
     this.view = view;
     this.ready = false;
@@ -54,12 +66,19 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
     const restored = parsePanelMessage({ type: 'setState', state: context.state });
     if (restored?.type === 'setState') this.state = restored.state;
 
-    const mediaRoots = [vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'), vscode.Uri.joinPath(this.extensionUri, 'media')];
+    const mediaRoots = [
+      vscode.Uri.joinPath(this.extensionUri, 'dist', 'media'),
+      vscode.Uri.joinPath(this.extensionUri, 'media'),
+    ];
     view.webview.options = { enableScripts: true, localResourceRoots: mediaRoots };
     view.webview.html = renderPanelHtml({
       cspSource: view.webview.cspSource,
-      scriptUri: view.webview.asWebviewUri(vscode.Uri.joinPath(mediaRoots[0], 'panel.js')).toString(),
-      styleUri: view.webview.asWebviewUri(vscode.Uri.joinPath(mediaRoots[1], 'panel.css')).toString(),
+      scriptUri: view.webview
+        .asWebviewUri(vscode.Uri.joinPath(mediaRoots[0], 'panel.js'))
+        .toString(),
+      styleUri: view.webview
+        .asWebviewUri(vscode.Uri.joinPath(mediaRoots[1], 'panel.css'))
+        .toString(),
       nonce: createNonce(),
     });
 
@@ -67,7 +86,9 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
       view.webview.onDidReceiveMessage((raw: unknown) => {
         const message = parsePanelMessage(raw);
         if (message === undefined) {
-          this.log.error(`MCPO Results: ignored a malformed message from the panel: ${safeJson(raw)}`);
+          this.log.error(
+            `MCPO Results: ignored a malformed message from the panel: ${safeJson(raw)}`,
+          );
           return;
         }
         void this.handle(message);
@@ -144,7 +165,8 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
       case 'selectBaseline': {
         this.state = { ...this.currentState(), baselineDir: message.runDir };
         const candidate = this.state.selectedRunDir;
-        if (message.runDir !== null && candidate !== null && candidate !== message.runDir) await this.sendComparison(message.id, message.runDir, candidate);
+        if (message.runDir !== null && candidate !== null && candidate !== message.runDir)
+          await this.sendComparison(message.id, message.runDir, candidate);
         else this.post({ type: 'done', requestId: message.id });
         return;
       }
@@ -164,10 +186,22 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
   }
 
   private currentState(): PanelState {
-    return this.state ?? { selectedRunDir: null, baselineDir: null, filters: { track: null, taskType: null, failuresOnly: false }, selectedIndex: null, scrollTop: 0 };
+    return (
+      this.state ?? {
+        selectedRunDir: null,
+        baselineDir: null,
+        filters: { track: null, taskType: null, failuresOnly: false },
+        selectedIndex: null,
+        scrollTop: 0,
+      }
+    );
   }
 
-  private async sendComparison(requestId: number, baselineDir: string, candidateDir: string): Promise<void> {
+  private async sendComparison(
+    requestId: number,
+    baselineDir: string,
+    candidateDir: string,
+  ): Promise<void> {
     const { differences } = await this.engine.compareRuns(baselineDir, candidateDir);
     this.post({ type: 'comparison', requestId, baselineDir, candidateDir, differences });
   }
@@ -184,7 +218,10 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
     settled.forEach((s, i) => {
       if (s.status === 'fulfilled') reports.push(s.value);
       // One unreadable run should not hide the others' chart.
-      else this.log.error(`MCPO Results: could not read ${charted[i].runDir} for the chart: ${errorMessage(s.reason)}`);
+      else
+        this.log.error(
+          `MCPO Results: could not read ${charted[i].runDir} for the chart: ${errorMessage(s.reason)}`,
+        );
     });
     // Oldest first, so the legend reads in the order the runs were made.
     this.post({ type: 'runReports', requestId, reports: reports.reverse() });
@@ -195,7 +232,11 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
     const cached = this.reports.get(run.runDir);
     if (cached?.key === key) return cached.report;
     const result = await this.engine.getRun(run.runDir);
-    const report: RunReport = { runDir: run.runDir, label: run.label || run.runId, report: result.report };
+    const report: RunReport = {
+      runDir: run.runDir,
+      label: run.label || run.runId,
+      report: result.report,
+    };
     this.reports.set(run.runDir, { key, report });
     return report;
   }
@@ -230,5 +271,7 @@ function safeJson(value: unknown): string {
 
 /** Registers the provider; the page is not retained when hidden (it restores from its saved state). */
 export function registerResultsView(provider: ResultsViewProvider): vscode.Disposable {
-  return vscode.window.registerWebviewViewProvider(ResultsViewProvider.viewType, provider, { webviewOptions: { retainContextWhenHidden: false } });
+  return vscode.window.registerWebviewViewProvider(ResultsViewProvider.viewType, provider, {
+    webviewOptions: { retainContextWhenHidden: false },
+  });
 }

@@ -25,7 +25,10 @@ export interface LoadedDataset {
 }
 
 /** Parses and validates one row's text. */
-export function checkRowText(file: string, raw: RowText): { row?: LoadedRow; problems: DatasetProblem[] } {
+export function checkRowText(
+  file: string,
+  raw: RowText,
+): { row?: LoadedRow; problems: DatasetProblem[] } {
   let value: unknown;
   try {
     value = JSON.parse(raw.text);
@@ -45,7 +48,13 @@ export function checkRowText(file: string, raw: RowText): { row?: LoadedRow; pro
       ],
     };
   }
-  const { row, problems } = validateRow(value, { file, rowIndex: raw.rowIndex, line: raw.line, column: raw.column, text: raw.text });
+  const { row, problems } = validateRow(value, {
+    file,
+    rowIndex: raw.rowIndex,
+    line: raw.line,
+    column: raw.column,
+    text: raw.text,
+  });
   return { row: row && { index: raw.rowIndex, line: raw.line, row }, problems };
 }
 

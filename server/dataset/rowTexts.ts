@@ -54,7 +54,12 @@ export class JsonLinesSplitter {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const lead = line.length - line.trimStart().length;
     if (line.trim().length > 0) {
-      this.emit({ rowIndex: this.rowIndex++, line: this.line, column: lead + 1, text: line.slice(lead) });
+      this.emit({
+        rowIndex: this.rowIndex++,
+        line: this.line,
+        column: lead + 1,
+        text: line.slice(lead),
+      });
     }
     this.line++;
   }
@@ -101,11 +106,17 @@ export class JsonArraySplitter {
         }
       } else if (!isSpace(c)) {
         if (this.state === 'before') {
-          if (c !== '[') throw this.structureError(`expected "[" to start a JSON array, found ${JSON.stringify(c)}`);
+          if (c !== '[')
+            throw this.structureError(
+              `expected "[" to start a JSON array, found ${JSON.stringify(c)}`,
+            );
           this.state = 'between';
         } else if (this.state === 'between') {
           if (c === ']') {
-            if (this.rowIndex > 0) throw this.structureError('a comma before "]" is not JSON: remove the trailing comma');
+            if (this.rowIndex > 0)
+              throw this.structureError(
+                'a comma before "]" is not JSON: remove the trailing comma',
+              );
             this.state = 'after';
           } else {
             this.state = 'element';
@@ -117,7 +128,9 @@ export class JsonArraySplitter {
             else if (c === '{' || c === '[') this.depth = 1;
           }
         } else {
-          throw this.structureError(`unexpected ${JSON.stringify(c)} after the end of the JSON array`);
+          throw this.structureError(
+            `unexpected ${JSON.stringify(c)} after the end of the JSON array`,
+          );
         }
       }
       if (c === '\n') {
@@ -129,14 +142,20 @@ export class JsonArraySplitter {
   }
 
   end(): void {
-    if (this.state === 'before') throw this.structureError('the file is empty: expected a JSON array of rows');
+    if (this.state === 'before')
+      throw this.structureError('the file is empty: expected a JSON array of rows');
     if (this.state !== 'after') throw this.structureError('the JSON array is not closed with "]"');
   }
 
   private finishElement(): void {
     const text = this.element.trimEnd();
     this.element = '';
-    this.emit({ rowIndex: this.rowIndex++, line: this.elementLine, column: this.elementColumn, text });
+    this.emit({
+      rowIndex: this.rowIndex++,
+      line: this.elementLine,
+      column: this.elementColumn,
+      text,
+    });
   }
 
   private structureError(reason: string): DatasetStructureError {
@@ -177,7 +196,13 @@ export async function* readRowTexts(file: string, rowsAre = 'rows'): AsyncGenera
     }
     yield* ready.splice(0);
   }
-  if (!splitter) throw new DatasetStructureError(file, 1, 1, `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`);
+  if (!splitter)
+    throw new DatasetStructureError(
+      file,
+      1,
+      1,
+      `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`,
+    );
   splitter.end();
   yield* ready.splice(0);
 }

@@ -3,7 +3,13 @@
  * engine relies on: which task types exist, which metric scores each, and the truth's shape.
  */
 
-export const TASK_TYPES = ['multiple-choice', 'retrieval', 'ranking', 'generation', 'named_entity_recognition'] as const;
+export const TASK_TYPES = [
+  'multiple-choice',
+  'retrieval',
+  'ranking',
+  'generation',
+  'named_entity_recognition',
+] as const;
 export type TaskType = (typeof TASK_TYPES)[number];
 
 export const METRICS = [
@@ -63,6 +69,8 @@ export function isMicroF1(metric: Metric): boolean {
   return metric === 'micro f1';
 }
 
-export function isEmbeddingMetric(metric: Metric): metric is 'sent-transformer' | 'multilingual-sent-transformer' {
+export function isEmbeddingMetric(
+  metric: Metric,
+): metric is 'sent-transformer' | 'multilingual-sent-transformer' {
   return metric === 'sent-transformer' || metric === 'multilingual-sent-transformer';
 }

@@ -73,7 +73,9 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   const error = (message: string, field?: string): void => report('error', message, field);
 
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    error(`row ${source.rowIndex + 1} is ${describe(value)}, expected a JSON object with the ShopBench fields`);
+    error(
+      `row ${source.rowIndex + 1} is ${describe(value)}, expected a JSON object with the ShopBench fields`,
+    );
     return { problems };
   }
   const obj = value as Record<string, unknown>;
@@ -83,14 +85,24 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   const taskType = obj.task_type;
   if (!('task_type' in obj)) error('missing field "task_type"');
   else if (!isTaskType(taskType)) {
-    error(`unknown task_type ${JSON.stringify(taskType)}; expected one of ${TASK_TYPES.join(', ')}`, 'task_type');
+    error(
+      `unknown task_type ${JSON.stringify(taskType)}; expected one of ${TASK_TYPES.join(', ')}`,
+      'task_type',
+    );
   }
   const metric = obj.metric;
   if (!('metric' in obj)) error('missing field "metric"');
   else if (!isMetric(metric)) {
-    error(`unknown metric ${JSON.stringify(metric)}; expected one of ${METRICS.map((m) => `"${m}"`).join(', ')}`, 'metric');
+    error(
+      `unknown metric ${JSON.stringify(metric)}; expected one of ${METRICS.map((m) => `"${m}"`).join(', ')}`,
+      'metric',
+    );
   }
-  if (isTaskType(taskType) && isMetric(metric) && !METRICS_FOR_TASK_TYPE[taskType].includes(metric)) {
+  if (
+    isTaskType(taskType) &&
+    isMetric(metric) &&
+    !METRICS_FOR_TASK_TYPE[taskType].includes(metric)
+  ) {
     error(
       `metric "${metric}" does not score task_type "${taskType}"; use ${METRICS_FOR_TASK_TYPE[taskType].map((m) => `"${m}"`).join(' or ')}`,
       'metric',
@@ -100,15 +112,34 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   else if (isMetric(metric)) {
     const truthProblem = checkTruthShape(metric, obj.output_field);
     if (truthProblem) error(truthProblem, 'output_field');
-    else if (Array.isArray(obj.output_field) && obj.output_field.length === 0 && (metric === 'sent-transformer' || metric === 'multilingual-sent-transformer')) {
+    else if (
+      Array.isArray(obj.output_field) &&
+      obj.output_field.length === 0 &&
+      (metric === 'sent-transformer' || metric === 'multilingual-sent-transformer')
+    ) {
       // The official metric does not raise here: the mean of no cosines is NaN, and so is the task.
-      report('warning', `output_field is an empty list: the official ${metric} score of this row is NaN, which makes its task's score NaN`, 'output_field');
+      report(
+        'warning',
+        `output_field is an empty list: the official ${metric} score of this row is NaN, which makes its task's score NaN`,
+        'output_field',
+      );
     }
   }
   if ('is_multiple_choice' in obj && typeof obj.is_multiple_choice !== 'boolean') {
-    error(`field "is_multiple_choice" must be true or false, got ${describe(obj.is_multiple_choice)}`, 'is_multiple_choice');
-  } else if (isTaskType(taskType) && typeof obj.is_multiple_choice === 'boolean' && obj.is_multiple_choice !== (taskType === 'multiple-choice')) {
-    report('warning', `is_multiple_choice is ${obj.is_multiple_choice} but task_type is "${taskType}"`, 'is_multiple_choice');
+    error(
+      `field "is_multiple_choice" must be true or false, got ${describe(obj.is_multiple_choice)}`,
+      'is_multiple_choice',
+    );
+  } else if (
+    isTaskType(taskType) &&
+    typeof obj.is_multiple_choice === 'boolean' &&
+    obj.is_multiple_choice !== (taskType === 'multiple-choice')
+  ) {
+    report(
+      'warning',
+      `is_multiple_choice is ${obj.is_multiple_choice} but task_type is "${taskType}"`,
+      'is_multiple_choice',
+    );
   }
   if ('track' in obj && typeof obj.track !== 'string') {
     error(`field "track" must be a string, got ${describe(obj.track)}`, 'track');
@@ -124,27 +155,44 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   return { row, problems };
 }
 
-function requireString(obj: Record<string, unknown>, field: string, error: (m: string, f?: string) => void): void {
+function requireString(
+  obj: Record<string, unknown>,
+  field: string,
+  error: (m: string, f?: string) => void,
+): void {
   if (!(field in obj)) error(`missing field "${field}"`);
-  else if (typeof obj[field] !== 'string') error(`field "${field}" must be a string, got ${describe(obj[field])}`, field);
+  else if (typeof obj[field] !== 'string')
+    error(`field "${field}" must be a string, got ${describe(obj[field])}`, field);
 }
 
 /** The truth shapes the official metrics accept; undefined when `truth` fits `metric`. */
-export function checkTruthShape(metric: (typeof METRICS)[number], truth: unknown): string | undefined {
+export function checkTruthShape(
+  metric: (typeof METRICS)[number],
+  truth: unknown,
+): string | undefined {
   switch (metric) {
     case 'accuracy':
-      return Number.isInteger(truth) ? undefined : `output_field must be the correct option's number (an integer) for accuracy, got ${describe(truth)}`;
+      return Number.isInteger(truth)
+        ? undefined
+        : `output_field must be the correct option's number (an integer) for accuracy, got ${describe(truth)}`;
     case 'hit rate@3':
       if (!Array.isArray(truth) || !truth.every((x) => Number.isInteger(x))) {
         return `output_field must be a list of item numbers for hit rate@3, got ${describe(truth)}`;
       }
       // The official metric divides by len(truth).
-      return truth.length === 0 ? 'output_field is an empty list: hit rate@3 divides by the number of true items' : undefined;
+      return truth.length === 0
+        ? 'output_field is an empty list: hit rate@3 divides by the number of true items'
+        : undefined;
     case 'ndcg':
-      if (!Array.isArray(truth) || !truth.every((x) => typeof x === 'number' && Number.isFinite(x))) {
+      if (
+        !Array.isArray(truth) ||
+        !truth.every((x) => typeof x === 'number' && Number.isFinite(x))
+      ) {
         return `output_field must be a list of relevance weights (numbers) for ndcg, got ${describe(truth)}`;
       }
-      return truth.length === 0 ? 'output_field is an empty list: ndcg needs one relevance weight per listed item' : undefined;
+      return truth.length === 0
+        ? 'output_field is an empty list: ndcg needs one relevance weight per listed item'
+        : undefined;
     case 'micro f1':
       return Array.isArray(truth) && truth.every((x) => typeof x === 'string')
         ? undefined
@@ -159,7 +207,9 @@ export function checkTruthShape(metric: (typeof METRICS)[number], truth: unknown
     case 'rougel':
     case 'bleu':
     case 'jp-bleu':
-      return typeof truth === 'string' ? undefined : `output_field must be the reference text (a string) for ${metric}, got ${describe(truth)}`;
+      return typeof truth === 'string'
+        ? undefined
+        : `output_field must be the reference text (a string) for ${metric}, got ${describe(truth)}`;
   }
 }
 
@@ -185,7 +235,10 @@ function checkAgainstPrompt(row: ShopBenchRow, error: (m: string, f?: string) =>
   }
 }
 
-export function locate(source: { line: number; column: number; text: string }, offset: number): { line: number; column: number } {
+export function locate(
+  source: { line: number; column: number; text: string },
+  offset: number,
+): { line: number; column: number } {
   let line = source.line;
   let column = source.column;
   for (let i = 0; i < offset && i < source.text.length; i++) {
@@ -199,7 +252,8 @@ export function locate(source: { line: number; column: number; text: string }, o
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
-  if (Array.isArray(value)) return value.length === 0 ? 'an empty list' : `a list (${truncate(JSON.stringify(value))})`;
+  if (Array.isArray(value))
+    return value.length === 0 ? 'an empty list' : `a list (${truncate(JSON.stringify(value))})`;
   if (typeof value === 'string') return `the string ${truncate(JSON.stringify(value))}`;
   if (typeof value === 'object') return 'an object';
   return `${typeof value} ${String(value)}`;

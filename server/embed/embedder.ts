@@ -21,7 +21,12 @@ export const DEFAULT_EMBED_MODEL = 'Xenova/all-MiniLM-L6-v2';
 export const DEFAULT_MULTILINGUAL_EMBED_MODEL = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
 
 /** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
-export const REQUIRED_MODEL_FILES: readonly string[] = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
+export const REQUIRED_MODEL_FILES: readonly string[] = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/model.onnx',
+];
 
 /** Where the model is named differs by caller, so the hint names each place. */
 const LOCAL_COPY_HINT = `give a folder with a local copy (${REQUIRED_MODEL_FILES.join(', ')}) instead: mcpo score --embed-model, mcpo run --embed-model (M_V) or --scoring-embed-model, or the mcpo.* model settings in VS Code`;
@@ -53,7 +58,9 @@ export interface LoadEmbedderOptions {
 /** `$MCPO_MODEL_CACHE`, else `~/.cache/mcpo/models`. */
 export function defaultModelCacheDir(): string {
   const fromEnv = process.env.MCPO_MODEL_CACHE;
-  return fromEnv && fromEnv.length > 0 ? fromEnv : path.join(os.homedir(), '.cache', 'mcpo', 'models');
+  return fromEnv && fromEnv.length > 0
+    ? fromEnv
+    : path.join(os.homedir(), '.cache', 'mcpo', 'models');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -72,7 +79,12 @@ interface SentenceSettings {
   lowercase: boolean;
 }
 
-const DEFAULT_SETTINGS: SentenceSettings = { pooling: 'mean', normalize: false, maxSeqLength: undefined, lowercase: false };
+const DEFAULT_SETTINGS: SentenceSettings = {
+  pooling: 'mean',
+  normalize: false,
+  maxSeqLength: undefined,
+  lowercase: false,
+};
 
 /**
  * The sentence-transformers configs of the default models (modules.json, sentence_bert_config.json
@@ -82,12 +94,21 @@ const DEFAULT_SETTINGS: SentenceSettings = { pooling: 'mean', normalize: false, 
  */
 const KNOWN_SETTINGS: Readonly<Record<string, SentenceSettings>> = {
   'all-MiniLM-L6-v2': { pooling: 'mean', normalize: true, maxSeqLength: 256, lowercase: false },
-  'paraphrase-multilingual-MiniLM-L12-v2': { pooling: 'mean', normalize: false, maxSeqLength: 128, lowercase: false },
+  'paraphrase-multilingual-MiniLM-L12-v2': {
+    pooling: 'mean',
+    normalize: false,
+    maxSeqLength: 128,
+    lowercase: false,
+  },
 };
 
 /** Known settings by the last path segment, so a local copy named like the hub repo also matches. */
 function knownSettings(model: string): SentenceSettings | undefined {
-  const name = model.split(/[\\/]/).filter((s) => s.length > 0).pop() ?? '';
+  const name =
+    model
+      .split(/[\\/]/)
+      .filter((s) => s.length > 0)
+      .pop() ?? '';
   return Object.hasOwn(KNOWN_SETTINGS, name) ? KNOWN_SETTINGS[name] : undefined;
 }
 
@@ -111,14 +132,18 @@ interface ModuleEntry {
 function readModules(folder: string): ModuleEntry[] | undefined {
   const raw = readJson(path.join(folder, 'modules.json'));
   if (!Array.isArray(raw)) return undefined;
-  return raw.filter(isRecord).map((m) => ({ type: String(m.type ?? ''), path: String(m.path ?? '') }));
+  return raw
+    .filter(isRecord)
+    .map((m) => ({ type: String(m.type ?? ''), path: String(m.path ?? '') }));
 }
 
 function poolingFromConfig(folder: string, modulePath: string): Pooling {
   const config = readJson(path.join(folder, modulePath, 'config.json'));
   if (!isRecord(config) || config.pooling_mode_mean_tokens === true) return 'mean';
   if (config.pooling_mode_cls_token === true) return 'cls';
-  throw new Error(`unsupported pooling in ${path.join(modulePath, 'config.json')} (only mean and CLS pooling are implemented)`);
+  throw new Error(
+    `unsupported pooling in ${path.join(modulePath, 'config.json')} (only mean and CLS pooling are implemented)`,
+  );
 }
 
 /** A local folder's sentence-transformers files, falling back to known models, then defaults. */
@@ -154,13 +179,17 @@ function expandHome(model: string): string {
 /** An existing folder wins (even if it also looks like a hub id); otherwise a hub id. */
 function resolveSource(model: string): ModelSource {
   const candidate = path.resolve(expandHome(model));
-  if (fs.existsSync(candidate) && fs.statSync(candidate).isDirectory()) return { kind: 'folder', folder: candidate };
+  if (fs.existsSync(candidate) && fs.statSync(candidate).isDirectory())
+    return { kind: 'folder', folder: candidate };
   if (looksLikePath(model)) throw loadError(model, `folder ${candidate} does not exist`);
   return { kind: 'hub', id: model };
 }
 
 function loadError(model: string, reason: string, cause?: unknown): Error {
-  return new Error(`Could not load embedding model "${model}": ${reason}. To fix: ${LOCAL_COPY_HINT}.`, { cause });
+  return new Error(
+    `Could not load embedding model "${model}": ${reason}. To fix: ${LOCAL_COPY_HINT}.`,
+    { cause },
+  );
 }
 
 function checkFolder(folder: string): void {
@@ -206,7 +235,11 @@ interface EnvSettings {
   cacheDir: string | null;
 }
 
-async function withEnv<T>(t: Transformers, settings: EnvSettings, task: () => Promise<T>): Promise<T> {
+async function withEnv<T>(
+  t: Transformers,
+  settings: EnvSettings,
+  task: () => Promise<T>,
+): Promise<T> {
   const saved: EnvSettings = {
     allowRemoteModels: t.env.allowRemoteModels,
     allowLocalModels: t.env.allowLocalModels,
@@ -220,7 +253,9 @@ async function withEnv<T>(t: Transformers, settings: EnvSettings, task: () => Pr
   }
 }
 
-function progressAdapter(onProgress: LoadEmbedderOptions['onProgress']): ((p: ProgressInfo) => void) | undefined {
+function progressAdapter(
+  onProgress: LoadEmbedderOptions['onProgress'],
+): ((p: ProgressInfo) => void) | undefined {
   if (!onProgress) return undefined;
   return (p) => {
     onProgress({
@@ -232,7 +267,10 @@ function progressAdapter(onProgress: LoadEmbedderOptions['onProgress']): ((p: Pr
   };
 }
 
-async function createPipeline(source: ModelSource, options: LoadEmbedderOptions): Promise<FeatureExtractionPipeline> {
+async function createPipeline(
+  source: ModelSource,
+  options: LoadEmbedderOptions,
+): Promise<FeatureExtractionPipeline> {
   const t = await importTransformers();
   const cacheDir = options.cacheDir ?? defaultModelCacheDir();
   const offline = source.kind === 'folder' || options.allowRemote === false;
@@ -270,7 +308,8 @@ interface ModelOutputs {
 }
 
 function floatData(tensor: Tensor): Float32Array {
-  if (!(tensor.data instanceof Float32Array)) throw new Error(`expected float32 hidden states, got ${tensor.type}`);
+  if (!(tensor.data instanceof Float32Array))
+    throw new Error(`expected float32 hidden states, got ${tensor.type}`);
   return tensor.data;
 }
 
@@ -279,7 +318,13 @@ function maskValues(mask: Tensor): number[] {
 }
 
 /** sentence-transformers mean pooling: sum of attended token vectors / max(count, 1e-9). */
-function meanPool(hidden: Float32Array, mask: number[], row: number, seq: number, dim: number): Float64Array {
+function meanPool(
+  hidden: Float32Array,
+  mask: number[],
+  row: number,
+  seq: number,
+  dim: number,
+): Float64Array {
   const out = new Float64Array(dim);
   let count = 0;
   for (let s = 0; s < seq; s++) {
@@ -307,7 +352,11 @@ function l2Normalize(v: Float64Array): Float64Array {
   return v.map((x) => x / norm);
 }
 
-function poolBatch(outputs: ModelOutputs, attentionMask: Tensor, settings: SentenceSettings): Float32Array[] {
+function poolBatch(
+  outputs: ModelOutputs,
+  attentionMask: Tensor,
+  settings: SentenceSettings,
+): Float32Array[] {
   const hiddenState = outputs.last_hidden_state;
   if (!hiddenState) throw new Error('the model returned no last_hidden_state');
   const [batch, seq, dim] = hiddenState.dims;
@@ -315,7 +364,10 @@ function poolBatch(outputs: ModelOutputs, attentionMask: Tensor, settings: Sente
   const mask = maskValues(attentionMask);
   const vectors: Float32Array[] = [];
   for (let row = 0; row < batch; row++) {
-    const pooled = settings.pooling === 'cls' ? clsPool(hidden, row, seq, dim) : meanPool(hidden, mask, row, seq, dim);
+    const pooled =
+      settings.pooling === 'cls'
+        ? clsPool(hidden, row, seq, dim)
+        : meanPool(hidden, mask, row, seq, dim);
     vectors.push(Float32Array.from(settings.normalize ? l2Normalize(pooled) : pooled));
   }
   return vectors;
@@ -327,10 +379,18 @@ function poolBatch(outputs: ModelOutputs, attentionMask: Tensor, settings: Sente
  * whereas sentence-transformers truncates at max_seq_length (256 / 128): long answers would
  * embed differently from the official scorer.
  */
-async function embedTexts(pipe: FeatureExtractionPipeline, settings: SentenceSettings, texts: readonly string[]): Promise<Float32Array[]> {
+async function embedTexts(
+  pipe: FeatureExtractionPipeline,
+  settings: SentenceSettings,
+  texts: readonly string[],
+): Promise<Float32Array[]> {
   if (texts.length === 0) return [];
   const prepared = texts.map((t) => (settings.lowercase ? t.toLowerCase() : t));
-  const inputs = pipe.tokenizer(prepared, { padding: true, truncation: true, max_length: settings.maxSeqLength ?? null });
+  const inputs = pipe.tokenizer(prepared, {
+    padding: true,
+    truncation: true,
+    max_length: settings.maxSeqLength ?? null,
+  });
   const outputs: ModelOutputs = await pipe.model(inputs);
   return poolBatch(outputs, inputs.attention_mask, settings);
 }
@@ -394,7 +454,10 @@ function makeHandle(modelId: string, shared: SharedModel, loaded: LoadedModel): 
  * Loads (or reuses) a sentence-embedding model. Throws an Error naming the model, the reason and
  * the fix (a local folder via --embed-model) when it cannot be loaded.
  */
-export async function loadEmbedder(model: string, options: LoadEmbedderOptions = {}): Promise<Embedder> {
+export async function loadEmbedder(
+  model: string,
+  options: LoadEmbedderOptions = {},
+): Promise<Embedder> {
   const source = resolveSource(model);
   const modelId = source.kind === 'folder' ? source.folder : source.id;
   let shared = models.get(modelId);

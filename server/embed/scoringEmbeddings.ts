@@ -3,7 +3,13 @@
  * without such rows never loads one) and fed in bounded batches.
  */
 import type { EmbeddingSource } from '../scoring/evaluate';
-import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL, loadEmbedder, type EmbedLoadProgress, type Embedder } from './embedder';
+import {
+  DEFAULT_EMBED_MODEL,
+  DEFAULT_MULTILINGUAL_EMBED_MODEL,
+  loadEmbedder,
+  type EmbedLoadProgress,
+  type Embedder,
+} from './embedder';
 
 /** Texts per forward pass: one pass over thousands of texts would hold gigabytes of activations. */
 export const EMBED_BATCH = 32;
@@ -26,7 +32,8 @@ export function scoringEmbeddings(options: ScoringEmbeddingOptions): EmbeddingSo
       let embedder = loaded.get(model);
       if (!embedder) {
         embedder = loadEmbedder(model, {
-          onProgress: (p: EmbedLoadProgress) => options.onModelProgress?.(model, p.file, p.loaded, p.total),
+          onProgress: (p: EmbedLoadProgress) =>
+            options.onModelProgress?.(model, p.file, p.loaded, p.total),
         });
         loaded.set(model, embedder);
       }
@@ -36,8 +43,12 @@ export function scoringEmbeddings(options: ScoringEmbeddingOptions): EmbeddingSo
 }
 
 /** Embeds texts EMBED_BATCH at a time, in order. */
-export async function embedInBatches(embedder: Embedder, texts: readonly string[]): Promise<Float32Array[]> {
+export async function embedInBatches(
+  embedder: Embedder,
+  texts: readonly string[],
+): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
-  for (let i = 0; i < texts.length; i += EMBED_BATCH) out.push(...(await embedder.embed(texts.slice(i, i + EMBED_BATCH))));
+  for (let i = 0; i < texts.length; i += EMBED_BATCH)
+    out.push(...(await embedder.embed(texts.slice(i, i + EMBED_BATCH))));
   return out;
 }

@@ -19,7 +19,8 @@ export const SELECT_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const SELECT_USAGE = 'mcpo select --from <ECInstruct .json|.jsonl> --n <N> --out <train.jsonl> [--setting IND_Diverse_Instruction] [--tasks a,b]';
+export const SELECT_USAGE =
+  'mcpo select --from <ECInstruct .json|.jsonl> --n <N> --out <train.jsonl> [--setting IND_Diverse_Instruction] [--tasks a,b]';
 export const SELECT_HELP = `Options:
   --from FILE       ECInstruct rows (JSON Lines or a JSON array), streamed
   --n N             rows to select: the first N/2 of split "train" and the first N/2 of split "val" (N even)
@@ -34,15 +35,32 @@ function str(v: Values, name: string): string | undefined {
   return typeof x === 'string' && x !== '' ? x : undefined;
 }
 
-export async function runSelect(v: Values, out: (s: string) => void, err: (s: string) => void): Promise<number> {
+export async function runSelect(
+  v: Values,
+  out: (s: string) => void,
+  err: (s: string) => void,
+): Promise<number> {
   const from = str(v, 'from');
   const nText = str(v, 'n');
   const file = str(v, 'out');
-  if (!from || !nText || !file) throw new JobError(`mcpo select: --from, --n and --out are required\nusage: ${SELECT_USAGE}`);
-  if (!/^\d+$/.test(nText)) throw new JobError(`mcpo select: --n must be a whole number, got "${nText}"`);
-  const result = await selectData({ from, n: Number(nText), out: file, setting: str(v, 'setting'), tasks: str(v, 'tasks')?.split(',').map((t) => t.trim()).filter(Boolean) });
+  if (!from || !nText || !file)
+    throw new JobError(`mcpo select: --from, --n and --out are required\nusage: ${SELECT_USAGE}`);
+  if (!/^\d+$/.test(nText))
+    throw new JobError(`mcpo select: --n must be a whole number, got "${nText}"`);
+  const result = await selectData({
+    from,
+    n: Number(nText),
+    out: file,
+    setting: str(v, 'setting'),
+    tasks: str(v, 'tasks')
+      ?.split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
+  });
   for (const b of result.badRows) err(`${from}:${b.line}:${b.column}: error: ${b.message}`);
-  out(`${formatSelectCounts(result)}\nwrote ${result.train + result.val} rows to ${file} (read ${result.rowsRead} rows)\n`);
+  out(
+    `${formatSelectCounts(result)}\nwrote ${result.train + result.val} rows to ${file} (read ${result.rowsRead} rows)\n`,
+  );
   return result.badRows.length > 0 ? 1 : 0;
 }
 
@@ -88,12 +106,20 @@ function line(r: JobRecord): string {
   return `${r.id}  ${r.kind.padEnd(8)} ${r.state.padEnd(10)} ${where}${exit}${r.reason ? ` (${r.reason})` : ''}  ${JSON.stringify(r.name)}`;
 }
 
-export async function runJob(v: Values, positionals: string[], out: (s: string) => void, mcpoCommand: string[]): Promise<number> {
+export async function runJob(
+  v: Values,
+  positionals: string[],
+  out: (s: string) => void,
+  mcpoCommand: string[],
+): Promise<number> {
   const [sub, arg] = positionals;
   const store = new JobStore(str(v, 'jobs-dir'));
   const rawPoll = str(v, 'poll-ms') ?? '2000';
   // A typo must not turn into setTimeout(NaN), i.e. polling slurmrestd every millisecond.
-  if (!/^\d+$/.test(rawPoll) || Number(rawPoll) < 100) throw new JobError(`--poll-ms must be a whole number of milliseconds, at least 100 (got ${JSON.stringify(rawPoll)})`);
+  if (!/^\d+$/.test(rawPoll) || Number(rawPoll) < 100)
+    throw new JobError(
+      `--poll-ms must be a whole number of milliseconds, at least 100 (got ${JSON.stringify(rawPoll)})`,
+    );
   const pollMs = Number(rawPoll);
   const need = (what: string): string => {
     if (!arg) throw new JobError(`mcpo job ${sub}: give the ${what}\nusage: ${JOB_USAGE}`);
@@ -102,7 +128,10 @@ export async function runJob(v: Values, positionals: string[], out: (s: string) 
   switch (sub) {
     case 'submit': {
       const kind = need('job kind (finetune, sweep, merge or quantize)');
-      if (!(JOB_KINDS as readonly string[]).includes(kind)) throw new JobError(`mcpo job submit: unknown kind "${kind}" (finetune, sweep, merge, quantize)`);
+      if (!(JOB_KINDS as readonly string[]).includes(kind))
+        throw new JobError(
+          `mcpo job submit: unknown kind "${kind}" (finetune, sweep, merge, quantize)`,
+        );
       const specFile = str(v, 'spec');
       if (!specFile) throw new JobError(`mcpo job submit: --spec is required\nusage: ${JOB_USAGE}`);
       const kindName = str(v, 'executor') ?? 'local';
@@ -110,28 +139,69 @@ export async function runJob(v: Values, positionals: string[], out: (s: string) 
       if (kindName === 'local') executor = new LocalExecutor();
       else if (kindName === 'slurm') {
         const url = str(v, 'slurm-url') ?? process.env.SLURM_URL;
-        if (!url) throw new JobError('mcpo job submit: --slurm-url (or SLURM_URL) is required with --executor slurm');
-        executor = new SlurmExecutor({ url, api: str(v, 'slurm-api') ?? 'v0.0.38', user: str(v, 'slurm-user') ?? process.env.USER ?? 'root', partition: str(v, 'partition') });
-      } else throw new JobError(`mcpo job submit: --executor must be slurm or local (found "${kindName}")`);
+        if (!url)
+          throw new JobError(
+            'mcpo job submit: --slurm-url (or SLURM_URL) is required with --executor slurm',
+          );
+        executor = new SlurmExecutor({
+          url,
+          api: str(v, 'slurm-api') ?? 'v0.0.38',
+          user: str(v, 'slurm-user') ?? process.env.USER ?? 'root',
+          partition: str(v, 'partition'),
+        });
+      } else
+        throw new JobError(
+          `mcpo job submit: --executor must be slurm or local (found "${kindName}")`,
+        );
       const overrides = { gpus: str(v, 'gpus'), time: str(v, 'time') };
-      for (const [k, x] of Object.entries(overrides)) if (x !== undefined && !/^\d+$/.test(x)) throw new JobError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
+      for (const [k, x] of Object.entries(overrides))
+        if (x !== undefined && !/^\d+$/.test(x))
+          throw new JobError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
       // VS Code's mcpo.slurm.timeMinutes uses 0 for "the spec's limit"; here 0 would silently mean no limit.
-      if (overrides.time === '0') throw new JobError('mcpo job submit: --time must be at least 1 minute (leave it out to use the spec\'s time_limit)');
+      if (overrides.time === '0')
+        throw new JobError(
+          "mcpo job submit: --time must be at least 1 minute (leave it out to use the spec's time_limit)",
+        );
       const wrapped: Executor = {
-        submit: (r, j) => executor.submit(r, { gpus: overrides.gpus !== undefined ? Number(overrides.gpus) : j.gpus, timeLimit: overrides.time !== undefined ? Number(overrides.time) : j.timeLimit }),
+        submit: (r, j) =>
+          executor.submit(r, {
+            gpus: overrides.gpus !== undefined ? Number(overrides.gpus) : j.gpus,
+            timeLimit: overrides.time !== undefined ? Number(overrides.time) : j.timeLimit,
+          }),
         status: (r) => executor.status(r),
         cancel: (r) => executor.cancel(r),
       };
-      const { record } = await submitJob({ kind: kind as JobKind, specFile, store, executor: wrapped, mcpoCommand });
-      out(`submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId}` : `local pid ${record.local?.pid}`}); files in ${path.relative(process.cwd(), record.dir) || record.dir}\n`);
-      if (v.wait) return finish(await waitFor(store, record, { executor, intervalMs: pollMs, onState: (r) => out(`${line(r)}\n`) }));
+      const { record } = await submitJob({
+        kind: kind as JobKind,
+        specFile,
+        store,
+        executor: wrapped,
+        mcpoCommand,
+      });
+      out(
+        `submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId}` : `local pid ${record.local?.pid}`}); files in ${path.relative(process.cwd(), record.dir) || record.dir}\n`,
+      );
+      if (v.wait)
+        return finish(
+          await waitFor(store, record, {
+            executor,
+            intervalMs: pollMs,
+            onState: (r) => out(`${line(r)}\n`),
+          }),
+        );
       return 0;
     }
     case 'status': {
       const r = store.load(need('job id'));
-      const now = v.wait ? await waitFor(store, r, { intervalMs: pollMs, onState: (x) => out(`${line(x)}\n`) }) : await refresh(store, r);
+      const now = v.wait
+        ? await waitFor(store, r, { intervalMs: pollMs, onState: (x) => out(`${line(x)}\n`) })
+        : await refresh(store, r);
       if (!v.wait) out(`${line(now)}\n`);
-      for (const t of now.tasks ?? []) if (t.index !== null) out(`  task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` exit=${t.exitCode}` : ''}\n`);
+      for (const t of now.tasks ?? [])
+        if (t.index !== null)
+          out(
+            `  task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` exit=${t.exitCode}` : ''}\n`,
+          );
       return v.wait ? finish(now) : 0;
     }
     case 'cancel': {
@@ -146,7 +216,7 @@ export async function runJob(v: Values, positionals: string[], out: (s: string) 
     }
     case 'list': {
       for (const r of store.list()) {
-        let now = r;
+        let now: typeof r;
         try {
           now = await refresh(store, r);
         } catch (e) {

@@ -27,18 +27,24 @@ export class JobStore {
 
   save(record: JobRecord): void {
     // A poller and a `job status` in another terminal never see half a record.
-    writeFileAtomic(path.join(this.root, `${record.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
+    writeFileAtomic(
+      path.join(this.root, `${record.id}.json`),
+      `${JSON.stringify(record, null, 2)}\n`,
+    );
   }
 
   load(id: string): JobRecord {
     if (!/^[\w.-]+$/.test(id)) throw new JobError(`"${id}" is not a job id (see mcpo job list)`);
     const file = path.join(this.root, `${id}.json`);
-    if (!fs.existsSync(file)) throw new JobError(`no job "${id}" in ${this.root} (see mcpo job list)`);
+    if (!fs.existsSync(file))
+      throw new JobError(`no job "${id}" in ${this.root} (see mcpo job list)`);
     return readRecord(file);
   }
 
   /** Every readable record; a damaged one is reported through `onBadRecord` and skipped, never fatal. */
-  list(onBadRecord: (message: string) => void = (m) => process.stderr.write(`${m}\n`)): JobRecord[] {
+  list(
+    onBadRecord: (message: string) => void = (m) => process.stderr.write(`${m}\n`),
+  ): JobRecord[] {
     if (!fs.existsSync(this.root)) return [];
     const records: JobRecord[] = [];
     for (const f of fs.readdirSync(this.root).filter((name) => name.endsWith('.json'))) {

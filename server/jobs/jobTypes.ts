@@ -1,9 +1,28 @@
 /** Job records, states and the interface both executors implement. */
 
 /** Slurm's state names; the local executor reports the same ones. */
-export type JobState = 'PENDING' | 'RUNNING' | 'COMPLETING' | 'COMPLETED' | 'FAILED' | 'CANCELLED' | 'TIMEOUT' | 'NODE_FAIL' | 'OUT_OF_MEMORY' | 'PREEMPTED' | 'UNKNOWN';
+export type JobState =
+  | 'PENDING'
+  | 'RUNNING'
+  | 'COMPLETING'
+  | 'COMPLETED'
+  | 'FAILED'
+  | 'CANCELLED'
+  | 'TIMEOUT'
+  | 'NODE_FAIL'
+  | 'OUT_OF_MEMORY'
+  | 'PREEMPTED'
+  | 'UNKNOWN';
 
-export const TERMINAL_STATES: ReadonlySet<JobState> = new Set(['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED']);
+export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'PREEMPTED',
+]);
 
 export interface SlurmTarget {
   url: string;
@@ -70,7 +89,16 @@ export function isFinished(record: Pick<JobRecord, 'state' | 'untracked'>): bool
 /** Folds array-task states into one: any active task keeps the job active; any failure wins over success. */
 export function combineStates(states: JobState[]): JobState {
   if (states.length === 0) return 'UNKNOWN';
-  for (const s of ['RUNNING', 'COMPLETING', 'PENDING'] as const) if (states.includes(s)) return s === 'COMPLETING' ? 'RUNNING' : s;
-  for (const s of ['FAILED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL', 'CANCELLED', 'PREEMPTED'] as const) if (states.includes(s)) return s;
+  for (const s of ['RUNNING', 'COMPLETING', 'PENDING'] as const)
+    if (states.includes(s)) return s === 'COMPLETING' ? 'RUNNING' : s;
+  for (const s of [
+    'FAILED',
+    'TIMEOUT',
+    'OUT_OF_MEMORY',
+    'NODE_FAIL',
+    'CANCELLED',
+    'PREEMPTED',
+  ] as const)
+    if (states.includes(s)) return s;
   return states.every((s) => s === 'COMPLETED') ? 'COMPLETED' : 'UNKNOWN';
 }

@@ -4,8 +4,17 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { JobStore } from './jobStore';
-import { isFinished, JobError, SubmitOutcomeUnknownError, TERMINAL_STATES, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
+import { type JobStore } from './jobStore';
+import {
+  isFinished,
+  JobError,
+  SubmitOutcomeUnknownError,
+  TERMINAL_STATES,
+  type Executor,
+  type JobRecord,
+  type JobState,
+  type JobStatus,
+} from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor, type SlurmOptions } from './slurmExecutor';
 import { loadSpec, prepareJob, SCRIPT_NAME, type JobKind, type PreparedJob } from './specs';
@@ -19,22 +28,45 @@ export interface SubmitOptions {
 }
 
 /** Validates the spec, writes the job folder, submits, saves the record (also when the outcome is unknown). */
-export async function submitJob(o: SubmitOptions): Promise<{ record: JobRecord; job: PreparedJob }> {
+export async function submitJob(
+  o: SubmitOptions,
+): Promise<{ record: JobRecord; job: PreparedJob }> {
   const spec = loadSpec(o.specFile);
   const id = o.store.newId(o.kind);
   const dir = o.store.dirOf(id);
-  const job = prepareJob(o.kind, spec, { specDir: path.dirname(path.resolve(o.specFile)), jobDir: dir, mcpoCommand: o.mcpoCommand });
+  const job = prepareJob(o.kind, spec, {
+    specDir: path.dirname(path.resolve(o.specFile)),
+    jobDir: dir,
+    mcpoCommand: o.mcpoCommand,
+  });
   fs.mkdirSync(path.join(dir, 'logs'), { recursive: true });
-  for (const [name, content] of Object.entries(job.files)) fs.writeFileSync(path.join(dir, name), content, { mode: name === SCRIPT_NAME ? 0o755 : 0o644 });
+  for (const [name, content] of Object.entries(job.files))
+    fs.writeFileSync(path.join(dir, name), content, { mode: name === SCRIPT_NAME ? 0o755 : 0o644 });
   const now = new Date().toISOString();
-  const draft: JobRecord = { id, kind: o.kind, name: job.name, executor: 'local', dir, submittedAt: now, updatedAt: now, state: 'PENDING', array: job.array };
+  const draft: JobRecord = {
+    id,
+    kind: o.kind,
+    name: job.name,
+    executor: 'local',
+    dir,
+    submittedAt: now,
+    updatedAt: now,
+    state: 'PENDING',
+    array: job.array,
+  };
   let record: JobRecord;
   try {
     record = await o.executor.submit(draft, { gpus: job.gpus, timeLimit: job.timeLimit });
   } catch (err) {
     if (err instanceof SubmitOutcomeUnknownError) {
       // The job may be running from this folder: keep both, and say what is known.
-      o.store.save({ ...draft, executor: 'slurm', state: 'UNKNOWN', untracked: true, reason: err.message });
+      o.store.save({
+        ...draft,
+        executor: 'slurm',
+        state: 'UNKNOWN',
+        untracked: true,
+        reason: err.message,
+      });
       throw err;
     }
     // Nothing was submitted: keep no record that would list a job that never existed.
@@ -53,10 +85,22 @@ export function executorFor(record: JobRecord, slurm?: Partial<SlurmOptions>): E
 }
 
 /** Asks the executor and saves what it says (terminal states are final and never re-asked). */
-export async function refresh(store: JobStore, record: JobRecord, executor: Executor = executorFor(record)): Promise<JobRecord> {
+export async function refresh(
+  store: JobStore,
+  record: JobRecord,
+  executor: Executor = executorFor(record),
+): Promise<JobRecord> {
   if (isFinished(record)) return record;
   const s: JobStatus = await executor.status(record);
-  const next: JobRecord = { ...record, state: s.state, untracked: s.untracked, reason: s.reason, exitCode: s.exitCode, tasks: s.tasks, updatedAt: new Date().toISOString() };
+  const next: JobRecord = {
+    ...record,
+    state: s.state,
+    untracked: s.untracked,
+    reason: s.reason,
+    exitCode: s.exitCode,
+    tasks: s.tasks,
+    updatedAt: new Date().toISOString(),
+  };
   store.save(next);
   return next;
 }
@@ -65,7 +109,13 @@ export async function refresh(store: JobStore, record: JobRecord, executor: Exec
 export async function waitFor(
   store: JobStore,
   record: JobRecord,
-  o: { executor?: Executor; intervalMs?: number; timeoutMs?: number; until?: ReadonlySet<JobState>; onState?: (r: JobRecord) => void } = {},
+  o: {
+    executor?: Executor;
+    intervalMs?: number;
+    timeoutMs?: number;
+    until?: ReadonlySet<JobState>;
+    onState?: (r: JobRecord) => void;
+  } = {},
 ): Promise<JobRecord> {
   const until = o.until ?? TERMINAL_STATES;
   const deadline = Date.now() + (o.timeoutMs ?? 24 * 3600_000);
@@ -76,7 +126,10 @@ export async function waitFor(
     if (current.state !== last) o.onState?.(current);
     last = current.state;
     if (until.has(current.state) || isFinished(current)) return current;
-    if (Date.now() > deadline) throw new JobError(`job ${current.id} is still ${current.state} after ${Math.round((o.timeoutMs ?? 0) / 1000)} s`);
+    if (Date.now() > deadline)
+      throw new JobError(
+        `job ${current.id} is still ${current.state} after ${Math.round((o.timeoutMs ?? 0) / 1000)} s`,
+      );
     await new Promise((r) => setTimeout(r, o.intervalMs ?? 2000));
   }
 }

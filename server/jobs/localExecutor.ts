@@ -6,7 +6,14 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { combineStates, JobError, type Executor, type JobRecord, type JobState, type JobStatus } from './jobTypes';
+import {
+  combineStates,
+  JobError,
+  type Executor,
+  type JobRecord,
+  type JobState,
+  type JobStatus,
+} from './jobTypes';
 import { SCRIPT_NAME } from './specs';
 
 /**
@@ -37,12 +44,16 @@ export class LocalExecutor implements Executor {
     fs.mkdirSync(path.join(record.dir, 'logs'), { recursive: true });
     fs.mkdirSync(path.join(record.dir, 'state'), { recursive: true });
     const indices = record.array ? record.array.map(String) : ['-'];
-    const child = spawn('bash', ['-c', SUPERVISOR, 'mcpo-local-job', record.dir, String(job.timeLimit ?? 0), ...indices], {
-      cwd: record.dir,
-      detached: true, // its own process group: cancel stops the whole tree, and the CLI may exit first
-      stdio: 'ignore',
-      env: { ...process.env, MCPO_JOB_ID: record.id, MCPO_SLURM_TOKEN: '' },
-    });
+    const child = spawn(
+      'bash',
+      ['-c', SUPERVISOR, 'mcpo-local-job', record.dir, String(job.timeLimit ?? 0), ...indices],
+      {
+        cwd: record.dir,
+        detached: true, // its own process group: cancel stops the whole tree, and the CLI may exit first
+        stdio: 'ignore',
+        env: { ...process.env, MCPO_JOB_ID: record.id, MCPO_SLURM_TOKEN: '' },
+      },
+    );
     // Without a listener, the 'error' event of a child that failed to spawn would crash the engine.
     child.once('error', () => undefined);
     if (child.pid === undefined) throw new JobError(`could not start bash for job ${record.id}`);
@@ -56,24 +67,44 @@ export class LocalExecutor implements Executor {
     const alive = record.local ? isAlive(record.local.pid) : false;
     const cancelled = fs.existsSync(path.join(stateDir, 'cancelled'));
     const indices: (number | null)[] = record.array ?? [null];
-    const tasks = indices.map((index): { index: number | null; state: JobState; exitCode?: number } => {
-      const file = path.join(stateDir, index === null ? 'exit' : `exit_${index}`);
-      if (fs.existsSync(file)) {
-        const rc = Number(fs.readFileSync(file, 'utf8').trim());
-        const state: JobState = cancelled && rc !== 0 ? 'CANCELLED' : rc === 0 ? 'COMPLETED' : rc === 124 ? 'TIMEOUT' : 'FAILED';
-        return { index, state, exitCode: rc };
-      }
-      // No exit status: still waiting or running, unless the supervisor is gone (cancelled or lost).
-      const state: JobState = cancelled ? 'CANCELLED' : alive ? 'PENDING' : 'FAILED';
-      return { index, state };
-    });
+    const tasks = indices.map(
+      (index): { index: number | null; state: JobState; exitCode?: number } => {
+        const file = path.join(stateDir, index === null ? 'exit' : `exit_${index}`);
+        if (fs.existsSync(file)) {
+          const rc = Number(fs.readFileSync(file, 'utf8').trim());
+          const state: JobState =
+            cancelled && rc !== 0
+              ? 'CANCELLED'
+              : rc === 0
+                ? 'COMPLETED'
+                : rc === 124
+                  ? 'TIMEOUT'
+                  : 'FAILED';
+          return { index, state, exitCode: rc };
+        }
+        // No exit status: still waiting or running, unless the supervisor is gone (cancelled or lost).
+        const state: JobState = cancelled ? 'CANCELLED' : alive ? 'PENDING' : 'FAILED';
+        return { index, state };
+      },
+    );
     // The task that is running now is the first without an exit status.
     const running = tasks.find((t) => t.state === 'PENDING');
-    if (running && alive && fs.existsSync(path.join(stateDir, 'running'))) running.state = 'RUNNING';
+    if (running && alive && fs.existsSync(path.join(stateDir, 'running')))
+      running.state = 'RUNNING';
     const state = combineStates(tasks.map((t) => t.state));
-    const failed = tasks.find((t) => t.state === state && t.exitCode !== undefined && t.exitCode !== 0);
-    const reason = state === 'FAILED' && !failed ? 'the local supervisor process ended without recording an exit status' : undefined;
-    return { state, reason, exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined), tasks: record.array ? tasks : undefined };
+    const failed = tasks.find(
+      (t) => t.state === state && t.exitCode !== undefined && t.exitCode !== 0,
+    );
+    const reason =
+      state === 'FAILED' && !failed
+        ? 'the local supervisor process ended without recording an exit status'
+        : undefined;
+    return {
+      state,
+      reason,
+      exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined),
+      tasks: record.array ? tasks : undefined,
+    };
   }
 
   async cancel(record: JobRecord): Promise<void> {

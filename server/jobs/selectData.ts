@@ -75,16 +75,21 @@ export function parseEcInstructRow(text: string): EcRow | string {
   } catch (err) {
     return `not JSON: ${(err as Error).message}`;
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'expected a JSON object per row';
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    return 'expected a JSON object per row';
   const row = value as Record<string, unknown>;
   for (const key of ['split', 'task', 'instruction', 'output'] as const) {
-    if (typeof row[key] !== 'string') return `field "${key}" must be a string (found ${describe(row[key])})`;
+    if (typeof row[key] !== 'string')
+      return `field "${key}" must be a string (found ${describe(row[key])})`;
   }
-  if (row.input !== undefined && row.input !== null && typeof row.input !== 'string') return `field "input" must be a string (found ${describe(row.input)})`;
-  if (row.setting !== undefined && typeof row.setting !== 'string') return `field "setting" must be a string (found ${describe(row.setting)})`;
+  if (row.input !== undefined && row.input !== null && typeof row.input !== 'string')
+    return `field "input" must be a string (found ${describe(row.input)})`;
+  if (row.setting !== undefined && typeof row.setting !== 'string')
+    return `field "setting" must be a string (found ${describe(row.setting)})`;
   let options: string[] | undefined;
   if (row.options !== undefined && row.options !== null) {
-    if (!Array.isArray(row.options) || row.options.some((o) => typeof o !== 'string')) return `field "options" must be a list of strings (found ${describe(row.options)})`;
+    if (!Array.isArray(row.options) || row.options.some((o) => typeof o !== 'string'))
+      return `field "options" must be a list of strings (found ${describe(row.options)})`;
     options = row.options as string[];
   }
   return {
@@ -106,11 +111,12 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
-
 export async function selectData(options: SelectOptions): Promise<SelectResult> {
   const { n } = options;
   if (!Number.isInteger(n) || n < 2 || n % 2 !== 0) {
-    throw new SelectionError(`--n must be an even number of rows of at least 2 (N/2 from "${TRAIN_SPLIT}" + N/2 from "${VAL_SPLIT}"), got ${n}`);
+    throw new SelectionError(
+      `--n must be an even number of rows of at least 2 (N/2 from "${TRAIN_SPLIT}" + N/2 from "${VAL_SPLIT}"), got ${n}`,
+    );
   }
   const half = n / 2;
   const tasks = options.tasks && options.tasks.length > 0 ? new Set(options.tasks) : undefined;
@@ -139,16 +145,23 @@ export async function selectData(options: SelectOptions): Promise<SelectResult> 
       }
       if (options.setting !== undefined && row.setting !== options.setting) continue;
       if (tasks && !tasks.has(row.task)) continue;
-      const split = row.split === TRAIN_SPLIT ? 'train' : row.split === VAL_SPLIT ? 'val' : undefined;
+      const split =
+        row.split === TRAIN_SPLIT ? 'train' : row.split === VAL_SPLIT ? 'val' : undefined;
       if (!split || taken[split] >= half) continue;
       taken[split]++;
       (counts[row.task] ??= { train: 0, val: 0 })[split]++;
       // Backpressure: wait when the writer's buffer is full instead of growing memory.
-      if (!out.write(`${JSON.stringify(row.alpaca)}\n`)) await new Promise<void>((resolve) => out.once('drain', () => resolve()));
+      if (!out.write(`${JSON.stringify(row.alpaca)}\n`))
+        await new Promise<void>((resolve) => out.once('drain', () => resolve()));
       if (taken.train >= half && taken.val >= half) break;
     }
     if (taken.train < half || taken.val < half) {
-      const filters = [options.setting !== undefined ? `setting ${options.setting}` : '', tasks ? `tasks ${[...tasks].join(',')}` : ''].filter(Boolean).join(' and ');
+      const filters = [
+        options.setting !== undefined ? `setting ${options.setting}` : '',
+        tasks ? `tasks ${[...tasks].join(',')}` : '',
+      ]
+        .filter(Boolean)
+        .join(' and ');
       throw new SelectionError(
         `--n ${n} needs ${half} "${TRAIN_SPLIT}" + ${half} "${VAL_SPLIT}" rows, but ${options.from} has only ${taken.train} "${TRAIN_SPLIT}" and ${taken.val} "${VAL_SPLIT}" rows` +
           `${filters ? ` matching ${filters}` : ''}${badRows.length > 0 ? ` (${badRows.length} bad rows skipped)` : ''}`,
@@ -169,7 +182,12 @@ export function formatSelectCounts(result: SelectResult): string {
   const tasks = Object.keys(result.counts).sort();
   const width = Math.max(4, ...tasks.map((t) => t.length));
   const lines = [`${'task'.padEnd(width)}  ${TRAIN_SPLIT.padStart(6)}  ${VAL_SPLIT.padStart(6)}`];
-  for (const t of tasks) lines.push(`${t.padEnd(width)}  ${String(result.counts[t].train).padStart(6)}  ${String(result.counts[t].val).padStart(6)}`);
-  lines.push(`${'total'.padEnd(width)}  ${String(result.train).padStart(6)}  ${String(result.val).padStart(6)}`);
+  for (const t of tasks)
+    lines.push(
+      `${t.padEnd(width)}  ${String(result.counts[t].train).padStart(6)}  ${String(result.counts[t].val).padStart(6)}`,
+    );
+  lines.push(
+    `${'total'.padEnd(width)}  ${String(result.train).padStart(6)}  ${String(result.val).padStart(6)}`,
+  );
   return lines.join('\n');
 }

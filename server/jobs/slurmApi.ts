@@ -39,7 +39,10 @@ export interface SlurmError {
 
 function minor(api: string): number {
   const m = /^v0\.0\.(\d+)$/.exec(api);
-  if (!m) throw new Error(`unsupported slurmrestd API version "${api}" (supported: ${SUPPORTED_APIS.join(', ')})`);
+  if (!m)
+    throw new Error(
+      `unsupported slurmrestd API version "${api}" (supported: ${SUPPORTED_APIS.join(', ')})`,
+    );
   return Number(m[1]);
 }
 
@@ -70,7 +73,8 @@ export function buildSubmitBody(api: string, r: SubmitRequest): Record<string, u
   job.maximum_nodes = 1;
   job.tasks = 1;
   job.environment = Object.entries(r.environment).map(([k, val]) => `${k}=${val}`);
-  if (r.timeLimit !== undefined) job.time_limit = { set: true, infinite: false, number: r.timeLimit };
+  if (r.timeLimit !== undefined)
+    job.time_limit = { set: true, infinite: false, number: r.timeLimit };
   if (r.gpus > 0) job.tres_per_node = `gres/gpu:${r.gpus}`;
   if (v >= 41) {
     job.script = r.script;
@@ -80,7 +84,9 @@ export function buildSubmitBody(api: string, r: SubmitRequest): Record<string, u
 }
 
 function asRecord(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : {};
 }
 
 /** A number in either shape: 5, or {set: true, number: 5}. */
@@ -91,7 +97,18 @@ function num(v: unknown): number | undefined {
   return undefined;
 }
 
-const KNOWN: ReadonlySet<string> = new Set(['PENDING', 'RUNNING', 'COMPLETING', 'COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT', 'NODE_FAIL', 'OUT_OF_MEMORY', 'PREEMPTED']);
+const KNOWN: ReadonlySet<string> = new Set([
+  'PENDING',
+  'RUNNING',
+  'COMPLETING',
+  'COMPLETED',
+  'FAILED',
+  'CANCELLED',
+  'TIMEOUT',
+  'NODE_FAIL',
+  'OUT_OF_MEMORY',
+  'PREEMPTED',
+]);
 
 function state(v: unknown): JobState {
   // v0.0.40+ sends ["RUNNING"] or ["PENDING", "REQUEUED"]: the base state comes first.
@@ -113,7 +130,8 @@ export function parseJobs(api: string, body: unknown): SlurmJobInfo[] {
   if (!Array.isArray(jobs)) return [];
   return jobs.map((raw) => {
     const j = asRecord(raw);
-    const reason = typeof j.state_reason === 'string' && j.state_reason !== 'None' ? j.state_reason : undefined;
+    const reason =
+      typeof j.state_reason === 'string' && j.state_reason !== 'None' ? j.state_reason : undefined;
     return {
       jobId: num(j.job_id) ?? -1,
       arrayJobId: num(j.array_job_id) ?? 0,
@@ -137,7 +155,9 @@ export function parseErrors(body: unknown): SlurmError[] {
   return errors.map((raw) => {
     const e = asRecord(raw);
     const code = num(e.error_code) ?? num(e.error_number);
-    const parts = [e.error, e.description].filter((x): x is string => typeof x === 'string' && x !== '');
+    const parts = [e.error, e.description].filter(
+      (x): x is string => typeof x === 'string' && x !== '',
+    );
     return { code, message: parts.join(': ') || 'unknown error' };
   });
 }

@@ -5,8 +5,27 @@
  */
 import * as path from 'node:path';
 import * as fs from 'node:fs';
-import { combineStates, JobError, JobForgottenError, SubmitOutcomeUnknownError, type Executor, type JobRecord, type JobStatus, type SlurmTarget } from './jobTypes';
-import { AUTH_FAILURE_CODES, buildSubmitBody, ERROR_INVALID_JOB_ID, ERROR_INVALID_PARTITION, isSupportedApi, parseErrors, parseJobs, parseSubmit, SUPPORTED_APIS } from './slurmApi';
+import {
+  combineStates,
+  JobError,
+  JobForgottenError,
+  SubmitOutcomeUnknownError,
+  type Executor,
+  type JobRecord,
+  type JobStatus,
+  type SlurmTarget,
+} from './jobTypes';
+import {
+  AUTH_FAILURE_CODES,
+  buildSubmitBody,
+  ERROR_INVALID_JOB_ID,
+  ERROR_INVALID_PARTITION,
+  isSupportedApi,
+  parseErrors,
+  parseJobs,
+  parseSubmit,
+  SUPPORTED_APIS,
+} from './slurmApi';
 import { SCRIPT_NAME } from './specs';
 
 export const TOKEN_ENV = 'MCPO_SLURM_TOKEN';
@@ -26,8 +45,14 @@ class UnreachableError extends JobError {}
 
 export class SlurmExecutor implements Executor {
   constructor(private readonly opts: SlurmOptions) {
-    if (!isSupportedApi(opts.api)) throw new JobError(`--slurm-api ${opts.api} is not supported (use one of ${SUPPORTED_APIS.join(', ')}; Slurm 22.05 serves v0.0.38)`);
-    if (!/^https?:\/\/[^\s/]+/.test(opts.url)) throw new JobError(`--slurm-url must be an http(s) URL like http://host:6820 (found "${opts.url}")`);
+    if (!isSupportedApi(opts.api))
+      throw new JobError(
+        `--slurm-api ${opts.api} is not supported (use one of ${SUPPORTED_APIS.join(', ')}; Slurm 22.05 serves v0.0.38)`,
+      );
+    if (!/^https?:\/\/[^\s/]+/.test(opts.url))
+      throw new JobError(
+        `--slurm-url must be an http(s) URL like http://host:6820 (found "${opts.url}")`,
+      );
   }
 
   private base(): string {
@@ -36,12 +61,19 @@ export class SlurmExecutor implements Executor {
 
   private token(): string {
     const t = (this.opts.token ?? (() => process.env[TOKEN_ENV]))();
-    if (!t) throw new JobError(`no Slurm token: set ${TOKEN_ENV} (e.g. export ${TOKEN_ENV}=$(scontrol token username=${this.opts.user} lifespan=86400 | cut -d= -f2))`);
+    if (!t)
+      throw new JobError(
+        `no Slurm token: set ${TOKEN_ENV} (e.g. export ${TOKEN_ENV}=$(scontrol token username=${this.opts.user} lifespan=86400 | cut -d= -f2))`,
+      );
     return t;
   }
 
   /** One request; maps transport and slurmrestd errors to messages a user can act on. */
-  private async request(method: 'GET' | 'POST' | 'DELETE', route: string, body?: unknown): Promise<unknown> {
+  private async request(
+    method: 'GET' | 'POST' | 'DELETE',
+    route: string,
+    body?: unknown,
+  ): Promise<unknown> {
     const token = this.token();
     const url = `${this.base()}${route}`;
     this.opts.onRequest?.();
@@ -49,7 +81,12 @@ export class SlurmExecutor implements Executor {
     try {
       res = await fetch(url, {
         method,
-        headers: { 'X-SLURM-USER-NAME': this.opts.user, 'X-SLURM-USER-TOKEN': token, 'Content-Type': 'application/json', Accept: 'application/json' },
+        headers: {
+          'X-SLURM-USER-NAME': this.opts.user,
+          'X-SLURM-USER-TOKEN': token,
+          'Content-Type': 'application/json',
+          Accept: 'application/json',
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
       });
@@ -58,38 +95,66 @@ export class SlurmExecutor implements Executor {
       const why = cause?.code ?? (err as Error).name;
       // A submission that timed out may have been queued all the same: it must not be retried or forgotten.
       if (method === 'POST' && (err as Error).name === 'TimeoutError') {
-        throw new SubmitOutcomeUnknownError(`slurmrestd at ${this.opts.url} did not answer the submission in time: the job may or may not be queued; check squeue before submitting again`);
+        throw new SubmitOutcomeUnknownError(
+          `slurmrestd at ${this.opts.url} did not answer the submission in time: the job may or may not be queued; check squeue before submitting again`,
+        );
       }
-      throw new UnreachableError(`slurmrestd is not reachable at ${this.opts.url} (${why}): is it running, and is the URL right?`);
+      throw new UnreachableError(
+        `slurmrestd is not reachable at ${this.opts.url} (${why}): is it running, and is the URL right?`,
+      );
     }
     const text = await res.text();
     let json: unknown;
     try {
       json = text ? JSON.parse(text) : {};
     } catch {
-      if (res.status === 401) throw new JobError(`slurmrestd at ${this.opts.url} refused the request as unauthenticated (HTTP 401): check ${TOKEN_ENV} and --slurm-user`);
-      throw new JobError(`slurmrestd at ${this.opts.url} answered HTTP ${res.status} with non-JSON: ${text.slice(0, 200)}`);
+      if (res.status === 401)
+        throw new JobError(
+          `slurmrestd at ${this.opts.url} refused the request as unauthenticated (HTTP 401): check ${TOKEN_ENV} and --slurm-user`,
+        );
+      throw new JobError(
+        `slurmrestd at ${this.opts.url} answered HTTP ${res.status} with non-JSON: ${text.slice(0, 200)}`,
+      );
     }
     const errors = parseErrors(json);
     if (res.ok && errors.length === 0) return json;
     if (errors.some((e) => e.code === ERROR_INVALID_PARTITION)) {
-      throw new JobError(`Slurm does not know partition "${this.opts.partition ?? '(default)'}" (error 2000 Invalid partition name): pick one from sinfo`);
+      throw new JobError(
+        `Slurm does not know partition "${this.opts.partition ?? '(default)'}" (error 2000 Invalid partition name): pick one from sinfo`,
+      );
     }
-    if (errors.some((e) => e.code === ERROR_INVALID_JOB_ID)) throw new JobForgottenError('Slurm no longer knows this job (error 2017 Invalid job id): it ended longer ago than MinJobAge or never existed');
-    if (res.status === 401 || res.status === 403 || errors.some((e) => e.code !== undefined && AUTH_FAILURE_CODES.has(e.code))) {
+    if (errors.some((e) => e.code === ERROR_INVALID_JOB_ID))
+      throw new JobForgottenError(
+        'Slurm no longer knows this job (error 2017 Invalid job id): it ended longer ago than MinJobAge or never existed',
+      );
+    if (
+      res.status === 401 ||
+      res.status === 403 ||
+      errors.some((e) => e.code !== undefined && AUTH_FAILURE_CODES.has(e.code))
+    ) {
       // slurmrestd answers HTTP 500 for a rejected token, so the token is checked here too.
-      throw new JobError(`Slurm rejected the token for user "${this.opts.user}" (${this.tokenProblem(token)}; slurmrestd said HTTP ${res.status}: ${errors.map((e) => e.message).join('; ') || text.slice(0, 100)}): mint a new one and set ${TOKEN_ENV}`);
+      throw new JobError(
+        `Slurm rejected the token for user "${this.opts.user}" (${this.tokenProblem(token)}; slurmrestd said HTTP ${res.status}: ${errors.map((e) => e.message).join('; ') || text.slice(0, 100)}): mint a new one and set ${TOKEN_ENV}`,
+      );
     }
-    const detail = errors.map((e) => `${e.message}${e.code !== undefined ? ` (error ${e.code})` : ''}`).join('; ');
-    throw new JobError(`slurmrestd ${method} ${route} failed with HTTP ${res.status}: ${detail || text.slice(0, 200)}`);
+    const detail = errors
+      .map((e) => `${e.message}${e.code !== undefined ? ` (error ${e.code})` : ''}`)
+      .join('; ');
+    throw new JobError(
+      `slurmrestd ${method} ${route} failed with HTTP ${res.status}: ${detail || text.slice(0, 200)}`,
+    );
   }
 
   /** Reads the token's exp claim without verifying it, to tell "expired" from "invalid". */
   private tokenProblem(token: string): string {
     try {
-      const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp?: number; sun?: string };
-      if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now()) return `the token expired at ${new Date(claims.exp * 1000).toISOString()}`;
-      if (claims.sun && claims.sun !== this.opts.user) return `the token is for user "${claims.sun}", not "${this.opts.user}"`;
+      const claims = JSON.parse(
+        Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8'),
+      ) as { exp?: number; sun?: string };
+      if (typeof claims.exp === 'number' && claims.exp * 1000 < Date.now())
+        return `the token expired at ${new Date(claims.exp * 1000).toISOString()}`;
+      if (claims.sun && claims.sun !== this.opts.user)
+        return `the token is for user "${claims.sun}", not "${this.opts.user}"`;
       return 'the token is invalid or expired';
     } catch {
       return 'the token is not a JWT';
@@ -125,14 +190,22 @@ export class SlurmExecutor implements Executor {
       stdout: path.join(logs, `${pattern}.out`),
       stderr: path.join(logs, `${pattern}.err`),
       // A minimal, explicit environment: the token and the submitting shell's secrets stay out of the job.
-      environment: { PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin', HOME: process.env.HOME ?? '/tmp', LANG: 'C.UTF-8', MCPO_JOB_ID: record.id },
+      environment: {
+        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+        HOME: process.env.HOME ?? '/tmp',
+        LANG: 'C.UTF-8',
+        MCPO_JOB_ID: record.id,
+      },
       timeLimit: job.timeLimit,
       gpus: job.gpus,
       array: record.array ? record.array.join(',') : undefined,
     });
     const response = await this.request('POST', '/job/submit', body);
     const jobId = parseSubmit(response);
-    if (jobId === undefined) throw new JobError(`slurmrestd accepted the job but returned no job_id: ${JSON.stringify(response).slice(0, 200)}`);
+    if (jobId === undefined)
+      throw new JobError(
+        `slurmrestd accepted the job but returned no job_id: ${JSON.stringify(response).slice(0, 200)}`,
+      );
     const { token: _t, retryForMs: _r, requestTimeoutMs: _q, onRequest: _o, ...target } = this.opts;
     return { ...record, executor: 'slurm', slurm: { ...target, jobId }, state: 'PENDING' };
   }
@@ -144,16 +217,28 @@ export class SlurmExecutor implements Executor {
       answer = await this.read(`/job/${id}`);
     } catch (err) {
       // A purged job would otherwise be re-asked (and fail) every poll for as long as the engine runs.
-      if (err instanceof JobForgottenError) return { state: 'UNKNOWN', untracked: true, reason: err.message };
+      if (err instanceof JobForgottenError)
+        return { state: 'UNKNOWN', untracked: true, reason: err.message };
       throw err;
     }
-    const jobs = parseJobs(this.opts.api, answer).filter((j) => j.jobId === id || j.arrayJobId === id);
+    const jobs = parseJobs(this.opts.api, answer).filter(
+      (j) => j.jobId === id || j.arrayJobId === id,
+    );
     if (jobs.length === 0) return { state: 'UNKNOWN', reason: 'slurmrestd returned no job' };
-    const tasks = jobs.map((j) => ({ index: j.arrayTaskId, state: j.state, exitCode: j.exitCode })).sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
+    const tasks = jobs
+      .map((j) => ({ index: j.arrayTaskId, state: j.state, exitCode: j.exitCode }))
+      .sort((a, b) => (a.index ?? 0) - (b.index ?? 0));
     const state = combineStates(jobs.map((j) => j.state));
-    const failed = jobs.find((j) => j.state === state && j.exitCode !== undefined && j.exitCode !== 0);
+    const failed = jobs.find(
+      (j) => j.state === state && j.exitCode !== undefined && j.exitCode !== 0,
+    );
     const pending = jobs.find((j) => j.state === 'PENDING');
-    return { state, reason: pending?.reason, exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined), tasks };
+    return {
+      state,
+      reason: pending?.reason,
+      exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined),
+      tasks,
+    };
   }
 
   async cancel(record: JobRecord): Promise<void> {

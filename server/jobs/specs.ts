@@ -46,10 +46,12 @@ export function loadSpec(file: string): Spec {
   try {
     value = parseYaml(text);
   } catch (err) {
-    if (err instanceof YamlError) throw new SpecError(`${file}:${err.line}: ${err.message.replace(/^line \d+: /, '')}`);
+    if (err instanceof YamlError)
+      throw new SpecError(`${file}:${err.line}: ${err.message.replace(/^line \d+: /, '')}`);
     throw err;
   }
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SpecError(`${file}: a spec must be a mapping of fields (JSON object or YAML keys)`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value))
+    throw new SpecError(`${file}: a spec must be a mapping of fields (JSON object or YAML keys)`);
   return value;
 }
 
@@ -79,7 +81,8 @@ class Fields {
       if (fallback !== undefined) return fallback;
       this.fail(field, 'is required');
     }
-    if (typeof v !== 'string' || v.trim() === '') this.fail(field, `must be a non-empty string (found ${JSON.stringify(v)})`);
+    if (typeof v !== 'string' || v.trim() === '')
+      this.fail(field, `must be a non-empty string (found ${JSON.stringify(v)})`);
     if (v.includes('\0')) this.fail(field, 'must not contain a NUL character');
     return v;
   }
@@ -90,31 +93,42 @@ class Fields {
 
   oneOf<T extends string>(field: string, choices: readonly T[], fallback: T): T {
     const v = this.str(field, fallback);
-    if (!(choices as readonly string[]).includes(v)) this.fail(field, `must be one of ${choices.join(', ')} (found ${JSON.stringify(v)})`);
+    if (!(choices as readonly string[]).includes(v))
+      this.fail(field, `must be one of ${choices.join(', ')} (found ${JSON.stringify(v)})`);
     return v as T;
   }
 
-  num(field: string, opts: { min?: number; max?: number; int?: boolean; fallback?: number } = {}): number {
+  num(
+    field: string,
+    opts: { min?: number; max?: number; int?: boolean; fallback?: number } = {},
+  ): number {
     const v = this.get(field);
     if (v === undefined) {
       if (opts.fallback !== undefined) return opts.fallback;
       this.fail(field, 'is required');
     }
-    if (typeof v !== 'number' || !Number.isFinite(v)) this.fail(field, `must be a number (found ${JSON.stringify(v)})`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      this.fail(field, `must be a number (found ${JSON.stringify(v)})`);
     if (opts.int && !Number.isInteger(v)) this.fail(field, `must be a whole number (found ${v})`);
-    if (opts.min !== undefined && v < opts.min) this.fail(field, `must be at least ${opts.min} (found ${v})`);
-    if (opts.max !== undefined && v > opts.max) this.fail(field, `must be at most ${opts.max} (found ${v})`);
+    if (opts.min !== undefined && v < opts.min)
+      this.fail(field, `must be at least ${opts.min} (found ${v})`);
+    if (opts.max !== undefined && v > opts.max)
+      this.fail(field, `must be at most ${opts.max} (found ${v})`);
     return v;
   }
 
-  optNum(field: string, opts: { min?: number; max?: number; int?: boolean } = {}): number | undefined {
+  optNum(
+    field: string,
+    opts: { min?: number; max?: number; int?: boolean } = {},
+  ): number | undefined {
     return this.get(field) === undefined ? undefined : this.num(field, opts);
   }
 
   bool(field: string, fallback: boolean): boolean {
     const v = this.get(field);
     if (v === undefined) return fallback;
-    if (typeof v !== 'boolean') this.fail(field, `must be true or false (found ${JSON.stringify(v)})`);
+    if (typeof v !== 'boolean')
+      this.fail(field, `must be true or false (found ${JSON.stringify(v)})`);
     return v;
   }
 
@@ -124,21 +138,37 @@ class Fields {
       if (fallback !== undefined) return fallback;
       this.fail(field, 'is required');
     }
-    if (!Array.isArray(v) || v.length === 0 || v.some((x) => typeof x !== 'string' || x === '' || x.includes('\0'))) {
-      this.fail(field, `must be a non-empty list of non-empty strings (found ${JSON.stringify(v)})`);
+    if (
+      !Array.isArray(v) ||
+      v.length === 0 ||
+      v.some((x) => typeof x !== 'string' || x === '' || x.includes('\0'))
+    ) {
+      this.fail(
+        field,
+        `must be a non-empty list of non-empty strings (found ${JSON.stringify(v)})`,
+      );
     }
     return v as string[];
   }
 
-  numList(field: string, opts: { min?: number; max?: number; int?: boolean; length?: number } = {}): number[] {
+  numList(
+    field: string,
+    opts: { min?: number; max?: number; int?: boolean; length?: number } = {},
+  ): number[] {
     const v = this.get(field);
-    if (!Array.isArray(v) || v.length === 0) this.fail(field, `must be a non-empty list of numbers (found ${JSON.stringify(v ?? null)})`);
-    if (opts.length !== undefined && v.length !== opts.length) this.fail(field, `must list exactly ${opts.length} numbers (found ${v.length})`);
+    if (!Array.isArray(v) || v.length === 0)
+      this.fail(field, `must be a non-empty list of numbers (found ${JSON.stringify(v ?? null)})`);
+    if (opts.length !== undefined && v.length !== opts.length)
+      this.fail(field, `must list exactly ${opts.length} numbers (found ${v.length})`);
     v.forEach((x, i) => {
-      if (typeof x !== 'number' || !Number.isFinite(x)) this.fail(`${field}[${i}]`, `must be a number (found ${JSON.stringify(x)})`);
-      if (opts.int && !Number.isInteger(x)) this.fail(`${field}[${i}]`, `must be a whole number (found ${x})`);
-      if (opts.min !== undefined && x < opts.min) this.fail(`${field}[${i}]`, `must be at least ${opts.min} (found ${x})`);
-      if (opts.max !== undefined && x > opts.max) this.fail(`${field}[${i}]`, `must be at most ${opts.max} (found ${x})`);
+      if (typeof x !== 'number' || !Number.isFinite(x))
+        this.fail(`${field}[${i}]`, `must be a number (found ${JSON.stringify(x)})`);
+      if (opts.int && !Number.isInteger(x))
+        this.fail(`${field}[${i}]`, `must be a whole number (found ${x})`);
+      if (opts.min !== undefined && x < opts.min)
+        this.fail(`${field}[${i}]`, `must be at least ${opts.min} (found ${x})`);
+      if (opts.max !== undefined && x > opts.max)
+        this.fail(`${field}[${i}]`, `must be at most ${opts.max} (found ${x})`);
     });
     return v as number[];
   }
@@ -159,10 +189,18 @@ class Fields {
     const v = value ?? this.str(field);
     if (/^[.~/]/.test(v) || fs.existsSync(path.resolve(this.baseDir, v))) {
       const p = path.resolve(this.baseDir, v.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
-      if (!fs.existsSync(p)) this.fail(field, `names ${p}, which does not exist (give a local folder or a hub id like org/name)`);
+      if (!fs.existsSync(p))
+        this.fail(
+          field,
+          `names ${p}, which does not exist (give a local folder or a hub id like org/name)`,
+        );
       return p;
     }
-    if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(v)) this.fail(field, `must be a local path or a hub id like org/name (found ${JSON.stringify(v)})`);
+    if (!/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)?$/.test(v))
+      this.fail(
+        field,
+        `must be a local path or a hub id like org/name (found ${JSON.stringify(v)})`,
+      );
     return v;
   }
 
@@ -173,7 +211,10 @@ class Fields {
   /** Unknown keys are errors: a misspelt "learning_rte" must not silently train with the default. */
   rejectUnknown(): void {
     for (const k of Object.keys(this.spec)) {
-      if (!this.used.has(k)) throw new SpecError(`${this.kind} spec: unknown field "${k}" (known: ${[...this.used].sort().join(', ')})`);
+      if (!this.used.has(k))
+        throw new SpecError(
+          `${this.kind} spec: unknown field "${k}" (known: ${[...this.used].sort().join(', ')})`,
+        );
     }
   }
 }
@@ -197,7 +238,8 @@ function scriptHeader(kind: JobKind, name: string, jobDir: string): string[] {
 }
 
 /** The array task index: Slurm's, or the local executor's stand-in with the same name. */
-const TASK_INDEX = '"${SLURM_ARRAY_TASK_ID:?this job is an array: SLURM_ARRAY_TASK_ID must be set}"';
+const TASK_INDEX =
+  '"${SLURM_ARRAY_TASK_ID:?this job is an array: SLURM_ARRAY_TASK_ID must be set}"';
 
 interface FinetuneSettings {
   axolotl: Spec;
@@ -207,7 +249,8 @@ interface FinetuneSettings {
 /** Reads the training fields shared by finetune and sweep (everything but data and output). */
 function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
   const precision = f.oneOf('precision', ['bf16', 'fp16'] as const, 'bf16');
-  const targets = f.raw('lora_target_modules') === undefined ? undefined : f.strList('lora_target_modules');
+  const targets =
+    f.raw('lora_target_modules') === undefined ? undefined : f.strList('lora_target_modules');
   const fsdp = f.bool('fsdp', gpus > 1);
   const axolotl: Spec = {
     base_model: f.model('base_model'),
@@ -220,7 +263,11 @@ function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
     sequence_len: f.num('sequence_len', { min: 16, int: true, fallback: 2048 }),
     sample_packing: f.bool('sample_packing', false),
     micro_batch_size: f.num('micro_batch_size', { min: 1, int: true, fallback: 1 }),
-    gradient_accumulation_steps: f.num('gradient_accumulation_steps', { min: 1, int: true, fallback: 4 }),
+    gradient_accumulation_steps: f.num('gradient_accumulation_steps', {
+      min: 1,
+      int: true,
+      fallback: 4,
+    }),
     num_epochs: f.num('num_epochs', { min: 0.01, fallback: 1 }),
     learning_rate: f.num('learning_rate', { min: 0, max: 1, fallback: 0.0002 }),
     optimizer: f.str('optimizer', 'adamw_torch'),
@@ -239,19 +286,38 @@ function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
       fsdp_use_orig_params: false,
       fsdp_cpu_ram_efficient_loading: true,
       fsdp_auto_wrap_policy: 'TRANSFORMER_BASED_WRAP',
-      fsdp_transformer_layer_cls_to_wrap: f.str('fsdp_transformer_layer_cls_to_wrap', 'LlamaDecoderLayer'),
-      fsdp_state_dict_type: f.oneOf('fsdp_state_dict_type', ['FULL_STATE_DICT', 'SHARDED_STATE_DICT'] as const, 'FULL_STATE_DICT'),
+      fsdp_transformer_layer_cls_to_wrap: f.str(
+        'fsdp_transformer_layer_cls_to_wrap',
+        'LlamaDecoderLayer',
+      ),
+      fsdp_state_dict_type: f.oneOf(
+        'fsdp_state_dict_type',
+        ['FULL_STATE_DICT', 'SHARDED_STATE_DICT'] as const,
+        'FULL_STATE_DICT',
+      ),
       fsdp_sharding_strategy: 'FULL_SHARD',
     };
   }
-  const launcher = f.strList('launcher', ['accelerate', 'launch', '--num_processes', String(Math.max(1, gpus)), '-m', 'axolotl.cli.train']);
+  const launcher = f.strList('launcher', [
+    'accelerate',
+    'launch',
+    '--num_processes',
+    String(Math.max(1, gpus)),
+    '-m',
+    'axolotl.cli.train',
+  ]);
   return { axolotl, launcher };
 }
 
 function common(f: Fields): { name: string; gpus: number; timeLimit?: number } {
   const name = f.str('name');
-  if (name.length > 200) throw new SpecError(`spec: field "name" must be at most 200 characters (found ${name.length})`);
-  return { name, gpus: f.num('gpus', { min: 0, max: 64, int: true, fallback: 1 }), timeLimit: f.optNum('time_limit', { min: 1, int: true }) };
+  if (name.length > 200)
+    throw new SpecError(`spec: field "name" must be at most 200 characters (found ${name.length})`);
+  return {
+    name,
+    gpus: f.num('gpus', { min: 0, max: 64, int: true, fallback: 1 }),
+    timeLimit: f.optNum('time_limit', { min: 1, int: true }),
+  };
 }
 
 function finetune(f: Fields, ctx: PrepareContext): PreparedJob {
@@ -264,8 +330,19 @@ function finetune(f: Fields, ctx: PrepareContext): PreparedJob {
     output_dir: f.outputDir('output_dir'),
   };
   f.rejectUnknown();
-  const script = [...scriptHeader('finetune', c.name, ctx.jobDir), `cd "$JOB_DIR"`, `${shCommand(settings.launcher)} "$JOB_DIR/config.yml"`, ''];
-  return { kind: 'finetune', name: c.name, gpus: c.gpus, timeLimit: c.timeLimit, files: { 'config.yml': toYaml(config), [SCRIPT_NAME]: script.join('\n') } };
+  const script = [
+    ...scriptHeader('finetune', c.name, ctx.jobDir),
+    `cd "$JOB_DIR"`,
+    `${shCommand(settings.launcher)} "$JOB_DIR/config.yml"`,
+    '',
+  ];
+  return {
+    kind: 'finetune',
+    name: c.name,
+    gpus: c.gpus,
+    timeLimit: c.timeLimit,
+    files: { 'config.yml': toYaml(config), [SCRIPT_NAME]: script.join('\n') },
+  };
 }
 
 function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
@@ -273,7 +350,10 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
   const from = f.existingFile('from');
   const sizes = f.numList('sizes', { min: 2, int: true });
   sizes.forEach((n, i) => {
-    if (n % 2 !== 0) throw new SpecError(`sweep spec: field "sizes[${i}]" must be even (N/2 train + N/2 val rows), found ${n}`);
+    if (n % 2 !== 0)
+      throw new SpecError(
+        `sweep spec: field "sizes[${i}]" must be even (N/2 train + N/2 val rows), found ${n}`,
+      );
   });
   const setting = f.optStr('setting');
   const tasks = f.raw('tasks') === undefined ? undefined : f.strList('tasks');
@@ -284,7 +364,12 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
   const branches: string[] = [];
   sizes.forEach((n, i) => {
     const data = path.join(ctx.jobDir, `data-${i}.jsonl`);
-    files[`config-${i}.yml`] = toYaml({ ...settings.axolotl, datasets: [{ path: data, type: 'alpaca' }], val_set_size: 0, output_dir: path.join(outputRoot, `n${n}`) });
+    files[`config-${i}.yml`] = toYaml({
+      ...settings.axolotl,
+      datasets: [{ path: data, type: 'alpaca' }],
+      val_set_size: 0,
+      output_dir: path.join(outputRoot, `n${n}`),
+    });
     branches.push(`  ${i}) N=${n} ;;`);
   });
   const select = [...ctx.mcpoCommand, 'select', '--from', from];
@@ -304,7 +389,14 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
     '',
   ];
   files[SCRIPT_NAME] = script.join('\n');
-  return { kind: 'sweep', name: c.name, gpus: c.gpus, timeLimit: c.timeLimit, files, array: sizes.map((_, i) => i) };
+  return {
+    kind: 'sweep',
+    name: c.name,
+    gpus: c.gpus,
+    timeLimit: c.timeLimit,
+    files,
+    array: sizes.map((_, i) => i),
+  };
 }
 
 /** mergekit's `t`: one value, or per-filter curves (self_attn, mlp) plus a default for the rest. */
@@ -312,17 +404,29 @@ function slerpT(f: Fields): YamlValue {
   const t = f.raw('t');
   if (t === undefined) f.num('t');
   if (typeof t === 'number') return f.num('t', { min: 0, max: 1 });
-  if (t === null || typeof t !== 'object' || Array.isArray(t)) throw new SpecError('merge spec: field "t" must be a number from 0 to 1 or {self_attn: [...], mlp: [...], default: 0.5}');
+  if (t === null || typeof t !== 'object' || Array.isArray(t))
+    throw new SpecError(
+      'merge spec: field "t" must be a number from 0 to 1 or {self_attn: [...], mlp: [...], default: 0.5}',
+    );
   const out: YamlValue[] = [];
   for (const [filter, value] of Object.entries(t)) {
     if (filter === 'default') continue;
-    if (!Array.isArray(value) || value.length === 0 || value.some((x) => typeof x !== 'number' || x < 0 || x > 1)) {
-      throw new SpecError(`merge spec: field "t.${filter}" must be a non-empty list of numbers from 0 to 1 (found ${JSON.stringify(value)})`);
+    if (
+      !Array.isArray(value) ||
+      value.length === 0 ||
+      value.some((x) => typeof x !== 'number' || x < 0 || x > 1)
+    ) {
+      throw new SpecError(
+        `merge spec: field "t.${filter}" must be a non-empty list of numbers from 0 to 1 (found ${JSON.stringify(value)})`,
+      );
     }
     out.push({ filter, value });
   }
   const d = t.default;
-  if (typeof d !== 'number' || d < 0 || d > 1) throw new SpecError(`merge spec: field "t.default" must be a number from 0 to 1 (the value for tensors no filter matches), found ${JSON.stringify(d ?? null)}`);
+  if (typeof d !== 'number' || d < 0 || d > 1)
+    throw new SpecError(
+      `merge spec: field "t.default" must be a number from 0 to 1 (the value for tensors no filter matches), found ${JSON.stringify(d ?? null)}`,
+    );
   out.push({ value: d });
   return out;
 }
@@ -330,15 +434,26 @@ function slerpT(f: Fields): YamlValue {
 function merge(f: Fields, ctx: PrepareContext): PreparedJob {
   const c = common(f);
   const models = f.strList('models').map((m, i) => f.model(`models[${i}]`, m));
-  if (models.length !== 2) throw new SpecError(`merge spec: field "models" must list exactly 2 models for SLERP (found ${models.length})`);
+  if (models.length !== 2)
+    throw new SpecError(
+      `merge spec: field "models" must list exactly 2 models for SLERP (found ${models.length})`,
+    );
   const baseRaw = f.optStr('base_model');
   const base = baseRaw === undefined ? models[0] : f.model('base_model', baseRaw);
-  if (!models.includes(base)) throw new SpecError(`merge spec: field "base_model" must be one of "models" (found ${JSON.stringify(baseRaw)})`);
+  if (!models.includes(base))
+    throw new SpecError(
+      `merge spec: field "base_model" must be one of "models" (found ${JSON.stringify(baseRaw)})`,
+    );
   const layerRange = f.numList('layer_range', { min: 0, int: true, length: 2 });
-  if (layerRange[0] >= layerRange[1]) throw new SpecError(`merge spec: field "layer_range" must be [start, end] with start < end (found [${layerRange.join(', ')}])`);
-  const sweepT = f.raw('t_sweep') === undefined ? undefined : f.numList('t_sweep', { min: 0, max: 1 });
+  if (layerRange[0] >= layerRange[1])
+    throw new SpecError(
+      `merge spec: field "layer_range" must be [start, end] with start < end (found [${layerRange.join(', ')}])`,
+    );
+  const sweepT =
+    f.raw('t_sweep') === undefined ? undefined : f.numList('t_sweep', { min: 0, max: 1 });
   const t = sweepT ? undefined : slerpT(f);
-  if (sweepT && f.raw('t') !== undefined) throw new SpecError('merge spec: give either field "t" or field "t_sweep", not both');
+  if (sweepT && f.raw('t') !== undefined)
+    throw new SpecError('merge spec: give either field "t" or field "t_sweep", not both');
   const dtype = f.oneOf('dtype', ['float16', 'bfloat16', 'float32'] as const, 'float16');
   const output = f.outputDir('output_dir');
   const command = f.strList('command', ['mergekit-yaml']);
@@ -365,11 +480,20 @@ function merge(f: Fields, ctx: PrepareContext): PreparedJob {
     );
   } else {
     files['merge.yml'] = toYaml(config(t as YamlValue));
-    script.push(`${shCommand(command)} "$JOB_DIR/merge.yml" ${shQuote(output)} ${shCommand(extraArgs)}`);
+    script.push(
+      `${shCommand(command)} "$JOB_DIR/merge.yml" ${shQuote(output)} ${shCommand(extraArgs)}`,
+    );
   }
   script.push('');
   files[SCRIPT_NAME] = script.join('\n');
-  return { kind: 'merge', name: c.name, gpus: c.gpus, timeLimit: c.timeLimit, files, array: sweepT?.map((_, i) => i) };
+  return {
+    kind: 'merge',
+    name: c.name,
+    gpus: c.gpus,
+    timeLimit: c.timeLimit,
+    files,
+    array: sweepT?.map((_, i) => i),
+  };
 }
 
 /**
@@ -406,20 +530,36 @@ function quantize(f: Fields, ctx: PrepareContext): PreparedJob {
   };
   const python = f.strList('python', ['python3']);
   f.rejectUnknown();
-  const script = [...scriptHeader('quantize', c.name, ctx.jobDir), `cd "$JOB_DIR"`, `${shCommand(python)} "$JOB_DIR/quantize.py" "$JOB_DIR/quantize.json"`, ''];
+  const script = [
+    ...scriptHeader('quantize', c.name, ctx.jobDir),
+    `cd "$JOB_DIR"`,
+    `${shCommand(python)} "$JOB_DIR/quantize.py" "$JOB_DIR/quantize.json"`,
+    '',
+  ];
   return {
     kind: 'quantize',
     name: c.name,
     gpus: c.gpus,
     timeLimit: c.timeLimit,
-    files: { 'quantize.py': QUANTIZE_PY, 'quantize.json': `${JSON.stringify(params, null, 2)}\n`, [SCRIPT_NAME]: script.join('\n') },
+    files: {
+      'quantize.py': QUANTIZE_PY,
+      'quantize.json': `${JSON.stringify(params, null, 2)}\n`,
+      [SCRIPT_NAME]: script.join('\n'),
+    },
   };
 }
 
 /** Validates a spec and generates the job's files. */
 export function prepareJob(kind: JobKind, spec: Spec, ctx: PrepareContext): PreparedJob {
   const f = new Fields(spec, kind, ctx.specDir);
-  const job = kind === 'finetune' ? finetune(f, ctx) : kind === 'sweep' ? sweep(f, ctx) : kind === 'merge' ? merge(f, ctx) : quantize(f, ctx);
+  const job =
+    kind === 'finetune'
+      ? finetune(f, ctx)
+      : kind === 'sweep'
+        ? sweep(f, ctx)
+        : kind === 'merge'
+          ? merge(f, ctx)
+          : quantize(f, ctx);
   validateScript(job.files[SCRIPT_NAME]);
   return job;
 }
@@ -427,5 +567,6 @@ export function prepareJob(kind: JobKind, spec: Spec, ctx: PrepareContext): Prep
 /** slurmrestd accepts any script and the job then dies a second later; catch it here instead. */
 export function validateScript(script: string | undefined): void {
   if (script === undefined || script.length === 0) throw new SpecError('the batch script is empty');
-  if (!/^#!\/\S+/.test(script)) throw new SpecError('the batch script must start with a shebang line such as #!/bin/bash');
+  if (!/^#!\/\S+/.test(script))
+    throw new SpecError('the batch script must start with a shebang line such as #!/bin/bash');
 }

@@ -6,7 +6,8 @@
  * type by hand: plain scalars, `#` comments, flow lists of scalars like `[0, 0.5, 1]`, and JSON.
  */
 
-export type YamlValue = string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
+export type YamlValue =
+  string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
 /** A problem in a YAML/JSON spec, with its 1-based line. */
 export class YamlError extends Error {
@@ -40,7 +41,10 @@ function emit(value: YamlValue, indent: string, lines: string[]): void {
       if (isScalar(item)) lines.push(`${indent}- ${scalar(item)}`);
       else if (Array.isArray(item)) {
         // Lists of scalars stay on one line, like the t-curves in mergekit's examples.
-        if (item.every(isScalar)) lines.push(`${indent}- [${item.map((i) => scalar(i as string | number | boolean | null)).join(', ')}]`);
+        if (item.every(isScalar))
+          lines.push(
+            `${indent}- [${item.map((i) => scalar(i as string | number | boolean | null)).join(', ')}]`,
+          );
         else {
           lines.push(`${indent}-`);
           emit(item, `${indent}  `, lines);
@@ -60,7 +64,10 @@ function emit(value: YamlValue, indent: string, lines: string[]): void {
   }
   for (const [k, v] of Object.entries(value)) {
     if (isScalar(v)) lines.push(`${indent}${key(k)}: ${scalar(v)}`);
-    else if (Array.isArray(v) && (v.length === 0 || v.every(isScalar))) lines.push(`${indent}${key(k)}: [${v.map((i) => scalar(i as string | number | boolean | null)).join(', ')}]`);
+    else if (Array.isArray(v) && (v.length === 0 || v.every(isScalar)))
+      lines.push(
+        `${indent}${key(k)}: [${v.map((i) => scalar(i as string | number | boolean | null)).join(', ')}]`,
+      );
     else if (!Array.isArray(v) && Object.keys(v).length === 0) lines.push(`${indent}${key(k)}: {}`);
     else {
       lines.push(`${indent}${key(k)}:`);
@@ -108,11 +115,13 @@ function parseScalar(raw: string, line: number): YamlValue {
     }
   }
   if (s.startsWith("'")) {
-    if (!s.endsWith("'") || s.length < 2) throw new YamlError(line, `unterminated single-quoted string: ${s}`);
+    if (!s.endsWith("'") || s.length < 2)
+      throw new YamlError(line, `unterminated single-quoted string: ${s}`);
     return s.slice(1, -1).replace(/''/g, "'");
   }
   if (s.startsWith('[')) {
-    if (!s.endsWith(']')) throw new YamlError(line, `a flow list must end on the same line with "]": ${s}`);
+    if (!s.endsWith(']'))
+      throw new YamlError(line, `a flow list must end on the same line with "]": ${s}`);
     const inner = s.slice(1, -1).trim();
     if (inner === '') return [];
     return splitFlow(inner, line).map((part) => parseScalar(part, line));
@@ -166,12 +175,17 @@ function parseBlock(lines: Line[], pos: { i: number }, indent: number): YamlValu
   const first = lines[pos.i];
   if (first.text.startsWith('- ') || first.text === '-') {
     const list: YamlValue[] = [];
-    while (pos.i < lines.length && lines[pos.i].indent === indent && (lines[pos.i].text.startsWith('- ') || lines[pos.i].text === '-')) {
+    while (
+      pos.i < lines.length &&
+      lines[pos.i].indent === indent &&
+      (lines[pos.i].text.startsWith('- ') || lines[pos.i].text === '-')
+    ) {
       const l = lines[pos.i];
       const rest = l.text === '-' ? '' : l.text.slice(2).trimStart();
       if (rest === '') {
         pos.i++;
-        if (pos.i < lines.length && lines[pos.i].indent > indent) list.push(parseBlock(lines, pos, lines[pos.i].indent));
+        if (pos.i < lines.length && lines[pos.i].indent > indent)
+          list.push(parseBlock(lines, pos, lines[pos.i].indent));
         else list.push(null);
       } else if (keySplit(rest) && !rest.startsWith('[') && !rest.startsWith('{')) {
         // "- key: value" opens a mapping whose keys line up with "key".
@@ -191,19 +205,27 @@ function parseBlock(lines: Line[], pos: { i: number }, indent: number): YamlValu
     const kv = keySplit(l.text);
     if (!kv) throw new YamlError(l.no, `expected "key: value", found ${JSON.stringify(l.text)}`);
     const [k, v] = kv;
-    if (Object.prototype.hasOwnProperty.call(map, k)) throw new YamlError(l.no, `key "${k}" appears twice`);
+    if (Object.prototype.hasOwnProperty.call(map, k))
+      throw new YamlError(l.no, `key "${k}" appears twice`);
     pos.i++;
     if (v.trim() === '') {
       const next = lines[pos.i];
       // A list may sit at the same indent as its key (a common YAML style).
-      if (next && (next.indent > indent || (next.indent === indent && (next.text.startsWith('- ') || next.text === '-')))) map[k] = parseBlock(lines, pos, next.indent);
+      if (
+        next &&
+        (next.indent > indent ||
+          (next.indent === indent && (next.text.startsWith('- ') || next.text === '-')))
+      )
+        map[k] = parseBlock(lines, pos, next.indent);
       else map[k] = null;
     } else {
-      if (v.trim() === '|' || v.trim() === '>') throw new YamlError(l.no, 'block strings (| and >) are not supported: use a quoted string');
+      if (v.trim() === '|' || v.trim() === '>')
+        throw new YamlError(l.no, 'block strings (| and >) are not supported: use a quoted string');
       map[k] = parseScalar(v, l.no);
     }
   }
-  if (pos.i < lines.length && lines[pos.i].indent > indent) throw new YamlError(lines[pos.i].no, 'unexpected indentation');
+  if (pos.i < lines.length && lines[pos.i].indent > indent)
+    throw new YamlError(lines[pos.i].no, 'unexpected indentation');
   return map;
 }
 
@@ -222,7 +244,11 @@ export function parseYaml(text: string): YamlValue {
     if (/^\s*\t/.test(raw)) throw new YamlError(idx + 1, 'tabs cannot indent YAML: use spaces');
     const text = stripComment(raw).trimEnd();
     if (text.trim() === '' || text.trim() === '---') return;
-    lines.push({ no: idx + 1, indent: text.length - text.trimStart().length, text: text.trimStart() });
+    lines.push({
+      no: idx + 1,
+      indent: text.length - text.trimStart().length,
+      text: text.trimStart(),
+    });
   });
   if (lines.length === 0) return null;
   const pos = { i: 0 };

@@ -21,7 +21,10 @@ export function isLocalEndpoint(endpoint: Pick<EndpointConfig, 'baseUrl'>): bool
   return endpoint.baseUrl === LOCAL_BASE_URL;
 }
 
-export function createClient(endpoint: EndpointConfig, options: CreateClientOptions = {}): LlmClient {
+export function createClient(
+  endpoint: EndpointConfig,
+  options: CreateClientOptions = {},
+): LlmClient {
   if (!isLocalEndpoint(endpoint)) return createOpenAiClient(endpoint, options);
   return createLocalLlamaClient({
     model: endpoint.model,

@@ -179,13 +179,15 @@ function vocabulary(): { tokens: string[]; scores: number[]; types: number[] } {
   add('</s>', 0, TOKEN_CONTROL);
   add('<|im_start|>', 0, TOKEN_CONTROL);
   add('<|im_end|>', 0, TOKEN_CONTROL);
-  for (let b = 0; b < 256; b++) add(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`, 0, TOKEN_BYTE);
+  for (let b = 0; b < 256; b++)
+    add(`<0x${b.toString(16).toUpperCase().padStart(2, '0')}>`, 0, TOKEN_BYTE);
   // SentencePiece spells a leading space as U+2581; words get higher scores so merges prefer them.
   const words = ['the', 'and', 'product', 'answer', 'option', 'query', 'is', 'of', 'to', 'a'];
   for (const word of words) add(`\u2581${word}`, -1, TOKEN_NORMAL);
   add('\u2581', -2, TOKEN_NORMAL);
   for (let c = 0x21; c < 0x7f; c++) add(String.fromCharCode(c), -3, TOKEN_NORMAL);
-  if (new Set(tokens).size !== tokens.length) throw new Error('tiny llama vocabulary has duplicate token strings');
+  if (new Set(tokens).size !== tokens.length)
+    throw new Error('tiny llama vocabulary has duplicate token strings');
   return { tokens, scores, types };
 }
 
@@ -228,7 +230,10 @@ export function tinyLlamaGgufBytes(): Buffer {
       randomTensor(rand, `blk.${b}.ffn_down.weight`, [FEED_FORWARD, EMBED], 0.3),
     );
   }
-  tensors.push(onesTensor('output_norm.weight', EMBED), randomTensor(rand, 'output.weight', [EMBED, vocab], 0.5));
+  tensors.push(
+    onesTensor('output_norm.weight', EMBED),
+    randomTensor(rand, 'output.weight', [EMBED, vocab], 0.5),
+  );
 
   const metadata: [string, MetadataValue][] = [
     ['general.architecture', { type: 'string', value: 'llama' }],
@@ -315,5 +320,7 @@ if (require.main === module && /demoGguf\.js$/.test(require.main.filename)) {
   }
   const started = performance.now();
   const file = buildTinyLlamaGguf(target);
-  console.log(`tiny llama GGUF ${file} (${fs.statSync(file).size} bytes, ${(performance.now() - started).toFixed(0)} ms)`);
+  console.log(
+    `tiny llama GGUF ${file} (${fs.statSync(file).size} bytes, ${(performance.now() - started).toFixed(0)} ms)`,
+  );
 }

@@ -19,11 +19,33 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ChatHistoryItem, ChatWrapper, Llama, LlamaChat, LlamaCompletion, LlamaContext, LlamaGrammar, LlamaModel } from 'node-llama-cpp';
+import type {
+  ChatHistoryItem,
+  ChatWrapper,
+  Llama,
+  LlamaChat,
+  LlamaCompletion,
+  LlamaContext,
+  LlamaGrammar,
+  LlamaModel,
+} from 'node-llama-cpp';
 import { defaultModelCacheDir } from '../embed/embedder';
-import { CACHE_KEY_VERSION, samplingKey, type CachedResponse, type ResponseCache } from './responseCache';
+import {
+  CACHE_KEY_VERSION,
+  samplingKey,
+  type CachedResponse,
+  type ResponseCache,
+} from './responseCache';
 import { abortError, Semaphore } from './semaphore';
-import { LlmError, type EndpointConfig, type JsonValue, type LlmClient, type LlmRequest, type LlmResponse, type StructuredOutput } from './types';
+import {
+  LlmError,
+  type EndpointConfig,
+  type JsonValue,
+  type LlmClient,
+  type LlmRequest,
+  type LlmResponse,
+  type StructuredOutput,
+} from './types';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
@@ -44,7 +66,8 @@ const DEFAULT_CONTEXT_SIZE = 4096;
 /** Below this file size, one thread is fastest: syncing threads costs more than tiny matmuls (measured 1,600 vs 33 tokens/s). */
 const TINY_MODEL_BYTES = 64 * 1024 * 1024;
 
-const NO_MODEL_HINT = 'set --llm-url to an OpenAI-compatible server, or --llm-model to a local .gguf file';
+const NO_MODEL_HINT =
+  'set --llm-url to an OpenAI-compatible server, or --llm-model to a local .gguf file';
 
 export interface LocalLlamaOptions {
   /** A .gguf path, or a model URI node-llama-cpp resolves (e.g. hf:user/repo:quant, https://...gguf). */
@@ -133,7 +156,11 @@ async function resolveFile(options: LocalLlamaOptions): Promise<string> {
   return pending;
 }
 
-async function downloadModel(model: string, cacheDir: string, onProgress: LocalLlamaOptions['onProgress']): Promise<string> {
+async function downloadModel(
+  model: string,
+  cacheDir: string,
+  onProgress: LocalLlamaOptions['onProgress'],
+): Promise<string> {
   const m = await loadModule();
   try {
     await fs.promises.mkdir(cacheDir, { recursive: true });
@@ -141,10 +168,16 @@ async function downloadModel(model: string, cacheDir: string, onProgress: LocalL
       directory: cacheDir,
       // Our own progress callback instead of node-llama-cpp's terminal UI, which would fight the CLI's progress line.
       cli: false,
-      onProgress: onProgress && (({ totalSize, downloadedSize }) => onProgress({ loaded: downloadedSize, total: totalSize, file: model })),
+      onProgress:
+        onProgress &&
+        (({ totalSize, downloadedSize }) =>
+          onProgress({ loaded: downloadedSize, total: totalSize, file: model })),
     });
   } catch (err) {
-    throw new LlmError(`cannot download local model ${model} into ${cacheDir} (${errorMessage(err)}); ${NO_MODEL_HINT}`, 1);
+    throw new LlmError(
+      `cannot download local model ${model} into ${cacheDir} (${errorMessage(err)}); ${NO_MODEL_HINT}`,
+      1,
+    );
   }
 }
 
@@ -167,19 +200,29 @@ async function loadModel(options: LocalLlamaOptions): Promise<LoadedModel> {
   return pending;
 }
 
-async function openModel(file: string, threads: number, contextSize: number | undefined): Promise<LoadedModel> {
+async function openModel(
+  file: string,
+  threads: number,
+  contextSize: number | undefined,
+): Promise<LoadedModel> {
   const m = await loadModule();
   let llama: Llama;
   try {
     llama = await getSharedLlama();
   } catch (err) {
-    throw new LlmError(`cannot start llama.cpp (node-llama-cpp's prebuilt CPU binary): ${errorMessage(err)}; ${NO_MODEL_HINT}`, 1);
+    throw new LlmError(
+      `cannot start llama.cpp (node-llama-cpp's prebuilt CPU binary): ${errorMessage(err)}; ${NO_MODEL_HINT}`,
+      1,
+    );
   }
   let model: LlamaModel;
   try {
     model = await llama.loadModel({ modelPath: file });
   } catch (err) {
-    throw new LlmError(`cannot load local model ${file}: ${errorMessage(err)}; ${NO_MODEL_HINT}`, 1);
+    throw new LlmError(
+      `cannot load local model ${file}: ${errorMessage(err)}; ${NO_MODEL_HINT}`,
+      1,
+    );
   }
   try {
     const size = Math.min(contextSize ?? DEFAULT_CONTEXT_SIZE, model.trainContextSize);
@@ -187,9 +230,25 @@ async function openModel(file: string, threads: number, contextSize: number | un
     const chatWrapper = m.resolveChatWrapper(model);
     const sequence = context.getSequence();
     // Both front ends share the one sequence; the queue guarantees only one uses it at a time.
-    const chat = new m.LlamaChat({ contextSequence: sequence, chatWrapper, autoDisposeSequence: false });
-    const completion = new m.LlamaCompletion({ contextSequence: sequence, autoDisposeSequence: false });
-    return { file, model, context, chat, completion, chatWrapper, queue: new Semaphore(1), grammars: new Map() };
+    const chat = new m.LlamaChat({
+      contextSequence: sequence,
+      chatWrapper,
+      autoDisposeSequence: false,
+    });
+    const completion = new m.LlamaCompletion({
+      contextSequence: sequence,
+      autoDisposeSequence: false,
+    });
+    return {
+      file,
+      model,
+      context,
+      chat,
+      completion,
+      chatWrapper,
+      queue: new Semaphore(1),
+      grammars: new Map(),
+    };
   } catch (err) {
     await model.dispose().catch(() => {});
     throw new LlmError(`cannot create a context for local model ${file}: ${errorMessage(err)}`, 1);
@@ -264,7 +323,9 @@ export function regexToGbnf(regex: string): string {
   if (source.endsWith('$') && !source.endsWith('\\$')) source = source.slice(0, -1);
   let pos = 0;
   const fail = (what: string): never => {
-    throw new Error(`regex ${JSON.stringify(regex)}: ${what} at position ${pos + offset}; supported: literals, [classes], \\d, (groups), |, {n}, {m,n}, ?, *, +`);
+    throw new Error(
+      `regex ${JSON.stringify(regex)}: ${what} at position ${pos + offset}; supported: literals, [classes], \\d, (groups), |, {n}, {m,n}, ?, *, +`,
+    );
   };
 
   const parseAlternation = (): string => {
@@ -340,7 +401,7 @@ export function regexToGbnf(regex: string): string {
           out += '0-9';
           continue;
         }
-        if (!/[\\\]\[^\-.]/.test(next)) {
+        if (!/[\\\][^\-.]/.test(next)) {
           pos -= 2;
           fail(`unsupported escape \\${next} in a class`);
         }
@@ -407,7 +468,14 @@ class LocalLlamaClient implements LlmClient {
   readonly label: string;
 
   constructor(private readonly options: LocalLlamaOptions) {
-    this.endpoint = options.endpoint ?? { baseUrl: LOCAL_BASE_URL, model: options.model, mode: 'chat', concurrency: 1, timeoutMs: 600_000, maxRetries: 0 };
+    this.endpoint = options.endpoint ?? {
+      baseUrl: LOCAL_BASE_URL,
+      model: options.model,
+      mode: 'chat',
+      concurrency: 1,
+      timeoutMs: 600_000,
+      maxRetries: 0,
+    };
     this.label = localLabel(options.model);
   }
 
@@ -424,7 +492,8 @@ class LocalLlamaClient implements LlmClient {
     const key = cache?.key(this.cacheKeyParts(loaded.file, request));
     if (cache !== undefined && key !== undefined) {
       const hit = await cache.get(key);
-      if (hit !== undefined) return { ...hit, cached: true, attempts: 0, latencyMs: Date.now() - started };
+      if (hit !== undefined)
+        return { ...hit, cached: true, attempts: 0, latencyMs: Date.now() - started };
     }
     let grammar: LlamaGrammar | undefined;
     try {
@@ -466,11 +535,20 @@ class LocalLlamaClient implements LlmClient {
       mode: this.endpoint.mode,
       prompt: request.prompt,
       sampling: samplingKey(sampling),
-      structured: structured === undefined ? null : { choice: structured.choice ? [...structured.choice] : null, regex: structured.regex ?? null },
+      structured:
+        structured === undefined
+          ? null
+          : {
+              choice: structured.choice ? [...structured.choice] : null,
+              regex: structured.regex ?? null,
+            },
     };
   }
 
-  private async grammarFor(loaded: LoadedModel, structured: StructuredOutput | undefined): Promise<LlamaGrammar | undefined> {
+  private async grammarFor(
+    loaded: LoadedModel,
+    structured: StructuredOutput | undefined,
+  ): Promise<LlamaGrammar | undefined> {
     const gbnf = structuredToGbnf(structured);
     if (gbnf === undefined) return undefined;
     let pending = loaded.grammars.get(gbnf);
@@ -482,11 +560,19 @@ class LocalLlamaClient implements LlmClient {
     try {
       return await pending;
     } catch (err) {
-      throw new Error(`llama.cpp rejected the grammar for ${JSON.stringify(structured)} (${errorMessage(err)}): ${gbnf}`);
+      throw new Error(
+        `llama.cpp rejected the grammar for ${JSON.stringify(structured)} (${errorMessage(err)}): ${gbnf}`,
+        { cause: err },
+      );
     }
   }
 
-  private async generate(loaded: LoadedModel, request: LlmRequest, grammar: LlamaGrammar | undefined, signal: AbortSignal | undefined): Promise<CachedResponse> {
+  private async generate(
+    loaded: LoadedModel,
+    request: LlmRequest,
+    grammar: LlamaGrammar | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<CachedResponse> {
     const { temperature, top_p, max_tokens, seed } = request.sampling;
     let completionTokens = 0;
     const common = {
@@ -502,17 +588,33 @@ class LocalLlamaClient implements LlmClient {
     try {
       if (this.endpoint.mode === 'completions') {
         const promptTokens = loaded.model.tokenize(request.prompt, false).length;
-        const result = await loaded.completion.generateCompletionWithMeta(request.prompt, { ...common, ...(grammar ? { grammar } : {}) });
-        return { text: wellFormed(result.response), usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens }, finishReason: finishReason(result.metadata.stopReason) };
+        const result = await loaded.completion.generateCompletionWithMeta(request.prompt, {
+          ...common,
+          ...(grammar ? { grammar } : {}),
+        });
+        return {
+          text: wellFormed(result.response),
+          usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens },
+          finishReason: finishReason(result.metadata.stopReason),
+        };
       }
       // One user message and an empty model turn to complete, as an OpenAI chat request does.
       const history: ChatHistoryItem[] = [
         { type: 'user', text: request.prompt },
         { type: 'model', response: [] },
       ];
-      const promptTokens = loaded.chatWrapper.generateContextState({ chatHistory: history }).contextText.tokenize(loaded.model.tokenizer).length;
-      const result = await loaded.chat.generateResponse(history, { ...common, ...(grammar ? { grammar } : {}) });
-      return { text: wellFormed(result.response), usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens }, finishReason: finishReason(result.metadata.stopReason) };
+      const promptTokens = loaded.chatWrapper
+        .generateContextState({ chatHistory: history })
+        .contextText.tokenize(loaded.model.tokenizer).length;
+      const result = await loaded.chat.generateResponse(history, {
+        ...common,
+        ...(grammar ? { grammar } : {}),
+      });
+      return {
+        text: wellFormed(result.response),
+        usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens },
+        finishReason: finishReason(result.metadata.stopReason),
+      };
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       throw new LlmError(`${this.label}: generation failed: ${errorMessage(err)}`, 1);
@@ -531,7 +633,10 @@ function finishReason(stopReason: string): string {
  * JSON-encodes badly into records and the cache.
  */
 export function wellFormed(text: string): string {
-  return text.replace(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, '\uFFFD');
+  return text.replace(
+    /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g,
+    '\uFFFD',
+  );
 }
 
 function errorMessage(err: unknown): string {

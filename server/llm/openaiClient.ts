@@ -6,10 +6,23 @@
 import OpenAI from 'openai';
 import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { CompletionCreateParamsNonStreaming } from 'openai/resources/completions';
-import { CACHE_KEY_VERSION, ResponseCache, samplingKey, type CachedResponse } from './responseCache';
+import {
+  CACHE_KEY_VERSION,
+  type ResponseCache,
+  samplingKey,
+  type CachedResponse,
+} from './responseCache';
 import { RetryableError, abortError, withRetries, type RetryOptions } from './retry';
 import { Semaphore } from './semaphore';
-import { LlmError, type EndpointConfig, type JsonValue, type LlmClient, type LlmRequest, type LlmResponse, type TokenUsage } from './types';
+import {
+  LlmError,
+  type EndpointConfig,
+  type JsonValue,
+  type LlmClient,
+  type LlmRequest,
+  type LlmResponse,
+  type TokenUsage,
+} from './types';
 
 export interface OpenAiClientOptions {
   /** Bearer token; local servers usually need none, but the SDK insists on a non-empty key. */
@@ -24,7 +37,10 @@ export interface OpenAiClientOptions {
 
 /** Bumped when the key recipe or the meaning of a cached entry changes. */
 
-export function createOpenAiClient(endpoint: EndpointConfig, options: OpenAiClientOptions = {}): LlmClient {
+export function createOpenAiClient(
+  endpoint: EndpointConfig,
+  options: OpenAiClientOptions = {},
+): LlmClient {
   return new OpenAiLlmClient(endpoint, options);
 }
 
@@ -111,19 +127,23 @@ class OpenAiLlmClient implements LlmClient {
     const key = cache?.key(cacheKeyParts(this.endpoint, request));
     if (cache !== undefined && key !== undefined) {
       const hit = await cache.get(key);
-      if (hit !== undefined) return { ...hit, cached: true, attempts: 0, latencyMs: Date.now() - started };
+      if (hit !== undefined)
+        return { ...hit, cached: true, attempts: 0, latencyMs: Date.now() - started };
     }
     if (signal?.aborted) throw abortError(signal);
     const release = await this.semaphore.acquire(signal);
     let result: { value: CachedResponse; attempts: number };
     try {
-      result = await withRetries((_attempt, attemptSignal) => this.requestOnce(request, attemptSignal), {
-        ...this.options.retry,
-        maxRetries: this.endpoint.maxRetries,
-        timeoutMs: this.endpoint.timeoutMs,
-        signal,
-        describe: this.label,
-      });
+      result = await withRetries(
+        (_attempt, attemptSignal) => this.requestOnce(request, attemptSignal),
+        {
+          ...this.options.retry,
+          maxRetries: this.endpoint.maxRetries,
+          timeoutMs: this.endpoint.timeoutMs,
+          signal,
+          describe: this.label,
+        },
+      );
     } finally {
       release();
     }
@@ -131,21 +151,34 @@ class OpenAiLlmClient implements LlmClient {
       // The answer is good even if storing it is not: a full disk must not fail the question.
       await cache.put(key, result.value).catch(() => {});
     }
-    return { ...result.value, cached: false, attempts: result.attempts, latencyMs: Date.now() - started };
+    return {
+      ...result.value,
+      cached: false,
+      attempts: result.attempts,
+      latencyMs: Date.now() - started,
+    };
   }
 
   async check(signal?: AbortSignal): Promise<void> {
     const baseUrl = this.endpoint.baseUrl;
     const served: string[] = [];
     try {
-      for await (const model of this.openai.models.list({ signal, timeout: this.endpoint.timeoutMs })) served.push(model.id);
+      for await (const model of this.openai.models.list({
+        signal,
+        timeout: this.endpoint.timeoutMs,
+      }))
+        served.push(model.id);
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
       throw checkError(baseUrl, err);
     }
     if (!served.includes(this.endpoint.model)) {
       const list = served.length === 0 ? '(no models)' : served.join(', ');
-      throw new LlmError(`${baseUrl} does not serve model "${this.endpoint.model}"; it serves: ${list}`, 1, 404);
+      throw new LlmError(
+        `${baseUrl} does not serve model "${this.endpoint.model}"; it serves: ${list}`,
+        1,
+        404,
+      );
     }
   }
 
@@ -153,15 +186,18 @@ class OpenAiLlmClient implements LlmClient {
   private async requestOnce(request: LlmRequest, signal: AbortSignal): Promise<CachedResponse> {
     const body = requestBody(this.endpoint, request);
     if (this.endpoint.mode === 'chat') {
-      const params = { ...body, messages: [{ role: 'user', content: request.prompt }] } as ChatCompletionCreateParamsNonStreaming &
-        Record<string, unknown>;
+      const params = {
+        ...body,
+        messages: [{ role: 'user', content: request.prompt }],
+      } as ChatCompletionCreateParamsNonStreaming & Record<string, unknown>;
       const completion = await this.openai.chat.completions.create(params, { signal });
       const choice = completion.choices[0];
       // A 200 without choices is a broken server response, not an answer.
       if (choice === undefined) throw new RetryableError('response has no choices');
       return toCached(choice.message.content ?? '', completion.usage, choice.finish_reason);
     }
-    const params = { ...body, prompt: request.prompt } as CompletionCreateParamsNonStreaming & Record<string, unknown>;
+    const params = { ...body, prompt: request.prompt } as CompletionCreateParamsNonStreaming &
+      Record<string, unknown>;
     const completion = await this.openai.completions.create(params, { signal });
     const choice = completion.choices[0];
     if (choice === undefined) throw new RetryableError('response has no choices');
@@ -169,7 +205,11 @@ class OpenAiLlmClient implements LlmClient {
   }
 }
 
-function toCached(text: string, usage: OpenAI.CompletionUsage | undefined | null, finishReason: string | null | undefined): CachedResponse {
+function toCached(
+  text: string,
+  usage: OpenAI.CompletionUsage | undefined | null,
+  finishReason: string | null | undefined,
+): CachedResponse {
   const result: CachedResponse = { text };
   if (usage !== undefined && usage !== null) result.usage = tokenUsage(usage);
   if (finishReason !== undefined && finishReason !== null) result.finishReason = finishReason;
@@ -181,7 +221,8 @@ function tokenUsage(usage: OpenAI.CompletionUsage): TokenUsage {
 }
 
 function checkError(baseUrl: string, err: unknown): LlmError {
-  if (err instanceof OpenAI.APIConnectionError) return new LlmError(`cannot reach ${baseUrl}: ${rootCause(err)}`, 1);
+  if (err instanceof OpenAI.APIConnectionError)
+    return new LlmError(`cannot reach ${baseUrl}: ${rootCause(err)}`, 1);
   if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
     if (err.status === 401 || err.status === 403) {
       return new LlmError(
@@ -190,7 +231,11 @@ function checkError(baseUrl: string, err: unknown): LlmError {
         err.status,
       );
     }
-    return new LlmError(`${baseUrl}: GET /models failed with HTTP ${err.status}: ${err.message}`, 1, err.status);
+    return new LlmError(
+      `${baseUrl}: GET /models failed with HTTP ${err.status}: ${err.message}`,
+      1,
+      err.status,
+    );
   }
   // A non-JSON or garbled models list means this is probably not an OpenAI-compatible server.
   return new LlmError(`cannot reach ${baseUrl}: ${rootCause(err)}`, 1);

@@ -13,7 +13,12 @@ export const CACHE_KEY_VERSION = 1;
 
 /** The sampling part of every client's cache key (an absent seed keys as null). */
 export function samplingKey(sampling: Sampling): JsonValue {
-  return { temperature: sampling.temperature, top_p: sampling.top_p, max_tokens: sampling.max_tokens, seed: sampling.seed ?? null };
+  return {
+    temperature: sampling.temperature,
+    top_p: sampling.top_p,
+    max_tokens: sampling.max_tokens,
+    seed: sampling.seed ?? null,
+  };
 }
 
 export interface CachedResponse {
@@ -53,7 +58,11 @@ export class ResponseCache {
     // Unique temp name: concurrent writers of the same key must not interleave into one file.
     const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     const stored: CachedResponse = { text: value.text };
-    if (value.usage !== undefined) stored.usage = { prompt_tokens: value.usage.prompt_tokens, completion_tokens: value.usage.completion_tokens };
+    if (value.usage !== undefined)
+      stored.usage = {
+        prompt_tokens: value.usage.prompt_tokens,
+        completion_tokens: value.usage.completion_tokens,
+      };
     if (value.finishReason !== undefined) stored.finishReason = value.finishReason;
     try {
       await fs.writeFile(temp, JSON.stringify(stored), 'utf8');
@@ -89,8 +98,16 @@ function parseCached(value: unknown): CachedResponse | undefined {
   const result: CachedResponse = { text: value['text'] };
   const usage = value['usage'];
   if (usage !== undefined) {
-    if (!isRecord(usage) || typeof usage['prompt_tokens'] !== 'number' || typeof usage['completion_tokens'] !== 'number') return undefined;
-    result.usage = { prompt_tokens: usage['prompt_tokens'], completion_tokens: usage['completion_tokens'] };
+    if (
+      !isRecord(usage) ||
+      typeof usage['prompt_tokens'] !== 'number' ||
+      typeof usage['completion_tokens'] !== 'number'
+    )
+      return undefined;
+    result.usage = {
+      prompt_tokens: usage['prompt_tokens'],
+      completion_tokens: usage['completion_tokens'],
+    };
   }
   const finishReason = value['finishReason'];
   if (finishReason !== undefined) {

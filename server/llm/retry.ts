@@ -75,7 +75,9 @@ export async function withRetries<T>(
     if (!isRetryable(failure) || attemptNumber >= maxAttempts) {
       throw toLlmError(failure, options.describe, attemptNumber);
     }
-    const delay = retryAfterMs(failure, maxDelayMs) ?? backoffMs(attemptNumber, baseDelayMs, maxDelayMs, random);
+    const delay =
+      retryAfterMs(failure, maxDelayMs) ??
+      backoffMs(attemptNumber, baseDelayMs, maxDelayMs, random);
     // A caller abort during the backoff rejects out of sleep(); normalise it to an AbortError.
     try {
       await sleep(delay, callerSignal);
@@ -132,11 +134,15 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof OpenAI.APIConnectionError) return true; // includes APIConnectionTimeoutError
   if (err instanceof OpenAI.APIError) return isRetryableStatus(err.status);
   // undici: a body cut off mid-stream ('terminated') or a failed connection ('fetch failed').
-  if (err instanceof TypeError) return /terminated|fetch failed|other side closed|socket/i.test(err.message);
+  if (err instanceof TypeError)
+    return /terminated|fetch failed|other side closed|socket/i.test(err.message);
   // The SDK JSON.parses a 200 body unguarded, so a garbled body is a bare SyntaxError.
   if (err instanceof SyntaxError) return true;
   const code = errorCode(err);
-  return code !== undefined && ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code);
+  return (
+    code !== undefined &&
+    ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code)
+  );
 }
 
 function isRetryableStatus(status: number | undefined): boolean {
@@ -150,7 +156,8 @@ export function retryAfterMs(err: unknown, maxDelayMs: number): number | undefin
   const headers = err.headers;
   let ms: number | undefined;
   const millis = headers.get('retry-after-ms');
-  if (millis !== null && millis.trim() !== '' && Number.isFinite(Number(millis))) ms = Number(millis);
+  if (millis !== null && millis.trim() !== '' && Number.isFinite(Number(millis)))
+    ms = Number(millis);
   const after = headers.get('retry-after');
   if (ms === undefined && after !== null && after.trim() !== '') {
     const seconds = Number(after);
@@ -166,7 +173,12 @@ export function retryAfterMs(err: unknown, maxDelayMs: number): number | undefin
 }
 
 /** Full jitter: uniform in [0, min(cap, base * 2^(n-1))], which spreads retries of a burst. */
-export function backoffMs(attemptNumber: number, baseDelayMs: number, maxDelayMs: number, random: () => number = Math.random): number {
+export function backoffMs(
+  attemptNumber: number,
+  baseDelayMs: number,
+  maxDelayMs: number,
+  random: () => number = Math.random,
+): number {
   const ceiling = Math.min(maxDelayMs, baseDelayMs * 2 ** Math.max(0, attemptNumber - 1));
   return Math.floor(random() * ceiling);
 }
@@ -190,7 +202,8 @@ export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> 
 
 /** The final error: names the target, what went wrong, the attempts, and a hint when we have one. */
 export function toLlmError(err: unknown, describe: string, attempts: number): LlmError {
-  const status = err instanceof OpenAI.APIError && typeof err.status === 'number' ? err.status : undefined;
+  const status =
+    err instanceof OpenAI.APIError && typeof err.status === 'number' ? err.status : undefined;
   const tries = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
   let message: string;
   if (status === 401 || status === 403) {
@@ -218,8 +231,10 @@ function failureKind(err: unknown): string {
     const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
     return `connection failed (${err.message}${cause})`;
   }
-  if (err instanceof OpenAI.APIError && typeof err.status === 'number') return `HTTP ${err.status} (${errorMessage(err)})`;
-  if (err instanceof TypeError && /terminated/i.test(err.message)) return 'response cut off mid-body (connection terminated)';
+  if (err instanceof OpenAI.APIError && typeof err.status === 'number')
+    return `HTTP ${err.status} (${errorMessage(err)})`;
+  if (err instanceof TypeError && /terminated/i.test(err.message))
+    return 'response cut off mid-body (connection terminated)';
   if (err instanceof SyntaxError) return `garbled response body (${err.message})`;
   if (err instanceof RetryableError) return `unusable response (${err.message})`;
   return `failed (${errorMessage(err)})`;

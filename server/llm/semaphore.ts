@@ -26,7 +26,8 @@ export class Semaphore {
   private readonly queue: Waiter[] = [];
 
   constructor(readonly limit: number) {
-    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`Semaphore limit must be a positive integer, got ${limit}`);
+    if (!Number.isInteger(limit) || limit < 1)
+      throw new RangeError(`Semaphore limit must be a positive integer, got ${limit}`);
   }
 
   /** Slots currently held. */

@@ -3,7 +3,8 @@
  * llama.cpp's server, Ollama, ...). Plain types only; the client lives in openaiClient.ts.
  */
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** How to reach one model. API keys are never stored with it: they come from the environment or SecretStorage. */
 export interface EndpointConfig {
@@ -23,7 +24,12 @@ export interface EndpointConfig {
   maxRetries: number;
 }
 
-export const DEFAULT_ENDPOINT_SETTINGS = { mode: 'chat', concurrency: 8, timeoutMs: 120_000, maxRetries: 4 } as const;
+export const DEFAULT_ENDPOINT_SETTINGS = {
+  mode: 'chat',
+  concurrency: 8,
+  timeoutMs: 120_000,
+  maxRetries: 4,
+} as const;
 
 export interface Sampling {
   temperature: number;

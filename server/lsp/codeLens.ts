@@ -14,7 +14,10 @@ export function rowLenses(dataset: DatasetDocument, maxRows = MAX_LENS_ROWS): Co
     const args = [dataset.uri, i];
     lenses.push(
       { range, command: { title: 'Run MCPO', command: 'mcpo.runRow', arguments: args } },
-      { range, command: { title: 'Compare with baseline', command: 'mcpo.compareRow', arguments: args } },
+      {
+        range,
+        command: { title: 'Compare with baseline', command: 'mcpo.compareRow', arguments: args },
+      },
       { range, command: { title: 'Show prompt', command: 'mcpo.showPrompt', arguments: args } },
     );
   }

@@ -1,7 +1,13 @@
 /** Completion of `task_type`, `metric` and `track` values inside their value strings. */
 import { CompletionItemKind, type CompletionItem, type Position } from 'vscode-languageserver';
 import type { LineDocument } from './lineDocument';
-import { METRICS, METRICS_FOR_TASK_TYPE, TASK_TYPES, TRACKS, isTaskType } from '../dataset/shopbench';
+import {
+  METRICS,
+  METRICS_FOR_TASK_TYPE,
+  TASK_TYPES,
+  TRACKS,
+  isTaskType,
+} from '../dataset/shopbench';
 
 const VALUE_BEFORE_CURSOR = /"(task_type|metric|track)"\s*:\s*"([^"\\]*)$/;
 
@@ -13,7 +19,10 @@ export function valueCompletions(doc: LineDocument, position: Position): Complet
   const field = m[1] as 'task_type' | 'metric' | 'track';
   // Replace the whole value, up to its closing quote, not just the typed prefix.
   const rest = /^[^"\\\r\n]*/.exec(line.slice(position.character))![0];
-  const range = { start: { line: position.line, character: position.character - m[2].length }, end: { line: position.line, character: position.character + rest.length } };
+  const range = {
+    start: { line: position.line, character: position.character - m[2].length },
+    end: { line: position.line, character: position.character + rest.length },
+  };
   const item = (label: string, preferred: boolean, detail?: string): CompletionItem => ({
     label,
     kind: CompletionItemKind.EnumMember,
@@ -21,10 +30,19 @@ export function valueCompletions(doc: LineDocument, position: Position): Complet
     sortText: `${preferred ? '0' : '1'}${label}`,
     textEdit: { range, newText: label },
   });
-  if (field === 'task_type') return TASK_TYPES.map((t) => item(t, true, `scored by ${METRICS_FOR_TASK_TYPE[t].join(', ')}`));
+  if (field === 'task_type')
+    return TASK_TYPES.map((t) => item(t, true, `scored by ${METRICS_FOR_TASK_TYPE[t].join(', ')}`));
   if (field === 'track') return TRACKS.map((t) => item(t, true));
   // Metrics that score this row's task type come first.
   const taskType = /"task_type"\s*:\s*"([^"\\]*)"/.exec(line)?.[1];
-  const fitting: readonly string[] = isTaskType(taskType) ? METRICS_FOR_TASK_TYPE[taskType] : METRICS;
-  return METRICS.map((metric) => item(metric, fitting.includes(metric), fitting.includes(metric) && taskType ? `scores ${taskType}` : undefined));
+  const fitting: readonly string[] = isTaskType(taskType)
+    ? METRICS_FOR_TASK_TYPE[taskType]
+    : METRICS;
+  return METRICS.map((metric) =>
+    item(
+      metric,
+      fitting.includes(metric),
+      fitting.includes(metric) && taskType ? `scores ${taskType}` : undefined,
+    ),
+  );
 }

@@ -8,10 +8,20 @@
  * - positions are never cached: they are recomputed from each row's current line when the
  *   diagnostics are built.
  */
-import { DiagnosticSeverity, type Diagnostic, type TextDocumentContentChangeEvent } from 'vscode-languageserver';
+import {
+  DiagnosticSeverity,
+  type Diagnostic,
+  type TextDocumentContentChangeEvent,
+} from 'vscode-languageserver';
 import type { LineDocument } from './lineDocument';
 import { checkRowText } from '../dataset/load';
-import { DatasetStructureError, JsonArraySplitter, JsonLinesSplitter, looksLikeJsonArray, type RowText } from '../dataset/rowTexts';
+import {
+  DatasetStructureError,
+  JsonArraySplitter,
+  JsonLinesSplitter,
+  looksLikeJsonArray,
+  type RowText,
+} from '../dataset/rowTexts';
 import type { Severity } from '../dataset/validate';
 
 /** The fields outline, hover and completion need from a row, read once when it is validated. */
@@ -94,7 +104,8 @@ export class DatasetDocument {
     const splitter = new JsonLinesSplitter((r) => fresh.push(entryOf(r, start)));
     this.pushLines(splitter, start, newEnd);
     if (delta !== 0) for (let i = hi; i < this.rows.length; i++) this.rows[i].line += delta;
-    if (fresh.length > 10_000) this.rows = this.rows.slice(0, lo).concat(fresh, this.rows.slice(hi));
+    if (fresh.length > 10_000)
+      this.rows = this.rows.slice(0, lo).concat(fresh, this.rows.slice(hi));
     else this.rows.splice(lo, hi - lo, ...fresh);
   }
 
@@ -102,21 +113,31 @@ export class DatasetDocument {
     const rows: RowEntry[] = [];
     this.structureError = undefined;
     this.isArray = looksLikeJsonArray(this.firstNonBlankLine());
-    const splitter = this.isArray ? new JsonArraySplitter(this.uri, (r) => rows.push(entryOf(r, 0))) : new JsonLinesSplitter((r) => rows.push(entryOf(r, 0)));
+    const splitter = this.isArray
+      ? new JsonArraySplitter(this.uri, (r) => rows.push(entryOf(r, 0)))
+      : new JsonLinesSplitter((r) => rows.push(entryOf(r, 0)));
     if (this.firstNonBlankLine() !== '') {
       try {
         this.pushLines(splitter, 0, this.doc.lineCount - 1);
         splitter.end();
       } catch (err) {
         if (!(err instanceof DatasetStructureError)) throw err;
-        this.structureError = { line: err.line - 1, character: err.column - 1, message: err.message.slice(err.message.indexOf(': ', err.file.length) + 2) };
+        this.structureError = {
+          line: err.line - 1,
+          character: err.column - 1,
+          message: err.message.slice(err.message.indexOf(': ', err.file.length) + 2),
+        };
       }
     }
     this.rows = rows;
   }
 
   /** Feeds lines [from, to] to a splitter, line by line (the text is never joined into one string). */
-  private pushLines(splitter: JsonLinesSplitter | JsonArraySplitter, from: number, to: number): void {
+  private pushLines(
+    splitter: JsonLinesSplitter | JsonArraySplitter,
+    from: number,
+    to: number,
+  ): void {
     for (let n = from; n <= to; n++) {
       const line = this.doc.line(n);
       // A BOM becomes a space: the splitters skip it and columns stay those the editor shows.
@@ -170,7 +191,12 @@ export class DatasetDocument {
     const out: Diagnostic[] = [];
     if (this.structureError) {
       const { line, character, message } = this.structureError;
-      out.push({ range: { start: { line, character }, end: { line, character: character + 1 } }, severity: DiagnosticSeverity.Error, source: 'mcpo', message });
+      out.push({
+        range: { start: { line, character }, end: { line, character: character + 1 } },
+        severity: DiagnosticSeverity.Error,
+        source: 'mcpo',
+        message,
+      });
     }
     const rows = this.rows;
     for (let i = 0; i < rows.length; i++) {
@@ -202,7 +228,13 @@ export function checkRowEntryText(text: string): RowCheck {
   const { row, problems } = checkRowText('', { rowIndex: 0, line: 1, column: 1, text });
   return {
     valid: row !== undefined,
-    problems: problems.map((p) => ({ severity: p.severity, message: p.message, relLine: p.line - 1, column: p.column, length: p.length })),
+    problems: problems.map((p) => ({
+      severity: p.severity,
+      message: p.message,
+      relLine: p.line - 1,
+      column: p.column,
+      length: p.length,
+    })),
     summary: row ? summaryOf(row.row) : summaryOfText(text),
   };
 }
@@ -219,7 +251,12 @@ function summaryOf(value: unknown): RowSummary {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return EMPTY_SUMMARY;
   const o = value as Record<string, unknown>;
   const str = (k: string): string | undefined => (typeof o[k] === 'string' ? o[k] : undefined);
-  return { task_name: str('task_name'), task_type: str('task_type'), metric: str('metric'), track: str('track') };
+  return {
+    task_name: str('task_name'),
+    task_type: str('task_type'),
+    metric: str('metric'),
+    track: str('track'),
+  };
 }
 
 /**
@@ -227,14 +264,17 @@ function summaryOf(value: unknown): RowSummary {
  * row 1, so the number is put back for the row's current ordinal.
  */
 export function messageFor(p: RowProblem, rowIndex: number): string {
-  return rowIndex !== 0 && p.message.startsWith('row 1 ') ? `row ${rowIndex + 1} ${p.message.slice(6)}` : p.message;
+  return rowIndex !== 0 && p.message.startsWith('row 1 ')
+    ? `row ${rowIndex + 1} ${p.message.slice(6)}`
+    : p.message;
 }
 
 function toDiagnostic(entry: RowEntry, rowIndex: number, p: RowProblem): Diagnostic {
   const line = entry.line + p.relLine;
   const character = p.relLine === 0 ? entry.character + p.column - 1 : p.column - 1;
   // Without a field (a JSON error, a missing field) the rest of the row's first line is marked.
-  const length = p.length ?? (p.relLine === 0 ? Math.max(1, firstLineLength(entry.text) - (p.column - 1)) : 1);
+  const length =
+    p.length ?? (p.relLine === 0 ? Math.max(1, firstLineLength(entry.text) - (p.column - 1)) : 1);
   return {
     range: { start: { line, character }, end: { line, character: character + length } },
     severity: p.severity === 'error' ? DiagnosticSeverity.Error : DiagnosticSeverity.Warning,
@@ -247,4 +287,3 @@ function firstLineLength(text: string): number {
   const nl = text.indexOf('\n');
   return nl < 0 ? text.length : nl;
 }
-

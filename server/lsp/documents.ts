@@ -38,7 +38,11 @@ export class DatasetDocuments {
     }
   }
 
-  didChange(uri: string, version: number, changes: readonly TextDocumentContentChangeEvent[]): void {
+  didChange(
+    uri: string,
+    version: number,
+    changes: readonly TextDocumentContentChangeEvent[],
+  ): void {
     const entry = this.open.get(uri);
     if (!entry) return;
     if (entry.dataset) {
@@ -85,7 +89,10 @@ export class DatasetDocuments {
 
   private schedule(uri: string, entry: OpenDocument): void {
     clearTimeout(entry.timer);
-    entry.timer = setTimeout(() => this.publishNow(uri), this.options.debounceMs ?? DIAGNOSTICS_DEBOUNCE_MS);
+    entry.timer = setTimeout(
+      () => this.publishNow(uri),
+      this.options.debounceMs ?? DIAGNOSTICS_DEBOUNCE_MS,
+    );
   }
 
   private isShopBench(uri: string, firstRow: string | undefined): boolean {
@@ -101,7 +108,14 @@ function firstRowOf(doc: LineDocument): string | undefined {
     const line = doc.line(n).replace(/^[\s\ufeff]+/, '');
     if (line === '') continue;
     // JSON Lines: the line is the row. A JSON array: read on until its first element closes.
-    return line.startsWith('[') ? firstRowText(doc.getText({ start: { line: n, character: 0 }, end: { line: Math.min(doc.lineCount, n + 2000), character: 0 } })) : line.trimEnd();
+    return line.startsWith('[')
+      ? firstRowText(
+          doc.getText({
+            start: { line: n, character: 0 },
+            end: { line: Math.min(doc.lineCount, n + 2000), character: 0 },
+          }),
+        )
+      : line.trimEnd();
   }
   return undefined;
 }
@@ -110,7 +124,7 @@ function firstRowOf(doc: LineDocument): string | undefined {
 export function firstRowText(text: string): string | undefined {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   if (!looksLikeJsonArray(body)) {
-    for (let start = 0; start < body.length; ) {
+    for (let start = 0; start < body.length;) {
       let end = body.indexOf('\n', start);
       if (end < 0) end = body.length;
       const line = body.slice(start, end).trim();
@@ -122,7 +136,8 @@ export function firstRowText(text: string): string | undefined {
   let first: string | undefined;
   const splitter = new JsonArraySplitter('', (r) => (first ??= r.text));
   try {
-    for (let i = 0; i < body.length && first === undefined; i += 65536) splitter.push(body.slice(i, i + 65536));
+    for (let i = 0; i < body.length && first === undefined; i += 65536)
+      splitter.push(body.slice(i, i + 65536));
   } catch {
     return undefined;
   }

@@ -21,7 +21,10 @@ export function rowHover(dataset: DatasetDocument, position: Position): Hover | 
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const o = value as Record<string, unknown>;
     const field = (label: string, key: string): void => {
-      if (key in o) lines.push(`${label}: ${escapeMarkdown(typeof o[key] === 'string' ? (o[key] as string) : JSON.stringify(o[key]))}`);
+      if (key in o)
+        lines.push(
+          `${label}: ${escapeMarkdown(typeof o[key] === 'string' ? (o[key] as string) : JSON.stringify(o[key]))}`,
+        );
     };
     lines[0] += typeof o.task_name === 'string' ? ` · ${escapeMarkdown(o.task_name)}` : '';
     field('task type', 'task_type');
@@ -31,17 +34,24 @@ export function rowHover(dataset: DatasetDocument, position: Position): Hover | 
       const options = findNumberedOptions(o.input_field);
       if (options.length > 0) {
         lines.push('', `options (${options.length}):`, '');
-        for (const opt of options.slice(0, MAX_OPTIONS)) lines.push(`- ${opt.number}\\. ${escapeMarkdown(truncate(opt.text, 200))}`);
+        for (const opt of options.slice(0, MAX_OPTIONS))
+          lines.push(`- ${opt.number}\\. ${escapeMarkdown(truncate(opt.text, 200))}`);
         if (options.length > MAX_OPTIONS) lines.push(`- … ${options.length - MAX_OPTIONS} more`);
       }
     }
     if ('output_field' in o) {
-      lines.push('', `truth: ${escapeMarkdown(truncate(typeof o.output_field === 'string' ? o.output_field : JSON.stringify(o.output_field), 500))}`);
+      lines.push(
+        '',
+        `truth: ${escapeMarkdown(truncate(typeof o.output_field === 'string' ? o.output_field : JSON.stringify(o.output_field), 500))}`,
+      );
     }
   }
   const problems = dataset.checkOf(entry).problems;
   if (problems.length > 0) {
-    lines.push('', ...problems.map((p) => `- ${p.severity}: ${escapeMarkdown(messageFor(p, index))}`));
+    lines.push(
+      '',
+      ...problems.map((p) => `- ${p.severity}: ${escapeMarkdown(messageFor(p, index))}`),
+    );
   }
   return { contents: { kind: 'markdown', value: lines.join('  \n') }, range: rowRange(entry) };
 }
@@ -49,6 +59,9 @@ export function rowHover(dataset: DatasetDocument, position: Position): Hover | 
 /** The full range of a row's text. */
 export function rowRange(entry: RowEntry): { start: Position; end: Position } {
   const lastNl = entry.text.lastIndexOf('\n');
-  const end = lastNl < 0 ? { line: entry.line, character: entry.character + entry.text.length } : { line: entry.line + entry.lineCount - 1, character: entry.text.length - lastNl - 1 };
+  const end =
+    lastNl < 0
+      ? { line: entry.line, character: entry.character + entry.text.length }
+      : { line: entry.line + entry.lineCount - 1, character: entry.text.length - lastNl - 1 };
   return { start: { line: entry.line, character: entry.character }, end };
 }

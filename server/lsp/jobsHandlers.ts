@@ -85,9 +85,16 @@ async function userFacing<R>(work: () => Promise<R> | R): Promise<R> {
   try {
     return await work();
   } catch (err) {
-    if (err instanceof JobError || err instanceof SpecError || err instanceof SelectionError || err instanceof DatasetStructureError) throw new JobsUserError(err.message);
+    if (
+      err instanceof JobError ||
+      err instanceof SpecError ||
+      err instanceof SelectionError ||
+      err instanceof DatasetStructureError
+    )
+      throw new JobsUserError(err.message);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR') throw new JobsUserError((err as Error).message);
+    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR')
+      throw new JobsUserError((err as Error).message);
     throw err;
   }
 }
@@ -130,7 +137,8 @@ export class JobsService {
   }
 
   private store(jobsDir: string): JobStore {
-    if (!jobsDir || !path.isAbsolute(jobsDir)) throw new JobsUserError(`the jobs folder must be an absolute path (got "${jobsDir}")`);
+    if (!jobsDir || !path.isAbsolute(jobsDir))
+      throw new JobsUserError(`the jobs folder must be an absolute path (got "${jobsDir}")`);
     return new JobStore(jobsDir);
   }
 
@@ -146,10 +154,13 @@ export class JobsService {
 
   private schedule(): void {
     if (this.timer || this.polling || this.watched.size === 0 || this.disposed) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.poll();
-    }, this.options.pollMs ?? (Number(process.env.MCPO_JOBS_POLL_MS) || 2000));
+    this.timer = setTimeout(
+      () => {
+        this.timer = undefined;
+        void this.poll();
+      },
+      this.options.pollMs ?? (Number(process.env.MCPO_JOBS_POLL_MS) || 2000),
+    );
     // The poller never keeps the engine alive on its own (exit stops it with everything else).
     this.timer.unref();
   }
@@ -166,7 +177,8 @@ export class JobsService {
           this.host.log(`jobs: could not refresh ${w.record.id}: ${(err as Error).message}`);
           continue;
         }
-        if (next.state !== w.record.state || next.reason !== w.record.reason) this.host.notify({ jobsDir: w.jobsDir, job: toJobInfo(next) });
+        if (next.state !== w.record.state || next.reason !== w.record.reason)
+          this.host.notify({ jobsDir: w.jobsDir, job: toJobInfo(next) });
         if (isFinished(next)) this.watched.delete(key);
         else if (this.watched.has(key)) this.watched.set(key, { jobsDir: w.jobsDir, record: next });
       }
@@ -202,13 +214,24 @@ export class JobsService {
       const store = this.store(p.jobsDir);
       this.checkKind(p.kind);
       const spec = loadSpec(p.specFile);
-      const job = prepareJob(p.kind, spec, { specDir: path.dirname(path.resolve(p.specFile)), jobDir: store.dirOf(store.newId(p.kind)), mcpoCommand: this.options.mcpoCommand });
-      return { name: job.name, gpus: job.gpus, timeLimit: job.timeLimit, array: job.array, files: job.files };
+      const job = prepareJob(p.kind, spec, {
+        specDir: path.dirname(path.resolve(p.specFile)),
+        jobDir: store.dirOf(store.newId(p.kind)),
+        mcpoCommand: this.options.mcpoCommand,
+      });
+      return {
+        name: job.name,
+        gpus: job.gpus,
+        timeLimit: job.timeLimit,
+        array: job.array,
+        files: job.files,
+      };
     });
   }
 
   private checkKind(kind: string): void {
-    if (!(JOB_KINDS as readonly string[]).includes(kind)) throw new JobsUserError(`unknown job kind "${kind}" (finetune, sweep, merge, quantize)`);
+    if (!(JOB_KINDS as readonly string[]).includes(kind))
+      throw new JobsUserError(`unknown job kind "${kind}" (finetune, sweep, merge, quantize)`);
   }
 
   async submit(p: SubmitJobParams): Promise<SubmitJobResult> {
@@ -220,21 +243,49 @@ export class JobsService {
       if (p.executor === 'local') executor = new LocalExecutor();
       else if (p.executor === 'slurm') {
         const s = p.slurm;
-        if (!s?.url) throw new JobsUserError('no Slurm URL: set mcpo.slurm.url to slurmrestd, e.g. http://head:6820');
+        if (!s?.url)
+          throw new JobsUserError(
+            'no Slurm URL: set mcpo.slurm.url to slurmrestd, e.g. http://head:6820',
+          );
         this.remember(s.url, p.slurmToken);
         const url = s.url;
-        if (!this.tokenFor(url)) throw new JobsUserError(`no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`);
-        executor = new SlurmExecutor({ url, user: s.user || process.env.USER || 'root', api: s.apiVersion || 'v0.0.38', partition: s.partition || undefined, token: () => this.tokenFor(url), retryForMs: 3000 });
+        if (!this.tokenFor(url))
+          throw new JobsUserError(
+            `no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`,
+          );
+        executor = new SlurmExecutor({
+          url,
+          user: s.user || process.env.USER || 'root',
+          api: s.apiVersion || 'v0.0.38',
+          partition: s.partition || undefined,
+          token: () => this.tokenFor(url),
+          retryForMs: 3000,
+        });
         overrides = { gpus: s.gpus, timeMinutes: s.timeMinutes };
-      } else throw new JobsUserError(`executor must be slurm or local (got "${String(p.executor)}")`);
-      for (const [k, v] of Object.entries(overrides)) if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new JobsUserError(`Slurm ${k} must be a whole number (got ${v})`);
+      } else
+        throw new JobsUserError(`executor must be slurm or local (got "${String(p.executor)}")`);
+      for (const [k, v] of Object.entries(overrides))
+        if (v !== undefined && (!Number.isInteger(v) || v < 0))
+          throw new JobsUserError(`Slurm ${k} must be a whole number (got ${v})`);
       const wrapped: Executor = {
-        submit: (r, j) => executor.submit(r, { gpus: overrides.gpus ?? j.gpus, timeLimit: overrides.timeMinutes || j.timeLimit }),
+        submit: (r, j) =>
+          executor.submit(r, {
+            gpus: overrides.gpus ?? j.gpus,
+            timeLimit: overrides.timeMinutes || j.timeLimit,
+          }),
         status: (r) => executor.status(r),
         cancel: (r) => executor.cancel(r),
       };
-      const { record } = await submitJob({ kind: p.kind, specFile: p.specFile, store, executor: wrapped, mcpoCommand: this.options.mcpoCommand });
-      this.host.log(`jobs: submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId} at ${record.slurm.url}` : `local pid ${record.local?.pid ?? '?'}`})`);
+      const { record } = await submitJob({
+        kind: p.kind,
+        specFile: p.specFile,
+        store,
+        executor: wrapped,
+        mcpoCommand: this.options.mcpoCommand,
+      });
+      this.host.log(
+        `jobs: submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId} at ${record.slurm.url}` : `local pid ${record.local?.pid ?? '?'}`})`,
+      );
       const info = toJobInfo(record);
       this.host.notify({ jobsDir: p.jobsDir, job: info });
       this.watch(p.jobsDir, record);
@@ -251,7 +302,10 @@ export class JobsService {
   async cancel(p: JobIdParams): Promise<CancelJobResult> {
     return userFacing(async () => {
       const r = this.load(p);
-      if (isFinished(r)) throw new JobsUserError(`job ${r.id} already ended (${r.untracked ? (r.reason ?? 'no longer tracked') : r.state})`);
+      if (isFinished(r))
+        throw new JobsUserError(
+          `job ${r.id} already ended (${r.untracked ? (r.reason ?? 'no longer tracked') : r.state})`,
+        );
       await this.executorOf(r).cancel(r);
       this.host.log(`jobs: cancel requested for ${r.id}`);
       // The new state is picked up by the poller (Slurm takes a moment to report CANCELLED).
@@ -269,8 +323,16 @@ export class JobsService {
 
   async selectData(p: SelectDataParams): Promise<SelectDataResult> {
     return userFacing(async () => {
-      for (const [k, v] of Object.entries({ from: p.from, out: p.out })) if (!v || !path.isAbsolute(v)) throw new JobsUserError(`${k} must be an absolute path (got "${v}")`);
-      const result = await selectData({ from: p.from, n: p.n, out: p.out, setting: p.setting || undefined, tasks: p.tasks && p.tasks.length > 0 ? p.tasks : undefined });
+      for (const [k, v] of Object.entries({ from: p.from, out: p.out }))
+        if (!v || !path.isAbsolute(v))
+          throw new JobsUserError(`${k} must be an absolute path (got "${v}")`);
+      const result = await selectData({
+        from: p.from,
+        n: p.n,
+        out: p.out,
+        setting: p.setting || undefined,
+        tasks: p.tasks && p.tasks.length > 0 ? p.tasks : undefined,
+      });
       return { out: p.out, ...result, summary: formatSelectCounts(result) };
     });
   }

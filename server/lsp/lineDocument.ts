@@ -48,7 +48,10 @@ export class LineDocument {
    * Applies one change; returns the first line and the last line it covered before and after
    * (inclusive), so callers can re-read only those lines.
    */
-  apply(change: TextDocumentContentChangeEvent, version: number): { start: number; oldEnd: number; newEnd: number } | undefined {
+  apply(
+    change: TextDocumentContentChangeEvent,
+    version: number,
+  ): { start: number; oldEnd: number; newEnd: number } | undefined {
     this.version = version;
     if (!('range' in change)) {
       this.lines = change.text.split(EOL);
@@ -56,17 +59,22 @@ export class LineDocument {
     }
     const s = this.clamp(change.range.start);
     const e = this.clamp(change.range.end);
-    const merged = this.lines[s.line].slice(0, s.character) + change.text + this.lines[e.line].slice(e.character);
+    const merged =
+      this.lines[s.line].slice(0, s.character) +
+      change.text +
+      this.lines[e.line].slice(e.character);
     const fresh = merged.split(EOL);
     // A spread of a huge paste would overflow the call's argument limit.
-    if (fresh.length > 10_000) this.lines = this.lines.slice(0, s.line).concat(fresh, this.lines.slice(e.line + 1));
+    if (fresh.length > 10_000)
+      this.lines = this.lines.slice(0, s.line).concat(fresh, this.lines.slice(e.line + 1));
     else this.lines.splice(s.line, e.line - s.line + 1, ...fresh);
     return { start: s.line, oldEnd: e.line, newEnd: s.line + fresh.length - 1 };
   }
 
   /** Positions past a line's end or the document's end are clamped, as TextDocument does. */
   private clamp(p: Position): Position {
-    if (p.line >= this.lines.length) return { line: this.lines.length - 1, character: this.lines[this.lines.length - 1].length };
+    if (p.line >= this.lines.length)
+      return { line: this.lines.length - 1, character: this.lines[this.lines.length - 1].length };
     const line = Math.max(0, p.line);
     return { line, character: Math.max(0, Math.min(p.character, this.lines[line].length)) };
   }

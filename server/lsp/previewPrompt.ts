@@ -6,12 +6,26 @@ import { applyTemplate, loadUserTemplates } from '../pipeline/templates';
 import type { AssembledPrompt } from '../pipeline/types';
 import { UserError } from './runInputs';
 
-export async function previewPrompt(uri: string, text: string, rowIndex: number, templates: string): Promise<AssembledPrompt> {
+export async function previewPrompt(
+  uri: string,
+  text: string,
+  rowIndex: number,
+  templates: string,
+): Promise<AssembledPrompt> {
   const rows = splitRowTexts(uri, text);
   const raw = rows[rowIndex];
-  if (!raw) throw new UserError(`row ${rowIndex + 1} does not exist: the dataset has ${rows.length} rows`);
+  if (!raw)
+    throw new UserError(`row ${rowIndex + 1} does not exist: the dataset has ${rows.length} rows`);
   const { row, problems } = checkRowText(uri, raw);
-  if (!row) throw new UserError(`row ${rowIndex + 1} is not a valid ShopBench row: ${problems.find((p) => p.severity === 'error')?.message ?? 'see the Problems view'}`);
-  const preset = templates === '' || templates === 'paper' ? 'paper' : templates === 'none' ? 'none' : await loadUserTemplates(templates);
+  if (!row)
+    throw new UserError(
+      `row ${rowIndex + 1} is not a valid ShopBench row: ${problems.find((p) => p.severity === 'error')?.message ?? 'see the Problems view'}`,
+    );
+  const preset =
+    templates === '' || templates === 'paper'
+      ? 'paper'
+      : templates === 'none'
+        ? 'none'
+        : await loadUserTemplates(templates);
   return assemblePrompt({ row: row.row, templated: applyTemplate(preset, row.row) });
 }

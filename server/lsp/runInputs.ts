@@ -14,7 +14,12 @@ import { writeFileAtomic } from '../util/writeFileAtomic';
 import { checkRowText } from '../dataset/load';
 import { findNumberedOptions } from '../dataset/options';
 import { splitRowTexts, type RowText } from '../dataset/rowTexts';
-import { METRICS_FOR_TASK_TYPE, type ShopBenchRow, type TaskType, type Truth } from '../dataset/shopbench';
+import {
+  METRICS_FOR_TASK_TYPE,
+  type ShopBenchRow,
+  type TaskType,
+  type Truth,
+} from '../dataset/shopbench';
 
 export const INPUTS_FOLDER = '.inputs';
 
@@ -30,38 +35,57 @@ export interface RunInput {
 }
 
 /** Writes the selected rows (all when `rows` is undefined) of `text` to a dataset file for a run. */
-export function writeRunInput(runsDir: string, uri: string, text: string, rows: readonly number[] | undefined): RunInput {
+export function writeRunInput(
+  runsDir: string,
+  uri: string,
+  text: string,
+  rows: readonly number[] | undefined,
+): RunInput {
   const all = splitRowTexts(uri, text);
   if (all.length === 0) throw new UserError('the dataset has no rows');
-  const selected = rows === undefined ? all.map((_, i) => i) : [...new Set(rows)].sort((a, b) => a - b);
+  const selected =
+    rows === undefined ? all.map((_, i) => i) : [...new Set(rows)].sort((a, b) => a - b);
   for (const i of selected) {
-    if (!Number.isInteger(i) || i < 0 || i >= all.length) throw new UserError(`row ${i + 1} does not exist: the dataset has ${all.length} rows`);
+    if (!Number.isInteger(i) || i < 0 || i >= all.length)
+      throw new UserError(`row ${i + 1} does not exist: the dataset has ${all.length} rows`);
   }
   const invalid: number[] = [];
   const valid: number[] = [];
   for (const i of selected) {
     const { row, problems } = checkRowText(uri, all[i]);
     if (row) valid.push(i);
-    else if (rows !== undefined) throw new UserError(`row ${i + 1} cannot run: ${problems.find((p) => p.severity === 'error')?.message ?? 'it is not a valid ShopBench row'}`);
+    else if (rows !== undefined)
+      throw new UserError(
+        `row ${i + 1} cannot run: ${problems.find((p) => p.severity === 'error')?.message ?? 'it is not a valid ShopBench row'}`,
+      );
     else invalid.push(i);
   }
-  if (valid.length === 0) throw new UserError('the dataset has no valid rows to run; see the Problems view');
+  if (valid.length === 0)
+    throw new UserError('the dataset has no valid rows to run; see the Problems view');
   const chosen = new Set(valid);
   // Newlines inside a row's text are whitespace between JSON tokens (strings escape theirs), so
   // a multi-line JSON array element becomes one JSON Lines row by joining its lines.
-  const body = all.map((r: RowText, i) => (chosen.has(i) ? r.text.replace(/\r?\n/g, ' ') : 'null')).join('\n') + '\n';
+  const body =
+    all
+      .map((r: RowText, i) => (chosen.has(i) ? r.text.replace(/\r?\n/g, ' ') : 'null'))
+      .join('\n') + '\n';
   return { file: writeInputFile(runsDir, body), rows: valid, invalid };
 }
 
 /** Content-addressed, so running the same rows twice reuses one file. */
 function writeInputFile(runsDir: string, body: string): string {
-  const file = path.join(runsDir, INPUTS_FOLDER, `${crypto.createHash('sha256').update(body).digest('hex').slice(0, 32)}.jsonl`);
+  const file = path.join(
+    runsDir,
+    INPUTS_FOLDER,
+    `${crypto.createHash('sha256').update(body).digest('hex').slice(0, 32)}.jsonl`,
+  );
   if (!fs.existsSync(file)) writeFileAtomic(file, body);
   return file;
 }
 
 export const FREE_FORM_TASK_NAME = 'free-form';
-export const FREE_FORM_WARNING = 'free-form question: there is no reference answer, the truth is a placeholder and the score is meaningless';
+export const FREE_FORM_WARNING =
+  'free-form question: there is no reference answer, the truth is a placeholder and the score is meaningless';
 
 /** A one-row dataset for a typed question; the truth is a placeholder the validator accepts. */
 export function freeFormRow(question: string, taskType: TaskType): ShopBenchRow {
@@ -85,7 +109,14 @@ export function freeFormRow(question: string, taskType: TaskType): ShopBenchRow 
       truth = '(no reference answer)';
       break;
   }
-  return { input_field: question, output_field: truth, task_name: FREE_FORM_TASK_NAME, task_type: taskType, metric, is_multiple_choice: taskType === 'multiple-choice' };
+  return {
+    input_field: question,
+    output_field: truth,
+    task_name: FREE_FORM_TASK_NAME,
+    task_type: taskType,
+    metric,
+    is_multiple_choice: taskType === 'multiple-choice',
+  };
 }
 
 export function writeQuestionInput(runsDir: string, question: string, taskType: TaskType): string {

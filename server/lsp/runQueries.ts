@@ -1,7 +1,14 @@
 /** Read-only requests over run folders and endpoints: list, open, compare, health check. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { CheckEndpointsParams, CheckEndpointsResult, CompareRunsResult, EndpointHealth, GetRunResult, RunListItem } from '../protocol';
+import type {
+  CheckEndpointsParams,
+  CheckEndpointsResult,
+  CompareRunsResult,
+  EndpointHealth,
+  GetRunResult,
+  RunListItem,
+} from '../protocol';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
@@ -44,7 +51,13 @@ export function listRuns(runsDir: string, log: (m: string) => void): RunListItem
     }
   };
   visit(runsDir, 1);
-  return items.sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : b.runDir.localeCompare(a.runDir)));
+  return items.sort((a, b) =>
+    a.createdAt < b.createdAt
+      ? 1
+      : a.createdAt > b.createdAt
+        ? -1
+        : b.runDir.localeCompare(a.runDir),
+  );
 }
 
 export function getRun(runDir: string): GetRunResult {
@@ -56,10 +69,16 @@ export function getRun(runDir: string): GetRunResult {
 export function compareRunDirs(baselineDir: string, candidateDir: string): CompareRunsResult {
   const baseline = RunStore.open(baselineDir);
   const candidate = RunStore.open(candidateDir);
-  return { differences: compareRunRecords(baseline.records.values(), candidate.records.values()).differences };
+  return {
+    differences: compareRunRecords(baseline.records.values(), candidate.records.values())
+      .differences,
+  };
 }
 
-export async function checkEndpoints(params: CheckEndpointsParams, signal: AbortSignal): Promise<CheckEndpointsResult> {
+export async function checkEndpoints(
+  params: CheckEndpointsParams,
+  signal: AbortSignal,
+): Promise<CheckEndpointsResult> {
   const configured = [
     { role: 'llm' as const, e: params.settings.llm, apiKey: params.secrets.llmApiKey },
     { role: 'slm' as const, e: params.settings.slm, apiKey: params.secrets.slmApiKey },
@@ -80,19 +99,52 @@ export async function checkEndpoints(params: CheckEndpointsParams, signal: Abort
 function checkLocal(health: { role: 'llm' | 'slm'; url: string; model: string }): EndpointHealth {
   const model = health.model || DEFAULT_LOCAL_MODEL;
   if (/^(hf:|huggingface:|https?:\/\/)/i.test(model)) {
-    return { ...health, model, ok: true, message: `local llama.cpp model ${model} (downloaded once, loaded on the first run)` };
+    return {
+      ...health,
+      model,
+      ok: true,
+      message: `local llama.cpp model ${model} (downloaded once, loaded on the first run)`,
+    };
   }
-  if (!fs.existsSync(model)) return { ...health, model, ok: false, message: `local model file ${model} does not exist` };
-  return { ...health, model, ok: true, message: `local llama.cpp model ${model} (loaded on the first run)` };
+  if (!fs.existsSync(model))
+    return { ...health, model, ok: false, message: `local model file ${model} does not exist` };
+  return {
+    ...health,
+    model,
+    ok: true,
+    message: `local llama.cpp model ${model} (loaded on the first run)`,
+  };
 }
 
-async function checkOne(role: 'llm' | 'slm', url: string, model: string, mode: 'chat' | 'completions', apiKey: string | undefined, signal: AbortSignal): Promise<EndpointHealth> {
+async function checkOne(
+  role: 'llm' | 'slm',
+  url: string,
+  model: string,
+  mode: 'chat' | 'completions',
+  apiKey: string | undefined,
+  signal: AbortSignal,
+): Promise<EndpointHealth> {
   const health = { role, url, model };
   if (url === LOCAL_BASE_URL) return checkLocal(health);
-  if (!url || !model) return { ...health, ok: false, message: `the ${role.toUpperCase()} endpoint needs both a URL and a model name` };
+  if (!url || !model)
+    return {
+      ...health,
+      ok: false,
+      message: `the ${role.toUpperCase()} endpoint needs both a URL and a model name`,
+    };
   try {
     // One attempt with a short timeout: a health check should answer quickly, not retry for minutes.
-    const client = createOpenAiClient({ ...DEFAULT_ENDPOINT_SETTINGS, mode, baseUrl: url.replace(/\/+$/, ''), model, timeoutMs: 10_000, maxRetries: 0 }, { apiKey: apiKey || undefined });
+    const client = createOpenAiClient(
+      {
+        ...DEFAULT_ENDPOINT_SETTINGS,
+        mode,
+        baseUrl: url.replace(/\/+$/, ''),
+        model,
+        timeoutMs: 10_000,
+        maxRetries: 0,
+      },
+      { apiKey: apiKey || undefined },
+    );
     await client.check(signal);
     return { ...health, ok: true, message: `${url} serves ${model}` };
   } catch (err) {

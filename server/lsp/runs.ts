@@ -35,12 +35,25 @@ export interface RunHost {
 }
 
 /** The RunOptions the settings mean; `data` is the dataset file to run. */
-export function runOptionsFromSettings(settings: PipelineSettings, data: string, label?: string): RunOptions {
-  if (!settings.llm || !settings.llm.url || (!settings.llm.model && settings.llm.url !== LOCAL_BASE_URL)) {
-    throw new UserError('no LLM endpoint is configured: set the MCPO LLM URL and model in the settings');
+export function runOptionsFromSettings(
+  settings: PipelineSettings,
+  data: string,
+  label?: string,
+): RunOptions {
+  if (
+    !settings.llm ||
+    !settings.llm.url ||
+    (!settings.llm.model && settings.llm.url !== LOCAL_BASE_URL)
+  ) {
+    throw new UserError(
+      'no LLM endpoint is configured: set the MCPO LLM URL and model in the settings',
+    );
   }
   if (!settings.runsDir) throw new UserError('no runs folder is configured (settings.runsDir)');
-  if (settings.cot === 'slm' && !settings.slm) throw new UserError('chain of thought from the small model needs an SLM endpoint (settings.slm)');
+  if (settings.cot === 'slm' && !settings.slm)
+    throw new UserError(
+      'chain of thought from the small model needs an SLM endpoint (settings.slm)',
+    );
   // A local endpoint without a model runs the default local model (the embedded default).
   const endpoint = (e: NonNullable<PipelineSettings['llm']>): RunOptions['llm'] => ({
     url: e.url,
@@ -73,15 +86,31 @@ interface Progress {
 }
 
 /** Runs one configuration with notifications and progress; a cancelled run is a result, not an error. */
-async function runOne(host: RunHost, config: RunConfig, settings: PipelineSettings, secrets: Secrets, signal: AbortSignal, progress: Progress, outDir = settings.runsDir, patch?: (r: RunRecord) => void): Promise<RunDatasetResult> {
+async function runOne(
+  host: RunHost,
+  config: RunConfig,
+  settings: PipelineSettings,
+  secrets: Secrets,
+  signal: AbortSignal,
+  progress: Progress,
+  outDir = settings.runsDir,
+  patch?: (r: RunRecord) => void,
+): Promise<RunDatasetResult> {
   const runDir = path.join(outDir, config.runId);
   host.sendState({ runDir, state: 'started' });
-  const localModels = [config.llm, config.slm].filter((e) => e?.baseUrl === LOCAL_BASE_URL).map((e) => e!.model);
+  const localModels = [config.llm, config.slm]
+    .filter((e) => e?.baseUrl === LOCAL_BASE_URL)
+    .map((e) => e!.model);
   for (const model of localModels) host.sendLocalModel({ model, state: 'loading' });
   try {
     const result = await executeRun(config, undefined, outDir, {
       onModelProgress: (p) => {
-        for (const model of localModels) host.sendLocalModel({ model, state: 'loading', percent: p.total > 0 ? Math.floor((100 * p.loaded) / p.total) : undefined });
+        for (const model of localModels)
+          host.sendLocalModel({
+            model,
+            state: 'loading',
+            percent: p.total > 0 ? Math.floor((100 * p.loaded) / p.total) : undefined,
+          });
       },
       cacheDir: settings.cacheDir,
       llmApiKey: secrets.llmApiKey || undefined,
@@ -90,16 +119,28 @@ async function runOne(host: RunHost, config: RunConfig, settings: PipelineSettin
       beforeAppend: patch,
       onStart: (_dir, pending, total) => {
         // Endpoints (local models included) are checked, so loaded, before the first question.
-        for (const model of localModels) host.sendLocalModel({ model, state: 'ready', rssMb: Math.round(process.memoryUsage().rss / 1e6) });
+        for (const model of localModels)
+          host.sendLocalModel({
+            model,
+            state: 'ready',
+            rssMb: Math.round(process.memoryUsage().rss / 1e6),
+          });
         progress.reporter.report(progress.from, `${total - pending}/${total}`);
       },
       onRecord: (record, done, total) => {
         host.sendRecord({ runDir, record, done, total });
-        progress.reporter.report(Math.round(progress.from + (progress.span * done) / total), `${done}/${total}`);
+        progress.reporter.report(
+          Math.round(progress.from + (progress.span * done) / total),
+          `${done}/${total}`,
+        );
       },
     });
     const state = result.cancelled ? 'cancelled' : 'finished';
-    host.sendState({ runDir, state, message: `${result.done} done, ${result.failed} failed${result.cancelled ? ', cancelled' : ''}` });
+    host.sendState({
+      runDir,
+      state,
+      message: `${result.done} done, ${result.failed} failed${result.cancelled ? ', cancelled' : ''}`,
+    });
     return { runDir, done: result.done, failed: result.failed, cancelled: result.cancelled };
   } catch (err) {
     // Cancelling during the endpoint check surfaces as a setup error: it is still a cancellation.
@@ -112,20 +153,37 @@ async function runOne(host: RunHost, config: RunConfig, settings: PipelineSettin
   }
 }
 
-export async function runDataset(host: RunHost, params: RunDatasetParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunDatasetResult> {
+export async function runDataset(
+  host: RunHost,
+  params: RunDatasetParams,
+  signal: AbortSignal,
+  reporter: WorkDoneProgressReporter,
+): Promise<RunDatasetResult> {
   const text = await host.documentText(params.uri);
   const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
-  if (input.invalid.length > 0) host.log(`${params.uri}: ${input.invalid.length} invalid row(s) left out of the run`);
-  const config = await buildRunConfig(runOptionsFromSettings(params.settings, input.file, params.label));
+  if (input.invalid.length > 0)
+    host.log(`${params.uri}: ${input.invalid.length} invalid row(s) left out of the run`);
+  const config = await buildRunConfig(
+    runOptionsFromSettings(params.settings, input.file, params.label),
+  );
   reporter.begin('MCPO run', 0, `0/${input.rows.length}`, true);
   try {
-    return await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: 0, span: 100 });
+    return await runOne(host, config, params.settings, params.secrets, signal, {
+      reporter,
+      from: 0,
+      span: 100,
+    });
   } finally {
     reporter.done();
   }
 }
 
-export async function runQuestion(host: RunHost, params: RunQuestionParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunDatasetResult> {
+export async function runQuestion(
+  host: RunHost,
+  params: RunQuestionParams,
+  signal: AbortSignal,
+  reporter: WorkDoneProgressReporter,
+): Promise<RunDatasetResult> {
   if (params.question.trim() === '') throw new UserError('the question is empty');
   const file = writeQuestionInput(params.settings.runsDir, params.question, params.taskType);
   const config = await buildRunConfig(runOptionsFromSettings(params.settings, file, 'free-form'));
@@ -134,14 +192,28 @@ export async function runQuestion(host: RunHost, params: RunQuestionParams, sign
   };
   reporter.begin('MCPO question', 0, '0/1', true);
   try {
-    const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: 0, span: 100 }, undefined, addWarning);
+    const result = await runOne(
+      host,
+      config,
+      params.settings,
+      params.secrets,
+      signal,
+      { reporter, from: 0, span: 100 },
+      undefined,
+      addWarning,
+    );
     return result;
   } finally {
     reporter.done();
   }
 }
 
-export async function runAblation(host: RunHost, params: RunAblationParams, signal: AbortSignal, reporter: WorkDoneProgressReporter): Promise<RunAblationResult> {
+export async function runAblation(
+  host: RunHost,
+  params: RunAblationParams,
+  signal: AbortSignal,
+  reporter: WorkDoneProgressReporter,
+): Promise<RunAblationResult> {
   const text = await host.documentText(params.uri);
   const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
   const base = runOptionsFromSettings(params.settings, input.file);
@@ -149,12 +221,25 @@ export async function runAblation(host: RunHost, params: RunAblationParams, sign
   const armCount = ablationArms(0, base.slm !== undefined).length;
   reporter.begin('MCPO ablation', 0, `arm 1/${armCount}`, true);
   try {
-    const outcome = await runAblationArms(base, params.settings.similarityK > 0 ? params.settings.similarityK : 3, async (config, arm, i, n) => {
-      reporter.report(Math.round((100 * i) / n), `arm ${i + 1}/${n}: ${arm.name}`);
-      if (signal.aborted) return { dir: path.join(outDir, config.runId), failed: 0, cancelled: true };
-      const result = await runOne(host, config, params.settings, params.secrets, signal, { reporter, from: (100 * i) / n, span: 100 / n }, outDir);
-      return { dir: result.runDir, failed: result.failed, cancelled: result.cancelled };
-    });
+    const outcome = await runAblationArms(
+      base,
+      params.settings.similarityK > 0 ? params.settings.similarityK : 3,
+      async (config, arm, i, n) => {
+        reporter.report(Math.round((100 * i) / n), `arm ${i + 1}/${n}: ${arm.name}`);
+        if (signal.aborted)
+          return { dir: path.join(outDir, config.runId), failed: 0, cancelled: true };
+        const result = await runOne(
+          host,
+          config,
+          params.settings,
+          params.secrets,
+          signal,
+          { reporter, from: (100 * i) / n, span: 100 / n },
+          outDir,
+        );
+        return { dir: result.runDir, failed: result.failed, cancelled: result.cancelled };
+      },
+    );
     return { runDirs: outcome.runDirs, tables: outcome.tables };
   } finally {
     reporter.done();

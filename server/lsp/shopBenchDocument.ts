@@ -14,7 +14,9 @@ export interface InitializationOptions {
 export function readInitializationOptions(value: unknown): InitializationOptions {
   if (typeof value !== 'object' || value === null) return {};
   const globs = (value as { datasetGlobs?: unknown }).datasetGlobs;
-  return Array.isArray(globs) ? { datasetGlobs: globs.filter((g): g is string => typeof g === 'string') } : {};
+  return Array.isArray(globs)
+    ? { datasetGlobs: globs.filter((g): g is string => typeof g === 'string') }
+    : {};
 }
 
 /** The file path of a `file:` URI (forward slashes), or the URI itself for other schemes. */
@@ -66,7 +68,13 @@ export function looksLikeShopBenchRow(rowText: string | undefined): boolean {
   if (rowText === undefined) return false;
   try {
     const value: unknown = JSON.parse(rowText);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) && 'input_field' in value && 'task_type' in value;
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      'input_field' in value &&
+      'task_type' in value
+    );
   } catch {
     return false;
   }

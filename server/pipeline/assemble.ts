@@ -39,11 +39,17 @@ export function assemblePrompt(input: AssembleInput): AssembledPrompt {
   let hint: { at: number; piece: Piece } | undefined;
   if (similarity && similarity.block !== '') {
     const at = hintOffset(prompt);
-    if (at === undefined) throw new Error('assemblePrompt: a similarity block was given for a question without options');
+    if (at === undefined)
+      throw new Error(
+        'assemblePrompt: a similarity block was given for a question without options',
+      );
     const scores = similarity.scores.map(({ number, text, score }) => ({ number, text, score }));
     hint = {
       at: Math.min(at, cutoff),
-      piece: { text: similarity.block, span: { stage: 'similarity', kind: 'inserted', model: similarity.model, scores } },
+      piece: {
+        text: similarity.block,
+        span: { stage: 'similarity', kind: 'inserted', model: similarity.model, scores },
+      },
     };
   }
   const pieces: Piece[] = templated.system.map(segmentPiece);
@@ -52,7 +58,11 @@ export function assemblePrompt(input: AssembleInput): AssembledPrompt {
     const layout = cot.layout ?? COT_LAYOUT;
     pieces.push({ text: layout.question, span });
     pieces.push(...questionPieces(templated.question, cutoff, hint));
-    pieces.push({ text: layout.chain, span }, { text: cot.text, span }, { text: layout.answer, span });
+    pieces.push(
+      { text: layout.chain, span },
+      { text: cot.text, span },
+      { text: layout.answer, span },
+    );
   } else {
     pieces.push(...questionPieces(templated.question, cutoff, hint));
     pieces.push(...templated.answerCue.map(segmentPiece));
@@ -62,28 +72,40 @@ export function assemblePrompt(input: AssembleInput): AssembledPrompt {
 
 /** Guards against segments made for another row: they must stand for exactly this prompt. */
 function checkTemplated(prompt: string, t: TemplatedQuestion): void {
-  if (originalText(t.system) !== '') throw new Error('assemblePrompt: system segments must not contain original text');
+  if (originalText(t.system) !== '')
+    throw new Error('assemblePrompt: system segments must not contain original text');
   if (originalText(t.question) + originalText(t.answerCue) !== prompt) {
-    throw new Error('assemblePrompt: the templated question does not stand for this row\'s input_field');
+    throw new Error(
+      "assemblePrompt: the templated question does not stand for this row's input_field",
+    );
   }
 }
 
 function segmentPiece(segment: Segment): Piece {
   if (segment.source === 'original') return { text: segment.text };
-  if (segment.replaces === undefined) return { text: segment.text, span: { stage: 'template', kind: 'inserted' } };
-  return { text: segment.text, span: { stage: 'template', kind: 'replaced', original: segment.replaces } };
+  if (segment.replaces === undefined)
+    return { text: segment.text, span: { stage: 'template', kind: 'inserted' } };
+  return {
+    text: segment.text,
+    span: { stage: 'template', kind: 'replaced', original: segment.replaces },
+  };
 }
 
 /**
  * The question's pieces up to original offset `cutoff`, with the hint inserted at original
  * offset `hint.at` (before any segment starting there, splitting an original segment if needed).
  */
-function questionPieces(segments: readonly Segment[], cutoff: number, hint: { at: number; piece: Piece } | undefined): Piece[] {
+function questionPieces(
+  segments: readonly Segment[],
+  cutoff: number,
+  hint: { at: number; piece: Piece } | undefined,
+): Piece[] {
   const out: Piece[] = [];
   let pending = hint;
   let pos = 0;
   for (const segment of segments) {
-    const length = segment.source === 'original' ? segment.text.length : (segment.replaces?.length ?? 0);
+    const length =
+      segment.source === 'original' ? segment.text.length : (segment.replaces?.length ?? 0);
     // Original and replaced text past the cut is dropped; pure insertions survive up to the cut.
     if (length > 0 ? pos >= cutoff : pos > cutoff) break;
     if (pending && pending.at <= pos) {
@@ -121,7 +143,8 @@ function build(original: string, pieces: readonly Piece[]): AssembledPrompt {
     const previous = spans[spans.length - 1];
     if (previous && mergeable(previous, span)) {
       previous.end = span.end;
-      if (span.kind === 'replaced') previous.original = (previous.original ?? '') + (span.original ?? '');
+      if (span.kind === 'replaced')
+        previous.original = (previous.original ?? '') + (span.original ?? '');
     } else {
       spans.push(span);
     }

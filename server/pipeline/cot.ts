@@ -13,7 +13,9 @@ export const DEFAULT_COT_REQUESTS: Readonly<Record<'self' | 'slm', string>> = {
 };
 
 /** Tokens and temperature of the reference CoT calls. */
-export const DEFAULT_COT_SAMPLING: Readonly<Record<'self' | 'slm', { maxTokens: number; temperature: number }>> = {
+export const DEFAULT_COT_SAMPLING: Readonly<
+  Record<'self' | 'slm', { maxTokens: number; temperature: number }>
+> = {
   self: { maxTokens: 150, temperature: 0 },
   slm: { maxTokens: 50, temperature: 0.5 },
 };
@@ -33,7 +35,8 @@ const PLACEHOLDER = '{question}';
  */
 export function cotRequestPrompt(config: CotConfig, question: string): string {
   if (config.mode === 'off') throw new Error('cotRequestPrompt: chain of thought is off');
-  if (!config.request.includes(PLACEHOLDER)) throw new Error(`the CoT request has no ${PLACEHOLDER} placeholder`);
+  if (!config.request.includes(PLACEHOLDER))
+    throw new Error(`the CoT request has no ${PLACEHOLDER} placeholder`);
   // split/join rather than replace(): a question containing "$&" must not be expanded.
   return config.request.split(PLACEHOLDER).join(question);
 }

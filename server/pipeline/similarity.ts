@@ -48,7 +48,8 @@ const LIST_HEADER = /^[^\n]*\bList:[ \t]*$/i;
 export function splitQuestion(prompt: string): SplitQuestion | { reason: string } {
   const cue = findAnswerCue(prompt);
   const found = findNumberedOptions(cue ? prompt.slice(0, cue.start) : prompt);
-  if (found.length < 2) return { reason: 'no numbered option list (two or more consecutive numbered lines) was found' };
+  if (found.length < 2)
+    return { reason: 'no numbered option list (two or more consecutive numbered lines) was found' };
   const options = found.map((o) => ({ ...o, line: prompt.slice(o.lineStart, o.lineEnd).trim() }));
   const lines = prompt.slice(0, found[0].lineStart).trimEnd().split('\n');
   const header = LIST_HEADER.test(lines[lines.length - 1]) ? lines.pop() : undefined;
@@ -58,7 +59,8 @@ export function splitQuestion(prompt: string): SplitQuestion | { reason: string 
   const quoted = header !== undefined && /product/i.test(header) ? QUOTED.exec(before) : null;
   if (quoted) return { body: quoted[1].trim(), bodySource: 'quoted', options };
   const body = before.trim();
-  if (body === '') return { reason: 'the question has no text before its options to compare them with' };
+  if (body === '')
+    return { reason: 'the question has no text before its options to compare them with' };
   return { body, bodySource: 'text', options };
 }
 
@@ -74,7 +76,8 @@ export function hintOffset(prompt: string): number | undefined {
 }
 
 export function cosine(a: Float32Array, b: Float32Array): number {
-  if (a.length !== b.length) throw new Error(`cosine: vectors of different sizes (${a.length} and ${b.length})`);
+  if (a.length !== b.length)
+    throw new Error(`cosine: vectors of different sizes (${a.length} and ${b.length})`);
   let dot = 0;
   let na = 0;
   let nb = 0;
@@ -107,9 +110,15 @@ export function rankOptions(
 }
 
 /** The reference layout: "\n[External information]\n<wording>\n<top k option lines>\n"; '' when k is 0. */
-export function similarityBlock(ranked: readonly OptionScore[], k: number, wording: string): string {
+export function similarityBlock(
+  ranked: readonly OptionScore[],
+  k: number,
+  wording: string,
+): string {
   const top = ranked.slice(0, Math.max(0, Math.floor(k)));
   if (top.length === 0) return '';
-  const lines = top.map((s) => ('line' in s && typeof s.line === 'string' ? s.line : `${s.number}. ${s.text}`));
+  const lines = top.map((s) =>
+    'line' in s && typeof s.line === 'string' ? s.line : `${s.number}. ${s.text}`,
+  );
   return `\n[External information]\n${wording}\n${lines.join('\n')}\n`;
 }

@@ -9,7 +9,8 @@ import { isTaskType, TASK_TYPES, type ShopBenchRow, type TaskType } from '../dat
 import { findNumberedOptions } from '../dataset/options';
 import type { TemplatePreset } from './types';
 
-export type Segment = { text: string; source: 'original' } | { text: string; source: 'template'; replaces?: string };
+export type Segment =
+  { text: string; source: 'original' } | { text: string; source: 'template'; replaces?: string };
 
 /**
  * A question framed by a template.
@@ -58,7 +59,8 @@ export const RETRIEVAL_ROLE =
   'This is a retrieval question. You are a highly skilled online shopping assistant and a professional product retrieval expert.';
 export const RANKING_ROLE =
   'You are a helpful online shopping assistant. In this task, each question is associated with a requirement and a list of candidate items, and the model is required to re-rank all items according to how each item satisfies the requirement.';
-export const RANKING_ONLY_RESULTS = 'Only respond with the ranking results. Do not say any word or explanations';
+export const RANKING_ONLY_RESULTS =
+  'Only respond with the ranking results. Do not say any word or explanations';
 export const GENERATION_CUE = 'Response (limit to 30 words):';
 
 /** Task11-style relation options, rewritten in words (paper section 5). */
@@ -75,8 +77,14 @@ export const GENERATION_ROLES: readonly { keywords: RegExp; role: string }[] = [
     keywords: /\b(description|title|titles|entitled)\b/i,
     role: 'You are a professional e-commerce marketing specialist who writes product titles and descriptions.',
   },
-  { keywords: /\b(review|reviews)\b/i, role: 'You are a customer who has bought the product and writes a review of it.' },
-  { keywords: /\b(recommend\w*)\b/i, role: 'You are a personal shopping assistant who recommends products to customers.' },
+  {
+    keywords: /\b(review|reviews)\b/i,
+    role: 'You are a customer who has bought the product and writes a review of it.',
+  },
+  {
+    keywords: /\b(recommend\w*)\b/i,
+    role: 'You are a personal shopping assistant who recommends products to customers.',
+  },
   {
     keywords: /\b(question|questions|Q&A|answer the)\b/i,
     role: "You are a customer service agent of an online shop who answers customers' questions.",
@@ -89,20 +97,35 @@ export const DEFAULT_GENERATION_ROLE = 'You are a helpful e-commerce assistant.'
  * names removed, so that a title like 'Review Pack' or a pasted review does not pick the role.
  */
 export function generationRole(prompt: string): string {
-  const firstLine = prompt.trimStart().split('\n', 1)[0].replace(/(?<!\w)'[^\n]*?'(?!\w)/g, "''");
+  const firstLine = prompt
+    .trimStart()
+    .split('\n', 1)[0]
+    .replace(/(?<!\w)'[^\n]*?'(?!\w)/g, "''");
   return GENERATION_ROLES.find((r) => r.keywords.test(firstLine))?.role ?? DEFAULT_GENERATION_ROLE;
 }
 
-export function applyTemplate(preset: TemplatePreset | UserTemplates, row: ShopBenchRow): TemplatedQuestion {
+export function applyTemplate(
+  preset: TemplatePreset | UserTemplates,
+  row: ShopBenchRow,
+): TemplatedQuestion {
   const prompt = row.input_field;
   const cue = findAnswerCue(prompt);
   const questionText = cue ? prompt.slice(0, cue.start) : prompt;
   const notes: string[] = [];
   if (preset === 'none') {
-    return { system: [], question: original(questionText), answerCue: cueSegments(prompt, cue, undefined), notes };
+    return {
+      system: [],
+      question: original(questionText),
+      answerCue: cueSegments(prompt, cue, undefined),
+      notes,
+    };
   }
-  const framing = preset === 'paper' ? paperFraming(row, questionText) : userFraming(preset, row.task_type);
-  if (framing.cue !== undefined && !cue) notes.push('the prompt has no trailing "Answer:"/"Output:" cue; the cue template was not applied');
+  const framing =
+    preset === 'paper' ? paperFraming(row, questionText) : userFraming(preset, row.task_type);
+  if (framing.cue !== undefined && !cue)
+    notes.push(
+      'the prompt has no trailing "Answer:"/"Output:" cue; the cue template was not applied',
+    );
   notes.push(...framing.notes);
   return {
     system: framing.system === undefined ? [] : [{ text: framing.system, source: 'template' }],
@@ -130,7 +153,11 @@ function paperFraming(row: ShopBenchRow, questionText: string): Framing {
       // ShopBench ranking prompts usually say it too, the paper repeats it for emphasis.
       return { system: `${RANKING_ROLE}\n${RANKING_ONLY_RESULTS}.\n`, notes: [] };
     case 'generation':
-      return { system: `${generationRole(row.input_field)}\n${KNOWLEDGE_LINE}\n`, cue: GENERATION_CUE, notes: [] };
+      return {
+        system: `${generationRole(row.input_field)}\n${KNOWLEDGE_LINE}\n`,
+        cue: GENERATION_CUE,
+        notes: [],
+      };
     case 'named_entity_recognition':
       // The paper has no NER template and ShopBench NER prompts already open with a role.
       return { notes: ['the paper has no NER template; the question is left as is'] };
@@ -141,7 +168,12 @@ function userFraming(templates: UserTemplates, taskType: TaskType): Framing {
   const t = templates[taskType];
   if (!t) return { notes: [`no user template for task type ${taskType}`] };
   // A system text that does not end a line would run into the question's first word.
-  const system = t.system === undefined || t.system === '' ? undefined : /\s$/.test(t.system) ? t.system : `${t.system}\n`;
+  const system =
+    t.system === undefined || t.system === ''
+      ? undefined
+      : /\s$/.test(t.system)
+        ? t.system
+        : `${t.system}\n`;
   return { system, cue: t.answerCue, notes: [] };
 }
 
@@ -151,7 +183,8 @@ function userFraming(templates: UserTemplates, taskType: TaskType): Framing {
  */
 function relationRewrite(questionText: string): Segment[] {
   const options = findNumberedOptions(questionText);
-  if (options.length === 0 || !options.every((o) => Object.hasOwn(RELATION_WORDING, o.text))) return original(questionText);
+  if (options.length === 0 || !options.every((o) => Object.hasOwn(RELATION_WORDING, o.text)))
+    return original(questionText);
   const segments: Segment[] = [];
   let pos = 0;
   for (const o of options) {
@@ -163,7 +196,11 @@ function relationRewrite(questionText: string): Segment[] {
   return segments;
 }
 
-function cueSegments(prompt: string, cue: AnswerCue | undefined, replacement: string | undefined): Segment[] {
+function cueSegments(
+  prompt: string,
+  cue: AnswerCue | undefined,
+  replacement: string | undefined,
+): Segment[] {
   if (!cue) return [];
   if (replacement === undefined) return original(prompt.slice(cue.start, cue.end));
   return [
@@ -194,7 +231,9 @@ export async function loadUserTemplates(file: string): Promise<UserTemplates> {
   try {
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
-    throw new UserTemplatesError(`${file}: cannot read the templates file: ${(e as Error).message}`);
+    throw new UserTemplatesError(
+      `${file}: cannot read the templates file: ${(e as Error).message}`,
+    );
   }
   let json: unknown;
   try {
@@ -206,19 +245,28 @@ export async function loadUserTemplates(file: string): Promise<UserTemplates> {
 }
 
 export function parseUserTemplates(file: string, json: unknown): UserTemplates {
-  if (!isPlainObject(json)) throw new UserTemplatesError(`${file}: the top level must be an object keyed by task type`);
+  if (!isPlainObject(json))
+    throw new UserTemplatesError(`${file}: the top level must be an object keyed by task type`);
   const result: UserTemplates = {};
   for (const [taskType, value] of Object.entries(json)) {
     if (!isTaskType(taskType)) {
-      throw new UserTemplatesError(`${file}: "${taskType}" is not a task type (expected one of ${TASK_TYPES.join(', ')})`);
+      throw new UserTemplatesError(
+        `${file}: "${taskType}" is not a task type (expected one of ${TASK_TYPES.join(', ')})`,
+      );
     }
-    if (!isPlainObject(value)) throw new UserTemplatesError(`${file}: "${taskType}" must be an object with "system" and/or "answerCue"`);
+    if (!isPlainObject(value))
+      throw new UserTemplatesError(
+        `${file}: "${taskType}" must be an object with "system" and/or "answerCue"`,
+      );
     const template: UserTemplate = {};
     for (const [field, fieldValue] of Object.entries(value)) {
       if (field !== 'system' && field !== 'answerCue') {
-        throw new UserTemplatesError(`${file}: "${taskType}.${field}" is not a template field (expected "system" or "answerCue")`);
+        throw new UserTemplatesError(
+          `${file}: "${taskType}.${field}" is not a template field (expected "system" or "answerCue")`,
+        );
       }
-      if (typeof fieldValue !== 'string') throw new UserTemplatesError(`${file}: "${taskType}.${field}" must be a string`);
+      if (typeof fieldValue !== 'string')
+        throw new UserTemplatesError(`${file}: "${taskType}.${field}" must be a string`);
       template[field] = fieldValue;
     }
     result[taskType] = template;

@@ -27,15 +27,21 @@ export function ablationArms(k: number, hasSlm: boolean): AblationArm[] {
     { name: '+templates', options: { templates: 'paper', cot: 'off', similarityK: 0 } },
     { name: '+self CoT', options: { templates: 'paper', cot: 'self', similarityK: 0 } },
   ];
-  if (hasSlm) arms.push({ name: '+SLM CoT', options: { templates: 'paper', cot: 'slm', similarityK: 0 } });
+  if (hasSlm)
+    arms.push({ name: '+SLM CoT', options: { templates: 'paper', cot: 'slm', similarityK: 0 } });
   arms.push({ name: '+similarity', options: { templates: 'paper', cot: 'off', similarityK: k } });
-  arms.push({ name: 'all', options: { templates: 'paper', cot: hasSlm ? 'slm' : 'self', similarityK: k } });
+  arms.push({
+    name: 'all',
+    options: { templates: 'paper', cot: hasSlm ? 'slm' : 'self', similarityK: k },
+  });
   return arms;
 }
 
 /** Mean of the task scores of one task type (null when the run has none scored). */
 export function taskTypeScore(report: ScoresReport, taskType: TaskType): number | null {
-  const scores = report.tasks.filter((t) => t.task_type === taskType && t.score !== null).map((t) => t.score as number);
+  const scores = report.tasks
+    .filter((t) => t.task_type === taskType && t.score !== null)
+    .map((t) => t.score as number);
   return scores.length > 0 ? numpyMean(scores) : null;
 }
 
@@ -46,7 +52,10 @@ export interface PaperTable {
 }
 
 export function paperTables(reports: ReadonlyMap<string, ScoresReport>): PaperTable[] {
-  const row = (arm: string, types: TaskType[]): { arm: string; values: (number | null)[] } | undefined => {
+  const row = (
+    arm: string,
+    types: TaskType[],
+  ): { arm: string; values: (number | null)[] } | undefined => {
     const report = reports.get(arm);
     return report ? { arm, values: types.map((t) => taskTypeScore(report, t)) } : undefined;
   };
@@ -56,7 +65,11 @@ export function paperTables(reports: ReadonlyMap<string, ScoresReport>): PaperTa
     {
       title: 'Table 1 — chain-of-thought supplement (multiple choice)',
       columns: ['multiple-choice'],
-      rows: keep([row('+templates', ['multiple-choice']), row('+self CoT', ['multiple-choice']), row('+SLM CoT', ['multiple-choice'])]),
+      rows: keep([
+        row('+templates', ['multiple-choice']),
+        row('+self CoT', ['multiple-choice']),
+        row('+SLM CoT', ['multiple-choice']),
+      ]),
     },
     {
       title: 'Table 2 — similarity hints (ranking)',
@@ -66,16 +79,25 @@ export function paperTables(reports: ReadonlyMap<string, ScoresReport>): PaperTa
     {
       title: 'Table 5 — prompt engineering per task type',
       columns: types5,
-      rows: keep([row('baseline', types5), row('+templates', types5), row('+similarity', types5), row('all', types5)]),
+      rows: keep([
+        row('baseline', types5),
+        row('+templates', types5),
+        row('+similarity', types5),
+        row('all', types5),
+      ]),
     },
   ];
 }
 
 export function formatPaperTable(table: PaperTable): string {
   const header = ['arm', ...table.columns];
-  const body = table.rows.map((r) => [r.arm, ...r.values.map((v) => (v === null ? 'n/a' : v.toFixed(4)))]);
+  const body = table.rows.map((r) => [
+    r.arm,
+    ...r.values.map((v) => (v === null ? 'n/a' : v.toFixed(4))),
+  ]);
   const widths = header.map((_, c) => Math.max(...[header, ...body].map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: string[]): string =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [table.title, line(header), ...body.map(line)].join('\n');
 }
 
@@ -94,7 +116,12 @@ export interface AblationOutcome {
 export async function runAblationArms(
   base: RunOptions,
   k: number,
-  runArm: (config: RunConfig, arm: AblationArm, index: number, count: number) => Promise<{ dir: string; failed: number; cancelled: boolean }>,
+  runArm: (
+    config: RunConfig,
+    arm: AblationArm,
+    index: number,
+    count: number,
+  ) => Promise<{ dir: string; failed: number; cancelled: boolean }>,
 ): Promise<AblationOutcome> {
   const arms = ablationArms(k, base.slm !== undefined);
   const outcome: AblationOutcome = { runDirs: [], failed: 0, cancelled: false, tables: '' };
@@ -113,6 +140,10 @@ export async function runAblationArms(
     summaries.push(summary);
     reports.set(arm.name, summary.report);
   }
-  if (summaries.length > 0) outcome.tables = [formatRunsTable(summaries), ...paperTables(reports).map(formatPaperTable)].join('\n');
+  if (summaries.length > 0)
+    outcome.tables = [
+      formatRunsTable(summaries),
+      ...paperTables(reports).map(formatPaperTable),
+    ].join('\n');
   return outcome;
 }

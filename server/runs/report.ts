@@ -73,7 +73,11 @@ export interface RunComparison {
  * the editor has its own input file): a question pairs when both runs answered the same index with
  * the same task and truth, which is what makes the comparison meaningful.
  */
-export function compareRunRecords(baseline: Iterable<RunRecord>, candidate: Iterable<RunRecord>, resamples = 1000): RunComparison {
+export function compareRunRecords(
+  baseline: Iterable<RunRecord>,
+  candidate: Iterable<RunRecord>,
+  resamples = 1000,
+): RunComparison {
   const candidateByIndex = new Map<number, RunRecord>();
   for (const r of candidate) candidateByIndex.set(r.index, r);
   const base: RunRecord[] = [];
@@ -92,13 +96,24 @@ export function compareRunRecords(baseline: Iterable<RunRecord>, candidate: Iter
   const baseSamples = runSamples(base);
   const candSamples = runSamples(cand);
   const paired = baseSamples.filter((s) => candSamples.some((c) => c.index === s.index)).length;
-  return { differences: paired > 0 ? compareRuns(baseSamples, candSamples, resamples) : [], paired, mismatched };
+  return {
+    differences: paired > 0 ? compareRuns(baseSamples, candSamples, resamples) : [],
+    paired,
+    mismatched,
+  };
 }
 
 /** Differences of `candidate` from `baseline` over the questions both answered, with 95% CIs. */
-export function compareRuns(baseline: readonly SampleScore[], candidate: readonly SampleScore[], resamples = 1000, seed = 1): Difference[] {
+export function compareRuns(
+  baseline: readonly SampleScore[],
+  candidate: readonly SampleScore[],
+  resamples = 1000,
+  seed = 1,
+): Difference[] {
   const byIndex = new Map(candidate.map((s) => [s.index, s]));
-  const pairs = baseline.filter((s) => byIndex.has(s.index)).map((s) => [s, byIndex.get(s.index)!] as const);
+  const pairs = baseline
+    .filter((s) => byIndex.has(s.index))
+    .map((s) => [s, byIndex.get(s.index)!] as const);
   const base = aggregate(pairs.map((p) => p[0]));
   const cand = aggregate(pairs.map((p) => p[1]));
   const scopes = scopesOf(base);
@@ -137,7 +152,11 @@ export function compareRuns(baseline: readonly SampleScore[], candidate: readonl
 }
 
 function scopesOf(report: ScoresReport): string[] {
-  return ['overall', ...Object.keys(report.tracks).map((t) => `track ${t}`), ...report.tasks.map((t) => t.task_name)];
+  return [
+    'overall',
+    ...Object.keys(report.tracks).map((t) => `track ${t}`),
+    ...report.tasks.map((t) => t.task_name),
+  ];
 }
 
 function valueAt(report: ScoresReport, scope: string): number | null {

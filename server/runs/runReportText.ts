@@ -9,27 +9,44 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   runs.forEach((run, i) => {
     for (const t of run.report.tasks) {
       const key = `${t.task_name} (${t.metric})`;
-      if (!tasks.has(key)) tasks.set(key, runs.map(() => null));
+      if (!tasks.has(key))
+        tasks.set(
+          key,
+          runs.map(() => null),
+        );
       tasks.get(key)![i] = fmt(t.score);
     }
   });
   const rows: string[][] = [...tasks].map(([k, v]) => [k, ...v.map((x) => x ?? '-')]);
   const trackNames = [...new Set(runs.flatMap((r) => Object.keys(r.report.tracks)))];
-  for (const track of trackNames) rows.push([`track ${track.replace(SHORT_TRACK, '')}`, ...runs.map((r) => fmt(r.report.tracks[track] ?? null))]);
+  for (const track of trackNames)
+    rows.push([
+      `track ${track.replace(SHORT_TRACK, '')}`,
+      ...runs.map((r) => fmt(r.report.tracks[track] ?? null)),
+    ]);
   rows.push(['overall', ...runs.map((r) => fmt(r.report.overall))]);
   rows.push(['questions (failed)', ...runs.map((r) => `${r.questions} (${r.failed})`)]);
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: string[]): string =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const out = [line(header), ...rows.map(line)];
   runs.forEach((r, i) => out.push(`[${i + 1}] ${r.dir}`));
   for (const r of runs) {
-    if (r.failed > 0) out.push(`${r.label}: ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`);
-    for (const u of r.report.unscored ?? []) out.push(`${r.label}: NOT SCORED ${u.task_name}: ${u.reason}`);
+    if (r.failed > 0)
+      out.push(
+        `${r.label}: ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`,
+      );
+    for (const u of r.report.unscored ?? [])
+      out.push(`${r.label}: NOT SCORED ${u.task_name}: ${u.reason}`);
   }
   return `${out.join('\n')}\n`;
 }
 
-export function formatDifferences(baseline: string, candidate: string, diffs: readonly Difference[]): string {
+export function formatDifferences(
+  baseline: string,
+  candidate: string,
+  diffs: readonly Difference[],
+): string {
   const rows = diffs.map((d) => [
     d.scope.replace(SHORT_TRACK, '').replace('track amazon-kdd-cup-24-', 'track '),
     fmt(d.baseline),
@@ -39,7 +56,8 @@ export function formatDifferences(baseline: string, candidate: string, diffs: re
   ]);
   const header = ['', 'baseline', 'candidate', 'delta', '95% CI (paired bootstrap)'];
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+  const line = (r: string[]): string =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return `${candidate} vs ${baseline}\n${[header, ...rows].map(line).join('\n')}\n`;
 }
 

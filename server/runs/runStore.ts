@@ -28,7 +28,9 @@ export class RunStore {
   /** Creates a new run folder; refuses to overwrite an existing run. */
   static create(dir: string, config: RunConfig): RunStore {
     if (fs.existsSync(path.join(dir, CONFIG_FILE))) {
-      throw new RunStoreError(`${dir} already holds a run; use --resume ${dir} to finish it, or choose another --out`);
+      throw new RunStoreError(
+        `${dir} already holds a run; use --resume ${dir} to finish it, or choose another --out`,
+      );
     }
     fs.mkdirSync(dir, { recursive: true });
     writeFileAtomic(path.join(dir, CONFIG_FILE), `${JSON.stringify(config, null, 2)}\n`);
@@ -47,10 +49,15 @@ export class RunStore {
     try {
       config = JSON.parse(fs.readFileSync(configPath, 'utf8')) as RunConfig;
     } catch (err) {
-      const reason = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
+      const reason =
+        (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (err as Error).message;
       throw new RunStoreError(`${configPath}: ${reason} (is ${dir} a run folder?)`);
     }
-    return new RunStore(dir, config, readRecords(path.join(dir, RECORDS_FILE), options.repair ?? false));
+    return new RunStore(
+      dir,
+      config,
+      readRecords(path.join(dir, RECORDS_FILE), options.repair ?? false),
+    );
   }
 
   /** Appends one finished question. */
@@ -72,7 +79,9 @@ export class RunStore {
   pending(indices: readonly number[]): number[] {
     return indices.filter((i) => {
       const r = this.records.get(i);
-      return r === undefined || r.status !== 'ok' || (r.score === null && r.error?.stage === 'score');
+      return (
+        r === undefined || r.status !== 'ok' || (r.score === null && r.error?.stage === 'score')
+      );
     });
   }
 }
@@ -87,7 +96,8 @@ function readRecords(file: string, repair: boolean): Map<number, RunRecord> {
     return records;
   }
   const complete = text.lastIndexOf('\n') + 1;
-  if (repair && complete < text.length) fs.truncateSync(file, Buffer.byteLength(text.slice(0, complete)));
+  if (repair && complete < text.length)
+    fs.truncateSync(file, Buffer.byteLength(text.slice(0, complete)));
   let lineNumber = 0;
   for (const line of text.slice(0, complete).split('\n')) {
     lineNumber++;
@@ -96,7 +106,9 @@ function readRecords(file: string, repair: boolean): Map<number, RunRecord> {
     try {
       record = JSON.parse(line) as RunRecord;
     } catch (err) {
-      throw new RunStoreError(`${file}:${lineNumber}: not a JSON record (${(err as Error).message})`);
+      throw new RunStoreError(
+        `${file}:${lineNumber}: not a JSON record (${(err as Error).message})`,
+      );
     }
     records.set(record.index, record);
   }

@@ -4,7 +4,13 @@
  */
 import type { Metric, TaskType, Truth } from '../dataset/shopbench';
 import type { EndpointConfig, Sampling, TokenUsage } from '../llm/types';
-import type { AssembledPrompt, CotConfig, OptionScore, SimilarityConfig, TemplatePreset } from '../pipeline/types';
+import type {
+  AssembledPrompt,
+  CotConfig,
+  OptionScore,
+  SimilarityConfig,
+  TemplatePreset,
+} from '../pipeline/types';
 import type { ParsedAnswer } from '../scoring/parsers';
 import type { SampleValue } from '../scoring/evaluate';
 
@@ -63,5 +69,9 @@ export interface RunRecord {
   dtype?: 'float32' | 'float64';
   warnings: string[];
   timings: { totalMs: number; cotMs?: number; answerMs?: number };
-  error?: { stage: 'template' | 'similarity' | 'cot' | 'answer' | 'score'; message: string; attempts?: number };
+  error?: {
+    stage: 'template' | 'similarity' | 'cot' | 'answer' | 'score';
+    message: string;
+    attempts?: number;
+  };
 }

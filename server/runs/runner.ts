@@ -54,7 +54,10 @@ interface SimilarityResult {
 }
 
 /** Runs `rows` (those still pending in the store) and returns how many finished. */
-export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps): Promise<RunOutcome> {
+export async function runQuestions(
+  rows: readonly LoadedRow[],
+  deps: RunnerDeps,
+): Promise<RunOutcome> {
   const config = deps.store.config;
   // Nothing waits for what it does not need: similarity hints are computed (one batched pass)
   // while the first questions already run their CoT calls, and the scorers' models load alongside.
@@ -101,11 +104,16 @@ export async function runQuestions(rows: readonly LoadedRow[], deps: RunnerDeps)
 }
 
 /** Splits, embeds (one batched pass over every question's body and options) and ranks. */
-async function similarityHints(rows: readonly LoadedRow[], config: RunConfig, deps: RunnerDeps): Promise<Map<number, SimilarityResult>> {
+async function similarityHints(
+  rows: readonly LoadedRow[],
+  config: RunConfig,
+  deps: RunnerDeps,
+): Promise<Map<number, SimilarityResult>> {
   const out = new Map<number, SimilarityResult>();
   const { k, taskTypes, wording } = config.similarity;
   if (k <= 0) return out;
-  const wanted: { index: number; body: string; options: ReturnType<typeof findNumberedOptions> }[] = [];
+  const wanted: { index: number; body: string; options: ReturnType<typeof findNumberedOptions> }[] =
+    [];
   for (const { index, row } of rows) {
     if (!taskTypes.includes(row.task_type)) continue;
     const split = splitQuestion(row.input_field);
@@ -113,7 +121,8 @@ async function similarityHints(rows: readonly LoadedRow[], config: RunConfig, de
     else wanted.push({ index, body: split.body, options: split.options });
   }
   if (wanted.length === 0) return out;
-  if (!deps.vectorModel) throw new Error('similarity hints are on but no vector model (M_V) was loaded');
+  if (!deps.vectorModel)
+    throw new Error('similarity hints are on but no vector model (M_V) was loaded');
   const texts = wanted.flatMap((w) => [w.body, ...w.options.map((o) => o.text)]);
   const vectors = await embedInBatches(await deps.vectorModel, texts);
   let at = 0;
@@ -130,7 +139,10 @@ async function similarityHints(rows: readonly LoadedRow[], config: RunConfig, de
  * Starts loading the models the scorer will need for these rows (memoised by their loaders), so
  * their CPU-bound start-up overlaps the endpoint check instead of stalling the run later.
  */
-export function warmUpScorers(rows: readonly LoadedRow[], deps: Pick<RunnerDeps, 'japaneseTokenizer' | 'scoringEmbeddings'>): void {
+export function warmUpScorers(
+  rows: readonly LoadedRow[],
+  deps: Pick<RunnerDeps, 'japaneseTokenizer' | 'scoringEmbeddings'>,
+): void {
   const metrics = new Set(rows.map((r) => r.row.metric));
   if (metrics.has('jp-bleu')) deps.japaneseTokenizer().catch(() => undefined);
   for (const metric of ['sent-transformer', 'multilingual-sent-transformer'] as const) {
@@ -138,7 +150,11 @@ export function warmUpScorers(rows: readonly LoadedRow[], deps: Pick<RunnerDeps,
   }
 }
 
-async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityResult>>, deps: RunnerDeps): Promise<RunRecord | undefined> {
+async function runOne(
+  loaded: LoadedRow,
+  hints: Promise<Map<number, SimilarityResult>>,
+  deps: RunnerDeps,
+): Promise<RunRecord | undefined> {
   const { row, index } = loaded;
   const config = deps.store.config;
   const started = performance.now();
@@ -157,15 +173,31 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
   };
   let stage: NonNullable<RunRecord['error']>['stage'] = 'template';
   try {
-    const templated: TemplatedQuestion = applyTemplate(deps.userTemplates ?? (config.templates as 'paper' | 'none'), row);
+    const templated: TemplatedQuestion = applyTemplate(
+      deps.userTemplates ?? (config.templates as 'paper' | 'none'),
+      row,
+    );
     let cot: { text: string; model: string; layout?: CotLayout } | undefined;
     if (config.cot.mode !== 'off' && config.cot.taskTypes.includes(row.task_type)) {
       stage = 'cot';
       const client = config.cot.mode === 'self' ? deps.llm : deps.slm;
-      if (!client) throw new Error('CoT mode "slm" needs a small model endpoint (--slm-url, --slm-model)');
+      if (!client)
+        throw new Error('CoT mode "slm" needs a small model endpoint (--slm-url, --slm-model)');
       const prompt = cotRequestPrompt(config.cot, questionWithoutCue(row.input_field));
       const t = performance.now();
-      const call = await callModel(client, { prompt, sampling: { temperature: config.cot.temperature, top_p: 0.9, max_tokens: config.cot.maxTokens, seed: config.answerSampling[row.task_type].seed } }, deps.signal);
+      const call = await callModel(
+        client,
+        {
+          prompt,
+          sampling: {
+            temperature: config.cot.temperature,
+            top_p: 0.9,
+            max_tokens: config.cot.maxTokens,
+            seed: config.answerSampling[row.task_type].seed,
+          },
+        },
+        deps.signal,
+      );
       record.timings.cotMs = performance.now() - t;
       record.stages.cot = call;
       cot = { text: call.text.trim(), model: client.label, layout: config.cot.layout };
@@ -176,18 +208,28 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
       stage = 'similarity';
       similarity = (await hints).get(index);
       if (similarity?.skipped) record.stages.similarity = { skipped: similarity.skipped };
-      else if (similarity?.scores) record.stages.similarity = { model: config.embedModel, k: config.similarity.k, scores: similarity.scores };
+      else if (similarity?.scores)
+        record.stages.similarity = {
+          model: config.embedModel,
+          k: config.similarity.k,
+          scores: similarity.scores,
+        };
     }
 
     stage = 'answer';
     const prompt = assemblePrompt({
       row,
       templated,
-      similarity: similarity?.block ? { block: similarity.block, model: config.embedModel, scores: similarity.scores ?? [] } : undefined,
+      similarity: similarity?.block
+        ? { block: similarity.block, model: config.embedModel, scores: similarity.scores ?? [] }
+        : undefined,
       cot,
     });
     record.prompt = prompt;
-    const request: LlmRequest = { prompt: prompt.final, sampling: config.answerSampling[row.task_type] };
+    const request: LlmRequest = {
+      prompt: prompt.final,
+      sampling: config.answerSampling[row.task_type],
+    };
     if (config.constrained) request.structured = structuredFor(row);
     const t = performance.now();
     const answer = await callModel(deps.llm, request, deps.signal);
@@ -216,7 +258,11 @@ async function runOne(loaded: LoadedRow, hints: Promise<Map<number, SimilarityRe
   return record;
 }
 
-async function callModel(client: LlmClient, request: LlmRequest, signal?: AbortSignal): Promise<CallRecord> {
+async function callModel(
+  client: LlmClient,
+  request: LlmRequest,
+  signal?: AbortSignal,
+): Promise<CallRecord> {
   const response = await client.complete(request, signal);
   return {
     model: client.label,
@@ -232,15 +278,20 @@ async function callModel(client: LlmClient, request: LlmRequest, signal?: AbortS
 /** vLLM structured outputs: the option numbers for multiple choice, a number list for ranking and retrieval. */
 export function structuredFor(row: ShopBenchRow): StructuredOutput | undefined {
   const options = findNumberedOptions(row.input_field);
-  if (row.task_type === 'multiple-choice' && options.length > 0) return { choice: options.map((o) => String(o.number)) };
+  if (row.task_type === 'multiple-choice' && options.length > 0)
+    return { choice: options.map((o) => String(o.number)) };
   // A one-digit class only expresses lists of up to 9 items; longer ones go unconstrained rather than wrongly constrained.
-  if (row.task_type === 'ranking' && options.length > 0 && options.length <= 9) return { regex: `[1-${options.length}](, [1-${options.length}]){${options.length - 1}}` };
-  if (row.task_type === 'retrieval' && options.length > 0) return { regex: '[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}' };
+  if (row.task_type === 'ranking' && options.length > 0 && options.length <= 9)
+    return { regex: `[1-${options.length}](, [1-${options.length}]){${options.length - 1}}` };
+  if (row.task_type === 'retrieval' && options.length > 0)
+    return { regex: '[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}' };
   return undefined;
 }
 
 /** The paper's answer sampling: temperature 0, top_p 0.9, a fixed seed; 2 tokens for multiple choice, 70 otherwise. */
-export function paperAnswerSampling(seed = 42): Record<TaskType, { temperature: number; top_p: number; max_tokens: number; seed: number }> {
+export function paperAnswerSampling(
+  seed = 42,
+): Record<TaskType, { temperature: number; top_p: number; max_tokens: number; seed: number }> {
   const base = { temperature: 0, top_p: 0.9, seed };
   return {
     'multiple-choice': { ...base, max_tokens: 2 },

@@ -6,11 +6,20 @@
 import * as path from 'node:path';
 import { loadDataset } from '../dataset/load';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
-import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL, loadEmbedder } from '../embed/embedder';
+import {
+  DEFAULT_EMBED_MODEL,
+  DEFAULT_MULTILINGUAL_EMBED_MODEL,
+  loadEmbedder,
+} from '../embed/embedder';
 import { scoringEmbeddings } from '../embed/scoringEmbeddings';
 import { createClient } from '../llm/createClient';
 import { ResponseCache } from '../llm/responseCache';
-import { DEFAULT_ENDPOINT_SETTINGS, type EndpointConfig, type JsonValue, type LlmClient } from '../llm/types';
+import {
+  DEFAULT_ENDPOINT_SETTINGS,
+  type EndpointConfig,
+  type JsonValue,
+  type LlmClient,
+} from '../llm/types';
 import { COT_LAYOUT, DEFAULT_COT_REQUESTS } from '../pipeline/cot';
 import { DEFAULT_SIMILARITY_WORDING } from '../pipeline/similarity';
 import { loadUserTemplates, type UserTemplates } from '../pipeline/templates';
@@ -28,7 +37,14 @@ export interface RunOptions {
   /** Folder that holds runs (default .mcpo/runs). */
   out?: string;
   label?: string;
-  llm: { url: string; model: string; mode?: 'chat' | 'completions'; concurrency?: number; timeoutMs?: number; maxRetries?: number };
+  llm: {
+    url: string;
+    model: string;
+    mode?: 'chat' | 'completions';
+    concurrency?: number;
+    timeoutMs?: number;
+    maxRetries?: number;
+  };
   slm?: { url: string; model: string; mode?: 'chat' | 'completions'; concurrency?: number };
   embedModel?: string;
   templates?: TemplatePreset | string;
@@ -80,15 +96,30 @@ export async function buildRunConfig(options: RunOptions): Promise<RunConfig> {
     runId: newRunId(),
     createdAt: new Date().toISOString(),
     label: options.label ?? describeArm(options),
-    data: { file: dataFile, sha256: await fileSha256(dataFile), rowCount: dataset.rowCount, limit: options.limit },
-    llm: { ...endpoint(options.llm), ...(options.llmExtraBody ? { extraBody: options.llmExtraBody } : {}) },
+    data: {
+      file: dataFile,
+      sha256: await fileSha256(dataFile),
+      rowCount: dataset.rowCount,
+      limit: options.limit,
+    },
+    llm: {
+      ...endpoint(options.llm),
+      ...(options.llmExtraBody ? { extraBody: options.llmExtraBody } : {}),
+    },
     slm: options.slm ? endpoint(options.slm) : undefined,
     embedModel: options.embedModel ?? DEFAULT_EMBED_MODEL,
-    templates: options.templates === undefined || options.templates === 'paper' || options.templates === 'none' ? (options.templates ?? 'paper') : { file: path.resolve(options.templates) },
+    templates:
+      options.templates === undefined ||
+      options.templates === 'paper' ||
+      options.templates === 'none'
+        ? (options.templates ?? 'paper')
+        : { file: path.resolve(options.templates) },
     cot: {
       mode: cotMode,
       taskTypes: options.cotTaskTypes ?? [...TASK_TYPES],
-      request: options.cotRequest ?? (cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self),
+      request:
+        options.cotRequest ??
+        (cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self),
       layout: options.cotLayout ?? COT_LAYOUT,
       maxTokens: cotMode === 'slm' ? 50 : 150,
       temperature: cotMode === 'slm' ? 0.5 : 0,
@@ -102,12 +133,15 @@ export async function buildRunConfig(options: RunOptions): Promise<RunConfig> {
     constrained: options.constrained ?? false,
     scoring: {
       embedModel: options.scoringEmbedModel ?? DEFAULT_EMBED_MODEL,
-      multilingualEmbedModel: options.scoringMultilingualEmbedModel ?? DEFAULT_MULTILINGUAL_EMBED_MODEL,
+      multilingualEmbedModel:
+        options.scoringMultilingualEmbedModel ?? DEFAULT_MULTILINGUAL_EMBED_MODEL,
     },
   };
 }
 
-function endpoint(e: NonNullable<RunOptions['slm']> & { timeoutMs?: number; maxRetries?: number }): EndpointConfig {
+function endpoint(
+  e: NonNullable<RunOptions['slm']> & { timeoutMs?: number; maxRetries?: number },
+): EndpointConfig {
   return {
     baseUrl: e.url.replace(/\/+$/, ''),
     model: e.model,
@@ -119,38 +153,64 @@ function endpoint(e: NonNullable<RunOptions['slm']> & { timeoutMs?: number; maxR
 }
 
 /** A short name for what a configuration turns on. */
-export function describeArm(options: Pick<RunOptions, 'templates' | 'cot' | 'similarityK'>): string {
-  const parts = [`templates=${typeof options.templates === 'string' && !['paper', 'none'].includes(options.templates) ? 'file' : (options.templates ?? 'paper')}`];
+export function describeArm(
+  options: Pick<RunOptions, 'templates' | 'cot' | 'similarityK'>,
+): string {
+  const parts = [
+    `templates=${typeof options.templates === 'string' && !['paper', 'none'].includes(options.templates) ? 'file' : (options.templates ?? 'paper')}`,
+  ];
   if (options.cot && options.cot !== 'off') parts.push(`cot=${options.cot}`);
   if (options.similarityK) parts.push(`k=${options.similarityK}`);
   return parts.join(' ');
 }
 
 /** Starts a new run of `config`, or resumes the run in `resumeDir`, and runs what is pending. */
-export async function executeRun(config: RunConfig | undefined, resumeDir: string | undefined, outDir: string, context: RunContext): Promise<RunResult> {
-  const store = resumeDir ? RunStore.open(resumeDir, { repair: true }) : RunStore.create(path.join(outDir, config!.runId), config!);
+export async function executeRun(
+  config: RunConfig | undefined,
+  resumeDir: string | undefined,
+  outDir: string,
+  context: RunContext,
+): Promise<RunResult> {
+  const store = resumeDir
+    ? RunStore.open(resumeDir, { repair: true })
+    : RunStore.create(path.join(outDir, config!.runId), config!);
   try {
     const cfg = store.config;
     const dataset = await loadDataset(cfg.data.file);
     if (resumeDir && (await fileSha256(cfg.data.file)) !== cfg.data.sha256) {
-      throw new RunSetupError(`${cfg.data.file} changed since the run started (sha256 differs); start a new run instead of resuming`);
+      throw new RunSetupError(
+        `${cfg.data.file} changed since the run started (sha256 differs); start a new run instead of resuming`,
+      );
     }
-    const rows = cfg.data.limit !== undefined ? dataset.rows.filter((r) => r.index < cfg.data.limit!) : dataset.rows;
+    const rows =
+      cfg.data.limit !== undefined
+        ? dataset.rows.filter((r) => r.index < cfg.data.limit!)
+        : dataset.rows;
     const pendingIndices = new Set(store.pending(rows.map((r) => r.index)));
     const pending = rows.filter((r) => pendingIndices.has(r.index));
-    if (pending.length === 0) return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
+    if (pending.length === 0)
+      return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
 
     const cache = new ResponseCache(context.cacheDir);
     const local = { threads: context.localThreads, onModelProgress: context.onModelProgress };
     const llm = createClient(cfg.llm, { apiKey: context.llmApiKey, cache, ...local });
-    const slm = cfg.slm ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local }) : undefined;
-    const scorers = { scoringEmbeddings: scoringEmbeddings({ embedModel: cfg.scoring.embedModel, multilingualEmbedModel: cfg.scoring.multilingualEmbedModel }), japaneseTokenizer: loadJapaneseTokenizer };
+    const slm = cfg.slm
+      ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local })
+      : undefined;
+    const scorers = {
+      scoringEmbeddings: scoringEmbeddings({
+        embedModel: cfg.scoring.embedModel,
+        multilingualEmbedModel: cfg.scoring.multilingualEmbedModel,
+      }),
+      japaneseTokenizer: loadJapaneseTokenizer,
+    };
     warmUpScorers(pending, scorers);
     // The vector model loads while the endpoints are checked; the runner awaits it only where needed.
     const vectorModel = cfg.similarity.k > 0 ? loadVectorModel(cfg.embedModel) : undefined;
     vectorModel?.catch(() => undefined);
     await checkClients([llm, ...(slm && cfg.cot.mode === 'slm' ? [slm] : [])], context.signal);
-    const userTemplates: UserTemplates | undefined = typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
+    const userTemplates: UserTemplates | undefined =
+      typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
     context.onStart?.(store.dir, pending.length, rows.length);
     let done = rows.length - pending.length;
     const outcome = await runQuestions(pending, {

@@ -65,7 +65,12 @@ function numpyPairwiseSum(values: ArrayLike<number>, round: Rounding): number {
 /** numpy's PW_BLOCKSIZE: blocks up to this size use 8 accumulators, larger ones are halved. */
 const PW_BLOCKSIZE = 128;
 
-function pairwiseBlock(values: ArrayLike<number>, start: number, n: number, round: Rounding): number {
+function pairwiseBlock(
+  values: ArrayLike<number>,
+  start: number,
+  n: number,
+  round: Rounding,
+): number {
   if (n < 8) {
     let sum = 0;
     for (let i = 0; i < n; i++) sum = round(sum + values[start + i]);
@@ -87,7 +92,10 @@ function pairwiseBlock(values: ArrayLike<number>, start: number, n: number, roun
   // Split in two halves, keeping the first half a multiple of the 8-way unroll.
   let half = Math.floor(n / 2);
   half -= half % 8;
-  return round(pairwiseBlock(values, start, half, round) + pairwiseBlock(values, start + half, n - half, round));
+  return round(
+    pairwiseBlock(values, start, half, round) +
+      pairwiseBlock(values, start + half, n - half, round),
+  );
 }
 
 /** `np.mean` of the per-reference cosines: pairwise sum, then one division (NaN when empty). */
@@ -109,7 +117,9 @@ function scoreWith(
 ): number {
   if (!truthIsList) {
     if (references.length !== 1) {
-      throw new Error(`cosine: a single-string truth needs exactly one reference embedding, got ${references.length}`);
+      throw new Error(
+        `cosine: a single-string truth needs exactly one reference embedding, got ${references.length}`,
+      );
     }
     return clipBelowAtZero(rawCosine(generation, references[0], round));
   }
@@ -122,7 +132,11 @@ function scoreWith(
  * embeddings a SentenceTransformer returns. `truthIsList` says whether the truth was a list of
  * strings (mean of per-reference cosines) or one string (then `references` has one entry).
  */
-export function cosineScore(generation: Float32Array, references: readonly Float32Array[], truthIsList: boolean): number {
+export function cosineScore(
+  generation: Float32Array,
+  references: readonly Float32Array[],
+  truthIsList: boolean,
+): number {
   return scoreWith(generation, references, truthIsList, toFloat32);
 }
 

@@ -64,7 +64,10 @@ export interface ScoresReport {
 /** Embeds texts for the sent-transformer metrics; `null` model means it could not be loaded. */
 export interface EmbeddingSource {
   /** Float32 embeddings of `texts`, in order. Throws when the model cannot be loaded. */
-  embed(metric: 'sent-transformer' | 'multilingual-sent-transformer', texts: readonly string[]): Promise<Float32Array[]>;
+  embed(
+    metric: 'sent-transformer' | 'multilingual-sent-transformer',
+    texts: readonly string[],
+  ): Promise<Float32Array[]>;
 }
 
 export interface ScoreOptions {
@@ -77,7 +80,10 @@ export interface ScoreOptions {
 export class ScoringError extends Error {}
 
 /** Scores every sample; embedding and Japanese rows are batched per model. */
-export async function scoreSamples(samples: readonly SampleInput[], options: ScoreOptions = {}): Promise<SampleScore[]> {
+export async function scoreSamples(
+  samples: readonly SampleInput[],
+  options: ScoreOptions = {},
+): Promise<SampleScore[]> {
   const results: SampleScore[] = samples.map((s) => scoreWithoutModels(s));
   await scoreJapaneseBleu(samples, results, options);
   await scoreEmbeddingMetrics(samples, results, options);
@@ -101,14 +107,19 @@ function scoreWithoutModels(sample: SampleInput): SampleScore {
   try {
     base.score = scoreParsed(row.metric, parsed, row.output_field);
   } catch (err) {
-    if (err instanceof MetricError) throw new ScoringError(`row ${index + 1} (${row.task_name}): ${err.message}`);
+    if (err instanceof MetricError)
+      throw new ScoringError(`row ${index + 1} (${row.task_name}): ${err.message}`);
     throw err;
   }
   return base;
 }
 
 /** The metrics that are pure functions of the parsed answer; null for the model-backed ones. */
-function scoreParsed(metric: Metric, parsed: ParsedAnswer, truth: ShopBenchRow['output_field']): SampleValue | null {
+function scoreParsed(
+  metric: Metric,
+  parsed: ParsedAnswer,
+  truth: ShopBenchRow['output_field'],
+): SampleValue | null {
   switch (metric) {
     case 'accuracy':
       return accuracy(parsed as number, truth as number);
@@ -129,7 +140,11 @@ function scoreParsed(metric: Metric, parsed: ParsedAnswer, truth: ShopBenchRow['
   }
 }
 
-async function scoreJapaneseBleu(samples: readonly SampleInput[], results: SampleScore[], options: ScoreOptions): Promise<void> {
+async function scoreJapaneseBleu(
+  samples: readonly SampleInput[],
+  results: SampleScore[],
+  options: ScoreOptions,
+): Promise<void> {
   const rows = results.filter((r) => r.metric === 'jp-bleu');
   if (rows.length === 0) return;
   let tokenizer: JapaneseTokenizer;
@@ -147,7 +162,11 @@ async function scoreJapaneseBleu(samples: readonly SampleInput[], results: Sampl
   }
 }
 
-async function scoreEmbeddingMetrics(samples: readonly SampleInput[], results: SampleScore[], options: ScoreOptions): Promise<void> {
+async function scoreEmbeddingMetrics(
+  samples: readonly SampleInput[],
+  results: SampleScore[],
+  options: ScoreOptions,
+): Promise<void> {
   const byIndex = new Map(samples.map((s) => [s.index, s]));
   for (const metric of ['sent-transformer', 'multilingual-sent-transformer'] as const) {
     const rows = results.filter((r) => r.metric === metric);
@@ -171,7 +190,11 @@ async function scoreEmbeddingMetrics(samples: readonly SampleInput[], results: S
     for (const r of rows) {
       const truth = byIndex.get(r.index)!.row.output_field as string | string[];
       const refs = (Array.isArray(truth) ? truth : [truth]).map((t) => vectors[texts.get(t)!]);
-      const { value, dtype } = cosineSample(vectors[texts.get(r.parsed as string)!], refs, Array.isArray(truth));
+      const { value, dtype } = cosineSample(
+        vectors[texts.get(r.parsed as string)!],
+        refs,
+        Array.isArray(truth),
+      );
       r.score = value;
       r.dtype = dtype;
     }
@@ -209,27 +232,49 @@ export function aggregate(samples: readonly SampleScore[]): ScoresReport {
   }
   const scored = tasks.filter((t) => t.score !== null);
   const tracks: Record<string, number | null> = {};
-  for (const track of new Set(tasks.map((t) => t.track).filter((t): t is string => t !== undefined))) {
+  for (const track of new Set(
+    tasks.map((t) => t.track).filter((t): t is string => t !== undefined),
+  )) {
     const inTrack = scored.filter((t) => t.track === track);
     tracks[track] = inTrack.length > 0 ? meanOfTaskScores(inTrack, dtypes) : null;
   }
-  const report: ScoresReport = { tasks, tracks, overall: scored.length > 0 ? meanOfTaskScores(scored, dtypes) : null };
+  const report: ScoresReport = {
+    tasks,
+    tracks,
+    overall: scored.length > 0 ? meanOfTaskScores(scored, dtypes) : null,
+  };
   if (unscored.length > 0) report.unscored = unscored;
   return report;
 }
 
 /** The official per-task aggregate: micro F1 over summed counts, else np.mean of the samples. */
-function taskScore(metric: Metric, group: readonly SampleScore[]): { score: number; dtype: ScoreDtype } {
+function taskScore(
+  metric: Metric,
+  group: readonly SampleScore[],
+): { score: number; dtype: ScoreDtype } {
   // The official code decides by the task's first row's metric.
-  if (metric === 'micro f1') return { score: microF1(group.map((s) => s.score as TpFpFn)), dtype: 'float64' };
+  if (metric === 'micro f1')
+    return { score: microF1(group.map((s) => s.score as TpFpFn)), dtype: 'float64' };
   const dtype: ScoreDtype = group.every((s) => s.dtype === 'float32') ? 'float32' : 'float64';
-  return { score: numpyMean(group.map((s) => Number(s.score)), dtype), dtype };
+  return {
+    score: numpyMean(
+      group.map((s) => Number(s.score)),
+      dtype,
+    ),
+    dtype,
+  };
 }
 
 /** np.mean of task scores: float32 only when every task's mean is a numpy float32. */
-function meanOfTaskScores(tasks: readonly TaskScore[], dtypes: ReadonlyMap<TaskScore, ScoreDtype>): number {
+function meanOfTaskScores(
+  tasks: readonly TaskScore[],
+  dtypes: ReadonlyMap<TaskScore, ScoreDtype>,
+): number {
   const dtype: ScoreDtype = tasks.every((t) => dtypes.get(t) === 'float32') ? 'float32' : 'float64';
-  return numpyMean(tasks.map((t) => t.score as number), dtype);
+  return numpyMean(
+    tasks.map((t) => t.score as number),
+    dtype,
+  );
 }
 
 /** The number a per-sample value contributes (accuracy's bool as 0/1; counts have none). */

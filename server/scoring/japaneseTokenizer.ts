@@ -74,8 +74,8 @@ const categoryIndex = (name: string): number => CATEGORIES.findIndex((c) => c.na
  * return stays DEFAULT) which the Latin-1 ALPHA line then overrides.
  */
 const KANJI_NUMERALS = [
-  0x4e00, 0x4e8c, 0x4e09, 0x56db, 0x4e94, 0x516d, 0x4e03, 0x516b, 0x4e5d, 0x5341, 0x767e, 0x5343, 0x4e07, 0x5104,
-  0x5146,
+  0x4e00, 0x4e8c, 0x4e09, 0x56db, 0x4e94, 0x516d, 0x4e03, 0x516b, 0x4e5d, 0x5341, 0x767e, 0x5343,
+  0x4e07, 0x5104, 0x5146,
 ];
 const CHAR_MAPPINGS: readonly (readonly [number, number, string, ...string[]])[] = [
   [0x0020, 0x0020, 'SPACE'],
@@ -212,7 +212,9 @@ interface TrieWalker {
 }
 
 function field(obj: unknown, key: string): unknown {
-  return typeof obj === 'object' && obj !== null ? (obj as Record<string, unknown>)[key] : undefined;
+  return typeof obj === 'object' && obj !== null
+    ? (obj as Record<string, unknown>)[key]
+    : undefined;
 }
 
 function hasMethod(obj: unknown, name: string): boolean {
@@ -220,7 +222,10 @@ function hasMethod(obj: unknown, name: string): boolean {
 }
 
 function asEntryTable(obj: unknown, what: string): EntryTable {
-  if (!hasMethod(field(obj, 'dictionary'), 'getShort') || typeof field(obj, 'target_map') !== 'object') {
+  if (
+    !hasMethod(field(obj, 'dictionary'), 'getShort') ||
+    typeof field(obj, 'target_map') !== 'object'
+  ) {
     throw new Error(`kuromoji ${what} has an unexpected shape`);
   }
   return obj as EntryTable;
@@ -238,7 +243,12 @@ const TRIE_ROOT = 0;
 const TRIE_NOT_FOUND = -1;
 const TRIE_TERMINATOR = 0;
 
-function trieIdsAt(trie: TrieWalker, bytes: Uint8Array, begin: number, end: number): { length: number; id: number }[] {
+function trieIdsAt(
+  trie: TrieWalker,
+  bytes: Uint8Array,
+  begin: number,
+  end: number,
+): { length: number; id: number }[] {
   const found: { length: number; id: number }[] = [];
   let parent = TRIE_ROOT;
   for (let i = begin; i < end; i++) {
@@ -261,7 +271,9 @@ function readEntries(table: EntryTable, key: number): Entry[] {
   }));
 }
 
-function dictionaryFromKuromoji(tokenizer: kuromoji.Tokenizer<kuromoji.IpadicFeatures>): DictionaryData {
+function dictionaryFromKuromoji(
+  tokenizer: kuromoji.Tokenizer<kuromoji.IpadicFeatures>,
+): DictionaryData {
   const trie = asTrieWalker(tokenizer.viterbi_builder.trie);
   const words = asEntryTable(tokenizer.token_info_dictionary, 'token dictionary');
   const unknown = asEntryTable(tokenizer.unknown_dictionary, 'unknown-word dictionary');
@@ -305,9 +317,13 @@ function charAt(bytes: Uint8Array, at: number, end: number): { code: number; byt
   const b0 = bytes[at];
   const left = end - at;
   if (b0 < 0x80) return { code: b0, bytes: 1 };
-  if (left >= 2 && (b0 & 0xe0) === 0xc0) return { code: ((b0 & 0x1f) << 6) | (bytes[at + 1] & 0x3f), bytes: 2 };
+  if (left >= 2 && (b0 & 0xe0) === 0xc0)
+    return { code: ((b0 & 0x1f) << 6) | (bytes[at + 1] & 0x3f), bytes: 2 };
   if (left >= 3 && (b0 & 0xf0) === 0xe0) {
-    return { code: ((b0 & 0x0f) << 12) | ((bytes[at + 1] & 0x3f) << 6) | (bytes[at + 2] & 0x3f), bytes: 3 };
+    return {
+      code: ((b0 & 0x0f) << 12) | ((bytes[at + 1] & 0x3f) << 6) | (bytes[at + 2] & 0x3f),
+      bytes: 3,
+    };
   }
   if (left >= 4 && (b0 & 0xf8) === 0xf0) return { code: 0, bytes: 4 };
   return { code: 0, bytes: 1 };
@@ -321,7 +337,11 @@ interface CharInfo {
 
 function charInfoAt(bytes: Uint8Array, at: number, end: number): CharInfo {
   const ch = charAt(bytes, at, end);
-  return { type: CHAR_TABLE.types[ch.code], category: CHAR_TABLE.defaults[ch.code], bytes: ch.bytes };
+  return {
+    type: CHAR_TABLE.types[ch.code],
+    category: CHAR_TABLE.defaults[ch.code],
+    bytes: ch.bytes,
+  };
 }
 
 /**
@@ -351,11 +371,17 @@ function seekToOtherType(
 }
 
 /** The candidate nodes MeCab's `lookup` creates at one position, in creation order. */
-function lookupNodes(dict: DictionaryData, bytes: Uint8Array, begin: number, length: number): LatticeNode[] {
+function lookupNodes(
+  dict: DictionaryData,
+  bytes: Uint8Array,
+  begin: number,
+  length: number,
+): LatticeNode[] {
   const end = Math.min(length, begin + MAX_LOOKAHEAD_BYTES);
   const nodes: LatticeNode[] = [];
   const add = (from: number, to: number, entries: readonly Entry[]): void => {
-    for (const entry of entries) nodes.push({ begin: from, end: to, entry, cost: 0, prev: undefined });
+    for (const entry of entries)
+      nodes.push({ begin: from, end: to, entry, cost: 0, prev: undefined });
   };
   // Skip spaces: they belong to no word, and the word after them starts at begin2.
   const skipped = seekToOtherType(bytes, begin, end, SPACE_TYPE);
@@ -363,17 +389,26 @@ function lookupNodes(dict: DictionaryData, bytes: Uint8Array, begin: number, len
   // Unreachable (begin < end), but MeCab would read an uninitialized CharInfo here.
   if (skipped.last === undefined) return nodes;
   const info = skipped.last;
-  for (const match of dict.prefixes(bytes, begin2, end)) add(begin2, begin2 + match.length, dict.entries(match.id));
+  for (const match of dict.prefixes(bytes, begin2, end))
+    add(begin2, begin2 + match.length, dict.entries(match.id));
   const category = CATEGORIES[info.category];
   if (nodes.length > 0 && !category.invoke) return nodes;
   // Only trailing spaces remain: MeCab's node would end past the text and never reach EOS.
   if (begin2 + info.bytes > end) return nodes;
-  addUnknownNodes(bytes, begin2, end, info, (to) => add(begin2, to, dict.unknownEntries(info.category)));
+  addUnknownNodes(bytes, begin2, end, info, (to) =>
+    add(begin2, to, dict.unknownEntries(info.category)),
+  );
   return nodes;
 }
 
 /** MeCab's unknown-word candidates starting at begin2 (whose first character is `info`). */
-function addUnknownNodes(bytes: Uint8Array, begin2: number, end: number, info: CharInfo, add: (to: number) => void): void {
+function addUnknownNodes(
+  bytes: Uint8Array,
+  begin2: number,
+  end: number,
+  info: CharInfo,
+  add: (to: number) => void,
+): void {
   const category = CATEGORIES[info.category];
   const firstEnd = begin2 + info.bytes;
   let added = false;
@@ -403,12 +438,17 @@ function addUnknownNodes(bytes: Uint8Array, begin2: number, end: number, info: C
 }
 
 /** MeCab's `connect`: the cheapest predecessor, first found wins ties (newest node first). */
-function connect(dict: DictionaryData, node: LatticeNode, predecessors: readonly LatticeNode[]): void {
+function connect(
+  dict: DictionaryData,
+  node: LatticeNode,
+  predecessors: readonly LatticeNode[],
+): void {
   let best = COST_CEILING;
   let bestNode: LatticeNode | undefined;
   for (let i = predecessors.length - 1; i >= 0; i--) {
     const left = predecessors[i];
-    const cost = left.cost + dict.connectionCost(left.entry.rightId, node.entry.leftId) + node.entry.cost;
+    const cost =
+      left.cost + dict.connectionCost(left.entry.rightId, node.entry.leftId) + node.entry.cost;
     if (cost < best) {
       best = cost;
       bestNode = left;
@@ -437,7 +477,13 @@ function bestPath(dict: DictionaryData, bytes: Buffer): string[] {
       (endingAt[node.end] ??= []).push(node);
     }
   }
-  const eos: LatticeNode = { begin: length, end: length, entry: BOS_EOS_ENTRY, cost: 0, prev: undefined };
+  const eos: LatticeNode = {
+    begin: length,
+    end: length,
+    entry: BOS_EOS_ENTRY,
+    cost: 0,
+    prev: undefined,
+  };
   for (let pos = length; pos >= 0; pos--) {
     const predecessors = endingAt[pos];
     if (predecessors === undefined) continue;
@@ -464,7 +510,9 @@ function sacrebleuJaMecab(dict: DictionaryData, line: string): string {
 
 function buildKuromoji(dicPath: string): Promise<kuromoji.Tokenizer<kuromoji.IpadicFeatures>> {
   return new Promise((resolve, reject) => {
-    kuromoji.builder({ dicPath }).build((err, tokenizer) => (err ? reject(err) : resolve(tokenizer)));
+    kuromoji
+      .builder({ dicPath })
+      .build((err, tokenizer) => (err ? reject(err) : resolve(tokenizer)));
   });
 }
 

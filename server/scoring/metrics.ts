@@ -15,7 +15,10 @@ export function accuracy(prediction: number, truth: number): boolean {
 
 /** `len(set(truth) & set(retrieved[:3])) / len(truth)`. */
 export function hitRate3(retrieved: readonly number[], truth: readonly number[]): number {
-  if (truth.length === 0) throw new MetricError('hit rate@3 of an empty truth list divides by zero (the official code raises ZeroDivisionError)');
+  if (truth.length === 0)
+    throw new MetricError(
+      'hit rate@3 of an empty truth list divides by zero (the official code raises ZeroDivisionError)',
+    );
   const top = new Set(retrieved.slice(0, 3));
   let hits = 0;
   for (const t of new Set(truth)) if (top.has(t)) hits++;
@@ -36,7 +39,10 @@ export function ndcg(predicted: readonly number[], weights: readonly number[]): 
     if (index >= weights.length) relevance = 0;
     else if (index >= 0) relevance = weights[index];
     else if (index >= -weights.length) relevance = weights[weights.length + index];
-    else throw new MetricError(`ndcg: item ${ranked[i]} is out of range for ${weights.length} weights (the official code raises IndexError)`);
+    else
+      throw new MetricError(
+        `ndcg: item ${ranked[i]} is out of range for ${weights.length} weights (the official code raises IndexError)`,
+      );
     dcg += (Math.pow(2, relevance) - 1) / Math.log2(i + 2);
   }
   const ideal = [...weights].sort((a, b) => b - a);

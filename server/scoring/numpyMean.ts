@@ -9,7 +9,12 @@ export type ScoreDtype = 'float64' | 'float32';
 
 const BLOCK = 128;
 
-function pairwiseSum(values: ArrayLike<number>, start: number, n: number, round: (x: number) => number): number {
+function pairwiseSum(
+  values: ArrayLike<number>,
+  start: number,
+  n: number,
+  round: (x: number) => number,
+): number {
   if (n < 8) {
     let res = round(-0);
     for (let i = 0; i < n; i++) res = round(res + values[start + i]);
@@ -22,13 +27,18 @@ function pairwiseSum(values: ArrayLike<number>, start: number, n: number, round:
     for (; i < n - (n % 8); i += 8) {
       for (let j = 0; j < 8; j++) r[j] = round(r[j] + values[start + i + j]);
     }
-    let res = round(round(round(r[0] + r[1]) + round(r[2] + r[3])) + round(round(r[4] + r[5]) + round(r[6] + r[7])));
+    let res = round(
+      round(round(r[0] + r[1]) + round(r[2] + r[3])) +
+        round(round(r[4] + r[5]) + round(r[6] + r[7])),
+    );
     for (; i < n; i++) res = round(res + values[start + i]);
     return res;
   }
   let n2 = Math.floor(n / 2);
   n2 -= n2 % 8;
-  return round(pairwiseSum(values, start, n2, round) + pairwiseSum(values, start + n2, n - n2, round));
+  return round(
+    pairwiseSum(values, start, n2, round) + pairwiseSum(values, start + n2, n - n2, round),
+  );
 }
 
 const identity = (x: number): number => x;

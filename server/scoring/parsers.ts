@@ -30,7 +30,9 @@ export interface Parsed<T extends ParsedAnswer = ParsedAnswer> {
 export function parseResponse(taskType: TaskType, response: string): Parsed {
   const warnings: string[] = [];
   if (pyLength(response) > MAX_RESPONSE_CHARACTERS) {
-    warnings.push(`the response has ${pyLength(response)} characters; the official parser reads only the first ${MAX_RESPONSE_CHARACTERS}`);
+    warnings.push(
+      `the response has ${pyLength(response)} characters; the official parser reads only the first ${MAX_RESPONSE_CHARACTERS}`,
+    );
   }
   const cut = pySliceCodePoints(response, MAX_RESPONSE_CHARACTERS);
   const parsed = parseCut(taskType, cut);
@@ -55,22 +57,30 @@ function parseCut(taskType: TaskType, response: string): Parsed {
 /** `int(response.strip()[0])`, -1 when that raises. */
 export function parseMultipleChoice(response: string): Parsed<number> {
   const stripped = pyStrip(response);
-  if (stripped.length === 0) return { value: -1, warnings: ['the response is empty: scored as no answer (-1)'] };
+  if (stripped.length === 0)
+    return { value: -1, warnings: ['the response is empty: scored as no answer (-1)'] };
   const cps = codePoints(stripped);
   const first = String.fromCodePoint(cps[0]);
   const digit = pyDecimalValue(cps[0]);
   if (digit < 0) {
     return {
       value: -1,
-      warnings: [`the response starts with ${JSON.stringify(first)}, not a digit: the official parser scores it as no answer (-1)`],
+      warnings: [
+        `the response starts with ${JSON.stringify(first)}, not a digit: the official parser scores it as no answer (-1)`,
+      ],
     };
   }
   const warnings: string[] = [];
   if (cps.length > 1 && pyDecimalValue(cps[1]) >= 0) {
     const number = takeWhile(cps, (cp) => pyDecimalValue(cp) >= 0);
-    warnings.push(`"${number}" parsed as option ${digit}: the official parser reads only the first character`);
+    warnings.push(
+      `"${number}" parsed as option ${digit}: the official parser reads only the first character`,
+    );
   }
-  if (cps[0] > 0x7f) warnings.push(`the non-ASCII digit ${JSON.stringify(first)} was read as ${digit} (Python's int() accepts any Unicode digit)`);
+  if (cps[0] > 0x7f)
+    warnings.push(
+      `the non-ASCII digit ${JSON.stringify(first)} was read as ${digit} (Python's int() accepts any Unicode digit)`,
+    );
   return { value: digit, warnings };
 }
 
@@ -83,13 +93,18 @@ export function parseRanking(response: string): Parsed<number[]> {
   const items: number[] = [];
   for (const item of numericItems(response, warnings)) {
     if (item <= 5) items.push(item);
-    else warnings.push(`item ${item} was dropped: the official ranking parser keeps only numbers up to 5`);
+    else
+      warnings.push(
+        `item ${item} was dropped: the official ranking parser keeps only numbers up to 5`,
+      );
   }
   const ranked = items.slice(0, 5);
   if (items.length > 5) warnings.push(`only the first 5 of ${items.length} items were kept`);
   const duplicate = ranked.find((x, i) => ranked.indexOf(x) !== i);
   if (duplicate !== undefined) {
-    warnings.push(`item ${duplicate} appears twice: the official parser then returns an empty ranking`);
+    warnings.push(
+      `item ${duplicate} appears twice: the official parser then returns an empty ranking`,
+    );
     return { value: [], warnings };
   }
   return { value: ranked, warnings };
@@ -99,7 +114,8 @@ export function parseRanking(response: string): Parsed<number[]> {
 export function parseRetrieval(response: string): Parsed<number[]> {
   const warnings = gluedDigitWarnings(response);
   const items = numericItems(response, warnings);
-  if (/-\s*[0-9]/.test(response)) warnings.push('minus signs are deleted by the official parser: "-6" reads as 6');
+  if (/-\s*[0-9]/.test(response))
+    warnings.push('minus signs are deleted by the official parser: "-6" reads as 6');
   return { value: items.slice(0, 3), warnings };
 }
 
@@ -114,9 +130,12 @@ function numericItems(response: string, warnings: string[]): number[] {
     const value = pyInt(piece);
     if (value !== undefined) {
       out.push(value);
-      if (/[^\x00-\x7f]/.test(piece)) warnings.push(`non-ASCII digits in ${JSON.stringify(piece.trim())} were read as ${value}`);
+      if ([...piece].some((ch) => ch.charCodeAt(0) > 0x7f))
+        warnings.push(`non-ASCII digits in ${JSON.stringify(piece.trim())} were read as ${value}`);
     } else if (piece.trim().length > 0) {
-      warnings.push(`${JSON.stringify(piece.trim())} is not one number and was skipped (the official parser splits at commas only)`);
+      warnings.push(
+        `${JSON.stringify(piece.trim())} is not one number and was skipped (the official parser splits at commas only)`,
+      );
     }
   }
   return out;
@@ -129,7 +148,10 @@ function gluedDigitWarnings(response: string): string[] {
     const runs = segment.match(/[0-9\u0660-\u0669\uff10-\uff19]+/g);
     if (!runs || runs.length < 2) continue;
     // Only when nothing but deletable characters (no space) separates the runs does int() succeed.
-    const between = segment.slice(segment.indexOf(runs[0]) + runs[0].length, segment.lastIndexOf(runs[runs.length - 1]));
+    const between = segment.slice(
+      segment.indexOf(runs[0]) + runs[0].length,
+      segment.lastIndexOf(runs[runs.length - 1]),
+    );
     if (!between.includes(' ')) {
       warnings.push(
         `${JSON.stringify(segment.trim())} reads as the single number ${runs.join('')}: the official parser deletes characters other than digits, commas and spaces`,
@@ -144,14 +166,22 @@ export function parseNamedEntities(response: string): Parsed<string[]> {
   const literal = parsePythonListOfStr(response);
   if (literal.ok) return { value: literal.items, warnings: [] };
   const warnings: string[] = [];
-  if (literal.unsupported) warnings.push(`the response looks like a Python list but uses ${literal.unsupported}; it was split at commas instead`);
+  if (literal.unsupported)
+    warnings.push(
+      `the response looks like a Python list but uses ${literal.unsupported}; it was split at commas instead`,
+    );
   const items = response
     .split(',')
     .map((e) => pyStrip(e))
     .filter((e) => e !== '');
   const head = pyStrip(response)[0];
-  if (!literal.unsupported && (head === '[' || head === '(' || head === '{' || head === '"' || head === "'")) {
-    warnings.push('the response is not a Python list of strings, so it was split at commas and its brackets and quotes were kept');
+  if (
+    !literal.unsupported &&
+    (head === '[' || head === '(' || head === '{' || head === '"' || head === "'")
+  ) {
+    warnings.push(
+      'the response is not a Python list of strings, so it was split at commas and its brackets and quotes were kept',
+    );
   }
   return { value: items, warnings };
 }

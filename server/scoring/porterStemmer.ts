@@ -97,7 +97,11 @@ function endsCvc(word: string): boolean {
   return n === 2 && !isConsonant(word, 0) && isConsonant(word, 1);
 }
 
-function rule(suffix: string, replacement: string, condition: (stem: string) => boolean): SuffixRule {
+function rule(
+  suffix: string,
+  replacement: string,
+  condition: (stem: string) => boolean,
+): SuffixRule {
   return { suffix, replacement, condition };
 }
 
@@ -182,7 +186,8 @@ const STEP2_RULES: readonly SuffixRule[] = [
 
 /** Double suffixes to single ones. NLTK tries "alli" -> "al" first and, on success, repeats step 2. */
 function step2(word: string): string {
-  if (word.endsWith('alli') && hasPositiveMeasure(word.slice(0, -4))) return step2(word.slice(0, -4) + 'al');
+  if (word.endsWith('alli') && hasPositiveMeasure(word.slice(0, -4)))
+    return step2(word.slice(0, -4) + 'al');
   return applyRules(word, STEP2_RULES);
 }
 

@@ -21,12 +21,15 @@ export async function readPredictions(file: string): Promise<string[]> {
         continue;
       }
       if (blankAt !== undefined) {
-        throw new PredictionsError(`${file}:${blankAt}: empty line; every line must hold one prediction ({"response": "..."})`);
+        throw new PredictionsError(
+          `${file}:${blankAt}: empty line; every line must hold one prediction ({"response": "..."})`,
+        );
       }
       responses.push(parsePredictionLine(file, lineNumber, line));
     }
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new PredictionsError(`${file}: no such file`);
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new PredictionsError(`${file}: no such file`);
     throw err;
   }
   return responses;
@@ -37,13 +40,19 @@ export function parsePredictionLine(file: string, lineNumber: number, line: stri
   try {
     value = JSON.parse(line);
   } catch (err) {
-    throw new PredictionsError(`${file}:${lineNumber}: not valid JSON (${(err as Error).message}); expected {"response": "..."} or a JSON string`);
+    throw new PredictionsError(
+      `${file}:${lineNumber}: not valid JSON (${(err as Error).message}); expected {"response": "..."} or a JSON string`,
+    );
   }
   if (typeof value === 'string') return value;
   if (typeof value === 'object' && value !== null && !Array.isArray(value) && 'response' in value) {
     const response = (value as { response: unknown }).response;
     if (typeof response === 'string') return response;
-    throw new PredictionsError(`${file}:${lineNumber}: field "response" must be a string (the raw model output), got ${JSON.stringify(response)?.slice(0, 40)}`);
+    throw new PredictionsError(
+      `${file}:${lineNumber}: field "response" must be a string (the raw model output), got ${JSON.stringify(response)?.slice(0, 40)}`,
+    );
   }
-  throw new PredictionsError(`${file}:${lineNumber}: expected {"response": "..."} or a JSON string`);
+  throw new PredictionsError(
+    `${file}:${lineNumber}: expected {"response": "..."} or a JSON string`,
+  );
 }

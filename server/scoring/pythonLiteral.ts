@@ -10,9 +10,7 @@
  * scorer reports a warning).
  */
 
-export type ListOfStrResult =
-  | { ok: true; items: string[] }
-  | { ok: false; unsupported?: string };
+export type ListOfStrResult = { ok: true; items: string[] } | { ok: false; unsupported?: string };
 
 class NotAListOfStr extends Error {
   constructor(readonly unsupported?: string) {
@@ -26,7 +24,8 @@ export function parsePythonListOfStr(source: string): ListOfStrResult {
   let text = source.replace(/^[ \t]+/, '');
   if (text.includes('\0')) return { ok: false };
   // CPython decodes the source as UTF-8; a lone surrogate cannot be encoded and raises.
-  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text)) return { ok: false };
+  if (/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(text))
+    return { ok: false };
   // compile() translates \r\n and \r to \n before tokenizing.
   text = text.replace(/\r\n?/g, '\n');
   try {
@@ -61,7 +60,11 @@ class LiteralParser {
     if (this.pos !== this.text.length) throw new NotAListOfStr();
     // A last line of only spaces or tabs with no newline after it is an "unexpected indent".
     const lastLine = this.text.slice(this.text.lastIndexOf('\n') + 1);
-    if (this.text.includes('\n') && /^[ \t\f]+$/.test(lastLine) && this.text.lastIndexOf('\n') >= this.expressionEnd) {
+    if (
+      this.text.includes('\n') &&
+      /^[ \t\f]+$/.test(lastLine) &&
+      this.text.lastIndexOf('\n') >= this.expressionEnd
+    ) {
       throw new NotAListOfStr();
     }
     return value;
@@ -71,7 +74,11 @@ class LiteralParser {
   private skipLeadingBlankLines(): void {
     for (;;) {
       let i = this.pos;
-      while (i < this.text.length && (this.text[i] === ' ' || this.text[i] === '\t' || this.text[i] === '\f')) i++;
+      while (
+        i < this.text.length &&
+        (this.text[i] === ' ' || this.text[i] === '\t' || this.text[i] === '\f')
+      )
+        i++;
       if (this.text[i] === '#') while (i < this.text.length && this.text[i] !== '\n') i++;
       if (this.text[i] === '\n') {
         this.pos = i + 1;
@@ -216,7 +223,8 @@ class LiteralParser {
       default:
         if (next >= '0' && next <= '7') {
           let digits = next;
-          while (digits.length < 3 && /[0-7]/.test(this.text[this.pos] ?? '')) digits += this.text[this.pos++];
+          while (digits.length < 3 && /[0-7]/.test(this.text[this.pos] ?? ''))
+            digits += this.text[this.pos++];
           return String.fromCodePoint(parseInt(digits, 8));
         }
         // An unknown escape keeps its backslash (CPython only warns).
@@ -249,15 +257,16 @@ class LiteralParser {
     for (;;) {
       const c = this.text[this.pos];
       if (c === ' ' || c === '\t' || c === '\f') this.pos++;
-      else if (c === '#') while (this.pos < this.text.length && this.text[this.pos] !== '\n') this.pos++;
+      else if (c === '#')
+        while (this.pos < this.text.length && this.text[this.pos] !== '\n') this.pos++;
       else if (c === '\\' && this.text[this.pos + 1] === '\n') {
         // A line continuation with nothing after it is "unexpected EOF".
         if (this.pos + 2 >= this.text.length) throw new NotAListOfStr();
         this.pos += 2;
-      }
-      else if (c === '\n') {
+      } else if (c === '\n') {
         // Outside brackets a newline ends the logical line; only trailing blank lines may follow.
-        if (this.depth === 0 && !/^[ \t\f\n]*$/.test(this.restWithoutComments())) throw new NotAListOfStr();
+        if (this.depth === 0 && !/^[ \t\f\n]*$/.test(this.restWithoutComments()))
+          throw new NotAListOfStr();
         this.pos++;
       } else return;
     }

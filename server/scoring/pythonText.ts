@@ -6,7 +6,12 @@
  * counts in code points (Python `str` indexing), strips Python's whitespace set and converts
  * integers the way `int(str)` does.
  */
-import { PY_DECIMAL_RANGES, PY_LOWER_EXCEPTIONS, PY_NUMERIC_RANGES, PY_SPACE } from './pythonUnicodeTables';
+import {
+  PY_DECIMAL_RANGES,
+  PY_LOWER_EXCEPTIONS,
+  PY_NUMERIC_RANGES,
+  PY_SPACE,
+} from './pythonUnicodeTables';
 
 const SPACE = new Set<number>(PY_SPACE);
 
@@ -97,7 +102,11 @@ export function pyStrip(s: string): string {
 }
 
 /** `s.lstrip(chars)` / `s.rstrip(chars)` / `s.strip(chars)` with an explicit character set. */
-export function pyStripChars(s: string, chars: string, side: 'both' | 'left' | 'right' = 'both'): string {
+export function pyStripChars(
+  s: string,
+  chars: string,
+  side: 'both' | 'left' | 'right' = 'both',
+): string {
   const set = new Set(chars);
   let a = 0;
   let b = s.length;
@@ -150,7 +159,9 @@ export function pyLower(s: string): string {
   const lowered = masked.toLowerCase();
   if (replaced.length === 0) return lowered;
   let k = 0;
-  return lowered.split(placeholder).reduce((out, piece, i) => (i === 0 ? piece : out + replaced[k++] + piece), '');
+  return lowered
+    .split(placeholder)
+    .reduce((out, piece, i) => (i === 0 ? piece : out + replaced[k++] + piece), '');
 }
 
 /** CPython refuses `int()` of strings with more than this many digits (sys.int_info default). */

@@ -62,7 +62,11 @@ export function tokenize13a(line: string): string {
   let s = line.replaceAll('<skipped>', '').replaceAll('-\n', '').replaceAll('\n', ' ');
   // One unescaping pass, in this order: "&amp;quot;" becomes "&quot;", not '"'.
   if (s.includes('&')) {
-    s = s.replaceAll('&quot;', '"').replaceAll('&amp;', '&').replaceAll('&lt;', '<').replaceAll('&gt;', '>');
+    s = s
+      .replaceAll('&quot;', '"')
+      .replaceAll('&amp;', '&')
+      .replaceAll('&lt;', '<')
+      .replaceAll('&gt;', '>');
   }
   return tokenizeRegexp(` ${s} `);
 }
@@ -78,7 +82,11 @@ function pyRstrip(s: string): string {
 }
 
 /** `BLEU._preprocess_segment`: optional Python lower(), right-strip, tokenize. */
-export function preprocessSegment(sentence: string, tokenize: BleuTokenizer, lowercase: boolean): string {
+export function preprocessSegment(
+  sentence: string,
+  tokenize: BleuTokenizer,
+  lowercase: boolean,
+): string {
   return tokenize(pyRstrip(lowercase ? pyLower(sentence) : sentence));
 }
 
@@ -102,7 +110,12 @@ function wordNgrams(tokenized: string): { ngrams: Map<string, number>[]; length:
  * sacrebleu's statistics for one hypothesis and one reference, both raw (untokenized). With a
  * single reference, the "closest reference length" is simply its length.
  */
-export function bleuStatistics(hyp: string, ref: string, tokenize: BleuTokenizer, lowercase: boolean): BleuStatistics {
+export function bleuStatistics(
+  hyp: string,
+  ref: string,
+  tokenize: BleuTokenizer,
+  lowercase: boolean,
+): BleuStatistics {
   // `Metric._cache_references` rejects an empty reference before anything else is computed.
   if (ref === '') throw new Error('BLEU: Empty or `None` reference sentence found.');
   const refInfo = wordNgrams(preprocessSegment(ref, tokenize, lowercase));
@@ -282,7 +295,8 @@ function logReduced(m: number): DoubleDouble {
   const s = ddDiv({ hi: m - 1, lo: 0 }, twoSum(m, 1));
   const s2 = ddMul(s, s);
   let acc = ddDivByDouble({ hi: 1, lo: 0 }, 49);
-  for (let j = 23; j >= 0; j--) acc = ddAdd(ddDivByDouble({ hi: 1, lo: 0 }, 2 * j + 1), ddMul(s2, acc));
+  for (let j = 23; j >= 0; j--)
+    acc = ddAdd(ddDivByDouble({ hi: 1, lo: 0 }, 2 * j + 1), ddMul(s2, acc));
   const half = ddMul(s, acc);
   return { hi: 2 * half.hi, lo: 2 * half.lo };
 }
@@ -356,12 +370,22 @@ export function computeBleu(stats: BleuStatistics): BleuScore {
 }
 
 /** sacrebleu's full BLEU result for one hypothesis against one reference. */
-export function sentenceBleu(hyp: string, ref: string, tokenize: BleuTokenizer = tokenize13a, lowercase = true): BleuScore {
+export function sentenceBleu(
+  hyp: string,
+  ref: string,
+  tokenize: BleuTokenizer = tokenize13a,
+  lowercase = true,
+): BleuScore {
   return computeBleu(bleuStatistics(hyp, ref, tokenize, lowercase));
 }
 
 /** sacrebleu's BLEU score (0..100 scale) with "exp" smoothing, as `corpus_bleu([hyp], [[ref]])`. */
-export function sentenceBleuScore(hyp: string, ref: string, tokenize: BleuTokenizer = tokenize13a, lowercase = true): number {
+export function sentenceBleuScore(
+  hyp: string,
+  ref: string,
+  tokenize: BleuTokenizer = tokenize13a,
+  lowercase = true,
+): number {
   return sentenceBleu(hyp, ref, tokenize, lowercase).score;
 }
 
@@ -380,6 +404,10 @@ export function officialFirstLine(generation: string): string {
  * the generation's first line against the whole truth, divided by 100. Pass the Japanese
  * tokenizer for the jp-bleu metric (`is_japanese=True`).
  */
-export function officialBleu(generation: string, truth: string, tokenize: BleuTokenizer = tokenize13a): number {
+export function officialBleu(
+  generation: string,
+  truth: string,
+  tokenize: BleuTokenizer = tokenize13a,
+): number {
   return sentenceBleuScore(officialFirstLine(generation), truth, tokenize, true) / 100;
 }

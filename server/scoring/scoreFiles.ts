@@ -24,13 +24,20 @@ export interface ScoreFilesResult {
 }
 
 export async function scoreFiles(options: ScoreFilesOptions): Promise<ScoreFilesResult> {
-  const [dataset, responses] = await Promise.all([loadDataset(options.data), readPredictions(options.predictions)]);
+  const [dataset, responses] = await Promise.all([
+    loadDataset(options.data),
+    readPredictions(options.predictions),
+  ]);
   if (responses.length !== dataset.rowCount) {
     throw new PredictionsError(
       `${options.predictions} has ${responses.length} predictions but ${options.data} has ${dataset.rowCount} rows; give one prediction line per dataset row, in order`,
     );
   }
-  const inputs = dataset.rows.map((r) => ({ index: r.index, row: r.row, response: responses[r.index] }));
+  const inputs = dataset.rows.map((r) => ({
+    index: r.index,
+    row: r.row,
+    response: responses[r.index],
+  }));
   const samples = await scoreSamples(inputs, {
     embeddings: scoringEmbeddings(options),
     japaneseTokenizer: loadJapaneseTokenizer,

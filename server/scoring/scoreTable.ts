@@ -6,17 +6,37 @@ const SHORT_TRACK = /^amazon-kdd-cup-24-/;
 export function formatScoreTable(report: ScoresReport): string {
   const rows: string[][] = [['task', 'type', 'metric', 'track', 'n', 'score']];
   for (const t of report.tasks) {
-    rows.push([t.task_name, t.task_type, t.metric, (t.track ?? '').replace(SHORT_TRACK, ''), String(t.num_samples), fmt(t.score)]);
+    rows.push([
+      t.task_name,
+      t.task_type,
+      t.metric,
+      (t.track ?? '').replace(SHORT_TRACK, ''),
+      String(t.num_samples),
+      fmt(t.score),
+    ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-  const line = (r: string[]): string => r.map((cell, c) => (c >= 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
-  const out = [line(rows[0]), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line), ''];
-  for (const [track, score] of Object.entries(report.tracks)) out.push(`track ${track.replace(SHORT_TRACK, '')}: ${fmt(score)}`);
+  const line = (r: string[]): string =>
+    r
+      .map((cell, c) => (c >= 4 ? cell.padStart(widths[c]) : cell.padEnd(widths[c])))
+      .join('  ')
+      .trimEnd();
+  const out = [
+    line(rows[0]),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.slice(1).map(line),
+    '',
+  ];
+  for (const [track, score] of Object.entries(report.tracks))
+    out.push(`track ${track.replace(SHORT_TRACK, '')}: ${fmt(score)}`);
   out.push(`overall: ${fmt(report.overall)}`);
   for (const u of report.unscored ?? []) {
     out.push(`NOT SCORED ${u.task_name}: ${u.reason}`);
   }
-  if (report.unscored) out.push(`overall and track means cover only the ${report.tasks.length - report.unscored.length} scored tasks of ${report.tasks.length}`);
+  if (report.unscored)
+    out.push(
+      `overall and track means cover only the ${report.tasks.length - report.unscored.length} scored tasks of ${report.tasks.length}`,
+    );
   return `${out.join('\n')}\n`;
 }
 

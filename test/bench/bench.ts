@@ -21,10 +21,19 @@ function responseFor(row: ShopBenchRow, i: number): string {
   const truth = row.output_field;
   switch (row.task_type) {
     case 'multiple-choice':
-      return i % 3 === 0 ? String(truth) : i % 3 === 1 ? `${(Number(truth) + 1) % 4}` : `Answer: ${String(truth)}`;
+      return i % 3 === 0
+        ? String(truth)
+        : i % 3 === 1
+          ? `${(Number(truth) + 1) % 4}`
+          : `Answer: ${String(truth)}`;
     case 'retrieval':
     case 'ranking':
-      return i % 2 === 0 ? (truth as number[]).map((_, k) => k + 1).join(', ') : `[${(truth as number[]).map((_, k) => k + 1).reverse().join(', ')}]`;
+      return i % 2 === 0
+        ? (truth as number[]).map((_, k) => k + 1).join(', ')
+        : `[${(truth as number[])
+            .map((_, k) => k + 1)
+            .reverse()
+            .join(', ')}]`;
     case 'named_entity_recognition':
       return i % 2 === 0 ? JSON.stringify(truth) : `${(truth as string[]).join(', ')}, extra`;
     case 'generation': {
@@ -41,11 +50,14 @@ function peakRssMb(): number {
 async function main(): Promise<void> {
   const sample = path.join(__dirname, '..', 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
   const dev = (await loadDataset(sample)).rows.map((r) => r.row);
-  const noModel = dev.filter((r) => r.metric !== 'sent-transformer' && r.metric !== 'multilingual-sent-transformer');
+  const noModel = dev.filter(
+    (r) => r.metric !== 'sent-transformer' && r.metric !== 'multilingual-sent-transformer',
+  );
   const figures: Record<string, string> = {};
   const tLoad = performance.now();
   await loadJapaneseTokenizer();
-  figures['Japanese tokenizer first load (IPA dictionary)'] = `${(performance.now() - tLoad).toFixed(0)} ms`;
+  figures['Japanese tokenizer first load (IPA dictionary)'] =
+    `${(performance.now() - tLoad).toFixed(0)} ms`;
 
   for (const [label, pool] of [
     ['non-embedding metrics without jp-bleu', noModel.filter((r) => r.metric !== 'jp-bleu')],
@@ -60,7 +72,8 @@ async function main(): Promise<void> {
     const scored = await scoreSamples(inputs, { japaneseTokenizer: loadJapaneseTokenizer });
     const report = aggregate(scored);
     const ms = performance.now() - t0;
-    figures[`score ${ROWS} rows, ${label}`] = `${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), overall ${report.overall?.toFixed(4)}`;
+    figures[`score ${ROWS} rows, ${label}`] =
+      `${(ms / 1000).toFixed(2)} s (${Math.round(ROWS / (ms / 1000))} rows/s), overall ${report.overall?.toFixed(4)}`;
   }
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-bench-'));
@@ -71,17 +84,20 @@ async function main(): Promise<void> {
   await new Promise<void>((resolve) => out.end(resolve));
   const t2 = performance.now();
   const ds = await loadDataset(big);
-  figures[`stream + validate ${ROWS} rows (${(fs.statSync(big).size / 1e6).toFixed(0)} MB)`] = `${((performance.now() - t2) / 1000).toFixed(2)} s, ${ds.rows.length} valid`;
+  figures[`stream + validate ${ROWS} rows (${(fs.statSync(big).size / 1e6).toFixed(0)} MB)`] =
+    `${((performance.now() - t2) / 1000).toFixed(2)} s, ${ds.rows.length} valid`;
   fs.rmSync(dir, { recursive: true, force: true });
 
-  figures['peak resident memory after scoring (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
+  figures['peak resident memory after scoring (whole bench process)'] =
+    `${peakRssMb().toFixed(0)} MB`;
   await pipelineBench(sample, figures);
   await localLlamaBench(figures);
   await lspBench(figures);
   await vscodeBench(sample, figures);
   const dist = path.join(__dirname);
   for (const bundle of ['extension.js', 'main.js', 'media/panel.js']) {
-    figures[`bundle size dist/${bundle}`] = `${(fs.statSync(path.join(dist, bundle)).size / 1024).toFixed(0)} KB`;
+    figures[`bundle size dist/${bundle}`] =
+      `${(fs.statSync(path.join(dist, bundle)).size / 1024).toFixed(0)} KB`;
   }
   figures['peak resident memory (whole bench process)'] = `${peakRssMb().toFixed(0)} MB`;
   for (const [k, v] of Object.entries(figures)) process.stdout.write(`${k}: ${v}\n`);

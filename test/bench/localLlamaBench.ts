@@ -38,25 +38,46 @@ export async function localLlamaBench(figures: Record<string, string>): Promise<
   }
 }
 
-async function benchModel(name: string, model: string, threads: number | undefined, data: string, mv: string, dir: string, figures: Record<string, string>): Promise<void> {
+async function benchModel(
+  name: string,
+  model: string,
+  threads: number | undefined,
+  data: string,
+  mv: string,
+  dir: string,
+  figures: Record<string, string>,
+): Promise<void> {
   await disposeLocalModels();
   const client = createLocalLlamaClient({ model, threads });
   const rssBefore = process.memoryUsage().rss;
   const tLoad = performance.now();
   await client.check();
-  figures[`local llama ${name}: cold load (llama.cpp + model + context)`] = `${(performance.now() - tLoad).toFixed(0)} ms`;
+  figures[`local llama ${name}: cold load (llama.cpp + model + context)`] =
+    `${(performance.now() - tLoad).toFixed(0)} ms`;
 
   // Free generation: tokens over time, several prompts so a model that stops early still counts.
   let tokens = 0;
   const tGen = performance.now();
   for (let i = 0; i < 4; i++) {
-    const r = await client.complete({ prompt: `Describe product number ${i} in detail.`, sampling: { temperature: 0.8, top_p: 0.9, max_tokens: 128, seed: i } });
+    const r = await client.complete({
+      prompt: `Describe product number ${i} in detail.`,
+      sampling: { temperature: 0.8, top_p: 0.9, max_tokens: 128, seed: i },
+    });
     tokens += r.usage?.completion_tokens ?? 0;
   }
-  figures[`local llama ${name}: generation`] = `${(tokens / ((performance.now() - tGen) / 1000)).toFixed(0)} tokens/s (${tokens} tokens, prompt eval included)`;
+  figures[`local llama ${name}: generation`] =
+    `${(tokens / ((performance.now() - tGen) / 1000)).toFixed(0)} tokens/s (${tokens} tokens, prompt eval included)`;
 
-  const config = await buildRunConfig({ data, llm: { url: 'local', model, concurrency: 1 }, scoringEmbedModel: mv, constrained: true });
-  const result = await executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, `cache-${Date.now()}`), localThreads: threads });
+  const config = await buildRunConfig({
+    data,
+    llm: { url: 'local', model, concurrency: 1 },
+    scoringEmbedModel: mv,
+    constrained: true,
+  });
+  const result = await executeRun(config, undefined, path.join(dir, 'runs'), {
+    cacheDir: path.join(dir, `cache-${Date.now()}`),
+    localThreads: threads,
+  });
   const records = fs
     .readFileSync(path.join(result.dir, 'records.jsonl'), 'utf8')
     .trim()
@@ -64,17 +85,26 @@ async function benchModel(name: string, model: string, threads: number | undefin
     .map((l) => JSON.parse(l) as RunRecord);
   const parts: string[] = [];
   for (const type of TASK_TYPES) {
-    const times = records.filter((r) => r.task_type === type && r.timings.answerMs !== undefined).map((r) => r.timings.answerMs as number);
-    if (times.length > 0) parts.push(`${type} ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(0)} ms`);
+    const times = records
+      .filter((r) => r.task_type === type && r.timings.answerMs !== undefined)
+      .map((r) => r.timings.answerMs as number);
+    if (times.length > 0)
+      parts.push(`${type} ${(times.reduce((a, b) => a + b, 0) / times.length).toFixed(0)} ms`);
   }
-  figures[`local llama ${name}: mean answer latency per question (${records.length} rows, constrained, ${result.failed} failed)`] = parts.join(', ');
-  figures[`local llama ${name}: resident memory with the model loaded`] = `${(process.memoryUsage().rss / 1e6).toFixed(0)} MB (+${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB)`;
+  figures[
+    `local llama ${name}: mean answer latency per question (${records.length} rows, constrained, ${result.failed} failed)`
+  ] = parts.join(', ');
+  figures[`local llama ${name}: resident memory with the model loaded`] =
+    `${(process.memoryUsage().rss / 1e6).toFixed(0)} MB (+${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB)`;
   await disposeLocalModels();
 }
 
 /** The first ROWS_PER_TYPE sample rows of each task type, as a JSON Lines file. */
 function sampleSubset(file: string): string {
-  const lines = fs.readFileSync(SAMPLE, 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const lines = fs
+    .readFileSync(SAMPLE, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   const counts = new Map<string, number>();
   const kept = lines.filter((line) => {
     const type = (JSON.parse(line) as { task_type: string }).task_type;

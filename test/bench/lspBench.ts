@@ -16,10 +16,18 @@ function sampleFile(): string {
 }
 
 export async function lspBench(figures: Record<string, string>): Promise<void> {
-  const sample = fs.readFileSync(sampleFile(), 'utf8').split('\n').filter((l) => l.trim() !== '');
+  const sample = fs
+    .readFileSync(sampleFile(), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
   // Every row distinct (as in a real file), so the cache cannot make the first pass cheap.
   const lines: string[] = [];
-  for (let i = 0; i < ROWS; i++) lines.push(sample[i % sample.length].replace('"task_name": "', `"task_name": "b${i}-`).replace('"task_name":"', `"task_name":"b${i}-`));
+  for (let i = 0; i < ROWS; i++)
+    lines.push(
+      sample[i % sample.length]
+        .replace('"task_name": "', `"task_name": "b${i}-`)
+        .replace('"task_name":"', `"task_name":"b${i}-`),
+    );
   lines[500] = lines[500].replace('"metric"', '"metrik"');
   const text = `${lines.join('\n')}\n`;
   const uri = 'file:///bench/dataset.jsonl';
@@ -28,7 +36,8 @@ export async function lspBench(figures: Record<string, string>): Promise<void> {
   const dataset = new DatasetDocument(new LineDocument(uri, 'jsonl', 1, text));
   const first = dataset.diagnostics();
   const full = performance.now() - t0;
-  figures[`LSP diagnostics, ${ROWS} rows (${(text.length / 1e6).toFixed(0)} MB) from scratch`] = `${full.toFixed(0)} ms (${first.length} problems)`;
+  figures[`LSP diagnostics, ${ROWS} rows (${(text.length / 1e6).toFixed(0)} MB) from scratch`] =
+    `${full.toFixed(0)} ms (${first.length} problems)`;
 
   // Type one character into the value of a row in the middle, then a whole-row replacement.
   const line = 50_000;
@@ -36,10 +45,19 @@ export async function lspBench(figures: Record<string, string>): Promise<void> {
   const times: number[] = [];
   for (let k = 0; k < 5; k++) {
     const t1 = performance.now();
-    dataset.applyChanges([{ range: { start: { line, character: at + 1 }, end: { line, character: at + 1 } }, text: 'x' }], 2 + k);
+    dataset.applyChanges(
+      [
+        {
+          range: { start: { line, character: at + 1 }, end: { line, character: at + 1 } },
+          text: 'x',
+        },
+      ],
+      2 + k,
+    );
     dataset.diagnostics();
     times.push(performance.now() - t1);
   }
   times.sort((a, b) => a - b);
-  figures['LSP one-row edit (apply change + re-validate + all diagnostics), median of 5'] = `${times[2].toFixed(1)} ms`;
+  figures['LSP one-row edit (apply change + re-validate + all diagnostics), median of 5'] =
+    `${times[2].toFixed(1)} ms`;
 }

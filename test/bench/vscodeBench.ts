@@ -6,19 +6,41 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { codeServerEntry, createWorkspace, defaultCodeServerDir, removeDir, startCodeServer, workbenchUrl } from '../e2e/codeServer';
-import { openWorkbench, runCommand, waitForExplorerItem, waitForWorkbench, webviewFrame } from '../e2e/workbench';
+import {
+  codeServerEntry,
+  createWorkspace,
+  defaultCodeServerDir,
+  removeDir,
+  startCodeServer,
+  workbenchUrl,
+} from '../e2e/codeServer';
+import {
+  openWorkbench,
+  runCommand,
+  waitForExplorerItem,
+  waitForWorkbench,
+  webviewFrame,
+} from '../e2e/workbench';
 
 export async function vscodeBench(sample: string, figures: Record<string, string>): Promise<void> {
   const codeServerDir = defaultCodeServerDir();
   if (!codeServerEntry(codeServerDir)) {
-    figures['VS Code activation / webview first render'] = 'skipped (run bash test/e2e/install-code-server.sh)';
+    figures['VS Code activation / webview first render'] =
+      'skipped (run bash test/e2e/install-code-server.sh)';
     return;
   }
   const repoRoot = path.join(__dirname, '..');
-  const statsFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-vsbench-')), 'stats.json');
+  const statsFile = path.join(
+    fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-vsbench-')),
+    'stats.json',
+  );
   const workspace = createWorkspace({ 'shopbench-dev.jsonl': sample });
-  const server = await startCodeServer({ codeServerDir, workspace, extensionDevelopmentPath: repoRoot, env: { ...process.env, MCPO_STATS_FILE: statsFile } });
+  const server = await startCodeServer({
+    codeServerDir,
+    workspace,
+    extensionDevelopmentPath: repoRoot,
+    env: { ...process.env, MCPO_STATS_FILE: statsFile },
+  });
   const { page, close } = await openWorkbench(workbenchUrl(server));
   try {
     await waitForWorkbench(page);
@@ -26,12 +48,18 @@ export async function vscodeBench(sample: string, figures: Record<string, string
     // Opening a .jsonl file activates the extension (onLanguage:jsonl).
     await page.getByRole('treeitem', { name: 'shopbench-dev.jsonl' }).first().click();
     await waitForFile(statsFile);
-    const { activationMs } = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as { activationMs: number };
-    figures['VS Code: extension activation (activate() in the extension host)'] = `${activationMs.toFixed(1)} ms`;
+    const { activationMs } = JSON.parse(fs.readFileSync(statsFile, 'utf8')) as {
+      activationMs: number;
+    };
+    figures['VS Code: extension activation (activate() in the extension host)'] =
+      `${activationMs.toFixed(1)} ms`;
     const t0 = Date.now();
     await runCommand(page, 'MCPO: Open Results');
-    await webviewFrame(page).locator('[data-testid="runs-list"]').waitFor({ state: 'visible', timeout: 60_000 });
-    figures['VS Code: results webview first render (command to runs list visible)'] = `${Date.now() - t0} ms`;
+    await webviewFrame(page)
+      .locator('[data-testid="runs-list"]')
+      .waitFor({ state: 'visible', timeout: 60_000 });
+    figures['VS Code: results webview first render (command to runs list visible)'] =
+      `${Date.now() - t0} ms`;
   } finally {
     await close();
     await server.stop();

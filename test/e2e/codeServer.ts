@@ -43,7 +43,9 @@ export interface CodeServer {
 
 /** Where install-code-server.sh puts code-server unless told otherwise. */
 export function defaultCodeServerDir(): string {
-  return process.env.MCPO_CODE_SERVER_DIR || path.join(os.homedir(), '.cache', 'mcpo-e2e', 'code-server');
+  return (
+    process.env.MCPO_CODE_SERVER_DIR || path.join(os.homedir(), '.cache', 'mcpo-e2e', 'code-server')
+  );
 }
 
 /**
@@ -107,7 +109,10 @@ export function workbenchUrl(
 ): string {
   const entries: Array<readonly [string, string]> = [];
   if (server.options.extensionDevelopmentPath) {
-    entries.push(['extensionDevelopmentPath', remoteUri(server, server.options.extensionDevelopmentPath)]);
+    entries.push([
+      'extensionDevelopmentPath',
+      remoteUri(server, server.options.extensionDevelopmentPath),
+    ]);
   }
   if (server.options.extensionTestsPath) {
     entries.push(['extensionTestsPath', remoteUri(server, server.options.extensionTestsPath)]);
@@ -119,20 +124,35 @@ export function workbenchUrl(
 }
 
 /** Installs a .vsix into an extensions folder with code-server's own CLI (synchronous: setup). */
-export function installVsix(codeServerDir: string, extensionsDir: string, vsix: string, userDataDir?: string): string {
+export function installVsix(
+  codeServerDir: string,
+  extensionsDir: string,
+  vsix: string,
+  userDataDir?: string,
+): string {
   const entry = requireEntry(codeServerDir);
-  const args = [entry, '--extensions-dir', extensionsDir, '--install-extension', path.resolve(vsix), '--force'];
+  const args = [
+    entry,
+    '--extensions-dir',
+    extensionsDir,
+    '--install-extension',
+    path.resolve(vsix),
+    '--force',
+  ];
   if (userDataDir) args.push('--user-data-dir', userDataDir);
   const res = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 120_000 });
   const out = `${res.stdout ?? ''}${res.stderr ?? ''}`;
-  if (res.status !== 0) throw new Error(`--install-extension ${vsix} failed (${res.status ?? res.signal}):\n${out}`);
+  if (res.status !== 0)
+    throw new Error(`--install-extension ${vsix} failed (${res.status ?? res.signal}):\n${out}`);
   return out;
 }
 
 function requireEntry(codeServerDir: string): string {
   const entry = codeServerEntry(codeServerDir);
   if (!entry) {
-    throw new Error(`code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`);
+    throw new Error(
+      `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`,
+    );
   }
   return entry;
 }
@@ -158,25 +178,33 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   const configPath = path.join(runDir, 'config.yaml');
   fs.writeFileSync(configPath, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
-  for (const vsix of opts.installVsix ?? []) installVsix(opts.codeServerDir, dirs.extensions, vsix, dirs.user);
+  for (const vsix of opts.installVsix ?? [])
+    installVsix(opts.codeServerDir, dirs.extensions, vsix, dirs.user);
 
   const env: NodeJS.ProcessEnv = {};
   // Variables of an enclosing VS Code (its terminal or test host) would confuse the server.
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith('VSCODE_') && key !== 'ELECTRON_RUN_AS_NODE') env[key] = value;
   }
-  Object.assign(env, {
-    // Otherwise code-server writes state and its own config into the home folder.
-    XDG_DATA_HOME: dirs.xdgData,
-    XDG_CONFIG_HOME: dirs.xdgConfig,
-    XDG_CACHE_HOME: dirs.xdgCache,
-  }, opts.env);
+  Object.assign(
+    env,
+    {
+      // Otherwise code-server writes state and its own config into the home folder.
+      XDG_DATA_HOME: dirs.xdgData,
+      XDG_CONFIG_HOME: dirs.xdgConfig,
+      XDG_CACHE_HOME: dirs.xdgCache,
+    },
+    opts.env,
+  );
 
   const args = [
     entry,
-    '--config', configPath,
-    '--user-data-dir', dirs.user,
-    '--extensions-dir', dirs.extensions,
+    '--config',
+    configPath,
+    '--user-data-dir',
+    dirs.user,
+    '--extensions-dir',
+    dirs.extensions,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
@@ -186,7 +214,12 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   ];
   // detached: its own process group, so stop() can end the server together with its extension
   // host, pty host and file watcher children by signalling the group.
-  const child = spawn(process.execPath, args, { cwd: runDir, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, {
+    cwd: runDir,
+    env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logFile = fs.createWriteStream(path.join(runDir, 'code-server.log'));
   let output = '';
   const collect = (chunk: Buffer): void => {
@@ -207,28 +240,43 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
     stopped = true;
     await killGroup(child, exited);
     await new Promise<void>((resolve) => logFile.end(resolve));
-    if (!process.env.MCPO_E2E_KEEP_RUN_DIR) fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
+    if (!process.env.MCPO_E2E_KEEP_RUN_DIR)
+      fs.rmSync(runDir, { recursive: true, force: true, maxRetries: 3 });
   };
-  const server: CodeServer = { url, port, runDir, options: { ...opts }, output: () => output, stop };
+  const server: CodeServer = {
+    url,
+    port,
+    runDir,
+    options: { ...opts },
+    output: () => output,
+    stop,
+  };
 
   try {
     await waitForHealthz(url, exited, opts.startTimeoutMs ?? 30_000);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     await stop();
-    throw new Error(`${message}\n--- code-server output ---\n${output.slice(-4000)}`);
+    throw new Error(`${message}\n--- code-server output ---\n${output.slice(-4000)}`, {
+      cause: err,
+    });
   }
   return server;
 }
 
 /** Polls /healthz until it answers 200, code-server exits, or the deadline passes. */
-async function waitForHealthz(url: string, exited: Promise<number | string>, timeoutMs: number): Promise<void> {
+async function waitForHealthz(
+  url: string,
+  exited: Promise<number | string>,
+  timeoutMs: number,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let exitedWith: number | string | undefined;
   void exited.then((code) => (exitedWith = code));
   let lastError = 'no answer yet';
   while (Date.now() < deadline) {
-    if (exitedWith !== undefined) throw new Error(`code-server exited (${exitedWith}) before /healthz answered`);
+    if (exitedWith !== undefined)
+      throw new Error(`code-server exited (${exitedWith}) before /healthz answered`);
     try {
       const res = await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2_000) });
       if (res.ok) return;

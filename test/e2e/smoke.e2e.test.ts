@@ -15,8 +15,23 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/paths';
-import { codeServerEntry, createWorkspace, defaultCodeServerDir, removeDir, startCodeServer, workbenchUrl } from './codeServer';
-import { activeEditorLines, editorTab, openWorkbench, runCommand, screenshot, waitForExplorerItem, waitForWorkbench } from './workbench';
+import {
+  codeServerEntry,
+  createWorkspace,
+  defaultCodeServerDir,
+  removeDir,
+  startCodeServer,
+  workbenchUrl,
+} from './codeServer';
+import {
+  activeEditorLines,
+  editorTab,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  waitForExplorerItem,
+  waitForWorkbench,
+} from './workbench';
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 const codeServerDir = defaultCodeServerDir();
@@ -25,14 +40,21 @@ const skip = codeServerEntry(codeServerDir)
   : `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh (or set MCPO_CODE_SERVER_DIR)`;
 
 test('smoke: the sample opens from the command palette', { skip, timeout: 120_000 }, async (t) => {
-  assert.ok(fs.existsSync(path.join(repoRoot, 'dist', 'extension.js')), 'dist/extension.js is missing: run npm run build');
+  assert.ok(
+    fs.existsSync(path.join(repoRoot, 'dist', 'extension.js')),
+    'dist/extension.js is missing: run npm run build',
+  );
   const timings: string[] = [];
   const started = Date.now();
   const mark = (step: string): void => void timings.push(`${step}: ${Date.now() - started} ms`);
 
   const workspace = createWorkspace({ 'shopbench-dev.jsonl': SAMPLE });
   t.after(() => removeDir(workspace));
-  const server = await startCodeServer({ codeServerDir, workspace, extensionDevelopmentPath: repoRoot });
+  const server = await startCodeServer({
+    codeServerDir,
+    workspace,
+    extensionDevelopmentPath: repoRoot,
+  });
   t.after(() => server.stop());
   mark('healthz');
 

@@ -13,8 +13,22 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/paths';
-import { codeServerEntry, createWorkspace, defaultCodeServerDir, removeDir, startCodeServer, workbenchUrl } from './codeServer';
-import { activeEditorLines, editorTab, openWorkbench, runCommand, screenshot, waitForWorkbench } from './workbench';
+import {
+  codeServerEntry,
+  createWorkspace,
+  defaultCodeServerDir,
+  removeDir,
+  startCodeServer,
+  workbenchUrl,
+} from './codeServer';
+import {
+  activeEditorLines,
+  editorTab,
+  openWorkbench,
+  runCommand,
+  screenshot,
+  waitForWorkbench,
+} from './workbench';
 
 const codeServerDir = defaultCodeServerDir();
 const vsix = process.env.MCPO_VSIX ? path.resolve(repoRoot, process.env.MCPO_VSIX) : '';

@@ -6,7 +6,13 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { chromium, type BrowserContext, type FrameLocator, type Locator, type Page } from 'playwright-core';
+import {
+  chromium,
+  type BrowserContext,
+  type FrameLocator,
+  type Locator,
+  type Page,
+} from 'playwright-core';
 import { repoRoot } from '../support/paths';
 
 export const CHROMIUM_PATH = process.env.MCPO_CHROMIUM || '/usr/bin/chromium';
@@ -46,9 +52,14 @@ export interface OpenWorkbenchOptions {
  * persistent context) and navigates to `url`. Does not wait for the workbench: see
  * waitForWorkbench.
  */
-export async function openWorkbench(url: string, opts: OpenWorkbenchOptions = {}): Promise<Workbench> {
+export async function openWorkbench(
+  url: string,
+  opts: OpenWorkbenchOptions = {},
+): Promise<Workbench> {
   if (!fs.existsSync(CHROMIUM_PATH)) {
-    throw new Error(`${CHROMIUM_PATH} is missing: run test/e2e/install-code-server.sh (it installs chromium)`);
+    throw new Error(
+      `${CHROMIUM_PATH} is missing: run test/e2e/install-code-server.sh (it installs chromium)`,
+    );
   }
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
@@ -81,11 +92,17 @@ export async function openWorkbench(url: string, opts: OpenWorkbenchOptions = {}
 /** Ready means the workbench shell and its status bar are visible (notes: 3–6 s after start). */
 export async function waitForWorkbench(page: Page, timeoutMs = 60_000): Promise<void> {
   await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: timeoutMs });
-  await page.locator('.monaco-workbench .part.statusbar').waitFor({ state: 'visible', timeout: timeoutMs });
+  await page
+    .locator('.monaco-workbench .part.statusbar')
+    .waitFor({ state: 'visible', timeout: timeoutMs });
 }
 
 /** Waits until the explorer lists `name` (proves the workspace folder is open and read). */
-export async function waitForExplorerItem(page: Page, name: string, timeoutMs = 30_000): Promise<void> {
+export async function waitForExplorerItem(
+  page: Page,
+  name: string,
+  timeoutMs = 30_000,
+): Promise<void> {
   await page
     .locator('.explorer-folders-view .monaco-list-row', { hasText: name })
     .first()
@@ -100,7 +117,9 @@ export async function waitForExplorerItem(page: Page, name: string, timeoutMs = 
 export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
-  const row = widget.locator('.monaco-list-row', { has: page.getByText(title, { exact: true }) }).first();
+  const row = widget
+    .locator('.monaco-list-row', { has: page.getByText(title, { exact: true }) })
+    .first();
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (!(await input.isVisible())) await page.keyboard.press('F1');
@@ -109,14 +128,20 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     try {
       // Short per-attempt wait: the palette does not refresh its list when a command registers
       // later, so a retype is what makes a late command appear.
-      await row.waitFor({ state: 'visible', timeout: Math.min(2_000, Math.max(1, deadline - Date.now())) });
+      await row.waitFor({
+        state: 'visible',
+        timeout: Math.min(2_000, Math.max(1, deadline - Date.now())),
+      });
       break;
     } catch (err) {
       if (Date.now() >= deadline) {
         const rows = await widget.locator('.monaco-list-row').allInnerTexts();
-        throw new Error(`command "${title}" not in the palette after ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`, {
-          cause: err,
-        });
+        throw new Error(
+          `command "${title}" not in the palette after ${timeoutMs} ms; rows: ${JSON.stringify(rows)}`,
+          {
+            cause: err,
+          },
+        );
       }
       await page.keyboard.press('Escape');
     }
@@ -127,7 +152,9 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
 
 /** The tab of an open editor whose label is `title` (e.g. a file name). */
 export function editorTab(page: Page, title: string): Locator {
-  return page.locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: title }) }).first();
+  return page
+    .locator('.tabs-container .tab', { has: page.locator('.label-name', { hasText: title }) })
+    .first();
 }
 
 /** The visible lines of the active text editor, in screen order. */

@@ -12,7 +12,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { codeServerEntry, createWorkspace, defaultCodeServerDir, removeDir, startCodeServer, workbenchUrl, type CodeServer } from '../e2e/codeServer';
+import {
+  codeServerEntry,
+  createWorkspace,
+  defaultCodeServerDir,
+  removeDir,
+  startCodeServer,
+  workbenchUrl,
+  type CodeServer,
+} from '../e2e/codeServer';
 import { openWorkbench, screenshot, type Workbench } from '../e2e/workbench';
 import { repoRoot } from '../support/paths';
 import type { TestResult } from './suite/index';
@@ -29,7 +37,9 @@ async function main(): Promise<number> {
   const started = Date.now();
   const codeServerDir = defaultCodeServerDir();
   if (!codeServerEntry(codeServerDir)) {
-    console.error(`code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`);
+    console.error(
+      `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`,
+    );
     return 1;
   }
   for (const built of [path.join(repoRoot, 'dist', 'extension.js'), SUITE]) {
@@ -64,7 +74,9 @@ async function main(): Promise<number> {
       // The workbench calls these when running extensionTestsPath (see VS Code's
       // browser workbench: codeAutomationExit(code, logs) and codeAutomationLog(level, message)).
       beforeGoto: async (page) => {
-        await page.exposeFunction('codeAutomationExit', (code: number) => settle({ code, how: 'codeAutomationExit' }));
+        await page.exposeFunction('codeAutomationExit', (code: number) =>
+          settle({ code, how: 'codeAutomationExit' }),
+        );
         await page.exposeFunction('codeAutomationLog', (level: string, message: string) => {
           automationLog.push(`[${level}] ${message}`);
         });
@@ -75,7 +87,10 @@ async function main(): Promise<number> {
     exit = await Promise.race([
       suiteExit,
       new Promise<SuiteExit>((resolve) => {
-        timer = setTimeout(() => resolve({ code: 1, how: `timed out after ${totalTimeout} ms` }), totalTimeout);
+        timer = setTimeout(
+          () => resolve({ code: 1, how: `timed out after ${totalTimeout} ms` }),
+          totalTimeout,
+        );
       }),
     ]);
     clearTimeout(timer);

@@ -12,7 +12,13 @@ import { repoRoot } from '../support/paths';
 
 async function main(): Promise<number> {
   const workspace = createWorkspace({
-    'shopbench-dev.jsonl': path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'),
+    'shopbench-dev.jsonl': path.join(
+      repoRoot,
+      'server',
+      'dataset',
+      'sample',
+      'shopbench-dev.jsonl',
+    ),
   });
   try {
     return await runTests({
@@ -20,7 +26,13 @@ async function main(): Promise<number> {
       version: process.env.MCPO_VSCODE_VERSION || '1.100.3',
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: path.join(repoRoot, 'out', 'test', 'integration', 'suite', 'index.js'),
-      launchArgs: [workspace, '--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes'],
+      launchArgs: [
+        workspace,
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+      ],
     });
   } finally {
     removeDir(workspace);
@@ -33,7 +45,9 @@ main().then(
   },
   (err: unknown) => {
     // runTests rejects with the exit code when the suite fails.
-    console.error(err instanceof Error ? (err.stack ?? err.message) : `test run failed: ${String(err)}`);
+    console.error(
+      err instanceof Error ? (err.stack ?? err.message) : `test run failed: ${String(err)}`,
+    );
     process.exitCode = 1;
   },
 );

@@ -1,6 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import * as path from 'node:path';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-jsonrpc/node';
 import { repoRoot } from './paths';
 
 /** The transpiled language server the LSP tests drive over stdio. */
@@ -17,22 +22,36 @@ export interface LspServer {
 
 /** Starts the engine's language server as a child process, as a client would. */
 export function startLspServer(env: NodeJS.ProcessEnv = process.env): LspServer {
-  const child = spawn(process.execPath, [LSP_SERVER, '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'], env });
-  const conn = createMessageConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
+  const child = spawn(process.execPath, [LSP_SERVER, '--stdio'], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    env,
+  });
+  const conn = createMessageConnection(
+    new StreamMessageReader(child.stdout!),
+    new StreamMessageWriter(child.stdin!),
+  );
   conn.onNotification('window/logMessage', () => undefined);
   return {
     conn,
     child,
     async initialize(capabilities = {}) {
       conn.listen();
-      await conn.sendRequest('initialize', { processId: process.pid, rootUri: null, capabilities, initializationOptions: {} });
+      await conn.sendRequest('initialize', {
+        processId: process.pid,
+        rootUri: null,
+        capabilities,
+        initializationOptions: {},
+      });
       void conn.sendNotification('initialized', {});
     },
     async stop() {
       await conn.sendRequest('shutdown');
       // Wait for the exit notification to be written and the process to end before closing the
       // streams: disposing first races the write ("write after a stream was destroyed").
-      const exited = child.exitCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      const exited =
+        child.exitCode !== null
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => child.once('exit', () => resolve()));
       await conn.sendNotification('exit');
       await exited;
       conn.dispose();

@@ -80,7 +80,9 @@ interface Exchange {
   fault: Fault | undefined;
 }
 
-export async function startOpenAiTestServer(options: TestServerOptions = {}): Promise<OpenAiTestServer> {
+export async function startOpenAiTestServer(
+  options: TestServerOptions = {},
+): Promise<OpenAiTestServer> {
   const impl = new TestServerImpl(options);
   await impl.listen();
   return impl;
@@ -204,7 +206,13 @@ class TestServerImpl implements OpenAiTestServer {
       return;
     }
     if (endpoint === undefined) {
-      sendError(res, 404, `Unknown endpoint ${recorded.method} ${recorded.path}`, 'invalid_request_error', null);
+      sendError(
+        res,
+        404,
+        `Unknown endpoint ${recorded.method} ${recorded.path}`,
+        'invalid_request_error',
+        null,
+      );
       return;
     }
     const model = requestedModel(recorded);
@@ -215,7 +223,11 @@ class TestServerImpl implements OpenAiTestServer {
     await this.complete(exchange, endpoint, model);
   }
 
-  private applyFault(fault: Exclude<Fault, { kind: 'truncatedStream' }>, recorded: RecordedRequest, res: http.ServerResponse): void {
+  private applyFault(
+    fault: Exclude<Fault, { kind: 'truncatedStream' }>,
+    recorded: RecordedRequest,
+    res: http.ServerResponse,
+  ): void {
     switch (fault.kind) {
       case 'status':
         sendStatusFault(res, fault);
@@ -246,7 +258,13 @@ class TestServerImpl implements OpenAiTestServer {
         truncateJson(res, chatCompletion(id, model, text, usage));
         return;
       }
-      sendJson(res, 200, endpoint === 'chat' ? chatCompletion(id, model, text, usage) : textCompletion(id, model, text, usage));
+      sendJson(
+        res,
+        200,
+        endpoint === 'chat'
+          ? chatCompletion(id, model, text, usage)
+          : textCompletion(id, model, text, usage),
+      );
       return;
     }
     const chunks = streamChunks(endpoint, id, model, text, usage, wantsUsage(recorded.body));
@@ -291,7 +309,12 @@ class TestServerImpl implements OpenAiTestServer {
   private modelList(): object {
     return {
       object: 'list',
-      data: this.models.map((id) => ({ id, object: 'model', created: 0, owned_by: 'openai-test-server' })),
+      data: this.models.map((id) => ({
+        id,
+        object: 'model',
+        created: 0,
+        owned_by: 'openai-test-server',
+      })),
     };
   }
 
@@ -364,7 +387,8 @@ export function promptText(request: Pick<RecordedRequest, 'body'>): string {
   const { messages, prompt } = request.body;
   if (Array.isArray(messages)) return messages.map(messageText).join('\n');
   if (typeof prompt === 'string') return prompt;
-  if (Array.isArray(prompt)) return prompt.filter((p): p is string => typeof p === 'string').join('\n');
+  if (Array.isArray(prompt))
+    return prompt.filter((p): p is string => typeof p === 'string').join('\n');
   return '';
 }
 
@@ -373,7 +397,9 @@ function messageText(message: unknown): string {
   const content = message['content'];
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((part) => (isRecord(part) && typeof part['text'] === 'string' ? part['text'] : '')).join(' ');
+  return content
+    .map((part) => (isRecord(part) && typeof part['text'] === 'string' ? part['text'] : ''))
+    .join(' ');
 }
 
 /** Whitespace-separated words: crude, but deterministic and tokenizer-free. */
@@ -384,7 +410,11 @@ function countWords(text: string): number {
 function countUsage(body: Readonly<Record<string, unknown>>, answer: string): Usage {
   const prompt = countWords(promptText({ body }));
   const completion = countWords(answer);
-  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+  return {
+    prompt_tokens: prompt,
+    completion_tokens: completion,
+    total_tokens: prompt + completion,
+  };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -402,7 +432,12 @@ function chatCompletion(id: string, model: string, text: string, usage: Usage): 
     created: nowSeconds(),
     model,
     choices: [
-      { index: 0, message: { role: 'assistant', content: text, refusal: null }, logprobs: null, finish_reason: 'stop' },
+      {
+        index: 0,
+        message: { role: 'assistant', content: text, refusal: null },
+        logprobs: null,
+        finish_reason: 'stop',
+      },
     ],
     usage,
   };
@@ -425,7 +460,14 @@ function splitPieces(text: string): string[] {
 }
 
 /** All SSE payloads for one streamed answer, excluding the terminating [DONE]. */
-function streamChunks(endpoint: Endpoint, id: string, model: string, text: string, usage: Usage, includeUsage: boolean): object[] {
+function streamChunks(
+  endpoint: Endpoint,
+  id: string,
+  model: string,
+  text: string,
+  usage: Usage,
+  includeUsage: boolean,
+): object[] {
   const base = { id, created: nowSeconds(), model };
   const pieces = splitPieces(text);
   const chunks = endpoint === 'chat' ? chatChunks(base, pieces) : textChunks(base, pieces);
@@ -465,12 +507,21 @@ function textChunks(base: object, pieces: string[]): object[] {
 // ---------------------------------------------------------------------------------------
 
 function startSse(res: http.ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   // Push headers now so the client's stream starts even before the first chunk.
   res.flushHeaders();
 }
 
-function sendJson(res: http.ServerResponse, status: number, body: object, headers: http.OutgoingHttpHeaders = {}): void {
+function sendJson(
+  res: http.ServerResponse,
+  status: number,
+  body: object,
+  headers: http.OutgoingHttpHeaders = {},
+): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }
@@ -482,19 +533,51 @@ function truncateJson(res: http.ServerResponse, body: object): void {
   res.write(json.slice(0, Math.floor(json.length / 2)), () => res.socket?.destroy());
 }
 
-function sendError(res: http.ServerResponse, status: number, message: string, type: string, code: string | null, headers?: http.OutgoingHttpHeaders): void {
+function sendError(
+  res: http.ServerResponse,
+  status: number,
+  message: string,
+  type: string,
+  code: string | null,
+  headers?: http.OutgoingHttpHeaders,
+): void {
   sendJson(res, status, { error: { message, type, param: null, code } }, headers);
 }
 
 function sendModelNotFound(res: http.ServerResponse, model: string): void {
-  sendError(res, 404, `The model \`${model}\` does not exist`, 'invalid_request_error', 'model_not_found');
+  sendError(
+    res,
+    404,
+    `The model \`${model}\` does not exist`,
+    'invalid_request_error',
+    'model_not_found',
+  );
 }
 
-function sendStatusFault(res: http.ServerResponse, fault: Extract<Fault, { kind: 'status' }>): void {
+function sendStatusFault(
+  res: http.ServerResponse,
+  fault: Extract<Fault, { kind: 'status' }>,
+): void {
   if (fault.status === 429) {
-    const headers = fault.retryAfterSeconds === undefined ? {} : { 'retry-after': String(fault.retryAfterSeconds) };
-    sendError(res, 429, 'Rate limit reached (scripted)', 'requests', 'rate_limit_exceeded', headers);
+    const headers =
+      fault.retryAfterSeconds === undefined
+        ? {}
+        : { 'retry-after': String(fault.retryAfterSeconds) };
+    sendError(
+      res,
+      429,
+      'Rate limit reached (scripted)',
+      'requests',
+      'rate_limit_exceeded',
+      headers,
+    );
     return;
   }
-  sendError(res, fault.status, 'The server had an error while processing your request (scripted)', 'server_error', null);
+  sendError(
+    res,
+    fault.status,
+    'The server had an error while processing your request (scripted)',
+    'server_error',
+    null,
+  );
 }

@@ -11,7 +11,8 @@ async function main(): Promise<void> {
   const { values } = parseArgs({ options: { 'latency-ms': { type: 'string' } } });
   const server = await startOpenAiTestServer({
     latencyMs: Number(values['latency-ms'] ?? 0),
-    answer: (r) => (/chain of thought/i.test(promptText(r)) ? 'Because the first option fits.' : '1'),
+    answer: (r) =>
+      /chain of thought/i.test(promptText(r)) ? 'Because the first option fits.' : '1',
   });
   process.stdout.write(`${server.baseUrl}\n`);
   process.stdin.resume();

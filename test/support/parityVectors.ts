@@ -22,7 +22,9 @@ export interface ParityVector {
 let cache: ParityVector[] | undefined;
 
 export function loadParityVectors(): ParityVector[] {
-  cache ??= JSON.parse(fs.readFileSync(fixturePath('parity', 'dev_vectors.json'), 'utf8')) as ParityVector[];
+  cache ??= JSON.parse(
+    fs.readFileSync(fixturePath('parity', 'dev_vectors.json'), 'utf8'),
+  ) as ParityVector[];
   return cache;
 }
 

@@ -4,7 +4,13 @@ import type { ShopBenchRow } from '../../server/dataset/shopbench';
 import { repoRoot } from './paths';
 
 /** The bundled 96 ShopBench development questions. */
-export const SAMPLE_FILE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+export const SAMPLE_FILE = path.join(
+  repoRoot,
+  'server',
+  'dataset',
+  'sample',
+  'shopbench-dev.jsonl',
+);
 
 let rows: ShopBenchRow[] | undefined;
 

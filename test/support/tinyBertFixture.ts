@@ -39,7 +39,6 @@ const SEED = 20240601;
 // Deterministic PRNG
 // ---------------------------------------------------------------------------------------------
 
-
 /** Uniform weights in [-scale, scale): standard deviation scale / sqrt(3). */
 function randomTensor(rand: () => number, count: number, scale: number): Float32Array {
   const out = new Float32Array(count);
@@ -119,7 +118,10 @@ const ATTR_FLOAT = 1;
 const ATTR_INT = 2;
 const ATTR_INTS = 7;
 
-type AttrValue = { kind: 'int'; value: number } | { kind: 'float'; value: number } | { kind: 'ints'; value: number[] };
+type AttrValue =
+  | { kind: 'int'; value: number }
+  | { kind: 'float'; value: number }
+  | { kind: 'ints'; value: number[] };
 
 function attribute(name: string, attr: AttrValue): ProtoWriter {
   const w = new ProtoWriter().string(1, name);
@@ -151,7 +153,8 @@ function int64Tensor(name: string, dims: number[], data: number[]): ProtoWriter 
 function valueInfo(name: string, elemType: number, dims: (number | string)[]): ProtoWriter {
   const shape = new ProtoWriter();
   for (const d of dims) {
-    const dim = typeof d === 'number' ? new ProtoWriter().varint(1, d) : new ProtoWriter().string(2, d);
+    const dim =
+      typeof d === 'number' ? new ProtoWriter().varint(1, d) : new ProtoWriter().string(2, d);
     shape.message(1, dim);
   }
   const tensorType = new ProtoWriter().varint(1, elemType).message(2, shape);
@@ -165,7 +168,12 @@ class GraphBuilder {
   private counter = 0;
 
   /** Adds one node with a single output and returns that output's name. */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputName?: string): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attrs: Record<string, AttrValue> = {},
+    outputName?: string,
+  ): string {
     const output = outputName ?? `${opType.toLowerCase()}_${this.counter}`;
     const node = new ProtoWriter();
     for (const i of inputs) node.string(1, i);
@@ -216,7 +224,14 @@ function layerNorm(g: GraphBuilder, x: string, prefix: string): string {
 }
 
 /** x @ W + b, with W stored [in, out] as ONNX MatMul expects. */
-function linear(g: GraphBuilder, rand: () => number, x: string, prefix: string, inDim: number, outDim: number): string {
+function linear(
+  g: GraphBuilder,
+  rand: () => number,
+  x: string,
+  prefix: string,
+  inDim: number,
+  outDim: number,
+): string {
   const w = g.weight(`${prefix}.weight`, [inDim, outDim], randomTensor(rand, inDim * outDim, 0.15));
   const b = g.weight(`${prefix}.bias`, [outDim], randomTensor(rand, outDim, 0.02));
   return g.op('Add', [g.op('MatMul', [x, w]), b]);
@@ -225,12 +240,32 @@ function linear(g: GraphBuilder, rand: () => number, x: string, prefix: string, 
 /** Sum of word, position and token-type embeddings, then LayerNorm. */
 function embeddings(g: GraphBuilder, rand: () => number, vocabSize: number): string {
   // Word vectors dominate so that texts sharing words get similar mean-pooled embeddings.
-  const word = g.weight('embeddings.word_embeddings.weight', [vocabSize, HIDDEN], randomTensor(rand, vocabSize * HIDDEN, 1));
-  const pos = g.weight('embeddings.position_embeddings.weight', [MAX_POSITIONS, HIDDEN], randomTensor(rand, MAX_POSITIONS * HIDDEN, 0.1));
-  const type = g.weight('embeddings.token_type_embeddings.weight', [TYPE_VOCAB, HIDDEN], randomTensor(rand, TYPE_VOCAB * HIDDEN, 0.1));
+  const word = g.weight(
+    'embeddings.word_embeddings.weight',
+    [vocabSize, HIDDEN],
+    randomTensor(rand, vocabSize * HIDDEN, 1),
+  );
+  const pos = g.weight(
+    'embeddings.position_embeddings.weight',
+    [MAX_POSITIONS, HIDDEN],
+    randomTensor(rand, MAX_POSITIONS * HIDDEN, 0.1),
+  );
+  const type = g.weight(
+    'embeddings.token_type_embeddings.weight',
+    [TYPE_VOCAB, HIDDEN],
+    randomTensor(rand, TYPE_VOCAB * HIDDEN, 0.1),
+  );
   // Position rows 0..seq-1: slice the table up to Shape(input_ids)[1].
-  const seqLen = g.op('Shape', ['input_ids'], { start: { kind: 'int', value: 1 }, end: { kind: 'int', value: 2 } });
-  const positions = g.op('Slice', [pos, g.ints('const.zero1', [0]), seqLen, g.ints('const.axis0', [0])]);
+  const seqLen = g.op('Shape', ['input_ids'], {
+    start: { kind: 'int', value: 1 },
+    end: { kind: 'int', value: 2 },
+  });
+  const positions = g.op('Slice', [
+    pos,
+    g.ints('const.zero1', [0]),
+    seqLen,
+    g.ints('const.axis0', [0]),
+  ]);
   const words = g.op('Gather', [word, 'input_ids'], { axis: { kind: 'int', value: 0 } });
   const types = g.op('Gather', [type, 'token_type_ids'], { axis: { kind: 'int', value: 0 } });
   const sum = g.op('Add', [g.op('Add', [words, positions]), types]);
@@ -259,12 +294,23 @@ function mergeHeads(g: GraphBuilder, x: string): string {
   return g.op('Reshape', [transposed, g.ints('const.merge_shape', [0, 0, HIDDEN])]);
 }
 
-function selfAttention(g: GraphBuilder, rand: () => number, x: string, mask: string, prefix: string): string {
+function selfAttention(
+  g: GraphBuilder,
+  rand: () => number,
+  x: string,
+  mask: string,
+  prefix: string,
+): string {
   const q = splitHeads(g, linear(g, rand, x, `${prefix}.query`, HIDDEN, HIDDEN), false);
   const k = splitHeads(g, linear(g, rand, x, `${prefix}.key`, HIDDEN, HIDDEN), true);
   const v = splitHeads(g, linear(g, rand, x, `${prefix}.value`, HIDDEN, HIDDEN), false);
-  const scores = g.op('Mul', [g.op('MatMul', [q, k]), g.scalar('const.attention_scale', 1 / Math.sqrt(HEAD_DIM))]);
-  const probs = g.op('Softmax', [g.op('Add', [scores, mask])], { axis: { kind: 'int', value: -1 } });
+  const scores = g.op('Mul', [
+    g.op('MatMul', [q, k]),
+    g.scalar('const.attention_scale', 1 / Math.sqrt(HEAD_DIM)),
+  ]);
+  const probs = g.op('Softmax', [g.op('Add', [scores, mask])], {
+    axis: { kind: 'int', value: -1 },
+  });
   return mergeHeads(g, g.op('MatMul', [probs, v]));
 }
 
@@ -275,7 +321,13 @@ function gelu(g: GraphBuilder, x: string): string {
   return g.op('Mul', [g.op('Mul', [x, onePlusErf]), g.scalar('const.half', 0.5)]);
 }
 
-function encoderLayer(g: GraphBuilder, rand: () => number, x: string, mask: string, index: number): string {
+function encoderLayer(
+  g: GraphBuilder,
+  rand: () => number,
+  x: string,
+  mask: string,
+  index: number,
+): string {
   const prefix = `encoder.layer.${index}`;
   const attended = selfAttention(g, rand, x, mask, `${prefix}.attention.self`);
   const attnOut = linear(g, rand, attended, `${prefix}.attention.output.dense`, HIDDEN, HIDDEN);
@@ -300,7 +352,10 @@ function buildModelProto(vocabSize: number): Uint8Array {
   for (const name of ['input_ids', 'attention_mask', 'token_type_ids']) {
     graph.message(11, valueInfo(name, ONNX_INT64, ['batch_size', 'sequence_length']));
   }
-  graph.message(12, valueInfo('last_hidden_state', ONNX_FLOAT, ['batch_size', 'sequence_length', HIDDEN]));
+  graph.message(
+    12,
+    valueInfo('last_hidden_state', ONNX_FLOAT, ['batch_size', 'sequence_length', HIDDEN]),
+  );
 
   return new ProtoWriter()
     .varint(1, 8) // ir_version 8 (ONNX 1.10+, pairs with opset 17)
@@ -338,7 +393,22 @@ personal multiple designed made fits works great good nice perfect
 what which how why when where who one two three four five six seven eight nine ten
 `;
 
-const SUFFIX_PIECES = ['s', 'es', 'ed', 'ing', 'er', 'ers', 'est', 'ly', 'y', 'ion', 'able', 'ness', 'ful', 'less'];
+const SUFFIX_PIECES = [
+  's',
+  'es',
+  'ed',
+  'ing',
+  'er',
+  'ers',
+  'est',
+  'ly',
+  'y',
+  'ion',
+  'able',
+  'ness',
+  'ful',
+  'less',
+];
 const PUNCTUATION = [...'.,!?;:\'"()[]{}-_/\\&%$#@*+=<>|~`^'];
 const LETTERS = [...'abcdefghijklmnopqrstuvwxyz'];
 const DIGITS = [...'0123456789'];
@@ -376,11 +446,21 @@ function tokenizerJson(vocab: string[]): unknown {
       normalized: false,
       special: true,
     })),
-    normalizer: { type: 'BertNormalizer', clean_text: true, handle_chinese_chars: true, strip_accents: null, lowercase: true },
+    normalizer: {
+      type: 'BertNormalizer',
+      clean_text: true,
+      handle_chinese_chars: true,
+      strip_accents: null,
+      lowercase: true,
+    },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: {
       type: 'TemplateProcessing',
-      single: [{ SpecialToken: special('[CLS]') }, { Sequence: { id: 'A', type_id: 0 } }, { SpecialToken: special('[SEP]') }],
+      single: [
+        { SpecialToken: special('[CLS]') },
+        { Sequence: { id: 'A', type_id: 0 } },
+        { SpecialToken: special('[SEP]') },
+      ],
       pair: [
         { SpecialToken: special('[CLS]') },
         { Sequence: { id: 'A', type_id: 0 } },
@@ -478,7 +558,8 @@ export function tinyBertFixtureFiles(): Map<string, Uint8Array> {
     ['tokenizer_config.json', jsonBytes(tokenizerConfigJson())],
     ['onnx/model.onnx', buildModelProto(vocab.length)],
   ]);
-  for (const [name, value] of Object.entries(sentenceTransformerFiles())) files.set(name, jsonBytes(value));
+  for (const [name, value] of Object.entries(sentenceTransformerFiles()))
+    files.set(name, jsonBytes(value));
   files.set(MARKER_FILE, new TextEncoder().encode(`${FIXTURE_VERSION}\n`));
   return files;
 }

@@ -18,13 +18,19 @@ export async function extensionIsPresentAndActivates(): Promise<void> {
 export async function openSampleDatasetOpensTheSample(): Promise<void> {
   // filterInternal: only commands a user (or the palette) can run.
   const commands = await vscode.commands.getCommands(true);
-  assert.ok(commands.includes('mcpo.openSampleDataset'), 'mcpo.openSampleDataset is not registered');
+  assert.ok(
+    commands.includes('mcpo.openSampleDataset'),
+    'mcpo.openSampleDataset is not registered',
+  );
 
   await vscode.commands.executeCommand('mcpo.openSampleDataset');
   const editor = vscode.window.activeTextEditor;
   assert.ok(editor, 'no active editor after mcpo.openSampleDataset');
   const docPath = editor.document.uri.path;
-  assert.ok(docPath.endsWith('/server/dataset/sample/shopbench-dev.jsonl'), `active editor shows ${docPath}`);
+  assert.ok(
+    docPath.endsWith('/server/dataset/sample/shopbench-dev.jsonl'),
+    `active editor shows ${docPath}`,
+  );
   // The file ends with a newline, which VS Code counts as an extra empty line; count records.
   const lines = editor.document.getText().split(/\r?\n/);
   if (lines.at(-1) === '') lines.pop();

@@ -51,7 +51,13 @@ async function activeExtension(): Promise<vscode.Extension<unknown>> {
 }
 
 function sampleRows(extension: vscode.Extension<unknown>): SampleRow[] {
-  const file = path.join(extension.extensionPath, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+  const file = path.join(
+    extension.extensionPath,
+    'server',
+    'dataset',
+    'sample',
+    'shopbench-dev.jsonl',
+  );
   return fs
     .readFileSync(file, 'utf8')
     .split('\n')
@@ -68,7 +74,13 @@ async function writeTempDataset(): Promise<TempDataset> {
     assert.ok(row, `the sample has no ${task} row`);
     return row;
   };
-  const rows = [pick('task2'), pick('task12'), { ...pick('task1'), metric: 'acc' }, pick('task8'), pick('task16')];
+  const rows = [
+    pick('task2'),
+    pick('task12'),
+    { ...pick('task1'), metric: 'acc' },
+    pick('task8'),
+    pick('task16'),
+  ];
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-itest-'));
   const file = path.join(dir, 'broken.jsonl');
   fs.writeFileSync(file, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
@@ -76,7 +88,11 @@ async function writeTempDataset(): Promise<TempDataset> {
 }
 
 /** Resolves with the diagnostics of `uri` once `accept` holds for them (checked now and on every change). */
-function waitForDiagnostics(uri: vscode.Uri, accept: (d: readonly vscode.Diagnostic[]) => boolean, what: string): Promise<readonly vscode.Diagnostic[]> {
+function waitForDiagnostics(
+  uri: vscode.Uri,
+  accept: (d: readonly vscode.Diagnostic[]) => boolean,
+  what: string,
+): Promise<readonly vscode.Diagnostic[]> {
   return new Promise((resolve, reject) => {
     const check = (): boolean => {
       const diagnostics = vscode.languages.getDiagnostics(uri);
@@ -91,24 +107,35 @@ function waitForDiagnostics(uri: vscode.Uri, accept: (d: readonly vscode.Diagnos
     });
     const timer = setTimeout(() => {
       listener.dispose();
-      reject(new Error(`${what}: not within ${WAIT_MS} ms; diagnostics now ${JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => d.message))}`));
+      reject(
+        new Error(
+          `${what}: not within ${WAIT_MS} ms; diagnostics now ${JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => d.message))}`,
+        ),
+      );
     }, WAIT_MS);
     check();
   });
 }
 
-const hasUnknownMetric = (d: readonly vscode.Diagnostic[]): boolean => d.some((x) => x.message.includes('unknown metric'));
+const hasUnknownMetric = (d: readonly vscode.Diagnostic[]): boolean =>
+  d.some((x) => x.message.includes('unknown metric'));
 
 /** Opens the dataset and waits until the engine has published its diagnostics (so it is up). */
 async function openDataset(dataset: TempDataset): Promise<vscode.TextDocument> {
-  const published = waitForDiagnostics(dataset.uri, hasUnknownMetric, 'the engine published no "unknown metric" diagnostic');
+  const published = waitForDiagnostics(
+    dataset.uri,
+    hasUnknownMetric,
+    'the engine published no "unknown metric" diagnostic',
+  );
   const document = await vscode.workspace.openTextDocument(dataset.uri);
   await vscode.window.showTextDocument(document);
   await published;
   return document;
 }
 
-function markdownText(contents: ReadonlyArray<vscode.MarkdownString | vscode.MarkedString>): string {
+function markdownText(
+  contents: ReadonlyArray<vscode.MarkdownString | vscode.MarkedString>,
+): string {
   return contents.map((c) => (typeof c === 'string' ? c : c.value)).join('\n');
 }
 
@@ -119,9 +146,14 @@ async function closeEditors(dataset: TempDataset): Promise<void> {
 
 export async function everyContributedCommandIsRegistered(): Promise<void> {
   const extension = await activeExtension();
-  const contributes = (extension.packageJSON as { contributes?: { commands?: ContributedCommand[] } }).contributes;
+  const contributes = (
+    extension.packageJSON as { contributes?: { commands?: ContributedCommand[] } }
+  ).contributes;
   const contributed = (contributes?.commands ?? []).map((c) => c.command);
-  assert.ok(contributed.length >= 15, `package.json contributes only ${contributed.length} commands`);
+  assert.ok(
+    contributed.length >= 15,
+    `package.json contributes only ${contributed.length} commands`,
+  );
   const registered = new Set(await vscode.commands.getCommands(false));
   const missing = contributed.filter((c) => !registered.has(c));
   assert.deepEqual(missing, [], `contributed but not registered: ${missing.join(', ')}`);
@@ -133,12 +165,24 @@ export async function diagnosticMarksTheBrokenRow(): Promise<void> {
     await openDataset(dataset);
     const diagnostics = vscode.languages.getDiagnostics(dataset.uri);
     const unknown = diagnostics.filter((d) => d.message.includes('unknown metric'));
-    assert.equal(unknown.length, 1, `diagnostics: ${JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.message]))}`);
+    assert.equal(
+      unknown.length,
+      1,
+      `diagnostics: ${JSON.stringify(diagnostics.map((d) => [d.range.start.line, d.message]))}`,
+    );
     assert.match(unknown[0].message, /unknown metric "acc"/);
     assert.equal(unknown[0].severity, vscode.DiagnosticSeverity.Error);
-    assert.equal(unknown[0].range.start.line, dataset.brokenLine, 'the diagnostic is not on the broken row');
+    assert.equal(
+      unknown[0].range.start.line,
+      dataset.brokenLine,
+      'the diagnostic is not on the broken row',
+    );
     // Only the broken row has an error.
-    const errorLines = new Set(diagnostics.filter((d) => d.severity === vscode.DiagnosticSeverity.Error).map((d) => d.range.start.line));
+    const errorLines = new Set(
+      diagnostics
+        .filter((d) => d.severity === vscode.DiagnosticSeverity.Error)
+        .map((d) => d.range.start.line),
+    );
     assert.deepEqual([...errorLines], [dataset.brokenLine]);
   } finally {
     await closeEditors(dataset);
@@ -149,10 +193,15 @@ export async function codeLensesAreProvidedForEveryRow(): Promise<void> {
   const dataset = await writeTempDataset();
   try {
     await openDataset(dataset);
-    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', dataset.uri, 100);
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+      'vscode.executeCodeLensProvider',
+      dataset.uri,
+      100,
+    );
     const ours = lenses.filter((l) => l.command?.command.startsWith('mcpo.'));
     const titles = new Set(ours.map((l) => l.command?.title));
-    for (const title of ['Run MCPO', 'Compare with baseline', 'Show prompt']) assert.ok(titles.has(title), `no "${title}" lens; lenses: ${JSON.stringify([...titles])}`);
+    for (const title of ['Run MCPO', 'Compare with baseline', 'Show prompt'])
+      assert.ok(titles.has(title), `no "${title}" lens; lenses: ${JSON.stringify([...titles])}`);
     assert.equal(ours.length, dataset.rows.length * 3, 'three lenses per row');
     const showPrompt = ours.filter((l) => l.command?.command === 'mcpo.showPrompt');
     assert.deepEqual(
@@ -160,7 +209,11 @@ export async function codeLensesAreProvidedForEveryRow(): Promise<void> {
       dataset.rows.map((_, i) => i),
       'each row has its "Show prompt" lens on its own line',
     );
-    assert.deepEqual(showPrompt.map((l) => l.command?.arguments?.[1]), dataset.rows.map((_, i) => i), 'lens arguments carry the row ordinal');
+    assert.deepEqual(
+      showPrompt.map((l) => l.command?.arguments?.[1]),
+      dataset.rows.map((_, i) => i),
+      'lens arguments carry the row ordinal',
+    );
   } finally {
     await closeEditors(dataset);
   }
@@ -171,13 +224,21 @@ export async function hoverOnARowNamesItsTaskType(): Promise<void> {
   try {
     await openDataset(dataset);
     const position = new vscode.Position(dataset.rankingLine, 5);
-    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', dataset.uri, position);
+    const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      dataset.uri,
+      position,
+    );
     const text = hovers.map((h) => markdownText(h.contents)).join('\n');
     assert.match(text, /task type: ranking/, `hover: ${text}`);
     assert.match(text, /task12/);
     assert.match(text, /metric: ndcg/);
     // The broken row's hover lists its problem too.
-    const broken = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', dataset.uri, new vscode.Position(dataset.brokenLine, 5));
+    const broken = await vscode.commands.executeCommand<vscode.Hover[]>(
+      'vscode.executeHoverProvider',
+      dataset.uri,
+      new vscode.Position(dataset.brokenLine, 5),
+    );
     assert.match(broken.map((h) => markdownText(h.contents)).join('\n'), /unknown metric/);
   } finally {
     await closeEditors(dataset);
@@ -188,17 +249,29 @@ export async function documentSymbolsGroupRowsByTrack(): Promise<void> {
   const dataset = await writeTempDataset();
   try {
     await openDataset(dataset);
-    const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', dataset.uri);
+    const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>(
+      'vscode.executeDocumentSymbolProvider',
+      dataset.uri,
+    );
     assert.ok(symbols.length > 0, 'no document symbols');
-    assert.ok(symbols.every((s) => Array.isArray(s.children)), 'expected hierarchical DocumentSymbols');
+    assert.ok(
+      symbols.every((s) => Array.isArray(s.children)),
+      'expected hierarchical DocumentSymbols',
+    );
     const tracks = [...new Set(dataset.rows.map((r) => r.track))].sort();
     assert.deepEqual(symbols.map((s) => s.name).sort(), tracks, 'one top-level symbol per track');
     for (const track of symbols) {
-      const expectedTasks = [...new Set(dataset.rows.filter((r) => r.track === track.name).map((r) => r.task_name))].sort();
+      const expectedTasks = [
+        ...new Set(dataset.rows.filter((r) => r.track === track.name).map((r) => r.task_name)),
+      ].sort();
       const taskNames = track.children.map((c) => c.name.split(' · ')[0]).sort();
       assert.deepEqual(taskNames, expectedTasks, `tasks under ${track.name}`);
       const rowCount = track.children.reduce((n, task) => n + task.children.length, 0);
-      assert.equal(rowCount, dataset.rows.filter((r) => r.track === track.name).length, `rows under ${track.name}`);
+      assert.equal(
+        rowCount,
+        dataset.rows.filter((r) => r.track === track.name).length,
+        `rows under ${track.name}`,
+      );
     }
     const ranking = symbols.flatMap((s) => s.children).find((c) => c.name.startsWith('task12 '));
     assert.ok(ranking, 'no task12 group');
@@ -222,7 +295,12 @@ export async function showPromptOpensTheTemplatedPromptInADiff(): Promise<void> 
           reject(new Error(`no prompt diff tab within ${WAIT_MS} ms for row ${line + 1}`));
         }, WAIT_MS);
         const listener = vscode.window.tabGroups.onDidChangeTabs((e) => {
-          const tab = [...e.opened, ...e.changed].find((t) => t.input instanceof vscode.TabInputTextDiff && t.input.modified.scheme === PROMPT_SCHEME && t.label.includes(`Row ${line + 1} `));
+          const tab = [...e.opened, ...e.changed].find(
+            (t) =>
+              t.input instanceof vscode.TabInputTextDiff &&
+              t.input.modified.scheme === PROMPT_SCHEME &&
+              t.label.includes(`Row ${line + 1} `),
+          );
           if (!tab) return;
           clearTimeout(timer);
           listener.dispose();
@@ -236,9 +314,18 @@ export async function showPromptOpensTheTemplatedPromptInADiff(): Promise<void> 
       const right = await vscode.workspace.openTextDocument(tab.input.modified);
       const left = await vscode.workspace.openTextDocument(tab.input.original);
       assert.equal(right.uri.scheme, PROMPT_SCHEME);
-      assert.ok(right.getText().includes(templateText), `the MCPO prompt of row ${line + 1} lacks the paper template text:\n${right.getText()}`);
-      assert.ok(!left.getText().includes(templateText), 'the original prompt already holds the template text');
-      assert.ok(right.getText().includes(left.getText().split('\n')[0]), 'the MCPO prompt does not contain the original question');
+      assert.ok(
+        right.getText().includes(templateText),
+        `the MCPO prompt of row ${line + 1} lacks the paper template text:\n${right.getText()}`,
+      );
+      assert.ok(
+        !left.getText().includes(templateText),
+        'the original prompt already holds the template text',
+      );
+      assert.ok(
+        right.getText().includes(left.getText().split('\n')[0]),
+        'the MCPO prompt does not contain the original question',
+      );
     }
   } finally {
     await closeEditors(dataset);

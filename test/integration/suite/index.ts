@@ -35,7 +35,10 @@ export async function run(): Promise<void> {
     if (reportFile) fs.appendFileSync(reportFile, `${JSON.stringify(result ?? { log: line })}\n`);
   };
 
-  const files = fs.readdirSync(__dirname).filter((f) => f.endsWith('.itest.js')).sort();
+  const files = fs
+    .readdirSync(__dirname)
+    .filter((f) => f.endsWith('.itest.js'))
+    .sort();
   const tests: Array<{ name: string; fn: TestFn }> = [];
   for (const file of files) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -46,7 +49,8 @@ export async function run(): Promise<void> {
       if (typeof fn === 'function' && name.includes(grep)) tests.push({ name, fn: fn as TestFn });
     }
   }
-  if (tests.length === 0) throw new Error(`no tests found in ${__dirname} (*.itest.js${grep ? `, grep "${grep}"` : ''})`);
+  if (tests.length === 0)
+    throw new Error(`no tests found in ${__dirname} (*.itest.js${grep ? `, grep "${grep}"` : ''})`);
 
   const results: TestResult[] = [];
   for (const test of tests) {
@@ -65,7 +69,10 @@ export async function run(): Promise<void> {
   }
   const failed = results.filter((r) => !r.ok);
   report(`${results.length - failed.length} passing, ${failed.length} failing`);
-  if (failed.length) throw new Error(`${failed.length} of ${results.length} tests failed: ${failed.map((r) => r.name).join(', ')}`);
+  if (failed.length)
+    throw new Error(
+      `${failed.length} of ${results.length} tests failed: ${failed.map((r) => r.name).join(', ')}`,
+    );
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number, name: string): Promise<T> {

@@ -34,7 +34,9 @@ interface Target {
 function slurmEnv(): { url: string; key: string } | undefined {
   const env: Record<string, string> = {};
   const file = path.join(process.env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm', 'env');
-  if (fs.existsSync(file)) for (const l of fs.readFileSync(file, 'utf8').split('\n')) if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
+  if (fs.existsSync(file))
+    for (const l of fs.readFileSync(file, 'utf8').split('\n'))
+      if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
   const url = process.env.SLURM_URL ?? env.SLURM_URL;
   const key = process.env.MCPO_SLURM_JWT_KEY ?? env.MCPO_SLURM_JWT_KEY;
   return url && key && fs.existsSync(key) ? { url, key } : undefined;
@@ -53,23 +55,35 @@ async function jobsWired(): Promise<boolean> {
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(extension, `${EXTENSION_ID} is not installed`);
   await extension.activate();
-  const views = (extension.packageJSON as { contributes?: { views?: Record<string, { id: string }[]> } }).contributes?.views?.mcpo ?? [];
+  const views =
+    (extension.packageJSON as { contributes?: { views?: Record<string, { id: string }[]> } })
+      .contributes?.views?.mcpo ?? [];
   if (!views.some((v) => v.id === 'mcpo.jobs')) {
-    console.log('jobs.itest: package.json declares no mcpo.jobs view (registerJobs not wired yet): nothing to test');
+    console.log(
+      'jobs.itest: package.json declares no mcpo.jobs view (registerJobs not wired yet): nothing to test',
+    );
     return false;
   }
   const commands = await vscode.commands.getCommands(false);
-  assert.ok(commands.includes('mcpo.jobs._snapshot'), 'package.json declares mcpo.jobs but mcpo.jobs._snapshot is not registered: is registerJobs() called from activate()?');
+  assert.ok(
+    commands.includes('mcpo.jobs._snapshot'),
+    'package.json declares mcpo.jobs but mcpo.jobs._snapshot is not registered: is registerJobs() called from activate()?',
+  );
   return true;
 }
 
 async function target(): Promise<Target> {
   const slurm = slurmEnv();
   // CI starts a cluster: there, falling back to the local executor would hide a broken setup.
-  if (!slurm && process.env.MCPO_REQUIRE_SLURM) throw new Error('MCPO_REQUIRE_SLURM is set but no Slurm was found');
+  if (!slurm && process.env.MCPO_REQUIRE_SLURM)
+    throw new Error('MCPO_REQUIRE_SLURM is set but no Slurm was found');
   if (!slurm) return { executor: 'local', label: 'local' };
   await vscode.commands.executeCommand('mcpo.setSlurmToken', mintToken(slurm.key, 'root', 900));
-  return { executor: 'slurm', slurm: { url: slurm.url, user: 'root', apiVersion: 'v0.0.38', partition: 'debug' }, label: `slurm ${slurm.url}` };
+  return {
+    executor: 'slurm',
+    slurm: { url: slurm.url, user: 'root', apiVersion: 'v0.0.38', partition: 'debug' },
+    label: `slurm ${slurm.url}`,
+  };
 }
 
 /** A finetune spec run by `launcher` (the fake trainer from test/fixtures/jobs, or a sleeper). */
@@ -77,25 +91,48 @@ function writeSpec(name: string, launcher: string[]): string {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-itest-jobs-'));
   fs.chmodSync(root, 0o777);
   const data = path.join(root, 'train.jsonl');
-  fs.writeFileSync(data, '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n');
+  fs.writeFileSync(
+    data,
+    '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n',
+  );
   const file = path.join(root, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ name, base_model: 'org/model', dataset: data, gpus: 0, time_limit: 5, launcher, output_dir: path.join(root, 'out') }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      base_model: 'org/model',
+      dataset: data,
+      gpus: 0,
+      time_limit: 5,
+      launcher,
+      output_dir: path.join(root, 'out'),
+    }),
+  );
   return file;
 }
 
 async function snapshot(): Promise<Snapshot[]> {
-  return (await vscode.commands.executeCommand<Snapshot[] | undefined>('mcpo.jobs._snapshot')) ?? [];
+  return (
+    (await vscode.commands.executeCommand<Snapshot[] | undefined>('mcpo.jobs._snapshot')) ?? []
+  );
 }
 
 /** Polls the tree until the job's state is one of `states`; returns every state seen on the way. */
-async function waitForState(id: string, states: string[], timeoutMs: number): Promise<{ seen: string[]; item: Snapshot }> {
+async function waitForState(
+  id: string,
+  states: string[],
+  timeoutMs: number,
+): Promise<{ seen: string[]; item: Snapshot }> {
   const seen: string[] = [];
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const item = (await snapshot()).find((s) => s.id === id);
     if (item && seen.at(-1) !== item.state) seen.push(item.state);
     if (item && states.includes(item.state)) return { seen, item };
-    if (Date.now() > deadline) throw new Error(`job ${id} did not reach ${states.join('/')} in ${timeoutMs} ms (states seen: ${seen.join(' → ') || 'none'})`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `job ${id} did not reach ${states.join('/')} in ${timeoutMs} ms (states seen: ${seen.join(' → ') || 'none'})`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
@@ -107,13 +144,24 @@ export async function jobRunsToCompletionInTheTree(): Promise<void> {
   // Sleeps first so the tree shows the job active before it completes.
   const spec = writeSpec('itest ok', ['bash', '-c', 'sleep 2; exec bash "$0" "$1"', fake]);
   const started = Date.now();
-  const job = await vscode.commands.executeCommand<JobInfo | undefined>('mcpo.submitFinetuneJob', spec, { confirm: true, executor: t.executor, slurm: t.slurm });
+  const job = await vscode.commands.executeCommand<JobInfo | undefined>(
+    'mcpo.submitFinetuneJob',
+    spec,
+    { confirm: true, executor: t.executor, slurm: t.slurm },
+  );
   assert.ok(job, `submitting to ${t.label} failed (see the MCPO log)`);
   assert.equal(job.executor, t.executor);
-  const { seen, item } = await waitForState(job.id, ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'], 25_000);
+  const { seen, item } = await waitForState(
+    job.id,
+    ['COMPLETED', 'FAILED', 'CANCELLED', 'TIMEOUT'],
+    25_000,
+  );
   console.log(`jobs.itest (${t.label}): states ${seen.join(' → ')} in ${Date.now() - started} ms`);
   assert.equal(item.state, 'COMPLETED', `job ended ${item.state}: ${item.description}`);
-  assert.ok(seen.some((s) => s === 'RUNNING' || s === 'PENDING'), `the tree never showed the job active (states: ${seen.join(' → ')})`);
+  assert.ok(
+    seen.some((s) => s === 'RUNNING' || s === 'PENDING'),
+    `the tree never showed the job active (states: ${seen.join(' → ')})`,
+  );
   assert.equal(item.icon, 'pass');
   assert.equal(item.label, 'finetune: itest ok');
   assert.match(item.description, new RegExp(`^${t.executor} · COMPLETED · \\d+:\\d\\d$`));
@@ -127,7 +175,11 @@ export async function longJobIsCancelledFromTheTree(): Promise<void> {
   const t = await target();
   // Bounded (30 s): a cancelled local job's script can outlive the cancel (LocalExecutor issue).
   const spec = writeSpec('itest slow', ['bash', '-c', 'sleep 30', 'sleeper']);
-  const job = await vscode.commands.executeCommand<JobInfo | undefined>('mcpo.submitFinetuneJob', spec, { confirm: true, executor: t.executor, slurm: t.slurm });
+  const job = await vscode.commands.executeCommand<JobInfo | undefined>(
+    'mcpo.submitFinetuneJob',
+    spec,
+    { confirm: true, executor: t.executor, slurm: t.slurm },
+  );
   assert.ok(job, `submitting to ${t.label} failed (see the MCPO log)`);
   const running = await waitForState(job.id, ['RUNNING'], 20_000);
   assert.equal(running.item.contextValue, 'mcpoJob.active');

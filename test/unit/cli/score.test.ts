@@ -12,7 +12,10 @@ const SAMPLE_DIR = path.join(repoRoot, 'server', 'dataset', 'sample');
 const DATA = path.join(SAMPLE_DIR, 'shopbench-dev.jsonl');
 const BASELINE = path.join(SAMPLE_DIR, 'shopbench-dev.baseline-predictions.jsonl');
 
-function mcpo(args: string[], env: NodeJS.ProcessEnv = {}): { code: number | null; stdout: string; stderr: string } {
+function mcpo(
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+): { code: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     encoding: 'utf8',
     // No hub access in tests: a missing model must fail fast, not hang on the network.
@@ -30,28 +33,73 @@ test('mcpo score: the sample with a local embedding model scores every task and 
   const model = buildTinyBertFixture(path.join(dir, 'tiny-bert'));
   const out = path.join(dir, 'scores.json');
   const perSample = path.join(dir, 'per-sample.jsonl');
-  const r = mcpo(['score', '--data', DATA, '--predictions', BASELINE, '--out', out, '--per-sample', perSample, '--embed-model', model]);
+  const r = mcpo([
+    'score',
+    '--data',
+    DATA,
+    '--predictions',
+    BASELINE,
+    '--out',
+    out,
+    '--per-sample',
+    perSample,
+    '--embed-model',
+    model,
+  ]);
   assert.equal(r.code, 0, r.stderr);
-  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as { tasks: { task_name: string; score: number | null; num_samples: number }[]; tracks: Record<string, number>; overall: number };
+  const report = JSON.parse(fs.readFileSync(out, 'utf8')) as {
+    tasks: { task_name: string; score: number | null; num_samples: number }[];
+    tracks: Record<string, number>;
+    overall: number;
+  };
   assert.equal(report.tasks.length, 18);
   assert.ok(report.tasks.every((t) => typeof t.score === 'number'));
   assert.equal(Object.keys(report.tracks).length, 4);
   assert.match(r.stdout, /^task\s+type\s+metric/m);
   assert.match(r.stdout, new RegExp(`overall: ${report.overall.toFixed(4)}`));
-  const lines = fs.readFileSync(perSample, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = fs
+    .readFileSync(perSample, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   assert.equal(lines.length, 96);
-  assert.deepEqual(Object.keys(lines[0]), ['index', 'task_name', 'task_type', 'metric', 'parsed', 'score', 'warnings']);
+  assert.deepEqual(Object.keys(lines[0]), [
+    'index',
+    'task_name',
+    'task_type',
+    'metric',
+    'parsed',
+    'score',
+    'warnings',
+  ]);
   const ner = lines.find((l) => l.metric === 'micro f1')!;
   assert.ok(Array.isArray(ner.score) && (ner.score as unknown[]).length === 3);
   assert.equal(typeof lines.find((l) => l.metric === 'accuracy')!.score, 'boolean');
 });
 
 test('mcpo score: without an embedding model the task is NOT SCORED, the rest is, --strict fails', () => {
-  const r = mcpo(['score', '--data', DATA, '--predictions', BASELINE, '--embed-model', path.join(tmpDir(), 'missing-model')]);
+  const r = mcpo([
+    'score',
+    '--data',
+    DATA,
+    '--predictions',
+    BASELINE,
+    '--embed-model',
+    path.join(tmpDir(), 'missing-model'),
+  ]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /NOT SCORED task1: .*missing-model/);
   assert.match(r.stdout, /overall: 0\.\d{4}/);
-  const strict = mcpo(['score', '--data', DATA, '--predictions', BASELINE, '--embed-model', path.join(tmpDir(), 'missing-model'), '--strict']);
+  const strict = mcpo([
+    'score',
+    '--data',
+    DATA,
+    '--predictions',
+    BASELINE,
+    '--embed-model',
+    path.join(tmpDir(), 'missing-model'),
+    '--strict',
+  ]);
   assert.equal(strict.code, 3);
 });
 
@@ -70,7 +118,14 @@ test('mcpo score: a bad prediction line and a bad dataset row are named, valid r
   const preds = path.join(dir, 'p.jsonl');
   fs.writeFileSync(preds, '"0"\n{"answer": 1}\n');
   const data = path.join(dir, 'd.jsonl');
-  const row = { input_field: 'Q\n0. a\n1. b\nAnswer:', output_field: 0, task_name: 't', task_type: 'multiple-choice', metric: 'accuracy', track: 'x' };
+  const row = {
+    input_field: 'Q\n0. a\n1. b\nAnswer:',
+    output_field: 0,
+    task_name: 't',
+    task_type: 'multiple-choice',
+    metric: 'accuracy',
+    track: 'x',
+  };
   fs.writeFileSync(data, `${JSON.stringify(row)}\n${JSON.stringify({ ...row, metric: 'acc' })}\n`);
   const bad = mcpo(['score', '--data', data, '--predictions', preds]);
   assert.equal(bad.code, 1);

@@ -4,7 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkDatasetText, formatProblem, loadDataset } from '../../../server/dataset/load';
-import { DatasetStructureError, JsonArraySplitter, type RowText } from '../../../server/dataset/rowTexts';
+import {
+  DatasetStructureError,
+  JsonArraySplitter,
+  type RowText,
+} from '../../../server/dataset/rowTexts';
 import { findNumberedOptions } from '../../../server/dataset/options';
 import { repoRoot } from '../../support/paths';
 
@@ -43,7 +47,10 @@ test('a JSON array file gives the same rows as JSON Lines', async () => {
   assert.deepEqual(ds.problems, []);
   assert.equal(ds.rows[1].line, 3);
   const jsonl = await loadDataset(SAMPLE);
-  assert.deepEqual(ds.rows.map((r) => r.row), jsonl.rows.map((r) => r.row));
+  assert.deepEqual(
+    ds.rows.map((r) => r.row),
+    jsonl.rows.map((r) => r.row),
+  );
 });
 
 test('every problem names file, line, column and field; valid rows stay usable', () => {
@@ -56,18 +63,36 @@ test('every problem names file, line, column and field; valid rows stay usable',
     JSON.stringify({ ...good, output_field: 5 }),
     JSON.stringify({ ...good, output_field: '0' }),
     JSON.stringify({ ...good, task_type: 'retrieval', metric: 'hit rate@3', output_field: [] }),
-    JSON.stringify({ ...good, task_type: 'ranking', metric: 'ndcg', input_field: 'List:\n1. a\n2. b\n3. c\nOutput:', output_field: [1, 0] }),
-    JSON.stringify({ input_field: 'x', output_field: 'y', task_type: 'generation', metric: 'rougel', track: 't' }),
+    JSON.stringify({
+      ...good,
+      task_type: 'ranking',
+      metric: 'ndcg',
+      input_field: 'List:\n1. a\n2. b\n3. c\nOutput:',
+      output_field: [1, 0],
+    }),
+    JSON.stringify({
+      input_field: 'x',
+      output_field: 'y',
+      task_type: 'generation',
+      metric: 'rougel',
+      track: 't',
+    }),
     '[1, 2]',
     JSON.stringify({ ...good, is_multiple_choice: 'yes' }),
     JSON.stringify(good),
   ];
   const ds = checkDatasetText('data.jsonl', rows.join('\n'));
   assert.equal(ds.rowCount, 13);
-  assert.deepEqual(ds.rows.map((r) => r.index), [0, 12]);
+  assert.deepEqual(
+    ds.rows.map((r) => r.index),
+    [0, 12],
+  );
   const messages = ds.problems.map(formatProblem);
   const expectAt = (line: number, pattern: RegExp): void => {
-    assert.ok(messages.some((m) => m.startsWith(`data.jsonl:${line}:`) && pattern.test(m)), `line ${line} ${pattern}: ${messages.join('\n')}`);
+    assert.ok(
+      messages.some((m) => m.startsWith(`data.jsonl:${line}:`) && pattern.test(m)),
+      `line ${line} ${pattern}: ${messages.join('\n')}`,
+    );
   };
   expectAt(2, /not valid JSON/);
   expectAt(3, /unknown task_type "multi-choice"/);
@@ -96,7 +121,11 @@ test('a missing track is a warning; the row is still used', () => {
 });
 
 test('JSON array structure errors are positioned', async () => {
-  await assert.rejects(loadDataset(tmpFile('a.json', `[${JSON.stringify(good)},\n]`)), (e: Error) => e instanceof DatasetStructureError && /a\.json:2:1: .*trailing comma/.test(e.message));
+  await assert.rejects(
+    loadDataset(tmpFile('a.json', `[${JSON.stringify(good)},\n]`)),
+    (e: Error) =>
+      e instanceof DatasetStructureError && /a\.json:2:1: .*trailing comma/.test(e.message),
+  );
   await assert.rejects(loadDataset(tmpFile('b.json', `[${JSON.stringify(good)}`)), /not closed/);
   await assert.rejects(loadDataset(tmpFile('c.json', '')), /empty/);
 });
@@ -108,7 +137,11 @@ test('the JSON array splitter handles elements split across chunks, strings with
     const splitter = new JsonArraySplitter('f', (r) => out.push(r));
     for (let i = 0; i < text.length; i += size) splitter.push(text.slice(i, i + size));
     splitter.end();
-    assert.deepEqual(out.map((r) => JSON.parse(r.text) as unknown), [{ a: 'x],"{' }, { b: [1, { c: 2 }] }, 's', 3], `chunk size ${size}`);
+    assert.deepEqual(
+      out.map((r) => JSON.parse(r.text) as unknown),
+      [{ a: 'x],"{' }, { b: [1, { c: 2 }] }, 's', 3],
+      `chunk size ${size}`,
+    );
   }
 });
 
@@ -124,12 +157,19 @@ test('numbered options: all sample layouts, the longest consecutive run', async 
   const ds = await loadDataset(SAMPLE);
   for (const { row } of ds.rows) {
     const options = findNumberedOptions(row.input_field);
-    if (row.task_type === 'ranking') assert.equal(options.length, (row.output_field as number[]).length);
-    if (row.task_type === 'multiple-choice' && options.length > 0) assert.ok(options.some((o) => o.number === row.output_field));
+    if (row.task_type === 'ranking')
+      assert.equal(options.length, (row.output_field as number[]).length);
+    if (row.task_type === 'multiple-choice' && options.length > 0)
+      assert.ok(options.some((o) => o.number === row.output_field));
     if (row.task_type === 'retrieval') assert.ok(options.length >= 3, row.input_field.slice(0, 80));
     for (const o of options) assert.equal(row.input_field.slice(o.textStart, o.textEnd), o.text);
   }
-  assert.deepEqual(findNumberedOptions('Review: 1. fits well\nOptions:\n1.stability\n2.fit\n3.lid\nOutput:').map((o) => o.text), ['stability', 'fit', 'lid']);
+  assert.deepEqual(
+    findNumberedOptions('Review: 1. fits well\nOptions:\n1.stability\n2.fit\n3.lid\nOutput:').map(
+      (o) => o.text,
+    ),
+    ['stability', 'fit', 'lid'],
+  );
 });
 
 test('an empty sent-transformer reference list is a warning (the official score is NaN), not an error', () => {

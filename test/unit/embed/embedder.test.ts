@@ -3,7 +3,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { DEFAULT_EMBED_MODEL, loadEmbedder, type EmbedLoadProgress, type Embedder } from '../../../server/embed/embedder';
+import {
+  DEFAULT_EMBED_MODEL,
+  loadEmbedder,
+  type EmbedLoadProgress,
+  type Embedder,
+} from '../../../server/embed/embedder';
 import { cosineScoreFloat64 } from '../../../server/scoring/cosine';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 
@@ -34,12 +39,17 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
   return a.reduce((m, x, i) => Math.max(m, Math.abs(x - b[i])), 0);
 }
 
-const TEXTS = ['red leather handbag with strap', 'usb charger cable for phone', 'a large cotton shirt, size 10'];
+const TEXTS = [
+  'red leather handbag with strap',
+  'usb charger cable for phone',
+  'a large cotton shirt, size 10',
+];
 
 test('the fixture folder loads offline and reports progress per file', () => {
   assert.equal(embedder.modelId, folder);
   const files = new Set(progress.map((p) => p.file));
-  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json']) assert.ok(files.has(f), `no progress for ${f}`);
+  for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json'])
+    assert.ok(files.has(f), `no progress for ${f}`);
   assert.ok(progress.some((p) => p.status === 'done'));
 });
 
@@ -64,7 +74,10 @@ test('a batch gives the same vectors as one text at a time', async () => {
   const batch = await embedder.embed(TEXTS);
   for (let i = 0; i < TEXTS.length; i++) {
     const [single] = await embedder.embed([TEXTS[i]]);
-    assert.ok(maxAbsDiff(single, batch[i]) < BATCH_TOLERANCE, `text ${i}: ${maxAbsDiff(single, batch[i])}`);
+    assert.ok(
+      maxAbsDiff(single, batch[i]) < BATCH_TOLERANCE,
+      `text ${i}: ${maxAbsDiff(single, batch[i])}`,
+    );
   }
 });
 
@@ -76,7 +89,10 @@ test('a text sharing words with the query ranks above an unrelated one', async (
   ]);
   const relatedScore = cosineScoreFloat64(query, [related], false);
   const unrelatedScore = cosineScoreFloat64(query, [unrelated], false);
-  assert.ok(relatedScore > unrelatedScore, `related ${relatedScore} <= unrelated ${unrelatedScore}`);
+  assert.ok(
+    relatedScore > unrelatedScore,
+    `related ${relatedScore} <= unrelated ${unrelatedScore}`,
+  );
 });
 
 test('an empty list embeds to an empty list; odd text still embeds', async () => {
@@ -87,7 +103,10 @@ test('an empty list embeds to an empty list; odd text still embeds', async () =>
 });
 
 test('96 short texts in one batch (latency reported as a diagnostic)', async (t) => {
-  const texts = Array.from({ length: 96 }, (_, i) => `new ${['red', 'blue', 'black'][i % 3]} cotton shirt size ${i}`);
+  const texts = Array.from(
+    { length: 96 },
+    (_, i) => `new ${['red', 'blue', 'black'][i % 3]} cotton shirt size ${i}`,
+  );
   const started = performance.now();
   const vectors = await embedder.embed(texts);
   const ms = performance.now() - started;
@@ -112,16 +131,19 @@ test('loading again (also by a relative path) reuses the loaded model', async ()
 
 test('a hub id with remote access disabled fails with a clear message, without network', async () => {
   const emptyCache = fs.mkdtempSync(path.join(tempRoot, 'cache-'));
-  await assert.rejects(loadEmbedder(DEFAULT_EMBED_MODEL, { allowRemote: false, cacheDir: emptyCache }), (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.match(error.message, /Could not load embedding model "Xenova\/all-MiniLM-L6-v2"/);
-    assert.match(error.message, /remote downloads are disabled/);
-    assert.match(
-      error.message,
-      /give a folder with a local copy \(config\.json, tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx\) instead: mcpo score --embed-model/,
-    );
-    return true;
-  });
+  await assert.rejects(
+    loadEmbedder(DEFAULT_EMBED_MODEL, { allowRemote: false, cacheDir: emptyCache }),
+    (error: unknown) => {
+      assert.ok(error instanceof Error);
+      assert.match(error.message, /Could not load embedding model "Xenova\/all-MiniLM-L6-v2"/);
+      assert.match(error.message, /remote downloads are disabled/);
+      assert.match(
+        error.message,
+        /give a folder with a local copy \(config\.json, tokenizer\.json, tokenizer_config\.json, onnx\/model\.onnx\) instead: mcpo score --embed-model/,
+      );
+      return true;
+    },
+  );
 });
 
 test('a folder missing files names them; a missing folder says so', async () => {
@@ -130,14 +152,20 @@ test('a folder missing files names them; a missing folder says so', async () => 
   fs.copyFileSync(path.join(folder, 'config.json'), path.join(partial, 'config.json'));
   fs.copyFileSync(path.join(folder, 'tokenizer.json'), path.join(partial, 'tokenizer.json'));
   await assert.rejects(loadEmbedder(partial), /missing tokenizer_config\.json, onnx\/model\.onnx/);
-  await assert.rejects(loadEmbedder(path.join(tempRoot, 'nope')), /does not exist.*give a folder with a local copy/);
+  await assert.rejects(
+    loadEmbedder(path.join(tempRoot, 'nope')),
+    /does not exist.*give a folder with a local copy/,
+  );
 });
 
 test('the fixture is byte-identical on every build and is not rewritten when current', () => {
   const other = buildTinyBertFixture(path.join(tempRoot, 'tiny-bert-2'));
   const files = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'onnx/model.onnx'];
   for (const f of files) {
-    assert.ok(fs.readFileSync(path.join(other, f)).equals(fs.readFileSync(path.join(folder, f))), f);
+    assert.ok(
+      fs.readFileSync(path.join(other, f)).equals(fs.readFileSync(path.join(folder, f))),
+      f,
+    );
   }
   const model = path.join(folder, 'onnx', 'model.onnx');
   const originalMtime = fs.statSync(model).mtimeMs;

@@ -16,8 +16,11 @@ import { fixturePath, repoRoot } from '../../support/paths';
 function slurmEnv(): Record<string, string> | undefined {
   const file = path.join(process.env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm', 'env');
   const env: Record<string, string> = {};
-  if (fs.existsSync(file)) for (const l of fs.readFileSync(file, 'utf8').split('\n')) if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
-  for (const k of ['SLURM_URL', 'MCPO_SLURM_JWT_KEY', 'SLURM_RUN_DIR']) if (process.env[k]) env[k] = process.env[k] as string;
+  if (fs.existsSync(file))
+    for (const l of fs.readFileSync(file, 'utf8').split('\n'))
+      if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
+  for (const k of ['SLURM_URL', 'MCPO_SLURM_JWT_KEY', 'SLURM_RUN_DIR'])
+    if (process.env[k]) env[k] = process.env[k] as string;
   return env.SLURM_URL && env.MCPO_SLURM_JWT_KEY ? env : undefined;
 }
 
@@ -37,14 +40,36 @@ function writeSpecs(root: string): { ok: string; slow: string; broken: string; s
   fs.mkdirSync(root, { recursive: true });
   fs.chmodSync(root, 0o777);
   const data = path.join(root, 'train.jsonl');
-  fs.writeFileSync(data, '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n');
+  fs.writeFileSync(
+    data,
+    '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n',
+  );
   const fake = ['bash', fixturePath('jobs', 'fake-trainer.sh')];
   const base = { base_model: 'org/model', dataset: data, gpus: 0, time_limit: 5, launcher: fake };
   const files = {
     ok: { name: "ok 'quoted' $(name)", ...base, output_dir: path.join(root, 'out-ok') },
-    slow: { name: 'slow', ...base, launcher: ['bash', '-c', 'sleep 60', 'sleeper'], output_dir: path.join(root, 'out-slow') },
-    broken: { name: 'broken', ...base, launcher: ['bash', '-c', 'echo broken >&2; exit 3'], output_dir: path.join(root, 'out-broken') },
-    sweep: { name: 'sweep', from: fixturePath('jobs', 'ecinstruct-small.jsonl'), sizes: [4, 8], base_model: 'org/model', gpus: 0, time_limit: 5, launcher: fake, output_dir: path.join(root, 'out-sweep') },
+    slow: {
+      name: 'slow',
+      ...base,
+      launcher: ['bash', '-c', 'sleep 60', 'sleeper'],
+      output_dir: path.join(root, 'out-slow'),
+    },
+    broken: {
+      name: 'broken',
+      ...base,
+      launcher: ['bash', '-c', 'echo broken >&2; exit 3'],
+      output_dir: path.join(root, 'out-broken'),
+    },
+    sweep: {
+      name: 'sweep',
+      from: fixturePath('jobs', 'ecinstruct-small.jsonl'),
+      sizes: [4, 8],
+      base_model: 'org/model',
+      gpus: 0,
+      time_limit: 5,
+      launcher: fake,
+      output_dir: path.join(root, 'out-sweep'),
+    },
   };
   const out = {} as { ok: string; slow: string; broken: string; sweep: string };
   for (const [k, v] of Object.entries(files)) {
@@ -75,77 +100,209 @@ async function waitUntil(condition: () => boolean, timeoutMs: number): Promise<v
 
 const MCPO = [process.execPath, path.join(repoRoot, 'out', 'server', 'cli.js')];
 
-async function exercise(t: { diagnostic: (m: string) => void }, label: string, root: string, executor: Executor): Promise<void> {
+async function exercise(
+  t: { diagnostic: (m: string) => void },
+  label: string,
+  root: string,
+  executor: Executor,
+): Promise<void> {
   const store = new JobStore(path.join(root, 'jobs'));
   const specs = writeSpecs(root);
   const t0 = Date.now();
   let running: number | undefined;
-  const { record } = await submitJob({ kind: 'finetune', specFile: specs.ok, store, executor, mcpoCommand: MCPO });
-  const done = await waitFor(store, record, { executor, intervalMs: POLL_MS, timeoutMs: 60_000, onState: (r) => (r.state === 'RUNNING' ? (running ??= Date.now() - t0) : undefined) });
+  const { record } = await submitJob({
+    kind: 'finetune',
+    specFile: specs.ok,
+    store,
+    executor,
+    mcpoCommand: MCPO,
+  });
+  const done = await waitFor(store, record, {
+    executor,
+    intervalMs: POLL_MS,
+    timeoutMs: 60_000,
+    onState: (r) => (r.state === 'RUNNING' ? (running ??= Date.now() - t0) : undefined),
+  });
   const total = Date.now() - t0;
   assert.equal(done.state, 'COMPLETED', readLogs(done));
-  assert.match(fs.readFileSync(path.join(root, 'out-ok', 'adapter_model.txt'), 'utf8'), /trained on 2 rows/);
-  assert.equal(new JobStore(path.join(root, 'jobs')).load(record.id).state, 'COMPLETED', 'a new store (restarted CLI) sees the record');
-  t.diagnostic(`${label}: submit→RUNNING ${running ?? 'not observed (finished between polls)'} ms, submit→COMPLETED ${total} ms (poll every ${POLL_MS} ms = ${Math.round(60_000 / POLL_MS)} requests/min per running job)`);
+  assert.match(
+    fs.readFileSync(path.join(root, 'out-ok', 'adapter_model.txt'), 'utf8'),
+    /trained on 2 rows/,
+  );
+  assert.equal(
+    new JobStore(path.join(root, 'jobs')).load(record.id).state,
+    'COMPLETED',
+    'a new store (restarted CLI) sees the record',
+  );
+  t.diagnostic(
+    `${label}: submit→RUNNING ${running ?? 'not observed (finished between polls)'} ms, submit→COMPLETED ${total} ms (poll every ${POLL_MS} ms = ${Math.round(60_000 / POLL_MS)} requests/min per running job)`,
+  );
 
-  const slow = (await submitJob({ kind: 'finetune', specFile: specs.slow, store, executor, mcpoCommand: MCPO })).record;
+  const slow = (
+    await submitJob({ kind: 'finetune', specFile: specs.slow, store, executor, mcpoCommand: MCPO })
+  ).record;
   await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000, until: DONE });
   const timeoutPidFile = path.join(slow.dir, 'state', 'timeout.pid');
-  const timeoutPid = fs.existsSync(timeoutPidFile) ? Number(fs.readFileSync(timeoutPidFile, 'utf8')) : undefined;
+  const timeoutPid = fs.existsSync(timeoutPidFile)
+    ? Number(fs.readFileSync(timeoutPidFile, 'utf8'))
+    : undefined;
   await executor.cancel(slow);
-  assert.equal((await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 })).state, 'CANCELLED');
+  assert.equal(
+    (await waitFor(store, slow, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 })).state,
+    'CANCELLED',
+  );
   if (executor instanceof LocalExecutor && timeoutPid !== undefined) {
     // The job itself stops, not only its bookkeeping: timeout's own process group is gone too.
     await waitUntil(() => !processGroupAlive(timeoutPid), 10_000);
   }
 
-  const broken = await waitFor(store, (await submitJob({ kind: 'finetune', specFile: specs.broken, store, executor, mcpoCommand: MCPO })).record, { executor, intervalMs: POLL_MS, timeoutMs: 30_000 });
+  const broken = await waitFor(
+    store,
+    (
+      await submitJob({
+        kind: 'finetune',
+        specFile: specs.broken,
+        store,
+        executor,
+        mcpoCommand: MCPO,
+      })
+    ).record,
+    { executor, intervalMs: POLL_MS, timeoutMs: 30_000 },
+  );
   assert.equal(broken.state, 'FAILED');
   assert.equal(broken.exitCode, 3);
   assert.match(readLogs(broken), /broken/);
 
-  const sweep = await waitFor(store, (await submitJob({ kind: 'sweep', specFile: specs.sweep, store, executor, mcpoCommand: MCPO })).record, { executor, intervalMs: POLL_MS, timeoutMs: 60_000 });
+  const sweep = await waitFor(
+    store,
+    (await submitJob({ kind: 'sweep', specFile: specs.sweep, store, executor, mcpoCommand: MCPO }))
+      .record,
+    { executor, intervalMs: POLL_MS, timeoutMs: 60_000 },
+  );
   assert.equal(sweep.state, 'COMPLETED', readLogs(sweep));
-  assert.deepEqual(sweep.tasks?.map((x) => [x.index, x.state]), [[0, 'COMPLETED'], [1, 'COMPLETED']]);
-  assert.match(fs.readFileSync(path.join(root, 'out-sweep', 'n8', 'adapter_model.txt'), 'utf8'), /trained on 8 rows/);
+  assert.deepEqual(
+    sweep.tasks?.map((x) => [x.index, x.state]),
+    [
+      [0, 'COMPLETED'],
+      [1, 'COMPLETED'],
+    ],
+  );
+  assert.match(
+    fs.readFileSync(path.join(root, 'out-sweep', 'n8', 'adapter_model.txt'), 'utf8'),
+    /trained on 8 rows/,
+  );
 }
 
 test('local executor: complete, cancel, fail, sweep array; records survive a restart', async (t) => {
-  await exercise(t, 'local', fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-local-')), new LocalExecutor());
+  await exercise(
+    t,
+    'local',
+    fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-local-')),
+    new LocalExecutor(),
+  );
 });
 
 const env = slurmEnv();
 // CI starts a cluster and sets MCPO_REQUIRE_SLURM: there a missing cluster is a failure, not a skip.
-const skip = env || process.env.MCPO_REQUIRE_SLURM ? false : 'no Slurm: run `bash test/slurm/start.sh /tmp/mcpo-slurm` (or set SLURM_URL and MCPO_SLURM_JWT_KEY) to run the real-Slurm tests';
+const skip =
+  env || process.env.MCPO_REQUIRE_SLURM
+    ? false
+    : 'no Slurm: run `bash test/slurm/start.sh /tmp/mcpo-slurm` (or set SLURM_URL and MCPO_SLURM_JWT_KEY) to run the real-Slurm tests';
 
-test('Slurm v0.0.38 (real slurmrestd): complete, cancel, fail, sweep array, errors, restart mid-poll', { skip }, async (t) => {
-  if (!env) assert.fail('MCPO_REQUIRE_SLURM is set but no Slurm was found (SLURM_RUN_DIR/env or SLURM_URL + MCPO_SLURM_JWT_KEY)');
-  const runDir = env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm';
-  const root = fs.mkdtempSync(path.join(runDir, 'jobs', 'test-'));
-  const token = mintToken(env.MCPO_SLURM_JWT_KEY, 'root', 600);
-  let requests = 0;
-  const slurm = (o: { partition?: string; token?: string; url?: string } = {}): SlurmExecutor =>
-    new SlurmExecutor({ url: o.url ?? env.SLURM_URL, api: 'v0.0.38', user: 'root', partition: o.partition ?? 'debug', token: () => o.token ?? token, retryForMs: 30_000, onRequest: () => requests++ });
-  await exercise(t, 'slurm', root, slurm());
+test(
+  'Slurm v0.0.38 (real slurmrestd): complete, cancel, fail, sweep array, errors, restart mid-poll',
+  { skip },
+  async (t) => {
+    if (!env)
+      assert.fail(
+        'MCPO_REQUIRE_SLURM is set but no Slurm was found (SLURM_RUN_DIR/env or SLURM_URL + MCPO_SLURM_JWT_KEY)',
+      );
+    const runDir = env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm';
+    const root = fs.mkdtempSync(path.join(runDir, 'jobs', 'test-'));
+    const token = mintToken(env.MCPO_SLURM_JWT_KEY, 'root', 600);
+    let requests = 0;
+    const slurm = (o: { partition?: string; token?: string; url?: string } = {}): SlurmExecutor =>
+      new SlurmExecutor({
+        url: o.url ?? env.SLURM_URL,
+        api: 'v0.0.38',
+        user: 'root',
+        partition: o.partition ?? 'debug',
+        token: () => o.token ?? token,
+        retryForMs: 30_000,
+        onRequest: () => requests++,
+      });
+    await exercise(t, 'slurm', root, slurm());
 
-  const store = new JobStore(path.join(root, 'jobs'));
-  const specs = writeSpecs(root);
-  await assert.rejects(submitJob({ kind: 'finetune', specFile: specs.ok, store, executor: slurm({ partition: 'nope' }), mcpoCommand: MCPO }), /Slurm does not know partition "nope"/);
-  await assert.rejects(submitJob({ kind: 'finetune', specFile: specs.ok, store, executor: slurm({ token: mintToken(env.MCPO_SLURM_JWT_KEY, 'root', -60) }), mcpoCommand: MCPO }), /Slurm rejected the token for user "root" \(the token expired at/);
-  await assert.rejects(submitJob({ kind: 'finetune', specFile: specs.ok, store, executor: slurm({ url: 'http://127.0.0.1:9' }), mcpoCommand: MCPO }), /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/);
+    const store = new JobStore(path.join(root, 'jobs'));
+    const specs = writeSpecs(root);
+    await assert.rejects(
+      submitJob({
+        kind: 'finetune',
+        specFile: specs.ok,
+        store,
+        executor: slurm({ partition: 'nope' }),
+        mcpoCommand: MCPO,
+      }),
+      /Slurm does not know partition "nope"/,
+    );
+    await assert.rejects(
+      submitJob({
+        kind: 'finetune',
+        specFile: specs.ok,
+        store,
+        executor: slurm({ token: mintToken(env.MCPO_SLURM_JWT_KEY, 'root', -60) }),
+        mcpoCommand: MCPO,
+      }),
+      /Slurm rejected the token for user "root" \(the token expired at/,
+    );
+    await assert.rejects(
+      submitJob({
+        kind: 'finetune',
+        specFile: specs.ok,
+        store,
+        executor: slurm({ url: 'http://127.0.0.1:9' }),
+        mcpoCommand: MCPO,
+      }),
+      /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/,
+    );
 
-  // slurmrestd restarted while a job is being polled: polling retries and still sees the end.
-  const slowSpec = JSON.parse(fs.readFileSync(specs.slow, 'utf8')) as Record<string, unknown>;
-  fs.writeFileSync(specs.slow, JSON.stringify({ ...slowSpec, launcher: ['bash', '-c', 'sleep 3', 'sleeper'] }));
-  const ex = slurm();
-  const job = (await submitJob({ kind: 'finetune', specFile: specs.slow, store, executor: ex, mcpoCommand: MCPO })).record;
-  await waitFor(store, job, { executor: ex, intervalMs: POLL_MS, timeoutMs: 30_000, until: DONE });
-  const restart = spawnSync('bash', [path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'), runDir, 'stop']);
-  assert.equal(restart.status, 0, restart.stderr.toString());
-  const polling = waitFor(store, job, { executor: ex, intervalMs: POLL_MS, timeoutMs: 60_000 });
-  await new Promise((r) => setTimeout(r, 1500));
-  const start = spawnSync('bash', [path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'), runDir, 'start']);
-  assert.equal(start.status, 0, start.stderr.toString());
-  assert.equal((await polling).state, 'COMPLETED');
-  t.diagnostic(`slurm: ${requests} REST requests in this test`);
-});
+    // slurmrestd restarted while a job is being polled: polling retries and still sees the end.
+    const slowSpec = JSON.parse(fs.readFileSync(specs.slow, 'utf8')) as Record<string, unknown>;
+    fs.writeFileSync(
+      specs.slow,
+      JSON.stringify({ ...slowSpec, launcher: ['bash', '-c', 'sleep 3', 'sleeper'] }),
+    );
+    const ex = slurm();
+    const job = (
+      await submitJob({
+        kind: 'finetune',
+        specFile: specs.slow,
+        store,
+        executor: ex,
+        mcpoCommand: MCPO,
+      })
+    ).record;
+    await waitFor(store, job, {
+      executor: ex,
+      intervalMs: POLL_MS,
+      timeoutMs: 30_000,
+      until: DONE,
+    });
+    const restart = spawnSync('bash', [
+      path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'),
+      runDir,
+      'stop',
+    ]);
+    assert.equal(restart.status, 0, restart.stderr.toString());
+    const polling = waitFor(store, job, { executor: ex, intervalMs: POLL_MS, timeoutMs: 60_000 });
+    await new Promise((r) => setTimeout(r, 1500));
+    const start = spawnSync('bash', [
+      path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'),
+      runDir,
+      'start',
+    ]);
+    assert.equal(start.status, 0, start.stderr.toString());
+    assert.equal((await polling).state, 'COMPLETED');
+    t.diagnostic(`slurm: ${requests} REST requests in this test`);
+  },
+);

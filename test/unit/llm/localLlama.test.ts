@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createLocalLlamaClient, disposeLocalModels, localLabel, regexToGbnf, choiceToGbnf, wellFormed } from '../../../server/llm/localLlama';
+import {
+  createLocalLlamaClient,
+  disposeLocalModels,
+  localLabel,
+  regexToGbnf,
+  choiceToGbnf,
+  wellFormed,
+} from '../../../server/llm/localLlama';
 import { createClient } from '../../../server/llm/createClient';
 import { ResponseCache } from '../../../server/llm/responseCache';
 import { LlmError, type LlmRequest } from '../../../server/llm/types';
@@ -25,8 +32,16 @@ after(async () => {
   fs.rmSync(root, { recursive: true, force: true });
 });
 
-function request(prompt: string, extra: Partial<LlmRequest> = {}, sampling: Partial<LlmRequest['sampling']> = {}): LlmRequest {
-  return { prompt, sampling: { temperature: 0, top_p: 0.9, max_tokens: 16, seed: 42, ...sampling }, ...extra };
+function request(
+  prompt: string,
+  extra: Partial<LlmRequest> = {},
+  sampling: Partial<LlmRequest['sampling']> = {},
+): LlmRequest {
+  return {
+    prompt,
+    sampling: { temperature: 0, top_p: 0.9, max_tokens: 16, seed: 42, ...sampling },
+    ...extra,
+  };
 }
 
 /** No lone surrogates: a random model emits stray bytes, which must come out as U+FFFD, never as broken strings. */
@@ -37,7 +52,10 @@ function assertWellFormed(text: string): void {
 
 test('regexToGbnf: the runner regexes convert; unsupported syntax is rejected with a clear error', () => {
   assert.equal(regexToGbnf('[1-5](, [1-5]){4}'), 'root ::= [1-5] (", " [1-5]){4}');
-  assert.equal(regexToGbnf('[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}'), 'root ::= [0-9]{1,3} ", " [0-9]{1,3} ", " [0-9]{1,3}');
+  assert.equal(
+    regexToGbnf('[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}'),
+    'root ::= [0-9]{1,3} ", " [0-9]{1,3} ", " [0-9]{1,3}',
+  );
   assert.equal(regexToGbnf('^ab+c?\\d{2,}$'), 'root ::= "a" "b"+ "c"? [0-9]{2,}');
   assert.equal(regexToGbnf('(yes|no)'), 'root ::= ("yes" | "no")');
   assert.equal(choiceToGbnf(['0', '1', 'say "hi"']), 'root ::= "0" | "1" | "say \\"hi\\""');
@@ -51,50 +69,110 @@ test('regexToGbnf: the runner regexes convert; unsupported syntax is rejected wi
 test('loads the GGUF, applies its chat template and generates text', async () => {
   await client.check();
   assert.equal(client.label, 'local:tiny.gguf');
-  assert.equal(localLabel('hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M'), 'local:hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M');
-  const chat = await client.complete(request('Which product matches the query?', {}, { temperature: 0.8, seed: 7, max_tokens: 24 }));
+  assert.equal(
+    localLabel('hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M'),
+    'local:hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M',
+  );
+  const chat = await client.complete(
+    request('Which product matches the query?', {}, { temperature: 0.8, seed: 7, max_tokens: 24 }),
+  );
   assert.equal(typeof chat.text, 'string');
   assert.equal(chat.cached, false);
   assertWellFormed(chat.text);
-  assert.ok(chat.usage !== undefined && chat.usage.completion_tokens > 0 && chat.usage.completion_tokens <= 24);
+  assert.ok(
+    chat.usage !== undefined &&
+      chat.usage.completion_tokens > 0 &&
+      chat.usage.completion_tokens <= 24,
+  );
   // The ChatML wrapping (<|im_start|>user\n ... <|im_end|>\n<|im_start|>assistant\n) adds tokens
   // that the raw completion of the same prompt does not have.
   const completions = createLocalLlamaClient({
     model: GGUF,
     threads: 1,
-    endpoint: { baseUrl: 'local', model: GGUF, mode: 'completions', concurrency: 1, timeoutMs: 60_000, maxRetries: 0 },
+    endpoint: {
+      baseUrl: 'local',
+      model: GGUF,
+      mode: 'completions',
+      concurrency: 1,
+      timeoutMs: 60_000,
+      maxRetries: 0,
+    },
   });
-  const raw = await completions.complete(request('Which product matches the query?', {}, { max_tokens: 4 }));
+  const raw = await completions.complete(
+    request('Which product matches the query?', {}, { max_tokens: 4 }),
+  );
   assertWellFormed(raw.text);
-  assert.ok(chat.usage.prompt_tokens >= raw.usage!.prompt_tokens + 8, `chat ${chat.usage.prompt_tokens} vs raw ${raw.usage!.prompt_tokens}`);
+  assert.ok(
+    chat.usage.prompt_tokens >= raw.usage!.prompt_tokens + 8,
+    `chat ${chat.usage.prompt_tokens} vs raw ${raw.usage!.prompt_tokens}`,
+  );
 });
 
 test('a missing model file fails check() with what to do, not a stack trace', async () => {
   const missing = createLocalLlamaClient({ model: path.join(root, 'nope.gguf') });
   await assert.rejects(missing.check(), (err: unknown) => {
     assert.ok(err instanceof LlmError);
-    assert.match(err.message, /nope\.gguf: no such file; set --llm-url to an OpenAI-compatible server, or --llm-model to a local \.gguf file/);
+    assert.match(
+      err.message,
+      /nope\.gguf: no such file; set --llm-url to an OpenAI-compatible server, or --llm-model to a local \.gguf file/,
+    );
     return true;
   });
   // createClient picks the backend from the base URL.
-  assert.equal(createClient({ baseUrl: 'local', model: GGUF, mode: 'chat', concurrency: 1, timeoutMs: 1000, maxRetries: 0 }).label, 'local:tiny.gguf');
-  assert.equal(createClient({ baseUrl: 'http://h:1/v1', model: 'm', mode: 'chat', concurrency: 1, timeoutMs: 1000, maxRetries: 0 }).label, 'm@h:1');
+  assert.equal(
+    createClient({
+      baseUrl: 'local',
+      model: GGUF,
+      mode: 'chat',
+      concurrency: 1,
+      timeoutMs: 1000,
+      maxRetries: 0,
+    }).label,
+    'local:tiny.gguf',
+  );
+  assert.equal(
+    createClient({
+      baseUrl: 'http://h:1/v1',
+      model: 'm',
+      mode: 'chat',
+      concurrency: 1,
+      timeoutMs: 1000,
+      maxRetries: 0,
+    }).label,
+    'm@h:1',
+  );
 });
 
 test('multiple choice under a choice grammar always answers one of the options', async () => {
   const choices = ['0', '1', '2', '3'];
   for (let seed = 1; seed <= 8; seed++) {
-    const r = await client.complete(request(`Pick an option (${seed}).`, { structured: { choice: choices } }, { temperature: 1, seed, max_tokens: 2 }));
+    const r = await client.complete(
+      request(
+        `Pick an option (${seed}).`,
+        { structured: { choice: choices } },
+        { temperature: 1, seed, max_tokens: 2 },
+      ),
+    );
     assert.ok(choices.includes(r.text), `seed ${seed}: ${JSON.stringify(r.text)}`);
   }
 });
 
 test('ranking and retrieval regexes constrain the output exactly', async () => {
   for (let seed = 1; seed <= 5; seed++) {
-    const ranking = await client.complete(request('Rank the items.', { structured: { regex: '[1-5](, [1-5]){4}' } }, { temperature: 1, seed, max_tokens: 70 }));
+    const ranking = await client.complete(
+      request(
+        'Rank the items.',
+        { structured: { regex: '[1-5](, [1-5]){4}' } },
+        { temperature: 1, seed, max_tokens: 70 },
+      ),
+    );
     assert.match(ranking.text, /^[1-5](, [1-5]){4}$/, `seed ${seed}`);
     const retrieval = await client.complete(
-      request('Retrieve three.', { structured: { regex: '[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}' } }, { temperature: 1, seed, max_tokens: 70 }),
+      request(
+        'Retrieve three.',
+        { structured: { regex: '[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}' } },
+        { temperature: 1, seed, max_tokens: 70 },
+      ),
     );
     assert.match(retrieval.text, /^[0-9]{1,3}, [0-9]{1,3}, [0-9]{1,3}$/, `seed ${seed}`);
   }
@@ -103,10 +181,20 @@ test('ranking and retrieval regexes constrain the output exactly', async () => {
 test('an abort mid-generation rejects with AbortError promptly', async () => {
   const controller = new AbortController();
   // 1,000 forced letters take seconds on this model; the abort lands well before the end.
-  const pending = client.complete(request('Write a lot.', { structured: { regex: '[a-z]{1000}' } }, { temperature: 1, max_tokens: 1000 }), controller.signal);
+  const pending = client.complete(
+    request(
+      'Write a lot.',
+      { structured: { regex: '[a-z]{1000}' } },
+      { temperature: 1, max_tokens: 1000 },
+    ),
+    controller.signal,
+  );
   setTimeout(() => controller.abort(), 150);
   const started = performance.now();
-  await assert.rejects(pending, (err: unknown) => err instanceof Error && err.name === 'AbortError');
+  await assert.rejects(
+    pending,
+    (err: unknown) => err instanceof Error && err.name === 'AbortError',
+  );
   assert.ok(performance.now() - started < 2000, `took ${performance.now() - started} ms`);
   // The model is still usable afterwards.
   const after = await client.complete(request('Still there?', {}, { max_tokens: 4 }));
@@ -114,7 +202,13 @@ test('an abort mid-generation rejects with AbortError promptly', async () => {
 });
 
 test('concurrent requests are queued and all finish', async () => {
-  const results = await Promise.all([1, 2, 3, 4, 5].map((n) => client.complete(request(`Question number ${n}?`, {}, { temperature: 0.7, seed: n, max_tokens: 12 }))));
+  const results = await Promise.all(
+    [1, 2, 3, 4, 5].map((n) =>
+      client.complete(
+        request(`Question number ${n}?`, {}, { temperature: 0.7, seed: n, max_tokens: 12 }),
+      ),
+    ),
+  );
   assert.equal(results.length, 5);
   for (const r of results) assertWellFormed(r.text);
 });
@@ -141,14 +235,28 @@ test('disposeLocalModels releases the model and the next request loads it again'
 });
 
 function records(dir: string): RunRecord[] {
-  return fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
+  return fs
+    .readFileSync(path.join(dir, 'records.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RunRecord);
 }
 
 test('a pipeline run on the sample with a local M_L: every question ok', async () => {
   const dir = path.join(root, 'run');
   const mv = buildTinyBertFixture(path.join(root, 'mv'));
-  const config = await buildRunConfig({ data: DATA, llm: { url: 'local', model: GGUF, concurrency: 2 }, scoringEmbedModel: mv, limit: 24, constrained: true });
-  const result = await executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache'), localThreads: 1 });
+  const config = await buildRunConfig({
+    data: DATA,
+    llm: { url: 'local', model: GGUF, concurrency: 2 },
+    scoringEmbedModel: mv,
+    limit: 24,
+    constrained: true,
+  });
+  const result = await executeRun(config, undefined, path.join(dir, 'runs'), {
+    cacheDir: path.join(dir, 'cache'),
+    localThreads: 1,
+  });
   assert.equal(result.done, 24);
   assert.equal(result.failed, 0);
   const recs = records(result.dir);
@@ -156,7 +264,8 @@ test('a pipeline run on the sample with a local M_L: every question ok', async (
   for (const r of recs) {
     assert.equal(r.status, 'ok', `${r.index}: ${JSON.stringify(r.error)}`);
     assert.equal(r.answer?.model, 'local:tiny.gguf');
-    if (r.task_type === 'multiple-choice') assert.match(r.response ?? '', /^\d$/, `question ${r.index}`);
+    if (r.task_type === 'multiple-choice')
+      assert.match(r.response ?? '', /^\d$/, `question ${r.index}`);
   }
 });
 
@@ -164,8 +273,23 @@ test('mcpo run --llm-url local --llm-model <gguf> exits 0', async () => {
   const dir = path.join(root, 'cli');
   const mv = buildTinyBertFixture(path.join(root, 'mv'));
   const result = await runCli([
-    'run', '--data', DATA, '--llm-url', 'local', '--llm-model', GGUF, '--threads', '1', '--limit', '12',
-    '--scoring-embed-model', mv, '--out', path.join(dir, 'runs'), '--cache', path.join(dir, 'cache'),
+    'run',
+    '--data',
+    DATA,
+    '--llm-url',
+    'local',
+    '--llm-model',
+    GGUF,
+    '--threads',
+    '1',
+    '--limit',
+    '12',
+    '--scoring-embed-model',
+    mv,
+    '--out',
+    path.join(dir, 'runs'),
+    '--cache',
+    path.join(dir, 'cache'),
   ]);
   assert.equal(result.code, 0, result.stderr);
   assert.match(result.stderr, /12 of 12 questions to run/);

@@ -11,11 +11,25 @@ import * as path from 'node:path';
 import { createOpenAiClient, type OpenAiClientOptions } from '../../../server/llm/openaiClient';
 import { ResponseCache } from '../../../server/llm/responseCache';
 import { Semaphore } from '../../../server/llm/semaphore';
-import { LlmError, type EndpointConfig, type LlmClient, type LlmRequest } from '../../../server/llm/types';
-import { promptText, startOpenAiTestServer, type Fault, type OpenAiTestServer, type TestServerOptions } from '../../support/openaiTestServer';
+import {
+  LlmError,
+  type EndpointConfig,
+  type LlmClient,
+  type LlmRequest,
+} from '../../../server/llm/types';
+import {
+  promptText,
+  startOpenAiTestServer,
+  type Fault,
+  type OpenAiTestServer,
+  type TestServerOptions,
+} from '../../support/openaiTestServer';
 
 const MODEL = 'test-model';
-const REQUEST: LlmRequest = { prompt: 'Which one? A or B', sampling: { temperature: 0, top_p: 1, max_tokens: 8 } };
+const REQUEST: LlmRequest = {
+  prompt: 'Which one? A or B',
+  sampling: { temperature: 0, top_p: 1, max_tokens: 8 },
+};
 
 async function serve(t: TestContext, options?: TestServerOptions): Promise<OpenAiTestServer> {
   const server = await startOpenAiTestServer(options);
@@ -29,8 +43,19 @@ async function tempDir(t: TestContext): Promise<string> {
   return dir;
 }
 
-function endpointFor(server: OpenAiTestServer, overrides: Partial<EndpointConfig> = {}): EndpointConfig {
-  return { baseUrl: server.baseUrl, model: MODEL, mode: 'chat', concurrency: 4, timeoutMs: 5_000, maxRetries: 2, ...overrides };
+function endpointFor(
+  server: OpenAiTestServer,
+  overrides: Partial<EndpointConfig> = {},
+): EndpointConfig {
+  return {
+    baseUrl: server.baseUrl,
+    model: MODEL,
+    mode: 'chat',
+    concurrency: 4,
+    timeoutMs: 5_000,
+    maxRetries: 2,
+    ...overrides,
+  };
 }
 
 /** Records backoff delays instead of waiting them, so retries cost no wall time. */
@@ -61,7 +86,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 
 test('chat mode sends exactly the expected body and returns text, usage and finish reason', async (t) => {
   const server = await serve(t, { answer: (req) => `echo ${promptText(req)}` });
-  const { client } = clientFor(server, { extraBody: { repetition_penalty: 1.1, top_k: 20 } }, { apiKey: 'sk-test' });
+  const { client } = clientFor(
+    server,
+    { extraBody: { repetition_penalty: 1.1, top_k: 20 } },
+    { apiKey: 'sk-test' },
+  );
   const res = await client.complete({
     prompt: 'pick one',
     sampling: { temperature: 0.7, top_p: 0.9, max_tokens: 16, seed: 42 },
@@ -94,7 +123,11 @@ test('chat mode sends exactly the expected body and returns text, usage and fini
 test('completions mode sends the prompt to /v1/completions with regex structured outputs', async (t) => {
   const server = await serve(t, { answer: () => 'alpha beta' });
   const { client } = clientFor(server, { mode: 'completions' });
-  const res = await client.complete({ prompt: 'say two words', sampling: { temperature: 1, top_p: 0.5, max_tokens: 4 }, structured: { regex: '[a-z ]+' } });
+  const res = await client.complete({
+    prompt: 'say two words',
+    sampling: { temperature: 1, top_p: 0.5, max_tokens: 4 },
+    structured: { regex: '[a-z ]+' },
+  });
   const sent = server.requests[0];
   assert.equal(sent.path, '/v1/completions');
   assert.equal(sent.headers['authorization'], 'Bearer not-needed');
@@ -114,7 +147,9 @@ test('completions mode sends the prompt to /v1/completions with regex structured
 
 test('extraBody cannot override the fields the engine controls', async (t) => {
   const server = await serve(t);
-  const { client } = clientFor(server, { extraBody: { model: 'other', max_tokens: 999, stream: false } });
+  const { client } = clientFor(server, {
+    extraBody: { model: 'other', max_tokens: 999, stream: false },
+  });
   await client.complete(REQUEST);
   assert.equal(server.requests[0].body['model'], MODEL);
   assert.equal(server.requests[0].body['max_tokens'], 8);
@@ -158,7 +193,10 @@ test('Retry-After decides the delay: 0 means retry at once, a long one is capped
       },
     },
   });
-  server.script({ kind: 'status', status: 429, retryAfterSeconds: 0 }, { kind: 'status', status: 429, retryAfterSeconds: 7 });
+  server.script(
+    { kind: 'status', status: 429, retryAfterSeconds: 0 },
+    { kind: 'status', status: 429, retryAfterSeconds: 7 },
+  );
   const res = await client.complete(REQUEST);
   assert.equal(res.attempts, 3);
   assert.deepEqual(sleeps, [0, 1_000]);
@@ -180,7 +218,11 @@ test('an unknown model fails at once with one attempt and says how to fix it', a
 test('exhausted retries reject with LlmError naming the endpoint, the status and maxRetries + 1 attempts', async (t) => {
   const server = await serve(t);
   const { client, sleeps } = clientFor(server, { maxRetries: 2 });
-  server.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }, { kind: 'status', status: 500 });
+  server.script(
+    { kind: 'status', status: 500 },
+    { kind: 'status', status: 500 },
+    { kind: 'status', status: 500 },
+  );
   const err = await rejection(client.complete(REQUEST));
   assert.ok(err instanceof LlmError, String(err));
   assert.equal(err.attempts, 3);
@@ -229,7 +271,9 @@ test('aborting while queued for a slot leaves the queue without sending anything
 test('concurrency: 20 requests with concurrency 3 keep exactly 3 in flight', async (t) => {
   const server = await serve(t, { latencyMs: 50 });
   const { client } = clientFor(server, { concurrency: 3 });
-  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => client.complete({ ...REQUEST, prompt: `q${i}` })));
+  const results = await Promise.all(
+    Array.from({ length: 20 }, (_, i) => client.complete({ ...REQUEST, prompt: `q${i}` })),
+  );
   assert.equal(results.length, 20);
   assert.equal(server.requests.length, 20);
   assert.equal(server.maxInFlight, 3);
@@ -240,7 +284,11 @@ test('a shared semaphore limits two clients of one endpoint together', async (t)
   const semaphore = new Semaphore(2);
   const a = clientFor(server, {}, { semaphore }).client;
   const b = clientFor(server, { mode: 'completions' }, { semaphore }).client;
-  await Promise.all(Array.from({ length: 8 }, (_, i) => (i % 2 === 0 ? a : b).complete({ ...REQUEST, prompt: `q${i}` })));
+  await Promise.all(
+    Array.from({ length: 8 }, (_, i) =>
+      (i % 2 === 0 ? a : b).complete({ ...REQUEST, prompt: `q${i}` }),
+    ),
+  );
   assert.equal(server.maxInFlight, 2);
 });
 
@@ -253,8 +301,20 @@ test('cache: an identical second call makes no request; any key field change is 
   const second = await client.complete(REQUEST);
   assert.equal(server.requests.length, 1);
   assert.deepEqual(
-    { text: second.text, usage: second.usage, finishReason: second.finishReason, cached: second.cached, attempts: second.attempts },
-    { text: first.text, usage: first.usage, finishReason: first.finishReason, cached: true, attempts: 0 },
+    {
+      text: second.text,
+      usage: second.usage,
+      finishReason: second.finishReason,
+      cached: second.cached,
+      attempts: second.attempts,
+    },
+    {
+      text: first.text,
+      usage: first.usage,
+      finishReason: first.finishReason,
+      cached: true,
+      attempts: 0,
+    },
   );
   await client.complete({ ...REQUEST, sampling: { ...REQUEST.sampling, seed: 1 } });
   await client.complete({ ...REQUEST, structured: { choice: ['A'] } });
@@ -345,5 +405,8 @@ test('check() says the server cannot be reached, and why', async () => {
   await server.close();
   const err = await rejection(client.check());
   assert.ok(err instanceof LlmError);
-  assert.match(err.message, new RegExp(`^cannot reach ${server.baseUrl.replace(/[.]/g, '\\.')}: .*ECONNREFUSED`));
+  assert.match(
+    err.message,
+    new RegExp(`^cannot reach ${server.baseUrl.replace(/[.]/g, '\\.')}: .*ECONNREFUSED`),
+  );
 });

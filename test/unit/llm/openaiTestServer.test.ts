@@ -6,7 +6,12 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { promptText, startOpenAiTestServer, type OpenAiTestServer, type TestServerOptions } from '../../support/openaiTestServer';
+import {
+  promptText,
+  startOpenAiTestServer,
+  type OpenAiTestServer,
+  type TestServerOptions,
+} from '../../support/openaiTestServer';
 
 const MODEL = 'test-model';
 
@@ -17,11 +22,17 @@ async function serve(t: TestContext, options?: TestServerOptions): Promise<OpenA
   return server;
 }
 
-function client(server: OpenAiTestServer, extra: { maxRetries?: number; timeout?: number } = {}): OpenAI {
+function client(
+  server: OpenAiTestServer,
+  extra: { maxRetries?: number; timeout?: number } = {},
+): OpenAI {
   return new OpenAI({ baseURL: server.baseUrl, apiKey: 'test', maxRetries: 0, ...extra });
 }
 
-function chat(openai: OpenAI, content = 'hello there'): Promise<OpenAI.Chat.Completions.ChatCompletion> {
+function chat(
+  openai: OpenAI,
+  content = 'hello there',
+): Promise<OpenAI.Chat.Completions.ChatCompletion> {
   return openai.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content }] });
 }
 

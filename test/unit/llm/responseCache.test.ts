@@ -14,11 +14,22 @@ async function tempCache(t: TestContext): Promise<{ cache: ResponseCache; dir: s
 
 test('keys are sha256 of canonical JSON: key order never matters, values do', () => {
   const cache = new ResponseCache('/unused');
-  const a = cache.key({ model: 'm', sampling: { top_p: 1, temperature: 0 }, list: [1, { b: 2, a: 1 }] });
-  const b = cache.key({ list: [1, { a: 1, b: 2 }], sampling: { temperature: 0, top_p: 1 }, model: 'm' });
+  const a = cache.key({
+    model: 'm',
+    sampling: { top_p: 1, temperature: 0 },
+    list: [1, { b: 2, a: 1 }],
+  });
+  const b = cache.key({
+    list: [1, { a: 1, b: 2 }],
+    sampling: { temperature: 0, top_p: 1 },
+    model: 'm',
+  });
   assert.equal(a, b);
   assert.match(a, /^[0-9a-f]{64}$/);
-  assert.notEqual(a, cache.key({ model: 'm', sampling: { top_p: 1, temperature: 0.1 }, list: [1, { b: 2, a: 1 }] }));
+  assert.notEqual(
+    a,
+    cache.key({ model: 'm', sampling: { top_p: 1, temperature: 0.1 }, list: [1, { b: 2, a: 1 }] }),
+  );
   assert.notEqual(cache.key([1, 2]), cache.key([2, 1]));
   assert.notEqual(cache.key('1'), cache.key(1));
   assert.equal(canonicalJson({ b: [true, null], a: 'x' }), '{"a":"x","b":[true,null]}');
@@ -28,7 +39,11 @@ test('put then get round-trips, stored at dir/ab/abcdef....json with no temp fil
   const { cache, dir } = await tempCache(t);
   const key = cache.key({ prompt: 'hello' });
   assert.equal(await cache.get(key), undefined);
-  const value = { text: 'answer', usage: { prompt_tokens: 3, completion_tokens: 1 }, finishReason: 'stop' };
+  const value = {
+    text: 'answer',
+    usage: { prompt_tokens: 3, completion_tokens: 1 },
+    finishReason: 'stop',
+  };
   await cache.put(key, value);
   assert.deepEqual(await cache.get(key), value);
   assert.deepEqual(await fs.readdir(dir), [key.slice(0, 2)]);
@@ -51,7 +66,16 @@ test('corrupt, partial, empty or wrongly shaped files are misses', async (t) => 
   const key = cache.key('k');
   await cache.put(key, { text: 'good' });
   const file = cache.pathFor(key);
-  for (const content of ['', '{"text": "half', 'null', '[]', '{"text": 5}', '{"text":"x","usage":{"prompt_tokens":"1"}}', '{"text":"x","finishReason":1}', '\u0000\u0001']) {
+  for (const content of [
+    '',
+    '{"text": "half',
+    'null',
+    '[]',
+    '{"text": 5}',
+    '{"text":"x","usage":{"prompt_tokens":"1"}}',
+    '{"text":"x","finishReason":1}',
+    '\u0000\u0001',
+  ]) {
     await fs.writeFile(file, content);
     assert.equal(await cache.get(key), undefined, JSON.stringify(content));
   }

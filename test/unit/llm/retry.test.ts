@@ -5,12 +5,27 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
-import { backoffMs, retryAfterMs, toLlmError, withRetries, type RetryOptions } from '../../../server/llm/retry';
+import {
+  backoffMs,
+  retryAfterMs,
+  toLlmError,
+  withRetries,
+  type RetryOptions,
+} from '../../../server/llm/retry';
 import { Semaphore } from '../../../server/llm/semaphore';
 import { LlmError } from '../../../server/llm/types';
 
-function apiError(status: number, headers: Record<string, string> = {}, body: Record<string, unknown> = {}): InstanceType<typeof OpenAI.APIError> {
-  return OpenAI.APIError.generate(status, { error: { message: `scripted ${status}`, ...body } }, undefined, new Headers(headers));
+function apiError(
+  status: number,
+  headers: Record<string, string> = {},
+  body: Record<string, unknown> = {},
+): InstanceType<typeof OpenAI.APIError> {
+  return OpenAI.APIError.generate(
+    status,
+    { error: { message: `scripted ${status}`, ...body } },
+    undefined,
+    new Headers(headers),
+  );
 }
 
 /** Options with recorded, instant sleeps. */
@@ -72,7 +87,15 @@ test('retryable failures are retried with numbered attempts', async () => {
 });
 
 test('client errors and unknown errors are not retried', async () => {
-  for (const err of [apiError(400), apiError(401), apiError(403), apiError(404), apiError(422), new Error('bug'), new TypeError('x is not a function')]) {
+  for (const err of [
+    apiError(400),
+    apiError(401),
+    apiError(403),
+    apiError(404),
+    apiError(422),
+    new Error('bug'),
+    new TypeError('x is not a function'),
+  ]) {
     const { fn, calls } = failing(err);
     const failure = await rejection(withRetries(fn, opts()));
     assert.ok(failure instanceof LlmError, String(failure));
@@ -95,11 +118,26 @@ test('exhausted retries: LlmError with maxRetries + 1 attempts and the last stat
 });
 
 test('backoff is exponential with full jitter, capped', () => {
-  assert.equal(backoffMs(1, 500, 30_000, () => 0.5), 250);
-  assert.equal(backoffMs(2, 500, 30_000, () => 0.5), 500);
-  assert.equal(backoffMs(3, 500, 30_000, () => 0.5), 1_000);
-  assert.equal(backoffMs(20, 500, 30_000, () => 0.999), 29_970);
-  assert.equal(backoffMs(3, 500, 30_000, () => 0), 0);
+  assert.equal(
+    backoffMs(1, 500, 30_000, () => 0.5),
+    250,
+  );
+  assert.equal(
+    backoffMs(2, 500, 30_000, () => 0.5),
+    500,
+  );
+  assert.equal(
+    backoffMs(3, 500, 30_000, () => 0.5),
+    1_000,
+  );
+  assert.equal(
+    backoffMs(20, 500, 30_000, () => 0.999),
+    29_970,
+  );
+  assert.equal(
+    backoffMs(3, 500, 30_000, () => 0),
+    0,
+  );
 });
 
 test('withRetries sleeps the jittered backoff between attempts', async () => {
@@ -111,17 +149,29 @@ test('withRetries sleeps the jittered backoff between attempts', async () => {
 test('Retry-After: seconds, HTTP date, retry-after-ms, capped, and preferred to backoff', async () => {
   assert.equal(retryAfterMs(apiError(429, { 'retry-after': '2' }), 30_000), 2_000);
   assert.equal(retryAfterMs(apiError(429, { 'retry-after': '0' }), 30_000), 0);
-  assert.equal(retryAfterMs(apiError(429, { 'retry-after-ms': '120', 'retry-after': '9' }), 30_000), 120);
+  assert.equal(
+    retryAfterMs(apiError(429, { 'retry-after-ms': '120', 'retry-after': '9' }), 30_000),
+    120,
+  );
   assert.equal(retryAfterMs(apiError(429, { 'retry-after': '3600' }), 30_000), 30_000);
-  const date = retryAfterMs(apiError(503, { 'retry-after': new Date(Date.now() + 10_000).toUTCString() }), 30_000);
+  const date = retryAfterMs(
+    apiError(503, { 'retry-after': new Date(Date.now() + 10_000).toUTCString() }),
+    30_000,
+  );
   assert.ok(date !== undefined && date > 8_000 && date <= 10_000, String(date));
-  assert.equal(retryAfterMs(apiError(503, { 'retry-after': new Date(0).toUTCString() }), 30_000), 0);
+  assert.equal(
+    retryAfterMs(apiError(503, { 'retry-after': new Date(0).toUTCString() }), 30_000),
+    0,
+  );
   assert.equal(retryAfterMs(apiError(429, { 'retry-after': 'soon' }), 30_000), undefined);
   assert.equal(retryAfterMs(apiError(429), 30_000), undefined);
   assert.equal(retryAfterMs(new Error('x'), 30_000), undefined);
 
   const o = opts({ maxDelayMs: 5_000 });
-  await withRetries(failing(apiError(429, { 'retry-after': '1' }), apiError(429, { 'retry-after': '60' })).fn, o);
+  await withRetries(
+    failing(apiError(429, { 'retry-after': '1' }), apiError(429, { 'retry-after': '60' })).fn,
+    o,
+  );
   assert.deepEqual(o.sleeps, [1_000, 5_000]);
 });
 
@@ -140,10 +190,15 @@ test('a timed-out attempt is aborted and retried even if it ignores its signal',
 });
 
 test('timeouts on every attempt give a timeout message', async () => {
-  const failure = await rejection(withRetries(() => new Promise<string>(() => {}), opts({ timeoutMs: 20, maxRetries: 1 })));
+  const failure = await rejection(
+    withRetries(() => new Promise<string>(() => {}), opts({ timeoutMs: 20, maxRetries: 1 })),
+  );
   assert.ok(failure instanceof LlmError);
   assert.equal(failure.attempts, 2);
-  assert.match(failure.message, /^m@host:1: timed out \(no response within 20 ms\) after 2 attempts$/);
+  assert.match(
+    failure.message,
+    /^m@host:1: timed out \(no response within 20 ms\) after 2 attempts$/,
+  );
 });
 
 test('the caller aborting mid-attempt rejects at once with AbortError and stops retrying', async () => {
@@ -157,7 +212,9 @@ test('the caller aborting mid-attempt rejects at once with AbortError and stops 
         calls++;
         started();
         // Like the SDK: reject when our signal fires.
-        return new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(new OpenAI.APIUserAbortError())));
+        return new Promise<string>((_, reject) =>
+          signal.addEventListener('abort', () => reject(new OpenAI.APIUserAbortError())),
+        );
       },
       opts({ signal: controller.signal, timeoutMs: 60_000 }),
     ),
@@ -206,14 +263,36 @@ test('final messages: 401/403 point at MCPO_LLM_API_KEY, 404 model_not_found nam
   for (const status of [401, 403]) {
     const err = toLlmError(apiError(status), 'm@h', 1);
     assert.equal(err.status, status);
-    assert.match(err.message, new RegExp(`^m@h: HTTP ${status} after 1 attempt: the API key is missing or wrong .*MCPO_LLM_API_KEY`));
+    assert.match(
+      err.message,
+      new RegExp(
+        `^m@h: HTTP ${status} after 1 attempt: the API key is missing or wrong .*MCPO_LLM_API_KEY`,
+      ),
+    );
   }
-  const notFound = toLlmError(apiError(404, {}, { message: 'The model `qwen-7b` does not exist', code: 'model_not_found' }), 'm@h', 1);
+  const notFound = toLlmError(
+    apiError(404, {}, { message: 'The model `qwen-7b` does not exist', code: 'model_not_found' }),
+    'm@h',
+    1,
+  );
   assert.match(notFound.message, /does not serve model "qwen-7b".*\/v1\/models/);
-  assert.match(toLlmError(new TypeError('terminated'), 'm@h', 3).message, /^m@h: response cut off mid-body .* after 3 attempts$/);
-  assert.match(toLlmError(new SyntaxError('Unexpected end'), 'm@h', 2).message, /^m@h: garbled response body/);
   assert.match(
-    toLlmError(new OpenAI.APIConnectionError({ message: 'Connection error.', cause: new Error('connect ECONNREFUSED') }), 'm@h', 5).message,
+    toLlmError(new TypeError('terminated'), 'm@h', 3).message,
+    /^m@h: response cut off mid-body .* after 3 attempts$/,
+  );
+  assert.match(
+    toLlmError(new SyntaxError('Unexpected end'), 'm@h', 2).message,
+    /^m@h: garbled response body/,
+  );
+  assert.match(
+    toLlmError(
+      new OpenAI.APIConnectionError({
+        message: 'Connection error.',
+        cause: new Error('connect ECONNREFUSED'),
+      }),
+      'm@h',
+      5,
+    ).message,
     /^m@h: connection failed \(Connection error\.: connect ECONNREFUSED\) after 5 attempts$/,
   );
 });

@@ -21,9 +21,20 @@ const changes: protocol.JobsChangedParams[] = [];
 const waiters: (() => void)[] = [];
 
 /** Resolves when a mcpo/jobs/changed notification (already received or later) satisfies `ok`. */
-function changed(ok: (p: protocol.JobsChangedParams) => boolean, timeoutMs = 30_000): Promise<protocol.JobsChangedParams> {
+function changed(
+  ok: (p: protocol.JobsChangedParams) => boolean,
+  timeoutMs = 30_000,
+): Promise<protocol.JobsChangedParams> {
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no matching mcpo/jobs/changed in ${timeoutMs} ms; got ${JSON.stringify(changes.map((c) => [c.job.id, c.job.state]))}`)), timeoutMs);
+    const timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `no matching mcpo/jobs/changed in ${timeoutMs} ms; got ${JSON.stringify(changes.map((c) => [c.job.id, c.job.state]))}`,
+          ),
+        ),
+      timeoutMs,
+    );
     const check = (): boolean => {
       const hit = changes.find(ok);
       if (!hit) return false;
@@ -41,9 +52,23 @@ function changed(ok: (p: protocol.JobsChangedParams) => boolean, timeoutMs = 30_
 
 function spec(name: string, launcher: string[]): string {
   const data = path.join(tmp, 'train.jsonl');
-  fs.writeFileSync(data, '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n');
+  fs.writeFileSync(
+    data,
+    '{"instruction":"i","input":"","output":"o"}\n{"instruction":"i","input":"","output":"o"}\n',
+  );
   const file = path.join(tmp, `${name}.json`);
-  fs.writeFileSync(file, JSON.stringify({ name, base_model: 'org/model', dataset: data, gpus: 0, time_limit: 5, launcher, output_dir: path.join(tmp, `out-${name}`) }));
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      name,
+      base_model: 'org/model',
+      dataset: data,
+      gpus: 0,
+      time_limit: 5,
+      launcher,
+      output_dir: path.join(tmp, `out-${name}`),
+    }),
+  );
   return file;
 }
 
@@ -70,27 +95,47 @@ after(() => server.stop());
 test('submit a local job: changed notifications up to COMPLETED, then list and logs', async (t) => {
   const t0 = Date.now();
   const specFile = spec('ok', ['bash', fixturePath('jobs', 'fake-trainer.sh')]);
-  const preview = await conn.sendRequest<protocol.PrepareJobResult>(protocol.PrepareJobRequest, { jobsDir, kind: 'finetune', specFile } satisfies protocol.PrepareJobParams);
+  const preview = await conn.sendRequest<protocol.PrepareJobResult>(protocol.PrepareJobRequest, {
+    jobsDir,
+    kind: 'finetune',
+    specFile,
+  } satisfies protocol.PrepareJobParams);
   assert.equal(preview.name, 'ok');
   assert.match(preview.files['config.yml'], /adapter: "qlora"/);
   assert.match(preview.files['job.sh'], /^#!\/bin\/bash/);
   assert.equal(fs.existsSync(jobsDir), false, 'a preview writes nothing');
 
-  const { job } = await conn.sendRequest<protocol.SubmitJobResult>(protocol.SubmitJobRequest, { jobsDir, kind: 'finetune', specFile, executor: 'local' } satisfies protocol.SubmitJobParams);
+  const { job } = await conn.sendRequest<protocol.SubmitJobResult>(protocol.SubmitJobRequest, {
+    jobsDir,
+    kind: 'finetune',
+    specFile,
+    executor: 'local',
+  } satisfies protocol.SubmitJobParams);
   assert.equal(job.executor, 'local');
   assert.ok(job.localPid);
-  assert.deepEqual(job.files.map((f) => path.basename(f)), ['config.yml', 'job.sh']);
+  assert.deepEqual(
+    job.files.map((f) => path.basename(f)),
+    ['config.yml', 'job.sh'],
+  );
   const done = await changed((c) => c.job.id === job.id && c.job.state === 'COMPLETED');
   t.diagnostic(`submit → COMPLETED notification in ${Date.now() - t0} ms (poll every 200 ms)`);
   assert.equal(done.jobsDir, jobsDir);
   assert.equal(done.job.exitCode, 0);
-  assert.match(fs.readFileSync(path.join(tmp, 'out-ok', 'adapter_model.txt'), 'utf8'), /trained on 2 rows/);
+  assert.match(
+    fs.readFileSync(path.join(tmp, 'out-ok', 'adapter_model.txt'), 'utf8'),
+    /trained on 2 rows/,
+  );
 
-  const { jobs } = await conn.sendRequest<protocol.ListJobsResult>(protocol.ListJobsRequest, { jobsDir } satisfies protocol.ListJobsParams);
+  const { jobs } = await conn.sendRequest<protocol.ListJobsResult>(protocol.ListJobsRequest, {
+    jobsDir,
+  } satisfies protocol.ListJobsParams);
   const listed = jobs.find((j) => j.id === job.id);
   assert.equal(listed?.state, 'COMPLETED');
 
-  const logs = await conn.sendRequest<protocol.JobLogsResult>(protocol.JobLogsRequest, { jobsDir, id: job.id } satisfies protocol.JobIdParams);
+  const logs = await conn.sendRequest<protocol.JobLogsResult>(protocol.JobLogsRequest, {
+    jobsDir,
+    id: job.id,
+  } satisfies protocol.JobIdParams);
   assert.match(logs.text, /fake-trainer: done/);
 });
 
@@ -98,37 +143,95 @@ test('cancel a long local job: CANCELLED arrives as a notification', async () =>
   // Bounded: LocalExecutor.cancel does not reach `timeout`'s own process group yet, so a
   // cancelled local job's script may outlive the cancel (see the report); keep it short.
   const specFile = spec('slow', ['bash', '-c', 'echo started; sleep 20', 'sleeper']);
-  const { job } = await conn.sendRequest<protocol.SubmitJobResult>(protocol.SubmitJobRequest, { jobsDir, kind: 'finetune', specFile, executor: 'local' } satisfies protocol.SubmitJobParams);
+  const { job } = await conn.sendRequest<protocol.SubmitJobResult>(protocol.SubmitJobRequest, {
+    jobsDir,
+    kind: 'finetune',
+    specFile,
+    executor: 'local',
+  } satisfies protocol.SubmitJobParams);
   await changed((c) => c.job.id === job.id && c.job.state === 'RUNNING');
-  await conn.sendRequest<protocol.CancelJobResult>(protocol.CancelJobRequest, { jobsDir, id: job.id } satisfies protocol.JobIdParams);
+  await conn.sendRequest<protocol.CancelJobResult>(protocol.CancelJobRequest, {
+    jobsDir,
+    id: job.id,
+  } satisfies protocol.JobIdParams);
   const cancelled = await changed((c) => c.job.id === job.id && c.job.state === 'CANCELLED');
   assert.equal(cancelled.job.state, 'CANCELLED');
-  const { jobs } = await conn.sendRequest<protocol.ListJobsResult>(protocol.ListJobsRequest, { jobsDir });
+  const { jobs } = await conn.sendRequest<protocol.ListJobsResult>(protocol.ListJobsRequest, {
+    jobsDir,
+  });
   assert.equal(jobs.find((j) => j.id === job.id)?.state, 'CANCELLED');
-  await rejectsWith(conn.sendRequest(protocol.CancelJobRequest, { jobsDir, id: job.id }), /already ended \(CANCELLED\)/);
+  await rejectsWith(
+    conn.sendRequest(protocol.CancelJobRequest, { jobsDir, id: job.id }),
+    /already ended \(CANCELLED\)/,
+  );
 });
 
 test('select data writes N/2 train + N/2 val rows', async () => {
   const out = path.join(tmp, 'data', 'selected.jsonl');
-  const r = await conn.sendRequest<protocol.SelectDataResult>(protocol.SelectDataRequest, { from: fixturePath('jobs', 'ecinstruct-small.jsonl'), n: 4, out } satisfies protocol.SelectDataParams);
+  const r = await conn.sendRequest<protocol.SelectDataResult>(protocol.SelectDataRequest, {
+    from: fixturePath('jobs', 'ecinstruct-small.jsonl'),
+    n: 4,
+    out,
+  } satisfies protocol.SelectDataParams);
   assert.equal(r.train, 2);
   assert.equal(r.val, 2);
   assert.match(r.summary, /total/);
   assert.equal(fs.readFileSync(out, 'utf8').trim().split('\n').length, 4);
-  await rejectsWith(conn.sendRequest(protocol.SelectDataRequest, { from: fixturePath('jobs', 'ecinstruct-small.jsonl'), n: 3, out }), /Selecting fine-tune data failed: --n must be an even number/);
+  await rejectsWith(
+    conn.sendRequest(protocol.SelectDataRequest, {
+      from: fixturePath('jobs', 'ecinstruct-small.jsonl'),
+      n: 3,
+      out,
+    }),
+    /Selecting fine-tune data failed: --n must be an even number/,
+  );
 });
 
 test('errors name what failed: bad spec, missing token, unreachable slurmrestd, unknown job', async () => {
   const bad = path.join(tmp, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify({ name: 'bad', base_model: 'org/model' }));
-  await rejectsWith(conn.sendRequest(protocol.SubmitJobRequest, { jobsDir, kind: 'finetune', specFile: bad, executor: 'local' }), /Submitting the finetune job failed: finetune spec: field "dataset" is required/);
-  const specFile = spec('remote', ['true']);
-  const slurm: protocol.SlurmJobSettings = { url: 'http://127.0.0.1:9', user: 'root', apiVersion: 'v0.0.38' };
-  await rejectsWith(conn.sendRequest(protocol.SubmitJobRequest, { jobsDir, kind: 'finetune', specFile, executor: 'slurm', slurm } satisfies protocol.SubmitJobParams), /no Slurm token: run "MCPO: Set Slurm Token"/);
   await rejectsWith(
-    conn.sendRequest(protocol.SubmitJobRequest, { jobsDir, kind: 'finetune', specFile, executor: 'slurm', slurm, slurmToken: 'x.y.z' } satisfies protocol.SubmitJobParams),
+    conn.sendRequest(protocol.SubmitJobRequest, {
+      jobsDir,
+      kind: 'finetune',
+      specFile: bad,
+      executor: 'local',
+    }),
+    /Submitting the finetune job failed: finetune spec: field "dataset" is required/,
+  );
+  const specFile = spec('remote', ['true']);
+  const slurm: protocol.SlurmJobSettings = {
+    url: 'http://127.0.0.1:9',
+    user: 'root',
+    apiVersion: 'v0.0.38',
+  };
+  await rejectsWith(
+    conn.sendRequest(protocol.SubmitJobRequest, {
+      jobsDir,
+      kind: 'finetune',
+      specFile,
+      executor: 'slurm',
+      slurm,
+    } satisfies protocol.SubmitJobParams),
+    /no Slurm token: run "MCPO: Set Slurm Token"/,
+  );
+  await rejectsWith(
+    conn.sendRequest(protocol.SubmitJobRequest, {
+      jobsDir,
+      kind: 'finetune',
+      specFile,
+      executor: 'slurm',
+      slurm,
+      slurmToken: 'x.y.z',
+    } satisfies protocol.SubmitJobParams),
     /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/,
   );
-  await rejectsWith(conn.sendRequest(protocol.JobLogsRequest, { jobsDir, id: 'nope' }), /no job "nope"/);
-  await rejectsWith(conn.sendRequest(protocol.ListJobsRequest, { jobsDir: 'relative/dir' }), /must be an absolute path/);
+  await rejectsWith(
+    conn.sendRequest(protocol.JobLogsRequest, { jobsDir, id: 'nope' }),
+    /no job "nope"/,
+  );
+  await rejectsWith(
+    conn.sendRequest(protocol.ListJobsRequest, { jobsDir: 'relative/dir' }),
+    /must be an absolute path/,
+  );
 });

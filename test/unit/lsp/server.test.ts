@@ -5,7 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { CodeLens, CompletionItem, Diagnostic, DocumentSymbol, Hover, PublishDiagnosticsParams } from 'vscode-languageserver';
+import type {
+  CodeLens,
+  CompletionItem,
+  Diagnostic,
+  DocumentSymbol,
+  Hover,
+  PublishDiagnosticsParams,
+} from 'vscode-languageserver';
 import * as protocol from '../../../server/protocol';
 import type { AssembledPrompt } from '../../../server/pipeline/types';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
@@ -13,7 +20,10 @@ import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { startLspServer, type LspServer } from '../../support/lspServer';
 import { repoRoot } from '../../support/paths';
 
-const SAMPLE = fs.readFileSync(path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const SAMPLE = fs
+  .readFileSync(path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '');
 /** A generation row and three multiple-choice rows of the bundled sample. */
 const ROWS = SAMPLE.slice(3, 7);
 const BROKEN = ROWS[2].replace('"metric":"accuracy"', '"metric":"acuracy"');
@@ -54,7 +64,9 @@ function diagnosticsFor(uri: string, ok: (d: Diagnostic[]) => boolean): Promise<
 }
 
 function open(uri: string, text: string, languageId = 'jsonl'): void {
-  void conn.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+  void conn.sendNotification('textDocument/didOpen', {
+    textDocument: { uri, languageId, version: 1, text },
+  });
 }
 
 function settings(baseUrl: string): protocol.PipelineSettings {
@@ -102,7 +114,10 @@ test('a broken row gets a diagnostic at its field; fixing it clears the diagnost
   open(uri, text);
   const [d] = await diagnosticsFor(uri, (ds) => ds.length > 0);
   const column = BROKEN.indexOf('"metric"');
-  assert.deepEqual(d.range, { start: { line: 2, character: column }, end: { line: 2, character: column + '"metric"'.length } });
+  assert.deepEqual(d.range, {
+    start: { line: 2, character: column },
+    end: { line: 2, character: column + '"metric"'.length },
+  });
   assert.equal(d.severity, 1);
   assert.equal(d.source, 'mcpo');
   assert.match(messageOf(d), /^unknown metric "acuracy"; expected one of/);
@@ -110,17 +125,32 @@ test('a broken row gets a diagnostic at its field; fixing it clears the diagnost
   const at = BROKEN.indexOf('acuracy');
   void conn.sendNotification('textDocument/didChange', {
     textDocument: { uri, version: 2 },
-    contentChanges: [{ range: { start: { line: 2, character: at + 1 }, end: { line: 2, character: at + 1 } }, text: 'c' }],
+    contentChanges: [
+      {
+        range: { start: { line: 2, character: at + 1 }, end: { line: 2, character: at + 1 } },
+        text: 'c',
+      },
+    ],
   });
   assert.deepEqual(await diagnosticsFor(uri, (ds) => ds.length === 0), []);
   // A new line inserted above moves a new problem's position with it.
   void conn.sendNotification('textDocument/didChange', {
     textDocument: { uri, version: 3 },
-    contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, text: '{"input_field": 3}\n' }],
+    contentChanges: [
+      {
+        range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } },
+        text: '{"input_field": 3}\n',
+      },
+    ],
   });
   const moved = await diagnosticsFor(uri, (ds) => ds.length > 0);
-  assert.ok(moved.every((x) => x.range.start.line === 0), JSON.stringify(moved));
-  assert.ok(moved.some((x) => messageOf(x) === 'field "input_field" must be a string, got number 3'));
+  assert.ok(
+    moved.every((x) => x.range.start.line === 0),
+    JSON.stringify(moved),
+  );
+  assert.ok(
+    moved.some((x) => messageOf(x) === 'field "input_field" must be a string, got number 3'),
+  );
 });
 
 test('a JSON file that is not ShopBench gets no diagnostics, hover or lenses', async () => {
@@ -133,46 +163,77 @@ test('a JSON file that is not ShopBench gets no diagnostics, hover or lenses', a
   await diagnosticsFor(marker, () => true);
   assert.equal(diagnostics.get(uri), undefined);
   assert.deepEqual(await conn.sendRequest('textDocument/codeLens', { textDocument: { uri } }), []);
-  assert.equal(await conn.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 1 } }), null);
+  assert.equal(
+    await conn.sendRequest('textDocument/hover', {
+      textDocument: { uri },
+      position: { line: 0, character: 1 },
+    }),
+    null,
+  );
 });
 
 test('hover, code lenses, symbols and completion', async () => {
   const text = `${ROWS.join('\n')}\n`;
   const uri = uriOf('features.jsonl', text);
   open(uri, text);
-  const hover = await conn.sendRequest<Hover>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 5 } });
+  const hover = await conn.sendRequest<Hover>('textDocument/hover', {
+    textDocument: { uri },
+    position: { line: 1, character: 5 },
+  });
   const md = (hover.contents as { value: string }).value;
   assert.match(md, /task type: multiple\\-choice/);
   assert.match(md, /metric: accuracy/);
   assert.match(md, /options \(\d+\)/);
   assert.match(md, /truth: \d/);
 
-  const lenses = await conn.sendRequest<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+  const lenses = await conn.sendRequest<CodeLens[]>('textDocument/codeLens', {
+    textDocument: { uri },
+  });
   assert.equal(lenses.length, 12);
-  assert.deepEqual(lenses.slice(3, 6).map((l) => [l.command!.title, l.command!.command, l.command!.arguments]), [
-    ['Run MCPO', 'mcpo.runRow', [uri, 1]],
-    ['Compare with baseline', 'mcpo.compareRow', [uri, 1]],
-    ['Show prompt', 'mcpo.showPrompt', [uri, 1]],
-  ]);
+  assert.deepEqual(
+    lenses.slice(3, 6).map((l) => [l.command!.title, l.command!.command, l.command!.arguments]),
+    [
+      ['Run MCPO', 'mcpo.runRow', [uri, 1]],
+      ['Compare with baseline', 'mcpo.compareRow', [uri, 1]],
+      ['Show prompt', 'mcpo.showPrompt', [uri, 1]],
+    ],
+  );
 
-  const symbols = await conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+  const symbols = await conn.sendRequest<DocumentSymbol[]>('textDocument/documentSymbol', {
+    textDocument: { uri },
+  });
   assert.equal(symbols.length, 1);
   assert.equal(symbols[0].name, 'amazon-kdd-cup-24-understanding-shopping-concepts');
-  assert.deepEqual(symbols[0].children!.map((t) => [t.name, t.children!.map((r) => r.name)]), [
-    ['task1 · generation · sent-transformer', ['row 1']],
-    ['task2 · multiple-choice · accuracy', ['row 2', 'row 3', 'row 4']],
-  ]);
+  assert.deepEqual(
+    symbols[0].children!.map((t) => [t.name, t.children!.map((r) => r.name)]),
+    [
+      ['task1 · generation · sent-transformer', ['row 1']],
+      ['task2 · multiple-choice · accuracy', ['row 2', 'row 3', 'row 4']],
+    ],
+  );
 
   const line = ROWS[1];
   const at = line.indexOf('"metric":"') + '"metric":"'.length + 2;
-  const items = await conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: at } });
+  const items = await conn.sendRequest<CompletionItem[]>('textDocument/completion', {
+    textDocument: { uri },
+    position: { line: 1, character: at },
+  });
   const accuracy = items.find((i) => i.label === 'accuracy')!;
   assert.ok(accuracy.sortText!.startsWith('0'), 'the metric of a multiple-choice row comes first');
-  assert.deepEqual((accuracy.textEdit as { range: unknown }).range, { start: { line: 1, character: at - 2 }, end: { line: 1, character: at - 2 + 'accuracy'.length } });
+  assert.deepEqual((accuracy.textEdit as { range: unknown }).range, {
+    start: { line: 1, character: at - 2 },
+    end: { line: 1, character: at - 2 + 'accuracy'.length },
+  });
   const tt = line.indexOf('"task_type":"') + '"task_type":"'.length;
-  const types = await conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: tt } });
+  const types = await conn.sendRequest<CompletionItem[]>('textDocument/completion', {
+    textDocument: { uri },
+    position: { line: 1, character: tt },
+  });
   assert.ok(types.some((i) => i.label === 'named_entity_recognition'));
-  const none = await conn.sendRequest<CompletionItem[]>('textDocument/completion', { textDocument: { uri }, position: { line: 1, character: 3 } });
+  const none = await conn.sendRequest<CompletionItem[]>('textDocument/completion', {
+    textDocument: { uri },
+    position: { line: 1, character: 3 },
+  });
   assert.deepEqual(none, []);
 });
 
@@ -185,47 +246,114 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
   open(uri, text);
   const s = settings(server.baseUrl);
   records.length = 0;
-  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, { uri, rows: [1, 2, 3], settings: s, secrets: { llmApiKey: 'sk-secret' }, workDoneToken: 'tok-1' });
-  assert.deepEqual({ done: result.done, failed: result.failed, cancelled: result.cancelled }, { done: 3, failed: 0, cancelled: false });
+  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, {
+    uri,
+    rows: [1, 2, 3],
+    settings: s,
+    secrets: { llmApiKey: 'sk-secret' },
+    workDoneToken: 'tok-1',
+  });
+  assert.deepEqual(
+    { done: result.done, failed: result.failed, cancelled: result.cancelled },
+    { done: 3, failed: 0, cancelled: false },
+  );
   assert.equal(records.length, 3);
-  assert.deepEqual(records.map((r) => r.record.index).sort(), [1, 2, 3], 'records keep the rows\' ordinals in the document');
+  assert.deepEqual(
+    records.map((r) => r.record.index).sort(),
+    [1, 2, 3],
+    "records keep the rows' ordinals in the document",
+  );
   assert.ok(fs.existsSync(path.join(result.runDir, 'config.json')));
-  assert.equal(fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim().split('\n').length, 3);
-  assert.ok(!fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8').includes('sk-secret'));
-  assert.equal(fs.readFileSync(fileOf(uri), 'utf8'), 'not what runs\n', 'the dataset file is never written');
-  assert.deepEqual(states.filter((x) => x.runDir === result.runDir).map((x) => x.state), ['started', 'finished']);
-  assert.ok(progress.some((p) => JSON.stringify(p).includes('"3/3"') && JSON.stringify(p).includes('"percentage":100')), JSON.stringify(progress));
+  assert.equal(
+    fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim().split('\n').length,
+    3,
+  );
+  assert.ok(
+    !fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8').includes('sk-secret'),
+  );
+  assert.equal(
+    fs.readFileSync(fileOf(uri), 'utf8'),
+    'not what runs\n',
+    'the dataset file is never written',
+  );
+  assert.deepEqual(
+    states.filter((x) => x.runDir === result.runDir).map((x) => x.state),
+    ['started', 'finished'],
+  );
+  assert.ok(
+    progress.some(
+      (p) => JSON.stringify(p).includes('"3/3"') && JSON.stringify(p).includes('"percentage":100'),
+    ),
+    JSON.stringify(progress),
+  );
 
-  const second = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, { uri, settings: s, secrets: {}, label: 'all rows' });
+  const second = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, {
+    uri,
+    settings: s,
+    secrets: {},
+    label: 'all rows',
+  });
   assert.equal(second.done, 4);
 
-  const runs = await conn.sendRequest<protocol.RunListItem[]>(protocol.ListRunsRequest, { runsDir: s.runsDir });
-  assert.deepEqual(runs.map((r) => r.runDir), [second.runDir, result.runDir]);
+  const runs = await conn.sendRequest<protocol.RunListItem[]>(protocol.ListRunsRequest, {
+    runsDir: s.runsDir,
+  });
+  assert.deepEqual(
+    runs.map((r) => r.runDir),
+    [second.runDir, result.runDir],
+  );
   assert.equal(runs[0].label, 'all rows');
   assert.equal(runs[0].questions, 4);
 
-  const got = await conn.sendRequest<protocol.GetRunResult>(protocol.GetRunRequest, { runDir: result.runDir });
+  const got = await conn.sendRequest<protocol.GetRunResult>(protocol.GetRunRequest, {
+    runDir: result.runDir,
+  });
   assert.equal(got.records.length, 3);
   assert.equal(got.config.runId, path.basename(result.runDir));
   assert.equal(typeof got.report.overall, 'number');
 
-  const cmp = await conn.sendRequest<protocol.CompareRunsResult>(protocol.CompareRunsRequest, { baselineDir: second.runDir, candidateDir: result.runDir });
+  const cmp = await conn.sendRequest<protocol.CompareRunsResult>(protocol.CompareRunsRequest, {
+    baselineDir: second.runDir,
+    candidateDir: result.runDir,
+  });
   const overall = cmp.differences.find((d) => d.scope === 'overall')!;
   assert.equal(overall.delta, 0, 'the same answers on the same rows');
 
-  const preview = await conn.sendRequest<AssembledPrompt>(protocol.PreviewPromptRequest, { uri, row: 1, templates: 'paper' });
+  const preview = await conn.sendRequest<AssembledPrompt>(protocol.PreviewPromptRequest, {
+    uri,
+    row: 1,
+    templates: 'paper',
+  });
   assert.equal(preview.original, (JSON.parse(ROWS[1]) as { input_field: string }).input_field);
   assert.ok(preview.final.startsWith('Please think cautiously.'));
   assert.ok(preview.spans.some((sp) => sp.stage === 'template'));
 
-  await assert.rejects(conn.sendRequest(protocol.GetRunRequest, { runDir: path.join(tmp, 'nope') }), (err: Error) => {
-    assert.match(err.message, /^Opening run .*nope failed: .*config\.json: not found/);
-    assert.ok(!err.message.includes('    at '), 'no stack trace');
-    return true;
-  });
+  await assert.rejects(
+    conn.sendRequest(protocol.GetRunRequest, { runDir: path.join(tmp, 'nope') }),
+    (err: Error) => {
+      assert.match(err.message, /^Opening run .*nope failed: .*config\.json: not found/);
+      assert.ok(!err.message.includes('    at '), 'no stack trace');
+      return true;
+    },
+  );
 
-  const health = await conn.sendRequest<protocol.CheckEndpointsResult>(protocol.CheckEndpointsRequest, { settings: { ...s, slm: { url: server.baseUrl, model: 'no-such-model', mode: 'chat', concurrency: 1 } }, secrets: {} });
-  assert.deepEqual(health.endpoints.map((e) => [e.role, e.ok]), [['llm', true], ['slm', false]]);
+  const health = await conn.sendRequest<protocol.CheckEndpointsResult>(
+    protocol.CheckEndpointsRequest,
+    {
+      settings: {
+        ...s,
+        slm: { url: server.baseUrl, model: 'no-such-model', mode: 'chat', concurrency: 1 },
+      },
+      secrets: {},
+    },
+  );
+  assert.deepEqual(
+    health.endpoints.map((e) => [e.role, e.ok]),
+    [
+      ['llm', true],
+      ['slm', false],
+    ],
+  );
   assert.match(health.endpoints[1].message, /no-such-model/);
 });
 
@@ -236,21 +364,45 @@ test('cancelling a run against a slow server returns cancelled: true', async (t)
   const uri = uriOf('slow.jsonl', text);
   open(uri, text);
   const source = new CancellationTokenSource();
-  const pending = conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, { uri, settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-slow') }, secrets: {} }, source.token);
+  const pending = conn.sendRequest<protocol.RunDatasetResult>(
+    protocol.RunDatasetRequest,
+    {
+      uri,
+      settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-slow') },
+      secrets: {},
+    },
+    source.token,
+  );
   await server.waitForRequests(2); // the model check, then a generation request in flight
   source.cancel();
   const result = await pending;
   assert.equal(result.cancelled, true);
   assert.equal(result.done, 0);
-  assert.deepEqual(states.filter((x) => x.runDir === result.runDir).map((x) => x.state), ['started', 'cancelled']);
+  assert.deepEqual(
+    states.filter((x) => x.runDir === result.runDir).map((x) => x.state),
+    ['started', 'cancelled'],
+  );
 });
 
 test('free-form questions: task type inference and a run marked as such', async (t) => {
-  const infer = (question: string): Promise<protocol.InferTaskTypeResult> => conn.sendRequest(protocol.InferTaskTypeRequest, { question });
-  assert.equal((await infer('Which is a fruit?\n0. apple\n1. chair\nAnswer:')).taskType, 'multiple-choice');
-  assert.equal((await infer('Rank these items by relevance:\n1. a\n2. b\nOutput:')).taskType, 'ranking');
-  assert.equal((await infer('Select 3 products a user would buy next:\n1. a\n2. b\n3. c\n4. d')).taskType, 'retrieval');
-  assert.equal((await infer('Extract the brand entities from: Nike shoes')).taskType, 'named_entity_recognition');
+  const infer = (question: string): Promise<protocol.InferTaskTypeResult> =>
+    conn.sendRequest(protocol.InferTaskTypeRequest, { question });
+  assert.equal(
+    (await infer('Which is a fruit?\n0. apple\n1. chair\nAnswer:')).taskType,
+    'multiple-choice',
+  );
+  assert.equal(
+    (await infer('Rank these items by relevance:\n1. a\n2. b\nOutput:')).taskType,
+    'ranking',
+  );
+  assert.equal(
+    (await infer('Select 3 products a user would buy next:\n1. a\n2. b\n3. c\n4. d')).taskType,
+    'retrieval',
+  );
+  assert.equal(
+    (await infer('Extract the brand entities from: Nike shoes')).taskType,
+    'named_entity_recognition',
+  );
   const gen = await infer('Write a title for this product');
   assert.equal(gen.taskType, 'generation');
   assert.ok(gen.reason.length > 0);
@@ -258,12 +410,26 @@ test('free-form questions: task type inference and a run marked as such', async 
   const server = await startOpenAiTestServer({ answer: () => '0' });
   t.after(() => server.close());
   records.length = 0;
-  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunQuestionRequest, { question: 'Which is a fruit?\n0. apple\n1. chair\nAnswer:', taskType: 'multiple-choice', settings: settings(server.baseUrl), secrets: {} });
+  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunQuestionRequest, {
+    question: 'Which is a fruit?\n0. apple\n1. chair\nAnswer:',
+    taskType: 'multiple-choice',
+    settings: settings(server.baseUrl),
+    secrets: {},
+  });
   assert.equal(result.done, 1);
   assert.match(records[0].record.warnings[0], /free-form question.*score is meaningless/);
-  const stored = JSON.parse(fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim()) as { warnings: string[] };
+  const stored = JSON.parse(
+    fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim(),
+  ) as { warnings: string[] };
   assert.match(stored.warnings[0], /free-form/);
-  assert.equal((JSON.parse(fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8')) as { label: string }).label, 'free-form');
+  assert.equal(
+    (
+      JSON.parse(fs.readFileSync(path.join(result.runDir, 'config.json'), 'utf8')) as {
+        label: string;
+      }
+    ).label,
+    'free-form',
+  );
 });
 
 function fileOf(uri: string): string {
@@ -280,10 +446,19 @@ test('RunAblation: every arm runs over the selected rows and the paper tables co
   t.after(() => server.close());
   const uri = uriOf('ablation.jsonl', `${ROWS.join('\n')}\n`);
   open(uri, `${ROWS.join('\n')}\n`);
-  const result = await conn.sendRequest<protocol.RunAblationResult>(protocol.RunAblationRequest, { uri, rows: [0, 1], settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-ablation') }, secrets: {} });
+  const result = await conn.sendRequest<protocol.RunAblationResult>(protocol.RunAblationRequest, {
+    uri,
+    rows: [0, 1],
+    settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-ablation') },
+    secrets: {},
+  });
   // No SLM configured: baseline, +templates, +self CoT, +similarity, all.
   assert.equal(result.runDirs.length, 5);
-  for (const dir of result.runDirs) assert.equal(fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').length, 2);
+  for (const dir of result.runDirs)
+    assert.equal(
+      fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').length,
+      2,
+    );
   assert.match(result.tables, /Table 1 — chain-of-thought supplement/);
   assert.match(result.tables, /Table 5 — prompt engineering per task type/);
 });

@@ -31,8 +31,11 @@ const fakeDocument: Dom.DocumentLike<FakeElement, FakeNode> = {
 
 /** Serialises like a browser does: text is escaped, elements are tags. */
 function serialize(node: FakeNode): string {
-  if (node instanceof FakeText) return node.data.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-  const attrs = [...node.attributes].map(([k, v]) => ` ${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`).join('');
+  if (node instanceof FakeText)
+    return node.data.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const attrs = [...node.attributes]
+    .map(([k, v]) => ` ${k}="${v.replace(/&/g, '&amp;').replace(/"/g, '&quot;')}"`)
+    .join('');
   return `<${node.tagName}${attrs}>${node.children.map(serialize).join('')}</${node.tagName}>`;
 }
 
@@ -50,12 +53,27 @@ test('a text cell holds model output as one Text node, shown as those characters
   assert.ok(child instanceof FakeText);
   assert.equal(child.data, ATTACK);
   assert.equal(serialize(td), '<td>&lt;img src=x onerror=alert(1)&gt;</td>');
-  assert.deepEqual(elements(td).map((e) => e.tagName), ['td']);
+  assert.deepEqual(
+    elements(td).map((e) => e.tagName),
+    ['td'],
+  );
 });
 
 test('a table of hostile rows has header cells and no element but the table structure', () => {
-  const row = h<FakeElement, FakeNode>(fakeDocument, 'tr', {}, textCell(fakeDocument, ATTACK), textCell(fakeDocument, '</td><script>x()</script>'));
-  const t = table<FakeElement, FakeNode>(fakeDocument, { 'data-testid': 'questions' }, ATTACK, ['#', 'Task'], [row]);
+  const row = h<FakeElement, FakeNode>(
+    fakeDocument,
+    'tr',
+    {},
+    textCell(fakeDocument, ATTACK),
+    textCell(fakeDocument, '</td><script>x()</script>'),
+  );
+  const t = table<FakeElement, FakeNode>(
+    fakeDocument,
+    { 'data-testid': 'questions' },
+    ATTACK,
+    ['#', 'Task'],
+    [row],
+  );
   const tags = new Set(elements(t).map((e) => e.tagName));
   assert.deepEqual([...tags].sort(), ['caption', 'table', 'tbody', 'td', 'th', 'thead', 'tr']);
   const html = serialize(t);
@@ -68,10 +86,23 @@ test('attributes: event handlers and inline styles are refused, absent values sk
   assert.throws(() => h(fakeDocument, 'div', { onclick: 'alert(1)' }));
   assert.throws(() => h(fakeDocument, 'div', { OnError: 'alert(1)' }));
   assert.throws(() => h(fakeDocument, 'div', { style: 'color:red' }));
-  const b = h<FakeElement, FakeNode>(fakeDocument, 'button', { disabled: true, title: null, hidden: false, 'data-index': 3 }, 'Go', null, 7);
-  assert.deepEqual([...b.attributes], [
-    ['disabled', ''],
-    ['data-index', '3'],
-  ]);
-  assert.deepEqual(b.children.map((c) => (c instanceof FakeText ? c.data : c.tagName)), ['Go', '7']);
+  const b = h<FakeElement, FakeNode>(
+    fakeDocument,
+    'button',
+    { disabled: true, title: null, hidden: false, 'data-index': 3 },
+    'Go',
+    null,
+    7,
+  );
+  assert.deepEqual(
+    [...b.attributes],
+    [
+      ['disabled', ''],
+      ['data-index', '3'],
+    ],
+  );
+  assert.deepEqual(
+    b.children.map((c) => (c instanceof FakeText ? c.data : c.tagName)),
+    ['Go', '7'],
+  );
 });

@@ -9,7 +9,12 @@ import { buildSync } from 'esbuild';
 import { repoRoot } from '../../support/paths';
 
 export function loadSource<T>(relativePath: string): T {
-  const outfile = path.join(repoRoot, 'out', 'panel-under-test', `${relativePath.replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.js`);
+  const outfile = path.join(
+    repoRoot,
+    'out',
+    'panel-under-test',
+    `${relativePath.replace(/[\\/]/g, '_').replace(/\.ts$/, '')}.js`,
+  );
   buildSync({
     entryPoints: [path.join(repoRoot, relativePath)],
     bundle: true,

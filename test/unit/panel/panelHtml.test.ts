@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type * as PanelHtml from '../../../extension/panel/panelHtml';
 import { loadSource } from './loadSource';
 
-const { renderPanelHtml, contentSecurityPolicy } = loadSource<typeof PanelHtml>('extension/panel/panelHtml.ts');
+const { renderPanelHtml, contentSecurityPolicy } = loadSource<typeof PanelHtml>(
+  'extension/panel/panelHtml.ts',
+);
 
 const params = {
   cspSource: 'https://file+.vscode-resource.vscode-cdn.net',

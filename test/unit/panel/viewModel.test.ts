@@ -29,19 +29,61 @@ function record(index: number, over: Partial<RunRecord> = {}): RunRecord {
 
 const records: RunRecord[] = [
   record(0),
-  record(1, { status: 'failed', score: null, parsed: undefined, error: { stage: 'answer', message: 'HTTP 500' } }),
-  record(2, { task_name: 'task_b', task_type: 'ranking', metric: 'ndcg', parsed: [3, 1, 2], score: 0.5, track: 'track-2' }),
-  record(3, { task_name: 'task_c', task_type: 'named_entity_recognition', metric: 'micro f1', parsed: ['a', 'b'], score: [1, 2, 0] }),
-  record(4, { task_name: 'task_d', task_type: 'generation', metric: 'rougel', parsed: 'text', score: null, track: undefined }),
+  record(1, {
+    status: 'failed',
+    score: null,
+    parsed: undefined,
+    error: { stage: 'answer', message: 'HTTP 500' },
+  }),
+  record(2, {
+    task_name: 'task_b',
+    task_type: 'ranking',
+    metric: 'ndcg',
+    parsed: [3, 1, 2],
+    score: 0.5,
+    track: 'track-2',
+  }),
+  record(3, {
+    task_name: 'task_c',
+    task_type: 'named_entity_recognition',
+    metric: 'micro f1',
+    parsed: ['a', 'b'],
+    score: [1, 2, 0],
+  }),
+  record(4, {
+    task_name: 'task_d',
+    task_type: 'generation',
+    metric: 'rougel',
+    parsed: 'text',
+    score: null,
+    track: undefined,
+  }),
 ];
 
 test('filters by track, task type and failures (failed or not scored)', () => {
   const all = { track: null, taskType: null, failuresOnly: false };
-  assert.deepEqual(vm.filterRecords(records, all).map((r) => r.index), [0, 1, 2, 3, 4]);
-  assert.deepEqual(vm.filterRecords(records, { ...all, track: 'track-1' }).map((r) => r.index), [0, 1, 3]);
-  assert.deepEqual(vm.filterRecords(records, { ...all, taskType: 'ranking' }).map((r) => r.index), [2]);
-  assert.deepEqual(vm.filterRecords(records, { ...all, failuresOnly: true }).map((r) => r.index), [1, 4]);
-  assert.deepEqual(vm.filterRecords(records, { track: 'track-1', taskType: 'multiple-choice', failuresOnly: true }).map((r) => r.index), [1]);
+  assert.deepEqual(
+    vm.filterRecords(records, all).map((r) => r.index),
+    [0, 1, 2, 3, 4],
+  );
+  assert.deepEqual(
+    vm.filterRecords(records, { ...all, track: 'track-1' }).map((r) => r.index),
+    [0, 1, 3],
+  );
+  assert.deepEqual(
+    vm.filterRecords(records, { ...all, taskType: 'ranking' }).map((r) => r.index),
+    [2],
+  );
+  assert.deepEqual(
+    vm.filterRecords(records, { ...all, failuresOnly: true }).map((r) => r.index),
+    [1, 4],
+  );
+  assert.deepEqual(
+    vm
+      .filterRecords(records, { track: 'track-1', taskType: 'multiple-choice', failuresOnly: true })
+      .map((r) => r.index),
+    [1],
+  );
 });
 
 test('filter choices list only what the run has, task types in the official order', () => {
@@ -72,12 +114,21 @@ test('a live record replaces its question and keeps index order', () => {
   const next = vm.upsertRecord(records, retried);
   assert.equal(next.length, records.length);
   assert.equal(next[1], retried);
-  assert.deepEqual(vm.upsertRecord([record(5), record(2)], record(3)).map((r) => r.index), [2, 3, 5]);
+  assert.deepEqual(
+    vm.upsertRecord([record(5), record(2)], record(3)).map((r) => r.index),
+    [2, 3, 5],
+  );
 });
 
 function report(scores: Record<string, number | null>): ScoresReport {
   return {
-    tasks: Object.entries(scores).map(([task_name, score]) => ({ task_name, task_type: 'multiple-choice', metric: 'accuracy', num_samples: 2, score })),
+    tasks: Object.entries(scores).map(([task_name, score]) => ({
+      task_name,
+      task_type: 'multiple-choice',
+      metric: 'accuracy',
+      num_samples: 2,
+      score,
+    })),
     tracks: {},
     overall: null,
   };
@@ -89,10 +140,13 @@ test('chart series align every run on the union of tasks, null where a run has n
     { runDir: '/r/2', label: 'cot', report: report({ b: 0.75, c: null, d: 1.5 }) },
   ]);
   assert.deepEqual(data.tasks, ['a', 'b', 'c', 'd']);
-  assert.deepEqual(data.series.map((s) => [s.label, s.values]), [
-    ['baseline', [0.5, 0.25, null, null]],
-    ['cot', [null, 0.75, null, 1.5]],
-  ]);
+  assert.deepEqual(
+    data.series.map((s) => [s.label, s.values]),
+    [
+      ['baseline', [0.5, 0.25, null, null]],
+      ['cot', [null, 0.75, null, 1.5]],
+    ],
+  );
   assert.equal(data.max, 1.5);
   assert.deepEqual(vm.buildChartSeries([]), { tasks: [], series: [], max: 1 });
 });
@@ -104,8 +158,18 @@ test('difference rows show signed deltas, the 95% interval and whether it exclud
     { scope: 'task_a', baseline: 0.5, candidate: 0.5, delta: 0, low: -0.1, high: 0.1 },
     { scope: 'task_b', baseline: null, candidate: 0.5, delta: null, low: null, high: null },
   ]);
-  assert.deepEqual(rows[0], { scope: 'overall', baseline: '0.5000', candidate: '0.6000', delta: '+0.1000', interval: '[+0.0200, +0.1800]', significance: 'better' });
-  assert.deepEqual(rows.map((r) => r.significance), ['better', 'worse', 'unclear', 'unknown']);
+  assert.deepEqual(rows[0], {
+    scope: 'overall',
+    baseline: '0.5000',
+    candidate: '0.6000',
+    delta: '+0.1000',
+    interval: '[+0.0200, +0.1800]',
+    significance: 'better',
+  });
+  assert.deepEqual(
+    rows.map((r) => r.significance),
+    ['better', 'worse', 'unclear', 'unknown'],
+  );
   assert.equal(rows[3].interval, '—');
 });
 
@@ -120,24 +184,67 @@ test('task rows carry why a task is unscored', () => {
 
 test('restored state is checked field by field; the remembered run is kept only if listed', () => {
   assert.deepEqual(vm.sanitizeState(undefined), vm.DEFAULT_STATE);
-  assert.deepEqual(vm.sanitizeState({ selectedRunDir: 4, filters: { taskType: 'bogus', failuresOnly: 'yes' }, scrollTop: -5 }), vm.DEFAULT_STATE);
-  const kept = { selectedRunDir: '/r/1', baselineDir: '/r/0', filters: { track: 't', taskType: 'ranking', failuresOnly: true }, selectedIndex: 3, scrollTop: 120 };
+  assert.deepEqual(
+    vm.sanitizeState({
+      selectedRunDir: 4,
+      filters: { taskType: 'bogus', failuresOnly: 'yes' },
+      scrollTop: -5,
+    }),
+    vm.DEFAULT_STATE,
+  );
+  const kept = {
+    selectedRunDir: '/r/1',
+    baselineDir: '/r/0',
+    filters: { track: 't', taskType: 'ranking', failuresOnly: true },
+    selectedIndex: 3,
+    scrollTop: 120,
+  };
   assert.deepEqual(vm.sanitizeState(kept), kept);
-  const item = { runId: 'x', label: 'x', createdAt: '', dataFile: '', questions: 1, failed: 0, overall: null };
-  assert.equal(vm.pickRun([{ ...item, runDir: '/r/2' }, { ...item, runDir: '/r/1' }], '/r/1'), '/r/1');
+  const item = {
+    runId: 'x',
+    label: 'x',
+    createdAt: '',
+    dataFile: '',
+    questions: 1,
+    failed: 0,
+    overall: null,
+  };
+  assert.equal(
+    vm.pickRun(
+      [
+        { ...item, runDir: '/r/2' },
+        { ...item, runDir: '/r/1' },
+      ],
+      '/r/1',
+    ),
+    '/r/1',
+  );
   assert.equal(vm.pickRun([{ ...item, runDir: '/r/2' }], '/r/gone'), '/r/2');
   assert.equal(vm.pickRun([], '/r/1'), null);
 });
 
 test('the extension accepts only well-formed panel messages', () => {
   assert.deepEqual(parsePanelMessage({ type: 'ready', id: 1 }), { type: 'ready', id: 1 });
-  assert.deepEqual(parsePanelMessage({ type: 'openPromptDiff', id: 2, runDir: '/r', index: 4, extra: 'dropped' }), { type: 'openPromptDiff', id: 2, runDir: '/r', index: 4 });
-  assert.deepEqual(parsePanelMessage({ type: 'selectBaseline', id: 3, runDir: null }), { type: 'selectBaseline', id: 3, runDir: null });
+  assert.deepEqual(
+    parsePanelMessage({ type: 'openPromptDiff', id: 2, runDir: '/r', index: 4, extra: 'dropped' }),
+    { type: 'openPromptDiff', id: 2, runDir: '/r', index: 4 },
+  );
+  assert.deepEqual(parsePanelMessage({ type: 'selectBaseline', id: 3, runDir: null }), {
+    type: 'selectBaseline',
+    id: 3,
+    runDir: null,
+  });
   assert.equal(parsePanelMessage({ type: 'selectRun', id: 1 }), undefined);
   assert.equal(parsePanelMessage({ type: 'selectRun', runDir: '/r' }), undefined);
-  assert.equal(parsePanelMessage({ type: 'openPromptDiff', id: 1, runDir: '/r', index: 1.5 }), undefined);
+  assert.equal(
+    parsePanelMessage({ type: 'openPromptDiff', id: 1, runDir: '/r', index: 1.5 }),
+    undefined,
+  );
   assert.equal(parsePanelMessage({ type: 'evil', id: 1 }), undefined);
   assert.equal(parsePanelMessage('ready'), undefined);
-  assert.deepEqual(parsePanelMessage({ type: 'setState', state: vm.DEFAULT_STATE }), { type: 'setState', state: vm.DEFAULT_STATE });
+  assert.deepEqual(parsePanelMessage({ type: 'setState', state: vm.DEFAULT_STATE }), {
+    type: 'setState',
+    state: vm.DEFAULT_STATE,
+  });
   assert.equal(parsePanelMessage({ type: 'setState', state: { selectedRunDir: null } }), undefined);
 });

@@ -3,19 +3,26 @@ import assert from 'node:assert/strict';
 import type { ShopBenchRow } from '../../../server/dataset/shopbench';
 import { assemblePrompt } from '../../../server/pipeline/assemble';
 import { questionWithoutCue } from '../../../server/pipeline/cot';
-import { DEFAULT_SIMILARITY_WORDING, rankOptions, similarityBlock, splitQuestion } from '../../../server/pipeline/similarity';
+import {
+  DEFAULT_SIMILARITY_WORDING,
+  rankOptions,
+  similarityBlock,
+  splitQuestion,
+} from '../../../server/pipeline/similarity';
 import { applyTemplate } from '../../../server/pipeline/templates';
 import type { AssembledPrompt } from '../../../server/pipeline/types';
 import { sampleRows } from '../../support/sample';
 
 const ROWS: ShopBenchRow[] = sampleRows();
 
-const MCQ = 'Please think cautiously. The answers or responses are very important. You should only answer a number of options. Do not say other words or explanation.\n';
+const MCQ =
+  'Please think cautiously. The answers or responses are very important. You should only answer a number of options. Do not say other words or explanation.\n';
 const RETRIEVAL =
   'This is a retrieval question. You are a highly skilled online shopping assistant and a professional product retrieval expert.\nBased on your previous knowledge then generate the answer.\n';
 const RANKING =
   'You are a helpful online shopping assistant. In this task, each question is associated with a requirement and a list of candidate items, and the model is required to re-rank all items according to how each item satisfies the requirement.\nOnly respond with the ranking results. Do not say any word or explanations.\n';
-const HINT = '\n[External information]\nThe following items are very important and have a strong relevance to the query, and ranked by relevance.\n';
+const HINT =
+  '\n[External information]\nThe following items are very important and have a strong relevance to the query, and ranked by relevance.\n';
 
 /** The final prompt with inserted spans removed and replaced spans put back to their original. */
 function restore(a: AssembledPrompt): string {
@@ -30,7 +37,10 @@ function restore(a: AssembledPrompt): string {
 }
 
 /** A deterministic similarity result: option n gets the vector (1, n mod 3) against the body (1, 0). */
-function fakeSimilarity(row: ShopBenchRow, k: number): { block: string; model: string; scores: ReturnType<typeof rankOptions> } | undefined {
+function fakeSimilarity(
+  row: ShopBenchRow,
+  k: number,
+): { block: string; model: string; scores: ReturnType<typeof rankOptions> } | undefined {
   const split = splitQuestion(row.input_field);
   if ('reason' in split) return undefined;
   const vectors = split.options.map((o) => new Float32Array([1, o.number % 3]));
@@ -38,7 +48,11 @@ function fakeSimilarity(row: ShopBenchRow, k: number): { block: string; model: s
   return { block: similarityBlock(scores, k, DEFAULT_SIMILARITY_WORDING), model: 'M_V', scores };
 }
 
-function assemble(index: number, preset: 'none' | 'paper', options: { cot?: boolean; k?: number } = {}): AssembledPrompt {
+function assemble(
+  index: number,
+  preset: 'none' | 'paper',
+  options: { cot?: boolean; k?: number } = {},
+): AssembledPrompt {
   const row = ROWS[index];
   return assemblePrompt({
     row,
@@ -59,7 +73,10 @@ test('invariant over the whole sample: none/paper × CoT or not × similarity k=
           assert.equal(a.original, row.input_field);
           let previousEnd = 0;
           for (const s of a.spans) {
-            assert.ok(s.start >= previousEnd && s.start <= s.end && s.end <= a.final.length, `${where}: span ${JSON.stringify(s)}`);
+            assert.ok(
+              s.start >= previousEnd && s.start <= s.end && s.end <= a.final.length,
+              `${where}: span ${JSON.stringify(s)}`,
+            );
             previousEnd = s.end;
             if (s.kind === 'replaced') assert.equal(typeof s.original, 'string', where);
             if (s.stage === 'cot') assert.equal(s.model, 'M_L', where);
@@ -71,7 +88,11 @@ test('invariant over the whole sample: none/paper × CoT or not × similarity k=
           }
           // Without CoT the original prompt comes back exactly; with CoT the layout wraps the
           // question and drops the cue: what comes back is the question without its cue.
-          assert.equal(restore(a), cot ? questionWithoutCue(row.input_field) : row.input_field, where);
+          assert.equal(
+            restore(a),
+            cot ? questionWithoutCue(row.input_field) : row.input_field,
+            where,
+          );
           if (preset === 'none' && !cot && k === 0) assert.equal(a.final, row.input_field, where);
           const hasHint = a.spans.some((s) => s.stage === 'similarity');
           assert.equal(hasHint, k > 0 && !('reason' in splitQuestion(row.input_field)), where);
@@ -85,11 +106,14 @@ test('invariant over the whole sample: none/paper × CoT or not × similarity k=
 });
 
 test('MCQ (task2), paper and none', () => {
-  const q = 'Which of the following product categories may have the attribute eu spare part availability duration?\n0. mouse pad\n1. leash\n2. surveillance camera\n3. garbage bin\nAnswer: ';
+  const q =
+    'Which of the following product categories may have the attribute eu spare part availability duration?\n0. mouse pad\n1. leash\n2. surveillance camera\n3. garbage bin\nAnswer: ';
   assert.equal(assemble(4, 'none').final, q);
   const paper = assemble(4, 'paper');
   assert.equal(paper.final, MCQ + q);
-  assert.deepEqual(paper.spans, [{ start: 0, end: MCQ.length, stage: 'template', kind: 'inserted' }]);
+  assert.deepEqual(paper.spans, [
+    { start: 0, end: MCQ.length, stage: 'template', kind: 'inserted' },
+  ]);
 });
 
 test('relation MCQ (task11), paper: options in words, replaced spans keep the original word', () => {
@@ -101,7 +125,9 @@ test('relation MCQ (task11), paper: options in words, replaced spans keep the or
       '0. product1 and product2 are irrelevant\n1. product1 and product2 are similar\n2. Users who buy product1 may also buy product2\n3. product2 is a further search of product1\nAnswer: ',
   );
   assert.deepEqual(
-    a.spans.filter((s) => s.kind === 'replaced').map((s) => [a.final.slice(s.start, s.end), s.original]),
+    a.spans
+      .filter((s) => s.kind === 'replaced')
+      .map((s) => [a.final.slice(s.start, s.end), s.original]),
     [
       ['product1 and product2 are irrelevant', 'irrelevant'],
       ['product1 and product2 are similar', 'substitute'],
@@ -128,22 +154,46 @@ test('ranking (task12), paper, similarity k=3: hint before "You should output", 
     '4. Supreme Suspensions - Full Lift Kit for 2008-2012 Jeep Liberty KK 2.5" Front Strut Spacers + 2" Rear Spring Spacers High-Strength Carbon Steel Lift Kit 2WD 4WD PRO KIT\n';
   assert.equal(a.final, RANKING + row.input_field.slice(0, at) + block + row.input_field.slice(at));
   assert.equal(a.spans.length, 2);
-  assert.deepEqual(a.spans[0], { start: 0, end: RANKING.length, stage: 'template', kind: 'inserted' });
+  assert.deepEqual(a.spans[0], {
+    start: 0,
+    end: RANKING.length,
+    stage: 'template',
+    kind: 'inserted',
+  });
   const hint = a.spans[1];
-  assert.deepEqual([hint.start, hint.end, hint.stage, hint.kind, hint.model], [RANKING.length + at, RANKING.length + at + block.length, 'similarity', 'inserted', 'M_V']);
-  assert.deepEqual(hint.scores?.map((s) => s.number), [3, 1, 4, 2, 5]);
+  assert.deepEqual(
+    [hint.start, hint.end, hint.stage, hint.kind, hint.model],
+    [RANKING.length + at, RANKING.length + at + block.length, 'similarity', 'inserted', 'M_V'],
+  );
+  assert.deepEqual(
+    hint.scores?.map((s) => s.number),
+    [3, 1, 4, 2, 5],
+  );
   assert.deepEqual(Object.keys(hint.scores?.[0] ?? {}), ['number', 'text', 'score']);
   assert.equal(assemble(64, 'none').final, row.input_field);
 });
 
 test('generation (task1), paper: role, knowledge line, cue replaced', () => {
-  assert.equal(assemble(1, 'none').final, 'Instructions: Explain the product category name\nInput: Watch Band\nOutput:');
+  assert.equal(
+    assemble(1, 'none').final,
+    'Instructions: Explain the product category name\nInput: Watch Band\nOutput:',
+  );
   const a = assemble(1, 'paper');
-  const system = 'You are a helpful e-commerce assistant.\nBased on your previous knowledge then generate the answer.\n';
-  assert.equal(a.final, `${system}Instructions: Explain the product category name\nInput: Watch Band\nResponse (limit to 30 words):`);
+  const system =
+    'You are a helpful e-commerce assistant.\nBased on your previous knowledge then generate the answer.\n';
+  assert.equal(
+    a.final,
+    `${system}Instructions: Explain the product category name\nInput: Watch Band\nResponse (limit to 30 words):`,
+  );
   assert.deepEqual(a.spans, [
     { start: 0, end: system.length, stage: 'template', kind: 'inserted' },
-    { start: a.final.length - 29, end: a.final.length, stage: 'template', kind: 'replaced', original: 'Output:' },
+    {
+      start: a.final.length - 29,
+      end: a.final.length,
+      stage: 'template',
+      kind: 'replaced',
+      original: 'Output:',
+    },
   ]);
 });
 
@@ -155,25 +205,44 @@ test('NER (task4): unchanged under both presets', () => {
 
 test('CoT layout: system, [Question], question without cue, chain, answer lead-in; cot spans merged', () => {
   const a = assemble(4, 'paper', { cot: true });
-  const question = 'Which of the following product categories may have the attribute eu spare part availability duration?\n0. mouse pad\n1. leash\n2. surveillance camera\n3. garbage bin';
+  const question =
+    'Which of the following product categories may have the attribute eu spare part availability duration?\n0. mouse pad\n1. leash\n2. surveillance camera\n3. garbage bin';
   const tail = '\n\n[Chain of Thought]\nStep 1: think.\n\n[Answer]\nTherefore, the answer is ';
   assert.equal(a.final, `${MCQ}[Question]\n${question}${tail}`);
   const q = MCQ.length + '[Question]\n'.length;
   assert.deepEqual(a.spans, [
     { start: 0, end: MCQ.length, stage: 'template', kind: 'inserted' },
     { start: MCQ.length, end: q, stage: 'cot', kind: 'inserted', model: 'M_L' },
-    { start: q + question.length, end: a.final.length, stage: 'cot', kind: 'inserted', model: 'M_L' },
+    {
+      start: q + question.length,
+      end: a.final.length,
+      stage: 'cot',
+      kind: 'inserted',
+      model: 'M_L',
+    },
   ]);
   // Generation under CoT: the cue (and its replacement) gives way to the layout's lead-in.
   const g = assemble(1, 'paper', { cot: true });
-  assert.ok(g.final.includes('[Question]\nInstructions: Explain the product category name\nInput: Watch Band\n\n[Chain of Thought]'));
+  assert.ok(
+    g.final.includes(
+      '[Question]\nInstructions: Explain the product category name\nInput: Watch Band\n\n[Chain of Thought]',
+    ),
+  );
   assert.ok(!g.spans.some((s) => s.kind === 'replaced'));
 });
 
 test('assemblePrompt rejects segments of another row and a hint for a question without options', () => {
-  assert.throws(() => assemblePrompt({ row: ROWS[5], templated: applyTemplate('paper', ROWS[4]) }), /does not stand for/);
   assert.throws(
-    () => assemblePrompt({ row: ROWS[1], templated: applyTemplate('paper', ROWS[1]), similarity: { block: 'x', model: 'M_V', scores: [] } }),
+    () => assemblePrompt({ row: ROWS[5], templated: applyTemplate('paper', ROWS[4]) }),
+    /does not stand for/,
+  );
+  assert.throws(
+    () =>
+      assemblePrompt({
+        row: ROWS[1],
+        templated: applyTemplate('paper', ROWS[1]),
+        similarity: { block: 'x', model: 'M_V', scores: [] },
+      }),
     /without options/,
   );
 });

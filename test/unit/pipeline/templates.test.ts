@@ -4,7 +4,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ShopBenchRow } from '../../../server/dataset/shopbench';
-import { applyTemplate, generationRole, loadUserTemplates, originalText } from '../../../server/pipeline/templates';
+import {
+  applyTemplate,
+  generationRole,
+  loadUserTemplates,
+  originalText,
+} from '../../../server/pipeline/templates';
 import { sampleRows } from '../../support/sample';
 
 const ROWS: ShopBenchRow[] = sampleRows();
@@ -36,7 +41,9 @@ test('the answer cue is split off: label replaced, trailing whitespace kept', ()
     { text: 'Response (limit to 30 words):', source: 'template', replaces: 'Output:' },
     { text: ' \n', source: 'original' },
   ]);
-  assert.deepEqual(applyTemplate('none', ROWS[75]).answerCue, [{ text: 'Answer: ', source: 'original' }]);
+  assert.deepEqual(applyTemplate('none', ROWS[75]).answerCue, [
+    { text: 'Answer: ', source: 'original' },
+  ]);
 });
 
 test('paper relation rewrite: only when every option is a relation word', () => {
@@ -44,13 +51,24 @@ test('paper relation rewrite: only when every option is a relation word', () => 
   assert.deepEqual(
     t.question.filter((s) => s.source === 'template'),
     [
-      { text: 'product2 is a further search of product1', source: 'template', replaces: 'narrowing' },
+      {
+        text: 'product2 is a further search of product1',
+        source: 'template',
+        replaces: 'narrowing',
+      },
       { text: 'product1 and product2 are similar', source: 'template', replaces: 'substitute' },
       { text: 'product1 and product2 are irrelevant', source: 'template', replaces: 'irrelevant' },
-      { text: 'Users who buy product1 may also buy product2', source: 'template', replaces: 'complement' },
+      {
+        text: 'Users who buy product1 may also buy product2',
+        source: 'template',
+        replaces: 'complement',
+      },
     ],
   );
-  const mixed: ShopBenchRow = { ...ROWS[58], input_field: 'Which?\n0. complement\n1. chair\nAnswer: ' };
+  const mixed: ShopBenchRow = {
+    ...ROWS[58],
+    input_field: 'Which?\n0. complement\n1. chair\nAnswer: ',
+  };
   assert.ok(applyTemplate('paper', mixed).question.every((s) => s.source === 'original'));
 });
 
@@ -58,7 +76,10 @@ test('generation roles are chosen by keywords of the first line, quoted names ig
   assert.match(generationRole(ROWS[87].input_field), /marketing specialist/); // "Generate an adequate title"
   assert.match(generationRole(ROWS[28].input_field), /customer who has bought/); // user review
   assert.match(generationRole(ROWS[1].input_field), /helpful e-commerce assistant/);
-  assert.match(generationRole("Please recommend a gift for 'Review Pack'"), /personal shopping assistant/);
+  assert.match(
+    generationRole("Please recommend a gift for 'Review Pack'"),
+    /personal shopping assistant/,
+  );
   assert.match(generationRole('Answer the question about the product.'), /customer service/);
 });
 
@@ -69,7 +90,9 @@ test('NER has no paper template and says so', () => {
 });
 
 test('user templates: system gets a newline, the cue is replaced, other task types untouched', async () => {
-  const file = tmpJson(JSON.stringify({ 'multiple-choice': { system: 'Be careful.', answerCue: 'Option number:' } }));
+  const file = tmpJson(
+    JSON.stringify({ 'multiple-choice': { system: 'Be careful.', answerCue: 'Option number:' } }),
+  );
   const templates = await loadUserTemplates(file);
   const t = applyTemplate(templates, ROWS[4]);
   assert.deepEqual(t.system, [{ text: 'Be careful.\n', source: 'template' }]);
@@ -93,7 +116,13 @@ test('loadUserTemplates: clear errors naming the file and the field', async () =
   ];
   for (const [text, message] of cases) {
     const file = tmpJson(text);
-    await assert.rejects(loadUserTemplates(file), (e: Error) => e.message.startsWith(`${file}: `) && message.test(e.message));
+    await assert.rejects(
+      loadUserTemplates(file),
+      (e: Error) => e.message.startsWith(`${file}: `) && message.test(e.message),
+    );
   }
-  await assert.rejects(loadUserTemplates('/no/such/templates.json'), /\/no\/such\/templates.json: cannot read/);
+  await assert.rejects(
+    loadUserTemplates('/no/such/templates.json'),
+    /\/no\/such\/templates.json: cannot read/,
+  );
 });

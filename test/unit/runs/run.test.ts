@@ -8,7 +8,11 @@ import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { RunStore } from '../../../server/runs/runStore';
 import { compareRuns, runSamples, summarizeRun } from '../../../server/runs/report';
 import type { RunRecord } from '../../../server/runs/runTypes';
-import { promptText, startOpenAiTestServer, type OpenAiTestServer } from '../../support/openaiTestServer';
+import {
+  promptText,
+  startOpenAiTestServer,
+  type OpenAiTestServer,
+} from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { CLI, runCli } from '../../support/cli';
 import { repoRoot } from '../../support/paths';
@@ -25,15 +29,22 @@ function answer(request: { body: Readonly<Record<string, unknown>> }): string {
   return /chain of thought/i.test(prompt) ? 'The first option matches the query best.' : '1';
 }
 
-async function withServer(t: { after: (fn: () => Promise<void>) => void }, options: Parameters<typeof startOpenAiTestServer>[0] = {}): Promise<OpenAiTestServer> {
+async function withServer(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: Parameters<typeof startOpenAiTestServer>[0] = {},
+): Promise<OpenAiTestServer> {
   const server = await startOpenAiTestServer({ answer, ...options });
   t.after(() => server.close());
   return server;
 }
 
-
 function records(dir: string): RunRecord[] {
-  return fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunRecord);
+  return fs
+    .readFileSync(path.join(dir, 'records.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as RunRecord);
 }
 
 test('a full run with self CoT and similarity: exact prompts, exact spans, every question scored, a re-run asks nothing', async (t) => {
@@ -48,27 +59,45 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
     similarityK: 3,
     scoringEmbedModel: mv,
   });
-  const result = await executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
+  const result = await executeRun(config, undefined, path.join(dir, 'runs'), {
+    cacheDir: path.join(dir, 'cache'),
+  });
   assert.equal(result.done, 96);
   assert.equal(result.failed, 0);
   const recs = records(result.dir);
   assert.equal(recs.length, 96);
-  assert.deepEqual(recs.map((r) => r.index).sort((a, b) => a - b), [...Array(96).keys()]);
+  assert.deepEqual(
+    recs.map((r) => r.index).sort((a, b) => a - b),
+    [...Array(96).keys()],
+  );
   // Two calls per question: the CoT request then the answer.
   assert.equal(server.requests.filter((r) => r.path.endsWith('/chat/completions')).length, 192);
-  const cotRequests = server.requests.filter((r) => promptText(r).startsWith('Provide your chain of thought step-by-step for this question: '));
+  const cotRequests = server.requests.filter((r) =>
+    promptText(r).startsWith('Provide your chain of thought step-by-step for this question: '),
+  );
   assert.equal(cotRequests.length, 96);
   for (const r of recs) {
     assert.equal(r.status, 'ok');
     const prompt = r.prompt!;
-    assert.ok(prompt.final.includes('[Chain of Thought]\nThe first option matches the query best.'));
+    assert.ok(
+      prompt.final.includes('[Chain of Thought]\nThe first option matches the query best.'),
+    );
     // Spans are sorted, inside the text, non-overlapping; the CoT span holds the model's text.
     let last = 0;
     for (const span of prompt.spans) {
-      assert.ok(span.start >= last && span.end > span.start && span.end <= prompt.final.length, JSON.stringify(span));
+      assert.ok(
+        span.start >= last && span.end > span.start && span.end <= prompt.final.length,
+        JSON.stringify(span),
+      );
       last = span.end;
     }
-    assert.ok(prompt.spans.some((s) => s.stage === 'cot' && prompt.final.slice(s.start, s.end).includes('The first option matches the query best.')));
+    assert.ok(
+      prompt.spans.some(
+        (s) =>
+          s.stage === 'cot' &&
+          prompt.final.slice(s.start, s.end).includes('The first option matches the query best.'),
+      ),
+    );
     // The answer request carried exactly the assembled prompt with the paper's sampling.
     assert.equal(r.answer!.prompt, prompt.final);
     if (r.task_type === 'ranking') {
@@ -89,9 +118,18 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
 
   // The same run again: every response comes from the cache.
   const before = server.requests.length;
-  const again = await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'test-model' }, embedModel: mv, cot: 'self', similarityK: 3, scoringEmbedModel: mv });
+  const again = await buildRunConfig({
+    data: DATA,
+    llm: { url: server.baseUrl, model: 'test-model' },
+    embedModel: mv,
+    cot: 'self',
+    similarityK: 3,
+    scoringEmbedModel: mv,
+  });
   const t0 = performance.now();
-  const rerun = await executeRun(again, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
+  const rerun = await executeRun(again, undefined, path.join(dir, 'runs'), {
+    cacheDir: path.join(dir, 'cache'),
+  });
   const ms = performance.now() - t0;
   assert.equal(rerun.done, 96);
   assert.equal(server.requests.length - before, 1, 'only the /v1/models check');
@@ -102,14 +140,32 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
 test('faults: retried requests recover, exhausted ones are recorded as failed, and the run completes', async (t) => {
   const server = await withServer(t);
   const dir = tmpDir();
-  const config = await buildRunConfig({ data: DATA, limit: 6, llm: { url: server.baseUrl, model: 'test-model', concurrency: 1, maxRetries: 6, timeoutMs: 300 }, templates: 'none' });
+  const config = await buildRunConfig({
+    data: DATA,
+    limit: 6,
+    llm: {
+      url: server.baseUrl,
+      model: 'test-model',
+      concurrency: 1,
+      maxRetries: 6,
+      timeoutMs: 300,
+    },
+    templates: 'none',
+  });
   let models = 0;
   const ok = await executeRun(config, undefined, path.join(dir, 'runs'), {
     cacheDir: path.join(dir, 'cache'),
     // After the endpoint check, the faults hit the answer requests in arrival order.
     onStart: () => {
       models = server.requests.length;
-      server.script({ kind: 'status', status: 429, retryAfterSeconds: 0 }, { kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'invalidJson' }, { kind: 'truncatedStream' }, { kind: 'hang' });
+      server.script(
+        { kind: 'status', status: 429, retryAfterSeconds: 0 },
+        { kind: 'status', status: 500 },
+        { kind: 'reset' },
+        { kind: 'invalidJson' },
+        { kind: 'truncatedStream' },
+        { kind: 'hang' },
+      );
     },
   });
   assert.equal(ok.done, 6);
@@ -118,7 +174,13 @@ test('faults: retried requests recover, exhausted ones are recorded as failed, a
   assert.ok(records(ok.dir).some((r) => r.answer!.attempts > 1));
 
   // No retries left: the failure is recorded with its error, never scored as an answer.
-  const strict = await buildRunConfig({ data: DATA, limit: 3, llm: { url: server.baseUrl, model: 'test-model', concurrency: 1, maxRetries: 1 }, templates: 'paper', seed: 7 });
+  const strict = await buildRunConfig({
+    data: DATA,
+    limit: 3,
+    llm: { url: server.baseUrl, model: 'test-model', concurrency: 1, maxRetries: 1 },
+    templates: 'paper',
+    seed: 7,
+  });
   const res = await executeRun(strict, undefined, path.join(dir, 'runs'), {
     cacheDir: path.join(dir, 'cache2'),
     onStart: () => server.script({ kind: 'status', status: 500 }, { kind: 'status', status: 500 }),
@@ -144,8 +206,14 @@ test('faults: retried requests recover, exhausted ones are recorded as failed, a
 test('a wrong model fails before any question runs, with a clear message', async (t) => {
   const server = await withServer(t);
   const dir = tmpDir();
-  const config = await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'no-such-model' } });
-  await assert.rejects(executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') }), /no-such-model/);
+  const config = await buildRunConfig({
+    data: DATA,
+    llm: { url: server.baseUrl, model: 'no-such-model' },
+  });
+  await assert.rejects(
+    executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') }),
+    /no-such-model/,
+  );
   assert.equal(server.requests.filter((r) => r.method === 'POST').length, 0);
 });
 
@@ -155,7 +223,24 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
   const mv = buildTinyBertFixture(path.join(dir, 'mv'));
   const child = spawn(
     process.execPath,
-    [CLI, 'run', '--data', DATA, '--llm-url', server.baseUrl, '--llm-model', 'test-model', '--concurrency', '2', '--out', path.join(dir, 'runs'), '--cache', path.join(dir, 'cache'), '--scoring-embed-model', mv],
+    [
+      CLI,
+      'run',
+      '--data',
+      DATA,
+      '--llm-url',
+      server.baseUrl,
+      '--llm-model',
+      'test-model',
+      '--concurrency',
+      '2',
+      '--out',
+      path.join(dir, 'runs'),
+      '--cache',
+      path.join(dir, 'cache'),
+      '--scoring-embed-model',
+      mv,
+    ],
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
@@ -168,16 +253,47 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
   const r = await runCli(['run', '--resume', runDir, '--cache', path.join(dir, 'cache')]);
   assert.equal(r.code, 0, r.stderr);
   const all = records(runDir);
-  assert.deepEqual(all.map((x) => x.index).sort((a, b) => a - b), [...Array(96).keys()]);
-  assert.deepEqual(all.slice(0, partial.length), partial, 'finished questions are kept as they were');
+  assert.deepEqual(
+    all.map((x) => x.index).sort((a, b) => a - b),
+    [...Array(96).keys()],
+  );
+  assert.deepEqual(
+    all.slice(0, partial.length),
+    partial,
+    'finished questions are kept as they were',
+  );
 });
 
 test('report: differences between two runs with paired bootstrap intervals', async (t) => {
   const server = await withServer(t);
   const dir = tmpDir();
-  const base = await executeRun(await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'test-model' }, templates: 'none', label: 'baseline' }), undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
-  const cand = await executeRun(await buildRunConfig({ data: DATA, llm: { url: server.baseUrl, model: 'test-model' }, templates: 'paper', label: 'paper' }), undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') });
-  const diffs = compareRuns(runSamples(RunStore.open(base.dir).records.values()), runSamples(RunStore.open(cand.dir).records.values()), 200);
+  const base = await executeRun(
+    await buildRunConfig({
+      data: DATA,
+      llm: { url: server.baseUrl, model: 'test-model' },
+      templates: 'none',
+      label: 'baseline',
+    }),
+    undefined,
+    path.join(dir, 'runs'),
+    { cacheDir: path.join(dir, 'cache') },
+  );
+  const cand = await executeRun(
+    await buildRunConfig({
+      data: DATA,
+      llm: { url: server.baseUrl, model: 'test-model' },
+      templates: 'paper',
+      label: 'paper',
+    }),
+    undefined,
+    path.join(dir, 'runs'),
+    { cacheDir: path.join(dir, 'cache') },
+  );
+  const diffs = compareRuns(
+    runSamples(RunStore.open(base.dir).records.values()),
+    runSamples(RunStore.open(cand.dir).records.values()),
+    200,
+  );
   const overall = diffs.find((d) => d.scope === 'overall')!;
   assert.ok(overall.low! <= overall.delta! && overall.delta! <= overall.high!);
   const cli = await runCli(['report', base.dir, cand.dir, '--resamples', '100']);

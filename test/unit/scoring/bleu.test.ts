@@ -1,6 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { closeRelative, expectedNumber, vectorsNamed, type ParityVector } from '../../support/parityVectors';
+import {
+  closeRelative,
+  expectedNumber,
+  vectorsNamed,
+  type ParityVector,
+} from '../../support/parityVectors';
 import { loadJapaneseTokenizer } from '../../../server/scoring/japaneseTokenizer';
 import { pySliceCodePoints, pyStrip } from '../../../server/scoring/pythonText';
 import {
@@ -40,26 +45,44 @@ function assertClose(actual: number, expected: number, what: string): void {
 }
 
 /** The intermediate values the vector recorded from sacrebleu, where present. */
-function checkDebug(v: ParityVector, firstLine: string, reference: string, tokenize: BleuTokenizer): void {
+function checkDebug(
+  v: ParityVector,
+  firstLine: string,
+  reference: string,
+  tokenize: BleuTokenizer,
+): void {
   const debug = v.debug;
   if (debug === undefined) return;
   if (typeof debug.first_line === 'string') assert.equal(firstLine, debug.first_line, 'first line');
   if (typeof debug.hyp_tokens === 'string') {
-    assert.equal(preprocessSegment(firstLine, tokenize, true), debug.hyp_tokens, 'hypothesis tokens');
+    assert.equal(
+      preprocessSegment(firstLine, tokenize, true),
+      debug.hyp_tokens,
+      'hypothesis tokens',
+    );
   }
   if (typeof debug.ref_tokens === 'string') {
-    assert.equal(preprocessSegment(reference, tokenize, true), debug.ref_tokens, 'reference tokens');
+    assert.equal(
+      preprocessSegment(reference, tokenize, true),
+      debug.ref_tokens,
+      'reference tokens',
+    );
   }
   const bleu = sentenceBleu(firstLine, reference, tokenize);
   for (const key of ['counts', 'totals'] as const) {
     const expected = numbersField(debug, key);
     if (expected !== undefined) assert.deepEqual(bleu[key], expected, key);
   }
-  if (debug.sys_len !== undefined) assert.equal(bleu.sys_len, expectedNumber(debug.sys_len), 'sys_len');
-  if (debug.ref_len !== undefined) assert.equal(bleu.ref_len, expectedNumber(debug.ref_len), 'ref_len');
+  if (debug.sys_len !== undefined)
+    assert.equal(bleu.sys_len, expectedNumber(debug.sys_len), 'sys_len');
+  if (debug.ref_len !== undefined)
+    assert.equal(bleu.ref_len, expectedNumber(debug.ref_len), 'ref_len');
   if (debug.bp !== undefined) assertClose(bleu.bp, expectedNumber(debug.bp), 'brevity penalty');
-  numbersField(debug, 'precisions')?.forEach((p, i) => assertClose(bleu.precisions[i], p, `precision ${i + 1}`));
-  if (debug.sacrebleu_score !== undefined) assertClose(bleu.score, expectedNumber(debug.sacrebleu_score), 'sacrebleu score');
+  numbersField(debug, 'precisions')?.forEach((p, i) =>
+    assertClose(bleu.precisions[i], p, `precision ${i + 1}`),
+  );
+  if (debug.sacrebleu_score !== undefined)
+    assertClose(bleu.score, expectedNumber(debug.sacrebleu_score), 'sacrebleu score');
 }
 
 /** One bleu / jp_bleu vector: `calculate_bleu_score(generated_text, reference_text[, is_japanese])`. */
@@ -125,7 +148,8 @@ test('every BLEU vector is reproduced bit for bit', async () => {
   for (const { v, tokenize } of metric) {
     assert.equal(checkMetricVector(v, tokenize), expectedNumber(v.expected), v.id);
   }
-  for (const v of bleuPipelines) assert.equal(await pipelineScore(v), expectedNumber(v.expected), v.id);
+  for (const v of bleuPipelines)
+    assert.equal(await pipelineScore(v), expectedNumber(v.expected), v.id);
 });
 
 test('the scorer quirks: exact match overshoots 1, short hypotheses score 0', () => {
@@ -152,7 +176,10 @@ test('the reference is not cut to one line and an empty one is rejected', () => 
 test('13a tokenizer matches sacrebleu on its special cases', () => {
   // Expected strings from the Python implementation.
   assert.equal(tokenize13a('Multi-\nColour pack'), 'MultiColour pack');
-  assert.equal(tokenize13a('Tom &amp; Jerry &amp;quot;classic&amp;quot;'), 'Tom & Jerry & quot ; classic & quot ;');
+  assert.equal(
+    tokenize13a('Tom &amp; Jerry &amp;quot;classic&amp;quot;'),
+    'Tom & Jerry & quot ; classic & quot ;',
+  );
   assert.equal(tokenize13a('x &lt;y&gt; &quot;z&quot;'), 'x < y > " z "');
   assert.equal(tokenize13a('a<skipped>b c'), 'ab c');
   assert.equal(tokenize13a('Size 1,000.5 mm, 3-4 pcs.'), 'Size 1,000.5 mm , 3 - 4 pcs .');
@@ -161,7 +188,10 @@ test('13a tokenizer matches sacrebleu on its special cases', () => {
 });
 
 test('lower-casing is Python lower() before tokenizing', () => {
-  assert.equal(preprocessSegment('ÉLECTRIQUE İstanbul ΣΑΣ', tokenize13a, true), 'électrique i̇stanbul σας');
+  assert.equal(
+    preprocessSegment('ÉLECTRIQUE İstanbul ΣΑΣ', tokenize13a, true),
+    'électrique i̇stanbul σας',
+  );
 });
 
 test('exp and log round like glibc where V8 does not', () => {

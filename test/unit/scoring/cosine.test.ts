@@ -1,7 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { cosineScore, cosineScoreFloat64 } from '../../../server/scoring/cosine';
-import { closeRelative, expectedNumber, vectorsNamed, type ParityVector } from '../../support/parityVectors';
+import {
+  closeRelative,
+  expectedNumber,
+  vectorsNamed,
+  type ParityVector,
+} from '../../support/parityVectors';
 
 /** Tolerances from test/fixtures/parity/README.md ("Cosine: ... 1e-12 ... 1e-6"). */
 const FLOAT32_TOLERANCE = 1e-6;
@@ -38,7 +43,11 @@ function cosineCase(v: ParityVector): CosineCase {
 
 /** What SentenceTransformer.encode hands the official code: float32 arrays. */
 function float32Score(c: CosineCase): number {
-  return cosineScore(Float32Array.from(c.generation), c.references.map((r) => Float32Array.from(r)), c.truthIsList);
+  return cosineScore(
+    Float32Array.from(c.generation),
+    c.references.map((r) => Float32Array.from(r)),
+    c.truthIsList,
+  );
 }
 
 const vectors = vectorsNamed('metric', 'cosine_similarity');
@@ -51,7 +60,10 @@ test('every cosine_similarity vector: float32 path within 1e-6 of expected', () 
   for (const v of vectors) {
     const got = float32Score(cosineCase(v));
     const want = expectedNumber(v.expected);
-    assert.ok(closeRelative(got, want, FLOAT32_TOLERANCE), `${v.id} (${v.note}): got ${got}, want ${want}`);
+    assert.ok(
+      closeRelative(got, want, FLOAT32_TOLERANCE),
+      `${v.id} (${v.note}): got ${got}, want ${want}`,
+    );
   }
 });
 
@@ -68,7 +80,10 @@ test('every cosine_similarity vector: float64 path within 1e-12 of expected_floa
     const c = cosineCase(v);
     const got = cosineScoreFloat64(c.generation, c.references, c.truthIsList);
     const want = expectedNumber(v.expected_float64);
-    assert.ok(closeRelative(got, want, FLOAT64_TOLERANCE), `${v.id} (${v.note}): got ${got}, want ${want}`);
+    assert.ok(
+      closeRelative(got, want, FLOAT64_TOLERANCE),
+      `${v.id} (${v.note}): got ${got}, want ${want}`,
+    );
   }
 });
 
@@ -92,7 +107,14 @@ test('negative cosine is clipped to 0; a list is averaged before clipping', () =
   assert.equal(cosineScore(g, [opposite], false), 0);
   // mean(-1, 0.7071) < 0, so the mean is clipped, not each cosine.
   assert.equal(cosineScore(g, [opposite, half], true), 0);
-  const mean = cosineScoreFloat64([1, 0, 0, 0], [[1, 0, 0, 0], [1, 1, 0, 0]], true);
+  const mean = cosineScoreFloat64(
+    [1, 0, 0, 0],
+    [
+      [1, 0, 0, 0],
+      [1, 1, 0, 0],
+    ],
+    true,
+  );
   assert.ok(closeRelative(mean, (1 + Math.SQRT1_2) / 2, 1e-15));
 });
 

@@ -1,18 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accuracy, hitRate3, MetricError, microF1, ndcg, tpFpFn, type TpFpFn } from '../../../server/scoring/metrics';
+import {
+  accuracy,
+  hitRate3,
+  MetricError,
+  microF1,
+  ndcg,
+  tpFpFn,
+  type TpFpFn,
+} from '../../../server/scoring/metrics';
 import { numpyMean } from '../../../server/scoring/numpyMean';
 import { closeRelative, expectedNumber, vectorsNamed } from '../../support/parityVectors';
 
 test('accuracy: every parity vector', () => {
   for (const v of vectorsNamed('metric', 'accuracy')) {
-    assert.equal(accuracy(v.inputs.prediction as number, v.inputs.truth as number), v.expected, v.id);
+    assert.equal(
+      accuracy(v.inputs.prediction as number, v.inputs.truth as number),
+      v.expected,
+      v.id,
+    );
   }
 });
 
 test('hit rate@3: every parity vector, exactly', () => {
   for (const v of vectorsNamed('metric', 'hit_rate_3')) {
-    assert.equal(hitRate3(v.inputs.retrieved_int as number[], v.inputs.truth as number[]), v.expected, `${v.id} ${v.note}`);
+    assert.equal(
+      hitRate3(v.inputs.retrieved_int as number[], v.inputs.truth as number[]),
+      v.expected,
+      `${v.id} ${v.note}`,
+    );
   }
 });
 
@@ -23,8 +39,14 @@ test('hit rate@3: an empty truth is the official ZeroDivisionError, as a clear e
 
 test('ndcg: every parity vector within 1e-12', () => {
   for (const v of vectorsNamed('metric', 'ndcg')) {
-    const got = ndcg(v.inputs.predicted_relevance_scores as number[], v.inputs.true_relevance_weights as number[]);
-    assert.ok(closeRelative(got, expectedNumber(v.expected), 1e-12), `${v.id} ${v.note}: ${got} vs ${String(v.expected)}`);
+    const got = ndcg(
+      v.inputs.predicted_relevance_scores as number[],
+      v.inputs.true_relevance_weights as number[],
+    );
+    assert.ok(
+      closeRelative(got, expectedNumber(v.expected), 1e-12),
+      `${v.id} ${v.note}: ${got} vs ${String(v.expected)}`,
+    );
   }
 });
 
@@ -38,7 +60,11 @@ test('ndcg: an index below -len raises, all-zero weights give 0, input is not mu
 
 test('tp/fp/fn: every parity vector', () => {
   for (const v of vectorsNamed('metric', 'tp_fp_fn')) {
-    assert.deepEqual(tpFpFn(v.inputs.extracted_entities as string[], v.inputs.ground_truth_entities as string[]), v.expected, `${v.id} ${v.note}`);
+    assert.deepEqual(
+      tpFpFn(v.inputs.extracted_entities as string[], v.inputs.ground_truth_entities as string[]),
+      v.expected,
+      `${v.id} ${v.note}`,
+    );
   }
 });
 
@@ -63,7 +89,10 @@ test('np.mean: pairwise summation differs from a left-to-right sum where numpy d
   assert.notEqual(naive / 16, numpyMean(values));
   assert.equal(numpyMean(values), 0.1);
   assert.ok(Number.isNaN(numpyMean([])));
-  assert.equal(numpyMean([0.1, 0.2, 0.3], 'float32'), Math.fround((Math.fround(Math.fround(0.1 + 0.2) + 0.3)) / 3));
+  assert.equal(
+    numpyMean([0.1, 0.2, 0.3], 'float32'),
+    Math.fround(Math.fround(Math.fround(0.1 + 0.2) + 0.3) / 3),
+  );
 });
 
 test('lower-casing keeps the Greek final sigma rule around characters newer than CPython', () => {

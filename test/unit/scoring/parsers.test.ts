@@ -1,6 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseMultipleChoice, parseNamedEntities, parseRanking, parseResponse, parseRetrieval } from '../../../server/scoring/parsers';
+import {
+  parseMultipleChoice,
+  parseNamedEntities,
+  parseRanking,
+  parseResponse,
+  parseRetrieval,
+} from '../../../server/scoring/parsers';
 import type { TaskType } from '../../../server/dataset/shopbench';
 import { vectorsNamed } from '../../support/parityVectors';
 
@@ -18,7 +24,11 @@ for (const [parser, taskType] of Object.entries(PARSER_TASK_TYPE)) {
     assert.ok(vectors.length > 0);
     for (const v of vectors) {
       const response = v.inputs.response as string;
-      assert.deepEqual(parseResponse(taskType, response).value, v.expected, `${v.id} (${v.note}): ${JSON.stringify(response)}`);
+      assert.deepEqual(
+        parseResponse(taskType, response).value,
+        v.expected,
+        `${v.id} (${v.note}): ${JSON.stringify(response)}`,
+      );
     }
   });
 }
@@ -72,12 +82,15 @@ test('ranking and retrieval delete characters instead of splitting on them', () 
 });
 
 test('NER list literals: decoded like Python, unstripped, duplicates and blanks kept', () => {
-  assert.deepEqual(parseNamedEntities("[' a ', '', 'a', \"b\\tc\", 'd' 'e', r'\\n', '\\x41\\u00e9\\101']").value, [' a ', '', 'a', 'b\tc', 'de', '\\n', 'A\u00e9A']);
+  assert.deepEqual(
+    parseNamedEntities("[' a ', '', 'a', \"b\\tc\", 'd' 'e', r'\\n', '\\x41\\u00e9\\101']").value,
+    [' a ', '', 'a', 'b\tc', 'de', '\\n', 'A\u00e9A'],
+  );
   assert.deepEqual(parseNamedEntities("[\n  'x',  # a comment\n  'y',\n]\n").value, ['x', 'y']);
   assert.deepEqual(parseNamedEntities(" \t['x']").value, ['x']);
   assert.deepEqual(parseNamedEntities("\n['x']").value, ['x']);
   assert.deepEqual(parseNamedEntities("(['x'])").value, ['x']);
-  assert.deepEqual(parseNamedEntities("[]").value, []);
+  assert.deepEqual(parseNamedEntities('[]').value, []);
 });
 
 test('NER fallback: anything but a list of str is split at commas', () => {
@@ -89,7 +102,7 @@ test('NER fallback: anything but a list of str is split at commas', () => {
   assert.deepEqual(parseNamedEntities("['x'] + ['y']").value, ["['x'] + ['y']"]);
   assert.deepEqual(parseNamedEntities("['x'\u00a0]").value, ["['x'\u00a0]"]);
   assert.deepEqual(parseNamedEntities("['a\nb']").value, ["['a\nb']"]);
-  assert.deepEqual(parseNamedEntities("[\"\"\"a\nb\"\"\"]").value, ['a\nb']);
+  assert.deepEqual(parseNamedEntities('["""a\nb"""]').value, ['a\nb']);
   const unsupported = parseNamedEntities("['\\N{BULLET}']");
   assert.match(unsupported.warnings.join('\n'), /\\N\{\.\.\.\}/);
   assert.match(parseNamedEntities("('x',)").warnings.join('\n'), /brackets and quotes were kept/);

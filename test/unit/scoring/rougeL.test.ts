@@ -10,11 +10,15 @@ const GENERATION_MAX_CODE_POINTS = 5000;
 
 function stringInput(inputs: Record<string, unknown>, key: string): string {
   const value = inputs[key];
-  if (typeof value !== 'string') throw new Error(`input ${key} is not a string: ${JSON.stringify(value)}`);
+  if (typeof value !== 'string')
+    throw new Error(`input ${key} is not a string: ${JSON.stringify(value)}`);
   return value;
 }
 
-function optionalTokens(debug: Record<string, unknown> | undefined, key: string): string[] | undefined {
+function optionalTokens(
+  debug: Record<string, unknown> | undefined,
+  key: string,
+): string[] | undefined {
   const value = debug?.[key];
   if (value === undefined) return undefined;
   if (!Array.isArray(value) || !value.every((t): t is string => typeof t === 'string')) {
@@ -31,17 +35,26 @@ test('every rougel parity vector: tokens and exact F-measure', () => {
     const truth = stringInput(v.inputs, 'truth');
     const generationTokens = optionalTokens(v.debug, 'generation_tokens');
     const truthTokens = optionalTokens(v.debug, 'truth_tokens');
-    if (generationTokens) assert.deepEqual(rougeTokens(generation), generationTokens, `${v.id} generation tokens`);
+    if (generationTokens)
+      assert.deepEqual(rougeTokens(generation), generationTokens, `${v.id} generation tokens`);
     if (truthTokens) assert.deepEqual(rougeTokens(truth), truthTokens, `${v.id} truth tokens`);
-    assert.equal(rougeLFMeasure(generation, truth), expectedNumber(v.expected), `${v.id} (${v.note})`);
+    assert.equal(
+      rougeLFMeasure(generation, truth),
+      expectedNumber(v.expected),
+      `${v.id} (${v.note})`,
+    );
   }
 });
 
 test('every rougel pipeline vector: generation parser then exact F-measure', () => {
-  const vectors = loadParityVectors().filter((v) => v.name === 'pipeline' && v.inputs.metric === 'rougel');
+  const vectors = loadParityVectors().filter(
+    (v) => v.name === 'pipeline' && v.inputs.metric === 'rougel',
+  );
   assert.ok(vectors.length > 0, 'no rougel pipeline vectors found');
   for (const v of vectors) {
-    const parsed = pyStrip(pySliceCodePoints(stringInput(v.inputs, 'response'), GENERATION_MAX_CODE_POINTS));
+    const parsed = pyStrip(
+      pySliceCodePoints(stringInput(v.inputs, 'response'), GENERATION_MAX_CODE_POINTS),
+    );
     if (typeof v.debug?.parsed === 'string') assert.equal(parsed, v.debug.parsed, `${v.id} parsed`);
     const score = rougeLFMeasure(parsed, stringInput(v.inputs, 'truth'));
     assert.equal(score, expectedNumber(v.expected), `${v.id} (${v.note})`);
@@ -102,5 +115,8 @@ test('F-measure zero and symmetric cases', () => {
   assert.equal(rougeLFMeasure('日本語', '日本語'), 0);
   assert.equal(rougeLFMeasure('alpha', 'beta'), 0);
   assert.equal(rougeLFMeasure('a b c d', 'a c'), (2 * 1 * 0.5) / 1.5);
-  assert.equal(rougeLFMeasure('the cat sat on the mat', 'the mat the cat'), (2 * 0.5 * (2 / 6)) / (0.5 + 2 / 6));
+  assert.equal(
+    rougeLFMeasure('the cat sat on the mat', 'the mat the cat'),
+    (2 * 0.5 * (2 / 6)) / (0.5 + 2 / 6),
+  );
 });
