@@ -9,28 +9,20 @@ import { formatProblem, loadDataset } from './dataset/load';
 import { runAblationArms } from './runs/ablation';
 import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
-import { newRunId, RunStore, RunStoreError } from './runs/runStore';
-import {
-  buildRunConfig,
-  describeArm,
-  executeRun,
-  RunSetupError,
-  type RunOptions,
-} from './runs/startRun';
-import { LlmError, type JsonValue } from './llm/types';
+import { newRunId, RunStore } from './runs/runStore';
+import { buildRunConfig, describeArm, executeRun, type RunOptions } from './runs/startRun';
+import type { JsonValue } from './llm/types';
 import { buildTinyLlamaGguf } from './llm/demoGguf';
 import {
   createLocalLlamaClient,
   DEFAULT_LOCAL_MODEL,
+  isModelUri,
   LOCAL_BASE_URL,
   disposeLocalModels,
 } from './llm/localLlama';
 import { TASK_TYPES, type TaskType } from './dataset/shopbench';
 import type { CotLayout } from './pipeline/types';
-import { DatasetStructureError } from './dataset/rowTexts';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from './embed/embedder';
-import { ScoringError } from './scoring/evaluate';
-import { PredictionsError } from './scoring/predictions';
 import { formatScoreTable } from './scoring/scoreTable';
 import { scoreFiles } from './scoring/scoreFiles';
 import {
@@ -43,19 +35,7 @@ import {
   SELECT_OPTIONS,
   SELECT_USAGE,
 } from './jobs/jobCommands';
-import { JobError } from './jobs/jobTypes';
-import { SelectionError } from './jobs/selectData';
-import { SpecError } from './jobs/specs';
-
-/** A user-facing failure: printed as one line, exit code 1 (2 for usage). */
-class CliError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode = 1,
-  ) {
-    super(message);
-  }
-}
+import { isUserFacing, UsageError, UserError } from './userError';
 
 interface Command {
   summary: string;
@@ -119,16 +99,15 @@ function runOptionsFrom(
   const url = typeof v['llm-url'] === 'string' ? v['llm-url'] : LOCAL_BASE_URL;
   const rawModel = v['llm-model'];
   if (url !== LOCAL_BASE_URL && typeof rawModel !== 'string') {
-    throw new CliError(
+    throw new UsageError(
       `mcpo ${command}: --llm-url and --llm-model are required together for a server (e.g. --llm-url http://localhost:8000/v1 --llm-model my-model); omit --llm-url to run a local model (default ${DEFAULT_LOCAL_MODEL})`,
-      2,
     );
   }
   const model = localModelRef(url, typeof rawModel === 'string' ? rawModel : DEFAULT_LOCAL_MODEL);
   const slmUrl = v['slm-url'];
   const rawSlmModel = v['slm-model'];
   if ((typeof slmUrl === 'string') !== (typeof rawSlmModel === 'string'))
-    throw new CliError(`mcpo ${command}: --slm-url and --slm-model go together`, 2);
+    throw new UsageError(`mcpo ${command}: --slm-url and --slm-model go together`);
   const slmModel =
     typeof slmUrl === 'string' && typeof rawSlmModel === 'string'
       ? localModelRef(slmUrl, rawSlmModel)
@@ -168,7 +147,7 @@ function runOptionsFrom(
 
 /** A local model file as an absolute path, so the run config (and --resume) works from any folder; hub references stay as given. */
 function localModelRef(url: string, model: string): string {
-  if (url !== LOCAL_BASE_URL || /^(hf:|huggingface:|https?:\/\/)/i.test(model)) return model;
+  if (url !== LOCAL_BASE_URL || isModelUri(model)) return model;
   return path.resolve(model);
 }
 
@@ -182,9 +161,8 @@ function intOption(
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min)
-    throw new CliError(
+    throw new UsageError(
       `mcpo ${command}: --${name} must be an integer >= ${min}, got ${JSON.stringify(raw)}`,
-      2,
     );
   return n;
 }
@@ -195,9 +173,8 @@ function modeOption(
 ): 'chat' | 'completions' | undefined {
   if (raw === undefined) return undefined;
   if (raw === 'chat' || raw === 'completions') return raw;
-  throw new CliError(
+  throw new UsageError(
     `mcpo ${command}: mode must be chat or completions, got ${JSON.stringify(raw)}`,
-    2,
   );
 }
 
@@ -428,9 +405,8 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
     help: 'The first run is the baseline; every other run is compared with it over the questions both answered.',
     async run(v, positionals) {
       if (positionals.length === 0)
-        throw new CliError(
+        throw new UsageError(
           `mcpo report: give at least one run folder\nusage: ${COMMANDS.report.usage}`,
-          2,
         );
       const stores = positionals.map((dir) => RunStore.open(dir));
       const summaries = stores.map((s) => summarizeRun(s));
@@ -528,9 +504,8 @@ function taskTypesOption(raw: string | boolean | undefined, flag: string): TaskT
     .filter(Boolean);
   for (const t of list) {
     if (!(TASK_TYPES as readonly string[]).includes(t))
-      throw new CliError(
+      throw new UsageError(
         `mcpo run: --${flag}: unknown task type "${t}"; expected ${TASK_TYPES.join(', ')}`,
-        2,
       );
   }
   return list as TaskType[];
@@ -545,10 +520,10 @@ function jsonObjectOption(
   try {
     value = JSON.parse(String(raw));
   } catch (err) {
-    throw new CliError(`mcpo ${command}: --${flag} is not JSON: ${(err as Error).message}`, 2);
+    throw new UsageError(`mcpo ${command}: --${flag} is not JSON: ${(err as Error).message}`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    throw new CliError(`mcpo ${command}: --${flag} must be a JSON object`, 2);
+    throw new UsageError(`mcpo ${command}: --${flag} must be a JSON object`);
   return value as Record<string, JsonValue>;
 }
 
@@ -556,7 +531,7 @@ function cotLayoutOption(raw: string | boolean | undefined): CotLayout {
   const value = jsonObjectOption(raw, 'cot-layout', 'run');
   for (const key of ['question', 'chain', 'answer'] as const) {
     if (typeof value[key] !== 'string')
-      throw new CliError(`mcpo run: --cot-layout needs a string "${key}"`, 2);
+      throw new UsageError(`mcpo run: --cot-layout needs a string "${key}"`);
   }
   return {
     question: value.question as string,
@@ -587,7 +562,7 @@ async function defaultOrDemoModel(cacheDir: string): Promise<string> {
 function cotOption(raw: string | boolean | undefined): 'off' | 'self' | 'slm' | undefined {
   if (raw === undefined) return undefined;
   if (raw === 'off' || raw === 'self' || raw === 'slm') return raw;
-  throw new CliError(`mcpo run: --cot must be off, self or slm, got ${JSON.stringify(raw)}`, 2);
+  throw new UsageError(`mcpo run: --cot must be off, self or slm, got ${JSON.stringify(raw)}`);
 }
 
 function perSampleLine(s: import('./scoring/evaluate').SampleScore): string {
@@ -611,9 +586,8 @@ function requireOption(
 ): string {
   const value = v[name];
   if (typeof value !== 'string' || value === '') {
-    throw new CliError(
+    throw new UsageError(
       `mcpo ${command}: --${name} is required\nusage: ${COMMANDS[command].usage}`,
-      2,
     );
   }
   return value;
@@ -664,7 +638,7 @@ export async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const command = COMMANDS[name];
-  if (!command) throw new CliError(`mcpo: unknown command "${name}"\n\n${mainHelp()}`, 2);
+  if (!command) throw new UsageError(`mcpo: unknown command "${name}"\n\n${mainHelp()}`);
   let values: Record<string, string | boolean | undefined>;
   let positionals: string[];
   try {
@@ -678,7 +652,7 @@ export async function main(argv: string[]): Promise<number> {
       positionals: string[];
     });
   } catch (err) {
-    throw new CliError(`mcpo ${name}: ${(err as Error).message}\nusage: ${command.usage}`, 2);
+    throw new UsageError(`mcpo ${name}: ${(err as Error).message}\nusage: ${command.usage}`);
   }
   if (values.help) {
     process.stdout.write(`${command.summary}\n\nUsage: ${command.usage}\n\n${command.help}\n`);
@@ -698,33 +672,16 @@ function packageVersion(): string {
   }
 }
 
-/** Errors the user can act on print as one line; anything else is a bug and keeps its stack. */
-function isUserError(err: unknown): err is Error {
-  return (
-    err instanceof CliError ||
-    err instanceof PredictionsError ||
-    err instanceof ScoringError ||
-    err instanceof DatasetStructureError ||
-    err instanceof RunSetupError ||
-    err instanceof RunStoreError ||
-    err instanceof LlmError ||
-    err instanceof JobError ||
-    err instanceof SpecError ||
-    err instanceof SelectionError ||
-    (err instanceof Error &&
-      ['ENOENT', 'EACCES', 'EISDIR'].includes((err as NodeJS.ErrnoException).code ?? ''))
-  );
-}
-
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
     },
     (err: unknown) => {
-      if (isUserError(err)) {
+      // Errors the user can act on print as one line; anything else is a bug and keeps its stack.
+      if (isUserFacing(err)) {
         process.stderr.write(`${err.message}\n`);
-        process.exitCode = err instanceof CliError ? err.exitCode : 1;
+        process.exitCode = err instanceof UserError ? err.exitCode : 1;
       } else {
         process.stderr.write(
           `mcpo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,

@@ -24,12 +24,12 @@ import { DatasetDocuments } from './lsp/documents';
 import { rowHover } from './lsp/hover';
 import { inferTaskType } from './lsp/inferTaskType';
 import { previewPrompt } from './lsp/previewPrompt';
-import { UserError } from './lsp/runInputs';
+import { isUserFacing, UserError } from './userError';
 import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueries';
 import { runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
 import { readInitializationOptions } from './lsp/shopBenchDocument';
 import { datasetSymbols } from './lsp/symbols';
-import { JobsService, JobsUserError } from './lsp/jobsHandlers';
+import { JobsService } from './lsp/jobsHandlers';
 
 const connection = createConnection(ProposedFeatures.all);
 let datasetGlobs: string[] = [];
@@ -96,7 +96,7 @@ async function handle<R>(what: string, work: () => Promise<R> | R): Promise<R> {
     const message = err instanceof Error ? err.message : String(err);
     // User errors are expected (bad settings, a broken row): no stack trace in the log either.
     connection.console.error(
-      `${what} failed: ${err instanceof Error && !(err instanceof UserError) ? (err.stack ?? message) : message}`,
+      `${what} failed: ${!isUserFacing(err) && err instanceof Error ? (err.stack ?? message) : message}`,
     );
     throw new ResponseError(LSPErrorCodes.RequestFailed, `${what} failed: ${message}`);
   }
@@ -220,40 +220,29 @@ const jobs = new JobsService(
     ],
   },
 );
-/** Job errors the user can act on (bad spec, expired token, unknown partition) carry no stack trace. */
-function jobRequest<R>(what: string, work: () => Promise<R>): Promise<R> {
-  return handle(what, async () => {
-    try {
-      return await work();
-    } catch (err) {
-      if (err instanceof JobsUserError) throw new UserError(err.message);
-      throw err;
-    }
-  });
-}
 connection.onRequest(
   request<protocol.ListJobsParams, protocol.ListJobsResult>(protocol.ListJobsRequest),
-  (params) => jobRequest('Listing jobs', () => jobs.list(params)),
+  (params) => handle('Listing jobs', () => jobs.list(params)),
 );
 connection.onRequest(
   request<protocol.PrepareJobParams, protocol.PrepareJobResult>(protocol.PrepareJobRequest),
-  (params) => jobRequest(`Preparing the ${params.kind} job`, () => jobs.prepare(params)),
+  (params) => handle(`Preparing the ${params.kind} job`, () => jobs.prepare(params)),
 );
 connection.onRequest(
   request<protocol.SubmitJobParams, protocol.SubmitJobResult>(protocol.SubmitJobRequest),
-  (params) => jobRequest(`Submitting the ${params.kind} job`, () => jobs.submit(params)),
+  (params) => handle(`Submitting the ${params.kind} job`, () => jobs.submit(params)),
 );
 connection.onRequest(
   request<protocol.JobIdParams, protocol.CancelJobResult>(protocol.CancelJobRequest),
-  (params) => jobRequest(`Cancelling job ${params.id}`, () => jobs.cancel(params)),
+  (params) => handle(`Cancelling job ${params.id}`, () => jobs.cancel(params)),
 );
 connection.onRequest(
   request<protocol.JobIdParams, protocol.JobLogsResult>(protocol.JobLogsRequest),
-  (params) => jobRequest(`Reading the logs of job ${params.id}`, () => jobs.logs(params)),
+  (params) => handle(`Reading the logs of job ${params.id}`, () => jobs.logs(params)),
 );
 connection.onRequest(
   request<protocol.SelectDataParams, protocol.SelectDataResult>(protocol.SelectDataRequest),
-  (params) => jobRequest('Selecting fine-tune data', () => jobs.selectData(params)),
+  (params) => handle('Selecting fine-tune data', () => jobs.selectData(params)),
 );
 
 connection.listen();

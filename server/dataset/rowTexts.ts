@@ -4,6 +4,7 @@
  * `development.json` is JSON Lines despite its name) and a JSON array of objects.
  */
 import * as fs from 'node:fs';
+import { UserError } from '../userError';
 
 export interface RowText {
   /** 0-based ordinal of the row in the file. */
@@ -15,7 +16,7 @@ export interface RowText {
 }
 
 /** A problem in the file's structure itself (not in one row), e.g. an unterminated array. */
-export class DatasetStructureError extends Error {
+export class DatasetStructureError extends UserError {
   constructor(
     readonly file: string,
     readonly line: number,

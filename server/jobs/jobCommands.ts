@@ -2,7 +2,8 @@
 import * as path from 'node:path';
 import { formatSelectCounts, selectData } from './selectData';
 import { JobStore, readLogs } from './jobStore';
-import { JobError, type Executor, type JobRecord } from './jobTypes';
+import type { Executor, JobRecord } from './jobTypes';
+import { UsageError } from '../userError';
 import { executorFor, refresh, submitJob, waitFor } from './jobs';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor } from './slurmExecutor';
@@ -44,9 +45,9 @@ export async function runSelect(
   const nText = str(v, 'n');
   const file = str(v, 'out');
   if (!from || !nText || !file)
-    throw new JobError(`mcpo select: --from, --n and --out are required\nusage: ${SELECT_USAGE}`);
+    throw new UsageError(`mcpo select: --from, --n and --out are required\nusage: ${SELECT_USAGE}`);
   if (!/^\d+$/.test(nText))
-    throw new JobError(`mcpo select: --n must be a whole number, got "${nText}"`);
+    throw new UsageError(`mcpo select: --n must be a whole number, got "${nText}"`);
   const result = await selectData({
     from,
     n: Number(nText),
@@ -117,30 +118,31 @@ export async function runJob(
   const rawPoll = str(v, 'poll-ms') ?? '2000';
   // A typo must not turn into setTimeout(NaN), i.e. polling slurmrestd every millisecond.
   if (!/^\d+$/.test(rawPoll) || Number(rawPoll) < 100)
-    throw new JobError(
+    throw new UsageError(
       `--poll-ms must be a whole number of milliseconds, at least 100 (got ${JSON.stringify(rawPoll)})`,
     );
   const pollMs = Number(rawPoll);
   const need = (what: string): string => {
-    if (!arg) throw new JobError(`mcpo job ${sub}: give the ${what}\nusage: ${JOB_USAGE}`);
+    if (!arg) throw new UsageError(`mcpo job ${sub}: give the ${what}\nusage: ${JOB_USAGE}`);
     return arg;
   };
   switch (sub) {
     case 'submit': {
       const kind = need('job kind (finetune, sweep, merge or quantize)');
       if (!(JOB_KINDS as readonly string[]).includes(kind))
-        throw new JobError(
+        throw new UsageError(
           `mcpo job submit: unknown kind "${kind}" (finetune, sweep, merge, quantize)`,
         );
       const specFile = str(v, 'spec');
-      if (!specFile) throw new JobError(`mcpo job submit: --spec is required\nusage: ${JOB_USAGE}`);
+      if (!specFile)
+        throw new UsageError(`mcpo job submit: --spec is required\nusage: ${JOB_USAGE}`);
       const kindName = str(v, 'executor') ?? 'local';
       let executor: Executor;
       if (kindName === 'local') executor = new LocalExecutor();
       else if (kindName === 'slurm') {
         const url = str(v, 'slurm-url') ?? process.env.SLURM_URL;
         if (!url)
-          throw new JobError(
+          throw new UsageError(
             'mcpo job submit: --slurm-url (or SLURM_URL) is required with --executor slurm',
           );
         executor = new SlurmExecutor({
@@ -150,16 +152,16 @@ export async function runJob(
           partition: str(v, 'partition'),
         });
       } else
-        throw new JobError(
+        throw new UsageError(
           `mcpo job submit: --executor must be slurm or local (found "${kindName}")`,
         );
       const overrides = { gpus: str(v, 'gpus'), time: str(v, 'time') };
       for (const [k, x] of Object.entries(overrides))
         if (x !== undefined && !/^\d+$/.test(x))
-          throw new JobError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
+          throw new UsageError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
       // VS Code's mcpo.slurm.timeMinutes uses 0 for "the spec's limit"; here 0 would silently mean no limit.
       if (overrides.time === '0')
-        throw new JobError(
+        throw new UsageError(
           "mcpo job submit: --time must be at least 1 minute (leave it out to use the spec's time_limit)",
         );
       const wrapped: Executor = {
@@ -227,7 +229,7 @@ export async function runJob(
       return 0;
     }
     default:
-      throw new JobError(`mcpo job: unknown subcommand "${sub ?? ''}"\nusage: ${JOB_USAGE}`);
+      throw new UsageError(`mcpo job: unknown subcommand "${sub ?? ''}"\nusage: ${JOB_USAGE}`);
   }
 }
 

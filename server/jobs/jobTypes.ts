@@ -1,4 +1,5 @@
 /** Job records, states and the interface both executors implement. */
+import { UserError } from '../userError';
 
 /** Slurm's state names; the local executor reports the same ones. */
 export type JobState =
@@ -73,7 +74,7 @@ export interface Executor {
 }
 
 /** A failure the user can act on (bad token, unreachable server, unknown partition). */
-export class JobError extends Error {}
+export class JobError extends UserError {}
 
 /** A submission got no answer in time: the job may or may not be queued. */
 export class SubmitOutcomeUnknownError extends JobError {}

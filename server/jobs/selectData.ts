@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRowTexts } from '../dataset/rowTexts';
+import { UserError } from '../userError';
 
 export interface SelectOptions {
   from: string;
@@ -48,7 +49,7 @@ export const TRAIN_SPLIT = 'train';
 export const VAL_SPLIT = 'val';
 
 /** A selection that cannot be made (too few rows, bad N): the message names the counts. */
-export class SelectionError extends Error {}
+export class SelectionError extends UserError {}
 
 /**
  * Options become part of the input the way ECInstruct's prompt template shows them: the input,

@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shCommand, shQuote } from './shell';
 import { parseYaml, toYaml, YamlError, type YamlValue } from './yaml';
+import { UserError } from '../userError';
 
 export const JOB_KINDS = ['finetune', 'sweep', 'merge', 'quantize'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
@@ -30,7 +31,7 @@ export interface PreparedJob {
 export const SCRIPT_NAME = 'job.sh';
 
 /** A spec that cannot become a job; the message names the field. */
-export class SpecError extends Error {}
+export class SpecError extends UserError {}
 
 type Spec = { [key: string]: YamlValue };
 

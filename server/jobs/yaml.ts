@@ -5,12 +5,13 @@
  * be misread as a number, a boolean or a comment. The reader accepts that subset plus what people
  * type by hand: plain scalars, `#` comments, flow lists of scalars like `[0, 0.5, 1]`, and JSON.
  */
+import { UserError } from '../userError';
 
 export type YamlValue =
   string | number | boolean | null | YamlValue[] | { [key: string]: YamlValue };
 
 /** A problem in a YAML/JSON spec, with its 1-based line. */
-export class YamlError extends Error {
+export class YamlError extends UserError {
   constructor(
     readonly line: number,
     reason: string,

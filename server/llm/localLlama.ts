@@ -126,15 +126,15 @@ function getSharedLlama(): Promise<Llama> {
   return llamaInstance;
 }
 
-/** True when `model` names a file on disk rather than a URI to download. */
-function isLocalPath(model: string): boolean {
-  return !/^(hf:|huggingface:|https?:\/\/)/i.test(model);
+/** True when `model` is a URI node-llama-cpp downloads (hf:user/repo:quant, a URL), not a file. */
+export function isModelUri(model: string): boolean {
+  return /^(hf:|huggingface:|https?:\/\/)/i.test(model);
 }
 
 /** The .gguf file for `model`: the path itself, or the cached/downloaded file for a URI. */
 async function resolveFile(options: LocalLlamaOptions): Promise<string> {
   const model = options.model;
-  if (isLocalPath(model)) {
+  if (!isModelUri(model)) {
     const file = path.resolve(model);
     let stat: fs.Stats;
     try {
@@ -460,7 +460,7 @@ export function createLocalLlamaClient(options: LocalLlamaOptions): LlmClient {
 
 /** "local:<file name>" for a path, "local:<uri>" for a hub reference. */
 export function localLabel(model: string): string {
-  return `local:${isLocalPath(model) ? path.basename(model) : model}`;
+  return `local:${isModelUri(model) ? model : path.basename(model)}`;
 }
 
 class LocalLlamaClient implements LlmClient {

@@ -2,6 +2,7 @@
  * The engine's view of a language model endpoint: any OpenAI-compatible server (vLLM,
  * llama.cpp's server, Ollama, ...). Plain types only; the client lives in openaiClient.ts.
  */
+import { UserError } from '../userError';
 
 export type JsonValue =
   string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -78,7 +79,7 @@ export interface LlmClient {
 }
 
 /** A request that failed after its retries (or could not be retried); the message names the endpoint. */
-export class LlmError extends Error {
+export class LlmError extends UserError {
   constructor(
     message: string,
     readonly attempts: number,

@@ -9,14 +9,14 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { DatasetStructureError } from '../dataset/rowTexts';
 import { JobStore, readLogs } from '../jobs/jobStore';
-import { isFinished, JobError, type Executor, type JobRecord } from '../jobs/jobTypes';
+import { isFinished, type Executor, type JobRecord } from '../jobs/jobTypes';
 import { executorFor, refresh, submitJob } from '../jobs/jobs';
 import { LocalExecutor } from '../jobs/localExecutor';
-import { formatSelectCounts, selectData, SelectionError } from '../jobs/selectData';
+import { formatSelectCounts, selectData } from '../jobs/selectData';
 import { SlurmExecutor, TOKEN_ENV } from '../jobs/slurmExecutor';
-import { JOB_KINDS, loadSpec, prepareJob, SCRIPT_NAME, SpecError } from '../jobs/specs';
+import { JOB_KINDS, loadSpec, prepareJob, SCRIPT_NAME } from '../jobs/specs';
+import { UserError } from '../userError';
 import type {
   CancelJobResult,
   JobIdParams,
@@ -32,9 +32,6 @@ import type {
   SubmitJobParams,
   SubmitJobResult,
 } from '../protocol';
-
-/** A failure the user can act on; the wiring turns it into a ResponseError without a stack trace. */
-export class JobsUserError extends Error {}
 
 export interface JobsHost {
   notify(params: JobsChangedParams): void;
@@ -80,25 +77,6 @@ export function toJobInfo(r: JobRecord): JobInfo {
   };
 }
 
-/** Turns the engine's user-facing errors into JobsUserError (clear message, no stack). */
-async function userFacing<R>(work: () => Promise<R> | R): Promise<R> {
-  try {
-    return await work();
-  } catch (err) {
-    if (
-      err instanceof JobError ||
-      err instanceof SpecError ||
-      err instanceof SelectionError ||
-      err instanceof DatasetStructureError
-    )
-      throw new JobsUserError(err.message);
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR')
-      throw new JobsUserError((err as Error).message);
-    throw err;
-  }
-}
-
 interface Watched {
   jobsDir: string;
   record: JobRecord;
@@ -138,7 +116,7 @@ export class JobsService {
 
   private store(jobsDir: string): JobStore {
     if (!jobsDir || !path.isAbsolute(jobsDir))
-      throw new JobsUserError(`the jobs folder must be an absolute path (got "${jobsDir}")`);
+      throw new UserError(`the jobs folder must be an absolute path (got "${jobsDir}")`);
     return new JobStore(jobsDir);
   }
 
@@ -189,108 +167,101 @@ export class JobsService {
   }
 
   async list(p: ListJobsParams): Promise<ListJobsResult> {
-    return userFacing(async () => {
-      const store = this.store(p.jobsDir);
-      const jobs: JobInfo[] = [];
-      for (const r of store.list()) {
-        if (r.slurm) this.remember(r.slurm.url, p.slurmToken);
-        let now = r;
-        if (!isFinished(r)) {
-          try {
-            now = await refresh(store, r, this.executorOf(r));
-          } catch (err) {
-            now = { ...r, reason: `not refreshed: ${(err as Error).message}` };
-          }
-          this.watch(p.jobsDir, now);
+    const store = this.store(p.jobsDir);
+    const jobs: JobInfo[] = [];
+    for (const r of store.list()) {
+      if (r.slurm) this.remember(r.slurm.url, p.slurmToken);
+      let now = r;
+      if (!isFinished(r)) {
+        try {
+          now = await refresh(store, r, this.executorOf(r));
+        } catch (err) {
+          now = { ...r, reason: `not refreshed: ${(err as Error).message}` };
         }
-        jobs.push(toJobInfo(now));
+        this.watch(p.jobsDir, now);
       }
-      return { jobs };
-    });
+      jobs.push(toJobInfo(now));
+    }
+    return { jobs };
   }
 
   async prepare(p: PrepareJobParams): Promise<PrepareJobResult> {
-    return userFacing(() => {
-      const store = this.store(p.jobsDir);
-      this.checkKind(p.kind);
-      const spec = loadSpec(p.specFile);
-      const job = prepareJob(p.kind, spec, {
-        specDir: path.dirname(path.resolve(p.specFile)),
-        jobDir: store.dirOf(store.newId(p.kind)),
-        mcpoCommand: this.options.mcpoCommand,
-      });
-      return {
-        name: job.name,
-        gpus: job.gpus,
-        timeLimit: job.timeLimit,
-        array: job.array,
-        files: job.files,
-      };
+    const store = this.store(p.jobsDir);
+    this.checkKind(p.kind);
+    const spec = loadSpec(p.specFile);
+    const job = prepareJob(p.kind, spec, {
+      specDir: path.dirname(path.resolve(p.specFile)),
+      jobDir: store.dirOf(store.newId(p.kind)),
+      mcpoCommand: this.options.mcpoCommand,
     });
+    return {
+      name: job.name,
+      gpus: job.gpus,
+      timeLimit: job.timeLimit,
+      array: job.array,
+      files: job.files,
+    };
   }
 
   private checkKind(kind: string): void {
     if (!(JOB_KINDS as readonly string[]).includes(kind))
-      throw new JobsUserError(`unknown job kind "${kind}" (finetune, sweep, merge, quantize)`);
+      throw new UserError(`unknown job kind "${kind}" (finetune, sweep, merge, quantize)`);
   }
 
   async submit(p: SubmitJobParams): Promise<SubmitJobResult> {
-    return userFacing(async () => {
-      const store = this.store(p.jobsDir);
-      this.checkKind(p.kind);
-      let executor: Executor;
-      let overrides: { gpus?: number; timeMinutes?: number } = {};
-      if (p.executor === 'local') executor = new LocalExecutor();
-      else if (p.executor === 'slurm') {
-        const s = p.slurm;
-        if (!s?.url)
-          throw new JobsUserError(
-            'no Slurm URL: set mcpo.slurm.url to slurmrestd, e.g. http://head:6820',
-          );
-        this.remember(s.url, p.slurmToken);
-        const url = s.url;
-        if (!this.tokenFor(url))
-          throw new JobsUserError(
-            `no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`,
-          );
-        executor = new SlurmExecutor({
-          url,
-          user: s.user || process.env.USER || 'root',
-          api: s.apiVersion || 'v0.0.38',
-          partition: s.partition || undefined,
-          token: () => this.tokenFor(url),
-          retryForMs: 3000,
-        });
-        overrides = { gpus: s.gpus, timeMinutes: s.timeMinutes };
-      } else
-        throw new JobsUserError(`executor must be slurm or local (got "${String(p.executor)}")`);
-      for (const [k, v] of Object.entries(overrides))
-        if (v !== undefined && (!Number.isInteger(v) || v < 0))
-          throw new JobsUserError(`Slurm ${k} must be a whole number (got ${v})`);
-      const wrapped: Executor = {
-        submit: (r, j) =>
-          executor.submit(r, {
-            gpus: overrides.gpus ?? j.gpus,
-            timeLimit: overrides.timeMinutes || j.timeLimit,
-          }),
-        status: (r) => executor.status(r),
-        cancel: (r) => executor.cancel(r),
-      };
-      const { record } = await submitJob({
-        kind: p.kind,
-        specFile: p.specFile,
-        store,
-        executor: wrapped,
-        mcpoCommand: this.options.mcpoCommand,
+    const store = this.store(p.jobsDir);
+    this.checkKind(p.kind);
+    let executor: Executor;
+    let overrides: { gpus?: number; timeMinutes?: number } = {};
+    if (p.executor === 'local') executor = new LocalExecutor();
+    else if (p.executor === 'slurm') {
+      const s = p.slurm;
+      if (!s?.url)
+        throw new UserError(
+          'no Slurm URL: set mcpo.slurm.url to slurmrestd, e.g. http://head:6820',
+        );
+      this.remember(s.url, p.slurmToken);
+      const url = s.url;
+      if (!this.tokenFor(url))
+        throw new UserError(
+          `no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`,
+        );
+      executor = new SlurmExecutor({
+        url,
+        user: s.user || process.env.USER || 'root',
+        api: s.apiVersion || 'v0.0.38',
+        partition: s.partition || undefined,
+        token: () => this.tokenFor(url),
+        retryForMs: 3000,
       });
-      this.host.log(
-        `jobs: submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId} at ${record.slurm.url}` : `local pid ${record.local?.pid ?? '?'}`})`,
-      );
-      const info = toJobInfo(record);
-      this.host.notify({ jobsDir: p.jobsDir, job: info });
-      this.watch(p.jobsDir, record);
-      return { job: info };
+      overrides = { gpus: s.gpus, timeMinutes: s.timeMinutes };
+    } else throw new UserError(`executor must be slurm or local (got "${String(p.executor)}")`);
+    for (const [k, v] of Object.entries(overrides))
+      if (v !== undefined && (!Number.isInteger(v) || v < 0))
+        throw new UserError(`Slurm ${k} must be a whole number (got ${v})`);
+    const wrapped: Executor = {
+      submit: (r, j) =>
+        executor.submit(r, {
+          gpus: overrides.gpus ?? j.gpus,
+          timeLimit: overrides.timeMinutes || j.timeLimit,
+        }),
+      status: (r) => executor.status(r),
+      cancel: (r) => executor.cancel(r),
+    };
+    const { record } = await submitJob({
+      kind: p.kind,
+      specFile: p.specFile,
+      store,
+      executor: wrapped,
+      mcpoCommand: this.options.mcpoCommand,
     });
+    this.host.log(
+      `jobs: submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId} at ${record.slurm.url}` : `local pid ${record.local?.pid ?? '?'}`})`,
+    );
+    const info = toJobInfo(record);
+    this.host.notify({ jobsDir: p.jobsDir, job: info });
+    this.watch(p.jobsDir, record);
+    return { job: info };
   }
 
   private load(p: JobIdParams): JobRecord {
@@ -300,41 +271,35 @@ export class JobsService {
   }
 
   async cancel(p: JobIdParams): Promise<CancelJobResult> {
-    return userFacing(async () => {
-      const r = this.load(p);
-      if (isFinished(r))
-        throw new JobsUserError(
-          `job ${r.id} already ended (${r.untracked ? (r.reason ?? 'no longer tracked') : r.state})`,
-        );
-      await this.executorOf(r).cancel(r);
-      this.host.log(`jobs: cancel requested for ${r.id}`);
-      // The new state is picked up by the poller (Slurm takes a moment to report CANCELLED).
-      this.watch(p.jobsDir, r);
-      return { job: toJobInfo(r) };
-    });
+    const r = this.load(p);
+    if (isFinished(r))
+      throw new UserError(
+        `job ${r.id} already ended (${r.untracked ? (r.reason ?? 'no longer tracked') : r.state})`,
+      );
+    await this.executorOf(r).cancel(r);
+    this.host.log(`jobs: cancel requested for ${r.id}`);
+    // The new state is picked up by the poller (Slurm takes a moment to report CANCELLED).
+    this.watch(p.jobsDir, r);
+    return { job: toJobInfo(r) };
   }
 
   async logs(p: JobIdParams): Promise<JobLogsResult> {
-    return userFacing(() => {
-      const r = this.load(p);
-      return { id: r.id, text: readLogs(r) || '(no output yet)\n' };
-    });
+    const r = this.load(p);
+    return { id: r.id, text: readLogs(r) || '(no output yet)\n' };
   }
 
   async selectData(p: SelectDataParams): Promise<SelectDataResult> {
-    return userFacing(async () => {
-      for (const [k, v] of Object.entries({ from: p.from, out: p.out }))
-        if (!v || !path.isAbsolute(v))
-          throw new JobsUserError(`${k} must be an absolute path (got "${v}")`);
-      const result = await selectData({
-        from: p.from,
-        n: p.n,
-        out: p.out,
-        setting: p.setting || undefined,
-        tasks: p.tasks && p.tasks.length > 0 ? p.tasks : undefined,
-      });
-      return { out: p.out, ...result, summary: formatSelectCounts(result) };
+    for (const [k, v] of Object.entries({ from: p.from, out: p.out }))
+      if (!v || !path.isAbsolute(v))
+        throw new UserError(`${k} must be an absolute path (got "${v}")`);
+    const result = await selectData({
+      from: p.from,
+      n: p.n,
+      out: p.out,
+      setting: p.setting || undefined,
+      tasks: p.tasks && p.tasks.length > 0 ? p.tasks : undefined,
     });
+    return { out: p.out, ...result, summary: formatSelectCounts(result) };
   }
 
   dispose(): void {

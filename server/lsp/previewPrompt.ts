@@ -4,7 +4,7 @@ import { splitRowTexts } from '../dataset/rowTexts';
 import { assemblePrompt } from '../pipeline/assemble';
 import { applyTemplate, loadUserTemplates } from '../pipeline/templates';
 import type { AssembledPrompt } from '../pipeline/types';
-import { UserError } from './runInputs';
+import { UserError } from '../userError';
 
 export async function previewPrompt(
   uri: string,

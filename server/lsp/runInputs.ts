@@ -7,6 +7,7 @@
  * selected rows keep their ordinal in the document. Records are keyed by that ordinal, which is
  * what pairs a one-row run with the same row of a full baseline run in reports.
  */
+import { UserError } from '../userError';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,8 +25,6 @@ import {
 export const INPUTS_FOLDER = '.inputs';
 
 /** An error whose message is meant for the user as is. */
-export class UserError extends Error {}
-
 export interface RunInput {
   file: string;
   /** Ordinals that will run. */

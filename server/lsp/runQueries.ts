@@ -9,7 +9,7 @@ import type {
   GetRunResult,
   RunListItem,
 } from '../protocol';
-import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
+import { DEFAULT_LOCAL_MODEL, isModelUri, LOCAL_BASE_URL } from '../llm/localLlama';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
@@ -98,7 +98,7 @@ export async function checkEndpoints(
  */
 function checkLocal(health: { role: 'llm' | 'slm'; url: string; model: string }): EndpointHealth {
   const model = health.model || DEFAULT_LOCAL_MODEL;
-  if (/^(hf:|huggingface:|https?:\/\/)/i.test(model)) {
+  if (isModelUri(model)) {
     return {
       ...health,
       model,

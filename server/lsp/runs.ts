@@ -22,7 +22,8 @@ import { ablationArms, runAblationArms } from '../runs/ablation';
 import { newRunId } from '../runs/runStore';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
 import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
-import { FREE_FORM_WARNING, UserError, writeQuestionInput, writeRunInput } from './runInputs';
+import { FREE_FORM_WARNING, writeQuestionInput, writeRunInput } from './runInputs';
+import { UserError } from '../userError';
 
 /** What the run requests need from the connection. */
 export interface RunHost {

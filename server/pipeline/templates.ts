@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { isTaskType, TASK_TYPES, type ShopBenchRow, type TaskType } from '../dataset/shopbench';
 import { findNumberedOptions } from '../dataset/options';
 import type { TemplatePreset } from './types';
+import { UserError } from '../userError';
 
 export type Segment =
   { text: string; source: 'original' } | { text: string; source: 'template'; replaces?: string };
@@ -218,7 +219,7 @@ export function originalText(segments: readonly Segment[]): string {
   return segments.map((s) => (s.source === 'original' ? s.text : (s.replaces ?? ''))).join('');
 }
 
-export class UserTemplatesError extends Error {
+export class UserTemplatesError extends UserError {
   override name = 'UserTemplatesError';
 }
 

@@ -9,11 +9,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/writeFileAtomic';
 import type { RunConfig, RunRecord } from './runTypes';
+import { UserError } from '../userError';
 
 export const CONFIG_FILE = 'config.json';
 export const RECORDS_FILE = 'records.jsonl';
 
-export class RunStoreError extends Error {}
+export class RunStoreError extends UserError {}
 
 export class RunStore {
   private fd: number | undefined;

@@ -28,8 +28,9 @@ import { loadJapaneseTokenizer } from '../scoring/japaneseTokenizer';
 import { paperAnswerSampling, runQuestions, warmUpScorers, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
+import { UserError } from '../userError';
 
-export class RunSetupError extends Error {}
+export class RunSetupError extends UserError {}
 
 /** What a user chooses for a run (CLI flags, VS Code settings). */
 export interface RunOptions {

@@ -15,6 +15,7 @@ import { parseResponse, type ParsedAnswer } from './parsers';
 import { rougeLFMeasure } from './rougeL';
 import { officialBleu } from './sacreBleu';
 import type { JapaneseTokenizer } from './japaneseTokenizer';
+import { UserError } from '../userError';
 
 /** One row to score: its ordinal in the dataset, the row, and the model's raw output. */
 export interface SampleInput {
@@ -77,7 +78,7 @@ export interface ScoreOptions {
 }
 
 /** A row the official code would crash on; named so the user can fix it. */
-export class ScoringError extends Error {}
+export class ScoringError extends UserError {}
 
 /** Scores every sample; embedding and Japanese rows are batched per model. */
 export async function scoreSamples(

@@ -4,8 +4,9 @@
  */
 import * as fs from 'node:fs';
 import * as readline from 'node:readline';
+import { UserError } from '../userError';
 
-export class PredictionsError extends Error {}
+export class PredictionsError extends UserError {}
 
 export async function readPredictions(file: string): Promise<string[]> {
   const responses: string[] = [];
