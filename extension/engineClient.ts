@@ -129,7 +129,11 @@ export class EngineClient implements vscode.Disposable {
   ): Promise<R> {
     if (!this.started) throw new Error('the MCPO engine is not running (see MCPO: Show Logs)');
     await this.started;
-    return this.client.sendRequest<R>(method, params, token);
+    // Never pass an explicit `undefined` token: vscode-jsonrpc counts it as a second parameter,
+    // sends [params, null] positionally, and the engine's handler then gets null as its token.
+    return token === undefined
+      ? this.client.sendRequest<R>(method, params)
+      : this.client.sendRequest<R>(method, params, token);
   }
 
   runDataset(
