@@ -28,13 +28,20 @@ export const SELECT_HELP = `Options:
   --out FILE        alpaca JSON Lines {instruction, input, output}, in file order
   --setting NAME    only rows of this setting, e.g. IND_Diverse_Instruction
   --tasks a,b       only rows of these tasks
-Options are folded into the input as: input + "\\nOptions:\\n" + one option per line.
-Bad rows are listed as file:line:column and skipped (exit code 1); too few rows is an error naming the counts.`;
+ECInstruct's real format is read as it is: every field a string; "options" is "None" or a list written
+as JSON or as a Python literal inside the string. Options are folded into the input as:
+input + "\\nOptions:\\n" + one option per line.
+A malformed row among the first N/2 of its split is listed (file:line:column, row index, field, reason),
+excluded and not replaced, so the output is then not exactly "the first N" (exit code 1, and a note says
+by how much); too few rows is an error naming the counts.`;
 
 function str(v: Values, name: string): string | undefined {
   const x = v[name];
   return typeof x === 'string' && x !== '' ? x : undefined;
 }
+
+/** Malformed rows listed one by one; the rest are counted (a broken export can have millions). */
+const SHOWN_BAD_ROWS = 10;
 
 export async function runSelect(
   v: Values,
@@ -58,7 +65,10 @@ export async function runSelect(
       .map((t) => t.trim())
       .filter(Boolean),
   });
-  for (const b of result.badRows) err(`${from}:${b.line}:${b.column}: error: ${b.message}`);
+  for (const b of result.badRows.slice(0, SHOWN_BAD_ROWS))
+    err(`${from}:${b.line}:${b.column}: error: ${b.message}`);
+  if (result.badRows.length > SHOWN_BAD_ROWS)
+    err(`${from}: ... and ${result.badRows.length - SHOWN_BAD_ROWS} more malformed rows`);
   out(
     `${formatSelectCounts(result)}\nwrote ${result.train + result.val} rows to ${file} (read ${result.rowsRead} rows)\n`,
   );

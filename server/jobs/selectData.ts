@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRowTexts } from '../dataset/rowTexts';
+import { parsePythonListOfStr } from '../scoring/pythonLiteral';
 import { UserError } from '../userError';
 
 export interface SelectOptions {
@@ -28,9 +29,16 @@ export interface AlpacaRow {
   output: string;
 }
 
+/** A row of the selection window that cannot be used: where it is, which field, and why. */
 export interface BadRow {
+  /** 0-based position of the row in the file (array element or non-blank line). */
+  index: number;
   line: number;
   column: number;
+  /** The field at fault; absent when the row itself is not a JSON object. */
+  field?: string;
+  reason: string;
+  /** `row <index>: field "<field>" <reason>`, for one-line reports. */
   message: string;
 }
 
@@ -39,16 +47,22 @@ export interface SelectResult {
   counts: Record<string, { train: number; val: number }>;
   train: number;
   val: number;
+  /** Malformed rows met while reading (excluded, never replaced by later rows). */
   badRows: BadRow[];
   /** Rows read before both halves were full (the rest of the file is never read). */
   rowsRead: number;
+  /**
+   * Set when malformed rows were excluded: the output is then not exactly the first N/2 + N/2
+   * rows of the file, and this says by how much.
+   */
+  note?: string;
 }
 
 /** The split names ECInstruct uses for the two halves. */
 export const TRAIN_SPLIT = 'train';
 export const VAL_SPLIT = 'val';
 
-/** A selection that cannot be made (too few rows, bad N): the message names the counts. */
+/** A selection that cannot be made (too few rows, bad N, unwritable output): the message names the counts. */
 export class SelectionError extends UserError {}
 
 /**
@@ -68,38 +82,79 @@ interface EcRow {
   alpaca: AlpacaRow;
 }
 
-/** Checks one row's fields; returns the problem as text so it can carry the row's position. */
-export function parseEcInstructRow(text: string): EcRow | string {
+/** What could be read of a malformed row: enough to decide whether it was in the selection window. */
+export interface RowProblem {
+  field?: string;
+  reason: string;
+  split?: string;
+  setting?: string;
+  task?: string;
+}
+
+/**
+ * ECInstruct's `options`: the string "None" (or nothing) for no options, else a list written as
+ * JSON (`["A: x"]`) or as a Python literal (`['A: x']`) inside a string. A real list of strings
+ * (a converted copy of the dataset) is accepted too.
+ */
+export function parseOptions(v: unknown): { options?: string[] } | { reason: string } {
+  if (v === undefined || v === null) return {};
+  if (Array.isArray(v)) {
+    if (v.every((o) => typeof o === 'string')) return { options: v as string[] };
+    return { reason: 'must be a list of strings (found a list holding a non-string)' };
+  }
+  if (typeof v !== 'string')
+    return { reason: `must be "None" or a list of options in a string (found ${describe(v)})` };
+  const text = v.trim();
+  if (text === '' || text === 'None') return {};
+  if (text.startsWith('[')) {
+    try {
+      const list: unknown = JSON.parse(text);
+      if (Array.isArray(list) && list.every((o) => typeof o === 'string'))
+        return { options: list as string[] };
+    } catch {
+      // Not JSON: ECInstruct writes most lists as Python literals.
+    }
+    const py = parsePythonListOfStr(text);
+    if (py.ok) return { options: py.items };
+  }
+  return {
+    reason: `must be "None" or a list of strings written as JSON or as a Python literal (found ${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)})`,
+  };
+}
+
+/** Checks one row's fields; a problem names the field and keeps what could be read. */
+export function parseEcInstructRow(text: string): EcRow | RowProblem {
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return `not JSON: ${(err as Error).message}`;
+    return { reason: `not JSON: ${(err as Error).message}` };
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value))
-    return 'expected a JSON object per row';
+    return { reason: `expected a JSON object per row (found ${describe(value)})` };
   const row = value as Record<string, unknown>;
+  const known = {
+    split: typeof row.split === 'string' ? row.split : undefined,
+    setting: typeof row.setting === 'string' ? row.setting : undefined,
+    task: typeof row.task === 'string' ? row.task : undefined,
+  };
   for (const key of ['split', 'task', 'instruction', 'output'] as const) {
     if (typeof row[key] !== 'string')
-      return `field "${key}" must be a string (found ${describe(row[key])})`;
+      return { ...known, field: key, reason: `must be a string (found ${describe(row[key])})` };
   }
-  if (row.input !== undefined && row.input !== null && typeof row.input !== 'string')
-    return `field "input" must be a string (found ${describe(row.input)})`;
-  if (row.setting !== undefined && typeof row.setting !== 'string')
-    return `field "setting" must be a string (found ${describe(row.setting)})`;
-  let options: string[] | undefined;
-  if (row.options !== undefined && row.options !== null) {
-    if (!Array.isArray(row.options) || row.options.some((o) => typeof o !== 'string'))
-      return `field "options" must be a list of strings (found ${describe(row.options)})`;
-    options = row.options as string[];
+  for (const key of ['input', 'setting'] as const) {
+    if (row[key] !== undefined && row[key] !== null && typeof row[key] !== 'string')
+      return { ...known, field: key, reason: `must be a string (found ${describe(row[key])})` };
   }
+  const options = parseOptions(row.options);
+  if ('reason' in options) return { ...known, field: 'options', reason: options.reason };
   return {
     split: row.split as string,
-    setting: row.setting as string | undefined,
+    setting: known.setting,
     task: row.task as string,
     alpaca: {
       instruction: row.instruction as string,
-      input: foldOptions(typeof row.input === 'string' ? row.input : '', options),
+      input: foldOptions(typeof row.input === 'string' ? row.input : '', options.options),
       output: row.output as string,
     },
   };
@@ -112,6 +167,25 @@ function describe(v: unknown): string {
   return `a ${typeof v}`;
 }
 
+function isRow(r: EcRow | RowProblem): r is EcRow {
+  return 'alpaca' in r;
+}
+
+/** Opens the temporary output; a path that cannot be written is the user's to fix, not a crash. */
+function openOutput(out: string, tmp: string): number {
+  try {
+    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    if (fs.existsSync(out) && fs.statSync(out).isDirectory())
+      throw Object.assign(new Error('it is a folder'), { code: 'EISDIR' });
+    return fs.openSync(tmp, 'w');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    throw new SelectionError(
+      `cannot write --out ${out}: ${e.code === 'EISDIR' ? 'it is a folder' : e.code === 'EACCES' || e.code === 'EPERM' ? 'permission denied' : e.code === 'EROFS' ? 'read-only file system' : e.message}`,
+    );
+  }
+}
+
 export async function selectData(options: SelectOptions): Promise<SelectResult> {
   const { n } = options;
   if (!Number.isInteger(n) || n < 2 || n % 2 !== 0) {
@@ -119,44 +193,69 @@ export async function selectData(options: SelectOptions): Promise<SelectResult> 
       `--n must be an even number of rows of at least 2 (N/2 from "${TRAIN_SPLIT}" + N/2 from "${VAL_SPLIT}"), got ${n}`,
     );
   }
+  if (!fs.existsSync(options.from))
+    throw new SelectionError(`--from ${options.from} does not exist`);
   const half = n / 2;
   const tasks = options.tasks && options.tasks.length > 0 ? new Set(options.tasks) : undefined;
   const counts: SelectResult['counts'] = {};
   const badRows: BadRow[] = [];
   const taken = { train: 0, val: 0 };
+  // The first N/2 rows of each split in the file, malformed ones included: a malformed row uses
+  // its place instead of letting a later row in, so the selection stays "the first N/2 rows".
+  const window = { train: 0, val: 0 };
+  const excluded = { train: 0, val: 0, unknown: 0 };
   let rowsRead = 0;
 
   // Written to a temporary file first: a failed selection never leaves a half-written dataset
   // where a training job would pick it up.
-  fs.mkdirSync(path.dirname(path.resolve(options.out)), { recursive: true });
   const tmp = `${options.out}.partial-${process.pid}`;
-  const out = fs.createWriteStream(tmp, { encoding: 'utf8' });
+  const out = fs.createWriteStream('', { fd: openOutput(options.out, tmp), encoding: 'utf8' });
   const outDone = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve);
     out.on('error', reject);
   });
+  const splitOf = (s: string | undefined): 'train' | 'val' | undefined =>
+    s === TRAIN_SPLIT ? 'train' : s === VAL_SPLIT ? 'val' : undefined;
+  const wanted = (r: { setting?: string; task?: string }): boolean =>
+    (options.setting === undefined || r.setting === undefined || r.setting === options.setting) &&
+    (!tasks || r.task === undefined || tasks.has(r.task));
   let ok = false;
   try {
     for await (const r of readRowTexts(options.from, 'ECInstruct rows')) {
       rowsRead++;
       const row = parseEcInstructRow(r.text);
-      if (typeof row === 'string') {
-        badRows.push({ line: r.line, column: r.column, message: row });
+      if (!isRow(row)) {
+        if (row.split !== undefined) {
+          const split = splitOf(row.split);
+          // A malformed row outside the window (another split, another setting or task, or after
+          // N/2) would not have been selected anyway.
+          if (!split || !wanted(row) || window[split] >= half) continue;
+          window[split]++;
+          excluded[split]++;
+        } else excluded.unknown++;
+        badRows.push({
+          index: r.rowIndex,
+          line: r.line,
+          column: r.column,
+          field: row.field,
+          reason: row.reason,
+          message: `row ${r.rowIndex}: ${row.field ? `field "${row.field}" ` : ''}${row.reason}`,
+        });
         continue;
       }
       if (options.setting !== undefined && row.setting !== options.setting) continue;
       if (tasks && !tasks.has(row.task)) continue;
-      const split =
-        row.split === TRAIN_SPLIT ? 'train' : row.split === VAL_SPLIT ? 'val' : undefined;
-      if (!split || taken[split] >= half) continue;
+      const split = splitOf(row.split);
+      if (!split || window[split] >= half) continue;
+      window[split]++;
       taken[split]++;
       (counts[row.task] ??= { train: 0, val: 0 })[split]++;
       // Backpressure: wait when the writer's buffer is full instead of growing memory.
       if (!out.write(`${JSON.stringify(row.alpaca)}\n`))
         await new Promise<void>((resolve) => out.once('drain', () => resolve()));
-      if (taken.train >= half && taken.val >= half) break;
+      if (window.train >= half && window.val >= half) break;
     }
-    if (taken.train < half || taken.val < half) {
+    if (window.train < half || window.val < half) {
       const filters = [
         options.setting !== undefined ? `setting ${options.setting}` : '',
         tasks ? `tasks ${[...tasks].join(',')}` : '',
@@ -164,18 +263,40 @@ export async function selectData(options: SelectOptions): Promise<SelectResult> 
         .filter(Boolean)
         .join(' and ');
       throw new SelectionError(
-        `--n ${n} needs ${half} "${TRAIN_SPLIT}" + ${half} "${VAL_SPLIT}" rows, but ${options.from} has only ${taken.train} "${TRAIN_SPLIT}" and ${taken.val} "${VAL_SPLIT}" rows` +
-          `${filters ? ` matching ${filters}` : ''}${badRows.length > 0 ? ` (${badRows.length} bad rows skipped)` : ''}`,
+        `--n ${n} needs ${half} "${TRAIN_SPLIT}" + ${half} "${VAL_SPLIT}" rows, but ${options.from} has only ${window.train} "${TRAIN_SPLIT}" and ${window.val} "${VAL_SPLIT}" rows` +
+          `${filters ? ` matching ${filters}` : ''}` +
+          (badRows.length > 0
+            ? ` (${badRows.length} of them malformed: ${badRows
+                .slice(0, 3)
+                .map((b) => b.message)
+                .join('; ')}${badRows.length > 3 ? '; ...' : ''})`
+            : ''),
       );
     }
     ok = true;
   } finally {
     out.end();
     await outDone;
-    if (ok) fs.renameSync(tmp, options.out);
-    else fs.rmSync(tmp, { force: true });
+    if (!ok) fs.rmSync(tmp, { force: true });
   }
-  return { counts, train: taken.train, val: taken.val, badRows, rowsRead };
+  try {
+    fs.renameSync(tmp, options.out);
+  } catch (err) {
+    fs.rmSync(tmp, { force: true });
+    throw new SelectionError(`cannot write --out ${options.out}: ${(err as Error).message}`);
+  }
+  let note: string | undefined;
+  if (badRows.length > 0) {
+    const parts = [
+      excluded.train > 0 ? `${excluded.train} of the first ${half} "${TRAIN_SPLIT}" rows` : '',
+      excluded.val > 0 ? `${excluded.val} of the first ${half} "${VAL_SPLIT}" rows` : '',
+      excluded.unknown > 0 ? `${excluded.unknown} rows whose split could not be read` : '',
+    ].filter(Boolean);
+    note =
+      `${badRows.length} malformed rows excluded (${parts.join(', ')}): the output holds ${taken.train} "${TRAIN_SPLIT}" + ${taken.val} "${VAL_SPLIT}" rows, ` +
+      `so it is not exactly the first N/2 + N/2 = ${n} rows of the file; fix the rows to get the paper's "first N"`;
+  }
+  return { counts, train: taken.train, val: taken.val, badRows, rowsRead, note };
 }
 
 /** The table `mcpo select` prints: one line per task, then the totals. */
@@ -190,5 +311,6 @@ export function formatSelectCounts(result: SelectResult): string {
   lines.push(
     `${'total'.padEnd(width)}  ${String(result.train).padStart(6)}  ${String(result.val).padStart(6)}`,
   );
+  if (result.note) lines.push(`note: ${result.note}`);
   return lines.join('\n');
 }
