@@ -30,8 +30,12 @@
  *   surface form may differ from MeCab's compiled sys.dic, so such exact ties could resolve
  *   differently. None occurs in the parity vectors.
  */
-import * as path from 'node:path';
-import * as kuromoji from 'kuromoji';
+import {
+  loadCompactDictionary,
+  type CompactDictionary,
+  type DictionaryCacheOptions,
+  type Entry,
+} from './japaneseDictionary';
 import { pyStrip } from './pythonText';
 
 export interface JapaneseTokenizer {
@@ -181,14 +185,7 @@ const MAX_LOOKAHEAD_BYTES = 65535;
 /** MeCab's initial "best cost" in `connect`; a path must cost less to be kept. */
 const COST_CEILING = 2147483647;
 
-// --- dictionary data taken from kuromoji ---
-
-/** A dictionary or unknown-word entry: connection ids and word cost. */
-interface Entry {
-  leftId: number;
-  rightId: number;
-  cost: number;
-}
+// --- dictionary data taken from kuromoji (through the compact cache) ---
 
 /** The parts of kuromoji's loaded dictionary that MeCab's algorithm needs. */
 interface DictionaryData {
@@ -199,52 +196,21 @@ interface DictionaryData {
   connectionCost(rightId: number, leftId: number): number;
 }
 
-interface ShortReader {
-  getShort(index: number): number;
-}
-interface EntryTable {
-  dictionary: ShortReader;
-  target_map: Record<number, readonly number[] | undefined>;
-}
-interface TrieWalker {
-  traverse(parent: number, code: number): number;
-  bc: { getBase(index: number): number };
-}
-
-function field(obj: unknown, key: string): unknown {
-  return typeof obj === 'object' && obj !== null
-    ? (obj as Record<string, unknown>)[key]
-    : undefined;
-}
-
-function hasMethod(obj: unknown, name: string): boolean {
-  return typeof field(obj, name) === 'function';
-}
-
-function asEntryTable(obj: unknown, what: string): EntryTable {
-  if (
-    !hasMethod(field(obj, 'dictionary'), 'getShort') ||
-    typeof field(obj, 'target_map') !== 'object'
-  ) {
-    throw new Error(`kuromoji ${what} has an unexpected shape`);
-  }
-  return obj as EntryTable;
-}
-
-function asTrieWalker(obj: unknown): TrieWalker {
-  if (!hasMethod(obj, 'traverse') || !hasMethod(field(obj, 'bc'), 'getBase')) {
-    throw new Error('kuromoji trie has an unexpected shape');
-  }
-  return obj as TrieWalker;
-}
-
 // doublearray's conventions: the root node, "no child", and the end-of-key code.
 const TRIE_ROOT = 0;
 const TRIE_NOT_FOUND = -1;
 const TRIE_TERMINATOR = 0;
 
+/** doublearray's `traverse`: CHECK past the end (or before the start) never names a parent. */
+function traverse(dict: CompactDictionary, parent: number, code: number): number {
+  const child = dict.base[parent] + code;
+  return child >= 0 && child < dict.check.length && dict.check[child] === parent
+    ? child
+    : TRIE_NOT_FOUND;
+}
+
 function trieIdsAt(
-  trie: TrieWalker,
+  dict: CompactDictionary,
   bytes: Uint8Array,
   begin: number,
   end: number,
@@ -252,49 +218,44 @@ function trieIdsAt(
   const found: { length: number; id: number }[] = [];
   let parent = TRIE_ROOT;
   for (let i = begin; i < end; i++) {
-    const child = trie.traverse(parent, bytes[i]);
+    const child = traverse(dict, parent, bytes[i]);
     if (child === TRIE_NOT_FOUND) break;
     parent = child;
-    const leaf = trie.traverse(child, TRIE_TERMINATOR);
+    const leaf = traverse(dict, child, TRIE_TERMINATOR);
     if (leaf === TRIE_NOT_FOUND) continue;
-    const base = trie.bc.getBase(leaf);
+    const base = dict.base[leaf];
     if (base <= 0) found.push({ length: i + 1 - begin, id: -base - 1 });
   }
   return found;
 }
 
-function readEntries(table: EntryTable, key: number): Entry[] {
-  return (table.target_map[key] ?? []).map((id) => ({
-    leftId: table.dictionary.getShort(id),
-    rightId: table.dictionary.getShort(id + 2),
-    cost: table.dictionary.getShort(id + 4),
-  }));
+function readEntries(start: Int32Array, entries: Int16Array, key: number): Entry[] {
+  if (key < 0 || key + 1 >= start.length) return [];
+  const out: Entry[] = [];
+  for (let i = start[key]; i < start[key + 1]; i++)
+    out.push({ leftId: entries[3 * i], rightId: entries[3 * i + 1], cost: entries[3 * i + 2] });
+  return out;
 }
 
-function dictionaryFromKuromoji(
-  tokenizer: kuromoji.Tokenizer<kuromoji.IpadicFeatures>,
-): DictionaryData {
-  const trie = asTrieWalker(tokenizer.viterbi_builder.trie);
-  const words = asEntryTable(tokenizer.token_info_dictionary, 'token dictionary');
-  const unknown = asEntryTable(tokenizer.unknown_dictionary, 'unknown-word dictionary');
-  const costs = tokenizer.viterbi_searcher.connection_costs;
+function dictionaryData(dict: CompactDictionary): DictionaryData {
   const wordCache = new Map<number, Entry[]>();
-  const unknownByCategory = CATEGORIES.map((_, id) => readEntries(unknown, id));
-  if (unknownByCategory.some((list) => list.length === 0)) {
-    throw new Error('kuromoji unknown-word dictionary lacks a char.def category');
-  }
+  const unknownByCategory = CATEGORIES.map((_, id) =>
+    readEntries(dict.unknownStart, dict.unknownEntries, id),
+  );
+  const costs = dict.connectionCosts;
+  const backward = costs[1];
   return {
-    prefixes: (bytes, begin, end) => trieIdsAt(trie, bytes, begin, end),
+    prefixes: (bytes, begin, end) => trieIdsAt(dict, bytes, begin, end),
     entries(trieId) {
       let list = wordCache.get(trieId);
       if (list === undefined) {
-        list = readEntries(words, trieId);
+        list = readEntries(dict.wordStart, dict.wordEntries, trieId);
         wordCache.set(trieId, list);
       }
       return list;
     },
     unknownEntries: (category) => unknownByCategory[category],
-    connectionCost: (rightId, leftId) => costs.get(rightId, leftId),
+    connectionCost: (rightId, leftId) => costs[rightId * backward + leftId + 2],
   };
 }
 
@@ -508,27 +469,27 @@ function sacrebleuJaMecab(dict: DictionaryData, line: string): string {
   return pyStrip(surfaces.join(' '));
 }
 
-function buildKuromoji(dicPath: string): Promise<kuromoji.Tokenizer<kuromoji.IpadicFeatures>> {
-  return new Promise((resolve, reject) => {
-    kuromoji
-      .builder({ dicPath })
-      .build((err, tokenizer) => (err ? reject(err) : resolve(tokenizer)));
-  });
-}
-
-/** Resolved from the package so it also works when this module is bundled elsewhere. */
-function kuromojiDictionaryPath(): string {
-  return path.join(path.dirname(require.resolve('kuromoji/package.json')), 'dict');
-}
-
 let loading: Promise<JapaneseTokenizer> | undefined;
 
-/** The ja-mecab tokenizer; the dictionary (about a second to load) is read once per process. */
+/** The compact dictionary (see japaneseDictionary.ts), with this tokenizer's category count. */
+export async function loadJapaneseDictionary(
+  options: Omit<DictionaryCacheOptions, 'categoryCount'> = {},
+): Promise<CompactDictionary> {
+  return (await loadCompactDictionary({ ...options, categoryCount: CATEGORIES.length })).dictionary;
+}
+
+/** A tokenizer over an already loaded compact dictionary. */
+export function japaneseTokenizerFrom(dict: CompactDictionary): JapaneseTokenizer {
+  const data = dictionaryData(dict);
+  return { tokenize: (text: string) => sacrebleuJaMecab(data, text) };
+}
+
+/**
+ * The ja-mecab tokenizer, loaded once per thread on first use: from the compact dictionary cache
+ * (one file read), built through kuromoji and cached the first time on a machine.
+ */
 export function loadJapaneseTokenizer(): Promise<JapaneseTokenizer> {
-  loading ??= buildKuromoji(kuromojiDictionaryPath()).then((tokenizer) => {
-    const dict = dictionaryFromKuromoji(tokenizer);
-    return { tokenize: (text: string) => sacrebleuJaMecab(dict, text) };
-  });
+  loading ??= loadJapaneseDictionary().then(japaneseTokenizerFrom);
   // A failed load is not cached, so a later call can retry.
   loading.catch(() => {
     loading = undefined;
