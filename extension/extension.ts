@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
+import { registerClearResponseCache } from './clearCache';
 import { checkEndpoints, commandTable, type CommandContext } from './commands';
 import { EngineClient } from './engineClient';
 import { registerJobs } from './jobs/registerJobs';
@@ -24,6 +25,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     const status = new McpoStatusBar();
     context.subscriptions.push(engine, promptDiff, status);
     context.subscriptions.push(...registerJobs(context, engine, log));
+    context.subscriptions.push(registerClearResponseCache(log));
     const results = createResultsView(context, engine, log);
     const ctx: CommandContext = {
       extension: context,

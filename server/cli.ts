@@ -59,6 +59,7 @@ const ENDPOINT_OPTIONS = {
   threads: { type: 'string' },
   constrained: { type: 'boolean' },
   cache: { type: 'string' },
+  'no-cache': { type: 'boolean' },
   'scoring-embed-model': { type: 'string' },
   'multilingual-embed-model': { type: 'string' },
   'llm-extra-body': { type: 'string' },
@@ -84,6 +85,7 @@ const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines 
   --llm-extra-body JSON       extra request fields for M_L, e.g. '{"repetition_penalty": 1.05}'
   --constrained               vLLM structured outputs: option numbers for multiple choice, number lists for ranking/retrieval
   --cache DIR                 response cache (default .mcpo/cache); unchanged requests are never sent twice
+  --no-cache                  replay no answer cached before this command started (fresh answers are still stored)
   --limit N                   only the first N rows
   --seed N                    answer sampling seed (default 42)
   --scoring-embed-model ID|DIR / --multilingual-embed-model ID|DIR   models for the sent-transformer metrics
@@ -200,12 +202,14 @@ async function runAndReport(
   outDir: string,
   cacheDir: string,
   threads?: number,
+  replayCachedFrom?: number,
 ): Promise<{ dir: string; failed: number; cancelled: boolean }> {
   const cancel = cancelOnSigint();
   const progress = new ProgressLine();
   try {
     const result = await executeRun(config, resume, outDir, {
       cacheDir,
+      replayCachedFrom,
       localThreads: threads,
       onModelProgress: (p) => progress.show(`downloading ${p.file}: ${percent(p.loaded, p.total)}`),
       llmApiKey: process.env.MCPO_LLM_API_KEY,
@@ -355,6 +359,7 @@ validation are reported with file:line:column and left out; the rest are scored 
 Each question is appended to DIR/records.jsonl as soon as it finishes; killing the process loses
 no finished question. Exit code 0 when every question ran, 1 when some failed, 2 for usage errors.`,
     async run(v) {
+      const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
       const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
       const outDir = (v.out as string | undefined) ?? path.join('.mcpo', 'runs');
       let config;
@@ -391,6 +396,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         outDir,
         cacheDir,
         intOption(v, 'threads', 'run', 1),
+        replayCachedFrom,
       );
       const summary = summarizeRun(RunStore.open(result.dir));
       process.stdout.write(formatRunsTable([summary]));
@@ -449,6 +455,8 @@ They share the response cache, so a request asked by one arm is never sent again
     async run(v) {
       const base = runOptionsFrom(v, 'ablate');
       const k = intOption(v, 'similarity-k', 'ablate', 1) ?? 3;
+      // One start time for every arm: they still share what this ablation asks.
+      const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
       const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
       const outDir = path.join(
         (v.out as string | undefined) ?? path.join('.mcpo', 'runs'),
@@ -462,6 +470,7 @@ They share the response cache, so a request asked by one arm is never sent again
           outDir,
           cacheDir,
           intOption(v, 'threads', 'ablate', 1),
+          replayCachedFrom,
         );
       });
       if (outcome.cancelled) return 1;

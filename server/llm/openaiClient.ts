@@ -35,8 +35,6 @@ export interface OpenAiClientOptions {
   retry?: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'sleep' | 'random'>;
 }
 
-/** Bumped when the key recipe or the meaning of a cached entry changes. */
-
 export function createOpenAiClient(
   endpoint: EndpointConfig,
   options: OpenAiClientOptions = {},
@@ -56,14 +54,44 @@ export function endpointLabel(endpoint: Pick<EndpointConfig, 'baseUrl' | 'model'
 }
 
 /**
- * The cache key parts: everything that determines the answer, and nothing that does not
- * (base URL and key are excluded so the same model moved to another box keeps its cache).
+ * What produced an answer, as far as the server lets us know: vLLM's `root` in /v1/models names
+ * the weights behind a served name (a hub id or a path), so the same weights moved to another
+ * box, or served under another name, keep their cache. Servers that do not say (llama.cpp's
+ * server, Ollama) are keyed by where and what was asked: other weights behind the same name at
+ * another URL never replay these answers.
  */
-export function cacheKeyParts(endpoint: EndpointConfig, request: LlmRequest): JsonValue {
+export type WeightsIdentity = { root: string } | { url: string; model: string };
+
+/** The fields of a /v1/models entry the identity reads (vLLM adds `root` and `parent`). */
+export interface ServedModel {
+  id: string;
+  root?: unknown;
+}
+
+export function weightsIdentity(
+  endpoint: Pick<EndpointConfig, 'baseUrl' | 'model'>,
+  served: readonly ServedModel[] | undefined,
+): WeightsIdentity {
+  const root = served?.find((m) => m.id === endpoint.model)?.root;
+  if (typeof root === 'string' && root.trim() !== '') return { root };
+  return { url: endpoint.baseUrl.replace(/\/+$/, ''), model: endpoint.model };
+}
+
+/**
+ * The cache key parts: everything that determines the answer (the weights, the request, the
+ * sampling) and nothing that does not (the API key; the URL and served name when the server
+ * names the weights). Keys made before weights were part of them had a `model` field instead of
+ * `weights`, so they can never collide with these.
+ */
+export function cacheKeyParts(
+  endpoint: EndpointConfig,
+  request: LlmRequest,
+  weights: WeightsIdentity,
+): JsonValue {
   const { sampling } = request;
   return {
     v: CACHE_KEY_VERSION,
-    model: endpoint.model,
+    weights,
     mode: endpoint.mode,
     prompt: request.prompt,
     sampling: samplingKey(sampling),
@@ -106,6 +134,8 @@ class OpenAiLlmClient implements LlmClient {
   readonly label: string;
   private readonly openai: OpenAI;
   private readonly semaphore: Semaphore;
+  /** The weights' identity, once /v1/models has been read (by check() or the first cached call). */
+  private identity: Promise<WeightsIdentity> | undefined;
 
   constructor(
     readonly endpoint: EndpointConfig,
@@ -124,7 +154,16 @@ class OpenAiLlmClient implements LlmClient {
   async complete(request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> {
     const started = Date.now();
     const cache = this.options.cache;
-    const key = cache?.key(cacheKeyParts(this.endpoint, request));
+    const key =
+      cache === undefined
+        ? undefined
+        : cache.key(
+            cacheKeyParts(
+              this.endpoint,
+              request,
+              await untilAborted(this.weightsIdentity(), signal),
+            ),
+          );
     if (cache !== undefined && key !== undefined) {
       const hit = await cache.get(key);
       if (hit !== undefined)
@@ -161,25 +200,45 @@ class OpenAiLlmClient implements LlmClient {
 
   async check(signal?: AbortSignal): Promise<void> {
     const baseUrl = this.endpoint.baseUrl;
-    const served: string[] = [];
-    try {
-      for await (const model of this.openai.models.list({
-        signal,
-        timeout: this.endpoint.timeoutMs,
-      }))
-        served.push(model.id);
-    } catch (err) {
-      if (signal?.aborted) throw abortError(signal);
-      throw checkError(baseUrl, err);
-    }
-    if (!served.includes(this.endpoint.model)) {
-      const list = served.length === 0 ? '(no models)' : served.join(', ');
+    const served = await this.servedModels(signal);
+    this.identity = Promise.resolve(weightsIdentity(this.endpoint, served));
+    if (!served.some((m) => m.id === this.endpoint.model)) {
+      const list = served.length === 0 ? '(no models)' : served.map((m) => m.id).join(', ');
       throw new LlmError(
         `${baseUrl} does not serve model "${this.endpoint.model}"; it serves: ${list}`,
         1,
         404,
       );
     }
+  }
+
+  /**
+   * Runs check() first, so this normally costs nothing. Without it, /v1/models is read once; a
+   * server that cannot list its models is keyed by URL and model, which never replays another
+   * server's answers. No caller's signal: one cancelled question must not decide the identity.
+   */
+  private weightsIdentity(): Promise<WeightsIdentity> {
+    this.identity ??= this.servedModels(undefined).then(
+      (served) => weightsIdentity(this.endpoint, served),
+      () => weightsIdentity(this.endpoint, undefined),
+    );
+    return this.identity;
+  }
+
+  private async servedModels(signal: AbortSignal | undefined): Promise<ServedModel[]> {
+    const served: ServedModel[] = [];
+    try {
+      for await (const model of this.openai.models.list({
+        signal,
+        timeout: this.endpoint.timeoutMs,
+      }))
+        // vLLM's extra fields (root, parent) are in the parsed JSON but not in the SDK's type.
+        served.push({ id: model.id, root: (model as { root?: unknown }).root });
+    } catch (err) {
+      if (signal?.aborted) throw abortError(signal);
+      throw checkError(this.endpoint.baseUrl, err);
+    }
+    return served;
   }
 
   /** One HTTP request; throws for retry.ts to classify. */
@@ -203,6 +262,20 @@ class OpenAiLlmClient implements LlmClient {
     if (choice === undefined) throw new RetryableError('response has no choices');
     return toCached(choice.text, completion.usage, choice.finish_reason);
   }
+}
+
+/** The promise's value, or the abort error as soon as `signal` aborts (the promise runs on). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => (signal.removeEventListener('abort', onAbort), resolve(value)),
+      (err: unknown) => (signal.removeEventListener('abort', onAbort), reject(err)),
+    );
+  });
 }
 
 function toCached(

@@ -29,8 +29,20 @@ export interface CachedResponse {
 
 const KEY_PATTERN = /^[0-9a-f]{64}$/;
 
+export interface ResponseCacheOptions {
+  /**
+   * Replay only answers stored at or after this time (ms since the epoch); older ones are misses
+   * and are overwritten by the fresh answer. `mcpo run --no-cache` passes its start time, so
+   * nothing from before is replayed while the arms of one ablation still share their requests.
+   */
+  replayFrom?: number;
+}
+
 export class ResponseCache {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    readonly options: ResponseCacheOptions = {},
+  ) {}
 
   /** sha256 of canonical JSON (sorted keys), so key order in the parts never changes the key. */
   key(parts: JsonValue): string {
@@ -45,11 +57,16 @@ export class ResponseCache {
     } catch {
       return undefined;
     }
+    let stored: { value: CachedResponse; storedAt?: number } | undefined;
     try {
-      return parseCached(JSON.parse(raw));
+      stored = parseStored(JSON.parse(raw));
     } catch {
       return undefined;
     }
+    const replayFrom = this.options.replayFrom;
+    if (stored === undefined) return undefined;
+    if (replayFrom !== undefined && (stored.storedAt ?? -Infinity) < replayFrom) return undefined;
+    return stored.value;
   }
 
   async put(key: string, value: CachedResponse): Promise<void> {
@@ -57,7 +74,10 @@ export class ResponseCache {
     await fs.mkdir(path.dirname(file), { recursive: true });
     // Unique temp name: concurrent writers of the same key must not interleave into one file.
     const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const stored: CachedResponse = { text: value.text };
+    const stored: CachedResponse & { storedAt: number } = {
+      text: value.text,
+      storedAt: Date.now(),
+    };
     if (value.usage !== undefined)
       stored.usage = {
         prompt_tokens: value.usage.prompt_tokens,
@@ -93,8 +113,18 @@ export function canonicalJson(value: JsonValue): string {
 }
 
 /** Validates the shape instead of trusting the file: a wrong shape is as good as corrupt. */
-function parseCached(value: unknown): CachedResponse | undefined {
-  if (!isRecord(value) || typeof value['text'] !== 'string') return undefined;
+function parseStored(value: unknown): { value: CachedResponse; storedAt?: number } | undefined {
+  if (!isRecord(value)) return undefined;
+  const cached = parseCached(value);
+  if (cached === undefined) return undefined;
+  // Entries written before storedAt existed have none: they count as older than any time.
+  const storedAt = value['storedAt'];
+  if (storedAt !== undefined && typeof storedAt !== 'number') return undefined;
+  return { value: cached, storedAt };
+}
+
+function parseCached(value: Record<string, unknown>): CachedResponse | undefined {
+  if (typeof value['text'] !== 'string') return undefined;
   const result: CachedResponse = { text: value['text'] };
   const usage = value['usage'];
   if (usage !== undefined) {

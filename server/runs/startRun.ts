@@ -68,6 +68,8 @@ export interface RunOptions {
 
 export interface RunContext {
   cacheDir: string;
+  /** Replay only cached answers stored from this time on (ms since the epoch; `--no-cache`). */
+  replayCachedFrom?: number;
   llmApiKey?: string;
   slmApiKey?: string;
   signal?: AbortSignal;
@@ -192,7 +194,7 @@ export async function executeRun(
     if (pending.length === 0)
       return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
 
-    const cache = new ResponseCache(context.cacheDir);
+    const cache = new ResponseCache(context.cacheDir, { replayFrom: context.replayCachedFrom });
     const local = { threads: context.localThreads, onModelProgress: context.onModelProgress };
     const llm = createClient(cfg.llm, { apiKey: context.llmApiKey, cache, ...local });
     const slm = cfg.slm

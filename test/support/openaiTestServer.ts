@@ -38,6 +38,12 @@ export interface RecordedRequest {
 export interface TestServerOptions {
   /** Model ids served; any other requested model gets OpenAI's 404 model_not_found. */
   models?: string[];
+  /**
+   * vLLM's `root` per served model id: the weights behind the served name (a hub id or path).
+   * Listed in /v1/models like vLLM does; models without one are listed without `root`, like
+   * llama.cpp's server or Ollama.
+   */
+  roots?: Readonly<Record<string, string>>;
   /** Produces the assistant text for a chat / completion request. */
   answer?: (request: RecordedRequest) => string;
   /** Simulated inference latency before every generation response starts (/v1/models answers at once). */
@@ -94,6 +100,7 @@ class TestServerImpl implements OpenAiTestServer {
   maxInFlight = 0;
 
   private readonly models: string[];
+  private readonly roots: Readonly<Record<string, string>>;
   private readonly answer: (request: RecordedRequest) => string;
   private readonly latencyMs: number;
   private readonly chunkDelayMs: number;
@@ -108,6 +115,7 @@ class TestServerImpl implements OpenAiTestServer {
 
   constructor(options: TestServerOptions) {
     this.models = options.models ?? DEFAULT_MODELS;
+    this.roots = options.roots ?? {};
     this.answer = options.answer ?? (() => DEFAULT_ANSWER);
     this.latencyMs = options.latencyMs ?? 0;
     this.chunkDelayMs = options.chunkDelayMs ?? 0;
@@ -314,6 +322,7 @@ class TestServerImpl implements OpenAiTestServer {
         object: 'model',
         created: 0,
         owned_by: 'openai-test-server',
+        ...(this.roots[id] !== undefined ? { root: this.roots[id] } : {}),
       })),
     };
   }

@@ -1,0 +1,41 @@
+/** `mcpo run --no-cache` asks the server again instead of replaying earlier answers. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCli } from '../../support/cli';
+import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { SAMPLE_FILE } from '../../support/sample';
+
+test('mcpo run --no-cache sends every question again; without it, none', async (t) => {
+  const server = await startOpenAiTestServer();
+  t.after(() => server.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-no-cache-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const args = [
+    'run',
+    '--data',
+    SAMPLE_FILE,
+    '--limit',
+    '3',
+    '--templates',
+    'none',
+    '--llm-url',
+    server.baseUrl,
+    '--llm-model',
+    'test-model',
+    '--cache',
+    path.join(dir, 'cache'),
+    '--out',
+    path.join(dir, 'runs'),
+  ];
+  const posts = (): number => server.requests.filter((r) => r.method === 'POST').length;
+  assert.equal((await runCli(args)).code, 0);
+  assert.equal(posts(), 3);
+  assert.equal((await runCli(args)).code, 0);
+  assert.equal(posts(), 3, 'a second run replays the cache');
+  const fresh = await runCli([...args, '--no-cache']);
+  assert.equal(fresh.code, 0, fresh.stderr);
+  assert.equal(posts(), 6, '--no-cache asks again');
+});
