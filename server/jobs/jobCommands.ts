@@ -2,11 +2,10 @@
 import * as path from 'node:path';
 import { formatSelectCounts, selectData } from './selectData';
 import { JobStore, readLogs } from './jobStore';
-import type { Executor, JobRecord } from './jobTypes';
+import type { JobRecord } from './jobTypes';
 import { UsageError } from '../userError';
 import { executorFor, refresh, submitJob, waitFor } from './jobs';
-import { LocalExecutor } from './localExecutor';
-import { SlurmExecutor } from './slurmExecutor';
+import { makeExecutor, parseOverrides } from './submitSetup';
 import { JOB_KINDS, type JobKind } from './specs';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -90,7 +89,7 @@ export const JOB_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const JOB_USAGE = `mcpo job submit finetune|sweep|merge|quantize --spec <file.yml|.json> [--executor slurm|local] [--slurm-url URL --slurm-user U --slurm-api v0.0.38 --partition P --gpus N --time MIN] [--wait]
+export const JOB_USAGE = `mcpo job submit finetune|sweep|merge-adapter|merge|quantize --spec <file.yml|.json> [--executor slurm|local] [--slurm-url URL --slurm-user U --slurm-api v0.0.38 --partition P --gpus N --time MIN] [--wait]
        mcpo job status <id> [--wait] | mcpo job cancel <id> | mcpo job logs <id> | mcpo job list`;
 export const JOB_HELP = `Subcommands:
   submit KIND --spec FILE   validate the spec, write the job folder (.mcpo/jobs/<id>/: config + job.sh), submit it
@@ -107,9 +106,16 @@ Options:
   --gpus N --time MIN       override the spec's gpus / time_limit
   --jobs-dir DIR            where records live (default .mcpo/jobs, or MCPO_JOBS_DIR)
   --wait --poll-ms N        poll until the job ends (default every 2000 ms)
-Spec fields per kind: see server/jobs/specs.ts (finetune: name, base_model, dataset, output_dir, lora_*, ...;
-sweep: name, from, sizes, base_model, output_dir, ...; merge: name, models, layer_range, t or t_sweep, dtype, output_dir;
-quantize: name, model, output_dir, w_bit, q_group_size, zero_point, version).`;
+Spec fields per kind: see server/jobs/specs.ts.
+  every kind: name, gpus, time_limit, cpus, memory_gb, env {NAME: value} (no secrets), pass_env [NAME...]
+    (passed through from your environment at submit time, never written into a job file), setup (shell
+    lines sourced before the job, e.g. module load / venv activate)
+  finetune: dataset, output_dir, base_model (default meta-llama/Meta-Llama-3-70B-Instruct), num_epochs (3),
+    lora_*, fsdp, fsdp_* (axolotl FSDP2 from 2 GPUs), launcher; --gpus regenerates launcher and FSDP
+  sweep: from, sizes, output_dir + the finetune fields; merge-adapter: adapter, output_dir, base_model,
+    method peft|axolotl (fp16 weights); merge: models, layer_range, t or t_sweep, dtype, output_dir
+  quantize: model, output_dir, calibration_data (local JSON Lines), calibration_samples (128),
+    backend autoawq|llm-compressor, w_bit, q_group_size, zero_point, version`;
 
 function line(r: JobRecord): string {
   const exit = r.exitCode !== undefined ? ` exit=${r.exitCode}` : '';
@@ -138,57 +144,28 @@ export async function runJob(
   };
   switch (sub) {
     case 'submit': {
-      const kind = need('job kind (finetune, sweep, merge or quantize)');
+      const kind = need(`job kind (${JOB_KINDS.join(', ')})`);
       if (!(JOB_KINDS as readonly string[]).includes(kind))
-        throw new UsageError(
-          `mcpo job submit: unknown kind "${kind}" (finetune, sweep, merge, quantize)`,
-        );
+        throw new UsageError(`mcpo job submit: unknown kind "${kind}" (${JOB_KINDS.join(', ')})`);
       const specFile = str(v, 'spec');
       if (!specFile)
         throw new UsageError(`mcpo job submit: --spec is required\nusage: ${JOB_USAGE}`);
-      const kindName = str(v, 'executor') ?? 'local';
-      let executor: Executor;
-      if (kindName === 'local') executor = new LocalExecutor();
-      else if (kindName === 'slurm') {
-        const url = str(v, 'slurm-url') ?? process.env.SLURM_URL;
-        if (!url)
-          throw new UsageError(
-            'mcpo job submit: --slurm-url (or SLURM_URL) is required with --executor slurm',
-          );
-        executor = new SlurmExecutor({
-          url,
-          api: str(v, 'slurm-api') ?? 'v0.0.38',
-          user: str(v, 'slurm-user') ?? process.env.USER ?? 'root',
+      const executor = makeExecutor({
+        executor: str(v, 'executor') ?? 'local',
+        slurm: {
+          url: str(v, 'slurm-url') ?? process.env.SLURM_URL,
+          api: str(v, 'slurm-api'),
+          user: str(v, 'slurm-user'),
           partition: str(v, 'partition'),
-        });
-      } else
-        throw new UsageError(
-          `mcpo job submit: --executor must be slurm or local (found "${kindName}")`,
-        );
-      const overrides = { gpus: str(v, 'gpus'), time: str(v, 'time') };
-      for (const [k, x] of Object.entries(overrides))
-        if (x !== undefined && !/^\d+$/.test(x))
-          throw new UsageError(`mcpo job submit: --${k} must be a whole number (found "${x}")`);
-      // VS Code's mcpo.slurm.timeMinutes uses 0 for "the spec's limit"; here 0 would silently mean no limit.
-      if (overrides.time === '0')
-        throw new UsageError(
-          "mcpo job submit: --time must be at least 1 minute (leave it out to use the spec's time_limit)",
-        );
-      const wrapped: Executor = {
-        submit: (r, j) =>
-          executor.submit(r, {
-            gpus: overrides.gpus !== undefined ? Number(overrides.gpus) : j.gpus,
-            timeLimit: overrides.time !== undefined ? Number(overrides.time) : j.timeLimit,
-          }),
-        status: (r) => executor.status(r),
-        cancel: (r) => executor.cancel(r),
-      };
+        },
+      });
       const { record } = await submitJob({
         kind: kind as JobKind,
         specFile,
         store,
-        executor: wrapped,
+        executor,
         mcpoCommand,
+        overrides: parseOverrides({ gpus: str(v, 'gpus'), time: str(v, 'time') }),
       });
       out(
         `submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId}` : `local pid ${record.local?.pid}`}); files in ${path.relative(process.cwd(), record.dir) || record.dir}\n`,

@@ -54,11 +54,18 @@ export interface JobRecord {
   local?: { pid: number };
   /** Per array task (or the single job): last seen state. */
   tasks?: { index: number | null; state: JobState; exitCode?: number }[];
+  /** What the scheduler allocated per node beyond CPUs, e.g. "gres:gpu:4" (as Slurm reports it). */
+  tres?: string;
+  /** The pipeline this job is a step of, and the step's name. */
+  pipeline?: { id: string; step: string };
+  /** Where the job's result lands (for the next pipeline step and the views). */
+  output?: string;
   updatedAt: string;
 }
 
 export interface JobStatus {
   state: JobState;
+  tres?: string;
   /** See JobRecord.untracked. */
   untracked?: boolean;
   reason?: string;
@@ -66,9 +73,22 @@ export interface JobStatus {
   tasks?: JobRecord['tasks'];
 }
 
+/** What a job asks of the executor besides its files. */
+export interface JobResources {
+  gpus: number;
+  /** Minutes. */
+  timeLimit?: number;
+  cpus?: number;
+  memoryMb?: number;
+  /** Variables passed through by name from this process's environment (values never written to files). */
+  passEnv?: string[];
+  /** Jobs that must complete successfully first (Slurm afterok; the local executor waits for them). */
+  after?: JobRecord[];
+}
+
 export interface Executor {
   /** Starts the job whose files are already in record.dir; returns the record with its ids. */
-  submit(record: JobRecord, job: { gpus: number; timeLimit?: number }): Promise<JobRecord>;
+  submit(record: JobRecord, job: JobResources): Promise<JobRecord>;
   status(record: JobRecord): Promise<JobStatus>;
   cancel(record: JobRecord): Promise<void>;
 }

@@ -12,11 +12,13 @@ import {
   TERMINAL_STATES,
   type Executor,
   type JobRecord,
+  type JobResources,
   type JobState,
   type JobStatus,
 } from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor, type SlurmOptions } from './slurmExecutor';
+import { applyOverrides, type SpecOverrides } from './submitSetup';
 import { loadSpec, prepareJob, SCRIPT_NAME, type JobKind, type PreparedJob } from './specs';
 
 export interface SubmitOptions {
@@ -25,13 +27,15 @@ export interface SubmitOptions {
   store: JobStore;
   executor: Executor;
   mcpoCommand: string[];
+  /** --gpus / --time: written into the spec before its files are generated. */
+  overrides?: SpecOverrides;
 }
 
 /** Validates the spec, writes the job folder, submits, saves the record (also when the outcome is unknown). */
 export async function submitJob(
   o: SubmitOptions,
 ): Promise<{ record: JobRecord; job: PreparedJob }> {
-  const spec = loadSpec(o.specFile);
+  const spec = applyOverrides(loadSpec(o.specFile), o.overrides);
   const id = o.store.newId(o.kind);
   const dir = o.store.dirOf(id);
   const job = prepareJob(o.kind, spec, {
@@ -53,10 +57,11 @@ export async function submitJob(
     updatedAt: now,
     state: 'PENDING',
     array: job.array,
+    ...(job.output ? { output: job.output } : {}),
   };
   let record: JobRecord;
   try {
-    record = await o.executor.submit(draft, { gpus: job.gpus, timeLimit: job.timeLimit });
+    record = await o.executor.submit(draft, resourcesOf(job));
   } catch (err) {
     if (err instanceof SubmitOutcomeUnknownError) {
       // The job may be running from this folder: keep both, and say what is known.
@@ -75,6 +80,18 @@ export async function submitJob(
   }
   o.store.save(record);
   return { record, job };
+}
+
+/** What the executor is asked for, from the generated job. */
+export function resourcesOf(job: PreparedJob, after?: JobRecord[]): JobResources {
+  return {
+    gpus: job.gpus,
+    timeLimit: job.timeLimit,
+    cpus: job.cpus,
+    memoryMb: job.memoryMb,
+    passEnv: job.passEnv,
+    after,
+  };
 }
 
 export function executorFor(record: JobRecord, slurm?: Partial<SlurmOptions>): Executor {
@@ -99,6 +116,7 @@ export async function refresh(
     reason: s.reason,
     exitCode: s.exitCode,
     tasks: s.tasks,
+    ...(s.tres ? { tres: s.tres } : {}),
     updatedAt: new Date().toISOString(),
   };
   store.save(next);

@@ -11,9 +11,11 @@ import {
   JobError,
   type Executor,
   type JobRecord,
+  type JobResources,
   type JobState,
   type JobStatus,
 } from './jobTypes';
+import { jobEnvironment } from './slurmExecutor';
 import { SCRIPT_NAME } from './specs';
 
 /**
@@ -24,6 +26,21 @@ import { SCRIPT_NAME } from './specs';
 const SUPERVISOR = `
 dir="$1"; limit="$2"; shift 2
 cd "$dir"
+# Dependencies (a pipeline's earlier steps): wait for each to finish; any failure cancels this job,
+# as Slurm's afterok would never start it. A dependency whose supervisor vanished counts as failed.
+if [ -f state/after ]; then
+  while IFS=' ' read -r dep pid; do
+    while [ ! -e "$dep/state/done" ]; do
+      if ! kill -0 "$pid" 2>/dev/null && [ ! -e "$dep/state/done" ]; then echo lost > "$dep/state/done.lost"; break; fi
+      sleep 0.2
+    done
+    if [ "$(cat "$dep/state/done" 2>/dev/null)" != 0 ]; then
+      echo "dependency $dep did not complete" > state/dependency_failed
+      date > state/cancelled; echo 1 > state/done; exit 0
+    fi
+  done < state/after
+fi
+all=0
 for idx in "$@"; do
   if [ "$idx" = "-" ]; then out="logs/local.out"; err="logs/local.err"; st="state/exit"; unset SLURM_ARRAY_TASK_ID
   else out="logs/local_$idx.out"; err="logs/local_$idx.err"; st="state/exit_$idx"; export SLURM_ARRAY_TASK_ID="$idx"; fi
@@ -35,14 +52,25 @@ for idx in "$@"; do
     echo "$!" > state/timeout.pid; wait "$!"; rc=$?; rm -f state/timeout.pid
   else bash ./${SCRIPT_NAME} >"$out" 2>"$err"; rc=$?; fi
   echo "$rc" > "$st.tmp" && mv "$st.tmp" "$st"
+  [ "$rc" = 0 ] || all="$rc"
 done
 rm -f state/running
+[ -e state/cancelled ] && all=1
+echo "$all" > state/done.tmp && mv state/done.tmp state/done
 `;
 
 export class LocalExecutor implements Executor {
-  async submit(record: JobRecord, job: { gpus: number; timeLimit?: number }): Promise<JobRecord> {
+  async submit(record: JobRecord, job: JobResources): Promise<JobRecord> {
+    // The same check as on Slurm: a pass_env name that is not set fails now, not in the job.
+    jobEnvironment(record, job.passEnv);
     fs.mkdirSync(path.join(record.dir, 'logs'), { recursive: true });
     fs.mkdirSync(path.join(record.dir, 'state'), { recursive: true });
+    const after = job.after ?? [];
+    if (after.length > 0)
+      fs.writeFileSync(
+        path.join(record.dir, 'state', 'after'),
+        after.map((r) => `${r.dir} ${r.local?.pid ?? 0}\n`).join(''),
+      );
     const indices = record.array ? record.array.map(String) : ['-'];
     const child = spawn(
       'bash',
@@ -95,8 +123,10 @@ export class LocalExecutor implements Executor {
     const failed = tasks.find(
       (t) => t.state === state && t.exitCode !== undefined && t.exitCode !== 0,
     );
-    const reason =
-      state === 'FAILED' && !failed
+    const depFailed = path.join(stateDir, 'dependency_failed');
+    const reason = fs.existsSync(depFailed)
+      ? fs.readFileSync(depFailed, 'utf8').trim()
+      : state === 'FAILED' && !failed
         ? 'the local supervisor process ended without recording an exit status'
         : undefined;
     return {

@@ -19,6 +19,12 @@ export interface SubmitRequest {
   environment: Record<string, string>;
   timeLimit?: number;
   gpus: number;
+  /** CPUs for the job's one task; undefined leaves Slurm's default (1). */
+  cpus?: number;
+  /** Memory per node in MB; undefined leaves the partition's default. */
+  memoryMb?: number;
+  /** Slurm dependency expression, e.g. "afterok:12:13". */
+  dependency?: string;
   array?: string;
 }
 
@@ -30,6 +36,10 @@ export interface SlurmJobInfo {
   reason?: string;
   /** The job script's exit status (not the raw wait status). */
   exitCode?: number;
+  /** What Slurm allocates per node beyond CPUs, e.g. "gres:gpu:4" (22.05) or "gres/gpu:4". */
+  tresPerNode?: string;
+  /** The dependency Slurm holds the job on, e.g. "afterok:12(unfulfilled)". */
+  dependency?: string;
 }
 
 export interface SlurmError {
@@ -50,6 +60,16 @@ export function isSupportedApi(api: string): boolean {
   return (SUPPORTED_APIS as readonly string[]).includes(api);
 }
 
+/**
+ * The submit body per version, each key checked against that version's OpenAPI document:
+ * v0.0.38 from Slurm 22.05's live slurmrestd (GET /openapi/v3, `v0.0.38_job_properties`),
+ * v0.0.39–v0.0.42 from SchedMD/slurm's data_parser `JOB_DESC_MSG` (slurm-23-11 and slurm-24-11).
+ * - GPUs: v0.0.38 has no `tres_per_node` ("Unknown key", HTTP 400); its `gres: "gpu:N"` is what
+ *   sbatch --gres sends and shows as TresPerNode=gres:gpu:N. v0.0.39+ take
+ *   `tres_per_node: "gres/gpu:N"` (Slurm 23.02 renamed gres:gpu to gres/gpu).
+ * - Memory: v0.0.38 `memory_per_node` is an integer (MB); v0.0.39+ a {set, infinite, number}.
+ * - `cpus_per_task`, `dependency` (a string such as "afterok:12:13") in every version.
+ */
 export function buildSubmitBody(api: string, r: SubmitRequest): Record<string, unknown> {
   const v = minor(api);
   const job: Record<string, unknown> = {
@@ -60,13 +80,15 @@ export function buildSubmitBody(api: string, r: SubmitRequest): Record<string, u
   };
   if (r.partition) job.partition = r.partition;
   if (r.array) job.array = r.array;
+  if (r.cpus !== undefined) job.cpus_per_task = r.cpus;
+  if (r.dependency) job.dependency = r.dependency;
   if (v <= 38) {
     job.nodes = [1, 1];
     job.tasks = 1;
     job.environment = r.environment;
     if (r.timeLimit !== undefined) job.time_limit = r.timeLimit;
-    // 22.05 keeps GPU requests in its internal "gres:gpu:N" form.
-    if (r.gpus > 0) job.tres_per_node = `gres:gpu:${r.gpus}`;
+    if (r.memoryMb !== undefined) job.memory_per_node = r.memoryMb;
+    if (r.gpus > 0) job.gres = `gpu:${r.gpus}`;
     return { script: r.script, job };
   }
   job.minimum_nodes = 1;
@@ -75,6 +97,8 @@ export function buildSubmitBody(api: string, r: SubmitRequest): Record<string, u
   job.environment = Object.entries(r.environment).map(([k, val]) => `${k}=${val}`);
   if (r.timeLimit !== undefined)
     job.time_limit = { set: true, infinite: false, number: r.timeLimit };
+  if (r.memoryMb !== undefined)
+    job.memory_per_node = { set: true, infinite: false, number: r.memoryMb };
   if (r.gpus > 0) job.tres_per_node = `gres/gpu:${r.gpus}`;
   if (v >= 41) {
     job.script = r.script;
@@ -139,6 +163,12 @@ export function parseJobs(api: string, body: unknown): SlurmJobInfo[] {
       state: state(j.job_state),
       reason,
       exitCode: exitCode(j.exit_code, v),
+      ...(typeof j.tres_per_node === 'string' && j.tres_per_node !== ''
+        ? { tresPerNode: j.tres_per_node }
+        : {}),
+      ...(typeof j.dependency === 'string' && j.dependency !== ''
+        ? { dependency: j.dependency }
+        : {}),
     };
   });
 }

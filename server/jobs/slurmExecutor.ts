@@ -12,6 +12,7 @@ import {
   SubmitOutcomeUnknownError,
   type Executor,
   type JobRecord,
+  type JobResources,
   type JobStatus,
   type SlurmTarget,
 } from './jobTypes';
@@ -29,6 +30,30 @@ import {
 import { SCRIPT_NAME } from './specs';
 
 export const TOKEN_ENV = 'MCPO_SLURM_TOKEN';
+
+/**
+ * A minimal, explicit environment: the token and the submitting shell's other secrets stay out
+ * of the job; the spec's pass_env names are passed through with their current values (sent to
+ * slurmrestd, never written into a job file). A name that is not set is an error, not an empty value.
+ */
+export function jobEnvironment(
+  record: JobRecord,
+  passEnv: readonly string[] = [],
+): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/tmp',
+    LANG: 'C.UTF-8',
+    MCPO_JOB_ID: record.id,
+  };
+  const missing = passEnv.filter((n) => process.env[n] === undefined);
+  if (missing.length > 0)
+    throw new JobError(
+      `job ${record.name}: pass_env names ${missing.join(', ')}, which ${missing.length > 1 ? 'are' : 'is'} not set in the environment mcpo runs in`,
+    );
+  for (const n of passEnv) if (n !== TOKEN_ENV) env[n] = process.env[n] as string;
+  return env;
+}
 
 export interface SlurmOptions extends SlurmTarget {
   /** Defaults to process.env.MCPO_SLURM_TOKEN, read at each request. */
@@ -178,10 +203,11 @@ export class SlurmExecutor implements Executor {
     await this.read('/ping');
   }
 
-  async submit(record: JobRecord, job: { gpus: number; timeLimit?: number }): Promise<JobRecord> {
+  async submit(record: JobRecord, job: JobResources): Promise<JobRecord> {
     const logs = path.join(record.dir, 'logs');
     fs.mkdirSync(logs, { recursive: true });
     const pattern = record.array ? '%A_%a' : '%j';
+    const after = (job.after ?? []).map((r) => this.jobId(r));
     const body = buildSubmitBody(this.opts.api, {
       script: fs.readFileSync(path.join(record.dir, SCRIPT_NAME), 'utf8'),
       name: record.name,
@@ -189,15 +215,12 @@ export class SlurmExecutor implements Executor {
       cwd: record.dir,
       stdout: path.join(logs, `${pattern}.out`),
       stderr: path.join(logs, `${pattern}.err`),
-      // A minimal, explicit environment: the token and the submitting shell's secrets stay out of the job.
-      environment: {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: process.env.HOME ?? '/tmp',
-        LANG: 'C.UTF-8',
-        MCPO_JOB_ID: record.id,
-      },
+      environment: jobEnvironment(record, job.passEnv),
       timeLimit: job.timeLimit,
       gpus: job.gpus,
+      cpus: job.cpus,
+      memoryMb: job.memoryMb,
+      dependency: after.length > 0 ? `afterok:${after.join(':')}` : undefined,
       array: record.array ? record.array.join(',') : undefined,
     });
     const response = await this.request('POST', '/job/submit', body);
@@ -235,6 +258,7 @@ export class SlurmExecutor implements Executor {
     const pending = jobs.find((j) => j.state === 'PENDING');
     return {
       state,
+      tres: jobs.find((j) => j.tresPerNode)?.tresPerNode,
       reason: pending?.reason,
       exitCode: failed?.exitCode ?? (state === 'COMPLETED' ? 0 : undefined),
       tasks,

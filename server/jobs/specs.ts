@@ -12,7 +12,7 @@ import { shCommand, shQuote } from './shell';
 import { parseYaml, toYaml, YamlError, type YamlValue } from './yaml';
 import { UserError } from '../userError';
 
-export const JOB_KINDS = ['finetune', 'sweep', 'merge', 'quantize'] as const;
+export const JOB_KINDS = ['finetune', 'sweep', 'merge-adapter', 'merge', 'quantize'] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** What an executor needs to run a job: the files to write into its folder and how to run them. */
@@ -26,9 +26,25 @@ export interface PreparedJob {
   gpus: number;
   /** Minutes; undefined leaves the partition's default. */
   timeLimit?: number;
+  /** CPUs for the job's task; undefined leaves the scheduler's default. */
+  cpus?: number;
+  /** Memory per node in MB; undefined leaves the partition's default. */
+  memoryMb?: number;
+  /**
+   * Environment variables passed through by name from the submitting process at submit time
+   * (HF_TOKEN, HF_HOME...): their values go to the scheduler, never into a job file.
+   */
+  passEnv: string[];
+  /** Where the job's result lands (a folder), for the next step of a pipeline. */
+  output?: string;
 }
 
 export const SCRIPT_NAME = 'job.sh';
+export const SETUP_NAME = 'setup.sh';
+
+/** The paper's fine-tune (mcpo-reference.md, "The paper's configuration"): the Instruct base, 3 epochs. */
+export const PAPER_BASE_MODEL = 'meta-llama/Meta-Llama-3-70B-Instruct';
+export const PAPER_EPOCHS = 3;
 
 /** A spec that cannot become a job; the message names the field. */
 export class SpecError extends UserError {}
@@ -64,6 +80,7 @@ class Fields {
     private readonly kind: JobKind,
     /** Relative paths in a spec are relative to the spec file, not to where the CLI runs. */
     private readonly baseDir: string,
+    private readonly pending: ReadonlySet<string> = new Set(),
   ) {}
 
   private fail(field: string, message: string): never {
@@ -178,19 +195,29 @@ class Fields {
     return this.get(field);
   }
 
-  /** An input file that must exist now (a job failing on a typo an hour into the queue helps no one). */
-  existingFile(field: string): string {
-    const p = path.resolve(this.baseDir, this.str(field));
-    if (!fs.existsSync(p)) this.fail(field, `names ${p}, which does not exist`);
+  /**
+   * An input file or folder that must exist now (a job failing on a typo an hour into the queue
+   * helps no one), unless an earlier pipeline step produces it.
+   */
+  existingFile(field: string, fallback?: string): string {
+    const p = path.resolve(this.baseDir, this.str(field, fallback));
+    if (!fs.existsSync(p) && !this.pending.has(p))
+      this.fail(field, `names ${p}, which does not exist`);
     return p;
+  }
+
+  existingPath(field: string): string {
+    return this.existingFile(field);
   }
 
   /** A model: a hub id (org/name) is kept, a local path must exist. */
   model(field: string, value?: string): string {
     const v = value ?? this.str(field);
-    if (/^[.~/]/.test(v) || fs.existsSync(path.resolve(this.baseDir, v))) {
+    const local = path.resolve(this.baseDir, v);
+    if (this.pending.has(local)) return local;
+    if (/^[.~/]/.test(v) || fs.existsSync(local)) {
       const p = path.resolve(this.baseDir, v.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
-      if (!fs.existsSync(p))
+      if (!fs.existsSync(p) && !this.pending.has(p))
         this.fail(
           field,
           `names ${p}, which does not exist (give a local folder or a hub id like org/name)`,
@@ -226,16 +253,115 @@ export interface PrepareContext {
   jobDir: string;
   /** argv that runs this CLI, e.g. [node, /path/dist/cli.js]. */
   mcpoCommand: string[];
+  /**
+   * Absolute paths an earlier step of a pipeline will produce: they need not exist yet, and a
+   * spec value naming one is always a path, never a hub id.
+   */
+  pending?: ReadonlySet<string>;
+  /** Values a pipeline fills in when the spec leaves them out (e.g. calibration_data). */
+  defaults?: Record<string, string>;
 }
 
-function scriptHeader(kind: JobKind, name: string, jobDir: string): string[] {
-  return [
+/** What every kind shares: resources, environment and the setup line. */
+interface Common {
+  name: string;
+  gpus: number;
+  timeLimit?: number;
+  cpus?: number;
+  memoryMb?: number;
+  passEnv: string[];
+  /** Non-secret variables written into the script as exports. */
+  env: Record<string, string>;
+  /** Shell lines the user wrote on purpose (module load, venv activate): written to setup.sh. */
+  setup?: string;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** Names whose values must not be written into a file: they go through pass_env instead. */
+const SECRET_NAME = /(^|_)(TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIALS?|KEY|APIKEY|PAT)(_|$)/i;
+
+function common(f: Fields): Common {
+  const name = f.str('name');
+  if (name.length > 200)
+    throw new SpecError(`spec: field "name" must be at most 200 characters (found ${name.length})`);
+  const passEnv = f.raw('pass_env') === undefined ? [] : f.strList('pass_env');
+  passEnv.forEach((n, i) => {
+    if (!ENV_NAME.test(n))
+      throw new SpecError(
+        `spec: field "pass_env[${i}]" must be an environment variable name (found ${JSON.stringify(n)})`,
+      );
+  });
+  const envRaw = f.raw('env');
+  const env: Record<string, string> = {};
+  if (envRaw !== undefined) {
+    if (envRaw === null || typeof envRaw !== 'object' || Array.isArray(envRaw))
+      throw new SpecError('spec: field "env" must be a mapping NAME: value');
+    for (const [k, v] of Object.entries(envRaw)) {
+      if (!ENV_NAME.test(k))
+        throw new SpecError(`spec: field "env.${k}" is not an environment variable name`);
+      if (SECRET_NAME.test(k))
+        throw new SpecError(
+          `spec: field "env.${k}" looks like a secret: list its name under "pass_env" instead, so its value is taken from your environment at submit time and never written into a job file`,
+        );
+      if (typeof v !== 'string' && typeof v !== 'number' && typeof v !== 'boolean')
+        throw new SpecError(`spec: field "env.${k}" must be a string, number or boolean`);
+      env[k] = String(v);
+    }
+  }
+  const setupRaw = f.raw('setup');
+  let setup: string | undefined;
+  if (setupRaw !== undefined)
+    setup = (typeof setupRaw === 'string' ? [f.str('setup')] : f.strList('setup')).join('\n');
+  const memoryGb = f.optNum('memory_gb', { min: 0.001 });
+  return {
+    name,
+    gpus: f.num('gpus', { min: 0, max: 64, int: true, fallback: 1 }),
+    timeLimit: f.optNum('time_limit', { min: 1, int: true }),
+    cpus: f.optNum('cpus', { min: 1, max: 4096, int: true }),
+    memoryMb: memoryGb === undefined ? undefined : Math.ceil(memoryGb * 1024),
+    passEnv,
+    env,
+    setup,
+  };
+}
+
+function scriptHeader(kind: JobKind, c: Common, jobDir: string): string[] {
+  const lines = [
     '#!/bin/bash',
-    `# mcpo ${kind} job ${JSON.stringify(name).replace(/[\r\n]/g, ' ')}: generated by mcpo job submit; values below are single-quoted shell words.`,
+    `# mcpo ${kind} job ${JSON.stringify(c.name).replace(/[\r\n]/g, ' ')}: generated by mcpo job submit; values below are single-quoted shell words.`,
     'set -euo pipefail',
     // Absolute, not derived from the script's path: Slurm runs a copy of the script from its spool.
     `JOB_DIR=${shQuote(jobDir)}`,
   ];
+  for (const [k, v] of Object.entries(c.env)) lines.push(`export ${k}=${shQuote(v)}`);
+  if (c.passEnv.length > 0)
+    lines.push(
+      `# passed through from the submitting environment (values never written here): ${c.passEnv.join(' ')}`,
+    );
+  // module/venv scripts often read unset variables: -u is lifted while they run.
+  if (c.setup !== undefined) lines.push(`set +u; source "$JOB_DIR/${SETUP_NAME}"; set -u`);
+  return lines;
+}
+
+/** The spec's setup lines, run as shell code on purpose (the user wrote them for that). */
+function setupFile(c: Common): Record<string, string> {
+  if (c.setup === undefined) return {};
+  return {
+    [SETUP_NAME]: `# setup from the spec's "setup" field (module load, venv activate...), sourced by job.sh\n${c.setup}\n`,
+  };
+}
+
+function resources(
+  c: Common,
+): Pick<PreparedJob, 'name' | 'gpus' | 'timeLimit' | 'cpus' | 'memoryMb' | 'passEnv'> {
+  return {
+    name: c.name,
+    gpus: c.gpus,
+    timeLimit: c.timeLimit,
+    cpus: c.cpus,
+    memoryMb: c.memoryMb,
+    passEnv: c.passEnv,
+  };
 }
 
 /** The array task index: Slurm's, or the local executor's stand-in with the same name. */
@@ -247,14 +373,31 @@ interface FinetuneSettings {
   launcher: string[];
 }
 
-/** Reads the training fields shared by finetune and sweep (everything but data and output). */
+/**
+ * Reads the training fields shared by finetune and sweep (everything but data and output).
+ * Every key is one axolotl documents today (src/axolotl/utils/schemas/, docs/multi-gpu.qmd):
+ * FSDP2 (`fsdp_version: 2` with the unprefixed fsdp_config keys), not the deprecated `fsdp:` list.
+ * The FSDP fields are read whatever the GPU count, so a spec stays valid when --gpus changes it.
+ */
 function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
   const precision = f.oneOf('precision', ['bf16', 'fp16'] as const, 'bf16');
   const targets =
     f.raw('lora_target_modules') === undefined ? undefined : f.strList('lora_target_modules');
   const fsdp = f.bool('fsdp', gpus > 1);
+  const fsdpConfig: Spec = {
+    offload_params: f.bool('fsdp_offload_params', false),
+    cpu_ram_efficient_loading: true,
+    auto_wrap_policy: 'TRANSFORMER_BASED_WRAP',
+    transformer_layer_cls_to_wrap: f.str('fsdp_transformer_layer_cls_to_wrap', 'LlamaDecoderLayer'),
+    state_dict_type: f.oneOf(
+      'fsdp_state_dict_type',
+      ['FULL_STATE_DICT', 'SHARDED_STATE_DICT'] as const,
+      'FULL_STATE_DICT',
+    ),
+    reshard_after_forward: f.bool('fsdp_reshard_after_forward', true),
+  };
   const axolotl: Spec = {
-    base_model: f.model('base_model'),
+    base_model: f.model('base_model', f.str('base_model', PAPER_BASE_MODEL)),
     load_in_4bit: true,
     adapter: 'qlora',
     lora_r: f.num('lora_r', { min: 1, int: true, fallback: 16 }),
@@ -269,7 +412,7 @@ function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
       int: true,
       fallback: 4,
     }),
-    num_epochs: f.num('num_epochs', { min: 0.01, fallback: 1 }),
+    num_epochs: f.num('num_epochs', { min: 0.01, fallback: PAPER_EPOCHS }),
     learning_rate: f.num('learning_rate', { min: 0, max: 1, fallback: 0.0002 }),
     optimizer: f.str('optimizer', 'adamw_torch'),
     lr_scheduler: f.str('lr_scheduler', 'cosine'),
@@ -279,25 +422,8 @@ function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
     seed: f.num('seed', { int: true, fallback: 42 }),
   };
   if (fsdp) {
-    axolotl.fsdp = ['full_shard', 'auto_wrap'];
-    axolotl.fsdp_config = {
-      fsdp_limit_all_gathers: true,
-      fsdp_sync_module_states: true,
-      fsdp_offload_params: f.bool('fsdp_offload_params', false),
-      fsdp_use_orig_params: false,
-      fsdp_cpu_ram_efficient_loading: true,
-      fsdp_auto_wrap_policy: 'TRANSFORMER_BASED_WRAP',
-      fsdp_transformer_layer_cls_to_wrap: f.str(
-        'fsdp_transformer_layer_cls_to_wrap',
-        'LlamaDecoderLayer',
-      ),
-      fsdp_state_dict_type: f.oneOf(
-        'fsdp_state_dict_type',
-        ['FULL_STATE_DICT', 'SHARDED_STATE_DICT'] as const,
-        'FULL_STATE_DICT',
-      ),
-      fsdp_sharding_strategy: 'FULL_SHARD',
-    };
+    axolotl.fsdp_version = 2;
+    axolotl.fsdp_config = fsdpConfig;
   }
   const launcher = f.strList('launcher', [
     'accelerate',
@@ -308,17 +434,6 @@ function finetuneSettings(f: Fields, gpus: number): FinetuneSettings {
     'axolotl.cli.train',
   ]);
   return { axolotl, launcher };
-}
-
-function common(f: Fields): { name: string; gpus: number; timeLimit?: number } {
-  const name = f.str('name');
-  if (name.length > 200)
-    throw new SpecError(`spec: field "name" must be at most 200 characters (found ${name.length})`);
-  return {
-    name,
-    gpus: f.num('gpus', { min: 0, max: 64, int: true, fallback: 1 }),
-    timeLimit: f.optNum('time_limit', { min: 1, int: true }),
-  };
 }
 
 function finetune(f: Fields, ctx: PrepareContext): PreparedJob {
@@ -332,17 +447,16 @@ function finetune(f: Fields, ctx: PrepareContext): PreparedJob {
   };
   f.rejectUnknown();
   const script = [
-    ...scriptHeader('finetune', c.name, ctx.jobDir),
+    ...scriptHeader('finetune', c, ctx.jobDir),
     `cd "$JOB_DIR"`,
     `${shCommand(settings.launcher)} "$JOB_DIR/config.yml"`,
     '',
   ];
   return {
     kind: 'finetune',
-    name: c.name,
-    gpus: c.gpus,
-    timeLimit: c.timeLimit,
-    files: { 'config.yml': toYaml(config), [SCRIPT_NAME]: script.join('\n') },
+    ...resources(c),
+    output: config.output_dir as string,
+    files: { ...setupFile(c), 'config.yml': toYaml(config), [SCRIPT_NAME]: script.join('\n') },
   };
 }
 
@@ -361,7 +475,7 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
   const settings = finetuneSettings(f, c.gpus);
   const outputRoot = f.outputDir('output_dir');
   f.rejectUnknown();
-  const files: Record<string, string> = {};
+  const files: Record<string, string> = setupFile(c);
   const branches: string[] = [];
   sizes.forEach((n, i) => {
     const data = path.join(ctx.jobDir, `data-${i}.jsonl`);
@@ -377,7 +491,7 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
   if (setting !== undefined) select.push('--setting', setting);
   if (tasks) select.push('--tasks', tasks.join(','));
   const script = [
-    ...scriptHeader('sweep', c.name, ctx.jobDir),
+    ...scriptHeader('sweep', c, ctx.jobDir),
     `cd "$JOB_DIR"`,
     `I=${TASK_INDEX}`,
     'case "$I" in',
@@ -392,9 +506,8 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
   files[SCRIPT_NAME] = script.join('\n');
   return {
     kind: 'sweep',
-    name: c.name,
-    gpus: c.gpus,
-    timeLimit: c.timeLimit,
+    ...resources(c),
+    output: outputRoot,
     files,
     array: sizes.map((_, i) => i),
   };
@@ -467,8 +580,8 @@ function merge(f: Fields, ctx: PrepareContext): PreparedJob {
     parameters: { t: tValue },
     dtype,
   });
-  const files: Record<string, string> = {};
-  const script = [...scriptHeader('merge', c.name, ctx.jobDir), `cd "$JOB_DIR"`];
+  const files: Record<string, string> = setupFile(c);
+  const script = [...scriptHeader('merge', c, ctx.jobDir), `cd "$JOB_DIR"`];
   if (sweepT) {
     sweepT.forEach((tv, i) => (files[`merge-${i}.yml`] = toYaml(config(tv))));
     script.push(
@@ -489,17 +602,40 @@ function merge(f: Fields, ctx: PrepareContext): PreparedJob {
   files[SCRIPT_NAME] = script.join('\n');
   return {
     kind: 'merge',
-    name: c.name,
-    gpus: c.gpus,
-    timeLimit: c.timeLimit,
+    ...resources(c),
+    output,
     files,
     array: sweepT?.map((_, i) => i),
   };
 }
 
 /**
- * AutoAWQ quantization. The Python program is fixed text; the paths and quant_config arrive in
- * quantize.json, so no user value is ever parsed as Python or shell.
+ * The calibration rows both quantizers read: the first `samples` rows of a local JSON Lines file
+ * (alpaca rows as `mcpo select` writes them, or {"text": ...}), so nothing is downloaded at run
+ * time (AutoAWQ's default, pile-val, needs the hub).
+ */
+const CALIBRATION_PY = `def calibration_texts(calibration):
+    texts = []
+    with open(calibration["path"], encoding="utf-8") as rows:
+        for line in rows:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if isinstance(row, dict) and isinstance(row.get("text"), str):
+                texts.append(row["text"])
+            else:
+                texts.append("\\n".join(str(row.get(k, "")) for k in ("instruction", "input", "output") if row.get(k)))
+            if len(texts) >= calibration["samples"]:
+                break
+    if not texts:
+        sys.exit("no calibration rows in " + calibration["path"])
+    return texts
+`;
+
+/**
+ * AutoAWQ (casper-hansen/AutoAWQ awq/models/base.py: quantize(tokenizer, quant_config, calib_data:
+ * list[str], max_calib_samples, max_calib_seq_len), save_quantized). Fixed text: the paths and
+ * quant_config arrive in quantize.json, so no user value is ever parsed as Python or shell.
  */
 export const QUANTIZE_PY = `"""AutoAWQ quantization of a merged model (generated by mcpo job submit quantize)."""
 import json
@@ -508,59 +644,178 @@ import sys
 from awq import AutoAWQForCausalLM
 from transformers import AutoTokenizer
 
+${CALIBRATION_PY}
 params = json.load(open(sys.argv[1]))
+texts = calibration_texts(params["calibration"])
 model = AutoAWQForCausalLM.from_pretrained(params["model"], low_cpu_mem_usage=True, use_cache=False)
 tokenizer = AutoTokenizer.from_pretrained(params["model"], trust_remote_code=True)
-model.quantize(tokenizer, quant_config=params["quant_config"])
+model.quantize(
+    tokenizer,
+    quant_config=params["quant_config"],
+    calib_data=texts,
+    max_calib_samples=len(texts),
+    max_calib_seq_len=params["calibration"]["max_seq_len"],
+)
 model.save_quantized(params["output_dir"])
 tokenizer.save_pretrained(params["output_dir"])
-print("quantized", params["model"], "->", params["output_dir"])
+print("quantized", params["model"], "->", params["output_dir"], "with", len(texts), "calibration rows")
 `;
+
+/**
+ * llm-compressor (vllm-project/llm-compressor examples/awq/llama_example.py: oneshot with
+ * AWQModifier(ignore=["lm_head"], scheme="W4A16_ASYM", targets=["Linear"]), max_seq_length,
+ * num_calibration_samples; save_pretrained(save_compressed=True)). vLLM reads the result as
+ * compressed-tensors, found from its config.
+ */
+export const LLMCOMPRESSOR_PY = `"""llm-compressor AWQ of a merged model (generated by mcpo job submit quantize)."""
+import json
+import sys
+
+from datasets import Dataset
+from llmcompressor import oneshot
+from llmcompressor.modifiers.awq import AWQModifier
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+${CALIBRATION_PY}
+params = json.load(open(sys.argv[1]))
+texts = calibration_texts(params["calibration"])
+model = AutoModelForCausalLM.from_pretrained(params["model"], torch_dtype="auto")
+tokenizer = AutoTokenizer.from_pretrained(params["model"], trust_remote_code=True)
+recipe = [AWQModifier(ignore=["lm_head"], scheme=params["scheme"], targets=["Linear"])]
+oneshot(
+    model=model,
+    dataset=Dataset.from_dict({"text": texts}),
+    recipe=recipe,
+    max_seq_length=params["calibration"]["max_seq_len"],
+    num_calibration_samples=len(texts),
+)
+model.save_pretrained(params["output_dir"], save_compressed=True)
+tokenizer.save_pretrained(params["output_dir"])
+print("quantized", params["model"], "->", params["output_dir"], "with", len(texts), "calibration rows")
+`;
+
+export const QUANTIZE_BACKENDS = ['autoawq', 'llm-compressor'] as const;
 
 function quantize(f: Fields, ctx: PrepareContext): PreparedJob {
   const c = common(f);
-  const params = {
-    model: f.model('model'),
-    output_dir: f.outputDir('output_dir'),
-    quant_config: {
-      zero_point: f.bool('zero_point', true),
-      q_group_size: f.num('q_group_size', { int: true, min: -1, fallback: 128 }),
-      w_bit: f.num('w_bit', { int: true, min: 2, max: 8, fallback: 4 }),
-      version: f.oneOf('version', ['GEMM', 'GEMV'] as const, 'GEMM'),
-    },
+  const backend = f.oneOf('backend', QUANTIZE_BACKENDS, 'autoawq');
+  const model = f.model('model');
+  const output = f.outputDir('output_dir');
+  const calibration = {
+    path: f.existingFile('calibration_data', ctx.defaults?.calibration_data),
+    samples: f.num('calibration_samples', { int: true, min: 1, fallback: 128 }),
+    max_seq_len: f.num('calibration_max_seq_len', { int: true, min: 16, fallback: 512 }),
   };
+  const zeroPoint = f.bool('zero_point', true);
+  const groupSize = f.num('q_group_size', { int: true, min: -1, fallback: 128 });
+  const wBit = f.num('w_bit', { int: true, min: 2, max: 8, fallback: 4 });
+  const version = f.oneOf('version', ['GEMM', 'GEMV'] as const, 'GEMM');
+  if (backend === 'llm-compressor' && (wBit !== 4 || groupSize !== 128))
+    throw new SpecError(
+      `quantize spec: backend llm-compressor uses the W4A16 scheme (4 bits, groups of 128): fields "w_bit" and "q_group_size" must be 4 and 128 (found ${wBit} and ${groupSize})`,
+    );
   const python = f.strList('python', ['python3']);
   f.rejectUnknown();
+  const params =
+    backend === 'autoawq'
+      ? {
+          model,
+          output_dir: output,
+          calibration,
+          quant_config: { zero_point: zeroPoint, q_group_size: groupSize, w_bit: wBit, version },
+        }
+      : { model, output_dir: output, calibration, scheme: zeroPoint ? 'W4A16_ASYM' : 'W4A16' };
   const script = [
-    ...scriptHeader('quantize', c.name, ctx.jobDir),
+    ...scriptHeader('quantize', c, ctx.jobDir),
     `cd "$JOB_DIR"`,
     `${shCommand(python)} "$JOB_DIR/quantize.py" "$JOB_DIR/quantize.json"`,
     '',
   ];
   return {
     kind: 'quantize',
-    name: c.name,
-    gpus: c.gpus,
-    timeLimit: c.timeLimit,
+    ...resources(c),
+    output,
     files: {
-      'quantize.py': QUANTIZE_PY,
+      ...setupFile(c),
+      'quantize.py': backend === 'autoawq' ? QUANTIZE_PY : LLMCOMPRESSOR_PY,
       'quantize.json': `${JSON.stringify(params, null, 2)}\n`,
       [SCRIPT_NAME]: script.join('\n'),
     },
   };
 }
 
+/**
+ * PEFT's merge (peft docs, "Merge LoRA weights": PeftModel.from_pretrained then merge_and_unload),
+ * loading the base in float16 so SLERP (mergekit) and AWQ get full fp16 weights.
+ */
+export const MERGE_ADAPTER_PY = `"""Merges a (Q)LoRA adapter into its base model as fp16 weights (generated by mcpo job submit merge-adapter)."""
+import json
+import os
+import sys
+
+import torch
+from peft import PeftModel
+from transformers import AutoModelForCausalLM, AutoTokenizer
+
+params = json.load(open(sys.argv[1]))
+base = AutoModelForCausalLM.from_pretrained(params["base_model"], torch_dtype=torch.float16, low_cpu_mem_usage=True)
+model = PeftModel.from_pretrained(base, params["adapter"]).merge_and_unload()
+model.save_pretrained(params["output_dir"], safe_serialization=True)
+tokenizer_from = params["adapter"] if os.path.exists(os.path.join(params["adapter"], "tokenizer_config.json")) else params["base_model"]
+AutoTokenizer.from_pretrained(tokenizer_from).save_pretrained(params["output_dir"])
+print("merged", params["adapter"], "into", params["base_model"], "->", params["output_dir"])
+`;
+
+function mergeAdapter(f: Fields, ctx: PrepareContext): PreparedJob {
+  const c = common(f);
+  const method = f.oneOf('method', ['peft', 'axolotl'] as const, 'peft');
+  const base = f.model('base_model', f.str('base_model', PAPER_BASE_MODEL));
+  const adapter = f.existingPath('adapter');
+  const output = f.outputDir('output_dir');
+  const python = f.strList('python', ['python3']);
+  const axolotl = f.strList('axolotl', ['axolotl']);
+  f.rejectUnknown();
+  const script = [...scriptHeader('merge-adapter', c, ctx.jobDir), `cd "$JOB_DIR"`];
+  const files: Record<string, string> = setupFile(c);
+  if (method === 'peft') {
+    files['merge_adapter.py'] = MERGE_ADAPTER_PY;
+    files['merge_adapter.json'] =
+      `${JSON.stringify({ base_model: base, adapter, output_dir: output }, null, 2)}\n`;
+    script.push(`${shCommand(python)} "$JOB_DIR/merge_adapter.py" "$JOB_DIR/merge_adapter.json"`);
+  } else {
+    // axolotl merge-lora (docs/cli.qmd) writes <output_dir>/merged in the config's dtype (fp16 here).
+    const staging = path.join(ctx.jobDir, 'axolotl-merge');
+    files['merge-lora.yml'] = toYaml({
+      base_model: base,
+      adapter: 'qlora',
+      lora_model_dir: adapter,
+      output_dir: staging,
+      fp16: true,
+      bf16: false,
+    });
+    script.push(
+      `${shCommand([...axolotl, 'merge-lora'])} "$JOB_DIR/merge-lora.yml"`,
+      `rm -rf ${shQuote(output)} && mkdir -p "$(dirname ${shQuote(output)})" && mv ${shQuote(path.join(staging, 'merged'))} ${shQuote(output)}`,
+    );
+  }
+  script.push('');
+  files[SCRIPT_NAME] = script.join('\n');
+  return { kind: 'merge-adapter', ...resources(c), output, files };
+}
+
 /** Validates a spec and generates the job's files. */
 export function prepareJob(kind: JobKind, spec: Spec, ctx: PrepareContext): PreparedJob {
-  const f = new Fields(spec, kind, ctx.specDir);
+  const f = new Fields(spec, kind, ctx.specDir, ctx.pending);
   const job =
     kind === 'finetune'
       ? finetune(f, ctx)
       : kind === 'sweep'
         ? sweep(f, ctx)
-        : kind === 'merge'
-          ? merge(f, ctx)
-          : quantize(f, ctx);
+        : kind === 'merge-adapter'
+          ? mergeAdapter(f, ctx)
+          : kind === 'merge'
+            ? merge(f, ctx)
+            : quantize(f, ctx);
   validateScript(job.files[SCRIPT_NAME]);
   return job;
 }

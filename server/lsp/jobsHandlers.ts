@@ -12,9 +12,9 @@ import * as path from 'node:path';
 import { JobStore, readLogs } from '../jobs/jobStore';
 import { isFinished, type Executor, type JobRecord } from '../jobs/jobTypes';
 import { executorFor, refresh, submitJob } from '../jobs/jobs';
-import { LocalExecutor } from '../jobs/localExecutor';
 import { formatSelectCounts, selectData } from '../jobs/selectData';
-import { SlurmExecutor, TOKEN_ENV } from '../jobs/slurmExecutor';
+import { TOKEN_ENV } from '../jobs/slurmExecutor';
+import { makeExecutor, parseOverrides } from '../jobs/submitSetup';
 import { JOB_KINDS, loadSpec, prepareJob, SCRIPT_NAME } from '../jobs/specs';
 import { UserError } from '../userError';
 import type {
@@ -205,55 +205,46 @@ export class JobsService {
 
   private checkKind(kind: string): void {
     if (!(JOB_KINDS as readonly string[]).includes(kind))
-      throw new UserError(`unknown job kind "${kind}" (finetune, sweep, merge, quantize)`);
+      throw new UserError(`unknown job kind "${kind}" (${JOB_KINDS.join(', ')})`);
   }
 
   async submit(p: SubmitJobParams): Promise<SubmitJobResult> {
     const store = this.store(p.jobsDir);
     this.checkKind(p.kind);
-    let executor: Executor;
-    let overrides: { gpus?: number; timeMinutes?: number } = {};
-    if (p.executor === 'local') executor = new LocalExecutor();
-    else if (p.executor === 'slurm') {
-      const s = p.slurm;
-      if (!s?.url)
-        throw new UserError(
-          'no Slurm URL: set mcpo.slurm.url to slurmrestd, e.g. http://head:6820',
-        );
-      this.remember(s.url, p.slurmToken);
-      const url = s.url;
-      if (!this.tokenFor(url))
+    const overrides =
+      p.executor === 'slurm'
+        ? parseOverrides(
+            { gpus: p.slurm?.gpus, time: p.slurm?.timeMinutes },
+            { gpus: 'mcpo.slurm.gpus', time: 'mcpo.slurm.timeMinutes' },
+          )
+        : {};
+    if (p.executor === 'slurm') {
+      this.remember(p.slurm?.url, p.slurmToken);
+      if (p.slurm?.url && !this.tokenFor(p.slurm.url))
         throw new UserError(
           `no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`,
         );
-      executor = new SlurmExecutor({
-        url,
-        user: s.user || process.env.USER || 'root',
-        api: s.apiVersion || 'v0.0.38',
-        partition: s.partition || undefined,
-        token: () => this.tokenFor(url),
-        retryForMs: 3000,
-      });
-      overrides = { gpus: s.gpus, timeMinutes: s.timeMinutes };
-    } else throw new UserError(`executor must be slurm or local (got "${String(p.executor)}")`);
-    for (const [k, v] of Object.entries(overrides))
-      if (v !== undefined && (!Number.isInteger(v) || v < 0))
-        throw new UserError(`Slurm ${k} must be a whole number (got ${v})`);
-    const wrapped: Executor = {
-      submit: (r, j) =>
-        executor.submit(r, {
-          gpus: overrides.gpus ?? j.gpus,
-          timeLimit: overrides.timeMinutes || j.timeLimit,
-        }),
-      status: (r) => executor.status(r),
-      cancel: (r) => executor.cancel(r),
-    };
+    }
+    const url = p.slurm?.url ?? '';
+    // The CLI's set-up: the same executor rules and the same meaning of gpus / time overrides.
+    const executor = makeExecutor({
+      executor: p.executor,
+      slurm: {
+        url: p.slurm?.url,
+        user: p.slurm?.user,
+        api: p.slurm?.apiVersion,
+        partition: p.slurm?.partition,
+      },
+      token: () => this.tokenFor(url),
+      retryForMs: 3000,
+    });
     const { record } = await submitJob({
       kind: p.kind,
       specFile: p.specFile,
       store,
-      executor: wrapped,
+      executor,
       mcpoCommand: this.options.mcpoCommand,
+      overrides,
     });
     this.host.log(
       `jobs: submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId} at ${record.slurm.url}` : `local pid ${record.local?.pid ?? '?'}`})`,

@@ -23,7 +23,7 @@ if [ -f "$RUN/pids" ]; then
   echo "start.sh: $RUN/pids exists: a cluster may already run there; run stop.sh $RUN first" >&2
   exit 1
 fi
-mkdir -p "$RUN"/{etc,state,spool,log,munge,jobs}
+mkdir -p "$RUN"/{etc,state,spool,log,munge,jobs,dev}
 chmod 755 "$RUN" "$RUN/munge"   # munge's socket directory must be world-readable (0755)
 chmod 1777 "$RUN/jobs"          # job working dirs for tests, writable by any submitting user
 : > "$RUN/pids"
@@ -38,6 +38,15 @@ chmod 0600 "$RUN/etc/jwt_hs256.key"
 TOPO="$(slurmd -C | head -1 | tr ' ' '\n' | grep -E '^(CPUs|Boards|SocketsPerBoard|CoresPerSocket|ThreadsPerCore)=' | tr '\n' ' ')"
 MEM_MIB=$(( $(awk '/^MemAvailable:/ {print $2}' /proc/meminfo) / 1024 - 1024 ))
 [ "$MEM_MIB" -gt 256 ] || MEM_MIB=256
+
+# Four fake GPUs backed by empty files (../shared/notes/slurm.md, "GPUs on a cluster that has
+# none"): the scheduler then accepts, allocates and refuses GPU requests as a GPU cluster would.
+GPUS="${SLURM_FAKE_GPUS:-4}"
+for i in $(seq 0 $((GPUS - 1))); do : > "$RUN/dev/gpu$i"; done
+cat > "$RUN/etc/gres.conf" <<GRES
+AutoDetect=off
+NodeName=${HOST} Name=gpu File=$RUN/dev/gpu[0-$((GPUS - 1))]
+GRES
 
 cat > "$RUN/etc/slurm.conf" <<CONF
 ClusterName=localtest
@@ -74,7 +83,8 @@ JobRequeue=0
 ReturnToService=2
 MinJobAge=3600
 KillWait=5
-NodeName=${HOST} NodeAddr=127.0.0.1 ${TOPO} RealMemory=${MEM_MIB} State=UNKNOWN
+GresTypes=gpu
+NodeName=${HOST} NodeAddr=127.0.0.1 ${TOPO} RealMemory=${MEM_MIB} Gres=gpu:${GPUS} State=UNKNOWN
 PartitionName=debug Nodes=${HOST} Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=${HOST} Default=NO MaxTime=INFINITE State=UP
 CONF
@@ -124,5 +134,6 @@ SLURM_URL=$URL
 SLURM_CONF=$RUN/etc/slurm.conf
 MCPO_SLURM_JWT_KEY=$RUN/etc/jwt_hs256.key
 SLURM_RUN_DIR=$RUN
+SLURM_FAKE_GPUS=$GPUS
 ENV
 echo "SLURM_URL=$URL"

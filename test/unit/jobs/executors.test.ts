@@ -266,6 +266,72 @@ test(
       /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/,
     );
 
+    // GPUs against the real scheduler (start.sh declares 4 fake GPUs as GRES): the request shape
+    // of v0.0.38 is accepted, the allocation is what Slurm reports, and too many are refused.
+    const gpuSpec = path.join(root, 'gpu.json');
+    const okSpec = JSON.parse(fs.readFileSync(specs.ok, 'utf8')) as Record<string, unknown>;
+    // The default launcher runs: a stand-in `accelerate` (put on PATH by the spec's setup line)
+    // records its arguments and hands the config to the fake trainer.
+    const bin = path.join(root, 'bin');
+    fs.mkdirSync(bin, { recursive: true });
+    fs.writeFileSync(
+      path.join(bin, 'accelerate'),
+      `#!/bin/bash\necho "accelerate $*" > "$(dirname "\${@: -1}")/launcher.txt"\nexec bash ${fixturePath('jobs', 'fake-trainer.sh')} "\${@: -1}"\n`,
+      { mode: 0o755 },
+    );
+    const { launcher: _l, ...withoutLauncher } = okSpec;
+    fs.writeFileSync(
+      gpuSpec,
+      JSON.stringify({
+        ...withoutLauncher,
+        name: 'gpus',
+        gpus: 4,
+        cpus: 1,
+        memory_gb: 0.25,
+        setup: `export PATH=${bin}:$PATH`,
+      }),
+    );
+    const gpuExecutor = slurm();
+    const submitGpus = (overrides?: { gpus: number }): ReturnType<typeof submitJob> =>
+      submitJob({
+        kind: 'finetune',
+        specFile: gpuSpec,
+        store,
+        executor: gpuExecutor,
+        mcpoCommand: MCPO,
+        overrides,
+      });
+    const gpuJob = (await submitGpus()).record;
+    const gpuDone = await waitFor(store, gpuJob, {
+      executor: gpuExecutor,
+      intervalMs: POLL_MS,
+      timeoutMs: 60_000,
+    });
+    assert.equal(gpuDone.state, 'COMPLETED', readLogs(gpuDone));
+    assert.equal(gpuDone.tres, 'gres:gpu:4', 'slurmrestd reports the allocation');
+    const shown = spawnSync('scontrol', ['show', 'job', String(gpuJob.slurm?.jobId)], {
+      env: { ...process.env, SLURM_CONF: path.join(runDir, 'etc', 'slurm.conf') },
+    }).stdout.toString();
+    assert.match(shown, /TresPerNode=gres:gpu:4/);
+    assert.match(shown, /MinMemoryNode=256M/);
+    const generated = fs.readFileSync(path.join(gpuJob.dir, 'config.yml'), 'utf8');
+    assert.match(generated, /^fsdp_version: 2$/m);
+    assert.equal(
+      fs.readFileSync(path.join(gpuJob.dir, 'launcher.txt'), 'utf8').trim(),
+      `accelerate launch --num_processes 4 -m axolotl.cli.train ${path.join(gpuJob.dir, 'config.yml')}`,
+    );
+    // --gpus 2 regenerates the files for 2 and asks Slurm for 2.
+    const two = (await submitGpus({ gpus: 2 })).record;
+    assert.match(fs.readFileSync(path.join(two.dir, 'job.sh'), 'utf8'), /'--num_processes' '2'/);
+    assert.match(fs.readFileSync(path.join(two.dir, 'config.yml'), 'utf8'), /^fsdp_version: 2$/m);
+    const twoDone = await waitFor(store, two, {
+      executor: gpuExecutor,
+      intervalMs: POLL_MS,
+      timeoutMs: 60_000,
+    });
+    assert.equal(twoDone.tres, 'gres:gpu:2');
+    await assert.rejects(submitGpus({ gpus: 8 }), /Requested node configuration is not available/);
+
     // slurmrestd restarted while a job is being polled: polling retries and still sees the end.
     const slowSpec = JSON.parse(fs.readFileSync(specs.slow, 'utf8')) as Record<string, unknown>;
     fs.writeFileSync(

@@ -45,14 +45,24 @@ test('finetune: axolotl YAML parses back and has the documented QLoRA + FSDP key
     'output_dir',
     'bf16',
     'fp16',
-    'fsdp',
+    'fsdp_version',
     'fsdp_config',
   ])
     assert.ok(k in cfg, k);
   assert.equal(cfg.adapter, 'qlora');
   assert.equal(cfg.load_in_4bit, true);
-  assert.deepEqual(cfg.fsdp, ['full_shard', 'auto_wrap']);
-  assert.equal((cfg.fsdp_config as Obj).fsdp_transformer_layer_cls_to_wrap, 'LlamaDecoderLayer');
+  // FSDP2 as axolotl documents it now (docs/multi-gpu.qmd): no deprecated `fsdp:` list.
+  assert.equal(cfg.fsdp_version, 2);
+  assert.equal(cfg.fsdp, undefined);
+  assert.deepEqual(cfg.fsdp_config, {
+    offload_params: false,
+    cpu_ram_efficient_loading: true,
+    auto_wrap_policy: 'TRANSFORMER_BASED_WRAP',
+    transformer_layer_cls_to_wrap: 'LlamaDecoderLayer',
+    state_dict_type: 'FULL_STATE_DICT',
+    reshard_after_forward: true,
+  });
+  assert.equal(cfg.num_epochs, 3, "the paper's 3 epochs");
   assert.deepEqual(cfg.datasets, [{ path: path.join(d, 'train.jsonl'), type: 'alpaca' }]);
   assert.match(job.files['job.sh'], /^#!\/bin\/bash\n/);
   assert.match(
@@ -111,27 +121,35 @@ test('merge: mergekit SLERP YAML of the reference config, and a t sweep as an ar
   assert.deepEqual((parseYaml(sweep.files['merge-1.yml']) as Obj).parameters, { t: 0.5 });
 });
 
-test('quantize: AutoAWQ parameters as data, not code', () => {
+test('quantize: AutoAWQ parameters as data, not code, with local calibration rows', () => {
+  const d = dir();
+  fs.writeFileSync(path.join(d, 'train.jsonl'), '{}\n');
   const job = prepareJob(
     'quantize',
-    { name: 'q', model: 'org/merged', output_dir: '/tmp/awq' },
-    { specDir: '/', jobDir: '/', mcpoCommand: [] },
+    { name: 'q', model: 'org/merged', output_dir: '/tmp/awq', calibration_data: 'train.jsonl' },
+    { specDir: d, jobDir: d, mcpoCommand: [] },
   );
-  assert.deepEqual(JSON.parse(job.files['quantize.json']).quant_config, {
+  const params = JSON.parse(job.files['quantize.json']);
+  assert.deepEqual(params.quant_config, {
     zero_point: true,
     q_group_size: 128,
     w_bit: 4,
     version: 'GEMM',
   });
-  assert.match(
-    job.files['quantize.py'],
-    /model\.quantize\(tokenizer, quant_config=params\["quant_config"\]\)/,
-  );
+  assert.deepEqual(params.calibration, {
+    path: path.join(d, 'train.jsonl'),
+    samples: 128,
+    max_seq_len: 512,
+  });
+  // No hub download at run time: calib_data is the list of local rows.
+  assert.match(job.files['quantize.py'], /calib_data=texts,/);
+  assert.doesNotMatch(job.files['quantize.py'], /pileval/);
 });
 
 test('validation errors name the field', () => {
   const d = dir();
   const ctx = { specDir: d, jobDir: d, mcpoCommand: [] };
+  fs.writeFileSync(path.join(d, 'c.jsonl'), '{}\n');
   const bad: [Parameters<typeof prepareJob>[0], Obj, RegExp][] = [
     ['finetune', { name: 'x', base_model: 'a/b', output_dir: 'o' }, /field "dataset" is required/],
     [
@@ -141,13 +159,30 @@ test('validation errors name the field', () => {
     ],
     [
       'quantize',
-      { name: 'x', model: 'a/b', output_dir: 'o', w_bit: 'four' },
+      { name: 'x', model: 'a/b', output_dir: 'o', calibration_data: 'c.jsonl', w_bit: 'four' },
       /field "w_bit" must be a number/,
     ],
     [
       'quantize',
-      { name: 'x', model: 'a/b', output_dir: 'o', learning_rte: 1 },
+      { name: 'x', model: 'a/b', output_dir: 'o', calibration_data: 'c.jsonl', learning_rte: 1 },
       /unknown field "learning_rte"/,
+    ],
+    [
+      'quantize',
+      { name: 'x', model: 'a/b', output_dir: 'o' },
+      /field "calibration_data" is required/,
+    ],
+    [
+      'quantize',
+      {
+        name: 'x',
+        model: 'a/b',
+        output_dir: 'o',
+        calibration_data: 'c.jsonl',
+        backend: 'llm-compressor',
+        w_bit: 8,
+      },
+      /backend llm-compressor uses the W4A16 scheme/,
     ],
     [
       'merge',

@@ -226,6 +226,18 @@ test('errors name what failed: bad spec, missing token, unreachable slurmrestd, 
     } satisfies protocol.SubmitJobParams),
     /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/,
   );
+  // The CLI's rule (server/jobs/submitSetup.ts): a time override of 0 is refused, not "no limit".
+  await rejectsWith(
+    conn.sendRequest(protocol.SubmitJobRequest, {
+      jobsDir,
+      kind: 'finetune',
+      specFile,
+      executor: 'slurm',
+      slurm: { ...slurm, timeMinutes: 0 },
+      slurmToken: 'x.y.z',
+    } satisfies protocol.SubmitJobParams),
+    /mcpo\.slurm\.timeMinutes must be at least 1 minute/,
+  );
   await rejectsWith(
     conn.sendRequest(protocol.JobLogsRequest, { jobsDir, id: 'nope' }),
     /no job "nope"/,
