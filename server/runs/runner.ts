@@ -1,7 +1,12 @@
 /**
  * Runs questions through the MCPO pipeline and appends one record per question as it finishes:
- * template → similarity hints (embedded in batches across questions, up front) → chain of
- * thought → final answer → official parse and score.
+ * template → similarity hints → chain of thought → final answer → official parse and score.
+ *
+ * Nothing waits for what it does not need: each question's similarity texts are embedded as soon
+ * as the question starts (alongside its CoT call), batched with whatever other questions asked in
+ * the same turn of the event loop, so the first answer requests go out at once instead of after
+ * one pass over the whole dataset. Embedding and scoring run in the engine worker
+ * (server/workers); a score already computed for the same row, response and scorer is reused.
  *
  * A question whose model call fails after its retries is recorded as failed with the error;
  * cancelling stops new questions and aborts in-flight calls, whose questions stay missing for
@@ -12,7 +17,7 @@ import { setMaxListeners } from 'node:events';
 import type { LoadedRow } from '../dataset/load';
 import type { ShopBenchRow, TaskType } from '../dataset/shopbench';
 import type { Embedder } from '../embed/embedder';
-import { embedInBatches } from '../embed/scoringEmbeddings';
+import { EMBED_BATCH, embedInBatches } from '../embed/scoringEmbeddings';
 import type { LlmClient, LlmRequest, StructuredOutput } from '../llm/types';
 import { LlmError } from '../llm/types';
 import { assemblePrompt } from '../pipeline/assemble';
@@ -20,8 +25,10 @@ import { cotRequestPrompt, questionWithoutCue } from '../pipeline/cot';
 import { rankOptions, similarityBlock, splitQuestion } from '../pipeline/similarity';
 import { applyTemplate, type TemplatedQuestion, type UserTemplates } from '../pipeline/templates';
 import type { CotLayout, OptionScore } from '../pipeline/types';
-import { scoreSamples, type EmbeddingSource } from '../scoring/evaluate';
-import type { JapaneseTokenizer } from '../scoring/japaneseTokenizer';
+import type { SampleInput, SampleScore } from '../scoring/evaluate';
+import { ScoreCache, type StoredScore } from '../scoring/scoreCache';
+import { scoreInWorker } from '../workers/enginePool';
+import type { ScoringModels } from '../workers/tasks';
 import { findNumberedOptions } from '../dataset/options';
 import type { CallRecord, RunConfig, RunRecord } from './runTypes';
 import type { RunStore } from './runStore';
@@ -33,8 +40,10 @@ export interface RunnerDeps {
   /** M_V (possibly still loading); required when similarity hints are on. */
   vectorModel?: Embedder | Promise<Embedder>;
   userTemplates?: UserTemplates;
-  scoringEmbeddings: EmbeddingSource;
-  japaneseTokenizer: () => Promise<JapaneseTokenizer>;
+  /** Scores answers; default: the engine worker, with the run's scoring models. */
+  score?: (samples: SampleInput[], models: ScoringModels) => Promise<SampleScore[]>;
+  /** Scores of earlier runs, reused for an unchanged row, response and scorer. */
+  scoreCache?: ScoreCache;
   signal?: AbortSignal;
   onRecord?: (record: RunRecord) => void;
   /** Amends a finished question's record before it is written (e.g. a warning for free-form runs). */
@@ -59,18 +68,16 @@ export async function runQuestions(
   deps: RunnerDeps,
 ): Promise<RunOutcome> {
   const config = deps.store.config;
-  // Nothing waits for what it does not need: similarity hints are computed (one batched pass)
-  // while the first questions already run their CoT calls, and the scorers' models load alongside.
   // Without its vector model the run cannot give what was asked: stop it, like a failed endpoint check.
   const stop = new AbortController();
   const signal = deps.signal ? AbortSignal.any([deps.signal, stop.signal]) : stop.signal;
   setMaxListeners(0, signal); // every in-flight request listens to it
   let fatal: unknown;
-  const similarity = similarityHints(rows, config, deps);
-  similarity.catch((err: unknown) => {
-    fatal = err;
+  const fail = (err: unknown): void => {
+    fatal ??= err;
     stop.abort();
-  });
+  };
+  const similarity = similarityStage(rows, config, deps, fail);
   deps = { ...deps, signal };
   const queue = [...rows];
   const outcome: RunOutcome = { done: 0, failed: 0, cancelled: false };
@@ -88,8 +95,7 @@ export async function runQuestions(
           deps.store.append(record);
         } catch (err) {
           // A record that cannot be written (disk full) must stop every worker, not only this one.
-          fatal ??= err;
-          stop.abort();
+          fail(err);
           break;
         }
         deps.onRecord?.(record);
@@ -103,56 +109,128 @@ export async function runQuestions(
   return outcome;
 }
 
-/** Splits, embeds (one batched pass over every question's body and options) and ranks. */
-async function similarityHints(
+/** Hints for one question, or undefined when the question gets none. */
+type SimilarityStage = (row: ShopBenchRow) => Promise<SimilarityResult> | undefined;
+
+/**
+ * The similarity stage: per question, split it, embed its body and options (batched with other
+ * questions' texts by EmbedBatcher) and rank. A vector model that fails to load or embed stops the
+ * run through `fail`.
+ */
+function similarityStage(
   rows: readonly LoadedRow[],
   config: RunConfig,
   deps: RunnerDeps,
-): Promise<Map<number, SimilarityResult>> {
-  const out = new Map<number, SimilarityResult>();
+  fail: (err: unknown) => void,
+): SimilarityStage {
   const { k, taskTypes, wording } = config.similarity;
-  if (k <= 0) return out;
-  const wanted: { index: number; body: string; options: ReturnType<typeof findNumberedOptions> }[] =
-    [];
-  for (const { index, row } of rows) {
-    if (!taskTypes.includes(row.task_type)) continue;
+  const wanted = (row: ShopBenchRow): boolean => k > 0 && taskTypes.includes(row.task_type);
+  if (!rows.some((r) => wanted(r.row))) return () => undefined;
+  const vectorModel = deps.vectorModel;
+  if (!vectorModel) {
+    const needsModel = rows.some(
+      (r) => wanted(r.row) && !('reason' in splitQuestion(r.row.input_field)),
+    );
+    if (needsModel) throw new Error('similarity hints are on but no vector model (M_V) was loaded');
+  }
+  const batcher = vectorModel ? new EmbedBatcher(Promise.resolve(vectorModel)) : undefined;
+  return (row) => {
+    if (!wanted(row)) return undefined;
     const split = splitQuestion(row.input_field);
-    if ('reason' in split) out.set(index, { skipped: split.reason });
-    else wanted.push({ index, body: split.body, options: split.options });
-  }
-  if (wanted.length === 0) return out;
-  if (!deps.vectorModel)
-    throw new Error('similarity hints are on but no vector model (M_V) was loaded');
-  const texts = wanted.flatMap((w) => [w.body, ...w.options.map((o) => o.text)]);
-  const vectors = await embedInBatches(await deps.vectorModel, texts);
-  let at = 0;
-  for (const w of wanted) {
-    const body = vectors[at++];
-    const optionVectors = w.options.map(() => vectors[at++]);
-    const scores = rankOptions(body, optionVectors, w.options);
-    out.set(w.index, { block: similarityBlock(scores, k, wording), scores });
-  }
-  return out;
+    if ('reason' in split) return Promise.resolve({ skipped: split.reason });
+    const hints = batcher!
+      .embed([split.body, ...split.options.map((o) => o.text)])
+      .then(([body, ...optionVectors]) => {
+        const scores = rankOptions(body, optionVectors, split.options);
+        return { block: similarityBlock(scores, k, wording), scores };
+      });
+    hints.catch(fail);
+    return hints;
+  };
 }
 
 /**
- * Starts loading the models the scorer will need for these rows (memoised by their loaders), so
- * their CPU-bound start-up overlaps the endpoint check instead of stalling the run later.
+ * Collects the texts that questions ask to embed within one turn of the event loop (or until a
+ * batch is full) and embeds them together: batches as large as the concurrency gives, without
+ * holding any question back for questions that have not reached the stage yet.
  */
-export function warmUpScorers(
-  rows: readonly LoadedRow[],
-  deps: Pick<RunnerDeps, 'japaneseTokenizer' | 'scoringEmbeddings'>,
-): void {
-  const metrics = new Set(rows.map((r) => r.row.metric));
-  if (metrics.has('jp-bleu')) deps.japaneseTokenizer().catch(() => undefined);
-  for (const metric of ['sent-transformer', 'multilingual-sent-transformer'] as const) {
-    if (metrics.has(metric)) deps.scoringEmbeddings.embed(metric, []).catch(() => undefined);
+class EmbedBatcher {
+  private waiting: {
+    texts: string[];
+    resolve: (v: Float32Array[]) => void;
+    reject: (e: unknown) => void;
+  }[] = [];
+  private waitingTexts = 0;
+  private scheduled = false;
+
+  constructor(private readonly embedder: Promise<Embedder>) {}
+
+  embed(texts: string[]): Promise<Float32Array[]> {
+    return new Promise((resolve, reject) => {
+      this.waiting.push({ texts, resolve, reject });
+      this.waitingTexts += texts.length;
+      if (this.waitingTexts >= EMBED_BATCH) this.flush();
+      else if (!this.scheduled) {
+        this.scheduled = true;
+        setImmediate(() => {
+          this.scheduled = false;
+          this.flush();
+        });
+      }
+    });
   }
+
+  private flush(): void {
+    const batch = this.waiting;
+    this.waiting = [];
+    this.waitingTexts = 0;
+    if (batch.length === 0) return;
+    this.embedder
+      .then((embedder) =>
+        embedInBatches(
+          embedder,
+          batch.flatMap((b) => b.texts),
+        ),
+      )
+      .then(
+        (vectors) => {
+          let at = 0;
+          for (const b of batch) b.resolve(vectors.slice(at, (at += b.texts.length)));
+        },
+        (err: unknown) => {
+          for (const b of batch) b.reject(err);
+        },
+      );
+  }
+}
+
+/** The run's models for the sent-transformer metrics. */
+function scoringModels(config: RunConfig): ScoringModels {
+  return {
+    embedModel: config.scoring.embedModel,
+    multilingualEmbedModel: config.scoring.multilingualEmbedModel,
+  };
+}
+
+/** The official score of one answer: reused when this row and response were scored before. */
+async function scoreAnswer(
+  index: number,
+  row: ShopBenchRow,
+  response: string,
+  deps: RunnerDeps,
+): Promise<StoredScore & Pick<SampleScore, 'error'>> {
+  const models = scoringModels(deps.store.config);
+  const key = deps.scoreCache ? ScoreCache.key(row, response, models) : undefined;
+  const stored = key === undefined ? undefined : deps.scoreCache!.get(key);
+  if (stored) return stored;
+  const [scored] = await (deps.score ?? scoreInWorker)([{ index, row, response }], models);
+  if (key !== undefined) deps.scoreCache!.put(key, scored);
+  return scored;
 }
 
 async function runOne(
   loaded: LoadedRow,
-  hints: Promise<Map<number, SimilarityResult>>,
+  similarity: SimilarityStage,
   deps: RunnerDeps,
 ): Promise<RunRecord | undefined> {
   const { row, index } = loaded;
@@ -172,6 +250,8 @@ async function runOne(
     timings: { totalMs: 0 },
   };
   let stage: NonNullable<RunRecord['error']>['stage'] = 'template';
+  // Started now so the embedding overlaps this question's CoT call.
+  const hints = similarity(row);
   try {
     const templated: TemplatedQuestion = applyTemplate(
       deps.userTemplates ?? (config.templates as 'paper' | 'none'),
@@ -204,11 +284,11 @@ async function runOne(
     }
 
     let similarity: SimilarityResult | undefined;
-    if (config.similarity.k > 0 && config.similarity.taskTypes.includes(row.task_type)) {
+    if (hints) {
       stage = 'similarity';
-      similarity = (await hints).get(index);
-      if (similarity?.skipped) record.stages.similarity = { skipped: similarity.skipped };
-      else if (similarity?.scores)
+      similarity = await hints;
+      if (similarity.skipped) record.stages.similarity = { skipped: similarity.skipped };
+      else if (similarity.scores)
         record.stages.similarity = {
           model: config.embedModel,
           k: config.similarity.k,
@@ -238,10 +318,7 @@ async function runOne(
     record.response = answer.text;
 
     stage = 'score';
-    const [scored] = await scoreSamples([{ index, row, response: answer.text }], {
-      embeddings: deps.scoringEmbeddings,
-      japaneseTokenizer: deps.japaneseTokenizer,
-    });
+    const scored = await scoreAnswer(index, row, answer.text, deps);
     record.parsed = scored.parsed;
     record.score = scored.score;
     record.dtype = scored.dtype;

@@ -6,12 +6,7 @@
 import * as path from 'node:path';
 import { loadDataset } from '../dataset/load';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
-import {
-  DEFAULT_EMBED_MODEL,
-  DEFAULT_MULTILINGUAL_EMBED_MODEL,
-  loadEmbedder,
-} from '../embed/embedder';
-import { scoringEmbeddings } from '../embed/scoringEmbeddings';
+import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../embed/embedder';
 import { createClient } from '../llm/createClient';
 import { ResponseCache } from '../llm/responseCache';
 import {
@@ -24,8 +19,9 @@ import { COT_LAYOUT, DEFAULT_COT_REQUESTS } from '../pipeline/cot';
 import { DEFAULT_SIMILARITY_WORDING } from '../pipeline/similarity';
 import { loadUserTemplates, type UserTemplates } from '../pipeline/templates';
 import type { CotConfig, CotLayout, TemplatePreset } from '../pipeline/types';
-import { loadJapaneseTokenizer } from '../scoring/japaneseTokenizer';
-import { paperAnswerSampling, runQuestions, warmUpScorers, type RunOutcome } from './runner';
+import { ScoreCache } from '../scoring/scoreCache';
+import { loadWorkerEmbedder } from '../workers/enginePool';
+import { paperAnswerSampling, runQuestions, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { UserError } from '../userError';
@@ -200,14 +196,6 @@ export async function executeRun(
     const slm = cfg.slm
       ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local })
       : undefined;
-    const scorers = {
-      scoringEmbeddings: scoringEmbeddings({
-        embedModel: cfg.scoring.embedModel,
-        multilingualEmbedModel: cfg.scoring.multilingualEmbedModel,
-      }),
-      japaneseTokenizer: loadJapaneseTokenizer,
-    };
-    warmUpScorers(pending, scorers);
     // The vector model loads while the endpoints are checked; the runner awaits it only where needed.
     const vectorModel = cfg.similarity.k > 0 ? loadVectorModel(cfg.embedModel) : undefined;
     vectorModel?.catch(() => undefined);
@@ -222,7 +210,8 @@ export async function executeRun(
       slm,
       vectorModel,
       userTemplates,
-      ...scorers,
+      // Scoring models load in the engine worker when an answer first needs them.
+      scoreCache: new ScoreCache(context.cacheDir),
       signal: context.signal,
       onRecord: (record) => context.onRecord?.(record, ++done, rows.length),
       beforeAppend: context.beforeAppend,
@@ -245,7 +234,7 @@ async function checkClients(clients: LlmClient[], signal?: AbortSignal): Promise
 
 async function loadVectorModel(model: string) {
   try {
-    return await loadEmbedder(model);
+    return await loadWorkerEmbedder(model);
   } catch (err) {
     throw new RunSetupError(`similarity hints need the vector model: ${(err as Error).message}`);
   }

@@ -3,9 +3,8 @@
  * the report out. The CLI prints and writes files; the language server (later) calls the same.
  */
 import { loadDataset, type LoadedDataset } from '../dataset/load';
-import { scoringEmbeddings } from '../embed/scoringEmbeddings';
-import { aggregate, scoreSamples, type SampleScore, type ScoresReport } from './evaluate';
-import { loadJapaneseTokenizer } from './japaneseTokenizer';
+import { scoreInWorker } from '../workers/enginePool';
+import { aggregate, type SampleScore, type ScoresReport } from './evaluate';
 import { PredictionsError, readPredictions } from './predictions';
 
 export interface ScoreFilesOptions {
@@ -38,9 +37,12 @@ export async function scoreFiles(options: ScoreFilesOptions): Promise<ScoreFiles
     row: r.row,
     response: responses[r.index],
   }));
-  const samples = await scoreSamples(inputs, {
-    embeddings: scoringEmbeddings(options),
-    japaneseTokenizer: loadJapaneseTokenizer,
-  });
+  // In the engine worker, like a run's scoring: the language server stays responsive meanwhile.
+  const samples = await scoreInWorker(
+    inputs,
+    { embedModel: options.embedModel, multilingualEmbedModel: options.multilingualEmbedModel },
+    options.onModelProgress &&
+      ((p) => options.onModelProgress!(p.model, p.file, p.loaded, p.total)),
+  );
   return { dataset, samples, report: aggregate(samples) };
 }

@@ -1,0 +1,93 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { loadEmbedder } from '../../../server/embed/embedder';
+import { scoringEmbeddings } from '../../../server/embed/scoringEmbeddings';
+import type { ShopBenchRow } from '../../../server/dataset/shopbench';
+import { scoreSamples, ScoringError, type SampleInput } from '../../../server/scoring/evaluate';
+import { loadJapaneseTokenizer } from '../../../server/scoring/japaneseTokenizer';
+import {
+  closeEnginePool,
+  engineWorkerPath,
+  loadWorkerEmbedder,
+  scoreInWorker,
+} from '../../../server/workers/enginePool';
+import { sampleRows } from '../../support/sample';
+import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+
+test.after(() => closeEnginePool());
+
+let fixture: string | undefined;
+/** The tiny BERT model the project builds, standing in for the sent-transformer models. */
+function tinyModel(): string {
+  if (!fixture) {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pool-'));
+    process.on('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+    fixture = buildTinyBertFixture(path.join(dir, 'mv'));
+  }
+  return fixture;
+}
+
+/** Each dev row answered three ways: the truth, a near miss, and noise. */
+function samples(): SampleInput[] {
+  const out: SampleInput[] = [];
+  sampleRows().forEach((row, i) => {
+    const truth = Array.isArray(row.output_field)
+      ? row.output_field.join(', ')
+      : String(row.output_field);
+    for (const response of [truth, `${truth.slice(1)} x`, '1\n2 の 3'])
+      out.push({ index: out.length, row, response: i % 2 ? response : ` ${response}` });
+  });
+  return out;
+}
+
+test('the worker is found beside the module that starts it', () => {
+  assert.ok(fs.existsSync(engineWorkerPath()), engineWorkerPath());
+});
+
+test('scores from the worker equal scores computed inline, jp-bleu and sent-transformer included', async () => {
+  const model = tinyModel();
+  const models = { embedModel: model, multilingualEmbedModel: model };
+  const inputs = samples();
+  const inline = await scoreSamples(inputs, {
+    embeddings: scoringEmbeddings(models),
+    japaneseTokenizer: loadJapaneseTokenizer,
+  });
+  const fromWorker = await scoreInWorker(inputs, models);
+  assert.ok(inline.some((s) => s.metric === 'jp-bleu' && typeof s.score === 'number'));
+  assert.ok(inline.some((s) => s.metric === 'sent-transformer' && typeof s.score === 'number'));
+  assert.deepEqual(fromWorker, inline);
+});
+
+test('a scoring error in the worker reaches the caller as the same user error', async () => {
+  const row: ShopBenchRow = {
+    input_field: 'q',
+    output_field: [],
+    task_name: 'task3',
+    task_type: 'retrieval',
+    metric: 'hit rate@3',
+    is_multiple_choice: false,
+    track: 'x',
+  };
+  await assert.rejects(
+    scoreInWorker([{ index: 4, row, response: '1, 2' }]),
+    (err: Error) => err instanceof ScoringError && /row 5 \(task3\)/.test(err.message),
+  );
+});
+
+test('the vector model in the worker embeds exactly like the model loaded inline', async () => {
+  const texts = sampleRows()
+    .slice(0, 5)
+    .map((r) => r.input_field.slice(0, 200));
+  const inline = await loadEmbedder(tinyModel());
+  const worker = await loadWorkerEmbedder(tinyModel());
+  assert.equal(worker.modelId, inline.modelId);
+  assert.deepEqual(await worker.embed(texts), await inline.embed(texts));
+  await inline.dispose();
+  await assert.rejects(
+    loadWorkerEmbedder(path.join(os.tmpdir(), 'no-such-model-folder')),
+    /does not exist/,
+  );
+});
