@@ -3,6 +3,7 @@
  * Every subcommand has --help; errors are one clear line on stderr, never a stack trace.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatProblem, loadDataset } from './dataset/load';
@@ -681,6 +682,32 @@ function packageVersion(): string {
   }
 }
 
+/**
+ * A bug's report: one line saying what happened and what to send, never a stack trace on the
+ * terminal. The stack goes to a crash file (or to stderr with MCPO_DEBUG=1) for the report.
+ */
+export function internalErrorReport(err: unknown, argv = process.argv.slice(2)): string {
+  const what = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const stack = err instanceof Error ? (err.stack ?? what) : what;
+  const details =
+    `mcpo ${packageVersion()}, node ${process.version}, ${process.platform}-${process.arch}\n` +
+    `command: mcpo ${argv.join(' ')}\n\n${stack}\n`;
+  if (process.env.MCPO_DEBUG) return `mcpo: internal error: ${what}\n${details}`;
+  let where: string;
+  try {
+    const file = path.join(os.tmpdir(), `mcpo-crash-${Date.now()}-${process.pid}.txt`);
+    fs.writeFileSync(file, details);
+    where = `attach ${file}`;
+  } catch {
+    where = 'run it again with MCPO_DEBUG=1 and attach what it prints';
+  }
+  return (
+    `mcpo: internal error: ${what}\n` +
+    `This is a bug in mcpo, not a problem with your input. Please report it to the MCPO Workbench ` +
+    `maintainers with the command you ran and the crash report (${where}).\n`
+  );
+}
+
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => {
@@ -692,9 +719,7 @@ if (require.main === module) {
         process.stderr.write(`${err.message}\n`);
         process.exitCode = err instanceof UserError ? err.exitCode : 1;
       } else {
-        process.stderr.write(
-          `mcpo: internal error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-        );
+        process.stderr.write(internalErrorReport(err));
         process.exitCode = 70;
       }
     },

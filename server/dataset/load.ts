@@ -4,9 +4,10 @@
  * so predictions (one per dataset row) still line up.
  */
 import { jsonErrorOffset, jsonErrorReason } from './jsonPositions';
-import { readRowTexts, splitRowTexts, type RowText } from './rowTexts';
+import * as fs from 'node:fs';
+import { looksLikeJsonArray, readRowTexts, splitRowTexts, type RowText } from './rowTexts';
 import type { ShopBenchRow } from './shopbench';
-import { locate, validateRow, type DatasetProblem } from './validate';
+import { locate, TaskMetricCheck, validateRow, type DatasetProblem } from './validate';
 
 export interface LoadedRow {
   /** 0-based ordinal of the row in the file, counting invalid rows too. */
@@ -61,22 +62,49 @@ export function checkRowText(
 /** Streams and validates a dataset file (JSON Lines or a JSON array). */
 export async function loadDataset(file: string): Promise<LoadedDataset> {
   const out: LoadedDataset = { file, rowCount: 0, rows: [], problems: [] };
-  for await (const raw of readRowTexts(file)) collect(out, raw);
+  const tasks = new TaskMetricCheck();
+  for await (const raw of readRowTexts(file)) collect(out, tasks, raw);
+  if (await startsAsJsonArray(file)) {
+    // We read both; the official local_evaluation.py reads pd.read_json(lines=True) only.
+    out.problems.unshift({
+      severity: 'warning',
+      message:
+        'this file is a JSON array: mcpo reads it, but the official local_evaluation.py loads datasets with pd.read_json(lines=True) and raises ValueError on it; write one JSON object per line to run it there',
+      file,
+      line: 1,
+      column: 1,
+      rowIndex: 0,
+    });
+  }
   return out;
+}
+
+async function startsAsJsonArray(file: string): Promise<boolean> {
+  const handle = await fs.promises.open(file, 'r');
+  try {
+    const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
+    return looksLikeJsonArray(buffer.subarray(0, bytesRead).toString('utf8'));
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Validates a dataset held in memory (an editor document). */
 export function checkDatasetText(file: string, text: string): LoadedDataset {
   const out: LoadedDataset = { file, rowCount: 0, rows: [], problems: [] };
-  for (const raw of splitRowTexts(file, text)) collect(out, raw);
+  const tasks = new TaskMetricCheck();
+  for (const raw of splitRowTexts(file, text)) collect(out, tasks, raw);
   return out;
 }
 
-function collect(out: LoadedDataset, raw: RowText): void {
+function collect(out: LoadedDataset, tasks: TaskMetricCheck, raw: RowText): void {
   out.rowCount++;
   const { row, problems } = checkRowText(out.file, raw);
-  if (row) out.rows.push(row);
+  // Rows are checked against the earlier rows of their task (the official aggregation's rule).
+  const across = row && tasks.check(row.row, { file: out.file, ...raw });
+  if (row && across?.severity !== 'error') out.rows.push(row);
   for (const p of problems) out.problems.push(p);
+  if (across) out.problems.push(across);
 }
 
 /** `file:line:column: severity: message`, the format editors and terminals link. */

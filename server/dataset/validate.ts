@@ -9,6 +9,7 @@ import { topLevelFieldPositions, type FieldPosition } from './jsonPositions';
 import {
   METRICS,
   METRICS_FOR_TASK_TYPE,
+  type Metric,
   TASK_TYPES,
   isMetric,
   isTaskType,
@@ -57,18 +58,7 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   let positions: Map<string, FieldPosition> | undefined;
   const report = (severity: Severity, message: string, field?: string): void => {
     positions ??= topLevelFieldPositions(source.text);
-    const at = field === undefined ? undefined : positions.get(field);
-    const where = at ? locate(source, at.keyOffset) : { line: source.line, column: source.column };
-    problems.push({
-      severity,
-      message,
-      file: source.file,
-      line: where.line,
-      column: where.column,
-      field,
-      rowIndex: source.rowIndex,
-      length: at ? Math.max(1, field!.length + 2) : undefined,
-    });
+    problems.push(problemAt(source, positions, severity, message, field));
   };
   const error = (message: string, field?: string): void => report('error', message, field);
 
@@ -112,7 +102,12 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   else if (isMetric(metric)) {
     const truthProblem = checkTruthShape(metric, obj.output_field);
     if (truthProblem) error(truthProblem, 'output_field');
-    else if (
+    else if (metric === 'ndcg') {
+      positions ??= topLevelFieldPositions(source.text);
+      const at = positions.get('output_field');
+      const weightProblem = at && integerWeightProblem(source.text, at.valueOffset);
+      if (weightProblem) error(weightProblem, 'output_field');
+    } else if (
       Array.isArray(obj.output_field) &&
       obj.output_field.length === 0 &&
       (metric === 'sent-transformer' || metric === 'multilingual-sent-transformer')
@@ -153,6 +148,84 @@ export function validateRow(value: unknown, source: RowSource): RowValidation {
   checkAgainstPrompt(row, error);
   if (problems.some((p) => p.severity === 'error')) return { problems };
   return { row, problems };
+}
+
+/** A problem at `field` of the row (at the row's start when the field is absent). */
+function problemAt(
+  source: RowSource,
+  positions: ReadonlyMap<string, FieldPosition>,
+  severity: Severity,
+  message: string,
+  field?: string,
+): DatasetProblem {
+  const at = field === undefined ? undefined : positions.get(field);
+  const where = at ? locate(source, at.keyOffset) : { line: source.line, column: source.column };
+  return {
+    severity,
+    message,
+    file: source.file,
+    line: where.line,
+    column: where.column,
+    field,
+    rowIndex: source.rowIndex,
+    length: at ? Math.max(1, field!.length + 2) : undefined,
+  };
+}
+
+/**
+ * The official evaluation groups rows by task_name and aggregates each task by its FIRST row's
+ * metric: micro F1 unpacks every sample score as a [tp, fp, fn] triple, any other metric takes
+ * np.mean of the sample scores. A task mixing micro f1 with another metric therefore raises
+ * (TypeError: cannot unpack a number; ValueError: np.mean of a triple among numbers). Other
+ * mixes are averaged together and reported under the first row's metric, which we do too, with
+ * a warning unless both are one measure (bleu and jp-bleu). Feed it the valid rows of one file
+ * in order.
+ */
+export class TaskMetricCheck {
+  private readonly first = new Map<string, { metric: Metric; rowIndex: number; line: number }>();
+
+  check(row: ShopBenchRow, source: RowSource): DatasetProblem | undefined {
+    const first = this.first.get(row.task_name);
+    if (!first) {
+      this.first.set(row.task_name, {
+        metric: row.metric,
+        rowIndex: source.rowIndex,
+        line: source.line,
+      });
+      return undefined;
+    }
+    // The official development set mixes these in one task (task17: bleu and jp-bleu rows).
+    if (metricFamily(first.metric) === metricFamily(row.metric)) return undefined;
+    const positions = topLevelFieldPositions(source.text);
+    const firstRow = `row ${first.rowIndex + 1} (line ${first.line})`;
+    if ((first.metric === 'micro f1') !== (row.metric === 'micro f1')) {
+      const official =
+        first.metric === 'micro f1'
+          ? `sums [tp, fp, fn] triples for micro f1 and raises TypeError on this row's number`
+          : `takes np.mean of the task's scores and raises ValueError on this row's [tp, fp, fn] triple`;
+      return problemAt(
+        source,
+        positions,
+        'error',
+        `metric "${row.metric}" differs from "${first.metric}" of ${firstRow}, the first row of task "${row.task_name}": the official evaluation aggregates a task by its first row's metric, so it ${official}; give every row of a task the same metric, or another task_name`,
+        'metric',
+      );
+    }
+    return problemAt(
+      source,
+      positions,
+      'warning',
+      `metric "${row.metric}" differs from "${first.metric}" of ${firstRow}, the first row of task "${row.task_name}": as the official evaluation does, the task's score is the mean of all its rows' scores, reported as "${first.metric}"`,
+      'metric',
+    );
+  }
+}
+
+/** BLEU with either tokenizer, or cosine with either embedding model: one measure. */
+function metricFamily(metric: Metric): string {
+  if (metric === 'jp-bleu') return 'bleu';
+  if (metric === 'multilingual-sent-transformer') return 'sent-transformer';
+  return metric;
 }
 
 function requireString(
@@ -210,6 +283,38 @@ export function checkTruthShape(
       return typeof truth === 'string'
         ? undefined
         : `output_field must be the reference text (a string) for ${metric}, got ${describe(truth)}`;
+  }
+}
+
+/**
+ * The official NDCG computes `np.power(2, weight)`. For a weight written as an integer (no '.'
+ * or exponent: Python's json gives an int), numpy works in int64: a negative integer raises
+ * ValueError ("Integers to negative integer powers are not allowed"), one of 2**63 or more raises
+ * OverflowError, and one from 64 up silently wraps 2**w to 0. Every weight goes through it (the
+ * ideal DCG sums them all), whatever the prediction. JSON.parse cannot tell 1 from 1.0, so this
+ * reads the literals of the list starting at `offset` in the row's text.
+ */
+export function integerWeightProblem(text: string, offset: number): string | undefined {
+  if (text[offset] !== '[') return undefined;
+  const literals = /\s*(-?[0-9][0-9.eE+-]*)\s*([,\]])/y;
+  literals.lastIndex = offset + 1;
+  for (let i = 0; ; i++) {
+    const m = literals.exec(text);
+    if (!m) return undefined;
+    const literal = m[1];
+    if (/^-?[0-9]+$/.test(literal)) {
+      const value = BigInt(literal);
+      if (value < 0n)
+        return `output_field[${i}] is ${literal}, a negative integer relevance weight: the official ndcg computes np.power(2, ${literal}) on integers and raises ValueError ("Integers to negative integer powers are not allowed"); write it as a float (${literal}.0) or use weights of 0 or more`;
+      if (value >= 64n) {
+        const official =
+          value >= 2n ** 63n
+            ? 'raises OverflowError (the integer does not fit in int64)'
+            : 'does not raise but wraps 2**' + literal + ' to 0 in int64, a meaningless score';
+        return `output_field[${i}] is ${literal}, an integer relevance weight of 64 or more: the official ndcg computes np.power(2, ${literal}) in 64-bit integers and ${official}; write it as a float (${literal}.0) or use smaller weights`;
+      }
+    }
+    if (m[2] === ']') return undefined;
   }
 }
 

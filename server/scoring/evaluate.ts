@@ -7,7 +7,7 @@
  * scores are reported as not scored, with the reason, and every other score is still returned.
  */
 import type { Metric, ShopBenchRow, TaskType } from '../dataset/shopbench';
-import { isEmbeddingMetric } from '../dataset/shopbench';
+import { isEmbeddingMetric, isMicroF1 } from '../dataset/shopbench';
 import { cosineSample } from './cosineSample';
 import { accuracy, hitRate3, MetricError, microF1, ndcg, tpFpFn, type TpFpFn } from './metrics';
 import { numpyMean, type ScoreDtype } from './numpyMean';
@@ -216,9 +216,17 @@ export function aggregate(samples: readonly SampleScore[]): ScoresReport {
   for (const [taskName, group] of groups) {
     const first = group[0];
     const failed = group.find((s) => s.score === null);
+    // The official code aggregates by the first row's metric and raises on a micro f1 triple
+    // among numbers (or a number among triples); dataset validation names such rows first.
+    const mixed = group.find((s) => isMicroF1(s.metric) !== isMicroF1(first.metric));
     let score: number | null = null;
     let dtype: ScoreDtype = 'float64';
     if (failed) unscored.push({ task_name: taskName, reason: failed.error ?? 'not scored' });
+    else if (mixed)
+      unscored.push({
+        task_name: taskName,
+        reason: `row ${mixed.index + 1} is scored with "${mixed.metric}" but the task's first row (row ${first.index + 1}) with "${first.metric}": the official evaluation raises when it aggregates such a task`,
+      });
     else ({ score, dtype } = taskScore(first.metric, group));
     const task: TaskScore = {
       task_name: taskName,
