@@ -58,6 +58,7 @@ const ENDPOINT_OPTIONS = {
   'timeout-ms': { type: 'string' },
   'max-retries': { type: 'string' },
   threads: { type: 'string' },
+  'ctx-size': { type: 'string' },
   constrained: { type: 'boolean' },
   cache: { type: 'string' },
   'no-cache': { type: 'boolean' },
@@ -80,6 +81,8 @@ const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines 
   --llm-mode chat|completions  how to send the prompt (default chat)
   --slm-url URL|local --slm-model NAME|FILE   M_S for --cot slm (local: a .gguf file or hub reference)
   --threads N                 CPU threads for local models (default 1 for tiny models, else min(cores, 4))
+  --ctx-size N                context of local models in tokens, prompt + answer (default 4096, at most
+                              what the model was trained for)
   --embed-model ID|DIR        M_V for similarity hints (default Xenova/all-MiniLM-L6-v2)
   --concurrency N             requests in flight per endpoint (default 8)
   --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)
@@ -197,12 +200,23 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
   };
 }
 
+/** --threads and --ctx-size: how the local backend runs (not part of the run config). */
+function localOptions(
+  v: Record<string, string | boolean | undefined>,
+  command: string,
+): { threads?: number; contextSize?: number } {
+  return {
+    threads: intOption(v, 'threads', command, 1),
+    contextSize: intOption(v, 'ctx-size', command, 16),
+  };
+}
+
 async function runAndReport(
   config: Awaited<ReturnType<typeof buildRunConfig>> | undefined,
   resume: string | undefined,
   outDir: string,
   cacheDir: string,
-  threads?: number,
+  local: { threads?: number; contextSize?: number } = {},
   replayCachedFrom?: number,
 ): Promise<{ dir: string; failed: number; cancelled: boolean }> {
   const cancel = cancelOnSigint();
@@ -211,7 +225,8 @@ async function runAndReport(
     const result = await executeRun(config, resume, outDir, {
       cacheDir,
       replayCachedFrom,
-      localThreads: threads,
+      localThreads: local.threads,
+      localContextSize: local.contextSize,
       onModelProgress: (p) => progress.show(`downloading ${p.file}: ${percent(p.loaded, p.total)}`),
       llmApiKey: process.env.MCPO_LLM_API_KEY,
       slmApiKey: process.env.MCPO_SLM_API_KEY,
@@ -396,7 +411,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         resume,
         outDir,
         cacheDir,
-        intOption(v, 'threads', 'run', 1),
+        localOptions(v, 'run'),
         replayCachedFrom,
       );
       const summary = summarizeRun(RunStore.open(result.dir));
@@ -470,7 +485,7 @@ They share the response cache, so a request asked by one arm is never sent again
           undefined,
           outDir,
           cacheDir,
-          intOption(v, 'threads', 'ablate', 1),
+          localOptions(v, 'ablate'),
           replayCachedFrom,
         );
       });

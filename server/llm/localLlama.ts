@@ -588,6 +588,7 @@ class LocalLlamaClient implements LlmClient {
     try {
       if (this.endpoint.mode === 'completions') {
         const promptTokens = loaded.model.tokenize(request.prompt, false).length;
+        this.checkFits(loaded, promptTokens, max_tokens);
         const result = await loaded.completion.generateCompletionWithMeta(request.prompt, {
           ...common,
           ...(grammar ? { grammar } : {}),
@@ -606,6 +607,7 @@ class LocalLlamaClient implements LlmClient {
       const promptTokens = loaded.chatWrapper
         .generateContextState({ chatHistory: history })
         .contextText.tokenize(loaded.model.tokenizer).length;
+      this.checkFits(loaded, promptTokens, max_tokens);
       const result = await loaded.chat.generateResponse(history, {
         ...common,
         ...(grammar ? { grammar } : {}),
@@ -617,9 +619,33 @@ class LocalLlamaClient implements LlmClient {
       };
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
+      if (err instanceof LlmError) throw err;
       throw new LlmError(`${this.label}: generation failed: ${errorMessage(err)}`, 1);
     }
   }
+
+  /**
+   * The prompt and the longest answer must fit the context. Past it, llama.cpp's context shift
+   * either fails ("Failed to compress chat history ...") or silently drops the start of the
+   * prompt, so the answer would not be to this question: refuse with the numbers instead.
+   */
+  private checkFits(loaded: LoadedModel, promptTokens: number, maxTokens: number): void {
+    const size = loaded.context.contextSize;
+    if (promptTokens + maxTokens <= size) return;
+    const trained = loaded.model.trainContextSize;
+    const raise =
+      size < trained
+        ? `raise it with --ctx-size ${Math.min(trained, nextPowerOfTwo(promptTokens + maxTokens))} (this model was trained for up to ${trained})`
+        : `that is already the most this model was trained for`;
+    throw new LlmError(
+      `${this.label}: the prompt has ${promptTokens} tokens and the answer may take ${maxTokens} more, but the model's context holds ${size} tokens: ${raise}; or use a shorter template (--templates none), no chain of thought or fewer similarity hints, or a model with a longer context`,
+      1,
+    );
+  }
+}
+
+function nextPowerOfTwo(n: number): number {
+  return 2 ** Math.ceil(Math.log2(Math.max(1, n)));
 }
 
 /** OpenAI's names for why generation stopped. */

@@ -76,6 +76,8 @@ export interface RunContext {
   onStart?: (dir: string, pending: number, total: number) => void;
   /** Local (`url: 'local'`) endpoints only: CPU threads; speed only, so not part of the run config. */
   localThreads?: number;
+  /** Local endpoints only: context size in tokens (default 4096, capped at the model's). */
+  localContextSize?: number;
   /** Local endpoints only: download progress of a hub model. */
   onModelProgress?: (p: { loaded: number; total: number; file: string }) => void;
 }
@@ -191,7 +193,11 @@ export async function executeRun(
       return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
 
     const cache = new ResponseCache(context.cacheDir, { replayFrom: context.replayCachedFrom });
-    const local = { threads: context.localThreads, onModelProgress: context.onModelProgress };
+    const local = {
+      threads: context.localThreads,
+      contextSize: context.localContextSize,
+      onModelProgress: context.onModelProgress,
+    };
     const llm = createClient(cfg.llm, { apiKey: context.llmApiKey, cache, ...local });
     const slm = cfg.slm
       ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local })

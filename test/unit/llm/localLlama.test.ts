@@ -143,6 +143,38 @@ test('a missing model file fails check() with what to do, not a stack trace', as
   );
 });
 
+test('a prompt longer than the context names its tokens, the context size and what to do', async () => {
+  // Past the context, llama.cpp either fails ("Failed to compress chat history for context
+  // shift") or silently drops the start of the prompt and answers something else.
+  const small = createLocalLlamaClient({ model: GGUF, threads: 1, contextSize: 256 });
+  for (const mode of ['chat', 'completions'] as const) {
+    const client = createLocalLlamaClient({
+      model: GGUF,
+      threads: 1,
+      contextSize: 256,
+      endpoint: { ...small.endpoint, mode },
+    });
+    for (const length of [400, 240]) {
+      await assert.rejects(
+        client.complete(request('x'.repeat(length), {}, { max_tokens: 32 })),
+        (err: unknown) => {
+          assert.ok(err instanceof LlmError, String(err));
+          assert.match(
+            err.message,
+            /^local:tiny\.gguf: the prompt has \d+ tokens and the answer may take 32 more, but the model's context holds 256 tokens: raise it with --ctx-size 512 \(this model was trained for up to 8192\); or use a shorter template/,
+          );
+          assert.doesNotMatch(err.message, /compress chat history/);
+          return true;
+        },
+        `${mode}, ${length} characters`,
+      );
+    }
+  }
+  // What fits still runs on the same small context.
+  const fits = await small.complete(request('x'.repeat(100), {}, { max_tokens: 8 }));
+  assert.ok(fits.usage!.prompt_tokens + 8 <= 256);
+});
+
 test('multiple choice under a choice grammar always answers one of the options', async () => {
   const choices = ['0', '1', '2', '3'];
   for (let seed = 1; seed <= 8; seed++) {
