@@ -9,7 +9,8 @@ import type {
   GetRunResult,
   RunListItem,
 } from '../protocol';
-import { DEFAULT_LOCAL_MODEL, isModelUri, LOCAL_BASE_URL } from '../llm/localLlama';
+import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
+import { localModelStatus } from '../llm/localModelStatus';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
@@ -94,26 +95,16 @@ export async function checkEndpoints(
 
 /**
  * A local model is not loaded by a health check (the default one is a ~400 MB download): a file
- * must exist; a hub reference is fetched on the first run.
+ * must exist; a hub reference is cached, will download on the first run, or cannot (offline, or
+ * no such model), found with one short request to the hub and no download.
  */
-function checkLocal(health: { role: 'llm' | 'slm'; url: string; model: string }): EndpointHealth {
+async function checkLocal(
+  health: { role: 'llm' | 'slm'; url: string; model: string },
+  signal: AbortSignal,
+): Promise<EndpointHealth> {
   const model = health.model || DEFAULT_LOCAL_MODEL;
-  if (isModelUri(model)) {
-    return {
-      ...health,
-      model,
-      ok: true,
-      message: `local llama.cpp model ${model} (downloaded once, loaded on the first run)`,
-    };
-  }
-  if (!fs.existsSync(model))
-    return { ...health, model, ok: false, message: `local model file ${model} does not exist` };
-  return {
-    ...health,
-    model,
-    ok: true,
-    message: `local llama.cpp model ${model} (loaded on the first run)`,
-  };
+  const status = await localModelStatus(model, { signal });
+  return { ...health, model, ok: status.ok, message: status.message };
 }
 
 async function checkOne(
@@ -125,7 +116,7 @@ async function checkOne(
   signal: AbortSignal,
 ): Promise<EndpointHealth> {
   const health = { role, url, model };
-  if (url === LOCAL_BASE_URL) return checkLocal(health);
+  if (url === LOCAL_BASE_URL) return checkLocal(health, signal);
   if (!url || !model)
     return {
       ...health,

@@ -41,7 +41,8 @@ test('readers never cut a partial last line (a writer may still be appending); r
   );
 });
 
-test('Check Endpoints: a local model is healthy without being loaded; a missing .gguf is named', async () => {
+// Hub models (cached, will download, offline): test/unit/llm/localModelStatus.test.ts.
+test('Check Endpoints: a local model file is healthy without being loaded; a missing .gguf is named', async () => {
   const settings = {
     embedModel: 'x',
     templates: 'paper',
@@ -54,13 +55,19 @@ test('Check Endpoints: a local model is healthy without being loaded; a missing 
   };
   const local = await checkEndpoints(
     {
-      settings: { ...settings, llm: { url: 'local', model: '', mode: 'chat', concurrency: 1 } },
+      settings: {
+        ...settings,
+        llm: { url: 'local', model: __filename, mode: 'chat', concurrency: 1 },
+      },
       secrets: {},
     },
     new AbortController().signal,
   );
   assert.equal(local.endpoints[0].ok, true);
-  assert.match(local.endpoints[0].message, /local llama\.cpp model hf:Qwen/);
+  assert.match(
+    local.endpoints[0].message,
+    /local llama\.cpp model .*runStore\.test\.js \(loaded on the first run\)/,
+  );
   const missing = await checkEndpoints(
     {
       settings: {
