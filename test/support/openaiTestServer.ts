@@ -62,8 +62,17 @@ export interface OpenAiTestServer {
   readonly maxInFlight: number;
   /** Queue faults for the next requests, in arrival order; later requests behave normally. */
   script(...faults: Fault[]): void;
-  /** Resolves once at least `n` requests have been received (immediately if already so). */
-  waitForRequests(n: number): Promise<void>;
+  /**
+   * Resolves once at least `n` requests have been received (immediately if already so); rejects
+   * with the count so far when `timeoutMs` (default 30 s) passes first: no test waits forever.
+   */
+  waitForRequests(n: number, timeoutMs?: number): Promise<void>;
+  /**
+   * Holds every generation response (POST) until the returned function is called; requests are
+   * still received, recorded and counted in flight. Lets a test see concurrency as an event
+   * ("8 in flight at once") instead of hoping a latency is long enough.
+   */
+  hold(): () => void;
   /** Stops listening, destroys every open socket (releasing hung requests) and cancels timers. */
   close(): Promise<void>;
 }
@@ -111,6 +120,7 @@ class TestServerImpl implements OpenAiTestServer {
   private readonly http: http.Server;
   private port = 0;
   private closed = false;
+  private held: Promise<void> | undefined;
   private idCounter = 0;
 
   constructor(options: TestServerOptions) {
@@ -143,16 +153,35 @@ class TestServerImpl implements OpenAiTestServer {
     this.faults.push(...faults);
   }
 
-  waitForRequests(n: number): Promise<void> {
-    return new Promise((resolve) => {
+  waitForRequests(n: number, timeoutMs = 30_000): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.events.off('request', check);
+        reject(
+          new Error(`only ${this.requests.length} of ${n} requests arrived within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      // A forgotten waiter must not keep the test process alive.
+      timer.unref();
       const check = (): void => {
         if (this.requests.length < n) return;
+        clearTimeout(timer);
         this.events.off('request', check);
         resolve();
       };
       this.events.on('request', check);
       check();
     });
+  }
+
+  hold(): () => void {
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    this.held = held;
+    return () => {
+      if (this.held === held) this.held = undefined;
+      release();
+    };
   }
 
   close(): Promise<void> {
@@ -189,6 +218,7 @@ class TestServerImpl implements OpenAiTestServer {
     }
     // Latency models inference time; /v1/models answers at once, as a real server's does.
     if (recorded.method === 'POST') await this.delay(this.latencyMs);
+    if (recorded.method === 'POST' && this.held) await this.held;
     if (this.closed || res.destroyed) return;
     await this.respond({ recorded, res, fault });
   }

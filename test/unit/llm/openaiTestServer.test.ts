@@ -97,15 +97,15 @@ test('429 surfaces as RateLimitError with a readable Retry-After header', async 
   assert.equal((await chat(client(server))).choices[0].message.content, '1');
 });
 
-test('the client honours Retry-After: 0 and its own retry recovers', async (t) => {
+test('the client honours Retry-After: it retries not before the time asked, and recovers', async (t) => {
   const server = await serve(t);
-  server.script({ kind: 'status', status: 429, retryAfterSeconds: 0 });
+  server.script({ kind: 'status', status: 429, retryAfterSeconds: 1 });
   const res = await chat(client(server, { maxRetries: 2 }));
   assert.equal(res.choices[0].message.content, '1');
   assert.equal(server.requests.length, 2);
-  // The client's default backoff is >= 375 ms; a near-immediate retry proves the header was read.
+  // "Not before": a lower bound holds however busy the machine is (an upper bound would not).
   const gap = server.requests[1].receivedAt - server.requests[0].receivedAt;
-  assert.ok(gap < 300, `retry came after ${gap} ms`);
+  assert.ok(gap >= 1000, `retry came after ${gap} ms, before the 1 s Retry-After`);
 });
 
 test('500 surfaces as InternalServerError', async (t) => {
@@ -183,12 +183,23 @@ test('close() releases a request that is still hanging', async () => {
   assert.ok((await pending) instanceof OpenAI.APIConnectionError);
 });
 
-test('latency lets 8 concurrent requests overlap: maxInFlight === 8', async (t) => {
-  const server = await serve(t, { latencyMs: 150 });
+test('8 concurrent requests are all in flight at once: maxInFlight === 8', async (t) => {
+  const server = await serve(t);
+  // Held responses: the 8 overlap by construction, not because a latency was long enough.
+  const release = server.hold();
   const openai = client(server);
-  const results = await Promise.all(Array.from({ length: 8 }, (_, i) => chat(openai, `q${i}`)));
+  const pending = Promise.all(Array.from({ length: 8 }, (_, i) => chat(openai, `q${i}`)));
+  await server.waitForRequests(8, 10_000);
+  assert.equal(server.inFlight, 8);
+  release();
+  const results = await pending;
   assert.equal(results.length, 8);
   assert.equal(server.maxInFlight, 8);
+});
+
+test('waitForRequests gives up at its deadline with the count so far', async (t) => {
+  const server = await serve(t);
+  await assert.rejects(server.waitForRequests(1, 50), /only 0 of 1 requests arrived within 50 ms/);
 });
 
 test('records every request: path, method, parsed body, headers, time', async (t) => {

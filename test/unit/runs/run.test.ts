@@ -243,8 +243,14 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
     ],
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
-  const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
-  await server.waitForRequests(40);
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  // Whichever comes first: 40 requests, the CLI exiting on its own (a crash at start-up), or
+  // the deadline; never a wait without an end.
+  const first = await Promise.race([
+    server.waitForRequests(40, 60_000).then(() => 'requests' as const),
+    exited.then((code) => `the CLI exited with code ${code} before 40 requests` as const),
+  ]);
+  assert.equal(first, 'requests');
   child.kill('SIGKILL');
   await exited;
   const runDir = path.join(dir, 'runs', fs.readdirSync(path.join(dir, 'runs'))[0]);
