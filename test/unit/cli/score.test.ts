@@ -2,10 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
 const CLI = path.join(repoRoot, 'out', 'server', 'cli.js');
 const SAMPLE_DIR = path.join(repoRoot, 'server', 'dataset', 'sample');
@@ -25,7 +25,7 @@ function mcpo(
 }
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-cli-'));
+  return tempDir('mcpo-cli-');
 }
 
 test('mcpo score: the sample with a local embedding model scores every task and writes both files', () => {

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { checkDatasetText, formatProblem, loadDataset } from '../../../server/dataset/load';
 import {
@@ -11,6 +10,7 @@ import {
 } from '../../../server/dataset/rowTexts';
 import { findNumberedOptions } from '../../../server/dataset/options';
 import { repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 const good = {
@@ -24,7 +24,7 @@ const good = {
 };
 
 function tmpFile(name: string, text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-ds-'));
+  const dir = tempDir('mcpo-ds-');
   const file = path.join(dir, name);
   fs.writeFileSync(file, text);
   return file;

@@ -1,7 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { CancellationTokenSource, type MessageConnection } from 'vscode-jsonrpc/node';
@@ -19,6 +18,7 @@ import { startOpenAiTestServer } from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { startLspServer, type LspServer } from '../../support/lspServer';
 import { repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
 const SAMPLE = fs
   .readFileSync(path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'), 'utf8')
@@ -28,7 +28,7 @@ const SAMPLE = fs
 const ROWS = SAMPLE.slice(3, 7);
 const BROKEN = ROWS[2].replace('"metric":"accuracy"', '"metric":"acuracy"');
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-lsp-'));
+const tmp = tempDir('mcpo-lsp-');
 let server: LspServer;
 let conn: MessageConnection;
 let tinyBert: string;

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ShopBenchRow } from '../../../server/dataset/shopbench';
 import {
@@ -11,11 +10,12 @@ import {
   originalText,
 } from '../../../server/pipeline/templates';
 import { sampleRows } from '../../support/sample';
+import { tempDir } from '../../support/tempDirs';
 
 const ROWS: ShopBenchRow[] = sampleRows();
 
 function tmpJson(text: string): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-tpl-'));
+  const dir = tempDir('mcpo-tpl-');
   const file = path.join(dir, 'templates.json');
   fs.writeFileSync(file, text);
   return file;

@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { RunStore } from '../../../server/runs/runStore';
@@ -16,11 +15,12 @@ import {
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { CLI, runCli } from '../../support/cli';
 import { repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
 const DATA = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-run-'));
+  return tempDir('mcpo-run-');
 }
 
 /** Answers like a cooperative model: reasoning for CoT requests, "1" otherwise. */

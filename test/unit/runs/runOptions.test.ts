@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEmbedder } from '../../../server/embed/embedder';
 import { rankOptions, splitQuestion } from '../../../server/pipeline/similarity';
@@ -16,9 +15,10 @@ import {
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { runCli } from '../../support/cli';
 import { SAMPLE_FILE } from '../../support/sample';
+import { tempDir } from '../../support/tempDirs';
 
 function tmpDir(): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-runopt-'));
+  return tempDir('mcpo-runopt-');
 }
 
 async function withServer(

@@ -9,9 +9,10 @@ import { RECORDS_FILE, RunStore } from '../../../server/runs/runStore';
 import type { RunRecord } from '../../../server/runs/runTypes';
 import { buildRunConfig } from '../../../server/runs/startRun';
 import { SAMPLE_FILE } from '../../support/sample';
+import { tempDir } from '../../support/tempDirs';
 
 test('readers never cut a partial last line (a writer may still be appending); resuming does', async () => {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-store-')), 'run');
+  const dir = path.join(tempDir('mcpo-store-'), 'run');
   const config = await buildRunConfig({
     data: SAMPLE_FILE,
     llm: { url: 'http://127.0.0.1:9/v1', model: 'm' },
