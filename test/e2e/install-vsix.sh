@@ -4,7 +4,7 @@
 # VS Code 1.100 (engines, manifest) and contains what runs: dist/extension.js and the sample.
 #
 # Usage: test/e2e/install-vsix.sh [VSIX] [EXTENSIONS_DIR]
-#   VSIX            default: package test-artifacts/mcpo-workbench-linux-x64.vsix (needs npm run build)
+#   VSIX            default: npm run package → test-artifacts/mcpo-workbench-linux-x64.vsix
 #   EXTENSIONS_DIR  default: a temporary folder, removed afterwards
 # Env: MCPO_CODE_SERVER_DIR (default $HOME/.cache/mcpo-e2e/code-server).
 # Prints the .vsix path on the last line of stdout.
@@ -21,13 +21,10 @@ VERSION=$(node -p "require('./package.json').version")
 
 VSIX="${1:-}"
 if [[ -z "$VSIX" ]]; then
-  [[ -f dist/extension.js ]] || { log "dist/extension.js is missing: run npm run build"; exit 1; }
-  mkdir -p test-artifacts
   VSIX=test-artifacts/mcpo-workbench-linux-x64.vsix
   start=$(date +%s%N)
-  # With dependencies and per platform: see .vscodeignore for what is kept and why.
-  npx --no-install vsce package --target linux-x64 --allow-missing-repository --skip-license \
-    --out "$VSIX" </dev/null >&2
+  # Builds, then packages per platform: see test/package/packageVsix.ts for what is kept and why.
+  npm run package </dev/null >&2
   log "packaged $VSIX ($(du -h "$VSIX" | cut -f1)) in $(( ($(date +%s%N) - start) / 1000000 )) ms"
 fi
 VSIX=$(realpath "$VSIX")
