@@ -120,7 +120,9 @@ async function main(): Promise<number> {
     console.log('--- browser console (tail) ---');
     console.log(consoleLog.slice(-40).join('\n'));
   }
-  if (results.length === 0 && exit.code === 0) return 1; // nothing ran: never report success
+  // Our own count decides as much as the workbench's exit code: a suite that reports a failed
+  // test, or nothing at all, never passes, whatever code the workbench exits with.
+  if (failed > 0 || results.length === 0) return exit.code || 1;
   return exit.code;
 }
 
