@@ -23,7 +23,13 @@ import {
 } from './llm/localLlama';
 import { TASK_TYPES, type TaskType } from './dataset/shopbench';
 import type { CotLayout } from './pipeline/types';
-import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from './embed/embedder';
+import { PAPER_PROMPT_PARTS, parsePromptParts } from './pipeline/templates';
+import { isPresetName, PAPER_SEED, PRESETS } from './runs/presets';
+import {
+  DEFAULT_EMBED_MODEL,
+  DEFAULT_MULTILINGUAL_EMBED_MODEL,
+  PAPER_EMBED_MODEL,
+} from './embed/embedder';
 import { formatScoreTable } from './scoring/scoreTable';
 import { scoreFiles } from './scoring/scoreFiles';
 import {
@@ -47,6 +53,10 @@ interface Command {
 }
 
 const ENDPOINT_OPTIONS = {
+  preset: { type: 'string' },
+  'prompt-parts': { type: 'string' },
+  'similarity-score': { type: 'string' },
+  'query-prompt': { type: 'string' },
   'llm-url': { type: 'string' },
   'llm-model': { type: 'string' },
   'llm-mode': { type: 'string' },
@@ -72,18 +82,28 @@ const ENDPOINT_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines or a JSON array)
+const ENDPOINT_HELP = `  --preset paper              MCPO as in the paper: templates Prompt1+2 (Prompt3 off, NER untouched), CoT on
+                              multiple choice only (M_S if given, else M_L), top-3 similarity hints on ranking only,
+                              M_V ${PAPER_EMBED_MODEL} with its query prompt and dot product, raw-text
+                              completions, temperature 0, top_p 0.9, seed ${PAPER_SEED}; any flag below overrides its piece
+  --prompt-parts SPEC         the paper's prompt parts per task type, e.g. "mcq=1,2;retrieval=1,2,3;ranking=1"
+                              (task types not named keep Prompt1+2; "paper" = Prompt1+2, "none" = all off)
+  --data FILE                 ShopBench rows (JSON Lines or a JSON array)
   --out DIR                   where run folders go (default .mcpo/runs)
   --llm-url URL --llm-model NAME   M_L: any OpenAI-compatible server (vLLM, llama.cpp, Ollama), e.g. http://gpu:8000/v1
                               or --llm-url local: run a GGUF in-process with llama.cpp (no server); --llm-model is then
                               a .gguf file or a hub reference. Without --llm-url: local ${DEFAULT_LOCAL_MODEL}
                               (~400 MB, downloaded once into ~/.cache/mcpo/models; MCPO_MODEL_CACHE overrides)
-  --llm-mode chat|completions  how to send the prompt (default chat)
+  --llm-mode chat|completions  how to send the prompt: one chat message, or raw text (/v1/completions; a local GGUF
+                              without its chat template). Default chat; --preset paper: completions
   --slm-url URL|local --slm-model NAME|FILE   M_S for --cot slm (local: a .gguf file or hub reference)
   --threads N                 CPU threads for local models (default 1 for tiny models, else min(cores, 4))
   --ctx-size N                context of local models in tokens, prompt + answer (default 4096, at most
                               what the model was trained for)
-  --embed-model ID|DIR        M_V for similarity hints (default Xenova/all-MiniLM-L6-v2)
+  --embed-model ID|DIR        M_V for similarity hints (default ${DEFAULT_EMBED_MODEL}; --preset paper: ${PAPER_EMBED_MODEL})
+  --query-prompt model|none|TEXT  what M_V puts before the question body: the model's own query prompt
+                              (config_sentence_transformers.json; default), nothing, or this text
+  --similarity-score dot|cosine   how options are scored against the question (default cosine; --preset paper: dot)
   --concurrency N             requests in flight per endpoint (default 8)
   --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)
   --llm-extra-body JSON       extra request fields for M_L, e.g. '{"repetition_penalty": 1.05}'
@@ -91,7 +111,7 @@ const ENDPOINT_HELP = `  --data FILE                 ShopBench rows (JSON Lines 
   --cache DIR                 response cache (default .mcpo/cache); unchanged requests are never sent twice
   --no-cache                  replay no answer cached before this command started (fresh answers are still stored)
   --limit N                   only the first N rows
-  --seed N                    answer sampling seed (default 42)
+  --seed N                    sampling seed (default ${PAPER_SEED}, the reference's)
   --scoring-embed-model ID|DIR / --multilingual-embed-model ID|DIR   models for the sent-transformer metrics
 API keys come from MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, never logged).`;
 
@@ -118,8 +138,35 @@ function runOptionsFrom(
     typeof slmUrl === 'string' && typeof rawSlmModel === 'string'
       ? localModelRef(slmUrl, rawSlmModel)
       : undefined;
+  const preset = v.preset;
+  if (preset !== undefined && !isPresetName(preset))
+    throw new UsageError(
+      `mcpo ${command}: --preset must be one of ${PRESETS.join(', ')}, got ${JSON.stringify(preset)}`,
+    );
+  const score = v['similarity-score'];
+  if (score !== undefined && score !== 'dot' && score !== 'cosine')
+    throw new UsageError(
+      `mcpo ${command}: --similarity-score must be dot or cosine, got ${JSON.stringify(score)}`,
+    );
+  const queryPrompt = v['query-prompt'];
   return {
     data,
+    preset,
+    promptParts:
+      typeof v['prompt-parts'] === 'string'
+        ? parsePromptParts(
+            v['prompt-parts'],
+            PAPER_PROMPT_PARTS,
+            (m) => new UsageError(`mcpo ${command}: --prompt-parts: ${m}`),
+          )
+        : undefined,
+    similarityScore: score,
+    queryPrompt:
+      typeof queryPrompt !== 'string'
+        ? undefined
+        : queryPrompt === 'model' || queryPrompt === 'none'
+          ? queryPrompt
+          : { text: queryPrompt },
     out: v.out as string | undefined,
     llm: {
       url,
@@ -343,7 +390,7 @@ validation are reported with file:line:column and left out; the rest are scored 
     summary:
       'run the MCPO pipeline over a dataset against OpenAI-compatible endpoints or a local GGUF model',
     usage:
-      'mcpo run --data <file> [--out <runs dir>] [--llm-url URL|local --llm-model NAME|FILE] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
+      'mcpo run --data <file> [--preset paper] [--out <runs dir>] [--llm-url URL|local --llm-model NAME|FILE] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
     options: {
       ...ENDPOINT_OPTIONS,
       templates: { type: 'string' },
@@ -359,13 +406,14 @@ validation are reported with file:line:column and left out; the rest are scored 
       'demo-fallback': { type: 'boolean' },
     },
     help: `${ENDPOINT_HELP}
-  --templates paper|none|FILE  prompt templates: the paper's, the raw prompt (official baseline), or a JSON file
+  --templates paper|none|FILE  prompt templates: the paper's (parts: --prompt-parts), the raw prompt (official
+                              baseline), or a JSON file ({"ranking": {"parts": [1, 2, 3]}, "generation": {"system": "..."}})
   --cot off|self|slm          chain of thought written by M_L (self) or M_S (slm), inserted before the answer
-  --cot-task-types T,T        task types that get a CoT (default: all five)
+  --cot-task-types T,T        task types that get a CoT (default multiple-choice, as the paper's Table 1)
   --cot-request TEXT          the CoT request, with {question} (default: the reference code's, per mode)
   --cot-layout JSON           {"question", "chain", "answer"}: the text around question and CoT in the final prompt
   --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)
-  --similarity-task-types T,T  task types that get hints (default multiple-choice,ranking,retrieval)
+  --similarity-task-types T,T  task types that get hints (default ranking, as the paper's Table 2)
   --similarity-wording TEXT   the hint's lead sentence
   --resume DIR                finish a run: only its missing and failed questions run, with its saved configuration
   --label TEXT                the run's name in reports
@@ -461,13 +509,18 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
   ablate: {
     summary: "run the paper's ablation matrix on one dataset and print its tables 1, 2 and 5",
     usage:
-      'mcpo ablate --data <file> --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
+      'mcpo ablate --data <file> [--preset paper] --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
     options: { ...ENDPOINT_OPTIONS, 'similarity-k': { type: 'string' } },
     help: `${ENDPOINT_HELP}
   --similarity-k N            k for the similarity arms (default 3, as in the paper)
 
-Arms: baseline (raw prompt), +templates, +self CoT, +SLM CoT (with --slm-url), +similarity, all.
-They share the response cache, so a request asked by one arm is never sent again by another.`,
+Arms: baseline (raw prompt), +Prompt1, +Prompt1+2, +Prompt1+2+3, then on Prompt1+2: +self CoT,
++other CoT (with --slm-url), +top-k hints, and all (the whole configuration; with --preset paper,
+the paper's). Printed: every arm's scores, then the paper's Table 1 (multiple choice: no CoT, self,
+other), Table 2 (ranking without/with hints) and Table 5 (baseline and the prompt parts per task
+type), each with the paper's published numbers beside ours and deltas from the table's first row
+with 95% paired bootstrap intervals. The arms share the response cache, so a request asked by one
+arm is never sent again by another.`,
     async run(v) {
       const base = runOptionsFrom(v, 'ablate');
       const k = intOption(v, 'similarity-k', 'ablate', 1) ?? 3;

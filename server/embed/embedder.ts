@@ -33,8 +33,16 @@ const LOCAL_COPY_HINT = `give a folder with a local copy (${REQUIRED_MODEL_FILES
 
 export interface Embedder {
   readonly modelId: string;
-  /** One float32 vector per text, in order; all texts go through the model in one batch. */
-  embed(texts: readonly string[]): Promise<Float32Array[]>;
+  /** The model's named prompts (config_sentence_transformers.json `prompts`), e.g. { query: "Represent ..." }. */
+  readonly prompts: Readonly<Record<string, string>>;
+  /** config_sentence_transformers.json `default_prompt_name`: the prompt encode() uses when none is named. */
+  readonly defaultPromptName?: string;
+  /**
+   * One float32 vector per text, in order; all texts go through the model in one batch. `prompt`
+   * goes before every text (sentence-transformers' encode(prompt=...)); without it, the model's
+   * default prompt, if it names one, as sentence-transformers does.
+   */
+  embed(texts: readonly string[], options?: { prompt?: string }): Promise<Float32Array[]>;
   /** Releases this handle; the model is freed when the last handle for it is disposed. */
   dispose(): Promise<void>;
 }
@@ -77,6 +85,9 @@ interface SentenceSettings {
   maxSeqLength: number | undefined;
   /** sentence_bert_config.json do_lower_case: sentence-transformers lower-cases the text itself. */
   lowercase: boolean;
+  /** config_sentence_transformers.json `prompts` and `default_prompt_name`. */
+  prompts: Record<string, string>;
+  defaultPromptName?: string;
 }
 
 const DEFAULT_SETTINGS: SentenceSettings = {
@@ -84,23 +95,43 @@ const DEFAULT_SETTINGS: SentenceSettings = {
   normalize: false,
   maxSeqLength: undefined,
   lowercase: false,
+  prompts: {},
 };
 
 /**
  * The sentence-transformers configs of the default models (modules.json, sentence_bert_config.json
  * of sentence-transformers/all-MiniLM-L6-v2 and paraphrase-multilingual-MiniLM-L12-v2). The Xenova
  * ONNX conversions are not guaranteed to carry those files, and the tokenizer's own limit (512) is
- * longer than what the official encoder keeps, so the values are pinned here.
+ * longer than what the official encoder keeps, so the values are pinned here. The paper's M_V,
+ * Snowflake/snowflake-arctic-embed-m, is pinned too (CLS pooling, Normalize, 512, its query
+ * prompt) so the reference's similarity holds even where its config files cannot be fetched.
  */
 const KNOWN_SETTINGS: Readonly<Record<string, SentenceSettings>> = {
-  'all-MiniLM-L6-v2': { pooling: 'mean', normalize: true, maxSeqLength: 256, lowercase: false },
+  'all-MiniLM-L6-v2': {
+    pooling: 'mean',
+    normalize: true,
+    maxSeqLength: 256,
+    lowercase: false,
+    prompts: {},
+  },
   'paraphrase-multilingual-MiniLM-L12-v2': {
     pooling: 'mean',
     normalize: false,
     maxSeqLength: 128,
     lowercase: false,
+    prompts: {},
+  },
+  'snowflake-arctic-embed-m': {
+    pooling: 'cls',
+    normalize: true,
+    maxSeqLength: 512,
+    lowercase: false,
+    prompts: { query: 'Represent this sentence for searching relevant passages: ' },
   },
 };
+
+/** The paper's M_V (reference process_similarity). */
+export const PAPER_EMBED_MODEL = 'Snowflake/snowflake-arctic-embed-m';
 
 /** Known settings by the last path segment, so a local copy named like the hub repo also matches. */
 function knownSettings(model: string): SentenceSettings | undefined {
@@ -146,11 +177,31 @@ function poolingFromConfig(folder: string, modulePath: string): Pooling {
   );
 }
 
+/** config_sentence_transformers.json: the named prompts and the default prompt's name. */
+function promptSettings(folder: string): Pick<SentenceSettings, 'prompts' | 'defaultPromptName'> {
+  const config = readJson(path.join(folder, 'config_sentence_transformers.json'));
+  if (!isRecord(config)) return { prompts: {} };
+  const prompts: Record<string, string> = {};
+  if (isRecord(config.prompts))
+    for (const [name, text] of Object.entries(config.prompts))
+      if (typeof text === 'string') prompts[name] = text;
+  const name = config.default_prompt_name;
+  if (typeof name === 'string' && !Object.hasOwn(prompts, name))
+    throw new Error(
+      `config_sentence_transformers.json names default_prompt_name "${name}", which is not one of its prompts (${Object.keys(prompts).join(', ') || 'none'})`,
+    );
+  return typeof name === 'string' ? { prompts, defaultPromptName: name } : { prompts };
+}
+
 /** A local folder's sentence-transformers files, falling back to known models, then defaults. */
 function localSettings(folder: string): SentenceSettings {
   const modules = readModules(folder);
   const stConfig = readJson(path.join(folder, 'sentence_bert_config.json'));
-  if (!modules && !isRecord(stConfig)) return knownSettings(folder) ?? DEFAULT_SETTINGS;
+  const prompts = promptSettings(folder);
+  if (!modules && !isRecord(stConfig)) {
+    const known = knownSettings(folder) ?? DEFAULT_SETTINGS;
+    return Object.keys(prompts.prompts).length > 0 ? { ...known, ...prompts } : known;
+  }
   const poolingModule = modules?.find((m) => m.type.endsWith('.Pooling'));
   const maxSeq = isRecord(stConfig) ? stConfig.max_seq_length : undefined;
   return {
@@ -158,7 +209,43 @@ function localSettings(folder: string): SentenceSettings {
     normalize: modules?.some((m) => m.type.endsWith('.Normalize')) ?? false,
     maxSeqLength: typeof maxSeq === 'number' && maxSeq > 0 ? maxSeq : undefined,
     lowercase: isRecord(stConfig) && stConfig.do_lower_case === true,
+    ...prompts,
   };
+}
+
+/** The sentence-transformers files fetched next to a hub model's cached files. */
+const SENTENCE_FILES = [
+  'modules.json',
+  'sentence_bert_config.json',
+  'config_sentence_transformers.json',
+];
+
+/**
+ * A hub model's sentence-transformers settings: pinned ones for known models, else its own
+ * modules.json / pooling / prompts files, fetched into the model cache next to the files
+ * transformers.js downloaded (a file the repo does not have is simply absent).
+ */
+async function hubSettings(
+  t: Transformers,
+  id: string,
+  options: LoadEmbedderOptions,
+): Promise<SentenceSettings> {
+  const known = knownSettings(id);
+  if (known) return known;
+  const folder = path.join(options.cacheDir ?? defaultModelCacheDir(), id);
+  const fetchFile = async (file: string): Promise<void> => {
+    const target = path.join(folder, file);
+    if (fs.existsSync(target) || options.allowRemote === false) return;
+    const url = `${t.env.remoteHost.replace(/\/+$/, '')}/${id}/resolve/main/${file}`;
+    const response = await fetch(url).catch(() => undefined);
+    if (!response?.ok) return;
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.writeFileSync(target, Buffer.from(await response.arrayBuffer()));
+  };
+  await Promise.all(SENTENCE_FILES.map(fetchFile));
+  const pooling = readModules(folder)?.find((m) => m.type.endsWith('.Pooling'));
+  if (pooling) await fetchFile(path.join(pooling.path, 'config.json'));
+  return localSettings(folder);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -383,9 +470,13 @@ async function embedTexts(
   pipe: FeatureExtractionPipeline,
   settings: SentenceSettings,
   texts: readonly string[],
+  prompt?: string,
 ): Promise<Float32Array[]> {
   if (texts.length === 0) return [];
-  const prepared = texts.map((t) => (settings.lowercase ? t.toLowerCase() : t));
+  const prefix =
+    prompt ?? (settings.defaultPromptName ? settings.prompts[settings.defaultPromptName] : '');
+  // sentence-transformers puts the prompt before the text, then lower-cases if the model says so.
+  const prepared = texts.map((t) => (settings.lowercase ? (prefix + t).toLowerCase() : prefix + t));
   const inputs = pipe.tokenizer(prepared, {
     padding: true,
     truncation: true,
@@ -415,18 +506,24 @@ const models = new Map<string, SharedModel>();
 async function loadModel(source: ModelSource, options: LoadEmbedderOptions): Promise<LoadedModel> {
   if (source.kind === 'folder') {
     checkFolder(source.folder);
-    const settings = localSettings(source.folder);
     try {
+      const settings = localSettings(source.folder);
       return { pipe: await serialized(() => createPipeline(source, options)), settings };
     } catch (error) {
       throw loadError(source.folder, shortReason(error), error);
     }
   }
+  let pipe: FeatureExtractionPipeline;
   try {
-    const pipe = await serialized(() => createPipeline(source, options));
-    return { pipe, settings: knownSettings(source.id) ?? DEFAULT_SETTINGS };
+    pipe = await serialized(() => createPipeline(source, options));
   } catch (error) {
     throw loadError(source.id, hubFailureReason(error, options), error);
+  }
+  try {
+    return { pipe, settings: await hubSettings(await importTransformers(), source.id, options) };
+  } catch (error) {
+    await pipe.dispose();
+    throw loadError(source.id, shortReason(error), error);
   }
 }
 
@@ -434,9 +531,11 @@ function makeHandle(modelId: string, shared: SharedModel, loaded: LoadedModel): 
   let disposed = false;
   return {
     modelId,
-    async embed(texts) {
+    prompts: loaded.settings.prompts,
+    defaultPromptName: loaded.settings.defaultPromptName,
+    async embed(texts, options) {
       if (disposed) throw new Error(`embedder for "${modelId}" was disposed`);
-      return embedTexts(loaded.pipe, loaded.settings, texts);
+      return embedTexts(loaded.pipe, loaded.settings, texts, options?.prompt);
     },
     async dispose() {
       if (disposed) return;
@@ -477,4 +576,19 @@ export async function loadEmbedder(
     shared.handles--;
     throw error;
   }
+}
+
+/**
+ * The text put before a query when `embedder` embeds the query side: `choice` 'model' = the
+ * model's "query" prompt (what the reference asks for with prompt_name="query"), else its default
+ * prompt; 'none' = nothing (then the default prompt, if any, still applies as in encode()).
+ */
+export function queryPromptText(
+  embedder: Pick<Embedder, 'prompts' | 'defaultPromptName'>,
+  choice: 'model' | 'none' | { text: string },
+): string | undefined {
+  if (typeof choice === 'object') return choice.text;
+  if (choice === 'none') return undefined;
+  if (Object.hasOwn(embedder.prompts, 'query')) return embedder.prompts.query;
+  return embedder.defaultPromptName ? embedder.prompts[embedder.defaultPromptName] : undefined;
 }

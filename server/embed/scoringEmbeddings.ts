@@ -42,13 +42,14 @@ export function scoringEmbeddings(options: ScoringEmbeddingOptions): EmbeddingSo
   };
 }
 
-/** Embeds texts EMBED_BATCH at a time, in order. */
+/** Embeds texts EMBED_BATCH at a time, in order (`prompt`: see Embedder.embed). */
 export async function embedInBatches(
   embedder: Embedder,
   texts: readonly string[],
+  options?: { prompt?: string },
 ): Promise<Float32Array[]> {
   const out: Float32Array[] = [];
   for (let i = 0; i < texts.length; i += EMBED_BATCH)
-    out.push(...(await embedder.embed(texts.slice(i, i + EMBED_BATCH))));
+    out.push(...(await embedder.embed(texts.slice(i, i + EMBED_BATCH), options)));
   return out;
 }

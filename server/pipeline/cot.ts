@@ -12,12 +12,16 @@ export const DEFAULT_COT_REQUESTS: Readonly<Record<'self' | 'slm', string>> = {
   slm: '{question}\nChain of thought step-bystep in 50 words: \n',
 };
 
-/** Tokens and temperature of the reference CoT calls. */
+/**
+ * Sampling of the reference CoT calls, the one place these numbers live: self = vllm_generate
+ * (150 tokens, temperature 0, top_p 0.9); small model = little_model_cot / generate_small
+ * (50 new tokens, temperature 0.5; it sets no top_p, so transformers' default 1.0).
+ */
 export const DEFAULT_COT_SAMPLING: Readonly<
-  Record<'self' | 'slm', { maxTokens: number; temperature: number }>
+  Record<'self' | 'slm', Pick<CotConfig, 'maxTokens' | 'temperature' | 'topP'>>
 > = {
-  self: { maxTokens: 150, temperature: 0 },
-  slm: { maxTokens: 50, temperature: 0.5 },
+  self: { maxTokens: 150, temperature: 0, topP: 0.9 },
+  slm: { maxTokens: 50, temperature: 0.5, topP: 1 },
 };
 
 /** The text around the question and the chain of thought in the final prompt. */

@@ -1,11 +1,12 @@
 /**
  * Similarity hints (MCPO reference code, generalised from ranking to every question with
- * options): the options most similar to the question body (M_V embeddings, cosine) are repeated
- * in an "[External information]" block just after the option list. Pure functions: the runner
+ * options): the options most similar to the question body (M_V embeddings; dot product as the
+ * reference's process_similarity, or cosine) are repeated in an "[External information]" block
+ * just after the option list. Pure functions: the runner
  * embeds the bodies and options of many questions in one batched call.
  */
 import { findNumberedOptions, type NumberedOption } from '../dataset/options';
-import type { OptionScore } from './types';
+import type { OptionScore, SimilarityScore } from './types';
 import { findAnswerCue } from './templates';
 
 export const DEFAULT_SIMILARITY_WORDING =
@@ -90,12 +91,23 @@ export function cosine(a: Float32Array, b: Float32Array): number {
   return na === 0 || nb === 0 ? 0 : dot / Math.sqrt(na * nb);
 }
 
-/** Every option with its cosine similarity to the body, best first; ties by option number. */
+/** Dot product (reference process_similarity: `query_embeddings @ item_embeddings.T`). */
+export function dot(a: Float32Array, b: Float32Array): number {
+  if (a.length !== b.length)
+    throw new Error(`dot: vectors of different sizes (${a.length} and ${b.length})`);
+  let sum = 0;
+  for (let i = 0; i < a.length; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+/** Every option with its similarity to the body, best first; ties by option number. */
 export function rankOptions(
   bodyVector: Float32Array,
   optionVectors: readonly Float32Array[],
   options: readonly (NumberedOption & { line?: string })[],
+  scoreFunction: SimilarityScore = 'cosine',
 ): RankedOption[] {
+  const similarity = scoreFunction === 'dot' ? dot : cosine;
   if (optionVectors.length !== options.length) {
     throw new Error(`rankOptions: ${optionVectors.length} vectors for ${options.length} options`);
   }
@@ -103,7 +115,7 @@ export function rankOptions(
     .map((o, i) => ({
       number: o.number,
       text: o.text,
-      score: cosine(bodyVector, optionVectors[i]),
+      score: similarity(bodyVector, optionVectors[i]),
       line: o.line ?? `${o.number}. ${o.text}`,
     }))
     .sort((a, b) => b.score - a.score || a.number - b.number);

@@ -11,7 +11,7 @@ export interface OptionScore {
   /** The option's number as written in the prompt. */
   number: number;
   text: string;
-  /** Cosine similarity between the question body and the option (M_V embeddings). */
+  /** Similarity between the question body and the option (M_V embeddings; dot product or cosine). */
   score: number;
 }
 
@@ -57,9 +57,11 @@ export interface CotConfig {
   request: string;
   /** The final prompt's layout around the chain of thought. */
   layout: CotLayout;
-  /** Tokens and temperature for the CoT call (reference: self 150 / 0, SLM 50 / 0.5). */
+  /** Sampling of the CoT call (reference: self 150 tokens, temperature 0, top_p 0.9; SLM 50 / 0.5; see cot.ts). */
   maxTokens: number;
   temperature: number;
+  /** Absent in runs made before it was recorded (they sent 0.9). */
+  topP?: number;
 }
 
 export interface SimilarityConfig {
@@ -68,4 +70,15 @@ export interface SimilarityConfig {
   taskTypes: TaskType[];
   /** The hint's lead sentence (paper wording by default). */
   wording: string;
+  /** How options are scored against the question body (reference process_similarity: dot); absent in older runs: cosine. */
+  score?: SimilarityScore;
+  /**
+   * What goes before the question body when M_V embeds it: 'model' = the model's own query prompt
+   * (config_sentence_transformers.json: prompts.query, else its default_prompt_name), 'none', or a
+   * text; absent in older runs: 'none'.
+   */
+  queryPrompt?: QueryPrompt;
 }
+
+export type SimilarityScore = 'dot' | 'cosine';
+export type QueryPrompt = 'model' | 'none' | { text: string };

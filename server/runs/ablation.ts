@@ -1,38 +1,95 @@
 /**
  * `mcpo ablate`: the MCPO stages switched on one at a time over one dataset, every arm its own run
  * folder, all sharing the response cache (an arm never re-asks what another already asked), and
- * the paper's tables rebuilt from the user's own data:
- * - Table 1 (multiple choice): no CoT vs self CoT vs small-model CoT;
- * - Table 2 (ranking): without vs with similarity hints;
- * - Table 5 (per task type): baseline, +templates, +templates and hints (and CoT where configured).
+ * the paper's tables rebuilt from the user's own data, each with the paper's published numbers
+ * beside ours and paired bootstrap CIs of each arm against the table's first row:
+ * - Table 1 (multiple choice): Prompt1+2 without CoT, self CoT, other (small model) CoT;
+ * - Table 2 (ranking): without vs with the top-k similarity hints;
+ * - Table 5 (per task type): baseline, +Prompt1, +Prompt1+2, +Prompt1+2+3.
+ * Every arm takes the rest of its configuration (models, transport, sampling, M_V) from the
+ * options, so `--preset paper` ablates the paper's configuration.
  */
-import type { TaskType } from '../dataset/shopbench';
+import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
+import { AVAILABLE_PARTS, type PromptPart, type PromptParts } from '../pipeline/templates';
 import type { ScoresReport } from '../scoring/evaluate';
 import { numpyMean } from '../scoring/numpyMean';
-import { summarizeRun, type RunSummary } from './report';
+import { compareRunRecords, summarizeRun, type RunSummary } from './report';
 import { formatRunsTable } from './runReportText';
 import { RunStore } from './runStore';
-import type { RunConfig } from './runTypes';
+import type { RunConfig, RunRecord } from './runTypes';
+import { applyPreset } from './presets';
 import { buildRunConfig, type RunOptions } from './startRun';
 
 export interface AblationArm {
   name: string;
-  options: Pick<RunOptions, 'templates' | 'cot' | 'similarityK'>;
+  options: Pick<RunOptions, 'templates' | 'promptParts' | 'cot' | 'similarityK'>;
 }
 
-/** The matrix: baseline, +templates, +self CoT, +SLM CoT (when an SLM is configured), +similarity, all. */
-export function ablationArms(k: number, hasSlm: boolean): AblationArm[] {
+/** Parts 1..n of every task type that has them (Table 5's cumulative rows). */
+function partsUpTo(n: PromptPart): PromptParts {
+  return Object.fromEntries(
+    TASK_TYPES.map((t) => [t, AVAILABLE_PARTS[t].filter((p) => p <= n)]),
+  ) as PromptParts;
+}
+
+export const ARM = {
+  baseline: 'baseline',
+  prompt1: '+Prompt1',
+  prompt12: '+Prompt1+2',
+  prompt123: '+Prompt1+2+3',
+  selfCot: '+self CoT',
+  otherCot: '+other CoT',
+  hints: '+top-k hints',
+  all: 'all',
+} as const;
+
+/**
+ * The matrix: baseline (raw prompt), +Prompt1, +Prompt1+2, +Prompt1+2+3 (no CoT, no hints);
+ * on Prompt1+2: +self CoT, +other CoT (when a small model is configured), +top-k hints; and
+ * `all`, the options' own full configuration (for --preset paper: the paper's submission).
+ */
+export function ablationArms(
+  k: number,
+  hasSlm: boolean,
+  all?: AblationArm['options'],
+): AblationArm[] {
+  const p12 = partsUpTo(2);
   const arms: AblationArm[] = [
-    { name: 'baseline', options: { templates: 'none', cot: 'off', similarityK: 0 } },
-    { name: '+templates', options: { templates: 'paper', cot: 'off', similarityK: 0 } },
-    { name: '+self CoT', options: { templates: 'paper', cot: 'self', similarityK: 0 } },
+    { name: ARM.baseline, options: { templates: 'none', cot: 'off', similarityK: 0 } },
+    {
+      name: ARM.prompt1,
+      options: { templates: 'paper', promptParts: partsUpTo(1), cot: 'off', similarityK: 0 },
+    },
+    {
+      name: ARM.prompt12,
+      options: { templates: 'paper', promptParts: p12, cot: 'off', similarityK: 0 },
+    },
+    {
+      name: ARM.prompt123,
+      options: { templates: 'paper', promptParts: partsUpTo(3), cot: 'off', similarityK: 0 },
+    },
+    {
+      name: ARM.selfCot,
+      options: { templates: 'paper', promptParts: p12, cot: 'self', similarityK: 0 },
+    },
   ];
   if (hasSlm)
-    arms.push({ name: '+SLM CoT', options: { templates: 'paper', cot: 'slm', similarityK: 0 } });
-  arms.push({ name: '+similarity', options: { templates: 'paper', cot: 'off', similarityK: k } });
+    arms.push({
+      name: ARM.otherCot,
+      options: { templates: 'paper', promptParts: p12, cot: 'slm', similarityK: 0 },
+    });
   arms.push({
-    name: 'all',
-    options: { templates: 'paper', cot: hasSlm ? 'slm' : 'self', similarityK: k },
+    name: ARM.hints.replace('k', String(k)),
+    options: { templates: 'paper', promptParts: p12, cot: 'off', similarityK: k },
+  });
+  arms.push({
+    name: ARM.all,
+    options: all ?? {
+      templates: 'paper',
+      promptParts: p12,
+      cot: hasSlm ? 'slm' : 'self',
+      similarityK: k,
+    },
   });
   return arms;
 }
@@ -45,60 +102,150 @@ export function taskTypeScore(report: ScoresReport, taskType: TaskType): number 
   return scores.length > 0 ? numpyMean(scores) : null;
 }
 
-export interface PaperTable {
-  title: string;
-  columns: string[];
-  rows: { arm: string; values: (number | null)[] }[];
+/** The paper's published numbers (reference note: Table 1 round 1 with ecellm-M; Table 5). */
+export const PAPER_NUMBERS: Readonly<Record<string, Partial<Record<TaskType, number>>>> = {
+  'table1:baseline': { 'multiple-choice': 0.607 },
+  'table1:self': { 'multiple-choice': 0.658 },
+  'table1:other': { 'multiple-choice': 0.69 },
+  'table5:baseline': {
+    'multiple-choice': 0.697,
+    retrieval: 0.811,
+    generation: 0.496,
+    ranking: 0.888,
+  },
+  'table5:p1': { 'multiple-choice': 0.704, retrieval: 0.834, generation: 0.608, ranking: 0.901 },
+  'table5:p12': { 'multiple-choice': 0.71, retrieval: 0.838, generation: 0.622, ranking: 0.905 },
+  'table5:p123': { retrieval: 0.84, ranking: 0.918 },
+};
+
+export interface PaperTableRow {
+  arm: string;
+  /** Ours per column (null: nothing scored). */
+  values: (number | null)[];
+  /** The paper's number per column (null: the paper has none). */
+  paper: (number | null)[];
+  /** Delta from the table's first row per column, with its 95% paired bootstrap interval. */
+  deltas: ({ delta: number; low: number | null; high: number | null } | null)[];
 }
 
-export function paperTables(reports: ReadonlyMap<string, ScoresReport>): PaperTable[] {
-  const row = (
-    arm: string,
-    types: TaskType[],
-  ): { arm: string; values: (number | null)[] } | undefined => {
-    const report = reports.get(arm);
-    return report ? { arm, values: types.map((t) => taskTypeScore(report, t)) } : undefined;
-  };
-  const keep = <T>(xs: (T | undefined)[]): T[] => xs.filter((x): x is T => x !== undefined);
+export interface PaperTable {
+  title: string;
+  columns: TaskType[];
+  rows: PaperTableRow[];
+}
+
+/** What the tables need of a finished arm. */
+export interface ArmResult {
+  report: ScoresReport;
+  records: readonly RunRecord[];
+}
+
+export function paperTables(arms: ReadonlyMap<string, ArmResult>, resamples = 1000): PaperTable[] {
   const types5: TaskType[] = ['multiple-choice', 'retrieval', 'generation', 'ranking'];
+  const hintsArm = [...arms.keys()].find((name) => /^\+top-\d+ hints$/.test(name));
+  const table = (
+    title: string,
+    columns: TaskType[],
+    rows: [arm: string | undefined, paperKey: string | undefined][],
+  ): PaperTable => {
+    const present = rows.filter(
+      (r): r is [string, string | undefined] => r[0] !== undefined && arms.has(r[0]),
+    );
+    const first = present[0] ? arms.get(present[0][0]) : undefined;
+    return {
+      title,
+      columns,
+      rows: present.map(([arm, paperKey], i) => {
+        const result = arms.get(arm)!;
+        return {
+          arm,
+          values: columns.map((t) => taskTypeScore(result.report, t)),
+          paper: columns.map((t) => (paperKey ? (PAPER_NUMBERS[paperKey][t] ?? null) : null)),
+          deltas: columns.map((t) =>
+            i === 0 || !first ? null : taskTypeDelta(first.records, result.records, t, resamples),
+          ),
+        };
+      }),
+    };
+  };
   return [
-    {
-      title: 'Table 1 — chain-of-thought supplement (multiple choice)',
-      columns: ['multiple-choice'],
-      rows: keep([
-        row('+templates', ['multiple-choice']),
-        row('+self CoT', ['multiple-choice']),
-        row('+SLM CoT', ['multiple-choice']),
-      ]),
-    },
-    {
-      title: 'Table 2 — similarity hints (ranking)',
-      columns: ['ranking'],
-      rows: keep([row('+templates', ['ranking']), row('+similarity', ['ranking'])]),
-    },
-    {
-      title: 'Table 5 — prompt engineering per task type',
-      columns: types5,
-      rows: keep([
-        row('baseline', types5),
-        row('+templates', types5),
-        row('+similarity', types5),
-        row('all', types5),
-      ]),
-    },
+    table(
+      'Table 1 — chain-of-thought supplement (multiple choice)',
+      ['multiple-choice'],
+      [
+        [ARM.prompt12, 'table1:baseline'],
+        [ARM.selfCot, 'table1:self'],
+        [ARM.otherCot, 'table1:other'],
+      ],
+    ),
+    table(
+      'Table 2 — similarity hints (ranking)',
+      ['ranking'],
+      [
+        [ARM.prompt12, undefined],
+        [hintsArm, undefined],
+      ],
+    ),
+    table('Table 5 — prompt engineering per task type', types5, [
+      [ARM.baseline, 'table5:baseline'],
+      [ARM.prompt1, 'table5:p1'],
+      [ARM.prompt12, 'table5:p12'],
+      [ARM.prompt123, 'table5:p123'],
+    ]),
   ];
 }
 
+/**
+ * The task-type score difference of `candidate` from `baseline` with a 95% paired bootstrap
+ * interval: the runs' records of that task type compared as `mcpo report` compares runs
+ * (tasks resampled within themselves, the official aggregation on each draw); a task type's
+ * score is the mean of its tasks, so its interval is that of the track-free "overall" scope.
+ */
+function taskTypeDelta(
+  baseline: readonly RunRecord[],
+  candidate: readonly RunRecord[],
+  taskType: TaskType,
+  resamples: number,
+): { delta: number; low: number | null; high: number | null } | null {
+  const ofType = (records: readonly RunRecord[]): RunRecord[] =>
+    records.filter((r) => r.task_type === taskType).map((r) => ({ ...r, track: undefined }));
+  const comparison = compareRunRecords(ofType(baseline), ofType(candidate), resamples);
+  const overall = comparison.differences.find((d) => d.scope === 'overall');
+  if (!overall || overall.delta === null) return null;
+  return { delta: overall.delta, low: overall.low, high: overall.high };
+}
+
 export function formatPaperTable(table: PaperTable): string {
-  const header = ['arm', ...table.columns];
-  const body = table.rows.map((r) => [
-    r.arm,
-    ...r.values.map((v) => (v === null ? 'n/a' : v.toFixed(4))),
-  ]);
+  const hasPaper = table.rows.some((r) => r.paper.some((p) => p !== null));
+  const header = ['arm'];
+  for (const c of table.columns) {
+    header.push(c, ...(hasPaper ? ['paper'] : []), 'delta [95% CI]');
+  }
+  const body = table.rows.map((r) => {
+    const cells = [r.arm];
+    r.values.forEach((v, c) => {
+      cells.push(v === null ? 'n/a' : v.toFixed(4));
+      if (hasPaper) cells.push(r.paper[c] === null ? '–' : r.paper[c]!.toFixed(3));
+      const d = r.deltas[c];
+      cells.push(
+        d === null
+          ? ''
+          : `${signed(d.delta)}${d.low === null || d.high === null ? '' : ` [${signed(d.low)}, ${signed(d.high)}]`}`,
+      );
+    });
+    return cells;
+  });
   const widths = header.map((_, c) => Math.max(...[header, ...body].map((r) => r[c].length)));
   const line = (r: string[]): string =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
+    r
+      .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+      .join('  ')
+      .trimEnd();
   return [table.title, line(header), ...body.map(line)].join('\n');
+}
+
+function signed(x: number): string {
+  return `${x >= 0 ? '+' : ''}${x.toFixed(4)}`;
 }
 
 export interface AblationOutcome {
@@ -123,10 +270,17 @@ export async function runAblationArms(
     count: number,
   ) => Promise<{ dir: string; failed: number; cancelled: boolean }>,
 ): Promise<AblationOutcome> {
-  const arms = ablationArms(k, base.slm !== undefined);
+  const resolved = applyPreset(base);
+  const hasSlm = base.slm !== undefined;
+  const arms = ablationArms(k, hasSlm, {
+    templates: resolved.templates ?? 'paper',
+    promptParts: resolved.promptParts,
+    cot: resolved.cot ?? (hasSlm ? 'slm' : 'self'),
+    similarityK: k,
+  });
   const outcome: AblationOutcome = { runDirs: [], failed: 0, cancelled: false, tables: '' };
   const summaries: RunSummary[] = [];
-  const reports = new Map<string, ScoresReport>();
+  const results = new Map<string, ArmResult>();
   for (const [i, arm] of arms.entries()) {
     const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
     const result = await runArm(config, arm, i, arms.length);
@@ -136,14 +290,15 @@ export async function runAblationArms(
       break;
     }
     outcome.failed += result.failed;
-    const summary = summarizeRun(RunStore.open(result.dir));
+    const store = RunStore.open(result.dir);
+    const summary = summarizeRun(store);
     summaries.push(summary);
-    reports.set(arm.name, summary.report);
+    results.set(arm.name, { report: summary.report, records: [...store.records.values()] });
   }
   if (summaries.length > 0)
     outcome.tables = [
       formatRunsTable(summaries),
-      ...paperTables(reports).map(formatPaperTable),
+      ...paperTables(results).map(formatPaperTable),
     ].join('\n');
   return outcome;
 }

@@ -11,7 +11,9 @@ import type {
   SimilarityConfig,
   TemplatePreset,
 } from '../pipeline/types';
+import type { PromptParts } from '../pipeline/templates';
 import type { ParsedAnswer } from '../scoring/parsers';
+import type { PresetName } from './presets';
 import type { SampleValue } from '../scoring/evaluate';
 
 export interface RunConfig {
@@ -20,12 +22,16 @@ export interface RunConfig {
   createdAt: string;
   /** A name for reports (ablation arm, user label). */
   label: string;
+  /** The preset the run was asked for (`--preset`), null for none; absent in older runs. */
+  preset?: PresetName | null;
   data: { file: string; sha256: string; rowCount: number; limit?: number };
   llm: EndpointConfig;
   slm?: EndpointConfig;
   /** M_V, the vector model for similarity hints. */
   embedModel: string;
   templates: TemplatePreset | { file: string };
+  /** The paper's prompt parts per task type (with `templates: 'paper'`); absent in older runs (Prompt1 + Prompt2). */
+  promptParts?: PromptParts;
   cot: CotConfig;
   similarity: SimilarityConfig;
   /** Final-answer sampling per task type (paper: temperature 0, top_p 0.9, fixed seed; 2 tokens for MCQ, 70 otherwise). */
@@ -57,7 +63,15 @@ export interface RunRecord {
   truth?: Truth;
   stages: {
     cot?: CallRecord;
-    similarity?: { model: string; k: number; scores: OptionScore[] } | { skipped: string };
+    similarity?:
+      | {
+          model: string;
+          k: number;
+          scores: OptionScore[];
+          /** The text M_V put before the question body (its query prompt), when there was one. */
+          queryPrompt?: string;
+        }
+      | { skipped: string };
   };
   prompt?: AssembledPrompt;
   answer?: CallRecord;

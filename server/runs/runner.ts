@@ -16,7 +16,7 @@
 import { setMaxListeners } from 'node:events';
 import type { LoadedRow } from '../dataset/load';
 import type { ShopBenchRow, TaskType } from '../dataset/shopbench';
-import type { Embedder } from '../embed/embedder';
+import { queryPromptText, type Embedder } from '../embed/embedder';
 import { EMBED_BATCH, embedInBatches } from '../embed/scoringEmbeddings';
 import type { LlmClient, LlmRequest, StructuredOutput } from '../llm/types';
 import { LlmError } from '../llm/types';
@@ -59,6 +59,7 @@ export interface RunOutcome {
 interface SimilarityResult {
   block?: string;
   scores?: OptionScore[];
+  queryPrompt?: string;
   skipped?: string;
 }
 
@@ -133,17 +134,26 @@ function similarityStage(
     );
     if (needsModel) throw new Error('similarity hints are on but no vector model (M_V) was loaded');
   }
-  const batcher = vectorModel ? new EmbedBatcher(Promise.resolve(vectorModel)) : undefined;
+  const model = vectorModel ? Promise.resolve(vectorModel) : undefined;
+  const queryPrompt = model?.then((m) =>
+    queryPromptText(m, config.similarity.queryPrompt ?? 'none'),
+  );
+  queryPrompt?.catch(() => undefined); // a load failure reaches the run through the batchers
+  const queries = model && queryPrompt ? new EmbedBatcher(model, queryPrompt) : undefined;
+  const documents = model ? new EmbedBatcher(model) : undefined;
   return (row) => {
     if (!wanted(row)) return undefined;
     const split = splitQuestion(row.input_field);
     if ('reason' in split) return Promise.resolve({ skipped: split.reason });
-    const hints = batcher!
-      .embed([split.body, ...split.options.map((o) => o.text)])
-      .then(([body, ...optionVectors]) => {
-        const scores = rankOptions(body, optionVectors, split.options);
-        return { block: similarityBlock(scores, k, wording), scores };
-      });
+    // The body is the query side (encoded with M_V's query prompt), the options the documents.
+    const hints = Promise.all([
+      queries!.embed([split.body]),
+      documents!.embed(split.options.map((o) => o.text)),
+      queryPrompt!,
+    ]).then(([[body], optionVectors, prompt]) => {
+      const scores = rankOptions(body, optionVectors, split.options, config.similarity.score);
+      return { block: similarityBlock(scores, k, wording), scores, queryPrompt: prompt };
+    });
     hints.catch(fail);
     return hints;
   };
@@ -163,7 +173,11 @@ class EmbedBatcher {
   private waitingTexts = 0;
   private scheduled = false;
 
-  constructor(private readonly embedder: Promise<Embedder>) {}
+  /** `prompt`: put before every text (the query side's prompt), see Embedder.embed. */
+  constructor(
+    private readonly embedder: Promise<Embedder>,
+    private readonly prompt: Promise<string | undefined> = Promise.resolve(undefined),
+  ) {}
 
   embed(texts: string[]): Promise<Float32Array[]> {
     return new Promise((resolve, reject) => {
@@ -185,11 +199,12 @@ class EmbedBatcher {
     this.waiting = [];
     this.waitingTexts = 0;
     if (batch.length === 0) return;
-    this.embedder
-      .then((embedder) =>
+    Promise.all([this.embedder, this.prompt])
+      .then(([embedder, prompt]) =>
         embedInBatches(
           embedder,
           batch.flatMap((b) => b.texts),
+          { prompt },
         ),
       )
       .then(
@@ -256,6 +271,7 @@ async function runOne(
     const templated: TemplatedQuestion = applyTemplate(
       deps.userTemplates ?? (config.templates as 'paper' | 'none'),
       row,
+      config.promptParts,
     );
     let cot: { text: string; model: string; layout?: CotLayout } | undefined;
     if (config.cot.mode !== 'off' && config.cot.taskTypes.includes(row.task_type)) {
@@ -271,7 +287,7 @@ async function runOne(
           prompt,
           sampling: {
             temperature: config.cot.temperature,
-            top_p: 0.9,
+            top_p: config.cot.topP ?? 0.9,
             max_tokens: config.cot.maxTokens,
             seed: config.answerSampling[row.task_type].seed,
           },
@@ -293,6 +309,7 @@ async function runOne(
           model: config.embedModel,
           k: config.similarity.k,
           scores: similarity.scores,
+          ...(similarity.queryPrompt !== undefined ? { queryPrompt: similarity.queryPrompt } : {}),
         };
     }
 

@@ -5,7 +5,7 @@
  */
 import * as path from 'node:path';
 import { loadDataset } from '../dataset/load';
-import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
+import type { TaskType } from '../dataset/shopbench';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../embed/embedder';
 import { createClient } from '../llm/createClient';
 import { ResponseCache } from '../llm/responseCache';
@@ -15,12 +15,27 @@ import {
   type JsonValue,
   type LlmClient,
 } from '../llm/types';
-import { COT_LAYOUT, DEFAULT_COT_REQUESTS } from '../pipeline/cot';
+import { COT_LAYOUT, DEFAULT_COT_REQUESTS, DEFAULT_COT_SAMPLING } from '../pipeline/cot';
 import { DEFAULT_SIMILARITY_WORDING } from '../pipeline/similarity';
-import { loadUserTemplates, type UserTemplates } from '../pipeline/templates';
-import type { CotConfig, CotLayout, TemplatePreset } from '../pipeline/types';
+import {
+  clonePromptParts,
+  describePromptParts,
+  loadUserTemplates,
+  NO_PROMPT_PARTS,
+  PAPER_PROMPT_PARTS,
+  type PromptParts,
+  type UserTemplates,
+} from '../pipeline/templates';
+import type {
+  CotConfig,
+  CotLayout,
+  QueryPrompt,
+  SimilarityScore,
+  TemplatePreset,
+} from '../pipeline/types';
 import { ScoreCache } from '../scoring/scoreCache';
 import { loadWorkerEmbedder } from '../workers/enginePool';
+import { applyPreset, PAPER_SEED, type PresetName } from './presets';
 import { paperAnswerSampling, runQuestions, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
@@ -31,6 +46,8 @@ export class RunSetupError extends UserError {}
 /** What a user chooses for a run (CLI flags, VS Code settings). */
 export interface RunOptions {
   data: string;
+  /** A named preset (`paper`); every option set explicitly overrides its piece of the preset. */
+  preset?: PresetName;
   /** Folder that holds runs (default .mcpo/runs). */
   out?: string;
   label?: string;
@@ -45,6 +62,8 @@ export interface RunOptions {
   slm?: { url: string; model: string; mode?: 'chat' | 'completions'; concurrency?: number };
   embedModel?: string;
   templates?: TemplatePreset | string;
+  /** With the paper templates: the prompt parts per task type (default Prompt1 + Prompt2). */
+  promptParts?: PromptParts;
   cot?: CotConfig['mode'];
   cotTaskTypes?: TaskType[];
   /** The CoT request with a {question} placeholder (default: the reference text for the mode). */
@@ -55,6 +74,9 @@ export interface RunOptions {
   llmExtraBody?: Record<string, JsonValue>;
   similarityK?: number;
   similarityTaskTypes?: TaskType[];
+  similarityScore?: SimilarityScore;
+  /** M_V's query prompt for the question side (default: the model's own, if it has one). */
+  queryPrompt?: QueryPrompt;
   constrained?: boolean;
   limit?: number;
   seed?: number;
@@ -87,16 +109,29 @@ export interface RunResult extends RunOutcome {
   total: number;
 }
 
-/** The configuration a set of options means, with the paper's defaults filled in. */
-export async function buildRunConfig(options: RunOptions): Promise<RunConfig> {
+/**
+ * The configuration a set of options means: the preset's choices where one is named, then the
+ * plain defaults (README "Defaults"): the paper's templates (Prompt1 + Prompt2), no CoT and no
+ * similarity hints unless asked for (they cost calls and a model download), CoT and hints on the
+ * task types the paper found them to help (multiple choice; ranking), chat transport (every
+ * server and chat model takes it), the reference's seed.
+ */
+export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> {
+  const options = applyPreset(requested);
   const dataFile = path.resolve(options.data);
   const dataset = await loadDataset(dataFile);
   const cotMode = options.cot ?? 'off';
+  const templates: RunConfig['templates'] =
+    options.templates === undefined || options.templates === 'paper' || options.templates === 'none'
+      ? (options.templates ?? 'paper')
+      : { file: path.resolve(options.templates) };
+  const cotSampling = DEFAULT_COT_SAMPLING[cotMode === 'slm' ? 'slm' : 'self'];
   return {
     version: 1,
     runId: newRunId(),
     createdAt: new Date().toISOString(),
     label: options.label ?? describeArm(options),
+    preset: options.preset ?? null,
     data: {
       file: dataFile,
       sha256: await fileSha256(dataFile),
@@ -109,28 +144,28 @@ export async function buildRunConfig(options: RunOptions): Promise<RunConfig> {
     },
     slm: options.slm ? endpoint(options.slm) : undefined,
     embedModel: options.embedModel ?? DEFAULT_EMBED_MODEL,
-    templates:
-      options.templates === undefined ||
-      options.templates === 'paper' ||
-      options.templates === 'none'
-        ? (options.templates ?? 'paper')
-        : { file: path.resolve(options.templates) },
+    templates,
+    promptParts:
+      templates === 'none'
+        ? clonePromptParts(NO_PROMPT_PARTS)
+        : clonePromptParts(options.promptParts ?? PAPER_PROMPT_PARTS),
     cot: {
       mode: cotMode,
-      taskTypes: options.cotTaskTypes ?? [...TASK_TYPES],
+      taskTypes: options.cotTaskTypes ?? ['multiple-choice'],
       request:
         options.cotRequest ??
         (cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self),
       layout: options.cotLayout ?? COT_LAYOUT,
-      maxTokens: cotMode === 'slm' ? 50 : 150,
-      temperature: cotMode === 'slm' ? 0.5 : 0,
+      ...cotSampling,
     },
     similarity: {
       k: options.similarityK ?? 0,
-      taskTypes: options.similarityTaskTypes ?? ['ranking', 'retrieval', 'multiple-choice'],
+      taskTypes: options.similarityTaskTypes ?? ['ranking'],
       wording: options.similarityWording ?? DEFAULT_SIMILARITY_WORDING,
+      score: options.similarityScore ?? 'cosine',
+      queryPrompt: options.queryPrompt ?? 'model',
     },
-    answerSampling: paperAnswerSampling(options.seed ?? 42),
+    answerSampling: paperAnswerSampling(options.seed ?? PAPER_SEED),
     constrained: options.constrained ?? false,
     scoring: {
       embedModel: options.scoringEmbedModel ?? DEFAULT_EMBED_MODEL,
@@ -155,11 +190,16 @@ function endpoint(
 
 /** A short name for what a configuration turns on. */
 export function describeArm(
-  options: Pick<RunOptions, 'templates' | 'cot' | 'similarityK'>,
+  options: Pick<RunOptions, 'preset' | 'templates' | 'promptParts' | 'cot' | 'similarityK'>,
 ): string {
-  const parts = [
-    `templates=${typeof options.templates === 'string' && !['paper', 'none'].includes(options.templates) ? 'file' : (options.templates ?? 'paper')}`,
-  ];
+  const templates =
+    typeof options.templates === 'string' && !['paper', 'none'].includes(options.templates)
+      ? 'file'
+      : (options.templates ?? 'paper');
+  const parts = options.preset ? [`preset=${options.preset}`] : [];
+  parts.push(`templates=${templates}`);
+  if (templates === 'paper' && options.promptParts)
+    parts.push(`parts=${describePromptParts(options.promptParts)}`);
   if (options.cot && options.cot !== 'off') parts.push(`cot=${options.cot}`);
   if (options.similarityK) parts.push(`k=${options.similarityK}`);
   return parts.join(' ');

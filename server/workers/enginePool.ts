@@ -102,8 +102,15 @@ export async function loadWorkerEmbedder(
   if (loaded.kind !== 'loaded') unexpected(loaded);
   return {
     modelId: loaded.modelId,
-    async embed(texts) {
-      const reply = await perform({ kind: 'embed', model, texts: [...texts] });
+    prompts: loaded.prompts,
+    defaultPromptName: loaded.defaultPromptName,
+    async embed(texts, options) {
+      const reply = await perform({
+        kind: 'embed',
+        model,
+        texts: [...texts],
+        ...(options?.prompt !== undefined ? { prompt: options.prompt } : {}),
+      });
       return reply.kind === 'vectors' ? reply.vectors : unexpected(reply);
     },
     // The worker keeps the model for later runs; closeEnginePool frees it.

@@ -59,12 +59,21 @@ async function perform(task: WorkerTask): Promise<WorkerReply> {
           japaneseTokenizer: loadJapaneseTokenizer,
         }),
       };
-    case 'loadVectorModel':
-      return { kind: 'loaded', modelId: (await vectorModel(task.model)).modelId };
+    case 'loadVectorModel': {
+      const m = await vectorModel(task.model);
+      return {
+        kind: 'loaded',
+        modelId: m.modelId,
+        prompts: { ...m.prompts },
+        ...(m.defaultPromptName !== undefined ? { defaultPromptName: m.defaultPromptName } : {}),
+      };
+    }
     case 'embed':
       return {
         kind: 'vectors',
-        vectors: await embedInBatches(await vectorModel(task.model), task.texts),
+        vectors: await embedInBatches(await vectorModel(task.model), task.texts, {
+          prompt: task.prompt,
+        }),
       };
   }
 }

@@ -19,11 +19,16 @@ export interface ModelProgress {
 export type WorkerTask =
   | { kind: 'score'; samples: SampleInput[]; models: ScoringModels; progress?: MessagePort }
   | { kind: 'loadVectorModel'; model: string; progress?: MessagePort }
-  | { kind: 'embed'; model: string; texts: string[]; progress?: MessagePort };
+  | { kind: 'embed'; model: string; texts: string[]; prompt?: string; progress?: MessagePort };
 
 export type WorkerReply =
   | { kind: 'scores'; scores: SampleScore[] }
-  | { kind: 'loaded'; modelId: string }
+  | {
+      kind: 'loaded';
+      modelId: string;
+      prompts: Record<string, string>;
+      defaultPromptName?: string;
+    }
   | { kind: 'vectors'; vectors: Float32Array[] }
   /** A UserError thrown in the worker: rebuilt on the main thread so it stays user-facing. */
   | { kind: 'userError'; name: string; message: string };

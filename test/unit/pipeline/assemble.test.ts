@@ -15,12 +15,13 @@ import { sampleRows } from '../../support/sample';
 
 const ROWS: ShopBenchRow[] = sampleRows();
 
+// Written from the reference note's sentences (paper section 5), Prompt1 + Prompt2.
 const MCQ =
-  'Please think cautiously. The answers or responses are very important. You should only answer a number of options. Do not say other words or explanation.\n';
+  'Please think cautiously. The answers or responses are very important. You should only answer a number of options. Do not say other words or explanation.\n\n';
 const RETRIEVAL =
-  'This is a retrieval question. You are a highly skilled online shopping assistant and a professional product retrieval expert.\nBased on your previous knowledge then generate the answer.\n';
+  'Based on your previous knowledge then generate the answer. This is a retrieval question. You are a highly skilled online shopping assistant and a professional product retrieval expert. Your goal is to help consumers quickly and accurately identify products that meet their specific needs. You provide a clear and concise list of retrieval results, including the product name, key attributes, and how they meet the requirements. Please analyze the following request and deliver accurate retrieval results.\n\n';
 const RANKING =
-  'You are a helpful online shopping assistant. In this task, each question is associated with a requirement and a list of candidate items, and the model is required to re-rank all items according to how each item satisfies the requirement.\nOnly respond with the ranking results. Do not say any word or explanations.\n';
+  'Based on your previous knowledge then generate the answer. You are a helpful online shopping assistant. Please answer the following question about online shopping and follow the given instructions. In this task, each question is associated with a requirement and a list of candidate items, and the model is required to re-rank all items according to how each item satisfies the requirement.\n\n';
 const HINT =
   '\n[External information]\nThe following items are very important and have a strong relevance to the query, and ranked by relevance.\n';
 
@@ -122,17 +123,17 @@ test('relation MCQ (task11), paper: options in words, replaced spans keep the or
     a.final,
     MCQ +
       'Which of the following statements best describes the relation from query "waterpik" to query "long sleeve crop tops for women"?\n' +
-      '0. product1 and product2 are irrelevant\n1. product1 and product2 are similar\n2. Users who buy product1 may also buy product2\n3. product2 is a further search of product1\nAnswer: ',
+      '0. waterpik and long sleeve crop tops for women are irrelevant\n1. waterpik and long sleeve crop tops for women are similar\n2. Users who buy waterpik may also buy long sleeve crop tops for women\n3. long sleeve crop tops for women is a further search of waterpik\nAnswer: ',
   );
   assert.deepEqual(
     a.spans
       .filter((s) => s.kind === 'replaced')
       .map((s) => [a.final.slice(s.start, s.end), s.original]),
     [
-      ['product1 and product2 are irrelevant', 'irrelevant'],
-      ['product1 and product2 are similar', 'substitute'],
-      ['Users who buy product1 may also buy product2', 'complement'],
-      ['product2 is a further search of product1', 'narrowing'],
+      ['waterpik and long sleeve crop tops for women are irrelevant', 'irrelevant'],
+      ['waterpik and long sleeve crop tops for women are similar', 'substitute'],
+      ['Users who buy waterpik may also buy long sleeve crop tops for women', 'complement'],
+      ['long sleeve crop tops for women is a further search of waterpik', 'narrowing'],
     ],
   );
   assert.equal(assemble(56, 'none').final, ROWS[56].input_field);
@@ -179,8 +180,9 @@ test('generation (task1), paper: role, knowledge line, cue replaced', () => {
     'Instructions: Explain the product category name\nInput: Watch Band\nOutput:',
   );
   const a = assemble(1, 'paper');
+  // Prompt2's sentence, then the default role (no "product description"/"recommendation"/"email").
   const system =
-    'You are a helpful e-commerce assistant.\nBased on your previous knowledge then generate the answer.\n';
+    'Based on your previous knowledge then generate the answer. You are assistant in online e-commerce. Now you need to answer the generation task based on the following instruct.\n\n';
   assert.equal(
     a.final,
     `${system}Instructions: Explain the product category name\nInput: Watch Band\nResponse (limit to 30 words):`,
@@ -189,10 +191,10 @@ test('generation (task1), paper: role, knowledge line, cue replaced', () => {
     { start: 0, end: system.length, stage: 'template', kind: 'inserted' },
     {
       start: a.final.length - 29,
-      end: a.final.length,
+      end: a.final.length - 1,
       stage: 'template',
       kind: 'replaced',
-      original: 'Output:',
+      original: 'Output',
     },
   ]);
 });

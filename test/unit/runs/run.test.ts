@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { TASK_TYPES } from '../../../server/dataset/shopbench';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { RunStore } from '../../../server/runs/runStore';
 import { compareRuns, runSamples, summarizeRun } from '../../../server/runs/report';
@@ -56,6 +57,7 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
     llm: { url: server.baseUrl, model: 'test-model', concurrency: 4 },
     embedModel: mv,
     cot: 'self',
+    cotTaskTypes: [...TASK_TYPES],
     similarityK: 3,
     scoringEmbedModel: mv,
   });
@@ -110,7 +112,7 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
   const answerRequest = server.requests.find((r) => promptText(r) === recs[4].prompt!.final)!;
   assert.equal(answerRequest.body.temperature, 0);
   assert.equal(answerRequest.body.top_p, 0.9);
-  assert.equal(answerRequest.body.seed, 42);
+  assert.equal(answerRequest.body.seed, 773815);
   assert.equal(answerRequest.body.max_tokens, recs[4].task_type === 'multiple-choice' ? 2 : 70);
   const summary = summarizeRun(RunStore.open(result.dir));
   assert.equal(summary.report.tasks.length, 18);
@@ -123,6 +125,7 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
     llm: { url: server.baseUrl, model: 'test-model' },
     embedModel: mv,
     cot: 'self',
+    cotTaskTypes: [...TASK_TYPES],
     similarityK: 3,
     scoringEmbedModel: mv,
   });

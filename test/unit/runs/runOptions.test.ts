@@ -170,12 +170,21 @@ test('mcpo ablate: every arm runs, shares the cache, and the paper tables print'
     mv,
   ]);
   assert.equal(r.code, 0, r.stderr);
-  for (const arm of ['baseline', '+templates', '+self CoT', '+SLM CoT', '+similarity', 'all'])
+  for (const arm of [
+    'baseline',
+    '+Prompt1',
+    '+Prompt1+2',
+    '+Prompt1+2+3',
+    '+self CoT',
+    '+other CoT',
+    '+top-3 hints',
+    'all',
+  ])
     assert.ok(r.stdout.includes(arm), arm);
   assert.match(r.stdout, /Table 1 — chain-of-thought supplement \(multiple choice\)/);
   assert.match(r.stdout, /Table 2 — similarity hints \(ranking\)/);
   assert.match(r.stdout, /Table 5 — prompt engineering per task type/);
-  // "all" repeats the SLM CoT requests of "+SLM CoT": the shared cache answers them.
+  // "all" repeats the SLM CoT requests of "+other CoT": the shared cache answers them.
   const ablationDir = path.join(dir, 'runs', fs.readdirSync(path.join(dir, 'runs'))[0]);
   const all = fs
     .readdirSync(ablationDir)
