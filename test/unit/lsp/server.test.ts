@@ -452,8 +452,8 @@ test('RunAblation: every arm runs over the selected rows and the paper tables co
     settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-ablation') },
     secrets: {},
   });
-  // No SLM configured: baseline, +templates, +self CoT, +similarity, all.
-  assert.equal(result.runDirs.length, 5);
+  // No SLM configured: baseline, +Prompt1, +Prompt1+2, +Prompt1+2+3, +self CoT, +top-k hints, all.
+  assert.equal(result.runDirs.length, 7);
   for (const dir of result.runDirs)
     assert.equal(
       fs.readFileSync(path.join(dir, 'records.jsonl'), 'utf8').trim().split('\n').length,
