@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { choosePreset } from './choosePreset';
 import type { TaskType } from '../server/dataset/shopbench';
 import type { RunDatasetResult } from '../server/protocol';
 import type { EngineClient } from './engineClient';
@@ -47,6 +48,7 @@ export function commandTable(
     'mcpo.compareRow': (uri: unknown, row: unknown) => compareRow(ctx, toUri(uri), Number(row)),
     'mcpo.showPrompt': (uri: unknown, row: unknown) => showPrompt(ctx, toUri(uri), Number(row)),
     'mcpo.runAblation': () => runAblation(ctx),
+    'mcpo.choosePreset': () => choosePreset(),
     'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown) =>
       showPromptDiff(
         ctx,

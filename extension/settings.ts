@@ -53,7 +53,10 @@ export function readPipelineSettings(): PipelineSettings {
     const value = config.get<string>(key, '').trim();
     return value ? inWorkspace(value) : undefined;
   };
+  const preset = config.get<string>('preset', 'none') === 'paper' ? 'paper' : undefined;
   return {
+    preset,
+    explicit: preset ? PRESET_PIECES.filter((key) => explicitlySet(config, key)) : undefined,
     llm: endpoint(config, 'llm'),
     slm: endpoint(config, 'slm'),
     embedModel: inWorkspace(config.get<string>('embedModel', 'Xenova/all-MiniLM-L6-v2')),
@@ -67,6 +70,23 @@ export function readPipelineSettings(): PipelineSettings {
     scoringEmbedModel: optional('scoring.embedModel'),
     scoringMultilingualEmbedModel: optional('scoring.multilingualEmbedModel'),
   };
+}
+
+/** The settings a preset fills in unless the user set them (server/lsp/runs.ts runOptionsFromSettings). */
+const PRESET_PIECES = [
+  'llm.mode',
+  'embedModel',
+  'templates',
+  'cot.mode',
+  'cot.taskTypes',
+  'similarity.k',
+];
+
+function explicitlySet(config: vscode.WorkspaceConfiguration, key: string): boolean {
+  const i = config.inspect(key);
+  return (
+    i !== undefined && (i.globalValue ?? i.workspaceValue ?? i.workspaceFolderValue) !== undefined
+  );
 }
 
 function templatesSetting(value: string, inWorkspace: (v: string) => string): string {

@@ -20,6 +20,10 @@ export interface EndpointSettings {
 
 /** The pipeline configuration a run uses, from the `mcpo.*` settings. */
 export interface PipelineSettings {
+  /** A named preset (`paper`): the settings below that the user did not set come from it. */
+  preset?: 'paper';
+  /** With a preset: the `mcpo.*` keys the user set explicitly (they override the preset's pieces). */
+  explicit?: string[];
   llm?: EndpointSettings;
   slm?: EndpointSettings;
   embedModel: string;

@@ -55,11 +55,14 @@ export function runOptionsFromSettings(
     throw new UserError(
       'chain of thought from the small model needs an SLM endpoint (settings.slm)',
     );
+  // With a preset, a setting the user never set yields to the preset's choice.
+  const fromPreset = (key: string): boolean =>
+    settings.preset !== undefined && !(settings.explicit ?? []).includes(key);
   // A local endpoint without a model runs the default local model (the embedded default).
   const endpoint = (e: NonNullable<PipelineSettings['llm']>): RunOptions['llm'] => ({
     url: e.url,
     model: e.url === LOCAL_BASE_URL && !e.model ? DEFAULT_LOCAL_MODEL : e.model,
-    mode: e.mode,
+    mode: fromPreset('llm.mode') ? undefined : e.mode,
     concurrency: e.concurrency > 0 ? e.concurrency : undefined,
   });
   return {
@@ -68,11 +71,15 @@ export function runOptionsFromSettings(
     label,
     llm: endpoint(settings.llm),
     slm: settings.slm ? endpoint(settings.slm) : undefined,
-    embedModel: settings.embedModel || undefined,
-    templates: settings.templates || undefined,
-    cot: settings.cot,
-    cotTaskTypes: settings.cotTaskTypes.length > 0 ? settings.cotTaskTypes : undefined,
-    similarityK: settings.similarityK,
+    preset: settings.preset,
+    embedModel: fromPreset('embedModel') ? undefined : settings.embedModel || undefined,
+    templates: fromPreset('templates') ? undefined : settings.templates || undefined,
+    cot: fromPreset('cot.mode') ? undefined : settings.cot,
+    cotTaskTypes:
+      fromPreset('cot.taskTypes') || settings.cotTaskTypes.length === 0
+        ? undefined
+        : settings.cotTaskTypes,
+    similarityK: fromPreset('similarity.k') ? undefined : settings.similarityK,
     constrained: settings.constrained,
     scoringEmbedModel: settings.scoringEmbedModel || undefined,
     scoringMultilingualEmbedModel: settings.scoringMultilingualEmbedModel || undefined,
