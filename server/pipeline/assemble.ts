@@ -54,14 +54,15 @@ export function assemblePrompt(input: AssembleInput): AssembledPrompt {
   }
   const pieces: Piece[] = templated.system.map(segmentPiece);
   if (cot) {
-    const span: SpanInfo = { stage: 'cot', kind: 'inserted', model: cot.model };
+    // The layout's headings are fixed text, not the model's: marked apart so views colour them apart.
+    const scaffold: SpanInfo = { stage: 'cot', kind: 'inserted', role: 'scaffold' };
     const layout = cot.layout ?? COT_LAYOUT;
-    pieces.push({ text: layout.question, span });
+    pieces.push({ text: layout.question, span: scaffold });
     pieces.push(...questionPieces(templated.question, cutoff, hint));
     pieces.push(
-      { text: layout.chain, span },
-      { text: cot.text, span },
-      { text: layout.answer, span },
+      { text: layout.chain, span: scaffold },
+      { text: cot.text, span: { stage: 'cot', kind: 'inserted', model: cot.model } },
+      { text: layout.answer, span: scaffold },
     );
   } else {
     pieces.push(...questionPieces(templated.question, cutoff, hint));
@@ -157,6 +158,7 @@ function mergeable(a: ProvenanceSpan, b: ProvenanceSpan): boolean {
     a.end === b.start &&
     a.stage === b.stage &&
     a.kind === b.kind &&
+    a.role === b.role &&
     a.model === b.model &&
     a.scores === undefined &&
     b.scores === undefined

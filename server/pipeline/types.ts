@@ -28,6 +28,12 @@ export interface ProvenanceSpan {
   model?: string;
   /** For similarity spans: every option's score, best first. */
   scores?: OptionScore[];
+  /**
+   * 'scaffold': fixed layout text a stage wraps around its output (the CoT layout's "[Question]",
+   * "[Chain of Thought]" and "[Answer]" headings), so views can tell it from model-written text.
+   * Absent for text the stage produced. Scaffold spans carry no model.
+   */
+  role?: 'scaffold';
 }
 
 export interface AssembledPrompt {

@@ -80,7 +80,8 @@ test('invariant over the whole sample: none/paper × CoT or not × similarity k=
             );
             previousEnd = s.end;
             if (s.kind === 'replaced') assert.equal(typeof s.original, 'string', where);
-            if (s.stage === 'cot') assert.equal(s.model, 'M_L', where);
+            if (s.stage === 'cot')
+              assert.equal(s.model, s.role === 'scaffold' ? undefined : 'M_L', where);
             if (s.stage === 'similarity') {
               assert.equal(a.final.slice(s.start, s.end), fakeSimilarity(row, 3)?.block, where);
               assert.equal(s.model, 'M_V');
@@ -205,24 +206,23 @@ test('NER (task4): unchanged under both presets', () => {
   assert.equal(assemble(12, 'none').final, ROWS[12].input_field);
 });
 
-test('CoT layout: system, [Question], question without cue, chain, answer lead-in; cot spans merged', () => {
+test('CoT layout: system, [Question], question without cue, chain, answer lead-in; scaffolding apart from the CoT', () => {
   const a = assemble(4, 'paper', { cot: true });
   const question =
     'Which of the following product categories may have the attribute eu spare part availability duration?\n0. mouse pad\n1. leash\n2. surveillance camera\n3. garbage bin';
   const tail = '\n\n[Chain of Thought]\nStep 1: think.\n\n[Answer]\nTherefore, the answer is ';
   assert.equal(a.final, `${MCQ}[Question]\n${question}${tail}`);
   const q = MCQ.length + '[Question]\n'.length;
+  const chain = q + question.length + '\n\n[Chain of Thought]\n'.length;
+  const answer = chain + 'Step 1: think.'.length;
   assert.deepEqual(a.spans, [
     { start: 0, end: MCQ.length, stage: 'template', kind: 'inserted' },
-    { start: MCQ.length, end: q, stage: 'cot', kind: 'inserted', model: 'M_L' },
-    {
-      start: q + question.length,
-      end: a.final.length,
-      stage: 'cot',
-      kind: 'inserted',
-      model: 'M_L',
-    },
+    { start: MCQ.length, end: q, stage: 'cot', kind: 'inserted', role: 'scaffold' },
+    { start: q + question.length, end: chain, stage: 'cot', kind: 'inserted', role: 'scaffold' },
+    { start: chain, end: answer, stage: 'cot', kind: 'inserted', model: 'M_L' },
+    { start: answer, end: a.final.length, stage: 'cot', kind: 'inserted', role: 'scaffold' },
   ]);
+  assert.equal(a.final.slice(chain, answer), 'Step 1: think.');
   // Generation under CoT: the cue (and its replacement) gives way to the layout's lead-in.
   const g = assemble(1, 'paper', { cot: true });
   assert.ok(
