@@ -84,9 +84,12 @@ function writeInputFile(runsDir: string, body: string): string {
 
 export const FREE_FORM_TASK_NAME = 'free-form';
 export const FREE_FORM_WARNING =
-  'free-form question: there is no reference answer, the truth is a placeholder and the score is meaningless';
+  'free-form question: not scored, there is no reference answer (the parsed answer is kept)';
 
-/** A one-row dataset for a typed question; the truth is a placeholder the validator accepts. */
+/**
+ * A one-row dataset for a typed question; the truth is a placeholder the validator accepts. The
+ * record is written unscored (see notScored in runs.ts): the placeholder never reaches a report.
+ */
 export function freeFormRow(question: string, taskType: TaskType): ShopBenchRow {
   const options = findNumberedOptions(question);
   const metric = METRICS_FOR_TASK_TYPE[taskType][0];

@@ -195,8 +195,13 @@ export async function runQuestion(
   if (params.question.trim() === '') throw new UserError('the question is empty');
   const file = writeQuestionInput(params.settings.runsDir, params.question, params.taskType);
   const config = await buildRunConfig(runOptionsFromSettings(params.settings, file, 'free-form'));
-  const addWarning = (r: RunRecord): void => {
+  // Without truth there is nothing to score: the record says "not scored" (score null, no
+  // truth), so reports list the task as unscored instead of averaging a placeholder's score.
+  const notScored = (r: RunRecord): void => {
     if (!r.warnings.includes(FREE_FORM_WARNING)) r.warnings.unshift(FREE_FORM_WARNING);
+    r.score = null;
+    delete r.truth;
+    delete r.dtype;
   };
   reporter.begin('MCPO question', 0, '0/1', true);
   try {
@@ -208,7 +213,7 @@ export async function runQuestion(
       signal,
       { reporter, from: 0, span: 100 },
       undefined,
-      addWarning,
+      notScored,
     );
     return result;
   } finally {

@@ -189,7 +189,8 @@ test('hover, code lenses, symbols and completion', async () => {
   const lenses = await conn.sendRequest<CodeLens[]>('textDocument/codeLens', {
     textDocument: { uri },
   });
-  assert.equal(lenses.length, 12);
+  // The default density: lenses on the first row of each task (task1 on row 1, task2 on row 2).
+  assert.equal(lenses.length, 6);
   assert.deepEqual(
     lenses.slice(3, 6).map((l) => [l.command!.title, l.command!.command, l.command!.arguments]),
     [
@@ -417,7 +418,17 @@ test('free-form questions: task type inference and a run marked as such', async 
     secrets: {},
   });
   assert.equal(result.done, 1);
-  assert.match(records[0].record.warnings[0], /free-form question.*score is meaningless/);
+  assert.match(records[0].record.warnings[0], /free-form question: not scored/);
+  // No truth, so no score: the report lists the task as not scored rather than a made-up 0 or 1.
+  assert.equal(records[0].record.score, null);
+  assert.equal(records[0].record.truth, undefined);
+  assert.equal(records[0].record.parsed, 0);
+  const run = await conn.sendRequest<protocol.GetRunResult>(protocol.GetRunRequest, {
+    runDir: result.runDir,
+  });
+  assert.equal(run.report.overall, null);
+  assert.equal(run.report.tasks[0].score, null);
+  assert.equal(run.report.unscored?.[0]?.task_name, 'free-form');
   const stored = JSON.parse(
     fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim(),
   ) as { warnings: string[] };
