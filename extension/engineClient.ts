@@ -19,6 +19,7 @@ import {
   CompareRunsRequest,
   GetRunRequest,
   InferTaskTypeRequest,
+  ListModelsRequest,
   ListRunsRequest,
   LocalModelNotification,
   PreviewPromptRequest,
@@ -32,6 +33,8 @@ import {
   type CompareRunsResult,
   type GetRunResult,
   type InferTaskTypeResult,
+  type ListModelsParams,
+  type ListModelsResult,
   type LocalModelParams,
   type PreviewPromptParams,
   type RecordNotificationParams,
@@ -175,6 +178,10 @@ export class EngineClient implements vscode.Disposable {
 
   checkEndpoints(params: CheckEndpointsParams): Promise<CheckEndpointsResult> {
     return this.request(CheckEndpointsRequest, params);
+  }
+
+  listModels(params: ListModelsParams): Promise<ListModelsResult> {
+    return this.request(ListModelsRequest, params);
   }
 
   previewPrompt(params: PreviewPromptParams): Promise<AssembledPrompt> {

@@ -7,7 +7,9 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  CodeLensRefreshRequest,
   createConnection,
+  DidChangeConfigurationNotification,
   LSPErrorCodes,
   ProposedFeatures,
   RequestType,
@@ -18,7 +20,7 @@ import {
 } from 'vscode-languageserver/node';
 import * as protocol from './protocol';
 import type { AssembledPrompt } from './pipeline/types';
-import { rowLenses } from './lsp/codeLens';
+import { DEFAULT_LENS_DENSITY, parseLensDensity, rowLenses } from './lsp/codeLens';
 import { valueCompletions } from './lsp/completion';
 import { DatasetDocuments } from './lsp/documents';
 import { rowHover } from './lsp/hover';
@@ -26,6 +28,7 @@ import { inferTaskType } from './lsp/inferTaskType';
 import { previewPrompt } from './lsp/previewPrompt';
 import { isUserFacing, UserError } from './userError';
 import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueries';
+import { listModels } from './lsp/listModels';
 import { runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
 import { readInitializationOptions } from './lsp/shopBenchDocument';
 import { datasetSymbols } from './lsp/symbols';
@@ -33,6 +36,9 @@ import { JobsService } from './lsp/jobsHandlers';
 
 const connection = createConnection(ProposedFeatures.all);
 let datasetGlobs: string[] = [];
+/** `mcpo.codeLens.density`, pulled from the client's configuration (and again when it changes). */
+let lensDensity = DEFAULT_LENS_DENSITY;
+let client = { configuration: false, watchConfiguration: false, refreshLenses: false };
 
 const documents = new DatasetDocuments({
   globs: () => datasetGlobs,
@@ -42,6 +48,12 @@ const documents = new DatasetDocuments({
 
 connection.onInitialize((params) => {
   datasetGlobs = readInitializationOptions(params.initializationOptions).datasetGlobs ?? [];
+  const workspace = params.capabilities.workspace;
+  client = {
+    configuration: workspace?.configuration === true,
+    watchConfiguration: workspace?.didChangeConfiguration?.dynamicRegistration === true,
+    refreshLenses: workspace?.codeLens?.refreshSupport === true,
+  };
   return {
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
@@ -53,6 +65,29 @@ connection.onInitialize((params) => {
     serverInfo: { name: 'mcpo-language-server', version: '0.1.0' },
   };
 });
+
+async function readLensDensity(): Promise<void> {
+  if (!client.configuration) return;
+  const section: unknown = await connection.workspace.getConfiguration('mcpo.codeLens');
+  const next = parseLensDensity((section as { density?: unknown } | null)?.density);
+  if (next === lensDensity) return;
+  lensDensity = next;
+  if (client.refreshLenses) void connection.sendRequest(CodeLensRefreshRequest.type);
+}
+
+connection.onInitialized(() => {
+  if (client.watchConfiguration)
+    void connection.client.register(DidChangeConfigurationNotification.type, { section: 'mcpo' });
+  void readLensDensity().catch((err: unknown) =>
+    connection.console.warn(`reading mcpo.codeLens.density: ${String(err)}`),
+  );
+});
+connection.onDidChangeConfiguration(
+  () =>
+    void readLensDensity().catch((err: unknown) =>
+      connection.console.warn(`reading mcpo.codeLens.density: ${String(err)}`),
+    ),
+);
 
 connection.onDidOpenTextDocument((p) =>
   documents.didOpen(
@@ -74,7 +109,7 @@ connection.onHover((p) => {
 });
 connection.onCodeLens((p) => {
   const dataset = documents.dataset(p.textDocument.uri);
-  return dataset ? rowLenses(dataset) : [];
+  return dataset ? rowLenses(dataset, lensDensity) : [];
 });
 connection.onDocumentSymbol((p) => {
   const dataset = documents.dataset(p.textDocument.uri);
@@ -193,6 +228,11 @@ connection.onRequest(
     protocol.CheckEndpointsRequest,
   ),
   (params, token) => handle('Checking endpoints', () => checkEndpoints(params, abortOn(token))),
+);
+connection.onRequest(
+  request<protocol.ListModelsParams, protocol.ListModelsResult>(protocol.ListModelsRequest),
+  (params, token) =>
+    handle(`Listing the models of ${params.url}`, () => listModels(params, abortOn(token))),
 );
 connection.onRequest(
   request<protocol.PreviewPromptParams, AssembledPrompt>(protocol.PreviewPromptRequest),

@@ -153,6 +153,18 @@ export interface CheckEndpointsResult {
   endpoints: EndpointHealth[];
 }
 
+/** client → server: the models an OpenAI-compatible server lists (GET /v1/models), to pick one. */
+export const ListModelsRequest = 'mcpo/listModels';
+export interface ListModelsParams {
+  url: string;
+  /** Sent to that server only; never stored or logged. */
+  apiKey?: string;
+}
+export interface ListModelsResult {
+  /** `root`: the weights behind a served name, where the server says (vLLM). */
+  models: { id: string; root?: string }[];
+}
+
 /** client → server: the prompt a row would get (templates only, no model calls), for "Show Prompt". */
 export const PreviewPromptRequest = 'mcpo/previewPrompt';
 export interface PreviewPromptParams {

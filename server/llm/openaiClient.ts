@@ -315,7 +315,7 @@ function checkError(baseUrl: string, err: unknown): LlmError {
 }
 
 /** The innermost cause message, e.g. "connect ECONNREFUSED 127.0.0.1:9" rather than "Connection error.". */
-function rootCause(err: unknown): string {
+export function rootCause(err: unknown): string {
   let current: unknown = err;
   let message = err instanceof Error ? err.message : String(err);
   for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
