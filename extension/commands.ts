@@ -9,9 +9,10 @@ import { choosePreset } from './choosePreset';
 import type { TaskType } from '../server/dataset/shopbench';
 import type { RunDatasetResult } from '../server/protocol';
 import type { EngineClient } from './engineClient';
+import { formatSampleValue, formatScore } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
-import { readPipelineSettings } from './settings';
+import { readPipelineSettings, readUiSettings } from './settings';
 import type { McpoStatusBar } from './statusBar';
 
 const TASK_TYPES: TaskType[] = [
@@ -55,11 +56,13 @@ export function commandTable(
         typeof runDir === 'string' ? runDir : undefined,
         typeof index === 'number' ? index : undefined,
       ),
+    'mcpo.showSideBySideDiff': (uri?: unknown) =>
+      ctx.promptDiff.showDiff(uri instanceof vscode.Uri ? uri : undefined),
     'mcpo.openResults': async () => {
       await vscode.commands.executeCommand('mcpo.results.focus');
       ctx.refreshResults();
     },
-    'mcpo.configureEndpoints': () => configureEndpoints(),
+    'mcpo.configureEndpoints': () => configureEndpoints(ctx),
     'mcpo.setApiKey': () => setApiKey(ctx),
     'mcpo.checkEndpoints': () => checkEndpoints(ctx, true),
     'mcpo.cancelRun': async () => {
@@ -254,13 +257,13 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
     ctx.engine.getRun(outcome.mcpo.runDir),
     ctx.engine.getRun(outcome.baseline.runDir),
   ]);
-  const score = (r: typeof a): string => JSON.stringify(r.records[0]?.score ?? null);
+  const score = (r: typeof a): string => formatSampleValue(r.records[0]?.score);
   ctx.refreshResults(outcome.mcpo.runDir);
   void vscode.window.showInformationMessage(
-    `MCPO row ${row + 1}: MCPO score ${score(a)}, baseline score ${score(b)}`,
+    `MCPO Q${row + 1}: MCPO ${score(a)}, baseline ${score(b)}`,
   );
   const record = a.records[0];
-  if (record?.prompt) await ctx.promptDiff.show(record.prompt, `Row ${row + 1}`, record);
+  if (record?.prompt) await ctx.promptDiff.show(record.prompt, { record, question: record });
 }
 
 async function showPrompt(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
@@ -270,7 +273,8 @@ async function showPrompt(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
     row,
     templates: settings.templates,
   });
-  await ctx.promptDiff.show(prompt, `Row ${row + 1} (templates only, no model calls)`);
+  // Templates only, no model calls: a preview of what the row's prompt will look like.
+  await ctx.promptDiff.show(prompt, { question: { index: row }, preview: true });
 }
 
 async function runAblation(ctx: CommandContext): Promise<void> {
@@ -315,7 +319,7 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({
         label: r.label,
-        description: `${r.createdAt} · ${r.questions} questions · overall ${r.overall?.toFixed(4) ?? 'n/a'}`,
+        description: `${r.createdAt} · ${r.questions} questions · overall ${formatScore(r.overall)}`,
         runDir: r.runDir,
       })),
       { title: 'MCPO: which run?' },
@@ -328,8 +332,8 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
   if (!record) {
     const pick = await vscode.window.showQuickPick(
       run.records.map((r) => ({
-        label: `question ${r.index + 1}`,
-        description: `${r.task_name} · ${r.status} · score ${JSON.stringify(r.score)}`,
+        label: `Q${r.index + 1}`,
+        description: `${r.task_name} · ${r.status === 'failed' ? 'failed' : formatSampleValue(r.score)}`,
         record: r,
       })),
       { title: 'MCPO: which question?' },
@@ -341,14 +345,10 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
     throw new Error(
       `question ${record.index + 1} failed before its prompt was assembled: ${record.error?.message ?? ''}`,
     );
-  await ctx.promptDiff.show(
-    record.prompt,
-    `${run.config.label} · question ${record.index + 1}`,
-    record,
-  );
+  await ctx.promptDiff.show(record.prompt, { record, question: record });
 }
 
-async function configureEndpoints(): Promise<void> {
+async function configureEndpoints(ctx: CommandContext): Promise<void> {
   const config = vscode.workspace.getConfiguration('mcpo');
   // Without a folder there are no workspace settings to write.
   const target = vscode.workspace.workspaceFolders
@@ -404,11 +404,7 @@ async function configureEndpoints(): Promise<void> {
     });
     if (entered === undefined) return;
     url = entered;
-    model = await vscode.window.showInputBox({
-      title: 'MCPO: M_L model name',
-      prompt: 'The model name the server serves (see its /v1/models)',
-      value: config.get<string>('llm.model', ''),
-    });
+    model = await pickModel(ctx, 'llm', url, config.get<string>('llm.model', ''));
     if (model === undefined) return;
   }
   await config.update('llm.url', url.trim(), target);
@@ -425,10 +421,7 @@ async function configureEndpoints(): Promise<void> {
     const slmModel =
       slmUrl === undefined
         ? undefined
-        : await vscode.window.showInputBox({
-            title: 'MCPO: M_S model name',
-            value: config.get<string>('slm.model', ''),
-          });
+        : await pickModel(ctx, 'slm', slmUrl, config.get<string>('slm.model', ''));
     if (slmUrl !== undefined && slmModel !== undefined) {
       await config.update('slm.url', slmUrl.trim(), target);
       await config.update('slm.model', slmModel.trim(), target);
@@ -437,6 +430,51 @@ async function configureEndpoints(): Promise<void> {
   void vscode.window.showInformationMessage(
     'MCPO: endpoints saved. Keys go in SecretStorage with MCPO: Set API Key.',
   );
+}
+
+/**
+ * The model for an endpoint, picked from what the server lists at /v1/models; typed by hand when
+ * the server cannot be asked (the reason is shown) or for `local`.
+ */
+async function pickModel(
+  ctx: CommandContext,
+  role: KeyRole,
+  url: string,
+  current: string,
+): Promise<string | undefined> {
+  const title = `MCPO: ${role === 'llm' ? 'M_L' : 'M_S'} model`;
+  let reason = 'The model name the server serves (see its /v1/models)';
+  if (/^https?:\/\//.test(url.trim())) {
+    try {
+      const secrets = await readSecrets(ctx.extension.secrets);
+      const { models } = await ctx.engine.listModels({
+        url: url.trim(),
+        apiKey: role === 'llm' ? secrets.llmApiKey : secrets.slmApiKey,
+      });
+      if (models.length > 0) {
+        const typed = { label: '$(edit) Type a model name…', id: undefined as string | undefined };
+        const pick = await vscode.window.showQuickPick(
+          [
+            ...models.map((m) => ({
+              label: m.id,
+              description: [m.id === current ? 'current' : '', m.root ? `weights: ${m.root}` : '']
+                .filter(Boolean)
+                .join(' · '),
+              id: m.id as string | undefined,
+            })),
+            typed,
+          ],
+          { title: `${title}: served by ${url.trim()}`, placeHolder: 'Pick a model' },
+        );
+        if (!pick) return undefined;
+        if (pick.id !== undefined) return pick.id;
+      } else reason = `${url.trim()} lists no models: type the name`;
+    } catch (err) {
+      ctx.log.warn(`listing models: ${err instanceof Error ? err.message : String(err)}`);
+      reason = `Could not list the models (${err instanceof Error ? err.message : String(err)}): type the name`;
+    }
+  }
+  return vscode.window.showInputBox({ title, prompt: reason, value: current });
 }
 
 async function setApiKey(ctx: CommandContext): Promise<void> {
@@ -483,8 +521,13 @@ export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Pro
   if (endpoints.every((e) => e.ok)) void vscode.window.showInformationMessage(`MCPO: ${text}`);
   else
     void vscode.window
-      .showErrorMessage(`MCPO: ${text}`, 'Show Logs')
-      .then((c) => c && ctx.log.show());
+      .showErrorMessage(`MCPO: ${text}`, 'Configure Endpoints', 'Retry', 'Show Logs')
+      .then(async (c) => {
+        if (c === 'Configure Endpoints')
+          await vscode.commands.executeCommand('mcpo.configureEndpoints');
+        else if (c === 'Retry') await vscode.commands.executeCommand('mcpo.checkEndpoints');
+        else if (c === 'Show Logs') ctx.log.show();
+      });
 }
 
 async function exportScores(ctx: CommandContext, runDir?: string): Promise<void> {
@@ -524,20 +567,20 @@ async function withRunProgress<T>(
         // The engine reports LSP work-done progress on a token this request carries.
         const workDoneToken = `mcpo-run-${++progressTokens}`;
         let last = 0;
-        ctx.status.running(0, 0);
+        ctx.status.running(undefined);
+        // One count: the toast and the status item both show the engine's progress message.
         const progressListener = ctx.engine.onProgress(workDoneToken, (value) => {
           if (value.kind === 'end') return;
           if (value.kind === 'begin') last = 0; // a second request (Compare's baseline) starts over
           const pct = value.percentage ?? last;
           progress.report({ message: value.message, increment: Math.max(0, pct - last) });
+          if (value.message !== undefined) ctx.status.running(value.message);
           last = pct;
         });
-        const recordListener = ctx.engine.onRecord((r) => ctx.status.running(r.done, r.total));
         try {
           return await work(source.token, workDoneToken);
         } finally {
           progressListener.dispose();
-          recordListener.dispose();
         }
       },
     );
@@ -562,25 +605,97 @@ async function afterRun(
   }
   const run = await ctx.engine.getRun(result.runDir);
   const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
+  const overall =
+    run.report.overall !== null
+      ? `overall ${formatScore(run.report.overall)}`
+      : run.records.some((r) => r.task_name === FREE_FORM_TASK)
+        ? 'not scored (a free-form question has no reference answer)'
+        : 'not scored';
+  const openReport = readUiSettings().openReportAfterRun;
+  if (openReport) await openRunReport(result.runDir);
   void vscode.window
     .showInformationMessage(
-      `MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; overall ${run.report.overall?.toFixed(4) ?? 'n/a'}.`,
-      'Open Results',
+      `MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; ${overall}.`,
+      ...(openReport ? [] : ['Open Report']),
     )
-    .then((c) => c && vscode.commands.executeCommand('mcpo.openResults'));
+    .then((c) => (c ? openRunReport(result.runDir) : undefined));
   const record = run.records[0];
   if (single && record?.prompt)
-    await ctx.promptDiff.show(
-      record.prompt,
-      `${run.config.label} · question ${record.index + 1}`,
-      record,
-    );
+    await ctx.promptDiff.show(record.prompt, { record, question: record });
   if (result.failed > 0) {
     const failure = run.records.find((r) => r.status === 'failed');
+    const endpointStage = failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
     const choice = await vscode.window.showErrorMessage(
-      `MCPO: question ${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`,
+      `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`,
+      ...(endpointStage ? ['Configure Endpoints'] : []),
       'Show Logs',
     );
-    if (choice) ctx.log.show();
+    if (choice === 'Configure Endpoints')
+      await vscode.commands.executeCommand('mcpo.configureEndpoints');
+    else if (choice) ctx.log.show();
   }
+}
+
+/** The free-form run's task name (server/lsp/runInputs.ts FREE_FORM_TASK_NAME). */
+const FREE_FORM_TASK = 'free-form';
+
+/** The run report (the report panel's command where it exists, else the results view). */
+async function openRunReport(runDir: string): Promise<void> {
+  const commands = await vscode.commands.getCommands(true);
+  if (commands.includes('mcpo.openReport'))
+    await vscode.commands.executeCommand('mcpo.openReport', runDir);
+  else await vscode.commands.executeCommand('mcpo.openResults');
+}
+
+/** Commands that talk to a model endpoint: their errors offer "Configure Endpoints". */
+const ENDPOINT_COMMANDS = new Set([
+  'mcpo.runOnSelection',
+  'mcpo.runDataset',
+  'mcpo.runRow',
+  'mcpo.compareRow',
+  'mcpo.runAblation',
+  'mcpo.checkEndpoints',
+  'mcpo.configureEndpoints',
+]);
+
+/**
+ * Runs a command-table handler: an error becomes one message that names what failed and offers
+ * what helps: Retry (the same command, same arguments), Configure Endpoints (for commands that
+ * talk to a model, or errors about an endpoint), Show Logs. Cancelling is not an error.
+ */
+export async function runCommand(
+  id: string,
+  handler: (...args: unknown[]) => Promise<void>,
+  args: unknown[],
+  log: vscode.LogOutputChannel,
+  isCancellation: (err: unknown) => boolean,
+): Promise<void> {
+  try {
+    await handler(...args);
+  } catch (err) {
+    if (isCancellation(err)) return;
+    const message = err instanceof Error ? err.message : String(err);
+    log.error(`${id}: ${message}`);
+    const actions = errorActions(id, message);
+    const choice = await vscode.window.showErrorMessage(`MCPO: ${message}`, ...actions);
+    if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
+    else if (choice === 'Configure Endpoints')
+      await vscode.commands.executeCommand('mcpo.configureEndpoints');
+    else if (choice === 'Show Logs') log.show();
+  }
+}
+
+/** The actions an error toast of command `id` offers, most useful first. */
+export function errorActions(id: string, message: string): string[] {
+  const aboutEndpoint =
+    /endpoint|\/v1|\/models|api key|ECONNREFUSED|ENOTFOUND|cannot reach|does not serve|HTTP \d{3}/i.test(
+      message,
+    );
+  return [
+    ...(id !== 'mcpo.configureEndpoints' && (ENDPOINT_COMMANDS.has(id) || aboutEndpoint)
+      ? ['Configure Endpoints']
+      : []),
+    ...(id !== 'mcpo.cancelRun' && id !== 'mcpo.showLogs' ? ['Retry'] : []),
+    'Show Logs',
+  ];
 }

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import { registerClearResponseCache } from './clearCache';
-import { checkEndpoints, commandTable, type CommandContext } from './commands';
+import { checkEndpoints, commandTable, runCommand, type CommandContext } from './commands';
 import { EngineClient } from './engineClient';
 import { registerJobs } from './jobs/registerJobs';
 import { createResultsView } from './resultsView';
@@ -38,7 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     for (const [id, handler] of Object.entries(commandTable(ctx))) {
       context.subscriptions.push(
         vscode.commands.registerCommand(id, (...args: unknown[]) =>
-          runCommand(id, handler, args, log),
+          runCommand(id, handler, args, log, isCancellation),
         ),
       );
     }
@@ -78,25 +78,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 }
 
-async function runCommand(
-  id: string,
-  handler: (...args: unknown[]) => Promise<void>,
-  args: unknown[],
-  log: vscode.LogOutputChannel,
-): Promise<void> {
-  try {
-    await handler(...args);
-  } catch (err) {
-    // Cancelling is not an error, whichever layer reports it.
-    if (
-      err instanceof vscode.CancellationError ||
-      (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
-    )
-      return;
-    log.error(`${id}: ${message(err)}`);
-    const choice = await vscode.window.showErrorMessage(`MCPO: ${message(err)}`, 'Show Logs');
-    if (choice === 'Show Logs') log.show();
-  }
+/** Cancelling is not an error, whichever layer reports it. */
+function isCancellation(err: unknown): boolean {
+  return (
+    err instanceof vscode.CancellationError ||
+    (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
+  );
 }
 
 function message(err: unknown): string {

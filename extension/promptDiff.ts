@@ -1,32 +1,50 @@
 /**
- * The inline prompt diff: the original prompt on the left, the final MCPO prompt on the right,
- * as read-only virtual documents in VS Code's diff editor. Every provenance span of the final
- * prompt is highlighted by stage (three theme-aware colours), hovering a span tells its stage,
- * model and (for similarity) every option's score, and a CodeLens shows the answer, parsed
- * value, truth and score. Views render from spans; nothing re-diffs strings.
+ * The prompt view: ONE read-only editor showing the MCPO prompt, every inserted or replaced
+ * segment coloured by its stage (contributed theme colours with light, dark and high-contrast
+ * values, apart from the diff editor's red and green), the original text a replaced segment
+ * stands for drawn before it struck through, a colour key on the first line, hovers with the
+ * stage, model, similarity scores and cache marks, and word wrap (the `mcpo-prompt` language's
+ * default). The side-by-side diff (original ↔ MCPO) is one click away: the editor title action
+ * and the lens "Show Side-by-Side Diff". Views render from spans (see promptSpans.ts).
  */
 import * as vscode from 'vscode';
 import type { RunRecord } from '../server/runs/runTypes';
-import type { AssembledPrompt, ProvenanceSpan, Stage } from '../server/pipeline/types';
+import type { AssembledPrompt } from '../server/pipeline/types';
+import { formatAnswer, formatSampleValue } from './format';
+import {
+  promptTitle,
+  promptViewModel,
+  REPLACED_COLOUR,
+  spanAt,
+  spanHoverMarkdown,
+  SPAN_STYLES,
+  styleColours,
+  type PromptViewModel,
+  type SpanStyle,
+} from './promptSpans';
 
 export const PROMPT_SCHEME = 'mcpo-prompt';
+/** The language of prompt documents: package.json gives it word wrap by default. */
+export const PROMPT_LANGUAGE = 'mcpo-prompt';
+const MAX_ENTRIES = 200;
 
 interface PromptEntry {
   prompt: AssembledPrompt;
   record?: RunRecord;
+  /** Short title without the view's name, e.g. "Q65". */
+  question?: { index: number; task_name?: string };
+  /** The span view's model; absent for the diff's two sides. */
+  view?: PromptViewModel;
+  /** The diff's modified side: decorated with the prompt's own offsets. */
+  diffSide?: 'original' | 'modified';
 }
 
-const STAGE_COLOURS: Record<Stage, string> = {
-  cot: 'mcpo.cotBackground',
-  similarity: 'mcpo.similarityBackground',
-  template: 'mcpo.templateBackground',
-};
-
-const STAGE_NAMES: Record<Stage, string> = {
-  cot: 'chain of thought',
-  similarity: 'similarity hint',
-  template: 'template',
-};
+export interface ShowPromptOptions {
+  record?: RunRecord;
+  question?: { index: number; task_name?: string };
+  /** A templates-only preview (no model calls) rather than a run's prompt. */
+  preview?: boolean;
+}
 
 export class PromptDiff
   implements
@@ -36,15 +54,31 @@ export class PromptDiff
     vscode.Disposable
 {
   private readonly entries = new Map<string, PromptEntry>();
-  private readonly decorations: Record<Stage, vscode.TextEditorDecorationType>;
+  private readonly styles: Record<SpanStyle, vscode.TextEditorDecorationType>;
+  private readonly ghost: vscode.TextEditorDecorationType;
+  private readonly replacedKey: vscode.TextEditorDecorationType;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor() {
-    this.decorations = {
-      cot: this.decorationType('cot'),
-      similarity: this.decorationType('similarity'),
-      template: this.decorationType('template'),
-    };
+    this.styles = Object.fromEntries(SPAN_STYLES.map((s) => [s, this.styleType(s)])) as Record<
+      SpanStyle,
+      vscode.TextEditorDecorationType
+    >;
+    const replaced = new vscode.ThemeColor(REPLACED_COLOUR);
+    // contentText is set per span (renderOptions); the look is shared.
+    this.ghost = vscode.window.createTextEditorDecorationType({
+      before: {
+        color: replaced,
+        textDecoration: 'line-through',
+        fontStyle: 'italic',
+        margin: '0 0.4em 0 0',
+      },
+    });
+    this.replacedKey = vscode.window.createTextEditorDecorationType({
+      color: replaced,
+      textDecoration: 'line-through',
+      fontStyle: 'italic',
+    });
     this.disposables.push(
       vscode.workspace.registerTextDocumentContentProvider(PROMPT_SCHEME, this),
       vscode.languages.registerHoverProvider({ scheme: PROMPT_SCHEME }, this),
@@ -52,109 +86,180 @@ export class PromptDiff
       vscode.window.onDidChangeVisibleTextEditors((editors) =>
         editors.forEach((e) => this.decorate(e)),
       ),
-      // A closed diff's prompts are not needed again (each show() makes new URIs).
-      vscode.workspace.onDidCloseTextDocument((d) => {
-        if (d.uri.scheme === PROMPT_SCHEME) this.entries.delete(d.uri.toString());
-      }),
     );
   }
 
-  private decorationType(stage: Stage): vscode.TextEditorDecorationType {
+  private styleType(style: SpanStyle): vscode.TextEditorDecorationType {
+    const colours = styleColours(style);
     return vscode.window.createTextEditorDecorationType({
-      backgroundColor: new vscode.ThemeColor(STAGE_COLOURS[stage]),
-      overviewRulerColor: new vscode.ThemeColor(STAGE_COLOURS[stage]),
+      backgroundColor: new vscode.ThemeColor(colours.background),
+      border: '1px solid',
+      borderColor: new vscode.ThemeColor(colours.border),
+      borderRadius: '2px',
+      overviewRulerColor: new vscode.ThemeColor(colours.border),
       overviewRulerLane: vscode.OverviewRulerLane.Right,
     });
   }
 
-  /** Opens the diff for one question's assembled prompt. */
-  async show(prompt: AssembledPrompt, title: string, record?: RunRecord): Promise<void> {
+  /**
+   * Entries are kept for the most recent prompts rather than dropped when a document closes:
+   * setting a document's language closes and reopens it, and a reopened tab needs its entry.
+   */
+  private remember(uri: vscode.Uri, entry: PromptEntry): void {
+    this.entries.set(uri.toString(), entry);
+    while (this.entries.size > MAX_ENTRIES) {
+      const oldest = this.entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.entries.delete(oldest);
+    }
+  }
+
+  private newUri(name: string): vscode.Uri {
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
-    const left = vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${id}/original prompt.txt` });
-    const right = vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${id}/MCPO prompt.txt` });
-    this.entries.set(left.toString(), {
-      prompt: { original: prompt.original, final: prompt.original, spans: [] },
+    return vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${id}/${name}` });
+  }
+
+  /** Opens the span view of one question's assembled prompt (the default prompt view). */
+  async show(prompt: AssembledPrompt, options: ShowPromptOptions = {}): Promise<vscode.TextEditor> {
+    const title = promptTitle(options.question, options.preview ? 'prompt preview' : 'MCPO prompt');
+    const uri = this.newUri(title);
+    this.remember(uri, {
+      prompt,
+      record: options.record,
+      question: options.question,
+      view: promptViewModel(prompt),
     });
-    this.entries.set(right.toString(), { prompt, record });
-    await vscode.commands.executeCommand(
-      'vscode.diff',
-      left,
-      right,
-      `${title} — original ↔ MCPO (CoT · similarity · template)`,
-      { preview: false },
-    );
+    const document = await this.open(uri);
+    const editor = await vscode.window.showTextDocument(document, { preview: false });
+    this.decorate(editor);
+    return editor;
+  }
+
+  /** The side-by-side diff (original ↔ MCPO) of a span view's prompt. */
+  async showDiff(uri: vscode.Uri | undefined): Promise<void> {
+    const source = uri ?? vscode.window.activeTextEditor?.document.uri;
+    const entry = source && this.entries.get(source.toString());
+    if (!entry)
+      throw new Error('open a prompt view first (Show Prompt on a row, or a run’s question)');
+    const title = promptTitle(entry.question, 'original ↔ MCPO');
+    const left = this.newUri(`${title} (original)`);
+    const right = this.newUri(`${title} (MCPO)`);
+    this.remember(left, {
+      prompt: { original: entry.prompt.original, final: entry.prompt.original, spans: [] },
+      diffSide: 'original',
+    });
+    this.remember(right, { ...entry, view: undefined, diffSide: 'modified' });
+    await Promise.all([this.open(left), this.open(right)]);
+    await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: false });
     vscode.window.visibleTextEditors.forEach((e) => this.decorate(e));
   }
 
+  /** Opens a prompt document in the prompt language (word wrap on by default). */
+  private async open(uri: vscode.Uri): Promise<vscode.TextDocument> {
+    const document = await vscode.workspace.openTextDocument(uri);
+    return document.languageId === PROMPT_LANGUAGE
+      ? document
+      : vscode.languages.setTextDocumentLanguage(document, PROMPT_LANGUAGE);
+  }
+
   provideTextDocumentContent(uri: vscode.Uri): string {
-    return this.entries.get(uri.toString())?.prompt.final ?? '';
+    const entry = this.entries.get(uri.toString());
+    if (!entry) return '';
+    return entry.view?.text ?? entry.prompt.final;
   }
 
   private decorate(editor: vscode.TextEditor): void {
     const entry = this.entries.get(editor.document.uri.toString());
     if (!entry) return;
-    for (const stage of Object.keys(this.decorations) as Stage[]) {
-      const ranges = entry.prompt.spans
-        .filter((s) => s.stage === stage)
-        .map((s) => this.range(editor.document, s));
-      editor.setDecorations(this.decorations[stage], ranges);
+    const doc = editor.document;
+    const range = (start: number, end: number): vscode.Range =>
+      new vscode.Range(doc.positionAt(start), doc.positionAt(end));
+    if (entry.view) {
+      const view = entry.view;
+      for (const style of SPAN_STYLES) {
+        const ranges = [
+          ...view.key.filter((k) => k.style === style).map((k) => range(k.start, k.end)),
+          ...view.ranges.filter((r) => r.style === style).map((r) => range(r.start, r.end)),
+        ];
+        editor.setDecorations(this.styles[style], ranges);
+      }
+      editor.setDecorations(
+        this.replacedKey,
+        view.key.filter((k) => k.style === 'replaced').map((k) => range(k.start, k.end)),
+      );
+      editor.setDecorations(
+        this.ghost,
+        view.ghosts.map((g) => ({
+          range: range(g.at, g.at),
+          renderOptions: { before: { contentText: g.text } },
+        })),
+      );
+      return;
     }
-  }
-
-  private range(document: vscode.TextDocument, span: ProvenanceSpan): vscode.Range {
-    return new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
+    // The diff's modified side: the same stage colours at the prompt's own offsets.
+    const spans = entry.diffSide === 'modified' ? entry.prompt.spans : [];
+    const model = promptViewModel({ ...entry.prompt, spans });
+    for (const style of SPAN_STYLES) {
+      editor.setDecorations(
+        this.styles[style],
+        model.ranges
+          .filter((r) => r.style === style)
+          .map((r) => range(r.start - model.promptStart, r.end - model.promptStart)),
+      );
+    }
   }
 
   provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
     const entry = this.entries.get(document.uri.toString());
     if (!entry) return undefined;
-    const offset = document.offsetAt(position);
-    const span = entry.prompt.spans.find((s) => s.start <= offset && offset < s.end);
-    if (!span) return undefined;
-    return new vscode.Hover(spanHover(span), this.range(document, span));
+    const model =
+      entry.view ??
+      promptViewModel({
+        ...entry.prompt,
+        spans: entry.diffSide === 'modified' ? entry.prompt.spans : [],
+      });
+    // The diff's sides hold the bare prompt: shift into the model's coordinates.
+    const shift = entry.view ? 0 : model.promptStart;
+    const hit = spanAt(model, document.offsetAt(position) + shift);
+    if (!hit) return undefined;
+    const md = new vscode.MarkdownString(spanHoverMarkdown(hit.span, entry.record));
+    return new vscode.Hover(
+      md,
+      new vscode.Range(
+        document.positionAt(hit.start - shift),
+        document.positionAt(Math.max(hit.end, hit.start) - shift),
+      ),
+    );
   }
 
   provideCodeLenses(document: vscode.TextDocument): vscode.CodeLens[] {
     const entry = this.entries.get(document.uri.toString());
-    if (!entry?.record) return [];
+    if (!entry?.view) return [];
     const top = new vscode.Range(0, 0, 0, 0);
-    return [
-      new vscode.CodeLens(top, { title: answerSummary(entry.record), command: '' }),
+    const lenses = [
       new vscode.CodeLens(top, {
-        title: 'Legend: green = chain of thought · blue = similarity hint · orange = template',
-        command: '',
+        title: 'Show Side-by-Side Diff',
+        command: 'mcpo.showSideBySideDiff',
+        arguments: [document.uri],
       }),
     ];
+    if (entry.record)
+      lenses.push(new vscode.CodeLens(top, { title: answerSummary(entry.record), command: '' }));
+    return lenses;
   }
 
   dispose(): void {
     for (const d of this.disposables) d.dispose();
-    for (const d of Object.values(this.decorations)) d.dispose();
+    for (const d of Object.values(this.styles)) d.dispose();
+    this.ghost.dispose();
+    this.replacedKey.dispose();
   }
-}
-
-/** Markdown for a span; model and option text are escaped (they are model or user text). */
-export function spanHover(span: ProvenanceSpan): vscode.MarkdownString {
-  const md = new vscode.MarkdownString();
-  md.appendMarkdown(`**${STAGE_NAMES[span.stage]}** (${span.kind})`);
-  if (span.model) {
-    md.appendMarkdown(' by ');
-    md.appendText(span.model);
-  }
-  if (span.original !== undefined) {
-    md.appendMarkdown('\n\nreplaces: ');
-    md.appendText(JSON.stringify(span.original));
-  }
-  if (span.scores) {
-    md.appendMarkdown('\n\n| option | score |\n|---:|---:|\n');
-    for (const s of span.scores) {
-      md.appendMarkdown(`| ${s.number} | ${s.score.toFixed(4)} |\n`);
-    }
-  }
-  return md;
 }
 
 function answerSummary(record: RunRecord): string {
-  const show = (v: unknown): string => (v === undefined ? '—' : JSON.stringify(v));
-  return `answer: ${show(record.response)} · parsed: ${show(record.parsed)} · truth: ${show(record.truth)} · score: ${show(record.score)}${record.status === 'failed' ? ` · FAILED: ${record.error?.message ?? ''}` : ''}`;
+  if (record.status === 'failed')
+    return `FAILED at ${record.error?.stage ?? '?'}: ${record.error?.message ?? ''}`;
+  const cached = record.answer?.cached ? ' (cached)' : '';
+  const truth = record.truth === undefined ? '' : ` · truth ${formatAnswer(record.truth)}`;
+  return `answer ${formatAnswer(record.response)}${cached} · parsed ${formatAnswer(record.parsed)}${truth} · score ${formatSampleValue(record.score)}`;
 }

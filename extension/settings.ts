@@ -98,3 +98,17 @@ function templatesSetting(value: string, inWorkspace: (v: string) => string): st
 export function datasetGlobs(): string[] {
   return vscode.workspace.getConfiguration('mcpo').get<string[]>('datasetGlobs', []);
 }
+
+export interface UiSettings {
+  /** Open the run's report when a run ends. */
+  openReportAfterRun: boolean;
+}
+
+// mcpo.codeLens.density is read by the engine itself (server/lsp/codeLens.ts, pulled over LSP).
+
+export function readUiSettings(): UiSettings {
+  const config = vscode.workspace.getConfiguration('mcpo');
+  return {
+    openReportAfterRun: config.get<boolean>('openReportAfterRun', true),
+  };
+}

@@ -32,8 +32,9 @@ export class McpoStatusBar implements vscode.Disposable {
     this.idle();
   }
 
-  running(done: number, total: number): void {
-    this.item.text = `$(sync~spin) MCPO ${done}/${total}`;
+  /** `count` is the engine's own progress message ("3/5", "arm 2/6: +CoT"), as the toast shows it. */
+  running(count: string | undefined): void {
+    this.item.text = `$(sync~spin) MCPO ${count ?? 'starting…'}`;
     this.item.tooltip = 'An MCPO run is in progress (click to cancel)';
     this.item.command = 'mcpo.cancelRun';
   }

@@ -2,8 +2,9 @@
  * The extension's contributions, checked through VS Code's own APIs inside a real extension host
  * (run by ./index.ts, launched by test/integration/runInCodeServer.ts): every contributed command
  * is registered, and the language server (the engine) answers for a ShopBench dataset with
- * diagnostics, code lenses, hovers and an outline; "Show prompt" opens the templated prompt in
- * a diff editor. Waits are on VS Code events, never sleeps.
+ * diagnostics, code lenses (as dense as `mcpo.codeLens.density` says), hovers and an outline;
+ * "Show prompt" opens the templated prompt in the prompt view (one editor coloured by span) and
+ * its side-by-side diff is one lens away. Waits are on VS Code events, never sleeps.
  *
  * Each test writes its own temporary dataset (five rows of the bundled sample, the third one
  * broken with metric "acc") so tests do not depend on each other.
@@ -281,7 +282,24 @@ export async function documentSymbolsGroupRowsByTrack(): Promise<void> {
   }
 }
 
-export async function showPromptOpensTheTemplatedPromptInADiff(): Promise<void> {
+/** Resolves with the first tab (opened or changed from now on) that `match` accepts. */
+function waitForTab(match: (tab: vscode.Tab) => boolean, what: string): Promise<vscode.Tab> {
+  return new Promise<vscode.Tab>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error(`${what}: no such tab within ${WAIT_MS} ms`));
+    }, WAIT_MS);
+    const listener = vscode.window.tabGroups.onDidChangeTabs((e) => {
+      const tab = [...e.opened, ...e.changed].find(match);
+      if (!tab) return;
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(tab);
+    });
+  });
+}
+
+export async function showPromptOpensTheSpanViewAndTheDiffIsOneClickAway(): Promise<void> {
   const dataset = await writeTempDataset();
   try {
     await openDataset(dataset);
@@ -289,45 +307,139 @@ export async function showPromptOpensTheTemplatedPromptInADiff(): Promise<void> 
       [dataset.rankingLine, RANKING_ROLE],
       [dataset.choiceLine, MCQ_PREFIX],
     ] as const) {
-      const opened = new Promise<vscode.Tab>((resolve, reject) => {
-        const timer = setTimeout(() => {
-          listener.dispose();
-          reject(new Error(`no prompt diff tab within ${WAIT_MS} ms for row ${line + 1}`));
-        }, WAIT_MS);
-        const listener = vscode.window.tabGroups.onDidChangeTabs((e) => {
-          const tab = [...e.opened, ...e.changed].find(
-            (t) =>
-              t.input instanceof vscode.TabInputTextDiff &&
-              t.input.modified.scheme === PROMPT_SCHEME &&
-              t.label.includes(`Row ${line + 1} `),
-          );
-          if (!tab) return;
-          clearTimeout(timer);
-          listener.dispose();
-          resolve(tab);
-        });
-      });
+      const title = `Q${line + 1} · prompt preview`;
+      const opened = waitForTab(
+        (t) =>
+          t.input instanceof vscode.TabInputText &&
+          t.input.uri.scheme === PROMPT_SCHEME &&
+          t.label === title,
+        title,
+      );
       await vscode.commands.executeCommand('mcpo.showPrompt', dataset.uri, line);
       const tab = await opened;
-      assert.ok(tab.input instanceof vscode.TabInputTextDiff);
-      assert.match(tab.label, /original ↔ MCPO/);
-      const right = await vscode.workspace.openTextDocument(tab.input.modified);
-      const left = await vscode.workspace.openTextDocument(tab.input.original);
+      // ONE editor, not a diff: the key line, a blank line, then the MCPO prompt.
+      assert.ok(tab.input instanceof vscode.TabInputText);
+      const view = await vscode.workspace.openTextDocument(tab.input.uri);
+      const text = view.getText();
+      assert.match(text, /^Key: template\b.*· hover a span/);
+      assert.ok(text.includes(templateText), `no paper template text in:\n${text}`);
+      assert.equal(view.languageId, 'mcpo-prompt');
+      assert.equal(
+        vscode.workspace.getConfiguration('editor', view).get('wordWrap'),
+        'on',
+        'prompt documents are not word-wrapped',
+      );
+      // A hover on the template text names its stage.
+      const at = view.positionAt(text.indexOf(templateText) + 3);
+      const hovers = await vscode.commands.executeCommand<vscode.Hover[]>(
+        'vscode.executeHoverProvider',
+        view.uri,
+        at,
+      );
+      const hoverText = hovers.map((h) => markdownText(h.contents)).join('\n');
+      assert.match(hoverText, /\*\*template\*\* · inserted/, `hover: ${hoverText}`);
+      // The first lens opens the side-by-side diff.
+      const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>(
+        'vscode.executeCodeLensProvider',
+        view.uri,
+      );
+      const diffLens = lenses.find((l) => l.command?.command === 'mcpo.showSideBySideDiff');
+      assert.ok(diffLens?.command, `no "Show Side-by-Side Diff" lens: ${JSON.stringify(lenses)}`);
+      assert.equal(diffLens.command.title, 'Show Side-by-Side Diff');
+      const diffTitle = `Q${line + 1} · original ↔ MCPO`;
+      const diffOpened = waitForTab(
+        (t) => t.input instanceof vscode.TabInputTextDiff && t.label === diffTitle,
+        diffTitle,
+      );
+      await vscode.commands.executeCommand(
+        diffLens.command.command,
+        ...(diffLens.command.arguments ?? []),
+      );
+      const diff = await diffOpened;
+      assert.ok(diff.input instanceof vscode.TabInputTextDiff);
+      const right = await vscode.workspace.openTextDocument(diff.input.modified);
+      const left = await vscode.workspace.openTextDocument(diff.input.original);
       assert.equal(right.uri.scheme, PROMPT_SCHEME);
-      assert.ok(
-        right.getText().includes(templateText),
-        `the MCPO prompt of row ${line + 1} lacks the paper template text:\n${right.getText()}`,
+      assert.equal(
+        right.getText(),
+        text.slice(text.indexOf('\n\n') + 2),
+        'the diff shows the prompt without the key',
       );
-      assert.ok(
-        !left.getText().includes(templateText),
-        'the original prompt already holds the template text',
-      );
-      assert.ok(
-        right.getText().includes(left.getText().split('\n')[0]),
-        'the MCPO prompt does not contain the original question',
-      );
+      assert.ok(!left.getText().includes(templateText), 'the original already holds the template');
+      assert.ok(right.getText().includes(left.getText().split('\n')[0]));
     }
   } finally {
     await closeEditors(dataset);
   }
+}
+
+/** Code lenses of `uri` once `accept` holds (the engine re-reads the setting asynchronously). */
+async function lensesWhen(
+  uri: vscode.Uri,
+  accept: (lenses: vscode.CodeLens[]) => boolean,
+  what: string,
+): Promise<vscode.CodeLens[]> {
+  const deadline = Date.now() + WAIT_MS;
+  let lenses: vscode.CodeLens[] = [];
+  while (Date.now() < deadline) {
+    // Each call is a round trip to the engine: this waits on its answers, not on a timer.
+    lenses = (
+      await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri)
+    ).filter((l) => l.command?.command.startsWith('mcpo.'));
+    if (accept(lenses)) return lenses;
+  }
+  throw new Error(`${what}: lenses are ${JSON.stringify(lenses.map((l) => l.range.start.line))}`);
+}
+
+export async function lensDensitySettingIsFollowed(): Promise<void> {
+  const dataset = await writeTempDataset();
+  const config = vscode.workspace.getConfiguration('mcpo');
+  try {
+    // Two rows of task2 first: the second is not the first of its task.
+    const rows = [dataset.rows[0], dataset.rows[0], ...dataset.rows.slice(1)];
+    const uri = vscode.Uri.file(path.join(path.dirname(dataset.uri.fsPath), 'density.jsonl'));
+    fs.writeFileSync(uri.fsPath, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const lines = (l: vscode.CodeLens[]): number[] => [
+      ...new Set(l.map((x) => x.range.start.line)),
+    ];
+    await config.update('codeLens.density', 'firstOfTask', vscode.ConfigurationTarget.Global);
+    const first = await lensesWhen(uri, (l) => l.length === 3 * 5, 'firstOfTask');
+    assert.deepEqual(lines(first), [0, 2, 3, 4, 5]);
+    await config.update('codeLens.density', 'none', vscode.ConfigurationTarget.Global);
+    await lensesWhen(uri, (l) => l.length === 0, 'none');
+    await config.update('codeLens.density', 'all', vscode.ConfigurationTarget.Global);
+    const all = await lensesWhen(uri, (l) => l.length === 3 * 6, 'all');
+    assert.deepEqual(lines(all), [0, 1, 2, 3, 4, 5]);
+  } finally {
+    await config.update('codeLens.density', undefined, vscode.ConfigurationTarget.Global);
+    await closeEditors(dataset);
+  }
+}
+
+export async function walkthroughAndEmptyViewsAreContributed(): Promise<void> {
+  const extension = await activeExtension();
+  const contributes = (
+    extension.packageJSON as {
+      contributes: {
+        walkthroughs: { steps: { id: string; media: Record<string, string> }[] }[];
+        viewsWelcome: { view: string }[];
+      };
+    }
+  ).contributes;
+  const steps = contributes.walkthroughs[0].steps;
+  assert.deepEqual(
+    steps.map((s) => s.id),
+    ['openSample', 'configureEndpoint', 'runSelection', 'readPrompt', 'readResults'],
+  );
+  for (const step of steps)
+    for (const file of Object.values(step.media).filter((m) => /\.(md|svg)$/.test(m)))
+      assert.ok(
+        fs.existsSync(path.join(extension.extensionPath, file)),
+        `walkthrough media ${file} is missing`,
+      );
+  assert.deepEqual(contributes.viewsWelcome.map((v) => v.view).sort(), [
+    'mcpo.jobs',
+    'mcpo.results',
+  ]);
 }
