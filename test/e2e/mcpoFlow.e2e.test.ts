@@ -9,13 +9,17 @@
  *    hints k=3, and the tiny BERT fixture as embedding model (nothing touches the hub).
  * 2. The dataset opens; the Problems panel shows "unknown metric" for row 3.
  * 3. Ctrl+G puts the cursor on the first task12 (ranking) row; "MCPO: Run MCPO on Selection" runs
- *    it; the prompt diff ("original ↔ MCPO") opens.
- * 4. The right editor shows "[Chain of Thought]" and "[External information]", highlighted with
- *    the mcpo.cotBackground / mcpo.similarityBackground decorations; hovering the similarity span
- *    says "similarity hint".
+ *    it; the prompt view ("Q65 · MCPO prompt": ONE editor, not a diff) opens.
+ * 4. Its first line is the colour key; the chain of thought, the CoT layout's headings, the
+ *    similarity hint and the template carry their own theme colours (mcpo.prompt.*Background);
+ *    hovering the similarity span says "similarity hint" with every option's score. The editor
+ *    title action "Show Side-by-Side Diff" opens "Q65 · original ↔ MCPO".
  * 5. "MCPO: Open Results" shows the run's overall score and per-task table in the webview.
- * 6. The test server now answers `<img src=x onerror=alert(1)>`; another row is run and the
- *    panel's raw response shows that string as text (no img element, no dialog).
+ * 6. The test server now answers `<img src=x onerror=alert(1)>`; a task11 row (whose options the
+ *    paper template rewrites) is run: its prompt view draws the replaced option words struck
+ *    through, and the panel's raw response shows the HTML as text (no img element, no dialog).
+ * 7. The prompt view and the walkthrough are shot in the Dark Modern, Light Modern and High
+ *    Contrast themes (workbench.colorTheme in the user settings).
  *
  * Each step saves test-artifacts/e2e/flow-<n>-<what>.png. Waits are on selectors or events.
  */
@@ -57,6 +61,13 @@ const BROKEN_ROW = 3; // 1-based line number of the row whose metric is broken
 const MODEL = 'test-model';
 const COT_ANSWER = 'The first option matches best.';
 const XSS = '<img src=x onerror=alert(1)>';
+const XSS_TASK = 'task11';
+const THEMES = [
+  // name: the workbench.colorTheme value; label: what the theme picker lists.
+  { name: 'Default Dark Modern', label: 'Dark Modern', slug: 'dark', bodyClass: 'vs-dark' },
+  { name: 'Default Light Modern', label: 'Light Modern', slug: 'light', bodyClass: 'vs' },
+  { name: 'Default High Contrast', label: 'Dark High Contrast', slug: 'hc', bodyClass: 'hc-black' },
+] as const;
 
 const codeServerDir = defaultCodeServerDir();
 const skip = codeServerEntry(codeServerDir)
@@ -71,6 +82,7 @@ interface SampleRow {
 
 /** The sample's lines with row BROKEN_ROW's metric replaced by "acc"; also the 1-based lines of interest. */
 function brokenDataset(): { text: string; rankingLine: number; xssLine: number } {
+  // The XSS row is a task11 (relation) question: the paper template rewrites its options.
   const lines = fs
     .readFileSync(SAMPLE, 'utf8')
     .split('\n')
@@ -78,12 +90,12 @@ function brokenDataset(): { text: string; rankingLine: number; xssLine: number }
   const rows = lines.map((l) => JSON.parse(l) as SampleRow & Record<string, unknown>);
   rows[BROKEN_ROW - 1] = { ...rows[BROKEN_ROW - 1], metric: 'acc' };
   const rankingLine = rows.findIndex((r) => r.task_name === 'task12') + 1;
-  const xssLine = rows.findIndex((r) => r.task_type === 'multiple-choice') + 1;
+  const xssLine = rows.findIndex((r) => r.task_name === XSS_TASK) + 1;
   assert.ok(
     rankingLine > 0 && rows[rankingLine - 1].task_type === 'ranking',
     'the sample has no task12 ranking row',
   );
-  assert.ok(xssLine > 0 && xssLine !== BROKEN_ROW, 'the sample has no multiple-choice row');
+  assert.ok(xssLine > 0 && xssLine !== BROKEN_ROW, `the sample has no ${XSS_TASK} row`);
   return { text: `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`, rankingLine, xssLine };
 }
 
@@ -92,6 +104,153 @@ function modifiedEditor(page: Page): Locator {
   return page
     .locator('.editor-group-container.active .monaco-diff-editor .editor.modified')
     .first();
+}
+
+/** The active group's text editor (the prompt view is one plain editor). */
+function activeEditor(page: Page): Locator {
+  return page.locator('.editor-group-container.active .monaco-editor').first();
+}
+
+/**
+ * Texts drawn struck through in `editor`'s lines, as text or as a `before` decoration's content
+ * (VS Code draws contentText in a ::before pseudo-element of an empty span).
+ */
+async function struckThroughTexts(editor: Locator): Promise<string[]> {
+  return editor.locator('.view-lines .view-line span').evaluateAll((elements) => {
+    const { getComputedStyle } = globalThis as unknown as {
+      getComputedStyle(
+        e: unknown,
+        pseudo?: string,
+      ): { textDecorationLine: string; content: string };
+    };
+    const out: string[] = [];
+    for (const e of elements) {
+      if (e.children.length > 0) continue;
+      const own = getComputedStyle(e);
+      if (own.textDecorationLine.includes('line-through') && e.textContent) out.push(e.textContent);
+      const before = getComputedStyle(e, '::before');
+      if (
+        before.textDecorationLine.includes('line-through') &&
+        before.content !== 'none' &&
+        before.content !== ''
+      )
+        out.push(before.content);
+    }
+    return out;
+  });
+}
+
+/** Whether some element of `decorations` is drawn on the same screen line as `line`. */
+async function decoratedOnLine(decorations: Locator, line: Locator): Promise<boolean> {
+  const box = await line.boundingBox();
+  assert.ok(box, 'the line has no box');
+  const boxes = await decorations.evaluateAll((els) =>
+    els.map((e) => e.getBoundingClientRect()).map((r) => ({ y: r.y, w: r.width })),
+  );
+  return boxes.some((b) => b.w > 0 && Math.abs(b.y - box.y) < box.height / 2);
+}
+
+/**
+ * Switches the colour theme as a person does (Preferences: Color Theme) and waits until the
+ * workbench shows it; the choice is written to the user settings as workbench.colorTheme.
+ */
+async function useTheme(page: Page, theme: (typeof THEMES)[number]): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  await runCommandKeepingPicker(page, 'Preferences: Color Theme');
+  await widget.locator('.quick-input-box input').fill(theme.label);
+  const row = widget
+    .locator('.monaco-list-row', { has: page.getByText(theme.label, { exact: true }) })
+    .first();
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  await row.click();
+  await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+  await page
+    .locator(`.monaco-workbench.${theme.bodyClass}`)
+    .waitFor({ state: 'attached', timeout: 30_000 });
+}
+
+/** Opens the MCPO walkthrough (Welcome: Open Walkthrough..., then its entry) at `step`. */
+async function openWalkthrough(page: Page, step: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  await runCommandKeepingPicker(page, 'Welcome: Open Walkthrough...');
+  await input.fill('MCPO');
+  const entry = widget
+    .locator('.monaco-list-row', { hasText: 'Get Started with MCPO Workbench' })
+    .first();
+  await entry.waitFor({ state: 'visible', timeout: 15_000 });
+  await entry.click();
+  const page_ = page.locator('.gettingStartedContainer', {
+    hasText: 'Get Started with MCPO Workbench',
+  });
+  await page_.waitFor({ state: 'visible', timeout: 30_000 });
+  const button = page_.locator('button.getting-started-step', { hasText: step }).first();
+  await button.click();
+  await page_
+    .locator('.getting-started-step.expanded', { hasText: step })
+    .waitFor({ state: 'visible', timeout: 15_000 });
+}
+
+/**
+ * Waits until a walkthrough SVG holding `text` is drawn: VS Code renders SVG media in a webview
+ * (so theme variables apply), which is a frame of its own.
+ */
+async function walkthroughSvgShown(page: Page, text: string): Promise<void> {
+  const deadline = Date.now() + 20_000;
+  while (Date.now() < deadline) {
+    for (const frame of page.frames()) {
+      const found = await frame
+        .locator('svg text', { hasText: text })
+        .count()
+        .catch(() => 0);
+      if (found > 0) return;
+    }
+    // Each pass awaits the frames' DOM queries; a new frame needs a moment to attach.
+    await page.waitForEvent('frameattached', { timeout: 1_000 }).catch(() => undefined);
+  }
+  throw new Error(`no walkthrough SVG with "${text}" within 20 s`);
+}
+
+/** Closes the active editor with its tab's close button (the palette could pick "Close All"). */
+async function closeActiveTab(page: Page): Promise<void> {
+  const tab = page.locator('.editor-group-container.active .tab.active').first();
+  await tab.hover();
+  await tab.locator('.tab-actions .action-label').first().click();
+}
+
+/** Like runCommand, for a command that answers with a second quick pick (left open). */
+async function runCommandKeepingPicker(page: Page, title: string): Promise<void> {
+  const widget = page.locator('.quick-input-widget');
+  const input = widget.locator('.quick-input-box input');
+  const row = widget
+    .locator('.monaco-list-row', { has: page.getByText(title, { exact: true }) })
+    .first();
+  // F1 can be swallowed while focus moves (a closed webview): press it again until it opens.
+  for (let attempt = 1; ; attempt++) {
+    if (!(await input.isVisible())) await page.keyboard.press('F1');
+    try {
+      await input.waitFor({ state: 'visible', timeout: 3_000 });
+      break;
+    } catch (err) {
+      if (attempt === 5) throw err;
+    }
+  }
+  await input.fill(`>${title}`);
+  await row.waitFor({ state: 'visible', timeout: 15_000 });
+  // Click the row itself: Enter takes the first row, which can be a similar command.
+  await row.click();
+  // The second picker replaces the palette: its input no longer starts with ">".
+  await page.waitForFunction(
+    () => {
+      const { document } = globalThis as unknown as {
+        document: { querySelector(s: string): { value: string } | null };
+      };
+      const box = document.querySelector('.quick-input-widget .quick-input-box input');
+      return box !== null && !box.value.startsWith('>');
+    },
+    undefined,
+    { timeout: 15_000 },
+  );
 }
 
 /**
@@ -220,7 +379,7 @@ function panel(page: Page): FrameLocator {
 }
 
 test(
-  'MCPO flow: diagnostics, run on selection, prompt diff, results panel, escaped response',
+  'MCPO flow: diagnostics, run on selection, prompt view, results panel, escaped response, themes',
   { skip, timeout: 300_000 },
   async (t) => {
     assert.ok(
@@ -269,7 +428,7 @@ test(
       workspace,
       extensionDevelopmentPath: repoRoot,
       // The engine and test server listen on loopback ports; "port is available" toasts would cover the UI.
-      userSettings: { 'remote.autoForwardPorts': false },
+      userSettings: { 'remote.autoForwardPorts': false, 'workbench.colorTheme': THEMES[0].name },
     });
     t.after(() => server.stop());
     mark('healthz');
@@ -319,8 +478,8 @@ test(
       await goToLine(page, rankingLine);
       const requestsBefore = llm.requests.length;
       await runCommand(page, 'MCPO: Run MCPO on Selection');
-      const diffTab = page.locator('.tabs-container .tab', { hasText: 'original ↔ MCPO' }).first();
-      await diffTab.waitFor({ state: 'visible', timeout: 120_000 });
+      const viewTitle = `Q${rankingLine} · MCPO prompt`;
+      await editorTab(page, viewTitle).waitFor({ state: 'visible', timeout: 120_000 });
       assert.ok(llm.requests.length > requestsBefore, 'the run sent no request to the test server');
       const cotRequests = llm.requests
         .slice(requestsBefore)
@@ -329,58 +488,102 @@ test(
         cotRequests.length > 0,
         'no chain-of-thought request reached M_L although mcpo.cot.mode is "self"',
       );
-      mark('prompt diff open');
-      await shot(page, 'flow-2-prompt-diff-open');
+      mark('prompt view open');
 
-      // (d) CoT and similarity spans in the right editor, their decorations and the hover ---------
-      const right = modifiedEditor(page);
-      await right.waitFor({ state: 'visible', timeout: 15_000 });
-      const cotLine = editorLine(right, '[Chain of Thought]');
-      const simLine = editorLine(right, '[External information]');
-      await cotLine.waitFor({ state: 'visible', timeout: 15_000 });
-      await simLine.waitFor({ state: 'visible', timeout: 15_000 });
-      await editorLine(right, COT_ANSWER).waitFor({ state: 'visible', timeout: 15_000 });
-
-      const cotDecorations = await stageDecorations(page, right, 'mcpo.cotBackground');
-      const simDecorations = await stageDecorations(page, right, 'mcpo.similarityBackground');
-      await cotDecorations.first().waitFor({ state: 'attached', timeout: 15_000 });
-      await simDecorations.first().waitFor({ state: 'attached', timeout: 15_000 });
-      assert.ok(
-        (await cotDecorations.count()) > 0,
-        'no chain-of-thought decoration in the MCPO prompt',
-      );
-      assert.ok((await simDecorations.count()) > 0, 'no similarity decoration in the MCPO prompt');
-      // The original (left) side has no provenance spans, so no stage colour at all.
-      const left = page
-        .locator('.editor-group-container.active .monaco-diff-editor .editor.original')
-        .first();
+      // (d) one editor: the key, each stage in its own colour, the hover, the diff one click away --
+      await editorTab(page, viewTitle).click();
       assert.equal(
-        await (await stageDecorations(page, left, 'mcpo.similarityBackground')).count(),
+        await page.locator('.editor-group-container.active .monaco-diff-editor').count(),
         0,
-        'the original prompt is decorated',
+        'the prompt view opened as a diff',
       );
+      const view = activeEditor(page);
+      await view.waitFor({ state: 'visible', timeout: 15_000 });
+      // The Problems panel (step b) would leave the editor a few lines tall.
+      await runCommand(page, 'View: Toggle Panel Visibility');
+      const keyLine = editorLine(view, 'Key: chain of thought');
+      const simLine = editorLine(view, '[External information]');
+      for (const line of [keyLine, simLine])
+        await line.waitFor({ state: 'visible', timeout: 15_000 });
+      // The DOM spaces are non-breaking (and may hide zero-width joins): compare the words only.
+      const keyWords = (await keyLine.innerText()).replace(/[^A-Za-z:]+/g, ' ');
+      assert.match(keyWords, /Key: chain of thought layout text similarity hint template /);
+      const cotDecorations = await stageDecorations(page, view, 'mcpo.prompt.cotBackground');
+      const layoutDecorations = await stageDecorations(
+        page,
+        view,
+        'mcpo.prompt.scaffoldBackground',
+      );
+      const simDecorations = await stageDecorations(page, view, 'mcpo.prompt.similarityBackground');
+      const templateDecorations = await stageDecorations(
+        page,
+        view,
+        'mcpo.prompt.templateBackground',
+      );
+      await simDecorations.first().waitFor({ state: 'attached', timeout: 15_000 });
+      assert.ok(await decoratedOnLine(simDecorations, simLine), 'the hint is not coloured');
+      assert.ok((await templateDecorations.count()) > 0, 'no template colour');
+      // The key's labels wear their colours too.
+      assert.ok(await decoratedOnLine(cotDecorations, keyLine), 'the key has no CoT colour');
+      assert.ok(await decoratedOnLine(layoutDecorations, keyLine), 'the key has no layout colour');
+      mark('prompt view decorated');
+      await shot(page, 'flow-2-prompt-view');
 
-      // Hover the "[External information]" heading: it is inside the similarity span, and a
-      // decoration piece of it is drawn on that line.
       const headingBox = await simLine.boundingBox();
       assert.ok(headingBox, 'the "[External information]" line has no box');
-      const simBoxes = await simDecorations.evaluateAll((els) =>
-        els.map((e) => e.getBoundingClientRect()).map((r) => ({ y: r.y, h: r.height, w: r.width })),
-      );
-      assert.ok(
-        simBoxes.some((b) => b.w > 0 && Math.abs(b.y - headingBox.y) < headingBox.height / 2),
-        `no similarity decoration on the "[External information]" line: ${JSON.stringify(simBoxes)}`,
-      );
       const hover = page
         .locator('.monaco-hover:not(.hidden)', { hasText: 'similarity hint' })
         .first();
       await page.mouse.move(headingBox.x + 40, headingBox.y + headingBox.height / 2);
       await hover.waitFor({ state: 'visible', timeout: 15_000 });
-      assert.match(await hover.innerText(), /similarity hint/);
+      const hoverText = await hover.innerText();
+      assert.match(hoverText, /similarity hint/);
+      assert.match(hoverText, /\(in the hint\)/);
+      assert.match(hoverText, /answer: (fresh from the model|cached)/);
+      assert.doesNotMatch(hoverText, /\d\.\d{5,}/, 'raw floats in the hover');
       mark('hover visible');
       await shot(page, 'flow-3-similarity-hover');
       await page.mouse.move(5, 5);
       await page.keyboard.press('Escape');
+
+      // The end of the prompt: the chain of thought apart from the layout's headings.
+      await editorTab(page, viewTitle).click();
+      await page.keyboard.press('Control+End');
+      const cotHeading = editorLine(view, '[Chain of Thought]');
+      const cotLine = editorLine(view, COT_ANSWER);
+      for (const line of [cotHeading, cotLine])
+        await line.waitFor({ state: 'visible', timeout: 15_000 });
+      assert.ok(await decoratedOnLine(cotDecorations, cotLine), 'the CoT text is not CoT-coloured');
+      assert.ok(
+        await decoratedOnLine(layoutDecorations, cotHeading),
+        '"[Chain of Thought]" is not coloured as layout text',
+      );
+      assert.ok(
+        !(await decoratedOnLine(cotDecorations, cotHeading)),
+        '"[Chain of Thought]" is coloured as chain of thought',
+      );
+      await shot(page, 'flow-3a-prompt-view-chain-of-thought');
+
+      // The side-by-side diff is one click away: the editor title action.
+      await page
+        .locator(
+          '.editor-group-container.active .editor-actions [aria-label^="Show Side-by-Side Diff"]',
+        )
+        .first()
+        .click();
+      const diffTitle = `Q${rankingLine} · original ↔ MCPO`;
+      await editorTab(page, diffTitle).waitFor({ state: 'visible', timeout: 15_000 });
+      const right = modifiedEditor(page);
+      await editorLine(right, '[External information]').waitFor({
+        state: 'visible',
+        timeout: 15_000,
+      });
+      const rightSim = await stageDecorations(page, right, 'mcpo.prompt.similarityBackground');
+      await rightSim.first().waitFor({ state: 'attached', timeout: 15_000 });
+      mark('side-by-side diff');
+      await shot(page, 'flow-3b-side-by-side-diff');
+      await closeActiveTab(page);
+      await editorTab(page, diffTitle).waitFor({ state: 'detached', timeout: 10_000 });
 
       // (e) the results panel: overall score and per-task table -----------------------------------
       await runCommand(page, 'MCPO: Open Results');
@@ -409,10 +612,21 @@ test(
       await goToLine(page, xssLine);
       const runDirsBefore = new Set(fs.readdirSync(runsDir));
       await runCommand(page, 'MCPO: Run MCPO on Selection');
-      await page
-        .locator('.tabs-container .tab', { hasText: 'question 5 — original ↔ MCPO' })
-        .first()
-        .waitFor({ state: 'visible', timeout: 120_000 });
+      const xssTitle = `Q${xssLine} · MCPO prompt`;
+      await editorTab(page, xssTitle).waitFor({ state: 'visible', timeout: 120_000 });
+      // The options the template rewrote: each original word is drawn struck through.
+      await editorTab(page, xssTitle).click();
+      await editorLine(activeEditor(page), 'replaced original').waitFor({
+        state: 'visible',
+        timeout: 15_000,
+      });
+      const ghosts = await struckThroughTexts(activeEditor(page));
+      for (const word of ['irrelevant', 'substitute', 'complement', 'narrowing'])
+        assert.ok(
+          ghosts.some((g) => g.includes(word)),
+          `"${word}" is not drawn struck through: ${JSON.stringify(ghosts)}`,
+        );
+      await shot(page, 'flow-4b-prompt-view-replaced-options');
       const newRuns = fs
         .readdirSync(runsDir)
         .filter((d) => !d.startsWith('.') && !runDirsBefore.has(d));
@@ -429,11 +643,11 @@ test(
       await newRun.waitFor({ state: 'visible', timeout: 30_000 });
       await newRun.click();
       await panel(page)
-        .locator('[data-testid="task-scores"] tbody tr', { hasText: 'task2' })
+        .locator('[data-testid="task-scores"] tbody tr', { hasText: XSS_TASK })
         .first()
         .waitFor({ state: 'visible', timeout: 15_000 });
       const question = panel(page)
-        .locator('[data-testid="questions"] tbody tr', { hasText: 'task2' })
+        .locator('[data-testid="questions"] tbody tr', { hasText: XSS_TASK })
         .locator('button.link')
         .first();
       await question.waitFor({ state: 'visible', timeout: 15_000 });
@@ -458,6 +672,25 @@ test(
       assert.deepEqual(dialogs, [], 'a dialog opened (script ran)');
       mark('escaped response');
       await shot(page, 'flow-5-raw-response-escaped');
+
+      // (g) the prompt view and the walkthrough in dark, light and high-contrast themes ------------
+      for (const theme of THEMES) {
+        if (theme !== THEMES[0]) await useTheme(page, theme);
+        await editorTab(page, xssTitle).click();
+        await editorLine(activeEditor(page), 'Key: ').waitFor({
+          state: 'visible',
+          timeout: 15_000,
+        });
+        await shot(page, `prompt-view-${theme.slug}`);
+        // The walkthrough shows its media beside the steps only when it has the width.
+        await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+        await openWalkthrough(page, 'Read the prompt view');
+        await walkthroughSvgShown(page, 'chain of thought');
+        await shot(page, `walkthrough-${theme.slug}`);
+        await closeActiveTab(page);
+        await runCommand(page, 'View: Toggle Primary Side Bar Visibility');
+      }
+      mark('themes');
     } catch (err) {
       await screenshot(page, 'flow-failure').catch(() => undefined);
       t.diagnostic(`browser console (tail):\n${browserLog.slice(-40).join('\n')}`);
