@@ -2,9 +2,10 @@
 import * as path from 'node:path';
 import { formatSelectCounts, selectData } from './selectData';
 import { JobStore, readLogs } from './jobStore';
-import type { JobRecord } from './jobTypes';
-import { UsageError } from '../userError';
+import { isFinished, type JobRecord } from './jobTypes';
+import { UsageError, UserError } from '../userError';
 import { executorFor, refresh, submitJob, waitFor } from './jobs';
+import { QUICK_READ } from './slurmExecutor';
 import { makeExecutor, parseOverrides } from './submitSetup';
 import { JOB_KINDS, type JobKind } from './specs';
 
@@ -182,16 +183,22 @@ export async function runJob(
     }
     case 'status': {
       const r = store.load(need('job id'));
-      const now = v.wait
-        ? await waitFor(store, r, { intervalMs: pollMs, onState: (x) => out(`${line(x)}\n`) })
-        : await refresh(store, r);
-      if (!v.wait) out(`${line(now)}\n`);
-      for (const t of now.tasks ?? [])
-        if (t.index !== null)
-          out(
-            `  task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` exit=${t.exitCode}` : ''}\n`,
-          );
-      return v.wait ? finish(now) : 0;
+      if (v.wait) {
+        const now = await waitFor(store, r, {
+          intervalMs: pollMs,
+          onState: (x) => out(`${line(x)}\n`),
+        });
+        printTasks(now, out);
+        return finish(now);
+      }
+      const { record: now, problem } = await refreshQuickly(store, r);
+      out(`${line(now)}\n`);
+      printTasks(now, out);
+      if (problem) {
+        out(`  not refreshed: ${problem}\n  last known state above, from ${r.updatedAt}\n`);
+        return 1;
+      }
+      return 0;
     }
     case 'cancel': {
       const r = store.load(need('job id'));
@@ -204,19 +211,47 @@ export async function runJob(
       return 0;
     }
     case 'list': {
+      // One unreachable slurmrestd is asked once, not once per job: the list still answers in 5 s.
+      const down = new Map<string, string>();
       for (const r of store.list()) {
-        let now: typeof r;
-        try {
-          now = await refresh(store, r);
-        } catch (e) {
-          now = { ...r, reason: `not refreshed: ${(e as Error).message}` };
-        }
-        out(`${line(now)}\n`);
+        const url = r.slurm?.url;
+        const known = url !== undefined ? down.get(url) : undefined;
+        let now = r;
+        let problem = known;
+        if (known === undefined) ({ record: now, problem } = await refreshQuickly(store, r));
+        if (problem !== undefined && url !== undefined && !isFinished(r)) down.set(url, problem);
+        out(
+          `${line(now)}${problem !== undefined ? `\n  not refreshed (last known state, from ${r.updatedAt}): ${problem}` : ''}\n`,
+        );
       }
       return 0;
     }
     default:
       throw new UsageError(`mcpo job: unknown subcommand "${sub ?? ''}"\nusage: ${JOB_USAGE}`);
+  }
+}
+
+function printTasks(r: JobRecord, out: (s: string) => void): void {
+  for (const t of r.tasks ?? [])
+    if (t.index !== null)
+      out(
+        `  task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` exit=${t.exitCode}` : ''}\n`,
+      );
+}
+
+/**
+ * Refreshes a record within QUICK_READ's budget; when the executor cannot be asked, the record
+ * is returned as last saved, with the reason.
+ */
+async function refreshQuickly(
+  store: JobStore,
+  r: JobRecord,
+): Promise<{ record: JobRecord; problem?: string }> {
+  try {
+    return { record: await refresh(store, r, executorFor(r, QUICK_READ)) };
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    return { record: r, problem: err.message };
   }
 }
 

@@ -58,15 +58,27 @@ export function jobEnvironment(
 export interface SlurmOptions extends SlurmTarget {
   /** Defaults to process.env.MCPO_SLURM_TOKEN, read at each request. */
   token?: () => string | undefined;
-  /** How long a read (status) keeps retrying while slurmrestd is unreachable (a restart). */
+  /**
+   * How long a read (status) keeps retrying, with backoff, while slurmrestd is unreachable (a
+   * restart). Every attempt's own timeout is cut to what is left, so a read never outlasts it.
+   */
   retryForMs?: number;
+  /** One request's timeout (default 30 s; reads are also bounded by retryForMs). */
   requestTimeoutMs?: number;
   /** Counts HTTP requests (for the poll-cost figure). */
   onRequest?: () => void;
+  /** A read failed and will be retried (tests wait on this instead of sleeping). */
+  onRetry?: (err: Error) => void;
 }
 
-/** slurmrestd could not be reached at all: worth retrying for reads. */
-class UnreachableError extends JobError {}
+/** slurmrestd could not be reached at all (refused, reset, or no answer in time): worth retrying for reads. */
+export class UnreachableError extends JobError {
+  /** The connection was refused: the request never reached slurmrestd. */
+  refused = false;
+}
+
+/** The budget `job status` and `job list` give slurmrestd: they answer within 5 s either way. */
+export const QUICK_READ = { retryForMs: 2500, requestTimeoutMs: 1000 } as const;
 
 export class SlurmExecutor implements Executor {
   constructor(private readonly opts: SlurmOptions) {
@@ -98,6 +110,7 @@ export class SlurmExecutor implements Executor {
     method: 'GET' | 'POST' | 'DELETE',
     route: string,
     body?: unknown,
+    timeoutMs = this.opts.requestTimeoutMs ?? 30_000,
   ): Promise<unknown> {
     const token = this.token();
     const url = `${this.base()}${route}`;
@@ -113,7 +126,7 @@ export class SlurmExecutor implements Executor {
           Accept: 'application/json',
         },
         body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(this.opts.requestTimeoutMs ?? 30_000),
+        signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause;
@@ -124,9 +137,11 @@ export class SlurmExecutor implements Executor {
           `slurmrestd at ${this.opts.url} did not answer the submission in time: the job may or may not be queued; check squeue before submitting again`,
         );
       }
-      throw new UnreachableError(
-        `slurmrestd is not reachable at ${this.opts.url} (${why}): is it running, and is the URL right?`,
+      const unreachable = new UnreachableError(
+        `slurmrestd is not reachable at ${this.opts.url} (${why === 'TimeoutError' ? `no answer in ${timeoutMs} ms` : why}): is it running, and is the URL right?`,
       );
+      unreachable.refused = why === 'ECONNREFUSED';
+      throw unreachable;
     }
     const text = await res.text();
     let json: unknown;
@@ -186,14 +201,36 @@ export class SlurmExecutor implements Executor {
     }
   }
 
-  /** Reads retry while slurmrestd is down (e.g. restarted mid-poll); other errors surface at once. */
+  /**
+   * Reads retry with exponential backoff while slurmrestd is unreachable (e.g. restarted
+   * mid-poll), within one overall deadline; other errors surface at once.
+   */
   private async read(route: string): Promise<unknown> {
+    return this.retrying('GET', route);
+  }
+
+  /**
+   * Any call, retried with backoff while slurmrestd is unreachable, within retryForMs. A
+   * submission is retried only when the connection was refused (it never reached slurmrestd);
+   * one without an answer in time is SubmitOutcomeUnknownError and never sent twice.
+   */
+  private async retrying(
+    method: 'GET' | 'POST' | 'DELETE',
+    route: string,
+    body?: unknown,
+  ): Promise<unknown> {
     const deadline = Date.now() + (this.opts.retryForMs ?? 60_000);
+    const perRequest = this.opts.requestTimeoutMs ?? 30_000;
     for (let delay = 200; ; delay = Math.min(delay * 2, 5_000)) {
+      const left = deadline - Date.now();
       try {
-        return await this.request('GET', route);
+        // A submission keeps its full timeout: cut short, it would become "outcome unknown".
+        const timeout = method === 'POST' ? perRequest : Math.max(200, Math.min(perRequest, left));
+        return await this.request(method, route, body, timeout);
       } catch (err) {
-        if (!(err instanceof UnreachableError) || Date.now() + delay > deadline) throw err;
+        const retryable = err instanceof UnreachableError && (method !== 'POST' || err.refused);
+        if (!retryable || Date.now() + delay > deadline) throw err;
+        this.opts.onRetry?.(err);
         await new Promise((r) => setTimeout(r, delay));
       }
     }
@@ -223,13 +260,20 @@ export class SlurmExecutor implements Executor {
       dependency: after.length > 0 ? `afterok:${after.join(':')}` : undefined,
       array: record.array ? record.array.join(',') : undefined,
     });
-    const response = await this.request('POST', '/job/submit', body);
+    const response = await this.retrying('POST', '/job/submit', body);
     const jobId = parseSubmit(response);
     if (jobId === undefined)
       throw new JobError(
         `slurmrestd accepted the job but returned no job_id: ${JSON.stringify(response).slice(0, 200)}`,
       );
-    const { token: _t, retryForMs: _r, requestTimeoutMs: _q, onRequest: _o, ...target } = this.opts;
+    const {
+      token: _t,
+      retryForMs: _r,
+      requestTimeoutMs: _q,
+      onRequest: _o,
+      onRetry: _e,
+      ...target
+    } = this.opts;
     return { ...record, executor: 'slurm', slurm: { ...target, jobId }, state: 'PENDING' };
   }
 
@@ -266,7 +310,7 @@ export class SlurmExecutor implements Executor {
   }
 
   async cancel(record: JobRecord): Promise<void> {
-    await this.request('DELETE', `/job/${this.jobId(record)}`);
+    await this.retrying('DELETE', `/job/${this.jobId(record)}`);
   }
 
   private jobId(record: JobRecord): number {

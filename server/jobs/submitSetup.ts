@@ -72,7 +72,7 @@ export interface ExecutorSettings {
   };
   /** The JWT, read at each request (never stored). */
   token?: () => string | undefined;
-  /** How long reads retry while slurmrestd is unreachable. */
+  /** How long calls retry while slurmrestd is unreachable (default 5 s: a submit never hangs). */
   retryForMs?: number;
 }
 
@@ -92,6 +92,6 @@ export function makeExecutor(s: ExecutorSettings): Executor {
     user: s.slurm?.user?.trim() || process.env.USER || 'root',
     partition: s.slurm?.partition?.trim() || undefined,
     token: s.token,
-    retryForMs: s.retryForMs,
+    retryForMs: s.retryForMs ?? 5000,
   });
 }

@@ -13,7 +13,7 @@ import { JobStore, readLogs } from '../jobs/jobStore';
 import { isFinished, type Executor, type JobRecord } from '../jobs/jobTypes';
 import { executorFor, refresh, submitJob } from '../jobs/jobs';
 import { formatSelectCounts, selectData } from '../jobs/selectData';
-import { TOKEN_ENV } from '../jobs/slurmExecutor';
+import { QUICK_READ, TOKEN_ENV } from '../jobs/slurmExecutor';
 import { makeExecutor, parseOverrides } from '../jobs/submitSetup';
 import { JOB_KINDS, loadSpec, prepareJob, SCRIPT_NAME } from '../jobs/specs';
 import { UserError } from '../userError';
@@ -111,7 +111,7 @@ export class JobsService {
     if (record.executor === 'local' || !record.slurm) return executorFor(record);
     const url = record.slurm.url;
     // Short retries: one unreachable slurmrestd must not stall the poller for a minute.
-    return executorFor(record, { token: () => this.tokenFor(url), retryForMs: 3000 });
+    return executorFor(record, { token: () => this.tokenFor(url), ...QUICK_READ });
   }
 
   private store(jobsDir: string): JobStore {

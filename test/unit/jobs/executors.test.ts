@@ -10,6 +10,7 @@ import { submitJob, waitFor } from '../../../server/jobs/jobs';
 import type { Executor, JobState } from '../../../server/jobs/jobTypes';
 import { LocalExecutor } from '../../../server/jobs/localExecutor';
 import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
+import { runCli } from '../../support/cli';
 import { fixturePath, repoRoot } from '../../support/paths';
 
 /** The test cluster from test/slurm/start.sh: SLURM_URL in the environment or its env file. */
@@ -221,15 +222,24 @@ test(
     const root = fs.mkdtempSync(path.join(runDir, 'jobs', 'test-'));
     const token = mintToken(env.MCPO_SLURM_JWT_KEY, 'root', 600);
     let requests = 0;
-    const slurm = (o: { partition?: string; token?: string; url?: string } = {}): SlurmExecutor =>
+    const slurm = (
+      o: {
+        partition?: string;
+        token?: string;
+        url?: string;
+        retryForMs?: number;
+        onRetry?: () => void;
+      } = {},
+    ): SlurmExecutor =>
       new SlurmExecutor({
         url: o.url ?? env.SLURM_URL,
         api: 'v0.0.38',
         user: 'root',
         partition: o.partition ?? 'debug',
         token: () => o.token ?? token,
-        retryForMs: 30_000,
+        retryForMs: o.retryForMs ?? 30_000,
         onRequest: () => requests++,
+        onRetry: o.onRetry,
       });
     await exercise(t, 'slurm', root, slurm());
 
@@ -260,7 +270,7 @@ test(
         kind: 'finetune',
         specFile: specs.ok,
         store,
-        executor: slurm({ url: 'http://127.0.0.1:9' }),
+        executor: slurm({ url: 'http://127.0.0.1:9', retryForMs: 500 }),
         mcpoCommand: MCPO,
       }),
       /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/,
@@ -338,7 +348,9 @@ test(
       specs.slow,
       JSON.stringify({ ...slowSpec, launcher: ['bash', '-c', 'sleep 3', 'sleeper'] }),
     );
-    const ex = slurm();
+    let retried: () => void = () => undefined;
+    const firstRetry = new Promise<void>((resolve) => (retried = resolve));
+    const ex = slurm({ onRetry: () => retried() });
     const job = (
       await submitJob({
         kind: 'finetune',
@@ -360,8 +372,21 @@ test(
       'stop',
     ]);
     assert.equal(restart.status, 0, restart.stderr.toString());
+    // While it is down, the CLI says so within 5 s and shows the last known state.
+    const cliEnv = {
+      ...process.env,
+      MCPO_SLURM_TOKEN: token,
+      MCPO_JOBS_DIR: path.join(root, 'jobs'),
+    };
+    const down = await runCli(['job', 'status', job.id], cliEnv);
+    assert.equal(down.code, 1);
+    assert.match(
+      down.stdout,
+      /RUNNING .*\n {2}not refreshed: slurmrestd is not reachable at .*ECONNREFUSED/,
+    );
     const polling = waitFor(store, job, { executor: ex, intervalMs: POLL_MS, timeoutMs: 60_000 });
-    await new Promise((r) => setTimeout(r, 1500));
+    // Restart only once the poller has met the outage (an event, not a fixed sleep).
+    await firstRetry;
     const start = spawnSync('bash', [
       path.join(repoRoot, 'test', 'slurm', 'restart-restd.sh'),
       runDir,
