@@ -6,6 +6,7 @@ import { isFinished, type JobRecord } from './jobTypes';
 import { UsageError, UserError } from '../userError';
 import { executorFor, refresh, submitJob, waitFor } from './jobs';
 import { QUICK_READ } from './slurmExecutor';
+import { cancelPipeline, refreshPipeline, submitPipeline } from './pipeline';
 import { makeExecutor, parseOverrides } from './submitSetup';
 import { JOB_KINDS, type JobKind } from './specs';
 
@@ -94,6 +95,9 @@ export const JOB_USAGE = `mcpo job submit finetune|sweep|merge-adapter|merge|qua
        mcpo job status <id> [--wait] | mcpo job cancel <id> | mcpo job logs <id> | mcpo job list`;
 export const JOB_HELP = `Subcommands:
   submit KIND --spec FILE   validate the spec, write the job folder (.mcpo/jobs/<id>/: config + job.sh), submit it
+  submit pipeline --spec F  a pipeline of steps (YAML: name, defaults, steps: [{id, kind, spec, after}]); a step's
+                            value "\${ID.output}" is an earlier step's output folder; steps run after their dependencies
+                            (Slurm afterok); status/cancel take the pipeline id (cancel cascades to every step left)
   status ID [--wait]        refresh and print the state (PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT...)
   cancel ID                 cancel the job
   logs ID                   print the job's stdout/stderr files
@@ -118,10 +122,16 @@ Spec fields per kind: see server/jobs/specs.ts.
   quantize: model, output_dir, calibration_data (local JSON Lines), calibration_samples (128),
     backend autoawq|llm-compressor, w_bit, q_group_size, zero_point, version`;
 
+function isFailure(r: JobRecord): boolean {
+  return isFinished(r) && r.state !== 'COMPLETED';
+}
+
 function line(r: JobRecord): string {
   const exit = r.exitCode !== undefined ? ` exit=${r.exitCode}` : '';
+  const step = r.pipeline ? `[${r.pipeline.id} ${r.pipeline.step}] ` : '';
+  const tres = r.tres ? ` ${r.tres}` : '';
   const where = r.slurm ? `slurm:${r.slurm.jobId}` : `local:${r.local?.pid ?? '?'}`;
-  return `${r.id}  ${r.kind.padEnd(8)} ${r.state.padEnd(10)} ${where}${exit}${r.reason ? ` (${r.reason})` : ''}  ${JSON.stringify(r.name)}`;
+  return `${step}${r.id}  ${r.kind.padEnd(8)} ${r.state.padEnd(10)} ${where}${tres}${exit}${r.reason ? ` (${r.reason})` : ''}  ${JSON.stringify(r.name)}`;
 }
 
 export async function runJob(
@@ -145,9 +155,11 @@ export async function runJob(
   };
   switch (sub) {
     case 'submit': {
-      const kind = need(`job kind (${JOB_KINDS.join(', ')})`);
-      if (!(JOB_KINDS as readonly string[]).includes(kind))
-        throw new UsageError(`mcpo job submit: unknown kind "${kind}" (${JOB_KINDS.join(', ')})`);
+      const kind = need(`job kind (${JOB_KINDS.join(', ')}, pipeline)`);
+      if (kind !== 'pipeline' && !(JOB_KINDS as readonly string[]).includes(kind))
+        throw new UsageError(
+          `mcpo job submit: unknown kind "${kind}" (${JOB_KINDS.join(', ')}, pipeline)`,
+        );
       const specFile = str(v, 'spec');
       if (!specFile)
         throw new UsageError(`mcpo job submit: --spec is required\nusage: ${JOB_USAGE}`);
@@ -160,13 +172,29 @@ export async function runJob(
           partition: str(v, 'partition'),
         },
       });
+      const overrides = parseOverrides({ gpus: str(v, 'gpus'), time: str(v, 'time') });
+      if (kind === 'pipeline') {
+        const p = await submitPipeline({ file: specFile, store, executor, mcpoCommand, overrides });
+        out(`submitted pipeline ${p.id}:\n`);
+        for (const r of p.records) out(`  ${line(r)}\n`);
+        if (!v.wait) return 0;
+        const deadline = Date.now() + 24 * 3600_000;
+        for (;;) {
+          const steps = await refreshPipeline(store, p.id);
+          if (steps.every(isFinished) || Date.now() > deadline) {
+            for (const r of steps) out(`  ${line(r)}\n`);
+            return steps.every((r) => r.state === 'COMPLETED') ? 0 : 1;
+          }
+          await new Promise((r) => setTimeout(r, pollMs));
+        }
+      }
       const { record } = await submitJob({
         kind: kind as JobKind,
         specFile,
         store,
         executor,
         mcpoCommand,
-        overrides: parseOverrides({ gpus: str(v, 'gpus'), time: str(v, 'time') }),
+        overrides,
       });
       out(
         `submitted ${record.id} (${record.slurm ? `Slurm job ${record.slurm.jobId}` : `local pid ${record.local?.pid}`}); files in ${path.relative(process.cwd(), record.dir) || record.dir}\n`,
@@ -182,6 +210,15 @@ export async function runJob(
       return 0;
     }
     case 'status': {
+      if (need('job id').startsWith('pipeline-')) {
+        const steps = await refreshPipeline(store, arg as string, (r) =>
+          executorFor(r, QUICK_READ),
+        );
+        out(`pipeline ${arg}\n`);
+        for (const r of steps)
+          out(`  ${line(r)}${r.output ? `\n      output: ${r.output}` : ''}\n`);
+        return steps.every((r) => r.state === 'COMPLETED') ? 0 : steps.some(isFailure) ? 1 : 0;
+      }
       const r = store.load(need('job id'));
       if (v.wait) {
         const now = await waitFor(store, r, {
@@ -201,6 +238,13 @@ export async function runJob(
       return 0;
     }
     case 'cancel': {
+      if (need('job id').startsWith('pipeline-')) {
+        const cancelled = await cancelPipeline(store, arg as string);
+        out(
+          `cancel requested for ${cancelled.length} steps of ${arg}: ${cancelled.map((r) => r.pipeline?.step).join(', ') || '(none left)'}\n`,
+        );
+        return 0;
+      }
       const r = store.load(need('job id'));
       await executorFor(r).cancel(r);
       out(`cancel requested for ${r.id}\n`);

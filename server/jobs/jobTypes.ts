@@ -56,8 +56,8 @@ export interface JobRecord {
   tasks?: { index: number | null; state: JobState; exitCode?: number }[];
   /** What the scheduler allocated per node beyond CPUs, e.g. "gres:gpu:4" (as Slurm reports it). */
   tres?: string;
-  /** The pipeline this job is a step of, and the step's name. */
-  pipeline?: { id: string; step: string };
+  /** The pipeline this job is a step of, the step's id and the steps it waits for. */
+  pipeline?: { id: string; step: string; after: string[] };
   /** Where the job's result lands (for the next pipeline step and the views). */
   output?: string;
   updatedAt: string;

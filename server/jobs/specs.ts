@@ -12,7 +12,14 @@ import { shCommand, shQuote } from './shell';
 import { parseYaml, toYaml, YamlError, type YamlValue } from './yaml';
 import { UserError } from '../userError';
 
-export const JOB_KINDS = ['finetune', 'sweep', 'merge-adapter', 'merge', 'quantize'] as const;
+export const JOB_KINDS = [
+  'finetune',
+  'sweep',
+  'merge-adapter',
+  'merge',
+  'quantize',
+  'eval',
+] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** What an executor needs to run a job: the files to write into its folder and how to run them. */
@@ -803,6 +810,86 @@ function mergeAdapter(f: Fields, ctx: PrepareContext): PreparedJob {
   return { kind: 'merge-adapter', ...resources(c), output, files };
 }
 
+/** vLLM's OpenAI-compatible server on the AWQ weights (vLLM docs: `vllm serve`, --quantization, --dtype, --port). */
+export const DEFAULT_SERVE_COMMAND = [
+  'vllm',
+  'serve',
+  '{model}',
+  '--quantization',
+  'awq',
+  '--dtype',
+  'float16',
+  '--port',
+  '{port}',
+];
+
+/**
+ * Serve and evaluate on the allocated node: start the server, wait for /v1/models (with a
+ * deadline; the server's early death ends the wait), run `mcpo run` against it into the
+ * workspace's runs folder, stop the server whatever happens.
+ */
+function evaluate(f: Fields, ctx: PrepareContext): PreparedJob {
+  const c = common(f);
+  const model = f.model('model');
+  const data = f.existingFile('data');
+  const port = f.num('port', { int: true, min: 1, max: 65535, fallback: 8000 });
+  const served = f.str('served_model_name', model);
+  const serve = f
+    .strList('serve_command', DEFAULT_SERVE_COMMAND)
+    .map((a) => a.replace(/\{model\}/g, model).replace(/\{port\}/g, String(port)));
+  const readySeconds = f.num('ready_timeout_s', { int: true, min: 1, fallback: 1800 });
+  const preset = f.optStr('preset');
+  const runArgs = f.strList('run_args', ['--templates', 'paper']);
+  // <workspace>/.mcpo/jobs/<id> → <workspace>/.mcpo/runs, where the panel and `mcpo report` look.
+  const runsDir =
+    f.raw('runs_dir') === undefined
+      ? path.join(path.dirname(path.dirname(ctx.jobDir)), 'runs')
+      : f.outputDir('runs_dir');
+  f.rejectUnknown();
+  const run = [
+    ...ctx.mcpoCommand,
+    'run',
+    '--data',
+    data,
+    '--llm-model',
+    served,
+    '--out',
+    runsDir,
+    ...(preset !== undefined ? ['--preset', preset] : []),
+    ...runArgs,
+  ];
+  const script = [
+    ...scriptHeader('eval', c, ctx.jobDir),
+    `cd "$JOB_DIR"`,
+    `PORT=${port}`,
+    `${shCommand(serve)} > "$JOB_DIR/logs/server.log" 2>&1 &`,
+    'SERVER=$!',
+    // The server never outlives the job, whether the run passes, fails or is cancelled.
+    'trap \'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null || true\' EXIT',
+    '# GET /v1/models with bash alone (no curl on the node needed).',
+    'models_ready() {',
+    '  exec 3<>"/dev/tcp/127.0.0.1/$PORT" || return 1',
+    "  printf 'GET /v1/models HTTP/1.0\\r\\nHost: 127.0.0.1\\r\\n\\r\\n' >&3",
+    '  local status; read -r status <&3 || status=""; exec 3<&-',
+    '  [[ "$status" == *" 200 "* ]]',
+    '}',
+    `deadline=$((SECONDS + ${readySeconds}))`,
+    'until models_ready 2>/dev/null; do',
+    '  kill -0 "$SERVER" 2>/dev/null || { echo "eval: the server exited before serving /v1/models; see logs/server.log" >&2; exit 3; }',
+    `  [ "$SECONDS" -lt "$deadline" ] || { echo "eval: the server did not serve /v1/models within ${readySeconds} s; see logs/server.log" >&2; exit 3; }`,
+    '  sleep 1',
+    'done',
+    `${shCommand(run)} --llm-url "http://127.0.0.1:$PORT/v1"`,
+    '',
+  ];
+  return {
+    kind: 'eval',
+    ...resources(c),
+    output: runsDir,
+    files: { ...setupFile(c), [SCRIPT_NAME]: script.join('\n') },
+  };
+}
+
 /** Validates a spec and generates the job's files. */
 export function prepareJob(kind: JobKind, spec: Spec, ctx: PrepareContext): PreparedJob {
   const f = new Fields(spec, kind, ctx.specDir, ctx.pending);
@@ -815,7 +902,9 @@ export function prepareJob(kind: JobKind, spec: Spec, ctx: PrepareContext): Prep
           ? mergeAdapter(f, ctx)
           : kind === 'merge'
             ? merge(f, ctx)
-            : quantize(f, ctx);
+            : kind === 'eval'
+              ? evaluate(f, ctx)
+              : quantize(f, ctx);
   validateScript(job.files[SCRIPT_NAME]);
   return job;
 }

@@ -50,6 +50,8 @@ export interface TestServerOptions {
   latencyMs?: number;
   /** Gap between streamed SSE chunks, so tests can observe partial streams. */
   chunkDelayMs?: number;
+  /** Port to listen on (default: any free port), so it can stand in for `vllm serve --port N`. */
+  port?: number;
 }
 
 export interface OpenAiTestServer {
@@ -119,6 +121,7 @@ class TestServerImpl implements OpenAiTestServer {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly http: http.Server;
   private port = 0;
+  private readonly listenPort: number;
   private closed = false;
   private held: Promise<void> | undefined;
   private idCounter = 0;
@@ -129,6 +132,7 @@ class TestServerImpl implements OpenAiTestServer {
     this.answer = options.answer ?? (() => DEFAULT_ANSWER);
     this.latencyMs = options.latencyMs ?? 0;
     this.chunkDelayMs = options.chunkDelayMs ?? 0;
+    this.listenPort = options.port ?? 0;
     // Many tests may wait concurrently; the default limit of 10 would only produce noise.
     this.events.setMaxListeners(0);
     this.http = http.createServer((req, res) => void this.onRequest(req, res));
@@ -142,7 +146,7 @@ class TestServerImpl implements OpenAiTestServer {
   listen(): Promise<void> {
     return new Promise((resolve, reject) => {
       this.http.once('error', reject);
-      this.http.listen(0, '127.0.0.1', () => {
+      this.http.listen(this.listenPort, '127.0.0.1', () => {
         this.port = (this.http.address() as AddressInfo).port;
         resolve();
       });

@@ -1,0 +1,341 @@
+/**
+ * Pipelines: fine-tune ×2 → merge-adapter ×2 → SLERP → AWQ → eval, with stand-in tools that
+ * fail unless the step before really ran, and the project's OpenAI-compatible test server
+ * standing in for vLLM. Locally (the steps run in order) and on the real test Slurm (each step a
+ * job with GPUs requested, afterok dependencies), the eval run is recorded and scored in the
+ * workspace's .mcpo/runs. Cancelling a pipeline cascades.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { JobStore, readLogs } from '../../../server/jobs/jobStore';
+import { isFinished, type Executor, type JobRecord } from '../../../server/jobs/jobTypes';
+import { LocalExecutor } from '../../../server/jobs/localExecutor';
+import {
+  cancelPipeline,
+  loadPipeline,
+  refreshPipeline,
+  submitPipeline,
+} from '../../../server/jobs/pipeline';
+import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
+import { SpecError } from '../../../server/jobs/specs';
+import { fixturePath, repoRoot } from '../../support/paths';
+
+const NODE = process.execPath;
+const OUT = path.join(repoRoot, 'out');
+const MCPO = [NODE, path.join(OUT, 'server', 'cli.js')];
+const STAND_IN = [NODE, path.join(OUT, 'test', 'slurm', 'standIns.js')];
+
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise<void>((resolve) => s.close(() => resolve()));
+  return port;
+}
+
+/** The paper's model-side pipeline with stand-in tools, written as a user would (relative paths). */
+async function writePipeline(ws: string, gpus: number): Promise<string> {
+  fs.mkdirSync(ws, { recursive: true });
+  fs.chmodSync(ws, 0o777);
+  const rows = (n: number): string => '{"instruction":"i","input":"","output":"o"}\n'.repeat(n);
+  fs.writeFileSync(path.join(ws, 'data-6000.jsonl'), rows(6));
+  fs.writeFileSync(path.join(ws, 'data-20000.jsonl'), rows(20));
+  const trainer = ['bash', fixturePath('jobs', 'fake-trainer.sh')];
+  const pipeline = {
+    name: 'paper',
+    defaults: { gpus, time_limit: 10 },
+    steps: [
+      {
+        id: 'ft6000',
+        kind: 'finetune',
+        spec: { dataset: 'data-6000.jsonl', output_dir: 'out/ft6000', launcher: trainer },
+      },
+      {
+        id: 'ft20000',
+        kind: 'finetune',
+        spec: { dataset: 'data-20000.jsonl', output_dir: 'out/ft20000', launcher: trainer },
+      },
+      {
+        id: 'm6000',
+        kind: 'merge-adapter',
+        spec: {
+          adapter: '${ft6000.output}',
+          output_dir: 'out/m6000',
+          python: [...STAND_IN, 'merge-adapter'],
+        },
+      },
+      {
+        id: 'm20000',
+        kind: 'merge-adapter',
+        spec: {
+          adapter: '${ft20000.output}',
+          output_dir: 'out/m20000',
+          python: [...STAND_IN, 'merge-adapter'],
+        },
+      },
+      {
+        id: 'slerp',
+        kind: 'merge',
+        spec: {
+          models: ['${m6000.output}', '${m20000.output}'],
+          layer_range: [0, 80],
+          t: { self_attn: [0, 0.5, 0.3, 0.7, 1], mlp: [1, 0.5, 0.7, 0.3, 0], default: 0.5 },
+          output_dir: 'out/slerp',
+          command: [...STAND_IN, 'mergekit'],
+        },
+      },
+      {
+        id: 'awq',
+        kind: 'quantize',
+        spec: {
+          model: '${slerp.output}',
+          output_dir: 'out/awq',
+          python: [...STAND_IN, 'quantize'],
+        },
+      },
+      {
+        id: 'eval',
+        kind: 'eval',
+        spec: {
+          model: '${awq.output}',
+          data: fixturePath('jobs', 'eval-mcq.jsonl'),
+          port: await freePort(),
+          serve_command: [
+            NODE,
+            path.join(OUT, 'test', 'slurm', 'fakeVllm.js'),
+            'serve',
+            '{model}',
+            '--quantization',
+            'awq',
+            '--dtype',
+            'float16',
+            '--port',
+            '{port}',
+          ],
+          ready_timeout_s: 60,
+          run_args: ['--templates', 'none', '--no-cache'],
+        },
+      },
+    ],
+  };
+  const file = path.join(ws, 'pipeline.json');
+  fs.writeFileSync(file, JSON.stringify(pipeline, null, 2));
+  return file;
+}
+
+async function waitPipeline(
+  store: JobStore,
+  id: string,
+  executorOf: (r: JobRecord) => Executor,
+  timeoutMs: number,
+): Promise<JobRecord[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const steps = await refreshPipeline(store, id, executorOf);
+    if (steps.every(isFinished)) return steps;
+    if (Date.now() > deadline)
+      throw new Error(
+        `pipeline not done in ${timeoutMs} ms: ${steps.map((s) => `${s.pipeline?.step}=${s.state}`).join(' ')}`,
+      );
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The eval step's run: one folder in <workspace>/.mcpo/runs, every question recorded and scored. */
+function assertEvalRun(ws: string): void {
+  const runs = path.join(ws, '.mcpo', 'runs');
+  const dirs = fs.readdirSync(runs);
+  assert.equal(dirs.length, 1, `one run in ${runs}`);
+  const records = fs
+    .readFileSync(path.join(runs, dirs[0], 'records.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { score?: unknown; error?: unknown; response?: unknown });
+  assert.equal(records.length, 3);
+  for (const r of records) assert.notEqual(r.score, undefined, JSON.stringify(r).slice(0, 300));
+  const config = JSON.parse(fs.readFileSync(path.join(runs, dirs[0], 'config.json'), 'utf8'));
+  assert.match(JSON.stringify(config), /out\/awq/);
+}
+
+async function runPipeline(
+  t: { diagnostic: (m: string) => void },
+  label: string,
+  ws: string,
+  executor: Executor,
+  executorOf: (r: JobRecord) => Executor,
+): Promise<JobRecord[]> {
+  const store = new JobStore(path.join(ws, '.mcpo', 'jobs'));
+  const file = await writePipeline(ws, executor instanceof SlurmExecutor ? 2 : 0);
+  const t0 = Date.now();
+  const p = await submitPipeline({ file, store, executor, mcpoCommand: MCPO });
+  const steps = await waitPipeline(store, p.id, executorOf, 180_000);
+  for (const s of steps)
+    assert.equal(s.state, 'COMPLETED', `${s.pipeline?.step}: ${readLogs(s).slice(-2000)}`);
+  assert.deepEqual(
+    steps.map((s) => s.pipeline?.step),
+    ['ft6000', 'ft20000', 'm6000', 'm20000', 'slerp', 'awq', 'eval'],
+  );
+  assert.deepEqual(steps.find((s) => s.pipeline?.step === 'slerp')?.pipeline?.after, [
+    'm6000',
+    'm20000',
+  ]);
+  // References became absolute paths of the earlier outputs, never hub ids.
+  const merge = fs.readFileSync(path.join(steps[4].dir, 'merge.yml'), 'utf8');
+  assert.match(merge, new RegExp(`model: "${path.join(ws, 'out', 'm6000')}"`));
+  // AWQ calibrated on the first fine-tune's rows by default.
+  assert.equal(
+    JSON.parse(fs.readFileSync(path.join(steps[5].dir, 'quantize.json'), 'utf8')).calibration.path,
+    path.join(ws, 'data-6000.jsonl'),
+  );
+  assertEvalRun(ws);
+  t.diagnostic(`${label}: 7-step pipeline submit→all COMPLETED in ${Date.now() - t0} ms`);
+  return steps;
+}
+
+test('pipeline file errors name the step and field; references must point backwards', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pipe-'));
+  const write = (p: unknown): string => {
+    const f = path.join(d, `${crypto.randomBytes(3).toString('hex')}.json`);
+    fs.writeFileSync(f, JSON.stringify(p));
+    return f;
+  };
+  const bad: [unknown, RegExp][] = [
+    [{ steps: [] }, /field "steps" must be a non-empty list/],
+    [{ steps: [{ id: 'a', kind: 'train' }] }, /steps\[0\] \(a\)\.kind must be one of/],
+    [
+      {
+        steps: [
+          { id: 'a', kind: 'quantize', spec: { model: '${b.output}' } },
+          { id: 'b', kind: 'finetune' },
+        ],
+      },
+      /steps\[0\] \(a\)\.spec\.model: "\$\{b\.output\}" names no earlier step/,
+    ],
+    [
+      { steps: [{ id: 'a', kind: 'finetune', spec: { x: '${a.dir}' } }] },
+      /is not a reference like/,
+    ],
+  ];
+  for (const [p, re] of bad)
+    assert.throws(
+      () => loadPipeline(write(p)),
+      (e: Error) => e instanceof SpecError && re.test(e.message),
+    );
+});
+
+test('local executor: the paper pipeline runs in order, the eval run is recorded and scored', async (t) => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pipe-'));
+  t.after(() => fs.rmSync(ws, { recursive: true, force: true }));
+  const local = new LocalExecutor();
+  await runPipeline(t, 'local', ws, local, () => local);
+});
+
+test('cancel cascades: every step left is cancelled, dependents never start', async (t) => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pipe-'));
+  t.after(() => fs.rmSync(ws, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(ws, 'd.jsonl'), '{"instruction":"i","input":"","output":"o"}\n');
+  const file = path.join(ws, 'p.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      steps: [
+        {
+          id: 'slow',
+          kind: 'finetune',
+          spec: {
+            dataset: 'd.jsonl',
+            output_dir: 'o1',
+            gpus: 0,
+            launcher: ['bash', '-c', 'sleep 60', 'x'],
+          },
+        },
+        {
+          id: 'next',
+          kind: 'merge-adapter',
+          spec: { adapter: '${slow.output}', output_dir: 'o2', gpus: 0, python: ['true'] },
+        },
+      ],
+    }),
+  );
+  const store = new JobStore(path.join(ws, '.mcpo', 'jobs'));
+  const local = new LocalExecutor();
+  const p = await submitPipeline({ file, store, executor: local, mcpoCommand: MCPO });
+  const cancelled = await cancelPipeline(store, p.id, () => local);
+  assert.deepEqual(
+    cancelled.map((r) => r.pipeline?.step),
+    ['slow', 'next'],
+  );
+  const steps = await waitPipeline(store, p.id, () => local, 30_000);
+  assert.deepEqual(
+    steps.map((s) => s.state),
+    ['CANCELLED', 'CANCELLED'],
+  );
+  assert.equal(fs.existsSync(path.join(ws, 'o2')), false, 'the dependent never ran');
+});
+
+/** The test cluster from test/slurm/start.sh. */
+function slurmEnv(): Record<string, string> | undefined {
+  const file = path.join(process.env.SLURM_RUN_DIR ?? '/tmp/mcpo-slurm', 'env');
+  if (!fs.existsSync(file)) return undefined;
+  const env: Record<string, string> = {};
+  for (const l of fs.readFileSync(file, 'utf8').split('\n'))
+    if (l.includes('=')) env[l.slice(0, l.indexOf('='))] = l.slice(l.indexOf('=') + 1);
+  return env.SLURM_URL && env.MCPO_SLURM_JWT_KEY ? env : undefined;
+}
+
+function mintToken(keyFile: string, user: string): string {
+  const b64 = (o: object): string => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ exp: now + 600, iat: now - 10, sun: user })}`;
+  return `${body}.${crypto.createHmac('sha256', fs.readFileSync(keyFile)).update(body).digest('base64url')}`;
+}
+
+const env = slurmEnv();
+test(
+  'Slurm: the paper pipeline as real jobs with GPUs and afterok dependencies, eval recorded and scored',
+  {
+    skip:
+      env || process.env.MCPO_REQUIRE_SLURM
+        ? false
+        : 'no Slurm: run `bash test/slurm/start.sh /tmp/mcpo-slurm` to run the real-Slurm pipeline',
+  },
+  async (t) => {
+    if (!env) assert.fail('MCPO_REQUIRE_SLURM is set but no Slurm was found');
+    const ws = fs.mkdtempSync(path.join(env.SLURM_RUN_DIR, 'jobs', 'pipe-'));
+    const token = mintToken(env.MCPO_SLURM_JWT_KEY, 'root');
+    const slurm = new SlurmExecutor({
+      url: env.SLURM_URL,
+      api: 'v0.0.38',
+      user: 'root',
+      partition: 'debug',
+      token: () => token,
+    });
+    const steps = await runPipeline(t, 'slurm', ws, slurm, () => slurm);
+    const conf = { ...process.env, SLURM_CONF: path.join(env.SLURM_RUN_DIR, 'etc', 'slurm.conf') };
+    for (const s of steps) {
+      assert.equal(s.tres, 'gres:gpu:2', `${s.pipeline?.step} asked Slurm for 2 GPUs`);
+      const shown = spawnSync('scontrol', ['show', 'job', String(s.slurm?.jobId)], {
+        env: conf,
+      }).stdout.toString();
+      assert.match(shown, /TresPerNode=gres:gpu:2/);
+    }
+    // afterok as Slurm holds it: the SLERP job depended on both merges.
+    const slerp = steps[4];
+    const shown = spawnSync('scontrol', ['show', 'job', String(slerp.slurm?.jobId)], {
+      env: conf,
+    }).stdout.toString();
+    const ids = [steps[2], steps[3]].map((s) => s.slurm?.jobId);
+    assert.match(
+      shown,
+      new RegExp(
+        `Dependency=(\\(null\\)|afterok:${ids[0]}.*afterok:${ids[1]}|afterok:${ids[0]}:${ids[1]})`,
+      ),
+    );
+  },
+);
