@@ -208,7 +208,7 @@ export interface RunStateParams {
 // the request (from SecretStorage), is kept in the engine's memory only for polling, and is never
 // written to a record, a job file or a log. Without one the engine falls back to MCPO_SLURM_TOKEN.
 
-export type JobKindName = 'finetune' | 'sweep' | 'merge' | 'quantize';
+export type JobKindName = 'finetune' | 'sweep' | 'merge-adapter' | 'merge' | 'quantize' | 'eval';
 export type JobStateName =
   | 'PENDING'
   | 'RUNNING'
@@ -254,6 +254,12 @@ export interface JobInfo {
   tasks?: { index: number | null; state: JobStateName; exitCode?: number }[];
   /** Generated files in the job folder (configs first, the batch script last). */
   files: string[];
+  /** The pipeline this job is a step of: its id, the step's id, the steps it waits for. */
+  pipeline?: { id: string; step: string; after: string[] };
+  /** Where the job's result lands (a folder). */
+  output?: string;
+  /** What Slurm allocated per node beyond CPUs, e.g. "gres:gpu:4". */
+  tres?: string;
 }
 
 /** client → server: every job in the jobs folder; active ones are refreshed and then polled. */

@@ -1,8 +1,10 @@
 /**
  * The "MCPO Jobs" tree (view id `mcpo.jobs`): one item per job in `<workspace>/.mcpo/jobs`, with
- * its state as an icon and the elapsed time as the description. The engine pushes state changes
+ * its state as an icon and the elapsed time as the description; the steps of a pipeline are the
+ * children of one pipeline item whose state sums theirs (each step: state, log, output). The engine pushes state changes
  * (mcpo/jobs/changed); a 2 s timer re-renders elapsed times while any job is active.
  */
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobInfo, JobsChangedParams, JobStateName } from '../../server/protocol';
 
@@ -49,6 +51,60 @@ export interface JobSnapshot {
   state: JobStateName;
   icon: string;
   contextValue: string;
+  /** A pipeline's steps. */
+  children?: JobSnapshot[];
+}
+
+const PIPELINE_KIND = 'pipeline';
+
+/** A pipeline's state from its steps': any active step keeps it active, any failure wins. */
+export function pipelineState(steps: readonly JobInfo[]): JobStateName {
+  const states = steps.map((s) => s.state);
+  if (states.includes('RUNNING') || states.includes('COMPLETING')) return 'RUNNING';
+  const failed = states.find((s) =>
+    ['FAILED', 'TIMEOUT', 'OUT_OF_MEMORY', 'NODE_FAIL'].includes(s),
+  );
+  if (failed) return failed;
+  if (states.includes('PENDING')) return 'PENDING';
+  if (states.length > 0 && states.every((s) => s === 'COMPLETED')) return 'COMPLETED';
+  return states.includes('CANCELLED') ? 'CANCELLED' : 'UNKNOWN';
+}
+
+/** Top-level items: plain jobs, and one synthetic item per pipeline standing for its steps. */
+export function groupPipelines(jobs: readonly JobInfo[]): {
+  roots: JobInfo[];
+  steps: Map<string, JobInfo[]>;
+} {
+  const steps = new Map<string, JobInfo[]>();
+  const roots: JobInfo[] = [];
+  for (const j of jobs) {
+    if (!j.pipeline) {
+      roots.push(j);
+      continue;
+    }
+    const list = steps.get(j.pipeline.id) ?? [];
+    list.push(j);
+    steps.set(j.pipeline.id, list);
+  }
+  for (const [id, list] of steps) {
+    list.sort((a, b) => a.submittedAt.localeCompare(b.submittedAt));
+    roots.push({
+      id,
+      kind: PIPELINE_KIND as JobInfo['kind'],
+      name: `${list.length} steps (${list.map((s) => s.pipeline?.step).join(' → ')})`,
+      executor: list[0].executor,
+      dir: path.dirname(list[0].dir),
+      state: pipelineState(list),
+      submittedAt: list[0].submittedAt,
+      updatedAt:
+        list
+          .map((s) => s.updatedAt)
+          .sort()
+          .at(-1) ?? list[0].updatedAt,
+      files: [],
+    });
+  }
+  return { roots, steps };
 }
 
 export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscode.Disposable {
@@ -103,21 +159,34 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
   }
 
   async getChildren(element?: JobInfo): Promise<JobInfo[]> {
-    if (element) return [];
     await (this.loaded ?? this.refresh());
+    const { roots, steps } = groupPipelines([...this.jobs.values()]);
+    // A pipeline's steps in submission order (the order they run in).
+    if (element) return element.kind === PIPELINE_KIND ? (steps.get(element.id) ?? []) : [];
     // Newest first.
-    return [...this.jobs.values()].sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
+    return roots.sort((a, b) => b.submittedAt.localeCompare(a.submittedAt));
   }
 
   getTreeItem(job: JobInfo): vscode.TreeItem {
+    const isPipeline = job.kind === PIPELINE_KIND;
     const item = new vscode.TreeItem(
-      `${job.kind}: ${job.name}`,
-      vscode.TreeItemCollapsibleState.None,
+      isPipeline
+        ? `pipeline: ${job.name}`
+        : job.pipeline
+          ? `${job.pipeline.step}: ${job.kind}`
+          : `${job.kind}: ${job.name}`,
+      isPipeline ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None,
     );
     item.id = job.id;
     item.iconPath = stateIcon(job.state);
-    item.description = `${job.executor} · ${job.state} · ${elapsed(job)}`;
+    item.description = `${job.executor} · ${job.state} · ${elapsed(job)}${job.tres ? ` · ${job.tres}` : ''}`;
+    // A pipeline item cancels (cascading) and opens the logs of all its steps, like a job.
     item.contextValue = isActive(job) ? 'mcpoJob.active' : 'mcpoJob.ended';
+    if (isPipeline) {
+      item.tooltip = `pipeline ${job.id}: ${job.state}`;
+      item.command = { command: 'mcpo.jobs.openLog', title: 'Open Log', arguments: [job] };
+      return item;
+    }
     const md = new vscode.MarkdownString(undefined, true);
     md.isTrusted = false;
     md.appendMarkdown(`**${escape(job.kind)}: ${escape(job.name)}**\n\n`);
@@ -134,25 +203,33 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
         md.appendMarkdown(
           `- task ${t.index}: ${t.state}${t.exitCode !== undefined ? ` (exit ${t.exitCode})` : ''}\n`,
         );
+    if (job.pipeline)
+      md.appendMarkdown(
+        `- pipeline: \`${job.pipeline.id}\`, step ${escape(job.pipeline.step)}${job.pipeline.after.length > 0 ? ` after ${job.pipeline.after.map(escape).join(', ')}` : ''}\n`,
+      );
+    if (job.output) md.appendMarkdown(`- output: \`${job.output}\`\n`);
     md.appendMarkdown(`- submitted: ${job.submittedAt}\n- folder: \`${job.dir}\`\n`);
     item.tooltip = md;
     item.command = { command: 'mcpo.jobs.openLog', title: 'Open Log', arguments: [job] };
     return item;
   }
 
-  async snapshot(): Promise<JobSnapshot[]> {
-    const jobs = await this.getChildren();
-    return jobs.map((j) => {
-      const item = this.getTreeItem(j);
-      return {
-        id: j.id,
-        label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
-        description: typeof item.description === 'string' ? item.description : '',
-        state: j.state,
-        icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '',
-        contextValue: item.contextValue ?? '',
-      };
-    });
+  async snapshot(parent?: JobInfo): Promise<JobSnapshot[]> {
+    const jobs = await this.getChildren(parent);
+    return Promise.all(
+      jobs.map(async (j) => {
+        const item = this.getTreeItem(j);
+        return {
+          id: j.id,
+          label: typeof item.label === 'string' ? item.label : (item.label?.label ?? ''),
+          description: typeof item.description === 'string' ? item.description : '',
+          state: j.state,
+          icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : '',
+          contextValue: item.contextValue ?? '',
+          ...(j.kind === PIPELINE_KIND ? { children: await this.snapshot(j) } : {}),
+        };
+      }),
+    );
   }
 
   dispose(): void {

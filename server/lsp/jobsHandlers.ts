@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { JobStore, readLogs } from '../jobs/jobStore';
 import { isFinished, type Executor, type JobRecord } from '../jobs/jobTypes';
 import { executorFor, refresh, submitJob } from '../jobs/jobs';
+import { cancelPipeline, pipelineSteps } from '../jobs/pipeline';
 import { formatSelectCounts, selectData } from '../jobs/selectData';
 import { QUICK_READ, TOKEN_ENV } from '../jobs/slurmExecutor';
 import { makeExecutor, parseOverrides } from '../jobs/submitSetup';
@@ -74,6 +75,9 @@ export function toJobInfo(r: JobRecord): JobInfo {
     array: r.array,
     tasks: r.tasks,
     files: jobFiles(r.dir),
+    pipeline: r.pipeline,
+    output: r.output,
+    tres: r.tres,
   };
 }
 
@@ -262,6 +266,16 @@ export class JobsService {
   }
 
   async cancel(p: JobIdParams): Promise<CancelJobResult> {
+    if (p.id.startsWith('pipeline-')) {
+      // Cascades: every step that has not ended (the poller picks up their new states).
+      const store = this.store(p.jobsDir);
+      for (const r of await cancelPipeline(store, p.id, (r) => this.executorOf(r))) {
+        this.host.log(`jobs: cancel requested for ${r.id} (pipeline ${p.id})`);
+        this.watch(p.jobsDir, r);
+      }
+      const steps = pipelineSteps(store, p.id);
+      return { job: toJobInfo(steps[steps.length - 1]) };
+    }
     const r = this.load(p);
     if (isFinished(r))
       throw new UserError(
@@ -275,6 +289,16 @@ export class JobsService {
   }
 
   async logs(p: JobIdParams): Promise<JobLogsResult> {
+    if (p.id.startsWith('pipeline-')) {
+      const steps = pipelineSteps(this.store(p.jobsDir), p.id);
+      const text = steps
+        .map(
+          (r) =>
+            `### step ${r.pipeline?.step} (${r.kind}, ${r.state})\n${readLogs(r) || '(no output yet)\n'}`,
+        )
+        .join('\n');
+      return { id: p.id, text };
+    }
     const r = this.load(p);
     return { id: r.id, text: readLogs(r) || '(no output yet)\n' };
   }
