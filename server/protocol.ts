@@ -210,6 +210,7 @@ export interface RunStateParams {
 
 export type JobKindName = 'finetune' | 'sweep' | 'merge-adapter' | 'merge' | 'quantize' | 'eval';
 export type JobStateName =
+  | 'SUBMITTING'
   | 'PENDING'
   | 'RUNNING'
   | 'COMPLETING'

@@ -8,13 +8,19 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobInfo, JobsChangedParams, JobStateName } from '../../server/protocol';
 
-const ACTIVE: ReadonlySet<JobStateName> = new Set(['PENDING', 'RUNNING', 'COMPLETING']);
+const ACTIVE: ReadonlySet<JobStateName> = new Set([
+  'SUBMITTING',
+  'PENDING',
+  'RUNNING',
+  'COMPLETING',
+]);
 
 export function isActive(job: JobInfo): boolean {
   return ACTIVE.has(job.state);
 }
 
 const ICONS: Record<JobStateName, [string, string | undefined]> = {
+  SUBMITTING: ['cloud-upload', 'charts.yellow'],
   PENDING: ['clock', 'charts.yellow'],
   RUNNING: ['sync~spin', 'charts.blue'],
   COMPLETING: ['sync~spin', 'charts.blue'],

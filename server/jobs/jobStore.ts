@@ -33,6 +33,10 @@ export class JobStore {
     );
   }
 
+  remove(id: string): void {
+    fs.rmSync(path.join(this.root, `${id}.json`), { force: true });
+  }
+
   load(id: string): JobRecord {
     if (!/^[\w.-]+$/.test(id)) throw new JobError(`"${id}" is not a job id (see mcpo job list)`);
     const file = path.join(this.root, `${id}.json`);

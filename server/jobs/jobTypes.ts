@@ -3,6 +3,8 @@ import { UserError } from '../userError';
 
 /** Slurm's state names; the local executor reports the same ones. */
 export type JobState =
+  /** Recorded before the submission is sent: a restart reconciles it with the scheduler. */
+  | 'SUBMITTING'
   | 'PENDING'
   | 'RUNNING'
   | 'COMPLETING'
@@ -51,7 +53,10 @@ export interface JobRecord {
   exitCode?: number;
   array?: number[];
   slurm?: SlurmTarget & { jobId: number };
-  local?: { pid: number };
+  /** The supervisor's pid and its start time (clock ticks since boot), so a reused pid is not trusted. */
+  local?: { pid: number; startTime?: number };
+  /** While SUBMITTING: the process sending the submission (a live one is not reconciled). */
+  submitter?: { pid: number; startTime?: number };
   /** Per array task (or the single job): last seen state. */
   tasks?: { index: number | null; state: JobState; exitCode?: number }[];
   /** What the scheduler allocated per node beyond CPUs, e.g. "gres:gpu:4" (as Slurm reports it). */
@@ -91,6 +96,13 @@ export interface Executor {
   submit(record: JobRecord, job: JobResources): Promise<JobRecord>;
   status(record: JobRecord): Promise<JobStatus>;
   cancel(record: JobRecord): Promise<void>;
+  /** Where the job will run, recorded before submitting (Slurm: the target, no job id yet). */
+  target?(record: JobRecord): Pick<JobRecord, 'executor' | 'slurm'>;
+  /**
+   * A SUBMITTING record whose submitter died: what the scheduler knows of it, found by the
+   * name the submission carried (the record's id); undefined when it never arrived.
+   */
+  reconcile?(record: JobRecord): Promise<JobRecord | undefined>;
 }
 
 /** A failure the user can act on (bad token, unreachable server, unknown partition). */

@@ -18,6 +18,7 @@ import {
 } from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor, type SlurmOptions } from './slurmExecutor';
+import { isSameProcess, processStartTime } from './processStart';
 import { applyOverrides, type SpecOverrides } from './submitSetup';
 import { loadSpec, prepareJob, SCRIPT_NAME, type JobKind, type PreparedJob } from './specs';
 
@@ -47,18 +48,24 @@ export async function submitJob(
   for (const [name, content] of Object.entries(job.files))
     fs.writeFileSync(path.join(dir, name), content, { mode: name === SCRIPT_NAME ? 0o755 : 0o644 });
   const now = new Date().toISOString();
+  const startTime = processStartTime(process.pid);
+  // Recorded before the submission leaves: if this process dies before the answer is saved, a
+  // restart finds the record SUBMITTING and reconciles it with the scheduler by the record's id.
   const draft: JobRecord = {
     id,
     kind: o.kind,
     name: job.name,
     executor: 'local',
+    ...o.executor.target?.({} as JobRecord),
     dir,
     submittedAt: now,
     updatedAt: now,
-    state: 'PENDING',
+    state: 'SUBMITTING',
+    submitter: { pid: process.pid, ...(startTime !== undefined ? { startTime } : {}) },
     array: job.array,
     ...(job.output ? { output: job.output } : {}),
   };
+  o.store.save(draft);
   let record: JobRecord;
   try {
     record = await o.executor.submit(draft, resourcesOf(job));
@@ -75,11 +82,36 @@ export async function submitJob(
       throw err;
     }
     // Nothing was submitted: keep no record that would list a job that never existed.
+    o.store.remove(id);
     fs.rmSync(dir, { recursive: true, force: true });
     throw err;
   }
-  o.store.save(record);
-  return { record, job };
+  const { submitter: _s, ...saved } = record;
+  o.store.save({ ...saved, state: record.state === 'SUBMITTING' ? 'PENDING' : record.state });
+  return { record: saved, job };
+}
+
+/**
+ * A SUBMITTING record left by a process that died mid-submission: asks the scheduler for the
+ * job by its name (the record's id). Found: the record gets its ids back. Not found: the
+ * submission never arrived, and the record says so.
+ */
+async function reconcileSubmitting(record: JobRecord, executor: Executor): Promise<JobRecord> {
+  const s = record.submitter;
+  if (s && isSameProcess(s.pid, s.startTime)) return record; // still being submitted
+  const found = await executor.reconcile?.(record);
+  const { submitter: _s, ...rest } = record;
+  if (found) {
+    const { submitter: _f, ...clean } = found;
+    return { ...clean, reason: 'submission found again by name after mcpo stopped' };
+  }
+  return {
+    ...rest,
+    state: 'UNKNOWN',
+    untracked: true,
+    reason:
+      'mcpo stopped while submitting and the scheduler has no job of this name: it was never submitted',
+  };
 }
 
 /** What the executor is asked for, from the generated job. */
@@ -108,6 +140,13 @@ export async function refresh(
   executor: Executor = executorFor(record),
 ): Promise<JobRecord> {
   if (isFinished(record)) return record;
+  if (record.state === 'SUBMITTING') {
+    const reconciled = await reconcileSubmitting(record, executor);
+    if (reconciled === record) return record;
+    store.save({ ...reconciled, updatedAt: new Date().toISOString() });
+    if (isFinished(reconciled)) return reconciled;
+    record = reconciled;
+  }
   const s: JobStatus = await executor.status(record);
   const next: JobRecord = {
     ...record,

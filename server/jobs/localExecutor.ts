@@ -15,6 +15,7 @@ import {
   type JobState,
   type JobStatus,
 } from './jobTypes';
+import { isSameProcess, processStartTime } from './processStart';
 import { jobEnvironment } from './slurmExecutor';
 import { SCRIPT_NAME } from './specs';
 
@@ -87,12 +88,26 @@ export class LocalExecutor implements Executor {
     if (child.pid === undefined) throw new JobError(`could not start bash for job ${record.id}`);
     child.unref();
     fs.writeFileSync(path.join(record.dir, 'state', 'pid'), String(child.pid));
-    return { ...record, executor: 'local', local: { pid: child.pid }, state: 'RUNNING' };
+    const startTime = processStartTime(child.pid);
+    return {
+      ...record,
+      executor: 'local',
+      local: { pid: child.pid, ...(startTime !== undefined ? { startTime } : {}) },
+      state: 'RUNNING',
+    };
+  }
+
+  /** The supervisor writes its pid first thing: a record lost before saving it can be rebuilt. */
+  async reconcile(record: JobRecord): Promise<JobRecord | undefined> {
+    const pid = readPid(path.join(record.dir, 'state', 'pid'));
+    if (pid === undefined) return undefined;
+    return { ...record, executor: 'local', local: { pid }, state: 'RUNNING' };
   }
 
   async status(record: JobRecord): Promise<JobStatus> {
     const stateDir = path.join(record.dir, 'state');
-    const alive = record.local ? isAlive(record.local.pid) : false;
+    // A reused pid (another process started since) is not our supervisor.
+    const alive = record.local ? isSameProcess(record.local.pid, record.local.startTime) : false;
     const cancelled = fs.existsSync(path.join(stateDir, 'cancelled'));
     const indices: (number | null)[] = record.array ?? [null];
     const tasks = indices.map(
@@ -142,8 +157,11 @@ export class LocalExecutor implements Executor {
     // The supervisor's process group (created at submit), and `timeout`'s own group when a time
     // limit is set: killing only the first would leave the job running until its limit.
     const groups = [record.local?.pid, readPid(path.join(record.dir, 'state', 'timeout.pid'))];
+    const supervisorAlive =
+      record.local !== undefined && isSameProcess(record.local.pid, record.local.startTime);
     for (const pid of groups) {
-      if (pid === undefined || !isAlive(pid)) continue;
+      // Never signal a process group that a reused pid now names.
+      if (pid === undefined || !supervisorAlive || !isSameProcess(pid)) continue;
       try {
         process.kill(-pid, 'SIGTERM');
       } catch {
@@ -159,14 +177,5 @@ function readPid(file: string): number | undefined {
     return Number.isInteger(pid) && pid > 0 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -31,6 +31,7 @@ import {
   type JobKind,
   type PreparedJob,
 } from './specs';
+import { processStartTime } from './processStart';
 import { applyOverrides, type SpecOverrides } from './submitSetup';
 import type { YamlValue } from './yaml';
 
@@ -220,17 +221,25 @@ export async function submitPipeline(o: {
       dir: s.dir,
       submittedAt: now,
       updatedAt: now,
-      state: 'PENDING',
       array: s.job.array,
       pipeline: { id: pipelineId, step: s.step.id, after: s.step.after },
       ...(s.job.output ? { output: s.job.output } : {}),
+      ...o.executor.target?.({} as JobRecord),
+      state: 'SUBMITTING',
+      submitter: { pid: process.pid, startTime: processStartTime(process.pid) },
     };
+    // Recorded before it is sent, as for single jobs (see submitJob).
+    o.store.save(draft);
     try {
       const after = s.step.after.map((a) => records.get(a) as JobRecord);
-      const record = await o.executor.submit(draft, resourcesOf(s.job, after));
+      const { submitter: _s, ...record } = await o.executor.submit(
+        draft,
+        resourcesOf(s.job, after),
+      );
       o.store.save(record);
       records.set(s.step.id, record);
     } catch (err) {
+      o.store.remove(draft.id);
       for (const r of records.values()) await o.executor.cancel(r).catch(() => undefined);
       throw new JobError(
         `pipeline ${pipelineId}: submitting step ${s.step.id} failed (${(err as Error).message}); the ${records.size} steps already submitted were cancelled`,

@@ -30,6 +30,7 @@ export interface SubmitRequest {
 
 export interface SlurmJobInfo {
   jobId: number;
+  name?: string;
   arrayJobId: number;
   arrayTaskId: number | null;
   state: JobState;
@@ -158,6 +159,7 @@ export function parseJobs(api: string, body: unknown): SlurmJobInfo[] {
       typeof j.state_reason === 'string' && j.state_reason !== 'None' ? j.state_reason : undefined;
     return {
       jobId: num(j.job_id) ?? -1,
+      ...(typeof j.name === 'string' ? { name: j.name } : {}),
       arrayJobId: num(j.array_job_id) ?? 0,
       arrayTaskId: num(j.array_task_id) ?? null,
       state: state(j.job_state),

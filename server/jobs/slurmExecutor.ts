@@ -247,7 +247,9 @@ export class SlurmExecutor implements Executor {
     const after = (job.after ?? []).map((r) => this.jobId(r));
     const body = buildSubmitBody(this.opts.api, {
       script: fs.readFileSync(path.join(record.dir, SCRIPT_NAME), 'utf8'),
-      name: record.name,
+      // The record's id, unique and client-generated: Slurm echoes it, so a submission whose
+      // answer was lost (mcpo killed, connection dropped) is found again by name.
+      name: record.id,
       partition: this.opts.partition,
       cwd: record.dir,
       stdout: path.join(logs, `${pattern}.out`),
@@ -266,15 +268,40 @@ export class SlurmExecutor implements Executor {
       throw new JobError(
         `slurmrestd accepted the job but returned no job_id: ${JSON.stringify(response).slice(0, 200)}`,
       );
-    const {
-      token: _t,
-      retryForMs: _r,
-      requestTimeoutMs: _q,
-      onRequest: _o,
-      onRetry: _e,
-      ...target
-    } = this.opts;
-    return { ...record, executor: 'slurm', slurm: { ...target, jobId }, state: 'PENDING' };
+    return {
+      ...record,
+      executor: 'slurm',
+      slurm: { ...this.targetOnly(), jobId },
+      state: 'PENDING',
+    };
+  }
+
+  target(record: JobRecord): Pick<JobRecord, 'executor' | 'slurm'> {
+    void record;
+    return { executor: 'slurm', slurm: { ...this.targetOnly(), jobId: 0 } };
+  }
+
+  async reconcile(record: JobRecord): Promise<JobRecord | undefined> {
+    const found = parseJobs(this.opts.api, await this.read('/jobs')).filter(
+      (j) => j.name === record.id,
+    );
+    if (found.length === 0) return undefined;
+    const jobId = found[0].arrayJobId > 0 ? found[0].arrayJobId : found[0].jobId;
+    return {
+      ...record,
+      executor: 'slurm',
+      slurm: { ...this.targetOnly(), jobId },
+      state: 'PENDING',
+    };
+  }
+
+  private targetOnly(): SlurmTarget {
+    return {
+      url: this.opts.url,
+      api: this.opts.api,
+      user: this.opts.user,
+      ...(this.opts.partition ? { partition: this.opts.partition } : {}),
+    };
   }
 
   async status(record: JobRecord): Promise<JobStatus> {

@@ -99,6 +99,7 @@ test('v0.0.38 recorded job response: string state, raw wait status', () => {
   assert.deepEqual(jobs, [
     {
       jobId: 7,
+      name: 'broken',
       arrayJobId: 0,
       arrayTaskId: null,
       state: 'FAILED',
