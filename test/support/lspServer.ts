@@ -48,10 +48,17 @@ export function startLspServer(env: NodeJS.ProcessEnv = process.env): LspServer 
       await conn.sendRequest('shutdown');
       // Wait for the exit notification to be written and the process to end before closing the
       // streams: disposing first races the write ("write after a stream was destroyed").
+      // A server that does not exit within 10 s is killed: stopping never hangs a test.
       const exited =
         child.exitCode !== null
           ? Promise.resolve()
-          : new Promise<void>((resolve) => child.once('exit', () => resolve()));
+          : new Promise<void>((resolve) => {
+              const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+              child.once('exit', () => {
+                clearTimeout(timer);
+                resolve();
+              });
+            });
       await conn.sendNotification('exit');
       await exited;
       conn.dispose();

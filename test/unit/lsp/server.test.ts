@@ -44,9 +44,16 @@ function uriOf(name: string, text: string): string {
   return pathToFileURL(file).href;
 }
 
-/** Resolves with the first published diagnostics for `uri` (from now on or already received) that satisfy `ok`. */
-function diagnosticsFor(uri: string, ok: (d: Diagnostic[]) => boolean): Promise<Diagnostic[]> {
-  return new Promise((resolve) => {
+/**
+ * Resolves with the first published diagnostics for `uri` (from now on or already received) that
+ * satisfy `ok`; rejects with the last ones seen when none did within `timeoutMs`.
+ */
+function diagnosticsFor(
+  uri: string,
+  ok: (d: Diagnostic[]) => boolean,
+  timeoutMs = 30_000,
+): Promise<Diagnostic[]> {
+  return new Promise((resolve, reject) => {
     const check = (): boolean => {
       const last = diagnostics.get(uri)?.at(-1);
       if (last && ok(last.diagnostics)) {
@@ -56,8 +63,18 @@ function diagnosticsFor(uri: string, ok: (d: Diagnostic[]) => boolean): Promise<
       return false;
     };
     if (check()) return;
+    const timer = setTimeout(() => {
+      diagnosticWaiters.splice(diagnosticWaiters.indexOf(waiter), 1);
+      reject(
+        new Error(
+          `no matching diagnostics for ${uri} within ${timeoutMs} ms; last: ${JSON.stringify(diagnostics.get(uri)?.at(-1)?.diagnostics)}`,
+        ),
+      );
+    }, timeoutMs);
     const waiter = (): void => {
-      if (check()) diagnosticWaiters.splice(diagnosticWaiters.indexOf(waiter), 1);
+      if (!check()) return;
+      clearTimeout(timer);
+      diagnosticWaiters.splice(diagnosticWaiters.indexOf(waiter), 1);
     };
     diagnosticWaiters.push(waiter);
   });

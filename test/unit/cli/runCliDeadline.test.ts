@@ -1,0 +1,29 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { runCli } from '../../support/cli';
+import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
+
+test('a CLI that does not exit is killed at the deadline and named, instead of hanging the test', async (t) => {
+  const server = await startOpenAiTestServer();
+  t.after(() => server.close());
+  server.script({ kind: 'hang' }); // the endpoint check never answers
+  const dir = tempDir('mcpo-deadline-');
+  const args = [
+    'run',
+    '--data',
+    path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'),
+    '--llm-url',
+    server.baseUrl,
+    '--llm-model',
+    'test-model',
+    '--out',
+    path.join(dir, 'runs'),
+    '--cache',
+    path.join(dir, 'cache'),
+  ];
+  await assert.rejects(runCli(args, process.env, 3000), /mcpo run .* did not exit within 3000 ms/);
+  await server.waitForRequests(1, 1000);
+});
