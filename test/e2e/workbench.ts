@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import {
   chromium,
   type BrowserContext,
+  type Frame,
   type FrameLocator,
   type Locator,
   type Page,
@@ -114,7 +115,12 @@ export async function waitForExplorerItem(
  * start-up an extension's command can be missing for a few seconds while it registers, so this
  * retypes the query until the exact row shows up, then presses Enter.
  */
-export async function runCommand(page: Page, title: string, timeoutMs = 30_000): Promise<void> {
+export async function runCommand(
+  page: Page,
+  title: string,
+  timeoutMs = 30_000,
+  opts: { opensQuickInput?: boolean } = {},
+): Promise<void> {
   const widget = page.locator('.quick-input-widget');
   const input = widget.locator('.quick-input-box input');
   const row = widget
@@ -147,7 +153,19 @@ export async function runCommand(page: Page, title: string, timeoutMs = 30_000):
     }
   }
   await input.press('Enter');
-  await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+  // A command that asks something (a quick pick) keeps the widget open with its own question.
+  if (!opts.opensQuickInput) await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+}
+
+/** Picks the row of an open quick pick that shows `text` (e.g. "question 1"). */
+export async function pickQuickInputRow(
+  page: Page,
+  text: string | RegExp,
+  timeoutMs = 15_000,
+): Promise<void> {
+  const row = page.locator('.quick-input-widget .monaco-list-row', { hasText: text }).first();
+  await row.waitFor({ state: 'visible', timeout: timeoutMs });
+  await row.click();
 }
 
 /** The tab of an open editor whose label is `title` (e.g. a file name). */
@@ -177,4 +195,101 @@ export async function screenshot(page: Page, name: string): Promise<string> {
  */
 export function webviewFrame(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').first().frameLocator('iframe#active-frame');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Product-level selectors. The prompt view and the results panel are being reworked; tests that
+// drive them go through these small helpers, keyed to stable things (editor tab titles, status
+// bar item ids, a webview's text), so a UI change means editing one function here.
+
+/** Code lenses drawn in the active editor. */
+export function codeLenses(page: Page): Locator {
+  return page.locator('.editor-group-container.active .monaco-editor .codelens-decoration');
+}
+
+/** Opens the Problems panel (Ctrl+Shift+M) and returns its row matching `text`. */
+export async function problemRow(page: Page, text: string | RegExp): Promise<Locator> {
+  const panel = page.locator('.markers-panel');
+  if (!(await panel.isVisible())) await page.keyboard.press('Control+Shift+M');
+  return panel.locator('.monaco-list-row', { hasText: text }).first();
+}
+
+/** Error squiggles in the active editor. */
+export function errorSquiggles(page: Page): Locator {
+  return page.locator('.editor-group-container.active .monaco-editor .squiggly-error');
+}
+
+/**
+ * The extension's status bar item: VS Code gives its element the id
+ * `<publisher>.<name>.<item id>` (the item is created as "mcpo.status").
+ */
+export function mcpoStatusItem(page: Page): Locator {
+  return page.locator('.part.statusbar [id$=".mcpo.status"]').first();
+}
+
+/** The item shows the healthy icon ($(check) renders as .codicon-check). */
+export function mcpoStatusHealthy(page: Page): Locator {
+  return mcpoStatusItem(page).locator('.codicon-check');
+}
+
+/** The item shows the failed-check icon ($(error) renders as .codicon-error). */
+export function mcpoStatusUnhealthy(page: Page): Locator {
+  return mcpoStatusItem(page).locator('.codicon-error');
+}
+
+/**
+ * The tab of a prompt view: "Q65 · MCPO prompt" in the reworked view, "… question N — original ↔
+ * MCPO" in the diff it replaces.
+ */
+export function promptViewTab(page: Page): Locator {
+  return page
+    .locator('.tabs-container .tab', { hasText: /^Q\d+|MCPO prompt|original ↔ MCPO/ })
+    .first();
+}
+
+/** Selects the whole active editor (a person's Ctrl+A), e.g. every row of a small dataset. */
+export async function selectAll(page: Page): Promise<void> {
+  await page.locator('.editor-group-container.active .monaco-editor textarea').first().focus();
+  await page.keyboard.press('Control+a');
+}
+
+/** The content frames of every open webview (the document a webview's HTML is loaded into). */
+export async function webviewContentFrames(page: Page): Promise<Frame[]> {
+  const frames: Frame[] = [];
+  for (const frame of page.frames()) {
+    const element = await frame.frameElement().catch(() => undefined);
+    if (element && (await element.getAttribute('id')) === 'active-frame') frames.push(frame);
+  }
+  return frames;
+}
+
+/**
+ * Waits until some webview shows `text` (as text: innerText, not markup) and returns its frame.
+ * Polls the frames, since webviews come and go while the workbench lays them out; every poll is
+ * bounded and the whole wait has a deadline.
+ */
+export async function waitForWebviewText(
+  page: Page,
+  text: string,
+  timeoutMs = 30_000,
+): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const seen: string[] = [];
+    for (const frame of await webviewContentFrames(page)) {
+      const shown = await frame
+        .locator('body')
+        .innerText({ timeout: 1_000 })
+        .catch(() => '');
+      seen.push(shown.slice(0, 300));
+      if (shown.includes(text)) return frame;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `no webview shows ${JSON.stringify(text)} after ${timeoutMs} ms; webviews: ${JSON.stringify(seen)}`,
+      );
+    }
+    // A poll interval, not a wait for readiness: the loop ends as soon as the text is there.
+    await page.waitForTimeout(250);
+  }
 }
