@@ -53,6 +53,10 @@ for (const target of VSIX_TARGETS) {
         names.some((n) => n.endsWith('/onnxruntime_binding.node')),
         'no onnxruntime binding in the package',
       );
+    } else {
+      // No onnxruntime build for this target: loading it says why, instead of a missing file.
+      const stub = entry(entries, 'extension/node_modules/onnxruntime-node/index.js');
+      assert.match(stub.read().toString('utf8'), new RegExp(`has no ${target.name} build`));
     }
   });
 
