@@ -97,7 +97,7 @@ function brokenRows(): string {
 async function openFromExplorer(page: Page, name: string): Promise<void> {
   await waitForExplorerItem(page, name);
   await page.locator('.explorer-folders-view .monaco-list-row', { hasText: name }).first().click();
-  await editorTab(page, name).waitFor({ state: 'visible', timeout: 15_000 });
+  await editorTab(page, name).waitFor({ state: 'visible', timeout: 60_000 });
 }
 
 /** Waits (with a deadline) until the run folder's records.jsonl holds `n` lines. */
@@ -156,7 +156,7 @@ test(
       // The first command waits for the extension host to start and register the commands:
       // slow on a busy machine.
       await runCommand(page, 'MCPO: Open Bundled ShopBench Sample', 120_000);
-      await editorTab(page, 'shopbench-dev.jsonl').waitFor({ state: 'visible', timeout: 15_000 });
+      await editorTab(page, 'shopbench-dev.jsonl').waitFor({ state: 'visible', timeout: 60_000 });
       const lens = codeLenses(page).first();
       await lens.waitFor({ state: 'visible', timeout: 60_000 });
       assert.notEqual((await lens.innerText()).trim(), '', 'the code lens has no text');
