@@ -220,8 +220,25 @@ function stageProject(stage: string, files: string[]): void {
   fs.writeFileSync(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`);
 }
 
+/**
+ * A package that declares `os`/`cpu` (npm's prebuilt-binary packages, e.g. @napi-rs/nice-*)
+ * and excludes the target: npm installed it for this machine only.
+ */
+function isOtherPlatformPackage(pkg: string, target: VsixTarget): boolean {
+  const manifest = JSON.parse(
+    fs.readFileSync(path.join(repoRoot, 'node_modules', pkg, 'package.json'), 'utf8'),
+  ) as { os?: string[]; cpu?: string[] };
+  const allows = (list: string[] | undefined, value: string): boolean =>
+    !list || list.length === 0
+      ? true
+      : list.includes(value) ||
+        (list.every((v) => v.startsWith('!')) && !list.includes(`!${value}`));
+  return !allows(manifest.os, target.platform) || !allows(manifest.cpu, target.arch);
+}
+
 function stageDependencies(stage: string, packages: string[], target: VsixTarget): void {
   for (const pkg of packages) {
+    if (isOtherPlatformPackage(pkg, target)) continue;
     const from = path.join(repoRoot, 'node_modules', pkg);
     fs.cpSync(from, path.join(stage, 'node_modules', pkg), {
       recursive: true,
