@@ -90,20 +90,98 @@ export function preprocessSegment(
   return tokenize(pyRstrip(lowercase ? pyLower(sentence) : sentence));
 }
 
-/** `extract_all_word_ngrams`: n-gram counts per order (index n-1) and the token count. */
-function wordNgrams(tokenized: string): { ngrams: Map<string, number>[]; length: number } {
-  const tokens = pySplitWhitespace(tokenized);
-  const ngrams: Map<string, number>[] = [];
-  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
-    const counts = new Map<string, number>();
-    // Tokens never contain whitespace, so joining with a space identifies the tuple uniquely.
-    for (let i = 0; i + n <= tokens.length; i++) {
-      const key = tokens.slice(i, i + n).join(' ');
-      counts.set(key, (counts.get(key) ?? 0) + 1);
+/**
+ * Largest vocabulary (distinct tokens of hypothesis and reference together) for which an n-gram
+ * of token ids read as a base-V number stays below 2^53, i.e. is an exact Map key, up to order 4.
+ */
+const MAX_NUMERIC_VOCABULARY = 9000;
+
+interface NgramStatistics {
+  counts: number[];
+  totals: number[];
+}
+
+/**
+ * Matched (clipped) and total n-gram counts per order, as sacrebleu's `_compute_segment_statistics`
+ * gets them from its n-gram Counters, without building a string per n-gram: each token becomes an
+ * id, each n-gram of ids one number (base V, extended by one token per order), and every
+ * hypothesis n-gram takes one of the reference's remaining copies, which adds up to
+ * min(hyp count, ref count) per distinct n-gram, as sacrebleu's clipping does.
+ */
+function ngramStatistics(hyp: readonly string[], ref: readonly string[]): NgramStatistics {
+  const ids = new Map<string, number>();
+  const idsOf = (tokens: readonly string[]): Float64Array => {
+    const out = new Float64Array(tokens.length);
+    for (let i = 0; i < tokens.length; i++) {
+      let id = ids.get(tokens[i]);
+      if (id === undefined) ids.set(tokens[i], (id = ids.size));
+      out[i] = id;
     }
-    ngrams.push(counts);
+    return out;
+  };
+  const refIds = idsOf(ref);
+  const hypIds = idsOf(hyp);
+  const base = ids.size;
+  if (base > MAX_NUMERIC_VOCABULARY) return ngramStatisticsByString(hyp, ref);
+  const refKeys = refIds.slice();
+  const hypKeys = hypIds.slice();
+  const counts: number[] = [];
+  const totals: number[] = [];
+  const remaining = new Map<number, number>();
+  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
+    if (n > 1) {
+      extendKeys(refKeys, refIds, n, base);
+      extendKeys(hypKeys, hypIds, n, base);
+    }
+    remaining.clear();
+    for (let i = 0; i + n <= ref.length; i++)
+      remaining.set(refKeys[i], (remaining.get(refKeys[i]) ?? 0) + 1);
+    let correct = 0;
+    for (let i = 0; i + n <= hyp.length; i++) {
+      const left = remaining.get(hypKeys[i]);
+      if (left) {
+        correct++;
+        remaining.set(hypKeys[i], left - 1);
+      }
+    }
+    counts.push(correct);
+    totals.push(Math.max(0, hyp.length - n + 1));
   }
-  return { ngrams, length: tokens.length };
+  return { counts, totals };
+}
+
+/** keys[i] held the (n-1)-gram starting at token i; it becomes the n-gram starting there. */
+function extendKeys(keys: Float64Array, ids: Float64Array, n: number, base: number): void {
+  for (let i = 0; i + n <= ids.length; i++) keys[i] = keys[i] * base + ids[i + n - 1];
+}
+
+/** The same statistics with n-grams as strings: for vocabularies too large for numeric keys. */
+function ngramStatisticsByString(hyp: readonly string[], ref: readonly string[]): NgramStatistics {
+  const counts: number[] = [];
+  const totals: number[] = [];
+  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
+    const refCounts = ngramCounts(ref, n);
+    let correct = 0;
+    let total = 0;
+    for (const [ngram, hypCount] of ngramCounts(hyp, n)) {
+      total += hypCount;
+      const refCount = refCounts.get(ngram);
+      if (refCount !== undefined) correct += Math.min(hypCount, refCount);
+    }
+    counts.push(correct);
+    totals.push(total);
+  }
+  return { counts, totals };
+}
+
+function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
+  const counts = new Map<string, number>();
+  // Tokens never contain whitespace, so joining with a space identifies the tuple uniquely.
+  for (let i = 0; i + n <= tokens.length; i++) {
+    const key = tokens.slice(i, i + n).join(' ');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return counts;
 }
 
 /**
@@ -118,22 +196,10 @@ export function bleuStatistics(
 ): BleuStatistics {
   // `Metric._cache_references` rejects an empty reference before anything else is computed.
   if (ref === '') throw new Error('BLEU: Empty or `None` reference sentence found.');
-  const refInfo = wordNgrams(preprocessSegment(ref, tokenize, lowercase));
-  const hypInfo = wordNgrams(preprocessSegment(hyp, tokenize, lowercase));
-  const counts: number[] = [];
-  const totals: number[] = [];
-  for (let n = 0; n < MAX_NGRAM_ORDER; n++) {
-    let correct = 0;
-    let total = 0;
-    for (const [ngram, hypCount] of hypInfo.ngrams[n]) {
-      total += hypCount;
-      const refCount = refInfo.ngrams[n].get(ngram);
-      if (refCount !== undefined) correct += Math.min(hypCount, refCount);
-    }
-    counts.push(correct);
-    totals.push(total);
-  }
-  return { counts, totals, sys_len: hypInfo.length, ref_len: refInfo.length };
+  const refTokens = pySplitWhitespace(preprocessSegment(ref, tokenize, lowercase));
+  const hypTokens = pySplitWhitespace(preprocessSegment(hyp, tokenize, lowercase));
+  const { counts, totals } = ngramStatistics(hypTokens, refTokens);
+  return { counts, totals, sys_len: hypTokens.length, ref_len: refTokens.length };
 }
 
 // --- libm-exact exp and log ---
@@ -313,15 +379,36 @@ export function correctlyRoundedLog(x: number): number {
 
 // --- score (sacrebleu BLEU.compute_bleu with smooth_method="exp", effective_order=False) ---
 
+/**
+ * A pure function of one double, remembered: the precisions, ratios and means BLEU feeds to log
+ * and exp repeat across rows (counts are small integers), and the double-double evaluation is
+ * the costliest step of a row. Bounded, so a long run cannot grow it without limit.
+ */
+function memoized(fn: (x: number) => number, limit = 1 << 14): (x: number) => number {
+  const known = new Map<number, number>();
+  return (x) => {
+    let y = known.get(x);
+    if (y === undefined) {
+      if (known.size >= limit) known.clear();
+      y = fn(x);
+      known.set(x, y);
+    }
+    return y;
+  };
+}
+
+const memoLog = memoized(correctlyRoundedLog);
+const memoExp = memoized(correctlyRoundedExp);
+
 /** sacrebleu's `my_log`: log, except that 0.0 maps to a huge negative number. */
 function myLog(x: number): number {
-  return x === 0 ? LOG_OF_ZERO : correctlyRoundedLog(x);
+  return x === 0 ? LOG_OF_ZERO : memoLog(x);
 }
 
 /** The brevity penalty; a hypothesis with no tokens gets 0.0 rather than a division by zero. */
 function brevityPenalty(sysLen: number, refLen: number): number {
   if (sysLen >= refLen) return 1.0;
-  return sysLen > 0 ? correctlyRoundedExp(1 - refLen / sysLen) : 0.0;
+  return sysLen > 0 ? memoExp(1 - refLen / sysLen) : 0.0;
 }
 
 /**
@@ -365,7 +452,7 @@ export function computeBleu(stats: BleuStatistics): BleuScore {
     return { ...stats, score: 0.0, precisions: new Array<number>(MAX_NGRAM_ORDER).fill(0.0), bp };
   }
   const precisions = smoothedPrecisions(counts, totals);
-  const score = bp * correctlyRoundedExp(pySumFloats(precisions.map(myLog)) / MAX_NGRAM_ORDER);
+  const score = bp * memoExp(pySumFloats(precisions.map(myLog)) / MAX_NGRAM_ORDER);
   return { ...stats, score, precisions, bp };
 }
 
