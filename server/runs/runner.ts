@@ -82,29 +82,39 @@ export async function runQuestions(
   deps = { ...deps, signal };
   const queue = [...rows];
   const outcome: RunOutcome = { done: 0, failed: 0, cancelled: false };
-  // Twice the endpoints' slots: while one question assembles, scores or is written, another is
-  // already queued for the slot it frees, so the servers never wait on the engine.
+  const write = (record: RunRecord | undefined): void => {
+    if (!record) return; // cancelled mid-question: left for --resume
+    deps.beforeAppend?.(record);
+    try {
+      deps.store.append(record);
+    } catch (err) {
+      // A record that cannot be written (disk full) must stop every worker, not only this one.
+      fail(err);
+      return;
+    }
+    deps.onRecord?.(record);
+    if (record.status === 'ok') outcome.done++;
+    else outcome.failed++;
+  };
+  // Twice the endpoints' slots: while one question assembles or is written, another is already
+  // queued for the slot it frees, so the servers never wait on the engine. A slot is freed as
+  // soon as its answer is in: scoring (in the worker, perhaps behind a model load) and writing
+  // the record finish on their own, without holding back the next question's requests.
   const workers = Math.max(1, 2 * (config.llm.concurrency + (config.slm?.concurrency ?? 0)));
+  const finishing: Promise<void>[] = [];
   await Promise.all(
     Array.from({ length: Math.min(workers, queue.length) }, async () => {
       for (let next = queue.shift(); next; next = queue.shift()) {
         if (deps.signal?.aborted) break;
-        const record = await runOne(next, similarity, deps);
-        if (!record) continue; // cancelled mid-question: left for --resume
-        deps.beforeAppend?.(record);
-        try {
-          deps.store.append(record);
-        } catch (err) {
-          // A record that cannot be written (disk full) must stop every worker, not only this one.
-          fail(err);
-          break;
-        }
-        deps.onRecord?.(record);
-        if (record.status === 'ok') outcome.done++;
-        else outcome.failed++;
+        let answered!: () => void;
+        const slotFree = new Promise<void>((resolve) => (answered = resolve));
+        const finished = runOne(next, similarity, deps, answered).then(write);
+        finishing.push(finished);
+        await Promise.race([slotFree, finished]);
       }
     }),
   );
+  await Promise.all(finishing);
   if (fatal !== undefined) throw fatal;
   outcome.cancelled = signal.aborted;
   return outcome;
@@ -247,6 +257,7 @@ async function runOne(
   loaded: LoadedRow,
   similarity: SimilarityStage,
   deps: RunnerDeps,
+  answered: () => void,
 ): Promise<RunRecord | undefined> {
   const { row, index } = loaded;
   const config = deps.store.config;
@@ -333,6 +344,7 @@ async function runOne(
     record.timings.answerMs = performance.now() - t;
     record.answer = answer;
     record.response = answer.text;
+    answered();
 
     stage = 'score';
     const scored = await scoreAnswer(index, row, answer.text, deps);

@@ -38,7 +38,14 @@ function enginePool(): Piscina<WorkerTask, WorkerReply> {
     if (!fs.existsSync(filename))
       throw new Error(`the engine worker ${filename} is missing from this build`);
     const threads = workerThreads();
-    pool = new Piscina({ filename, minThreads: threads, maxThreads: threads });
+    // Several tasks per thread: while one awaits a model load (onnxruntime loads off-thread),
+    // the others (a BLEU score, an M_V batch whose model is loaded) run.
+    pool = new Piscina({
+      filename,
+      minThreads: threads,
+      maxThreads: threads,
+      concurrentTasksPerWorker: 8,
+    });
   }
   return pool;
 }
