@@ -1,94 +1,25 @@
 /**
- * Pipeline figures: a 96-question run with self CoT and similarity hints against the test
- * server (200 ms latency, concurrency 8) compared with the server-bound limit, a cached re-run,
- * the similarity stage's embedding throughput against onnxruntime called directly, peak memory.
+ * Embedding figures: the similarity stage's embedder, inline and in the engine worker, against
+ * onnxruntime's InferenceSession called directly on the same model and batch. (The runs
+ * themselves are measured in runBench.ts.)
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { loadEmbedder } from '../../server/embed/embedder';
-import { buildRunConfig, executeRun } from '../../server/runs/startRun';
-import { spawn } from 'node:child_process';
-import * as readline from 'node:readline';
-import { RunStore } from '../../server/runs/runStore';
+import { loadWorkerEmbedder } from '../../server/workers/enginePool';
 import { buildTinyBertFixture } from '../support/tinyBertFixture';
-
-const LATENCY_MS = 200;
-const CONCURRENCY = 8;
 
 export async function pipelineBench(
   sample: string,
   figures: Record<string, string>,
 ): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pbench-'));
-  const mv = buildTinyBertFixture(path.join(dir, 'mv'));
-  // The server runs in its own process: sharing this event loop would bill its work to the engine.
-  const serverMain = path.join(
-    __dirname,
-    '..',
-    'out',
-    'test',
-    'support',
-    'openaiTestServerMain.js',
-  );
-  const child = spawn(process.execPath, [serverMain, '--latency-ms', String(LATENCY_MS)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
-  const baseUrl = await new Promise<string>((resolve) =>
-    readline.createInterface({ input: child.stdout! }).once('line', resolve),
-  );
-  const server = { baseUrl };
   try {
-    const options = {
-      data: sample,
-      llm: { url: server.baseUrl, model: 'test-model', concurrency: CONCURRENCY },
-      embedModel: mv,
-      scoringEmbedModel: mv,
-      cot: 'self' as const,
-      similarityK: 3,
-    };
-    const rssBefore = process.memoryUsage().rss;
-    const t0 = performance.now();
-    const first = await executeRun(
-      await buildRunConfig(options),
-      undefined,
-      path.join(dir, 'runs'),
-      { cacheDir: path.join(dir, 'cache') },
-    );
-    const wall = (performance.now() - t0) / 1000;
-    const posts = requestsMade(first.dir);
-    const limit = (posts / CONCURRENCY) * (LATENCY_MS / 1000);
-    figures[
-      `96-question run, self CoT + similarity k=3, ${LATENCY_MS} ms latency, concurrency ${CONCURRENCY}`
-    ] =
-      `${wall.toFixed(2)} s for ${posts} requests; server-bound limit ${limit.toFixed(2)} s; ${(((wall - limit) / limit) * 100).toFixed(1)}% over; engine overhead ${(((wall - limit) * 1000) / 96).toFixed(1)} ms/question (${first.done} done, ${first.failed} failed)`;
-    figures['peak memory of that run (RSS growth / process peak)'] =
-      `${((process.memoryUsage().rss - rssBefore) / 1e6).toFixed(0)} MB / ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`;
-
-    const t1 = performance.now();
-    const again = await executeRun(
-      await buildRunConfig(options),
-      undefined,
-      path.join(dir, 'runs'),
-      { cacheDir: path.join(dir, 'cache') },
-    );
-    figures['re-run of the same 96 questions (cache)'] =
-      `${((performance.now() - t1) / 1000).toFixed(2)} s, ${requestsMade(again.dir)} generation requests (+1 /v1/models check)`;
-
-    await embeddingThroughput(mv, sample, figures);
+    await embeddingThroughput(buildTinyBertFixture(path.join(dir, 'mv')), sample, figures);
   } finally {
-    child.stdin!.end();
     fs.rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Generation requests a run actually sent (attempts of calls not served from the cache). */
-function requestsMade(runDir: string): number {
-  let n = 0;
-  for (const r of RunStore.open(runDir).records.values()) {
-    for (const call of [r.stages.cot, r.answer]) if (call && !call.cached) n += call.attempts;
-  }
-  return n;
 }
 
 /** The similarity stage's embedder vs onnxruntime's InferenceSession on the same model and batch. */
@@ -104,6 +35,7 @@ async function embeddingThroughput(
     .slice(0, 32)
     .map((l) => (JSON.parse(l) as { input_field: string }).input_field.slice(0, 300));
   const embedder = await loadEmbedder(modelDir);
+  const inWorker = await loadWorkerEmbedder(modelDir);
   const transformers = await import('@huggingface/transformers');
   const tokenizer = await transformers.AutoTokenizer.from_pretrained(modelDir, {
     local_files_only: true,
@@ -115,6 +47,10 @@ async function embeddingThroughput(
   const t0 = performance.now();
   for (let i = 0; i < rounds; i++) await embedder.embed(texts);
   const ours = (performance.now() - t0) / rounds;
+  await inWorker.embed(texts);
+  const tw = performance.now();
+  for (let i = 0; i < rounds; i++) await inWorker.embed(texts);
+  const worker = (performance.now() - tw) / rounds;
 
   const runDirect = async (): Promise<void> => {
     const enc = tokenizer(texts, { padding: true, truncation: true, max_length: 128 });
@@ -151,6 +87,6 @@ async function embeddingThroughput(
   for (let i = 0; i < rounds; i++) await runDirect();
   const direct = (performance.now() - t1) / rounds;
   figures['similarity embedding, batch of 32 prompts (tiny fixture)'] =
-    `ours ${ours.toFixed(2)} ms/batch (${((32 * 1000) / ours).toFixed(0)} texts/s) vs onnxruntime direct ${direct.toFixed(2)} ms/batch: ${((direct / ours) * 100).toFixed(0)}% of direct throughput`;
+    `ours ${ours.toFixed(2)} ms/batch inline, ${worker.toFixed(2)} ms/batch in the engine worker (${((32 * 1000) / worker).toFixed(0)} texts/s) vs onnxruntime direct ${direct.toFixed(2)} ms/batch: ${((direct / ours) * 100).toFixed(0)}% (inline) and ${((direct / worker) * 100).toFixed(0)}% (worker) of direct throughput`;
   await embedder.dispose();
 }

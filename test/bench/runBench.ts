@@ -1,0 +1,339 @@
+/**
+ * Run figures, side by side in one bench invocation against one OpenAI-compatible test server in
+ * its own process (200 ms latency): each run and each bare `openai`-client loop runs in a fresh
+ * child process of its own, so its wall time and peak RSS are its own. Every figure is also given
+ * as a ratio to the server-bound limit (requests / concurrency x latency) and to the bare loop.
+ * The machine is shared, so single figures are noisy; the ratios within one invocation are what
+ * to compare.
+ */
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as readline from 'node:readline';
+import OpenAI from 'openai';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+} from 'vscode-jsonrpc/node';
+import { loadDataset } from '../../server/dataset/load';
+import * as protocol from '../../server/protocol';
+import { buildRunConfig, executeRun, type RunOptions } from '../../server/runs/startRun';
+import { RunStore } from '../../server/runs/runStore';
+import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
+import { closeEnginePool } from '../../server/workers/enginePool';
+import { buildTinyBertFixture } from '../support/tinyBertFixture';
+
+const LATENCY_MS = 200;
+
+/** What a child measures and prints as its last stdout line. */
+interface ChildResult {
+  wallMs: number;
+  requests: number;
+  maxRssMb: number;
+  done?: number;
+  failed?: number;
+}
+
+export type ChildJob =
+  | { kind: 'run'; options: RunOptions; cacheDir: string; runsDir: string }
+  | { kind: 'bare'; baseUrl: string; data: string; concurrency: number }
+  | { kind: 'dictionary'; cacheDir: string }
+  | { kind: 'nothing' };
+
+/** The child side: one run (or one bare loop), then its figures as JSON. */
+export async function benchChild(job: ChildJob): Promise<void> {
+  const t0 = performance.now();
+  let result: Omit<ChildResult, 'maxRssMb'>;
+  if (job.kind === 'run') {
+    const run = await executeRun(await buildRunConfig(job.options), undefined, job.runsDir, {
+      cacheDir: job.cacheDir,
+    });
+    result = {
+      wallMs: performance.now() - t0,
+      requests: requestsMade(run.dir),
+      done: run.done,
+      failed: run.failed,
+    };
+    await closeEnginePool();
+  } else if (job.kind === 'dictionary') {
+    process.env.MCPO_MODEL_CACHE = job.cacheDir;
+    await loadJapaneseTokenizer();
+    result = { wallMs: performance.now() - t0, requests: 0 };
+  } else if (job.kind === 'nothing') {
+    result = { wallMs: 0, requests: 0 };
+  } else {
+    const prompts = (await loadDataset(job.data)).rows.map((r) => r.row.input_field);
+    const client = new OpenAI({ baseURL: job.baseUrl, apiKey: 'bench', maxRetries: 0 });
+    const t1 = performance.now();
+    let requests = 0;
+    await Promise.all(
+      Array.from({ length: job.concurrency }, async () => {
+        for (let p = prompts.shift(); p !== undefined; p = prompts.shift()) {
+          await client.chat.completions.create({
+            model: 'test-model',
+            messages: [{ role: 'user', content: p }],
+            temperature: 0,
+            top_p: 0.9,
+            max_tokens: 2,
+            seed: 42,
+          });
+          requests++;
+        }
+      }),
+    );
+    result = { wallMs: performance.now() - t1, requests };
+  }
+  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb })}\n`);
+}
+
+/** Generation requests a run actually sent (attempts of calls not served from the cache). */
+function requestsMade(runDir: string): number {
+  let n = 0;
+  for (const r of RunStore.open(runDir).records.values()) {
+    for (const call of [r.stages.cot, r.answer]) if (call && !call.cached) n += call.attempts;
+  }
+  return n;
+}
+
+export function inChild(job: ChildJob): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [__filename, '--bench-child', JSON.stringify(job)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('error', reject);
+    child.on('exit', (code) => {
+      const last = out.trim().split('\n').pop() ?? '';
+      if (code !== 0) reject(new Error(`bench child exited with ${code}: ${out}`));
+      else resolve(JSON.parse(last) as ChildResult);
+    });
+  });
+}
+
+function startTestServer(): Promise<{ baseUrl: string; stop: () => void }> {
+  const serverMain = path.join(
+    __dirname,
+    '..',
+    'out',
+    'test',
+    'support',
+    'openaiTestServerMain.js',
+  );
+  const child = spawn(process.execPath, [serverMain, '--latency-ms', String(LATENCY_MS)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve) =>
+    readline
+      .createInterface({ input: child.stdout! })
+      .once('line', (baseUrl) => resolve({ baseUrl, stop: () => child.stdin!.end() })),
+  );
+}
+
+const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
+const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
+
+/** The sample `times` over, each copy's questions marked so that no two requests are the same. */
+function repeatDataset(sample: string, times: number, file: string): string {
+  const rows = fs
+    .readFileSync(sample, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { input_field: string });
+  const out: string[] = [];
+  for (let i = 0; i < times; i++)
+    for (const row of rows)
+      out.push(JSON.stringify({ ...row, input_field: `(${i + 1}) ${row.input_field}` }));
+  fs.writeFileSync(file, `${out.join('\n')}\n`);
+  return file;
+}
+
+/** The sample without its sent-transformer rows: a run that loads no embedding model. */
+function withoutEmbeddingRows(sample: string, file: string): string {
+  const lines = fs.readFileSync(sample, 'utf8').trim().split('\n');
+  fs.writeFileSync(file, `${lines.filter((l) => !l.includes('sent-transformer')).join('\n')}\n`);
+  return file;
+}
+
+export async function runBench(
+  sample: string,
+  figures: Record<string, string>,
+  parts = { runs: true, hover: true },
+): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-rbench-'));
+  const mv = buildTinyBertFixture(path.join(dir, 'mv'));
+  const big = repeatDataset(sample, 4, path.join(dir, 'shopbench-384.jsonl'));
+  const server = await startTestServer();
+  try {
+    const llm = (concurrency: number) => ({
+      url: server.baseUrl,
+      model: 'test-model',
+      concurrency,
+    });
+    const plain = (data: string, concurrency: number): RunOptions => ({
+      data,
+      llm: llm(concurrency),
+      templates: 'none',
+      cot: 'off',
+      similarityK: 0,
+      // The sent-transformer rows are scored with the tiny fixture model (no hub here).
+      scoringEmbedModel: mv,
+      scoringMultilingualEmbedModel: mv,
+    });
+    let n = 0;
+    const run = (options: RunOptions, cacheDir = path.join(dir, `cache-${n++}`)) =>
+      inChild({ kind: 'run', options, cacheDir, runsDir: path.join(dir, 'runs') });
+    const bare = (data: string, concurrency: number) =>
+      inChild({ kind: 'bare', baseUrl: server.baseUrl, data, concurrency });
+
+    if (parts.runs) {
+      for (const [label, data, rows, c] of [
+        ['96 dev questions, plain baseline', sample, 96, 8],
+        ['384 questions, plain baseline', big, 384, 32],
+      ] as const) {
+        const cacheDir = path.join(dir, `cache-plain-${rows}`);
+        const ours = await run(plain(data, c), cacheDir);
+        const loop = await bare(data, c);
+        const limit = (ours.requests / c) * LATENCY_MS;
+        figures[`${label}, concurrency ${c}: mcpo run / server-bound limit / bare openai loop`] =
+          `${s(ours.wallMs)} / ${s(limit)} / ${s(loop.wallMs)}: ${x(ours.wallMs, limit)} the limit (bare loop ${x(loop.wallMs, limit)}), ${x(ours.wallMs, loop.wallMs)} the bare loop; ${ours.requests} requests, ${ours.done} done, ${ours.failed} failed`;
+        figures[
+          `${label}, concurrency ${c}: peak RSS of the run's process (Japanese dictionary + tiny embedding model loaded for the jp-bleu and sent-transformer rows) / bare loop`
+        ] = `${ours.maxRssMb.toFixed(0)} MB / ${loop.maxRssMb.toFixed(0)} MB`;
+        if (rows === 96) {
+          const again = await run(plain(data, c), cacheDir);
+          figures[
+            'cached re-run of the 96 dev questions (jp-bleu and sent-transformer rows included)'
+          ] =
+            `${s(again.wallMs)} (executeRun, incl. the /v1/models check), ${again.requests} generation requests, peak RSS ${again.maxRssMb.toFixed(0)} MB`;
+        }
+      }
+
+      const idle = await inChild({ kind: 'nothing' });
+      const noEmbed = await run(
+        plain(withoutEmbeddingRows(sample, path.join(dir, 'no-embed.jsonl')), 8),
+      );
+      figures[
+        'peak RSS of a run without embedding rows (dev questions minus sent-transformer, c=8) / the same bench child doing nothing'
+      ] =
+        `${noEmbed.maxRssMb.toFixed(0)} MB / ${idle.maxRssMb.toFixed(0)} MB (the child loads the whole bench bundle); run ${s(noEmbed.wallMs)}, ${noEmbed.requests} requests`;
+
+      const mcpo: RunOptions = {
+        ...plain(sample, 8),
+        templates: 'paper',
+        cot: 'slm',
+        slm: { url: server.baseUrl, model: 'test-model', concurrency: 8 },
+        similarityK: 3,
+        embedModel: mv,
+      };
+      const ours = await run(mcpo);
+      // CoT and answer requests share the server; both endpoints have 8 slots.
+      const limit = (ours.requests / 16) * LATENCY_MS;
+      const chain = 2 * LATENCY_MS * Math.ceil(96 / 8);
+      figures['MCPO run over the 96 dev questions (SLM CoT + similarity k=3, c=8 per endpoint)'] =
+        `${s(ours.wallMs)} for ${ours.requests} requests; server-bound limit ${s(Math.max(limit, chain))} (two dependent calls per question): ${x(ours.wallMs, Math.max(limit, chain))}; peak RSS with jp-bleu + embedding model loaded ${ours.maxRssMb.toFixed(0)} MB`;
+    }
+    if (parts.hover) await hoverDuringRun(big, plain(big, 32), figures);
+  } finally {
+    server.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Hover latency in the language server (dist/main.js) while it runs 384 questions. */
+async function hoverDuringRun(
+  data: string,
+  options: RunOptions,
+  figures: Record<string, string>,
+): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.MCPO_BENCH_LSP_PROFILE
+        ? ['--cpu-prof', `--cpu-prof-dir=${process.env.MCPO_BENCH_LSP_PROFILE}`]
+        : []),
+      path.join(__dirname, 'main.js'),
+      '--stdio',
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const conn = createMessageConnection(
+    new StreamMessageReader(child.stdout),
+    new StreamMessageWriter(child.stdin),
+  );
+  conn.onNotification(() => undefined);
+  conn.onRequest(() => null);
+  conn.listen();
+  try {
+    await conn.sendRequest('initialize', {
+      processId: process.pid,
+      rootUri: null,
+      capabilities: { window: { workDoneProgress: true } },
+      initializationOptions: {},
+    });
+    void conn.sendNotification('initialized', {});
+    const text = fs.readFileSync(data, 'utf8');
+    const uri = `file://${data}`;
+    void conn.sendNotification('textDocument/didOpen', {
+      textDocument: { uri, languageId: 'jsonl', version: 1, text },
+    });
+    const line = 200;
+    const character = text.split('\n')[line].indexOf('"task_type"') + 2;
+    const hover = async (): Promise<number> => {
+      const t = performance.now();
+      await conn.sendRequest('textDocument/hover', {
+        textDocument: { uri },
+        position: { line, character },
+      });
+      return performance.now() - t;
+    };
+    const idle: number[] = [];
+    for (let i = 0; i < 10; i++) idle.push(await hover());
+    const settings: protocol.PipelineSettings = {
+      llm: { url: options.llm.url, model: options.llm.model, mode: 'chat', concurrency: 32 },
+      embedModel: options.scoringEmbedModel!,
+      templates: 'none',
+      cot: 'off',
+      cotTaskTypes: [],
+      similarityK: 0,
+      constrained: false,
+      runsDir: path.join(path.dirname(data), 'lsp-runs'),
+      cacheDir: path.join(path.dirname(data), 'lsp-cache'),
+      scoringEmbedModel: options.scoringEmbedModel,
+      scoringMultilingualEmbedModel: options.scoringMultilingualEmbedModel,
+    };
+    let running = true;
+    const t0 = performance.now();
+    const result = conn
+      .sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, {
+        uri,
+        settings,
+        secrets: {},
+      })
+      .finally(() => (running = false));
+    const busy: number[] = [];
+    while (running) {
+      busy.push(await hover());
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    const outcome = await result;
+    const wall = performance.now() - t0;
+    const stats = (v: number[]): string => {
+      const sorted = [...v].sort((a, b) => a - b);
+      const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))];
+      return `median ${q(0.5).toFixed(1)} ms, p95 ${q(0.95).toFixed(1)} ms, max ${sorted[sorted.length - 1].toFixed(1)} ms (${v.length} hovers)`;
+    };
+    figures['language server hover, idle'] = stats(idle);
+    figures['language server hover while it runs 384 questions (c=32)'] =
+      `${stats(busy)}; the run took ${s(wall)} (${outcome.done} done, ${outcome.failed} failed)`;
+    await conn.sendRequest('shutdown');
+    void conn.sendNotification('exit');
+  } finally {
+    setTimeout(() => child.kill(), 2000).unref();
+  }
+}
