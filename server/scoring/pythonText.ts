@@ -13,7 +13,9 @@ import {
   PY_SPACE,
 } from './pythonUnicodeTables';
 
-const SPACE = new Set<number>(PY_SPACE);
+/** Python's whitespace as a table over the BMP (where all of it is): tokenizers test every character. */
+const SPACE = new Uint8Array(0x10000);
+for (const cp of PY_SPACE) SPACE[cp] = 1;
 
 /** The start of the [start, end] pair holding cp, or -1 (binary search over sorted pairs). */
 function rangeStart(ranges: readonly number[], cp: number): number {
@@ -31,7 +33,7 @@ function rangeStart(ranges: readonly number[], cp: number): number {
 
 /** `ch.isspace()` for one code point. */
 export function isPySpace(cp: number): boolean {
-  return SPACE.has(cp);
+  return cp < 0x10000 && SPACE[cp] === 1;
 }
 
 /** `ch.isnumeric()` for one code point. */
@@ -89,7 +91,7 @@ export function pyLength(s: string): number {
 
 /** Whether the UTF-16 unit at i starts a Python whitespace code point (all are in the BMP). */
 function spaceAt(s: string, i: number): boolean {
-  return SPACE.has(s.charCodeAt(i));
+  return SPACE[s.charCodeAt(i)] === 1;
 }
 
 /** `s.strip()` with no argument. */
