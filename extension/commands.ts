@@ -83,6 +83,13 @@ export function commandTable(
         'shopbench-dev.jsonl',
       );
       await vscode.window.showTextDocument(uri);
+      // The file lives inside the installed extension: an edit must never change the reference
+      // sample, so its editor is read-only (copy its rows into a file of your own to edit them).
+      await vscode.commands
+        .executeCommand('workbench.action.files.setActiveEditorReadonlyInSession')
+        .then(undefined, (err: unknown) =>
+          ctx.log.warn(`could not make the sample read-only: ${String(err)}`),
+        );
     },
     'mcpo.showLogs': async () => ctx.log.show(),
   };

@@ -42,7 +42,7 @@ import {
   SELECT_OPTIONS,
   SELECT_USAGE,
 } from './jobs/jobCommands';
-import { isUserFacing, UsageError, UserError } from './userError';
+import { isUserFacing, UsageError, UserError, userMessage } from './userError';
 
 interface Command {
   summary: string;
@@ -784,7 +784,7 @@ if (require.main === module) {
     (err: unknown) => {
       // Errors the user can act on print as one line; anything else is a bug and keeps its stack.
       if (isUserFacing(err)) {
-        process.stderr.write(`${err.message}\n`);
+        process.stderr.write(`${userMessage(err)}\n`);
         process.exitCode = err instanceof UserError ? err.exitCode : 1;
       } else {
         process.stderr.write(internalErrorReport(err));

@@ -13,6 +13,24 @@ export class UsageError extends UserError {
   override readonly exitCode: number = 2;
 }
 
+const ERRNO_WORDS: Record<string, string> = {
+  ENOENT: 'no such file or directory',
+  EACCES: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of the path is not a folder',
+};
+
+/**
+ * The one line a user sees: a UserError's message as it is; a file-system error as "cannot
+ * open <path>: <reason>" instead of Node's "ENOENT: no such file or directory, open '<path>'".
+ */
+export function userMessage(err: Error): string {
+  const { code, path: file, syscall } = err as NodeJS.ErrnoException;
+  if (err instanceof UserError || !code || !(code in ERRNO_WORDS) || !file) return err.message;
+  const verb = syscall === 'mkdir' ? 'create' : syscall === 'open' || !syscall ? 'open' : syscall;
+  return `cannot ${verb} ${file}: ${ERRNO_WORDS[code]}`;
+}
+
 /** File-system failures a user can fix (a missing file, no permission) count as user errors. */
 export function isUserFacing(err: unknown): err is Error {
   if (err instanceof UserError) return true;

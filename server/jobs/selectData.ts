@@ -293,7 +293,7 @@ export async function selectData(options: SelectOptions): Promise<SelectResult> 
       excluded.unknown > 0 ? `${excluded.unknown} rows whose split could not be read` : '',
     ].filter(Boolean);
     note =
-      `${badRows.length} malformed rows excluded (${parts.join(', ')}): the output holds ${taken.train} "${TRAIN_SPLIT}" + ${taken.val} "${VAL_SPLIT}" rows, ` +
+      `${badRows.length} malformed row${badRows.length === 1 ? '' : 's'} excluded (${parts.join(', ')}): the output holds ${taken.train} "${TRAIN_SPLIT}" + ${taken.val} "${VAL_SPLIT}" rows, ` +
       `so it is not exactly the first N/2 + N/2 = ${n} rows of the file; fix the rows to get the paper's "first N"`;
   }
   return { counts, train: taken.train, val: taken.val, badRows, rowsRead, note };

@@ -47,3 +47,10 @@ test('a failure the user can act on exits 1 without a stack trace', async (t) =>
     assert.doesNotMatch(r.stderr, /\n\s+at /, `mcpo ${args.join(' ')} printed a stack trace`);
   }
 });
+
+test('a missing file is named in plain words, not as a Node errno message', async () => {
+  const missing = path.join(os.tmpdir(), 'mcpo-no-such-dataset.jsonl');
+  const r = await runCli(['validate', '--data', missing]);
+  assert.equal(r.code, 1);
+  assert.equal(r.stderr.trim(), `cannot open ${missing}: no such file or directory`);
+});
