@@ -58,9 +58,9 @@ export function commandTable(
       ),
     'mcpo.showSideBySideDiff': (uri?: unknown) =>
       ctx.promptDiff.showDiff(uri instanceof vscode.Uri ? uri : undefined),
+    // The full report opens in the editor area; the sidebar keeps the compact run list.
     'mcpo.openResults': async () => {
-      await vscode.commands.executeCommand('mcpo.results.focus');
-      ctx.refreshResults();
+      await vscode.commands.executeCommand('mcpo.openReport');
     },
     'mcpo.configureEndpoints': () => configureEndpoints(ctx),
     'mcpo.setApiKey': () => setApiKey(ctx),
@@ -311,11 +311,7 @@ async function runAblation(ctx: CommandContext): Promise<void> {
     );
     return;
   }
-  const doc = await vscode.workspace.openTextDocument({
-    content: result.tables,
-    language: 'plaintext',
-  });
-  await vscode.window.showTextDocument(doc, { preview: false });
+  await vscode.commands.executeCommand('mcpo.showAblation', result);
 }
 
 async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: number): Promise<void> {

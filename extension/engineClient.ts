@@ -164,8 +164,8 @@ export class EngineClient implements vscode.Disposable {
     return this.request(RunAblationRequest, params, token);
   }
 
-  listRuns(runsDir: string): Promise<RunListItem[]> {
-    return this.request(ListRunsRequest, { runsDir });
+  listRuns(runsDir: string, baselineDir?: string): Promise<RunListItem[]> {
+    return this.request(ListRunsRequest, { runsDir, baselineDir });
   }
 
   getRun(runDir: string): Promise<GetRunResult> {

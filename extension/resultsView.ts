@@ -1,18 +1,28 @@
 /**
- * Wires the results panel (extension/panel/) to the engine: the panel asks through PanelEngine,
- * which is implemented here over the language client, and is told about finished questions.
+ * Wires the results views to the engine: the sidebar's compact run list (extension/panel/
+ * resultsView.ts) and the report panel in the editor area (extension/panel/reportPanel.ts), both
+ * asking through one PanelEngine over the language client, both told about finished questions.
  */
 import * as vscode from 'vscode';
 import type { RecordNotificationParams } from '../server/protocol';
 import type { EngineClient } from './engineClient';
-import { registerResultsView, ResultsViewProvider } from './panel/resultsView';
 import type { PanelEngine } from './panel/panelEngine';
+import { SharedBaseline } from './panel/panelHost';
+import { registerReportPanel, ReportPanel } from './panel/reportPanel';
+import { registerResultsView, ResultsViewProvider } from './panel/resultsView';
 import { readPipelineSettings } from './settings';
+
+/** Opens the report panel; an optional run folder to show. */
+export const OPEN_REPORT_COMMAND = 'mcpo.openReport';
+/** Shows an ablation's tables in the report panel: `{ tables: string, runDirs: string[] }`. */
+export const SHOW_ABLATION_COMMAND = 'mcpo.showAblation';
 
 export interface ResultsView {
   /** Lists runs again; `select` is a run to show (one that just finished). */
   refresh(select?: string): void;
   postRecord(params: RecordNotificationParams): void;
+  /** Opens the report panel in the editor area. */
+  openReport(runDir?: string): void;
 }
 
 export function createResultsView(
@@ -20,8 +30,10 @@ export function createResultsView(
   engine: EngineClient,
   log: vscode.LogOutputChannel,
 ): ResultsView {
+  // The engine's openReport needs the panel, and the panel needs the engine: resolved lazily.
+  let report: ReportPanel | undefined = undefined;
   const panelEngine: PanelEngine = {
-    listRuns: () => engine.listRuns(readPipelineSettings().runsDir),
+    listRuns: (baselineDir) => engine.listRuns(readPipelineSettings().runsDir, baselineDir),
     getRun: (runDir) => engine.getRun(runDir),
     compareRuns: (baselineDir, candidateDir) => engine.compareRuns(baselineDir, candidateDir),
     // The same road as the command palette's Show Prompt Diff (errors are shown there).
@@ -31,11 +43,59 @@ export function createResultsView(
     exportScores: async (runDir) => {
       await vscode.commands.executeCommand('mcpo.exportScores', runDir);
     },
+    openReport: (runDir) => {
+      report?.open(runDir);
+      return Promise.resolve();
+    },
+    openRow: async (file, line) => {
+      const position = new vscode.Position(Math.max(0, line - 1), 0);
+      const editor = await vscode.window.showTextDocument(vscode.Uri.file(file), {
+        preview: false,
+        selection: new vscode.Range(position, position),
+      });
+      editor.revealRange(
+        new vscode.Range(position, position),
+        vscode.TextEditorRevealType.InCenter,
+      );
+    },
   };
-  const provider = new ResultsViewProvider(context.extensionUri, panelEngine, log);
-  context.subscriptions.push(provider, registerResultsView(provider));
+  const baseline = new SharedBaseline(context.workspaceState);
+  const sidebar = new ResultsViewProvider(context.extensionUri, panelEngine, baseline, log);
+  const opened = new ReportPanel(context.extensionUri, panelEngine, baseline, log);
+  report = opened;
+  context.subscriptions.push(
+    baseline,
+    sidebar,
+    opened,
+    registerResultsView(sidebar),
+    registerReportPanel(opened),
+    vscode.commands.registerCommand(OPEN_REPORT_COMMAND, (runDir?: unknown) =>
+      opened.open(typeof runDir === 'string' ? runDir : undefined),
+    ),
+    vscode.commands.registerCommand(SHOW_ABLATION_COMMAND, (result?: unknown) => {
+      if (!isAblation(result)) throw new Error('mcpo.showAblation needs { tables, runDirs }');
+      opened.showAblation(result.tables, result.runDirs);
+    }),
+  );
   return {
-    refresh: (select) => provider.refresh(select),
-    postRecord: (params) => provider.postRecord(params),
+    refresh: (select) => {
+      sidebar.refresh(select);
+      opened.refresh(select);
+    },
+    postRecord: (params) => {
+      sidebar.postRecord(params);
+      opened.postRecord(params);
+    },
+    openReport: (runDir) => opened.open(runDir),
   };
+}
+
+function isAblation(value: unknown): value is { tables: string; runDirs: string[] } {
+  if (typeof value !== 'object' || value === null) return false;
+  const v = value as Record<string, unknown>;
+  return (
+    typeof v.tables === 'string' &&
+    Array.isArray(v.runDirs) &&
+    v.runDirs.every((d) => typeof d === 'string')
+  );
 }

@@ -1,22 +1,31 @@
 /**
- * The per-task chart across runs: grouped horizontal bars (one group per task, one bar per
- * run) drawn as inline SVG with createElementNS. No library: the CSP allows only our script,
- * and colours come from the theme through the `series-N` classes in panel.css (presentation
- * attributes cannot use `var()` reliably, and inline styles are blocked by the CSP).
+ * Scores across runs, drawn as inline SVG with createElementNS: one line for the overall score
+ * and one per track, runs on the x axis in the order they were made (numbered like the run
+ * table, so 20 runs still read). A run without a score for a series leaves a gap, never a label.
+ * Colours come from the theme through `series-N` classes in panel.css (the CSP blocks inline
+ * styles); beyond the palette, series also differ by dash pattern, so no two series look alike.
+ *
+ * Why not a charting library: Chart.js (the one that runs under a strict CSP: canvas, no injected
+ * styles) draws text into a canvas that screen readers and the theme cannot reach, needs colours
+ * re-read and the chart redrawn on every theme change, and adds ~70 kB minified for two lines and
+ * a few dots; Plot and Vega inject <style> elements the CSP refuses. This file is ~4 kB.
  */
-import type { ChartData } from './viewModel';
+import type { TrendChart } from './viewModel';
 import { formatScore } from './viewModel';
 
 const SVG_NS = 'http://www.w3.org/2000/svg';
-/** panel.css defines this many theme colours; more runs reuse them in order. */
-export const SERIES_COLOURS = 6;
+/** Theme colours in panel.css (series-0 … series-6); dash patterns multiply them. */
+export const SERIES_COLOURS = 7;
+const DASHES = ['', '6 3', '2 3', '8 3 2 3'];
 
-const WIDTH = 380;
-const LABEL_WIDTH = 120;
-const VALUE_WIDTH = 16;
-const BAR = 9;
-const GROUP_GAP = 10;
-const AXIS = 22;
+const HEIGHT = 220;
+const LEFT = 40;
+const RIGHT = 12;
+const TOP = 10;
+const BOTTOM = 26;
+/** Horizontal room per run; the chart grows with the runs and the figure scrolls if needed. */
+const STEP = 36;
+const MIN_WIDTH = 320;
 
 function svg<K extends keyof SVGElementTagNameMap>(
   tag: K,
@@ -25,104 +34,133 @@ function svg<K extends keyof SVGElementTagNameMap>(
 ): SVGElementTagNameMap[K] {
   const element = document.createElementNS(SVG_NS, tag);
   for (const [name, value] of Object.entries(attrs)) element.setAttribute(name, String(value));
-  // Task names and run labels are user data: text content only.
+  // Run labels and track names are user data: text content only.
   if (text !== undefined) element.textContent = text;
   return element;
 }
 
-function truncate(text: string, max: number): string {
-  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+/** Colour class and dash pattern of series `i`: unique for 7 × 4 = 28 series. */
+export function seriesStyle(i: number): { className: string; dash: string } {
+  return {
+    className: `series-${i % SERIES_COLOURS}`,
+    dash: DASHES[Math.floor(i / SERIES_COLOURS) % DASHES.length],
+  };
 }
 
-export function seriesClass(i: number): string {
-  return `series-${i % SERIES_COLOURS}`;
-}
-
-/** The chart and its legend; an explanatory paragraph when there is nothing to draw. */
-export function renderChart(data: ChartData): HTMLElement {
+export function renderTrendChart(chart: TrendChart): HTMLElement {
   const figure = document.createElement('figure');
   figure.className = 'chart';
-  figure.setAttribute('data-testid', 'task-chart');
-  if (data.tasks.length === 0 || data.series.length === 0) {
+  figure.setAttribute('data-testid', 'trend-chart');
+  if (chart.runs.length === 0 || chart.series.length === 0) {
     const empty = document.createElement('p');
     empty.className = 'muted';
-    empty.textContent = 'No task scores to chart yet.';
+    empty.textContent = 'No scores to chart yet.';
     figure.append(empty);
     return figure;
   }
-  const groupHeight = data.series.length * BAR + GROUP_GAP;
-  const height = AXIS + data.tasks.length * groupHeight;
-  const plotWidth = WIDTH - LABEL_WIDTH - VALUE_WIDTH;
-  const x = (v: number): number => LABEL_WIDTH + (Math.max(0, v) / data.max) * plotWidth;
-
+  const width = Math.max(MIN_WIDTH, LEFT + RIGHT + chart.runs.length * STEP);
+  const plotHeight = HEIGHT - TOP - BOTTOM;
+  const x = (i: number): number => LEFT + STEP / 2 + i * STEP;
+  const y = (v: number): number => TOP + plotHeight - (Math.max(0, v) / chart.max) * plotHeight;
   const root = svg('svg', {
-    viewBox: `0 0 ${WIDTH} ${height}`,
-    width: '100%',
+    viewBox: `0 0 ${width} ${HEIGHT}`,
+    width,
+    height: HEIGHT,
     role: 'img',
-    'aria-labelledby': 'task-chart-title',
+    'aria-labelledby': 'trend-chart-title',
   });
   root.append(
-    svg('title', { id: 'task-chart-title' }, `Per-task scores of ${data.series.length} runs`),
+    svg(
+      'title',
+      { id: 'trend-chart-title' },
+      `Overall and per-track scores of ${chart.runs.length} runs, oldest first`,
+    ),
   );
-
-  // Value axis: gridlines at quarters of the axis range.
   for (let i = 0; i <= 4; i++) {
-    const v = (data.max * i) / 4;
-    root.append(svg('line', { class: 'grid', x1: x(v), x2: x(v), y1: AXIS - 4, y2: height }));
+    const v = (chart.max * i) / 4;
+    root.append(svg('line', { class: 'grid', x1: LEFT, x2: width - RIGHT, y1: y(v), y2: y(v) }));
     root.append(
       svg(
         'text',
-        { class: 'axis-label', x: x(v), y: AXIS - 8, 'text-anchor': 'middle' },
+        { class: 'axis-label', x: LEFT - 4, y: y(v) + 3, 'text-anchor': 'end' },
         v.toFixed(2),
       ),
     );
   }
-
-  data.tasks.forEach((task, t) => {
-    const top = AXIS + t * groupHeight;
-    const label = svg(
+  chart.runs.forEach((run, i) => {
+    const tick = svg(
       'text',
       {
-        class: 'task-label',
-        x: LABEL_WIDTH - 6,
-        y: top + (data.series.length * BAR) / 2 + 4,
-        'text-anchor': 'end',
+        class: run.selected ? 'axis-label run-tick selected' : 'axis-label run-tick',
+        x: x(i),
+        y: HEIGHT - 8,
+        'text-anchor': 'middle',
       },
-      truncate(task, 20),
+      String(run.number),
     );
-    label.append(svg('title', {}, task));
-    root.append(label);
-    data.series.forEach((series, s) => {
-      const value = series.values[t];
-      const y = top + s * BAR;
-      if (value === null) {
-        root.append(
-          svg('text', { class: 'axis-label', x: LABEL_WIDTH + 2, y: y + BAR - 1 }, 'n/a'),
-        );
+    tick.append(svg('title', {}, `#${run.number} ${run.label}`));
+    root.append(tick);
+  });
+  chart.series.forEach((series, s) => {
+    const style = seriesStyle(s);
+    // Consecutive runs with a value are joined; a missing value breaks the line.
+    let path = '';
+    let open = false;
+    series.values.forEach((v, i) => {
+      if (v === null) {
+        open = false;
         return;
       }
-      const bar = svg('rect', {
-        class: `bar ${seriesClass(s)}`,
-        x: LABEL_WIDTH,
-        y,
-        width: Math.max(1, x(value) - LABEL_WIDTH),
-        height: BAR - 1,
+      path += `${open ? 'L' : 'M'}${x(i).toFixed(1)} ${y(v).toFixed(1)} `;
+      open = true;
+    });
+    const line = svg('path', {
+      class: `line ${style.className}${series.emphasis ? ' emphasis' : ''}`,
+      d: path.trim(),
+      fill: 'none',
+    });
+    if (style.dash) line.setAttribute('stroke-dasharray', style.dash);
+    root.append(line);
+    series.values.forEach((v, i) => {
+      if (v === null) return;
+      const dot = svg('circle', {
+        class: `dot ${style.className}`,
+        cx: x(i),
+        cy: y(v),
+        r: series.emphasis ? 3.5 : 2.5,
       });
-      bar.append(svg('title', {}, `${series.label} — ${task}: ${formatScore(value)}`));
-      root.append(bar);
+      dot.append(
+        svg(
+          'title',
+          {},
+          `#${chart.runs[i].number} ${chart.runs[i].label} — ${series.label}: ${formatScore(v)}`,
+        ),
+      );
+      root.append(dot);
     });
   });
-  figure.append(root);
+  const scroll = document.createElement('div');
+  scroll.className = 'chart-scroll';
+  scroll.append(root);
+  figure.append(scroll);
 
   const legend = document.createElement('ul');
   legend.className = 'legend';
-  legend.setAttribute('aria-label', 'Runs in the chart');
-  data.series.forEach((series, s) => {
+  legend.setAttribute('aria-label', 'Series');
+  chart.series.forEach((series, s) => {
+    const style = seriesStyle(s);
     const item = document.createElement('li');
-    const swatch = document.createElement('span');
-    swatch.className = `swatch ${seriesClass(s)}`;
-    swatch.setAttribute('aria-hidden', 'true');
-    item.append(swatch, document.createTextNode(series.label));
+    const key = svg('svg', { width: 22, height: 10, 'aria-hidden': 'true' });
+    const sample = svg('line', {
+      class: `line ${style.className}${series.emphasis ? ' emphasis' : ''}`,
+      x1: 1,
+      x2: 21,
+      y1: 5,
+      y2: 5,
+    });
+    if (style.dash) sample.setAttribute('stroke-dasharray', style.dash);
+    key.append(sample);
+    item.append(key, document.createTextNode(series.label));
     legend.append(item);
   });
   figure.append(legend);

@@ -1,14 +1,15 @@
 /**
- * The "MCPO Results" webview app (browser, DOM only; bundled by esbuild as an IIFE).
+ * The run report (the editor-area panel's webview app; browser, DOM only; bundled by esbuild as an IIFE).
  *
  * It talks to the extension only through media/protocol.ts messages, keeps its UI state in
  * `vscode.setState` (the view may be destroyed whenever it is hidden, since the extension does
  * not retain its context), and builds every element through dom.ts so model output is always
  * text, never markup.
  */
-import { renderChart } from './chart';
+import { renderTrendChart } from './chart';
 import { h, table, textCell, type Attributes, type Child } from './dom';
 import type {
+  AblationMessage,
   ComparisonMessage,
   ExtensionToPanel,
   PanelRequest,
@@ -17,8 +18,13 @@ import type {
   RunReport,
 } from './protocol';
 import {
-  buildChartSeries,
+  buildTaskMatrix,
+  buildTrendChart,
+  cachedText,
   differenceRows,
+  formatTruth,
+  pairingSummary,
+  runNumbers,
   filterChoices,
   filterRecords,
   formatParsed,
@@ -54,6 +60,7 @@ interface Model {
   reports: RunReport[];
   run: { runDir: string; result: GetRunResult } | null;
   comparison: ComparisonMessage | null;
+  ablation: AblationMessage | null;
   progress: Map<string, { done: number; total: number }>;
   error: string | null;
   /** Requests sent and not yet answered, for the busy indicator. */
@@ -68,6 +75,7 @@ const model: Model = {
   reports: [],
   run: null,
   comparison: null,
+  ablation: null,
   progress: new Map(),
   error: null,
   pending: new Set(),
@@ -134,8 +142,12 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       if (message.select !== undefined) model.progress.delete(message.select);
       if (state.baselineDir !== null && !message.runs.some((r) => r.runDir === state.baselineDir))
         state.baselineDir = null;
+      // The baseline may have been chosen elsewhere (a restored panel): the extension's is the one.
+      if (message.baselineDir !== state.baselineDir && state.baselineDir === null)
+        state.baselineDir = message.baselineDir;
       renderRuns();
       renderComparison();
+      renderChartSection();
       // Re-read the selected run on every listing: a listing follows a refresh or a finished run.
       const runDir = pickRun(message.runs, message.select ?? state.selectedRunDir);
       if (runDir !== null) selectRun(runDir, runDir === state.selectedRunDir);
@@ -187,6 +199,10 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       }
       break;
     }
+    case 'ablation':
+      model.ablation = message;
+      renderAblation();
+      break;
     case 'done':
       settle(message.requestId);
       break;
@@ -218,6 +234,7 @@ function selectRun(runDir: string, keepQuestion: boolean): void {
   persist();
   renderRuns();
   renderComparison();
+  renderChartSection();
   request({ type: 'selectRun', runDir });
   // The extension compares against the run it was last asked for, so this follows selectRun.
   if (state.baselineDir !== null) request({ type: 'selectBaseline', runDir: state.baselineDir });
@@ -251,6 +268,10 @@ const runsSection = el('section', { 'aria-labelledby': 'runs-heading' });
 const runSection = el('section', { 'aria-labelledby': 'run-heading' });
 const compareSection = el('section', { 'aria-labelledby': 'compare-heading' });
 const chartSection = el('section', { 'aria-labelledby': 'chart-heading' });
+const ablationSection = el('section', {
+  'aria-labelledby': 'ablation-heading',
+  'data-testid': 'ablation',
+});
 const questionsSection = el('section', { 'aria-labelledby': 'questions-heading' });
 const filtersBox = el('div', { class: 'filters' });
 const questionTableBox = el('div', { class: 'table-scroll' });
@@ -262,6 +283,7 @@ questionsSection.append(
   detailBox,
 );
 
+document.body.classList.add('report');
 fill(
   document.body,
   el(
@@ -272,11 +294,20 @@ fill(
     busy,
   ),
   errorBox,
-  runsSection,
-  runSection,
-  compareSection,
-  chartSection,
-  questionsSection,
+  el(
+    'div',
+    { class: 'report-grid' },
+    el('aside', { class: 'report-runs' }, runsSection),
+    el(
+      'main',
+      { class: 'report-main' },
+      ablationSection,
+      runSection,
+      compareSection,
+      chartSection,
+      questionsSection,
+    ),
+  ),
 );
 
 function renderBusy(): void {
@@ -324,7 +355,12 @@ function renderRuns(): void {
         'aria-pressed': selected ? 'true' : 'false',
         'data-run-dir': row.runDir,
       },
-      el('span', { class: 'run-label' }, row.label),
+      el(
+        'span',
+        { class: 'run-label' },
+        el('span', { class: 'run-number' }, `#${row.number} `),
+        row.label,
+      ),
       el('span', { class: 'run-date' }, row.date),
       el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
       el('span', { class: 'run-failed' }, row.failed),
@@ -361,14 +397,24 @@ function renderRun(): void {
       'Overall ',
       el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
       ` · ${records.length} questions · ${failed} failed`,
+      cachedCount(records) > 0 ? ` · ${cachedCount(records)} answers cached` : '',
     ),
     tracks.length > 0
       ? table<HTMLElement, Node>(
           document,
           { class: 'scores' },
           'Per track',
-          ['Track', 'Score'],
-          tracks.map((t) => el('tr', {}, cell(t.track), cell(t.score, { class: 'num' }))),
+          ['Track', 'Tasks', 'n', 'Score'],
+          tracks.map((t) =>
+            el(
+              'tr',
+              {},
+              cell(t.track),
+              cell(t.tasks, { class: 'num' }),
+              cell(t.samples, { class: 'num' }),
+              cell(t.score, { class: 'num' }),
+            ),
+          ),
         )
       : null,
     // The sidebar is narrow: the table scrolls instead of clipping its score column.
@@ -425,44 +471,99 @@ function renderComparison(): void {
   if (state.baselineDir !== null && model.comparison === null)
     parts.push(el('p', { class: 'muted' }, 'Comparing…'));
   if (model.comparison !== null) {
-    const rows = differenceRows(model.comparison.differences);
+    const c = model.comparison;
+    const rows = differenceRows(c.differences, c.minPaired);
     parts.push(
-      table<HTMLElement, Node>(
-        document,
-        { class: 'scores', 'data-testid': 'differences' },
-        'Differences from the baseline (95% paired bootstrap interval)',
-        ['Scope', 'Baseline', 'This run', 'Δ', '95% CI', ''],
-        rows.map((r) =>
-          el(
-            'tr',
-            { class: `sig-${r.significance}` },
-            cell(r.scope),
-            cell(r.baseline, { class: 'num' }),
-            cell(r.candidate, { class: 'num' }),
-            cell(r.delta, { class: 'num' }),
-            cell(r.interval, { class: 'num' }),
-            cell(
-              r.significance === 'better'
-                ? 'better'
-                : r.significance === 'worse'
-                  ? 'worse'
-                  : r.significance === 'unclear'
-                    ? 'CI spans 0'
-                    : '',
+      el(
+        'p',
+        { 'data-testid': 'paired-summary' },
+        pairingSummary(c.paired, c.mismatched, c.minPaired),
+      ),
+    );
+    if (rows.length > 0)
+      parts.push(
+        el(
+          'div',
+          { class: 'table-scroll' },
+          table<HTMLElement, Node>(
+            document,
+            { class: 'scores differences', 'data-testid': 'differences' },
+            `Differences from the baseline (95% paired bootstrap interval; none below n = ${c.minPaired})`,
+            ['Scope', 'n', 'Baseline', 'This run', 'Δ', '95% CI', 'Verdict'],
+            rows.map((r) =>
+              el(
+                'tr',
+                { class: `sig-${r.significance}` },
+                cell(r.scope),
+                cell(r.n, { class: 'num' }),
+                cell(r.baseline, { class: 'num' }),
+                cell(r.candidate, { class: 'num' }),
+                cell(r.delta, { class: 'num delta' }),
+                cell(r.interval, { class: 'num ci' }),
+                cell(r.verdict, { class: 'verdict' }),
+              ),
             ),
           ),
         ),
-      ),
-    );
+      );
   }
   fill(compareSection, ...parts);
 }
 
 function renderChartSection(): void {
-  chartSection.replaceChildren(
-    el('h2', { id: 'chart-heading' }, 'Per-task scores across runs'),
-    renderChart(buildChartSeries(model.reports)),
+  const numbers = runNumbers(model.runs ?? []);
+  const matrix = buildTaskMatrix(model.reports, numbers, state.selectedRunDir);
+  fill(
+    chartSection,
+    el('h2', { id: 'chart-heading' }, `Scores across runs (${model.reports.length})`),
+    renderTrendChart(buildTrendChart(model.reports, numbers, state.selectedRunDir)),
+    matrix.rows.length > 0
+      ? el(
+          'div',
+          { class: 'table-scroll' },
+          table<HTMLElement, Node>(
+            document,
+            { class: 'scores matrix', 'data-testid': 'task-matrix' },
+            'Per-task scores by run number (oldest first)',
+            ['Task', ...matrix.runs.map((r) => `#${r.number}`)],
+            matrix.rows.map((row) =>
+              el(
+                'tr',
+                {},
+                cell(row.task, { title: row.metric }),
+                ...row.cells.map((v, i) =>
+                  cell(v, {
+                    class: matrix.runs[i].selected ? 'num selected-run' : 'num',
+                    title: `#${matrix.runs[i].number} ${matrix.runs[i].label}`,
+                  }),
+                ),
+              ),
+            ),
+          ),
+        )
+      : null,
   );
+}
+
+function renderAblation(): void {
+  const a = model.ablation;
+  if (a === null) {
+    ablationSection.replaceChildren();
+    return;
+  }
+  ablationSection.replaceChildren(
+    el('h2', { id: 'ablation-heading' }, `Ablation (${a.runDirs.length} arms)`),
+    // The paper's tables are laid out in monospace text; shown as text, never markup.
+    el('pre', { class: 'ablation-tables' }, a.tables),
+    button('Dismiss', { class: 'secondary' }, () => {
+      model.ablation = null;
+      renderAblation();
+    }),
+  );
+}
+
+function cachedCount(records: readonly RunRecord[]): number {
+  return records.filter((r) => r.answer?.cached === true).length;
 }
 
 function renderQuestions(): void {
@@ -547,6 +648,7 @@ function renderQuestionTable(): void {
       cell(formatParsed(r.parsed), { class: 'parsed' }),
       cell(formatSampleValue(r.score), { class: 'num' }),
       cell(statusText(r)),
+      cell(r.answer?.cached ? 'cached' : '', { class: 'cached-mark' }),
     );
   });
   fill(
@@ -556,7 +658,7 @@ function renderQuestionTable(): void {
       document,
       { class: 'questions', 'data-testid': 'questions' },
       'Questions of the selected run',
-      ['#', 'Task', 'Parsed answer', 'Score', 'Status'],
+      ['#', 'Task', 'Parsed answer', 'Score', 'Status', 'Cache'],
       rows,
     ),
     shown.length > model.rowLimit
@@ -597,8 +699,15 @@ function renderDetail(): void {
       ...field('Task type', record.task_type),
       ...field('Metric', record.metric),
       ...field('Track', record.track ?? '—'),
-      ...field('Score', formatSampleValue(record.score)),
+      ...field('Truth', el('span', { 'data-testid': 'truth' }, formatTruth(record.truth))),
       ...field('Parsed answer', formatParsed(record.parsed)),
+      ...field('Score', formatSampleValue(record.score)),
+      ...field(
+        'Answer',
+        cachedText(record)
+          ? el('span', { class: 'cached-badge', 'data-testid': 'cached' }, cachedText(record))
+          : `asked ${record.answer?.model ?? 'the model'}`,
+      ),
     ),
     el('h4', {}, 'Raw response'),
     el(
@@ -620,7 +729,20 @@ function renderDetail(): void {
       : null,
     el(
       'p',
-      {},
+      { class: 'actions' },
+      button(
+        'Open row in dataset',
+        {
+          class: 'secondary',
+          'data-testid': 'open-row',
+          disabled: run.result.rowLines?.[record.index] === undefined,
+          title:
+            run.result.rowLines?.[record.index] === undefined
+              ? `${run.result.config.data.file} cannot be read`
+              : `${run.result.config.data.file}:${run.result.rowLines[record.index]}`,
+        },
+        () => request({ type: 'openRow', runDir: run.runDir, index: record.index }),
+      ),
       button(
         'Show prompt diff',
         {
@@ -652,5 +774,6 @@ renderRuns();
 renderRun();
 renderComparison();
 renderChartSection();
+renderAblation();
 renderQuestions();
 request({ type: 'ready' });

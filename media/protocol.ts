@@ -63,6 +63,19 @@ export interface ExportScoresMessage {
   id: number;
   runDir: string;
 }
+/** webview → extension: open the full report in the editor area, showing this run (sidebar). */
+export interface OpenReportMessage {
+  type: 'openReport';
+  id: number;
+  runDir: string;
+}
+/** webview → extension: open the run's data file at the question's row. */
+export interface OpenRowMessage {
+  type: 'openRow';
+  id: number;
+  runDir: string;
+  index: number;
+}
 /** webview → extension: list the runs again. */
 export interface RefreshMessage {
   type: 'refresh';
@@ -80,6 +93,8 @@ export type PanelToExtension =
   | SelectBaselineMessage
   | OpenPromptDiffMessage
   | ExportScoresMessage
+  | OpenReportMessage
+  | OpenRowMessage
   | RefreshMessage
   | SetStateMessage;
 
@@ -93,6 +108,8 @@ export interface RunsMessage {
   runs: RunListItem[];
   /** A run that just finished: show it rather than the remembered selection. */
   select?: string;
+  /** The baseline the runs' `baseline` deltas are from (chosen in the report panel). */
+  baselineDir: string | null;
 }
 /** extension → webview: scores of the listed runs, for the per-task chart (sent after `runs`). */
 export interface RunReportsMessage {
@@ -119,6 +136,19 @@ export interface ComparisonMessage {
   baselineDir: string;
   candidateDir: string;
   differences: Difference[];
+  /** Questions both runs answered with the same task and truth. */
+  paired: number;
+  /** Same index, another task or truth: left out. */
+  mismatched: number;
+  /** Below this many paired questions in a scope: no interval, no verdict. */
+  minPaired: number;
+}
+/** extension → webview: the tables of an ablation that just finished (report panel). */
+export interface AblationMessage {
+  type: 'ablation';
+  /** The paper's tables as text (monospace, shown as text). */
+  tables: string;
+  runDirs: string[];
 }
 /** extension → webview: a question of a running run finished. */
 export interface RecordMessage {
@@ -142,6 +172,7 @@ export type ExtensionToPanel =
   | RunReportsMessage
   | RunMessage
   | ComparisonMessage
+  | AblationMessage
   | RecordMessage
   | DoneMessage
   | ErrorMessage;

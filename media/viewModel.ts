@@ -47,6 +47,16 @@ export function formatDelta(value: number | null | undefined): string {
   return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(4)}`;
 }
 
+/** A count with its noun: "1 question", "96 questions". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** ShopBench track names carry a long common prefix; the rest is what tells them apart. */
+export function shortTrack(track: string): string {
+  return track.replace(/^amazon-kdd-cup-24-/, '');
+}
+
 /** `2026-11-27T15:38:39.000Z` → `2026-11-27 15:38` (UTC, as the run id is); unparseable dates as given. */
 export function formatDate(iso: string): string {
   const date = new Date(iso);
@@ -60,6 +70,22 @@ export function formatParsed(parsed: ParsedAnswer | undefined): string {
   if (Array.isArray(parsed))
     return `[${parsed.map((p) => (typeof p === 'string' ? JSON.stringify(p) : String(p))).join(', ')}]`;
   return String(parsed);
+}
+
+/** The ground truth as a person reads it: lists comma-joined, strings verbatim, none as a dash. */
+export function formatTruth(truth: unknown): string {
+  if (truth === undefined || truth === null) return '—';
+  if (Array.isArray(truth))
+    return truth.map((t) => (typeof t === 'string' ? t : JSON.stringify(t))).join(', ');
+  return typeof truth === 'string' ? truth : JSON.stringify(truth);
+}
+
+/** Which model calls of a question were replayed from the response cache ('' when none). */
+export function cachedText(record: RunRecord): string {
+  const parts: string[] = [];
+  if (record.answer?.cached) parts.push('answer');
+  if (record.stages.cot?.cached) parts.push('chain of thought');
+  return parts.length === 0 ? '' : `cached ${parts.join(' and ')}`;
 }
 
 /** A per-sample value: accuracy's bool as 1/0, micro-F1 counts spelled out, numbers to four places. */
@@ -119,14 +145,22 @@ export function upsertRecord(records: readonly RunRecord[], record: RunRecord): 
 
 export interface TrackRow {
   track: string;
+  /** Questions of the track's tasks. */
+  samples: string;
+  tasks: string;
   score: string;
 }
 
 export function trackRows(report: ScoresReport): TrackRow[] {
-  return Object.entries(report.tracks).map(([track, score]) => ({
-    track,
-    score: formatScore(score),
-  }));
+  return Object.entries(report.tracks).map(([track, score]) => {
+    const tasks = report.tasks.filter((t) => t.track === track);
+    return {
+      track: shortTrack(track),
+      samples: String(tasks.reduce((n, t) => n + t.num_samples, 0)),
+      tasks: String(tasks.length),
+      score: formatScore(score),
+    };
+  });
 }
 
 export interface TaskRow {
@@ -146,7 +180,7 @@ export function taskRows(report: ScoresReport): TaskRow[] {
     task: t.task_name,
     taskType: t.task_type,
     metric: t.metric,
-    track: t.track ?? '—',
+    track: t.track === undefined ? '—' : shortTrack(t.track),
     samples: String(t.num_samples),
     score: formatScore(t.score),
     unscoredReason: reasons.get(t.task_name),
@@ -155,6 +189,8 @@ export function taskRows(report: ScoresReport): TaskRow[] {
 
 export interface RunRow {
   runDir: string;
+  /** 1 for the oldest run, so a run keeps its number as newer ones arrive (the chart's x axis). */
+  number: number;
   label: string;
   date: string;
   overall: string;
@@ -163,8 +199,9 @@ export interface RunRow {
 }
 
 export function runRows(runs: readonly RunListItem[]): RunRow[] {
-  return runs.map((r) => ({
+  return runs.map((r, i) => ({
     runDir: r.runDir,
+    number: runs.length - i,
     label: r.label || r.runId,
     date: formatDate(r.createdAt),
     overall: formatScore(r.overall),
@@ -173,85 +210,228 @@ export function runRows(runs: readonly RunListItem[]): RunRow[] {
   }));
 }
 
-// chart ----------------------------------------------------------------------------------------
-
-export interface ChartSeries {
-  runDir: string;
-  label: string;
-  /** One value per `ChartData.tasks` entry; null where the run has no score for the task. */
-  values: (number | null)[];
-}
-
-export interface ChartData {
-  tasks: string[];
-  series: ChartSeries[];
-  /** The top of the value axis: 1 for the usual [0, 1] metrics, higher if a metric exceeds it. */
-  max: number;
-}
-
-/** Per-task scores across runs; tasks in first-appearance order over the runs as given. */
-export function buildChartSeries(reports: readonly RunReport[]): ChartData {
-  const tasks: string[] = [];
-  const seen = new Set<string>();
-  for (const r of reports) {
-    for (const t of r.report.tasks) {
-      if (!seen.has(t.task_name)) {
-        seen.add(t.task_name);
-        tasks.push(t.task_name);
-      }
-    }
-  }
-  let max = 1;
-  // Runs with the same settings share a label; the run id (its start time) tells them apart.
-  const labelCount = new Map<string, number>();
-  for (const r of reports) labelCount.set(r.label, (labelCount.get(r.label) ?? 0) + 1);
-  const seriesLabel = (r: RunReport): string =>
-    (labelCount.get(r.label) ?? 0) > 1
-      ? `${r.label} · ${r.runDir.split(/[\\/]/).pop() ?? r.runDir}`
-      : r.label;
-  const series = reports.map((r) => {
-    const byTask = new Map(r.report.tasks.map((t) => [t.task_name, t.score]));
-    const values = tasks.map((task) => {
-      const v = byTask.get(task);
-      return v === undefined || v === null || !Number.isFinite(v) ? null : v;
-    });
-    for (const v of values) if (v !== null && v > max) max = v;
-    return { runDir: r.runDir, label: seriesLabel(r), values };
-  });
-  return { tasks, series, max };
-}
-
 // differences ----------------------------------------------------------------------------------
 
-/** Whether the 95% interval excludes zero, and which way. */
-export type Significance = 'better' | 'worse' | 'unclear' | 'unknown';
+/** Whether the 95% interval excludes zero, and which way; `too-few` below the minimum n. */
+export type Significance = 'better' | 'worse' | 'unclear' | 'too-few' | 'unknown';
 
 export interface DifferenceRow {
   scope: string;
+  n: string;
   baseline: string;
   candidate: string;
   delta: string;
   interval: string;
   significance: Significance;
+  verdict: string;
 }
 
-export function significanceOf(d: Difference): Significance {
+export function significanceOf(d: Difference, minPaired: number): Significance {
+  if (d.n < minPaired) return 'too-few';
   if (d.low === null || d.high === null) return 'unknown';
   if (d.low > 0) return 'better';
   if (d.high < 0) return 'worse';
   return 'unclear';
 }
 
-export function differenceRows(differences: readonly Difference[]): DifferenceRow[] {
-  return differences.map((d) => ({
-    scope: d.scope,
-    baseline: formatScore(d.baseline),
-    candidate: formatScore(d.candidate),
-    delta: formatDelta(d.delta),
-    interval:
-      d.low === null || d.high === null ? '—' : `[${formatDelta(d.low)}, ${formatDelta(d.high)}]`,
-    significance: significanceOf(d),
-  }));
+const VERDICTS: Record<Significance, (minPaired: number) => string> = {
+  better: () => 'better',
+  worse: () => 'worse',
+  unclear: () => 'CI spans 0',
+  'too-few': (m) => `n < ${m}: no verdict`,
+  unknown: () => '',
+};
+
+/** Scope names as a person reads them: "track shopping" rather than the full track id. */
+export function scopeText(scope: string): string {
+  return scope.startsWith('track ') ? `track ${shortTrack(scope.slice(6))}` : scope;
+}
+
+export function differenceRows(
+  differences: readonly Difference[],
+  minPaired: number,
+): DifferenceRow[] {
+  return differences.map((d) => {
+    const significance = significanceOf(d, minPaired);
+    return {
+      scope: scopeText(d.scope),
+      n: String(d.n),
+      baseline: formatScore(d.baseline),
+      candidate: formatScore(d.candidate),
+      delta: formatDelta(d.delta),
+      // Below the minimum n an interval would only look like evidence: none is shown.
+      interval:
+        significance === 'too-few' || d.low === null || d.high === null
+          ? '—'
+          : `[${formatDelta(d.low)}, ${formatDelta(d.high)}]`,
+      significance,
+      verdict: VERDICTS[significance](minPaired),
+    };
+  });
+}
+
+/** The line above the differences: how many questions were paired, and what that allows. */
+export function pairingSummary(paired: number, mismatched: number, minPaired: number): string {
+  const left =
+    mismatched > 0
+      ? `; ${plural(mismatched, 'question')} left out (same index, other task or truth)`
+      : '';
+  if (paired === 0) return `No question answered by both runs${left}: nothing to compare.`;
+  const few =
+    paired < minPaired
+      ? ` Fewer than ${minPaired} paired questions: differences are shown without intervals or verdicts.`
+      : '';
+  return `${plural(paired, 'paired question')}${left}.${few}`;
+}
+
+// sidebar --------------------------------------------------------------------------------------
+
+export interface SidebarRow {
+  runDir: string;
+  number: number;
+  label: string;
+  date: string;
+  overall: string;
+  meta: string;
+  tracks: { track: string; score: string }[];
+  /** The overall difference from the baseline, '' when there is none to show. */
+  delta: string;
+  deltaTitle: string;
+  isBaseline: boolean;
+  significance: 'up' | 'down' | 'flat' | 'none';
+}
+
+export function sidebarRows(
+  runs: readonly RunListItem[],
+  baselineDir: string | null,
+  minPaired: number,
+): SidebarRow[] {
+  return runRows(runs).map((row, i) => {
+    const run = runs[i];
+    const b = run.baseline;
+    const isBaseline = baselineDir !== null && run.runDir === baselineDir;
+    let delta = '';
+    let deltaTitle = '';
+    let significance: SidebarRow['significance'] = 'none';
+    if (b !== undefined && !isBaseline) {
+      if (b.paired === 0) {
+        delta = 'no paired questions';
+      } else {
+        delta = `Δ ${formatDelta(b.delta)} · n ${b.paired}`;
+        deltaTitle = `Overall difference from the baseline over ${plural(b.paired, 'paired question')}${b.paired < minPaired ? ` (fewer than ${minPaired}: no verdict)` : ''}; the report has the intervals.`;
+        significance = b.delta === null || b.delta === 0 ? 'flat' : b.delta > 0 ? 'up' : 'down';
+      }
+    }
+    return {
+      runDir: row.runDir,
+      number: row.number,
+      label: row.label,
+      date: row.date,
+      overall: row.overall,
+      meta: `${plural(run.questions, 'question')} · ${run.failed} failed · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
+      tracks: Object.entries(run.tracks ?? {}).map(([track, score]) => ({
+        track: shortTrack(track),
+        score: formatScore(score),
+      })),
+      delta,
+      deltaTitle,
+      isBaseline,
+      significance,
+    };
+  });
+}
+
+// chart across runs ----------------------------------------------------------------------------
+
+export interface TrendRun {
+  runDir: string;
+  number: number;
+  label: string;
+  selected: boolean;
+}
+
+export interface TrendSeries {
+  label: string;
+  values: (number | null)[];
+  /** The overall score: drawn heavier. */
+  emphasis: boolean;
+}
+
+export interface TrendChart {
+  runs: TrendRun[];
+  series: TrendSeries[];
+  max: number;
+}
+
+/**
+ * Overall and per-track scores across runs (oldest first), one series per track: the number of
+ * series is the number of tracks, whatever the number of runs, so colours never run out.
+ */
+export function buildTrendChart(
+  reports: readonly RunReport[],
+  numbers: ReadonlyMap<string, number>,
+  selectedRunDir: string | null,
+): TrendChart {
+  const tracks: string[] = [];
+  for (const r of reports)
+    for (const t of Object.keys(r.report.tracks)) if (!tracks.includes(t)) tracks.push(t);
+  const finite = (v: number | null | undefined): number | null =>
+    v === null || v === undefined || !Number.isFinite(v) ? null : v;
+  const series: TrendSeries[] = [
+    { label: 'overall', emphasis: true, values: reports.map((r) => finite(r.report.overall)) },
+    ...tracks.map((t) => ({
+      label: `track ${shortTrack(t)}`,
+      emphasis: false,
+      values: reports.map((r) => finite(r.report.tracks[t])),
+    })),
+  ];
+  let max = 1;
+  for (const s of series) for (const v of s.values) if (v !== null && v > max) max = v;
+  return {
+    runs: reports.map((r, i) => ({
+      runDir: r.runDir,
+      number: numbers.get(r.runDir) ?? i + 1,
+      label: r.label,
+      selected: r.runDir === selectedRunDir,
+    })),
+    series: series.filter((s) => s.values.some((v) => v !== null)),
+    max,
+  };
+}
+
+export interface TaskMatrix {
+  runs: TrendRun[];
+  rows: { task: string; metric: string; cells: string[] }[];
+}
+
+/** Per-task scores across runs as a table (tasks × runs): numbers read better than 300 bars. */
+export function buildTaskMatrix(
+  reports: readonly RunReport[],
+  numbers: ReadonlyMap<string, number>,
+  selectedRunDir: string | null,
+): TaskMatrix {
+  const order: { task: string; metric: string }[] = [];
+  for (const r of reports)
+    for (const t of r.report.tasks)
+      if (!order.some((o) => o.task === t.task_name))
+        order.push({ task: t.task_name, metric: t.metric });
+  const chart = buildTrendChart(reports, numbers, selectedRunDir);
+  return {
+    runs: chart.runs,
+    rows: order.map(({ task, metric }) => ({
+      task,
+      metric,
+      cells: reports.map((r) => {
+        const t = r.report.tasks.find((x) => x.task_name === task);
+        return t === undefined ? '' : formatScore(t.score);
+      }),
+    })),
+  };
+}
+
+/** Run numbers by folder, as the run list numbers them (1 = oldest). */
+export function runNumbers(runs: readonly RunListItem[]): Map<string, number> {
+  return new Map(runRows(runs).map((r) => [r.runDir, r.number]));
 }
 
 // state ----------------------------------------------------------------------------------------

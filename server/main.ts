@@ -212,7 +212,9 @@ connection.onRequest(
 connection.onRequest(
   request<protocol.ListRunsParams, protocol.RunListItem[]>(protocol.ListRunsRequest),
   (params) =>
-    handle('Listing runs', () => listRuns(params.runsDir, (m) => connection.console.warn(m))),
+    handle('Listing runs', () =>
+      listRuns(params.runsDir, (m) => connection.console.warn(m), params.baselineDir),
+    ),
 );
 connection.onRequest(
   request<protocol.GetRunParams, protocol.GetRunResult>(protocol.GetRunRequest),

@@ -103,6 +103,8 @@ export interface RunAblationResult {
 export const ListRunsRequest = 'mcpo/listRuns';
 export interface ListRunsParams {
   runsDir: string;
+  /** When set, every other run gets its overall difference from this one (`baseline`). */
+  baselineDir?: string;
 }
 export interface RunListItem {
   runDir: string;
@@ -113,6 +115,14 @@ export interface RunListItem {
   questions: number;
   failed: number;
   overall: number | null;
+  /** Per-track scores (track name → score). */
+  tracks: Record<string, number | null>;
+  /** Tasks in the run's report. */
+  tasks: number;
+  /** Questions whose answer was replayed from the response cache. */
+  cached: number;
+  /** The overall difference from ListRunsParams.baselineDir over the questions both answered. */
+  baseline?: { delta: number | null; paired: number };
 }
 
 /** client → server: one run's configuration, records and scores. */
@@ -124,6 +134,8 @@ export interface GetRunResult {
   config: RunConfig;
   records: RunRecord[];
   report: ScoresReport;
+  /** 1-based line of each row (by index) in config.data.file; absent if the file cannot be read. */
+  rowLines?: number[];
 }
 
 /** client → server: differences of a run from a baseline run, with paired bootstrap CIs. */
@@ -134,6 +146,12 @@ export interface CompareRunsParams {
 }
 export interface CompareRunsResult {
   differences: Difference[];
+  /** Questions both runs answered with the same task and truth. */
+  paired: number;
+  /** Questions with the same index but another task or truth (left out). */
+  mismatched: number;
+  /** Scopes with fewer paired questions get no interval and no verdict. */
+  minPaired: number;
 }
 
 /** client → server: is each configured endpoint reachable and serving its model? */

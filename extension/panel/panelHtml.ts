@@ -13,6 +13,8 @@ export interface PanelHtmlParams {
   styleUri: string;
   /** Fresh per render (see `createNonce`), so an old page's nonce never validates a new script. */
   nonce: string;
+  /** The page's title (the sidebar's compact list or the full report). */
+  title?: string;
 }
 
 /** Escapes a value placed inside a double-quoted attribute (URIs and the CSP source are ours, but paths may hold `&` or `"`). */
@@ -46,7 +48,7 @@ export function renderPanelHtml(params: PanelHtmlParams): string {
   <meta http-equiv="Content-Security-Policy" content="${attr(csp)}">
   <meta name="viewport" content="width=device-width, initial-scale=1.0">
   <link rel="stylesheet" href="${attr(params.styleUri)}">
-  <title>MCPO Results</title>
+  <title>${attr(params.title ?? 'MCPO Results')}</title>
 </head>
 <body>
   <noscript>The MCPO Results panel needs scripts enabled.</noscript>

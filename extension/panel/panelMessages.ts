@@ -37,6 +37,7 @@ export function parsePanelMessage(value: unknown): PanelToExtension | undefined 
       return isId(id) ? { type: value.type, id } : undefined;
     case 'selectRun':
     case 'exportScores':
+    case 'openReport':
       return isId(id) && typeof value.runDir === 'string'
         ? { type: value.type, id, runDir: value.runDir }
         : undefined;
@@ -45,8 +46,9 @@ export function parsePanelMessage(value: unknown): PanelToExtension | undefined 
         ? { type: 'selectBaseline', id, runDir: value.runDir }
         : undefined;
     case 'openPromptDiff':
+    case 'openRow':
       return isId(id) && typeof value.runDir === 'string' && isId(value.index)
-        ? { type: 'openPromptDiff', id, runDir: value.runDir, index: value.index }
+        ? { type: value.type, id, runDir: value.runDir, index: value.index }
         : undefined;
     case 'setState':
       return isState(value.state) ? { type: 'setState', state: value.state } : undefined;

@@ -13,13 +13,26 @@ import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { localModelStatus } from '../llm/localModelStatus';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
-import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
+import { splitRowTexts } from '../dataset/rowTexts';
+import { compareRunRecords, MIN_PAIRED_FOR_CI, runSamples, summarizeRun } from '../runs/report';
 import { CONFIG_FILE, RunStore } from '../runs/runStore';
 import { aggregate } from '../scoring/evaluate';
 
 /** Run folders directly under `runsDir` and one level down (ablations group their arms), newest first. */
-export function listRuns(runsDir: string, log: (m: string) => void): RunListItem[] {
+export function listRuns(
+  runsDir: string,
+  log: (m: string) => void,
+  baselineDir?: string,
+): RunListItem[] {
   const items: RunListItem[] = [];
+  let baseline: RunStore | undefined;
+  if (baselineDir !== undefined) {
+    try {
+      baseline = RunStore.open(baselineDir);
+    } catch (err) {
+      log(`baseline ${baselineDir}: ${(err as Error).message}`);
+    }
+  }
   const visit = (dir: string, depth: number): void => {
     let entries: fs.Dirent[];
     try {
@@ -34,6 +47,12 @@ export function listRuns(runsDir: string, log: (m: string) => void): RunListItem
         try {
           const store = RunStore.open(sub);
           const summary = summarizeRun(store);
+          const records = [...store.records.values()];
+          // Only the overall delta for the list: no resampling (the report panel has the intervals).
+          const comparison =
+            baseline !== undefined && path.resolve(sub) !== path.resolve(baseline.dir)
+              ? compareRunRecords(baseline.records.values(), records, 0)
+              : undefined;
           items.push({
             runDir: sub,
             runId: store.config.runId,
@@ -43,6 +62,15 @@ export function listRuns(runsDir: string, log: (m: string) => void): RunListItem
             questions: summary.questions,
             failed: summary.failed,
             overall: summary.report.overall,
+            tracks: summary.report.tracks,
+            tasks: summary.report.tasks.length,
+            cached: records.filter((r) => r.answer?.cached === true).length,
+            ...(comparison && {
+              baseline: {
+                delta: comparison.differences.find((d) => d.scope === 'overall')?.delta ?? null,
+                paired: comparison.paired,
+              },
+            }),
           });
         } catch (err) {
           // One damaged run must not hide the others.
@@ -52,6 +80,7 @@ export function listRuns(runsDir: string, log: (m: string) => void): RunListItem
     }
   };
   visit(runsDir, 1);
+  baseline?.close();
   return items.sort((a, b) =>
     a.createdAt < b.createdAt
       ? 1
@@ -64,16 +93,28 @@ export function listRuns(runsDir: string, log: (m: string) => void): RunListItem
 export function getRun(runDir: string): GetRunResult {
   const store = RunStore.open(runDir);
   const records = [...store.records.values()].sort((a, b) => a.index - b.index);
-  return { config: store.config, records, report: aggregate(runSamples(records)) };
+  return {
+    config: store.config,
+    records,
+    report: aggregate(runSamples(records)),
+    rowLines: rowLines(store.config.data.file),
+  };
+}
+
+/** Where each row starts, for "open the row"; a moved or broken data file only loses the jump. */
+function rowLines(file: string): number[] | undefined {
+  try {
+    return splitRowTexts(file, fs.readFileSync(file, 'utf8')).map((r) => r.line);
+  } catch {
+    return undefined;
+  }
 }
 
 export function compareRunDirs(baselineDir: string, candidateDir: string): CompareRunsResult {
   const baseline = RunStore.open(baselineDir);
   const candidate = RunStore.open(candidateDir);
-  return {
-    differences: compareRunRecords(baseline.records.values(), candidate.records.values())
-      .differences,
-  };
+  const comparison = compareRunRecords(baseline.records.values(), candidate.records.values());
+  return { ...comparison, minPaired: MIN_PAIRED_FOR_CI };
 }
 
 export async function checkEndpoints(

@@ -17,13 +17,21 @@ export interface RunSummary {
   report: ScoresReport;
 }
 
+/**
+ * Below this many paired questions in a scope there is no interval and no verdict: a bootstrap
+ * over a handful of questions (one question gives "[-0.55, -0.55]") only looks like evidence.
+ */
+export const MIN_PAIRED_FOR_CI = 10;
+
 export interface Difference {
   /** 'overall', a track name, or a task name. */
   scope: string;
+  /** Paired questions in this scope (both runs answered them, same task and truth). */
+  n: number;
   baseline: number | null;
   candidate: number | null;
   delta: number | null;
-  /** 95% paired bootstrap interval of the delta. */
+  /** 95% paired bootstrap interval of the delta; null below MIN_PAIRED_FOR_CI questions. */
   low: number | null;
   high: number | null;
 }
@@ -117,6 +125,9 @@ export function compareRuns(
   const base = aggregate(pairs.map((p) => p[0]));
   const cand = aggregate(pairs.map((p) => p[1]));
   const scopes = scopesOf(base);
+  const n = new Map(
+    scopes.map((scope) => [scope, pairs.filter((p) => inScope(p[0], scope)).length]),
+  );
   const draws = new Map<string, number[]>(scopes.map((s) => [s, []]));
   const random = mulberry32(seed);
   // Resample within each task so every task keeps its size (tasks are the unit of the official mean).
@@ -140,13 +151,16 @@ export function compareRuns(
   }
   return scopes.map((scope) => {
     const sorted = draws.get(scope)!.sort((x, y) => x - y);
+    const size = n.get(scope) ?? 0;
+    const interval = sorted.length > 0 && size >= MIN_PAIRED_FOR_CI;
     return {
       scope,
+      n: size,
       baseline: valueAt(base, scope),
       candidate: valueAt(cand, scope),
       delta: delta(valueAt(base, scope), valueAt(cand, scope)),
-      low: sorted.length > 0 ? quantile(sorted, 0.025) : null,
-      high: sorted.length > 0 ? quantile(sorted, 0.975) : null,
+      low: interval ? quantile(sorted, 0.025) : null,
+      high: interval ? quantile(sorted, 0.975) : null,
     };
   });
 }
@@ -157,6 +171,12 @@ function scopesOf(report: ScoresReport): string[] {
     ...Object.keys(report.tracks).map((t) => `track ${t}`),
     ...report.tasks.map((t) => t.task_name),
   ];
+}
+
+function inScope(sample: SampleScore, scope: string): boolean {
+  if (scope === 'overall') return true;
+  if (scope.startsWith('track ')) return sample.track === scope.slice(6);
+  return sample.task_name === scope;
 }
 
 function valueAt(report: ScoresReport, scope: string): number | null {

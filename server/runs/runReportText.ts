@@ -1,5 +1,5 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
-import type { Difference, RunSummary } from './report';
+import { MIN_PAIRED_FOR_CI, type Difference, type RunSummary } from './report';
 
 const SHORT_TRACK = /^amazon-kdd-cup-24-/;
 
@@ -49,12 +49,17 @@ export function formatDifferences(
 ): string {
   const rows = diffs.map((d) => [
     d.scope.replace(SHORT_TRACK, '').replace('track amazon-kdd-cup-24-', 'track '),
+    String(d.n),
     fmt(d.baseline),
     fmt(d.candidate),
     d.delta === null ? 'n/a' : signed(d.delta),
-    d.low === null || d.high === null ? '' : `[${signed(d.low)}, ${signed(d.high)}]`,
+    d.low === null || d.high === null
+      ? d.n < MIN_PAIRED_FOR_CI
+        ? `n < ${MIN_PAIRED_FOR_CI}: no CI`
+        : ''
+      : `[${signed(d.low)}, ${signed(d.high)}]`,
   ]);
-  const header = ['', 'baseline', 'candidate', 'delta', '95% CI (paired bootstrap)'];
+  const header = ['', 'n', 'baseline', 'candidate', 'delta', '95% CI (paired bootstrap)'];
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
   const line = (r: string[]): string =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');

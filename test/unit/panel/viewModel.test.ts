@@ -134,43 +134,174 @@ function report(scores: Record<string, number | null>): ScoresReport {
   };
 }
 
-test('chart series align every run on the union of tasks, null where a run has none', () => {
-  const data = vm.buildChartSeries([
-    { runDir: '/r/1', label: 'baseline', report: report({ a: 0.5, b: 0.25 }) },
-    { runDir: '/r/2', label: 'cot', report: report({ b: 0.75, c: null, d: 1.5 }) },
-  ]);
-  assert.deepEqual(data.tasks, ['a', 'b', 'c', 'd']);
+function reportWithTracks(overall: number | null, tracks: Record<string, number | null>) {
+  return { ...report({ a: overall }), overall, tracks };
+}
+
+test('the chart across runs has one series per track plus overall, whatever the number of runs', () => {
+  const reports = Array.from({ length: 20 }, (_, i) => ({
+    runDir: `/r/${i}`,
+    label: `run ${i}`,
+    report: reportWithTracks(i / 20, {
+      'amazon-kdd-cup-24-shopping-knowledge': i / 40,
+      // A track only some runs have leaves gaps, never a label per missing run.
+      ...(i % 2 === 0 ? { 'amazon-kdd-cup-24-reasoning': 0.5 } : {}),
+    }),
+  }));
+  const numbers = new Map(reports.map((r, i) => [r.runDir, i + 1]));
+  const chart = vm.buildTrendChart(reports, numbers, '/r/3');
   assert.deepEqual(
-    data.series.map((s) => [s.label, s.values]),
-    [
-      ['baseline', [0.5, 0.25, null, null]],
-      ['cot', [null, 0.75, null, 1.5]],
-    ],
+    chart.series.map((s) => s.label),
+    ['overall', 'track shopping-knowledge', 'track reasoning'],
   );
-  assert.equal(data.max, 1.5);
-  assert.deepEqual(vm.buildChartSeries([]), { tasks: [], series: [], max: 1 });
+  assert.equal(chart.runs.length, 20);
+  assert.deepEqual(
+    chart.runs.filter((r) => r.selected).map((r) => r.number),
+    [4],
+  );
+  assert.equal(chart.series[2].values[1], null);
+  assert.equal(chart.series[2].values[2], 0.5);
+  assert.equal(chart.max, 1);
+  assert.deepEqual(vm.buildTrendChart([], new Map(), null), { runs: [], series: [], max: 1 });
 });
 
-test('difference rows show signed deltas, the 95% interval and whether it excludes zero', () => {
-  const rows = vm.differenceRows([
-    { scope: 'overall', baseline: 0.5, candidate: 0.6, delta: 0.1, low: 0.02, high: 0.18 },
-    { scope: 'track x', baseline: 0.5, candidate: 0.4, delta: -0.1, low: -0.2, high: -0.01 },
-    { scope: 'task_a', baseline: 0.5, candidate: 0.5, delta: 0, low: -0.1, high: 0.1 },
-    { scope: 'task_b', baseline: null, candidate: 0.5, delta: null, low: null, high: null },
-  ]);
+test('the task matrix aligns runs on the union of tasks; a missing score is an empty cell', () => {
+  const reports = [
+    { runDir: '/r/1', label: 'baseline', report: report({ a: 0.5, b: 0.25 }) },
+    { runDir: '/r/2', label: 'cot', report: report({ b: 0.8809085602575658, c: null }) },
+  ];
+  const m = vm.buildTaskMatrix(
+    reports,
+    new Map([
+      ['/r/1', 1],
+      ['/r/2', 2],
+    ]),
+    null,
+  );
+  assert.deepEqual(
+    m.rows.map((r) => [r.task, ...r.cells]),
+    [
+      ['a', '0.5000', ''],
+      ['b', '0.2500', '0.8809'],
+      ['c', '', '—'],
+    ],
+  );
+});
+
+const diff = (
+  scope: string,
+  n: number,
+  delta: number | null,
+  low: number | null,
+  high: number | null,
+) => ({
+  scope,
+  n,
+  baseline: delta === null ? null : 0.5,
+  candidate: delta === null ? 0.5 : 0.5 + delta,
+  delta,
+  low,
+  high,
+});
+
+test('difference rows show n, signed deltas, the interval and a verdict only from the minimum n', () => {
+  const rows = vm.differenceRows(
+    [
+      diff('overall', 96, 0.1, 0.02, 0.18),
+      diff('track amazon-kdd-cup-24-shopping-knowledge', 40, -0.1, -0.2, -0.01),
+      diff('task_a', 12, 0, -0.1, 0.1),
+      diff('task_b', 30, null, null, null),
+      // One paired question: the old panel printed "−0.5502 [−0.5502, −0.5502] worse".
+      diff('task_c', 1, -0.5502, -0.5502, -0.5502),
+    ],
+    10,
+  );
   assert.deepEqual(rows[0], {
     scope: 'overall',
+    n: '96',
     baseline: '0.5000',
     candidate: '0.6000',
     delta: '+0.1000',
     interval: '[+0.0200, +0.1800]',
     significance: 'better',
+    verdict: 'better',
   });
+  assert.equal(rows[1].scope, 'track shopping-knowledge');
   assert.deepEqual(
     rows.map((r) => r.significance),
-    ['better', 'worse', 'unclear', 'unknown'],
+    ['better', 'worse', 'unclear', 'unknown', 'too-few'],
   );
   assert.equal(rows[3].interval, '—');
+  assert.equal(rows[4].interval, '—');
+  assert.equal(rows[4].verdict, 'n < 10: no verdict');
+  assert.equal(rows[4].delta, '−0.5502');
+});
+
+test('the pairing summary says how many questions were paired and what that allows', () => {
+  assert.equal(vm.pairingSummary(96, 0, 10), '96 paired questions.');
+  assert.match(vm.pairingSummary(1, 0, 10), /^1 paired question\. Fewer than 10 paired questions/);
+  assert.match(
+    vm.pairingSummary(0, 3, 10),
+    /^No question answered by both runs; 3 questions left out/,
+  );
+});
+
+test('sidebar rows: overall, tracks, tasks and the delta from the baseline with its n', () => {
+  const base = {
+    runId: 'x',
+    createdAt: '2026-11-30T01:00:00.000Z',
+    dataFile: '/d.jsonl',
+    questions: 96,
+    failed: 1,
+    tasks: 18,
+    cached: 0,
+    tracks: { 'amazon-kdd-cup-24-shopping-knowledge': 0.61234 },
+  };
+  const rows = vm.sidebarRows(
+    [
+      {
+        ...base,
+        runDir: '/r/3',
+        label: 'new',
+        overall: 0.8809085602575658,
+        cached: 96,
+        baseline: { delta: 0.0123, paired: 96 },
+      },
+      {
+        ...base,
+        runDir: '/r/2',
+        label: 'one row',
+        overall: 0.1,
+        baseline: { delta: -0.5502, paired: 1 },
+      },
+      { ...base, runDir: '/r/1', label: 'base', overall: 0.5 },
+    ],
+    '/r/1',
+    10,
+  );
+  assert.deepEqual(
+    rows.map((r) => [r.number, r.label, r.overall, r.delta, r.isBaseline]),
+    [
+      [3, 'new', '0.8809', 'Δ +0.0123 · n 96', false],
+      [2, 'one row', '0.1000', 'Δ −0.5502 · n 1', false],
+      [1, 'base', '0.5000', '', true],
+    ],
+  );
+  assert.equal(rows[0].meta, '96 questions · 1 failed · 18 tasks · 96 cached');
+  assert.deepEqual(rows[0].tracks, [{ track: 'shopping-knowledge', score: '0.6123' }]);
+  assert.match(rows[1].deltaTitle, /fewer than 10: no verdict/);
+  assert.equal(rows[0].significance, 'up');
+});
+
+test('truth and cached marks read as text', () => {
+  assert.equal(vm.formatTruth([3, 1, 2]), '3, 1, 2');
+  assert.equal(vm.formatTruth('a phrase'), 'a phrase');
+  assert.equal(vm.formatTruth(undefined), '—');
+  const r = record(0, {
+    answer: { model: 'm@h', prompt: 'p', text: '1', cached: true, attempts: 0, latencyMs: 1 },
+  });
+  assert.equal(vm.cachedText(r), 'cached answer');
+  assert.equal(vm.cachedText(record(1)), '');
 });
 
 test('task rows carry why a task is unscored', () => {
@@ -208,6 +339,9 @@ test('restored state is checked field by field; the remembered run is kept only 
     questions: 1,
     failed: 0,
     overall: null,
+    tracks: {},
+    tasks: 0,
+    cached: 0,
   };
   assert.equal(
     vm.pickRun(

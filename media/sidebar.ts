@@ -1,0 +1,148 @@
+/**
+ * The sidebar's compact run list (browser, DOM only; bundled by esbuild as an IIFE). Readable
+ * at a side bar's width: each run is one card with its overall score, its tracks, its tasks and
+ * its difference from the baseline chosen in the report; a click opens the full report in the
+ * editor area. Everything is built through dom.ts, so labels are always text.
+ */
+import { h, type Attributes, type Child } from './dom';
+import type { ExtensionToPanel, PanelRequest, PanelToExtension } from './protocol';
+import type { RunListItem } from '../server/protocol';
+import { sidebarRows } from './viewModel';
+
+interface VsCodeApi {
+  postMessage(message: PanelToExtension): void;
+}
+declare function acquireVsCodeApi(): VsCodeApi;
+
+/** Mirrors server/runs/report.ts MIN_PAIRED_FOR_CI (a value import would bundle engine code). */
+const MIN_PAIRED = 10;
+
+const vscodeApi = acquireVsCodeApi();
+let nextId = 1;
+type Unsent<T> = T extends PanelRequest ? Omit<T, 'id'> : never;
+function request(message: Unsent<PanelRequest>): void {
+  vscodeApi.postMessage({ ...message, id: nextId++ } as PanelRequest);
+}
+
+function el(tag: string, attrs: Attributes = {}, ...children: Child<Node>[]): HTMLElement {
+  return h<HTMLElement, Node>(document, tag, attrs, ...children);
+}
+
+const progress = new Map<string, { done: number; total: number }>();
+let runs: RunListItem[] | null = null;
+let baselineDir: string | null = null;
+let error: string | null = null;
+
+const list = el('div', { class: 'sidebar-runs', 'data-testid': 'sidebar-runs' });
+const errorBox = el('div', { class: 'error', role: 'alert' });
+const openButton = el('button', { type: 'button', 'data-testid': 'open-report' }, 'Open report');
+openButton.addEventListener('click', () => {
+  const newest = runs?.[0];
+  request({ type: 'openReport', runDir: newest?.runDir ?? '' });
+});
+const refreshButton = el('button', { type: 'button', class: 'secondary' }, 'Refresh');
+refreshButton.addEventListener('click', () => request({ type: 'refresh' }));
+document.body.classList.add('sidebar');
+document.body.replaceChildren(
+  el('header', { class: 'toolbar' }, openButton, refreshButton),
+  errorBox,
+  list,
+);
+
+function render(): void {
+  errorBox.replaceChildren(...(error === null ? [] : [el('span', {}, error)]));
+  if (runs === null) {
+    list.replaceChildren(el('p', { class: 'muted' }, 'Loading runs…'));
+    return;
+  }
+  if (runs.length === 0) {
+    list.replaceChildren(
+      el('p', { class: 'muted' }, 'No runs yet. Run MCPO on a dataset to see its scores here.'),
+    );
+    return;
+  }
+  const baseline = runs.find((r) => r.runDir === baselineDir);
+  const cards = sidebarRows(runs, baselineDir, MIN_PAIRED).map((row) => {
+    const running = progress.get(row.runDir);
+    const card = el(
+      'button',
+      {
+        type: 'button',
+        class: 'run-card',
+        'data-run-dir': row.runDir,
+        title: `Open the report of ${row.label}`,
+      },
+      el(
+        'span',
+        { class: 'card-head' },
+        el('span', { class: 'run-number' }, `#${row.number}`),
+        el('span', { class: 'run-label' }, row.label),
+        el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
+      ),
+      el('span', { class: 'card-meta' }, `${row.date} · ${row.meta}`),
+      row.tracks.length > 0
+        ? el(
+            'span',
+            { class: 'card-tracks' },
+            ...row.tracks.map((t) =>
+              el('span', { class: 'track-chip' }, `${t.track} `, el('b', {}, t.score)),
+            ),
+          )
+        : null,
+      row.isBaseline
+        ? el('span', { class: 'card-delta baseline' }, 'baseline')
+        : row.delta
+          ? el(
+              'span',
+              { class: `card-delta delta-${row.significance}`, title: row.deltaTitle },
+              row.delta,
+            )
+          : null,
+      running && running.done < running.total
+        ? el('span', { class: 'run-progress' }, `running ${running.done}/${running.total}`)
+        : null,
+    );
+    card.addEventListener('click', () => request({ type: 'openReport', runDir: row.runDir }));
+    return el('li', {}, card);
+  });
+  list.replaceChildren(
+    el(
+      'p',
+      { class: 'muted baseline-note' },
+      baseline
+        ? `Δ from baseline “${baseline.label || baseline.runId}” over paired questions`
+        : 'Choose a baseline in the report to see each run’s Δ here.',
+    ),
+    el('ul', { class: 'cards' }, ...cards),
+  );
+}
+
+window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
+  const message = event.data;
+  switch (message.type) {
+    case 'runs':
+      runs = message.runs;
+      baselineDir = message.baselineDir;
+      error = null;
+      if (message.select !== undefined) progress.delete(message.select);
+      render();
+      break;
+    case 'record':
+      progress.set(message.params.runDir, {
+        done: message.params.done,
+        total: message.params.total,
+      });
+      render();
+      break;
+    case 'error':
+      error = message.message;
+      render();
+      break;
+    default:
+      // The sidebar lists runs only; the report panel handles everything else.
+      break;
+  }
+});
+
+render();
+request({ type: 'ready' });

@@ -1,0 +1,288 @@
+/**
+ * The run report in a real VS Code: 12 run folders written with the run store over the bundled
+ * sample, the report panel opened from the command palette in dark, light and high-contrast
+ * themes, a baseline chosen, a question drilled into; and the sidebar's compact list at a side
+ * bar's width. Asserts what a person reads (numbers formatted, paired n, no verdict below the
+ * minimum n, no horizontal scrollbar in the sidebar) and the WCAG AA contrast of the text the
+ * panel colours, computed from the browser's own styles. Screenshots in test-artifacts/e2e/.
+ *
+ *   npm run build && node --test out/test/e2e/report.e2e.test.js
+ */
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import type { Frame, Page } from 'playwright-core';
+import { loadDataset } from '../../server/dataset/load';
+import type { Metric, ShopBenchRow } from '../../server/dataset/shopbench';
+import { buildRunConfig } from '../../server/runs/startRun';
+import { newRunId, RunStore } from '../../server/runs/runStore';
+import type { RunRecord } from '../../server/runs/runTypes';
+import type { SampleValue } from '../../server/scoring/evaluate';
+import { mulberry32 } from '../../server/util/seededRandom';
+import { repoRoot } from '../support/paths';
+import {
+  codeServerEntry,
+  createWorkspace,
+  defaultCodeServerDir,
+  removeDir,
+  startCodeServer,
+  workbenchUrl,
+} from './codeServer';
+import { openWorkbench, runCommand, screenshot, waitForWorkbench } from './workbench';
+
+const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
+const RUNS = 12;
+const codeServerDir = defaultCodeServerDir();
+const skip = codeServerEntry(codeServerDir)
+  ? false
+  : `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh (or set MCPO_CODE_SERVER_DIR)`;
+
+/** A per-sample value of the metric's shape, right with probability `p`. */
+function sampleValue(metric: Metric, right: boolean, random: () => number): SampleValue {
+  if (metric === 'accuracy') return right;
+  if (metric === 'micro f1') return right ? [2, 0, 0] : [1, 1, 1];
+  return right ? 0.6 + random() * 0.4 : random() * 0.4;
+}
+
+function parsedFor(row: ShopBenchRow, right: boolean): RunRecord['parsed'] {
+  if (right) return row.output_field as RunRecord['parsed'];
+  if (row.task_type === 'multiple-choice') return 0;
+  if (row.task_type === 'ranking' || row.task_type === 'retrieval') return [1, 2, 3];
+  if (row.task_type === 'named_entity_recognition') return ['something else'];
+  return 'an unrelated answer';
+}
+
+/** Writes `RUNS` runs over the sample, oldest first, each a little better than the last. */
+async function writeRuns(workspace: string): Promise<string[]> {
+  const data = path.join(workspace, 'shopbench-dev.jsonl');
+  const dataset = await loadDataset(data);
+  const dirs: string[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const config = await buildRunConfig({
+      data,
+      llm: { url: 'http://127.0.0.1:9/v1', model: 'qwen2.5-7b-instruct' },
+      templates: i === 0 ? 'none' : 'paper',
+      cot: i % 3 === 2 ? 'self' : 'off',
+      similarityK: i % 4 === 3 ? 3 : 0,
+    });
+    const created = new Date(Date.UTC(2026, 10, 20 + i, 9, 30));
+    config.runId = newRunId(created);
+    config.createdAt = created.toISOString();
+    if (i === 0) config.label = 'baseline (raw prompt)';
+    const dir = path.join(workspace, '.mcpo', 'runs', config.runId);
+    const store = RunStore.create(dir, config);
+    const random = mulberry32(100 + i);
+    for (const { index, row } of dataset.rows) {
+      const right = random() < 0.35 + i * 0.04;
+      store.append({
+        index,
+        task_name: row.task_name,
+        task_type: row.task_type,
+        metric: row.metric,
+        track: row.track,
+        status: 'ok',
+        truth: row.output_field,
+        stages: {},
+        answer: {
+          model: 'qwen2.5-7b-instruct@gpu-box:8000',
+          prompt: row.input_field,
+          text: String(parsedFor(row, right)),
+          // Later runs replay earlier answers: the report must say so.
+          cached: i >= 6 && index % 2 === 0,
+          attempts: i >= 6 && index % 2 === 0 ? 0 : 1,
+          latencyMs: 120,
+        },
+        response: String(parsedFor(row, right)),
+        parsed: parsedFor(row, right),
+        score: sampleValue(row.metric, right, random),
+        dtype: 'float64',
+        warnings:
+          index === 0 ? ['"10" parsed as option 1 (the official parser reads one digit)'] : [],
+        timings: { totalMs: 130 },
+      });
+    }
+    store.close();
+    dirs.push(dir);
+  }
+  return dirs;
+}
+
+/** The content frame of the results webview whose body has `kind` (report or sidebar). */
+async function resultsFrame(
+  page: Page,
+  kind: 'report' | 'sidebar',
+  timeoutMs = 30_000,
+): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      // A string: the test project has no DOM types; this runs in the webview.
+      const found = await frame
+        .evaluate<boolean>(`document.body?.classList.contains(${JSON.stringify(kind)}) ?? false`)
+        .catch(() => false);
+      if (found) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no ${kind} webview after ${timeoutMs} ms`);
+    await page.waitForEvent('framenavigated', { timeout: 2_000 }).catch(() => undefined);
+  }
+}
+
+/** WCAG contrast of each element's text against the first opaque background behind it. */
+async function contrasts(frame: Frame, selectors: string[]): Promise<Record<string, number>> {
+  // A string: the test project has no DOM types; this runs in the webview.
+  return frame.evaluate<Record<string, number>>(`(() => {
+    const parse = (c) => (c.match(/[\\d.]+/g) ?? []).map(Number);
+    const lin = (v) => { const s = v / 255; return s <= 0.03928 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4; };
+    const luminance = ([r, g, b]) => 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b);
+    const background = (el) => {
+      for (let e = el; e; e = e.parentElement) {
+        const c = parse(getComputedStyle(e).backgroundColor);
+        if (c.length === 3 || (c.length >= 4 && c[3] > 0.99)) return c.slice(0, 3);
+      }
+      return parse(getComputedStyle(document.documentElement).backgroundColor).slice(0, 3);
+    };
+    const out = {};
+    for (const sel of ${JSON.stringify(selectors)}) {
+      const el = document.querySelector(sel);
+      if (!el) continue;
+      const fg = luminance(parse(getComputedStyle(el).color));
+      const bg = luminance(background(el));
+      out[sel] = (Math.max(fg, bg) + 0.05) / (Math.min(fg, bg) + 0.05);
+    }
+    return out;
+  })()`);
+}
+
+const THEMES = [
+  ['dark', 'Default Dark Modern'],
+  ['light', 'Default Light Modern'],
+  ['hc', 'Default High Contrast'],
+] as const;
+
+for (const [name, theme] of THEMES) {
+  test(
+    `report panel with ${RUNS} runs and a baseline comparison (${theme})`,
+    { skip, timeout: 180_000 },
+    async (t) => {
+      assert.ok(
+        fs.existsSync(path.join(repoRoot, 'dist', 'media', 'panel.js')),
+        'run npm run build',
+      );
+      const workspace = createWorkspace({ 'shopbench-dev.jsonl': SAMPLE });
+      t.after(() => removeDir(workspace));
+      const runDirs = await writeRuns(workspace);
+      const server = await startCodeServer({
+        codeServerDir,
+        workspace,
+        extensionDevelopmentPath: repoRoot,
+        userSettings: { 'workbench.colorTheme': theme },
+      });
+      t.after(() => server.stop());
+      const browserLog: string[] = [];
+      const { page, close } = await openWorkbench(workbenchUrl(server), {
+        consoleSink: browserLog,
+        viewport: { width: 1600, height: 1000 },
+      });
+      t.after(close);
+      try {
+        await waitForWorkbench(page);
+        await runCommand(page, 'MCPO: Open Run Report');
+        const report = await resultsFrame(page, 'report');
+        const runsList = report.locator('[data-testid="runs-list"] button.run');
+        await runsList.nth(RUNS - 1).waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal(await runsList.count(), RUNS);
+
+        // Newest run selected; the oldest is the baseline.
+        await report.locator('select#baseline').selectOption(runDirs[0]);
+        const summary = report.locator('[data-testid="paired-summary"]');
+        await summary.waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal((await summary.innerText()).trim(), '96 paired questions.');
+        const diffRows = report.locator('[data-testid="differences"] tbody tr');
+        const overall = await diffRows.first().innerText();
+        assert.match(
+          overall,
+          /^overall\t96\t0\.\d{4}\t0\.\d{4}\t[+−]0\.\d{4}\t\[[+−]0\.\d{4}, [+−]0\.\d{4}\]/,
+        );
+        // Every task has 4 or 8 paired questions: a delta, but no interval and no verdict.
+        const task = await diffRows
+          .filter({ has: report.locator('td:first-child', { hasText: /^task12$/ }) })
+          .innerText();
+        assert.match(task, /^task12\t4\t.*\t—\tn < 10: no verdict$/);
+
+        // The chart across runs: one numbered tick per run, no "n/a" label anywhere.
+        const chart = report.locator('[data-testid="trend-chart"]');
+        await chart.locator('circle').first().waitFor({ state: 'attached', timeout: 30_000 });
+        assert.equal(await chart.locator('text.run-tick').count(), RUNS);
+        assert.equal(await report.locator('text=n/a').count(), 0);
+        assert.equal(
+          await report.locator('[data-testid="task-matrix"] thead th').count(),
+          RUNS + 1,
+        );
+
+        // No raw float anywhere in the report's text.
+        const text = await report.locator('body').innerText();
+        assert.doesNotMatch(text, /\d\.\d{5,}/, 'a number is not formatted');
+        assert.doesNotMatch(text, /score (true|false)/);
+
+        // Drill-down: truth, parsed answer, score, warnings, cached, jump to the row.
+        await report.locator('[data-testid="questions"] button.link').first().click();
+        const detail = report.locator('[data-testid="question-detail"]');
+        await detail
+          .locator('[data-testid="truth"]')
+          .waitFor({ state: 'visible', timeout: 15_000 });
+        assert.equal(await detail.locator('[data-testid="cached"]').innerText(), 'cached answer');
+        assert.equal(await detail.locator('ul.warnings li').count(), 1);
+        const scrollTo = (id: string): Promise<unknown> =>
+          report.evaluate(
+            `document.getElementById(${JSON.stringify(id)}).scrollIntoView({ block: 'start' })`,
+          );
+        await scrollTo('run-heading');
+        await screenshot(page, `report-${name}-1-scores`);
+        await scrollTo('compare-heading');
+        await screenshot(page, `report-${name}-2-baseline-comparison`);
+        await scrollTo('chart-heading');
+        await screenshot(page, `report-${name}-3-chart-${RUNS}-runs`);
+        await detail.evaluate('(d) => d.scrollIntoView({ block: "end" })');
+        await screenshot(page, `report-${name}-4-drilldown`);
+
+        const ratios = await contrasts(report, [
+          '.muted',
+          'ul.warnings li',
+          'td.verdict',
+          '.cached-badge',
+          '[data-testid="questions"] td',
+          '.run-date',
+        ]);
+        t.diagnostic(`contrast (${theme}): ${JSON.stringify(ratios)}`);
+        assert.ok(Object.keys(ratios).length >= 5, `elements missing: ${JSON.stringify(ratios)}`);
+        for (const [sel, ratio] of Object.entries(ratios))
+          assert.ok(ratio >= 4.5, `${sel} has contrast ${ratio.toFixed(2)}:1 in ${theme}`);
+
+        await detail.locator('[data-testid="open-row"]').click();
+        const tab = page.locator('.tabs-container .tab', { hasText: 'shopbench-dev.jsonl' });
+        await tab.first().waitFor({ state: 'visible', timeout: 15_000 });
+
+        // The sidebar: a compact list at a side bar's width, no horizontal scrollbar.
+        await runCommand(page, 'View: Show MCPO');
+        const sidebar = await resultsFrame(page, 'sidebar');
+        const cards = sidebar.locator('button.run-card');
+        await cards.nth(RUNS - 1).waitFor({ state: 'visible', timeout: 30_000 });
+        const width = await sidebar.evaluate<{ scroll: number; client: number }>(
+          '({ scroll: document.scrollingElement.scrollWidth, client: document.scrollingElement.clientWidth })',
+        );
+        assert.ok(
+          width.scroll <= width.client,
+          `sidebar scrolls sideways: ${JSON.stringify(width)}`,
+        );
+        assert.match(await cards.first().innerText(), /Δ [+−]0\.\d{4} · n 96/);
+        await screenshot(page, `report-${name}-5-sidebar`);
+      } catch (err) {
+        await screenshot(page, `report-${name}-failure`).catch(() => undefined);
+        t.diagnostic(`browser console (tail):\n${browserLog.slice(-30).join('\n')}`);
+        t.diagnostic(`code-server output (tail):\n${server.output().slice(-3000)}`);
+        throw err;
+      }
+    },
+  );
+}
