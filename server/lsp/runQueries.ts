@@ -64,7 +64,7 @@ export function listRuns(
             overall: summary.report.overall,
             tracks: summary.report.tracks,
             tasks: summary.report.tasks.length,
-            cached: records.filter((r) => r.answer?.cached === true).length,
+            cached: summary.cached,
             ...(comparison && {
               baseline: {
                 delta: comparison.differences.find((d) => d.scope === 'overall')?.delta ?? null,

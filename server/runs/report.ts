@@ -14,6 +14,8 @@ export interface RunSummary {
   dir: string;
   questions: number;
   failed: number;
+  /** Questions whose answer was replayed from the response cache (no request was made). */
+  cached: number;
   report: ScoresReport;
 }
 
@@ -64,6 +66,7 @@ export function summarizeRun(store: RunStore): RunSummary {
     dir: store.dir,
     questions: records.length,
     failed: records.filter((r) => r.status === 'failed').length,
+    cached: records.filter((r) => r.answer?.cached === true).length,
     report: aggregate(runSamples(records)),
   };
 }

@@ -26,6 +26,8 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
     ]);
   rows.push(['overall', ...runs.map((r) => fmt(r.report.overall))]);
   rows.push(['questions (failed)', ...runs.map((r) => `${r.questions} (${r.failed})`)]);
+  // A replayed answer came from the cache, keyed by the weights that produced it.
+  rows.push(['answers from cache', ...runs.map((r) => String(r.cached))]);
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
   const line = (r: string[]): string =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');

@@ -33,9 +33,12 @@ test('mcpo run --no-cache sends every question again; without it, none', async (
   const posts = (): number => server.requests.filter((r) => r.method === 'POST').length;
   assert.equal((await runCli(args)).code, 0);
   assert.equal(posts(), 3);
-  assert.equal((await runCli(args)).code, 0);
+  const replayed = await runCli(args);
+  assert.equal(replayed.code, 0);
   assert.equal(posts(), 3, 'a second run replays the cache');
+  assert.match(replayed.stdout, /^answers from cache +3$/m, 'the report marks cached answers');
   const fresh = await runCli([...args, '--no-cache']);
   assert.equal(fresh.code, 0, fresh.stderr);
   assert.equal(posts(), 6, '--no-cache asks again');
+  assert.match(fresh.stdout, /^answers from cache +0$/m);
 });
