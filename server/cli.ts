@@ -13,7 +13,7 @@ import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, type RunOptions } from './runs/startRun';
 import type { JsonValue } from './llm/types';
-import { buildTinyLlamaGguf } from './llm/demoGguf';
+import { buildTinyLlamaGguf, DEMO_CONTEXT_SIZE } from './llm/demoGguf';
 import {
   createLocalLlamaClient,
   DEFAULT_LOCAL_MODEL,
@@ -248,6 +248,11 @@ function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
 }
 
 /** --threads and --ctx-size: how the local backend runs (not part of the run config). */
+/** The fields of `o` that are set, so spreading it never overwrites a default with undefined. */
+function definedOnly<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined)) as Partial<T>;
+}
+
 function localOptions(
   v: Record<string, string | boolean | undefined>,
   command: string,
@@ -427,6 +432,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
       const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
       const outDir = (v.out as string | undefined) ?? path.join('.mcpo', 'runs');
       let config;
+      let demo = false;
       const resume = v.resume as string | undefined;
       if (!resume) {
         const options = runOptionsFrom(v, 'run');
@@ -449,8 +455,8 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
           options.llm.model === DEFAULT_LOCAL_MODEL
         ) {
           options.llm.model = await defaultOrDemoModel(cacheDir);
-          if (options.llm.model !== DEFAULT_LOCAL_MODEL)
-            options.label ??= 'DEMO model (random weights)';
+          demo = options.llm.model !== DEFAULT_LOCAL_MODEL;
+          if (demo) options.label ??= 'DEMO model (random weights)';
         }
         config = await buildRunConfig(options);
       }
@@ -459,7 +465,11 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         resume,
         outDir,
         cacheDir,
-        localOptions(v, 'run'),
+        // The demo model's characters are mostly one token each: give it the context it was built with.
+        {
+          contextSize: demo ? DEMO_CONTEXT_SIZE : undefined,
+          ...definedOnly(localOptions(v, 'run')),
+        },
         replayCachedFrom,
       );
       const summary = summarizeRun(RunStore.open(result.dir));
