@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -37,6 +37,32 @@ async function withServer(
   const server = await startOpenAiTestServer({ answer, ...options });
   t.after(() => server.close());
   return server;
+}
+
+/** Resolves when some run folder under `runsDir` has a record (watched, with a deadline). */
+function firstRecordIn(t: TestContext, runsDir: string, deadlineMs: number): Promise<void> {
+  fs.mkdirSync(runsDir, { recursive: true });
+  const recorded = (): boolean =>
+    fs.readdirSync(runsDir).some((run) => {
+      const file = path.join(runsDir, run, 'records.jsonl');
+      return fs.existsSync(file) && fs.readFileSync(file, 'utf8').includes('\n');
+    });
+  return new Promise((resolve, reject) => {
+    const watcher = fs.watch(runsDir, { recursive: true }, () => {
+      if (recorded()) done();
+    });
+    const timer = setTimeout(() => {
+      watcher.close();
+      reject(new Error(`no record under ${runsDir} within ${deadlineMs} ms`));
+    }, deadlineMs);
+    function done(): void {
+      clearTimeout(timer);
+      watcher.close();
+      resolve();
+    }
+    t.after(() => done());
+    if (recorded()) done();
+  });
 }
 
 function records(dir: string): RunRecord[] {
@@ -247,13 +273,14 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
     { stdio: ['ignore', 'ignore', 'ignore'] },
   );
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  // Whichever comes first: 40 requests, the CLI exiting on its own (a crash at start-up), or
-  // the deadline; never a wait without an end.
+  // Kill once a question is recorded: scoring runs in a worker, so answered requests can run
+  // well ahead of written records. Whichever comes first: a record, the CLI exiting on its own
+  // (a crash at start-up), or the deadline; never a wait without an end.
   const first = await Promise.race([
-    server.waitForRequests(40, 60_000).then(() => 'requests' as const),
-    exited.then((code) => `the CLI exited with code ${code} before 40 requests` as const),
+    firstRecordIn(t, path.join(dir, 'runs'), 60_000).then(() => 'record' as const),
+    exited.then((code) => `the CLI exited with code ${code} before a record` as const),
   ]);
-  assert.equal(first, 'requests');
+  assert.equal(first, 'record');
   child.kill('SIGKILL');
   await exited;
   const runDir = path.join(dir, 'runs', fs.readdirSync(path.join(dir, 'runs'))[0]);
