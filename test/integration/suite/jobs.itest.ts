@@ -50,26 +50,23 @@ function mintToken(keyFile: string, user: string, lifetimeS: number): string {
   return `${body}.${crypto.createHmac('sha256', fs.readFileSync(keyFile)).update(body).digest('base64url')}`;
 }
 
-/** Activates the extension; false when this build does not wire the jobs view yet. */
-async function jobsWired(): Promise<boolean> {
+/** Activates the extension and fails unless the MCPO Jobs view and its commands are wired. */
+async function activateJobs(): Promise<void> {
   const extension = vscode.extensions.getExtension(EXTENSION_ID);
   assert.ok(extension, `${EXTENSION_ID} is not installed`);
   await extension.activate();
   const views =
     (extension.packageJSON as { contributes?: { views?: Record<string, { id: string }[]> } })
       .contributes?.views?.mcpo ?? [];
-  if (!views.some((v) => v.id === 'mcpo.jobs')) {
-    console.log(
-      'jobs.itest: package.json declares no mcpo.jobs view (registerJobs not wired yet): nothing to test',
-    );
-    return false;
-  }
+  assert.ok(
+    views.some((v) => v.id === 'mcpo.jobs'),
+    'package.json declares no mcpo.jobs view: the MCPO Jobs view is missing',
+  );
   const commands = await vscode.commands.getCommands(false);
   assert.ok(
     commands.includes('mcpo.jobs._snapshot'),
     'package.json declares mcpo.jobs but mcpo.jobs._snapshot is not registered: is registerJobs() called from activate()?',
   );
-  return true;
 }
 
 async function target(): Promise<Target> {
@@ -138,7 +135,7 @@ async function waitForState(
 }
 
 export async function jobRunsToCompletionInTheTree(): Promise<void> {
-  if (!(await jobsWired())) return;
+  await activateJobs();
   const t = await target();
   const fake = path.join(repoRoot, 'test', 'fixtures', 'jobs', 'fake-trainer.sh');
   // Sleeps first so the tree shows the job active before it completes.
@@ -171,7 +168,7 @@ export async function jobRunsToCompletionInTheTree(): Promise<void> {
 }
 
 export async function longJobIsCancelledFromTheTree(): Promise<void> {
-  if (!(await jobsWired())) return;
+  await activateJobs();
   const t = await target();
   // Bounded (30 s): a cancelled local job's script can outlive the cancel (LocalExecutor issue).
   const spec = writeSpec('itest slow', ['bash', '-c', 'sleep 30', 'sleeper']);
