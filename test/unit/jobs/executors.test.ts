@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { JobStore, readLogs } from '../../../server/jobs/jobStore';
 import { submitJob, waitFor } from '../../../server/jobs/jobs';
@@ -12,6 +11,7 @@ import { LocalExecutor } from '../../../server/jobs/localExecutor';
 import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
 import { runCli } from '../../support/cli';
 import { fixturePath, repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
 /** The test cluster from test/slurm/start.sh: SLURM_URL in the environment or its env file. */
 function slurmEnv(): Record<string, string> | undefined {
@@ -195,12 +195,7 @@ async function exercise(
 }
 
 test('local executor: complete, cancel, fail, sweep array; records survive a restart', async (t) => {
-  await exercise(
-    t,
-    'local',
-    fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-local-')),
-    new LocalExecutor(),
-  );
+  await exercise(t, 'local', tempDir('mcpo-local-'), new LocalExecutor());
 });
 
 const env = slurmEnv();

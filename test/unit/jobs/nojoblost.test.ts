@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { refresh } from '../../../server/jobs/jobs';
 import { JobStore } from '../../../server/jobs/jobStore';
@@ -17,6 +16,7 @@ import type { JobRecord } from '../../../server/jobs/jobTypes';
 import { LocalExecutor } from '../../../server/jobs/localExecutor';
 import { processStartTime } from '../../../server/jobs/processStart';
 import { CLI, runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDirs';
 
 test('a CLI killed between submit and record: the restarted CLI finds the job by its name', async (t) => {
   // A slurmrestd that accepts the submission but whose answer never reaches the CLI: the test
@@ -45,7 +45,7 @@ test('a CLI killed between submit and record: the restarted CLI finds the job by
   server.on('connection', (s) => t.after(() => s.destroy()));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
 
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-nojoblost-'));
+  const root = tempDir('mcpo-nojoblost-');
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   fs.writeFileSync(path.join(root, 'd.jsonl'), '{"instruction":"i","input":"","output":"o"}\n');
   const spec = path.join(root, 'spec.json');
@@ -86,7 +86,7 @@ test('a CLI killed between submit and record: the restarted CLI finds the job by
 });
 
 test('a SUBMITTING record the scheduler never heard of is marked so, not polled forever', async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-nojoblost-'));
+  const root = tempDir('mcpo-nojoblost-');
   const store = new JobStore(root);
   const record: JobRecord = {
     id: 'finetune-x',
@@ -107,7 +107,7 @@ test('a SUBMITTING record the scheduler never heard of is marked so, not polled 
 });
 
 test('the local executor does not trust a pid now held by another process', async () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pidreuse-'));
+  const root = tempDir('mcpo-pidreuse-');
   fs.mkdirSync(path.join(root, 'state'), { recursive: true });
   const mine = processStartTime(process.pid);
   assert.ok(mine !== undefined, 'this machine has /proc');

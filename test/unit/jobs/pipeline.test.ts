@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { JobStore, readLogs } from '../../../server/jobs/jobStore';
@@ -25,6 +24,7 @@ import {
 import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
 import { SpecError } from '../../../server/jobs/specs';
 import { fixturePath, repoRoot } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
 const NODE = process.execPath;
 const OUT = path.join(repoRoot, 'out');
@@ -199,7 +199,7 @@ async function runPipeline(
 }
 
 test('pipeline file errors name the step and field; references must point backwards', () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pipe-'));
+  const d = tempDir('mcpo-pipe-');
   const write = (p: unknown): string => {
     const f = path.join(d, `${crypto.randomBytes(3).toString('hex')}.json`);
     fs.writeFileSync(f, JSON.stringify(p));
@@ -230,14 +230,14 @@ test('pipeline file errors name the step and field; references must point backwa
 });
 
 test('local executor: the paper pipeline runs in order, the eval run is recorded and scored', async (t) => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pipe-'));
+  const ws = tempDir('mcpo-pipe-');
   t.after(() => fs.rmSync(ws, { recursive: true, force: true }));
   const local = new LocalExecutor();
   await runPipeline(t, 'local', ws, local, () => local);
 });
 
 test('cancel cascades: every step left is cancelled, dependents never start', async (t) => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-pipe-'));
+  const ws = tempDir('mcpo-pipe-');
   t.after(() => fs.rmSync(ws, { recursive: true, force: true }));
   fs.writeFileSync(path.join(ws, 'd.jsonl'), '{"instruction":"i","input":"","output":"o"}\n');
   const file = path.join(ws, 'p.json');

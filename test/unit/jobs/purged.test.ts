@@ -2,7 +2,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { refresh, submitJob } from '../../../server/jobs/jobs';
 import { JobStore } from '../../../server/jobs/jobStore';
@@ -12,6 +11,7 @@ import {
   type JobRecord,
 } from '../../../server/jobs/jobTypes';
 import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
+import { tempDir } from '../../support/tempDirs';
 
 test('a job Slurm has purged (error 2017) is marked forgotten once, and never polled again', async (t) => {
   // slurmrestd's answer for a job older than MinJobAge: HTTP 500 with error 2017.
@@ -26,7 +26,7 @@ test('a job Slurm has purged (error 2017) is marked forgotten once, and never po
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-purged-'));
+  const root = tempDir('mcpo-purged-');
   const store = new JobStore(root);
   const record = {
     id: 'finetune-1',
@@ -63,7 +63,7 @@ test('a submission slurmrestd does not answer in time is kept as untracked, fold
       }),
   );
   const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-unknown-'));
+  const root = tempDir('mcpo-unknown-');
   const data = path.join(root, 'train.jsonl');
   fs.writeFileSync(data, '{"instruction":"i","input":"","output":"o"}\n');
   const spec = path.join(root, 'ft.json');

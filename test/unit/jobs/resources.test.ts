@@ -6,7 +6,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { JobStore, readLogs } from '../../../server/jobs/jobStore';
 import { submitJob, waitFor } from '../../../server/jobs/jobs';
@@ -15,9 +14,10 @@ import { prepareJob, SpecError } from '../../../server/jobs/specs';
 import { applyOverrides, parseOverrides } from '../../../server/jobs/submitSetup';
 import { parseYaml, type YamlValue } from '../../../server/jobs/yaml';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDirs';
 
 type Obj = { [k: string]: YamlValue };
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-res-'));
+const tmp = (): string => tempDir('mcpo-res-');
 
 function finetuneSpec(d: string, extra: Obj = {}): Obj {
   fs.writeFileSync(path.join(d, 'train.jsonl'), '{"instruction":"i","input":"","output":"o"}\n');

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { JobStore } from '../../../server/jobs/jobStore';
 import {
@@ -12,9 +11,10 @@ import {
 } from '../../../server/jobs/selectData';
 import { fixturePath } from '../../support/paths';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDirs';
 
 const SMALL = fixturePath('jobs', 'ecinstruct-small.jsonl');
-const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-select-'));
+const tmp = (): string => tempDir('mcpo-select-');
 const read = (f: string): { instruction: string; input: string; output: string }[] =>
   fs
     .readFileSync(f, 'utf8')
@@ -247,7 +247,7 @@ test('an unwritable --out is a clear error, not a stack trace', async () => {
 });
 
 test('a damaged job record is named and skipped by list, not fatal', () => {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-jobstore-'));
+  const root = tempDir('mcpo-jobstore-');
   fs.writeFileSync(path.join(root, 'bad.json'), '{"id":"x",');
   const problems: string[] = [];
   assert.deepEqual(

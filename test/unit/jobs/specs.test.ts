@@ -2,13 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { prepareJob, SpecError, validateScript } from '../../../server/jobs/specs';
 import { shQuote } from '../../../server/jobs/shell';
 import { parseYaml, toYaml, type YamlValue } from '../../../server/jobs/yaml';
+import { tempDir } from '../../support/tempDirs';
 
-const dir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-spec-'));
+const dir = (): string => tempDir('mcpo-spec-');
 type Obj = { [k: string]: YamlValue };
 
 test('finetune: axolotl YAML parses back and has the documented QLoRA + FSDP keys', () => {

@@ -7,12 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { JobStore } from '../../../server/jobs/jobStore';
 import type { JobRecord } from '../../../server/jobs/jobTypes';
 import { SlurmExecutor, UnreachableError } from '../../../server/jobs/slurmExecutor';
 import { runCli } from '../../support/cli';
+import { tempDir } from '../../support/tempDirs';
 
 /** Accepts connections and never answers: the worst case for a client without timeouts. */
 async function silentServer(t: { after: (fn: () => Promise<void>) => void }): Promise<string> {
@@ -48,7 +48,7 @@ function record(root: string, id: string, url: string, jobId: number): JobRecord
 
 test('job status and job list answer within 5 s when slurmrestd does not answer', async (t) => {
   const url = await silentServer(t);
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-unreachable-'));
+  const root = tempDir('mcpo-unreachable-');
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   const store = new JobStore(root);
   for (let i = 1; i <= 3; i++) store.save(record(root, `finetune-${i}`, url, 100 + i));
@@ -90,7 +90,7 @@ test('reads retry with backoff within their budget, and say so as events', async
     retryForMs: 1000,
     onRetry: (e) => retries.push(e.message),
   });
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-unreachable-'));
+  const root = tempDir('mcpo-unreachable-');
   t.after(() => fs.rmSync(root, { recursive: true, force: true }));
   await assert.rejects(ex.status(record(root, 'j', `http://127.0.0.1:${port}`, 1)), (e: Error) => {
     assert.ok(e instanceof UnreachableError);

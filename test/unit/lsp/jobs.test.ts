@@ -6,14 +6,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
 import * as protocol from '../../../server/protocol';
 import { startLspServer, type LspServer } from '../../support/lspServer';
 import { fixturePath } from '../../support/paths';
+import { tempDir } from '../../support/tempDirs';
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-lsp-jobs-'));
+const tmp = tempDir('mcpo-lsp-jobs-');
 const jobsDir = path.join(tmp, '.mcpo', 'jobs');
 let server: LspServer;
 let conn: MessageConnection;
