@@ -615,7 +615,8 @@ async function afterRun(
         ? 'not scored (a free-form question has no reference answer)'
         : 'not scored';
   const openReport = readUiSettings().openReportAfterRun;
-  if (openReport) await openRunReport(result.runDir);
+  // Opened beside the user's work: the keyboard stays in the editor they ran from.
+  if (openReport) await openRunReport(result.runDir, true);
   void vscode.window
     .showInformationMessage(
       `MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; ${overall}.`,
@@ -643,10 +644,10 @@ async function afterRun(
 const FREE_FORM_TASK = 'free-form';
 
 /** The run report (the report panel's command where it exists, else the results view). */
-async function openRunReport(runDir: string): Promise<void> {
+async function openRunReport(runDir: string, preserveFocus = false): Promise<void> {
   const commands = await vscode.commands.getCommands(true);
   if (commands.includes('mcpo.openReport'))
-    await vscode.commands.executeCommand('mcpo.openReport', runDir);
+    await vscode.commands.executeCommand('mcpo.openReport', runDir, { preserveFocus });
   else await vscode.commands.executeCommand('mcpo.openResults');
 }
 

@@ -69,8 +69,13 @@ export function createResultsView(
     opened,
     registerResultsView(sidebar),
     registerReportPanel(opened),
-    vscode.commands.registerCommand(OPEN_REPORT_COMMAND, (runDir?: unknown) =>
-      opened.open(typeof runDir === 'string' ? runDir : undefined),
+    vscode.commands.registerCommand(OPEN_REPORT_COMMAND, (runDir?: unknown, options?: unknown) =>
+      opened.open(
+        typeof runDir === 'string' ? runDir : undefined,
+        typeof options === 'object' && options !== null && 'preserveFocus' in options
+          ? options.preserveFocus === true
+          : false,
+      ),
     ),
     vscode.commands.registerCommand(SHOW_ABLATION_COMMAND, (result?: unknown) => {
       if (!isAblation(result)) throw new Error('mcpo.showAblation needs { tables, runDirs }');

@@ -23,17 +23,20 @@ export class ReportPanel implements vscode.Disposable {
     private readonly log: PanelLog,
   ) {}
 
-  /** Opens (or reveals) the report; `runDir` is the run to show. */
-  open(runDir?: string): void {
+  /**
+   * Opens (or reveals) the report; `runDir` is the run to show. `preserveFocus` keeps the
+   * keyboard where it was (a report opened by a finished run must not take it from the editor).
+   */
+  open(runDir?: string, preserveFocus = false): void {
     if (this.panel === undefined) {
       const panel = vscode.window.createWebviewPanel(
         ReportPanel.viewType,
         'MCPO Report',
-        { viewColumn: vscode.ViewColumn.Active, preserveFocus: false },
+        { viewColumn: vscode.ViewColumn.Active, preserveFocus },
         { enableScripts: true, retainContextWhenHidden: false },
       );
       this.attach(panel, undefined);
-    } else this.panel.reveal(undefined, false);
+    } else this.panel.reveal(undefined, preserveFocus);
     // The page selects this run when it lists runs (now, or once it is ready).
     this.host?.refresh(runDir);
   }
