@@ -197,9 +197,11 @@ test(
       await mcpoStatusHealthy(page).waitFor({ state: 'visible', timeout: 60_000 });
 
       // Which run, then which question.
-      await runCommand(page, 'MCPO: Show Prompt Diff', 30_000, { opensQuickInput: true });
+      await runCommand(page, 'MCPO: Show Prompt of a Run’s Question', 30_000, {
+        opensQuickInput: true,
+      });
       await pickQuickInputRow(page, /3 questions/);
-      await pickQuickInputRow(page, /question 1(?!\d)/);
+      await pickQuickInputRow(page, /\bQ1(?!\d)/);
       await promptViewTab(page).waitFor({ state: 'visible', timeout: 30_000 });
       await screenshot(page, 'vsix-5-prompt-view');
 
