@@ -227,6 +227,7 @@ export interface RunStateParams {
 // written to a record, a job file or a log. Without one the engine falls back to MCPO_SLURM_TOKEN.
 
 export type JobKindName = 'finetune' | 'sweep' | 'merge-adapter' | 'merge' | 'quantize' | 'eval';
+/** Slurm's state names (the local executor reports the same); SUBMITTING: recorded before the submission is sent. */
 export type JobStateName =
   | 'SUBMITTING'
   | 'PENDING'

@@ -1,21 +1,13 @@
 /** Job records, states and the interface both executors implement. */
+import type { JobStateName } from '../protocol';
 import { UserError } from '../userError';
 
-/** Slurm's state names; the local executor reports the same ones. */
-export type JobState =
-  /** Recorded before the submission is sent: a restart reconciles it with the scheduler. */
-  | 'SUBMITTING'
-  | 'PENDING'
-  | 'RUNNING'
-  | 'COMPLETING'
-  | 'COMPLETED'
-  | 'FAILED'
-  | 'CANCELLED'
-  | 'TIMEOUT'
-  | 'NODE_FAIL'
-  | 'OUT_OF_MEMORY'
-  | 'PREEMPTED'
-  | 'UNKNOWN';
+/**
+ * Slurm's state names; the local executor reports the same ones. SUBMITTING is recorded before
+ * the submission is sent, so a restart reconciles it with the scheduler. The wire type is the one
+ * definition: records and views share it.
+ */
+export type JobState = JobStateName;
 
 export const TERMINAL_STATES: ReadonlySet<JobState> = new Set([
   'COMPLETED',
