@@ -12,7 +12,10 @@ import type { RunStore } from './runStore';
 export interface RunSummary {
   label: string;
   dir: string;
+  /** Questions with a record (answered or failed). */
   questions: number;
+  /** Questions the run was asked to answer (the dataset's rows, or the first `--limit`). */
+  expected: number;
   failed: number;
   /** Questions whose answer was replayed from the response cache (no request was made). */
   cached: number;
@@ -65,10 +68,17 @@ export function summarizeRun(store: RunStore): RunSummary {
     label: store.config.label,
     dir: store.dir,
     questions: records.length,
+    expected: expectedQuestions(store.config),
     failed: records.filter((r) => r.status === 'failed').length,
     cached: records.filter((r) => r.answer?.cached === true).length,
     report: aggregate(runSamples(records)),
   };
+}
+
+/** How many questions a run covers when it is complete: `--limit` keeps rows with index < limit. */
+function expectedQuestions(config: RunStore['config']): number {
+  const { rowCount, limit } = config.data;
+  return limit === undefined ? rowCount : Math.min(limit, rowCount);
 }
 
 export interface RunComparison {

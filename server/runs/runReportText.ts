@@ -25,7 +25,12 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
       ...runs.map((r) => fmt(r.report.tracks[track] ?? null)),
     ]);
   rows.push(['overall', ...runs.map((r) => fmt(r.report.overall))]);
-  rows.push(['questions (failed)', ...runs.map((r) => `${r.questions} (${r.failed})`)]);
+  rows.push([
+    'questions (failed)',
+    ...runs.map(
+      (r) => `${r.questions}${r.questions < r.expected ? ` of ${r.expected}` : ''} (${r.failed})`,
+    ),
+  ]);
   // A replayed answer came from the cache, keyed by the weights that produced it.
   rows.push(['answers from cache', ...runs.map((r) => String(r.cached))]);
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
@@ -34,6 +39,11 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   const out = [line(header), ...rows.map(line)];
   runs.forEach((r, i) => out.push(`[${i + 1}] ${r.dir}`));
   for (const r of runs) {
+    // A run stopped early (Ctrl+C, a crash, a setup error) scores only what it answered.
+    if (r.questions < r.expected)
+      out.push(
+        `${r.label}: INCOMPLETE, ${r.expected - r.questions} of ${r.expected} question(s) never ran and are not in these scores; "mcpo run --resume ${r.dir}" finishes it`,
+      );
     if (r.failed > 0)
       out.push(
         `${r.label}: ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`,

@@ -3,6 +3,7 @@
  * folder (new or resumed), the dataset (checked unchanged on resume), model clients that are
  * checked before any question runs, the vector model, and the shared response cache.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../dataset/load';
 import type { TaskType } from '../dataset/shopbench';
@@ -263,6 +264,13 @@ export async function executeRun(
       beforeAppend: context.beforeAppend,
     });
     return { dir: store.dir, total: rows.length, ...outcome };
+  } catch (err) {
+    store.close();
+    // A new run that failed before any question finished (endpoint check, templates, data) holds
+    // nothing but its config: remove the folder so reports and the panel do not list an empty run.
+    if (!resumeDir && store.records.size === 0)
+      fs.rmSync(store.dir, { recursive: true, force: true });
+    throw err;
   } finally {
     store.close();
   }

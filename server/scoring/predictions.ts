@@ -8,8 +8,13 @@ import { UserError } from '../userError';
 
 export class PredictionsError extends UserError {}
 
+/** At most this many problems are listed; the count of the rest follows. */
+const MAX_LISTED_PROBLEMS = 20;
+
+/** Reads every line; all bad lines are reported together, so one pass over the file fixes them. */
 export async function readPredictions(file: string): Promise<string[]> {
   const responses: string[] = [];
+  const problems: string[] = [];
   const input = fs.createReadStream(file, { encoding: 'utf8' });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
@@ -22,16 +27,30 @@ export async function readPredictions(file: string): Promise<string[]> {
         continue;
       }
       if (blankAt !== undefined) {
-        throw new PredictionsError(
+        problems.push(
           `${file}:${blankAt}: empty line; every line must hold one prediction ({"response": "..."})`,
         );
+        blankAt = undefined;
       }
-      responses.push(parsePredictionLine(file, lineNumber, line));
+      try {
+        responses.push(parsePredictionLine(file, lineNumber, line));
+      } catch (err) {
+        if (!(err instanceof PredictionsError)) throw err;
+        problems.push(err.message);
+      }
     }
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT')
       throw new PredictionsError(`${file}: no such file`);
     throw err;
+  }
+  if (problems.length > 0) {
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    if (problems.length > listed.length)
+      listed.push(`... and ${problems.length - listed.length} more bad line(s)`);
+    throw new PredictionsError(
+      `${problems.length} bad prediction line(s); nothing was scored:\n${listed.join('\n')}`,
+    );
   }
   return responses;
 }

@@ -137,6 +137,23 @@ test('mcpo score: a bad prediction line and a bad dataset row are named, valid r
   assert.match(partial.stdout, /overall: 1\.0000/);
 });
 
+test('mcpo score: every bad prediction line is listed in one pass, not only the first', () => {
+  const dir = tmpDir();
+  const preds = path.join(dir, 'p.jsonl');
+  const lines = fs.readFileSync(BASELINE, 'utf8').split('\n').slice(0, 96);
+  lines[3] = '{"answer": 1}';
+  lines[10] = 'not json';
+  lines[40] = '{"response": 7}';
+  fs.writeFileSync(preds, `${lines.join('\n')}\n`);
+  const r = mcpo(['score', '--data', DATA, '--predictions', preds]);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /3 bad prediction line\(s\)/);
+  assert.match(r.stderr, /p\.jsonl:4: expected/);
+  assert.match(r.stderr, /p\.jsonl:11: not valid JSON/);
+  assert.match(r.stderr, /p\.jsonl:41: field "response" must be a string/);
+  assert.doesNotMatch(r.stderr, /\n\s+at /);
+});
+
 test('mcpo: --help for every subcommand, usage errors exit 2', () => {
   for (const command of ['score', 'validate']) {
     const r = mcpo([command, '--help']);

@@ -244,6 +244,11 @@ test('a wrong model fails before any question runs, with a clear message', async
     /no-such-model/,
   );
   assert.equal(server.requests.filter((r) => r.method === 'POST').length, 0);
+  assert.deepEqual(
+    fs.readdirSync(path.join(dir, 'runs')),
+    [],
+    'a run that never started leaves no empty run folder behind',
+  );
 });
 
 test('killing the CLI mid-run loses no finished question; --resume finishes the rest without duplicates', async (t) => {
@@ -286,6 +291,13 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
   const runDir = path.join(dir, 'runs', fs.readdirSync(path.join(dir, 'runs'))[0]);
   const partial = records(runDir);
   assert.ok(partial.length > 0 && partial.length < 96, `killed after ${partial.length} questions`);
+  const report = await runCli(['report', runDir]);
+  assert.equal(report.code, 0, report.stderr);
+  assert.match(report.stdout, new RegExp(`${partial.length} of 96 \\(`));
+  assert.match(
+    report.stdout,
+    new RegExp(`INCOMPLETE, ${96 - partial.length} of 96 question\\(s\\) never ran`),
+  );
   const r = await runCli(['run', '--resume', runDir, '--cache', path.join(dir, 'cache')]);
   assert.equal(r.code, 0, r.stderr);
   const all = records(runDir);
