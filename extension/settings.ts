@@ -3,6 +3,7 @@
  * Secrets are never settings: API keys live in SecretStorage (see secrets.ts).
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { EndpointSettings, PipelineSettings } from '../server/protocol';
@@ -18,7 +19,7 @@ const ALL_TASK_TYPES: TaskType[] = [
 
 /** The workspace folder runs and caches are relative to (or the home folder without one). */
 export function workspaceRoot(): string {
-  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? process.env.HOME ?? process.cwd();
+  return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath ?? os.homedir();
 }
 
 /** The endpoint a role's settings name. An empty M_L URL means the embedded default: the local llama.cpp model. */

@@ -7,6 +7,7 @@
  * (shell.ts), and array tasks pick their values from quoted `case` branches.
  */
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { shCommand, shQuote } from './shell';
 import { parseYaml, toYaml, YamlError, type YamlValue } from './yaml';
@@ -223,7 +224,7 @@ class Fields {
     const local = path.resolve(this.baseDir, v);
     if (this.pending.has(local)) return local;
     if (/^[.~/]/.test(v) || fs.existsSync(local)) {
-      const p = path.resolve(this.baseDir, v.replace(/^~(?=\/)/, process.env.HOME ?? '~'));
+      const p = path.resolve(this.baseDir, v.replace(/^~(?=\/)/, os.homedir()));
       if (!fs.existsSync(p) && !this.pending.has(p))
         this.fail(
           field,

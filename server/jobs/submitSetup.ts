@@ -5,7 +5,7 @@
  * resources (4 GPUs get 4 processes and FSDP) and are never patched afterwards.
  */
 import { UsageError } from '../userError';
-import { type Executor } from './jobTypes';
+import { JobError, type Executor } from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor } from './slurmExecutor';
 import type { YamlValue } from './yaml';
@@ -74,13 +74,28 @@ export interface ExecutorSettings {
   token?: () => string | undefined;
   /** How long calls retry while slurmrestd is unreachable (default 5 s: a submit never hangs). */
   retryForMs?: number;
+  /** The platform mcpo runs on (default process.platform). */
+  platform?: NodeJS.Platform;
 }
+
+/**
+ * Why neither executor can submit from Windows itself: the local executor runs the job's bash
+ * script here, and Slurm runs a job in its job folder, which must be a path the cluster's nodes
+ * see (slurmrestd is sent `current_working_directory` and log paths; a C:\ path never is one).
+ */
+const ON_WINDOWS: Record<'local' | 'slurm', string> = {
+  local:
+    "the local executor runs the job's bash script on this machine, which needs Linux or macOS: on Windows, run mcpo (or VS Code with its WSL extension) inside WSL",
+  slurm:
+    "Slurm runs a job in its job folder, which the cluster must see at the same path, and a Windows path (C:\\...) never is one: open the project on the cluster's login node with VS Code Remote-SSH (the workbench then runs there) and submit from there",
+};
 
 /** The executor a submission names; every problem is a message naming the setting. */
 export function makeExecutor(s: ExecutorSettings): Executor {
-  if (s.executor === 'local') return new LocalExecutor();
-  if (s.executor !== 'slurm')
+  if (s.executor !== 'local' && s.executor !== 'slurm')
     throw new UsageError(`the executor must be slurm or local (found "${s.executor}")`);
+  if ((s.platform ?? process.platform) === 'win32') throw new JobError(ON_WINDOWS[s.executor]);
+  if (s.executor === 'local') return new LocalExecutor();
   const url = s.slurm?.url?.trim();
   if (!url)
     throw new UsageError(
