@@ -55,6 +55,19 @@ export function jobEnvironment(
   return env;
 }
 
+/**
+ * The name squeue shows: the spec's name first (squeue's default column keeps the first 8
+ * characters), then the record's id, unique and client-generated. Slurm echoes it, so a
+ * submission whose answer was lost (mcpo killed, connection dropped) is found again by name.
+ */
+export function slurmJobName(record: Pick<JobRecord, 'id' | 'name'>): string {
+  const name = record.name
+    .replace(/[^\w.+-]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 64);
+  return name && name !== record.id ? `${name}:${record.id}` : record.id;
+}
+
 export interface SlurmOptions extends SlurmTarget {
   /** Defaults to process.env.MCPO_SLURM_TOKEN, read at each request. */
   token?: () => string | undefined;
@@ -247,9 +260,7 @@ export class SlurmExecutor implements Executor {
     const after = (job.after ?? []).map((r) => this.jobId(r));
     const body = buildSubmitBody(this.opts.api, {
       script: fs.readFileSync(path.join(record.dir, SCRIPT_NAME), 'utf8'),
-      // The record's id, unique and client-generated: Slurm echoes it, so a submission whose
-      // answer was lost (mcpo killed, connection dropped) is found again by name.
-      name: record.id,
+      name: slurmJobName(record),
       partition: this.opts.partition,
       cwd: record.dir,
       stdout: path.join(logs, `${pattern}.out`),
@@ -283,7 +294,8 @@ export class SlurmExecutor implements Executor {
 
   async reconcile(record: JobRecord): Promise<JobRecord | undefined> {
     const found = parseJobs(this.opts.api, await this.read('/jobs')).filter(
-      (j) => j.name === record.id,
+      // Records submitted before names carried the spec name were sent as the bare id.
+      (j) => j.name === slurmJobName(record) || j.name === record.id,
     );
     if (found.length === 0) return undefined;
     const jobId = found[0].arrayJobId > 0 ? found[0].arrayJobId : found[0].jobId;

@@ -1,6 +1,6 @@
 /**
  * No job lost (issue 13, part 5): the record is written SUBMITTING before the submission leaves,
- * with the record's id as the job name Slurm echoes; a CLI killed between submit and record
+ * with the spec's name and the record's id as the job name Slurm echoes; a CLI killed between submit and record
  * leaves a record a restarted CLI reconciles by that name. The local executor does not trust a
  * pid that a different process now holds.
  */
@@ -73,7 +73,8 @@ test('a CLI killed between submit and record: the restarted CLI finds the job by
   const store = new JobStore(path.join(root, 'jobs'));
   const [left] = store.list();
   assert.equal(left.state, 'SUBMITTING', 'the record was written before the submission left');
-  assert.equal(submitted?.name, left.id, 'the job name Slurm got is the record id');
+  // squeue shows the spec's name first; the record's id after it finds the job again.
+  assert.equal(submitted?.name, `ft:${left.id}`, 'the job name Slurm got: spec name, record id');
   assert.equal(left.slurm?.url, url);
 
   const list = await runCli(['job', 'list'], env);
