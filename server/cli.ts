@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { formatProblem, loadDataset } from './dataset/load';
 import { runAblationArms } from './runs/ablation';
+import { checkpointTablesText, runDirsOf } from './jobs/checkpoint';
 import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore } from './runs/runStore';
@@ -480,15 +481,24 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
   report: {
     summary:
       'scores of one or more runs; with several, differences from the first with bootstrap CIs',
-    usage: 'mcpo report <run dir> [<run dir>...] [--resamples N]',
-    options: { resamples: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-    help: 'The first run is the baseline; every other run is compared with it over the questions both answered.',
+    usage: 'mcpo report <run dir | pipeline id> [...] [--resamples N] [--runs-dir DIR]',
+    options: {
+      resamples: { type: 'string' },
+      'runs-dir': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    help: `The first run is the baseline; every other run is compared with it over the questions both answered.
+A pipeline id (pipeline-...) stands for the runs its eval steps recorded in --runs-dir (default .mcpo/runs).
+Runs of different models print the paper's Table 3 (model selection); runs of checkpoints fine-tuned on
+different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
     async run(v, positionals) {
       if (positionals.length === 0)
         throw new UsageError(
           `mcpo report: give at least one run folder\nusage: ${COMMANDS.report.usage}`,
         );
-      const stores = positionals.map((dir) => RunStore.open(dir));
+      const runsDir = (v['runs-dir'] as string | undefined) ?? path.join('.mcpo', 'runs');
+      const dirs = positionals.flatMap((p) => runDirsOf(p, runsDir));
+      const stores = dirs.map((dir) => RunStore.open(dir));
       const summaries = stores.map((s) => summarizeRun(s));
       process.stdout.write(formatRunsTable(summaries));
       const resamples = intOption(v, 'resamples', 'report', 10) ?? 1000;
@@ -513,6 +523,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
           `\n${formatDifferences(base.config.label, other.config.label, comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
         );
       }
+      process.stdout.write(checkpointTablesText(stores, resamples));
       return 0;
     },
   },

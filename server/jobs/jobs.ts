@@ -36,7 +36,7 @@ export interface SubmitOptions {
 export async function submitJob(
   o: SubmitOptions,
 ): Promise<{ record: JobRecord; job: PreparedJob }> {
-  const spec = applyOverrides(loadSpec(o.specFile), o.overrides);
+  const spec = applyOverrides(loadSpec(o.specFile), o.overrides, o.kind);
   const id = o.store.newId(o.kind);
   const dir = o.store.dirOf(id);
   const job = prepareJob(o.kind, spec, {

@@ -25,6 +25,7 @@ import { executorFor, refresh, resourcesOf } from './jobs';
 import {
   JOB_KINDS,
   loadSpec,
+  PAPER_BASE_MODEL,
   prepareJob,
   SCRIPT_NAME,
   SpecError,
@@ -32,6 +33,7 @@ import {
   type PreparedJob,
 } from './specs';
 import { processStartTime } from './processStart';
+import { countRows, type Checkpoint } from './checkpoint';
 import { applyOverrides, type SpecOverrides } from './submitSetup';
 import type { YamlValue } from './yaml';
 
@@ -65,9 +67,13 @@ function isSpec(v: YamlValue | undefined): v is Spec {
 export function loadPipeline(file: string): Pipeline {
   const raw = loadSpec(file);
   for (const k of Object.keys(raw))
-    if (!['name', 'defaults', 'steps'].includes(k))
-      fail(file, `unknown field "${k}" (known: name, defaults, steps)`);
+    if (!['name', 'defaults', 'preset', 'steps'].includes(k))
+      fail(file, `unknown field "${k}" (known: name, defaults, preset, steps)`);
   const name = typeof raw.name === 'string' && raw.name.trim() ? raw.name : 'pipeline';
+  // The preset the eval steps run with (`mcpo run --preset`), unless a step names its own.
+  if (raw.preset !== undefined && (typeof raw.preset !== 'string' || raw.preset === ''))
+    fail(file, 'field "preset" must be a preset name such as paper');
+  const preset = raw.preset as string | undefined;
   const defaults = raw.defaults ?? {};
   if (!isSpec(defaults)) fail(file, 'field "defaults" must be a mapping of spec fields');
   if (!Array.isArray(raw.steps) || raw.steps.length === 0)
@@ -110,7 +116,12 @@ export function loadPipeline(file: string): Pipeline {
     return {
       id,
       kind: kind as JobKind,
-      spec: { name: `${name}-${id}`, ...defaults, ...resolved },
+      spec: {
+        name: `${name}-${id}`,
+        ...(kind === 'eval' && preset !== undefined ? { preset } : {}),
+        ...defaults,
+        ...resolved,
+      },
       after: [...new Set([...(after as string[]), ...refs])],
     };
   });
@@ -152,8 +163,16 @@ export function preparePipeline(
   const defaults: Record<string, string> = {};
   if (firstData)
     defaults.calibration_data = path.resolve(specDir, firstData.spec.dataset as string);
+  const lineage = new Map<string, Checkpoint>();
   for (const step of p.steps) {
-    const spec = walk(step.spec, (text) =>
+    const refs: string[] = [];
+    walk(step.spec, (text) => {
+      for (const m of text.matchAll(/\$\{([\w-]+)\.output\}/g)) refs.push(m[1]);
+      return text;
+    });
+    const made = checkpointOf(step, refs, lineage, specDir, o.pipelineId);
+    if (made) lineage.set(step.id, made);
+    let spec = walk(step.spec, (text) =>
       text.replace(/\$\{([\w-]+)\.output\}/g, (_m, ref: string) => {
         const out = outputs.get(ref);
         if (!out)
@@ -163,11 +182,14 @@ export function preparePipeline(
         return out;
       }),
     ) as Spec;
+    // What an eval step evaluates, for Tables 3 and 4, unless the step describes it itself.
+    if (step.kind === 'eval' && spec.checkpoint === undefined)
+      spec = { ...spec, checkpoint: { ...(made as Spec | undefined) } };
     const id = `${o.pipelineId}-${step.id}`;
     const dir = store.dirOf(id);
     let job: PreparedJob;
     try {
-      job = prepareJob(step.kind, applyOverrides(spec, o.overrides), {
+      job = prepareJob(step.kind, applyOverrides(spec, o.overrides, step.kind), {
         specDir,
         jobDir: dir,
         mcpoCommand: o.mcpoCommand,
@@ -182,6 +204,52 @@ export function preparePipeline(
     prepared.push({ step, id, dir, job });
   }
   return prepared;
+}
+
+/**
+ * The lineage of a step's output: a fine-tune starts one (its base model and the rows N of its
+ * training file); merge-adapter and AWQ carry it on; SLERP joins two. An eval step gets the
+ * lineage of the model it serves, with the pipeline and its own id.
+ */
+function checkpointOf(
+  step: PipelineStep,
+  refs: string[],
+  lineage: ReadonlyMap<string, Checkpoint>,
+  specDir: string,
+  pipelineId: string,
+): Checkpoint | undefined {
+  const from = refs.map((r) => lineage.get(r)).filter((c): c is Checkpoint => c !== undefined);
+  const steps = (c: Checkpoint | undefined): string[] => [...(c?.steps ?? []), step.id];
+  const spec = step.spec;
+  switch (step.kind) {
+    case 'finetune': {
+      const data = typeof spec.dataset === 'string' ? path.resolve(specDir, spec.dataset) : '';
+      const n = data ? countRows(data) : undefined;
+      const base = typeof spec.base_model === 'string' ? spec.base_model : PAPER_BASE_MODEL;
+      return { base_model: base, ...(n !== undefined ? { n: [n] } : {}), steps: [step.id] };
+    }
+    case 'merge-adapter':
+      return from[0] && { ...from[0], steps: steps(from[0]) };
+    case 'quantize': {
+      const backend = typeof spec.backend === 'string' ? spec.backend : 'autoawq';
+      return from[0] && { ...from[0], quantization: `awq (${backend})`, steps: steps(from[0]) };
+    }
+    case 'merge': {
+      if (from.length < 2) return undefined;
+      const bases = new Set(from.map((c) => c.base_model));
+      const n = from.flatMap((c) => c.n ?? []);
+      return {
+        ...(bases.size === 1 && from[0].base_model ? { base_model: from[0].base_model } : {}),
+        ...(n.length > 0 ? { n } : {}),
+        merge: 'slerp',
+        steps: [...new Set(from.flatMap((c) => c.steps ?? []))].concat(step.id),
+      };
+    }
+    case 'eval':
+      return { ...from[0], pipeline: pipelineId, steps: steps(from[0]) };
+    default:
+      return undefined;
+  }
 }
 
 export function newPipelineId(): string {

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { shCommand, shQuote } from './shell';
 import { parseYaml, toYaml, YamlError, type YamlValue } from './yaml';
 import { UserError } from '../userError';
+import { CHECKPOINT_FILE, parseCheckpoint } from './checkpoint';
 
 export const JOB_KINDS = [
   'finetune',
@@ -521,7 +522,15 @@ function sweep(f: Fields, ctx: PrepareContext): PreparedJob {
   };
 }
 
-/** mergekit's `t`: one value, or per-filter curves (self_attn, mlp) plus a default for the rest. */
+/**
+ * mergekit's `t`: one value, or per-filter curves (self_attn, mlp) plus a default for the rest.
+ * Checked against arcee-ai/mergekit: config.py (MergeConfiguration: slices[].sources[] of
+ * {model, layer_range}, merge_method, base_model, parameters, dtype; a parameter is a value, a
+ * gradient list, or a list of {filter, value} where the first whose filter is in the tensor name
+ * wins and one without a filter matches everything, so the default goes last) and
+ * merge_methods/slerp.py (SLERP's one parameter is `t`, required; exactly two models, one of
+ * them the base_model). `mergekit-yaml CONFIG OUT --cuda | --lazy-unpickle`: options.py.
+ */
 function slerpT(f: Fields): YamlValue {
   const t = f.raw('t');
   if (t === undefined) f.num('t');
@@ -811,7 +820,15 @@ function mergeAdapter(f: Fields, ctx: PrepareContext): PreparedJob {
   return { kind: 'merge-adapter', ...resources(c), output, files };
 }
 
-/** vLLM's OpenAI-compatible server on the AWQ weights (vLLM docs: `vllm serve`, --quantization, --dtype, --port). */
+/**
+ * vLLM's OpenAI-compatible server on the AWQ weights. Every flag is one of vLLM's engine
+ * arguments as `vllm serve --help` and docs.vllm.ai "Engine Arguments" (v0.5.3 to v0.8.5) list
+ * them: the model as the positional argument, `--quantization awq`, `--dtype` (one of auto, half,
+ * float16, bfloat16, float, float32; AWQ kernels run in float16), `--port` (default 8000),
+ * `--served-model-name` (the name /v1/models lists and requests use) and
+ * `--tensor-parallel-size` (the GPUs the step was given: the paper served 70B AWQ on 4 GPUs).
+ * Placeholders: {model}, {port}, {served_model_name}, {gpus} (at least 1).
+ */
 export const DEFAULT_SERVE_COMMAND = [
   'vllm',
   'serve',
@@ -822,12 +839,18 @@ export const DEFAULT_SERVE_COMMAND = [
   'float16',
   '--port',
   '{port}',
+  '--served-model-name',
+  '{served_model_name}',
+  '--tensor-parallel-size',
+  '{gpus}',
 ];
 
 /**
  * Serve and evaluate on the allocated node: start the server, wait for /v1/models (with a
- * deadline; the server's early death ends the wait), run `mcpo run` against it into the
- * workspace's runs folder, stop the server whatever happens.
+ * deadline; the server's early death ends the wait), run `mcpo run` against it, stop the server
+ * whatever happens. The run is written into a folder of the job's own, given `checkpoint.json`
+ * (what was evaluated, for Tables 3 and 4) and then moved into the workspace's runs folder, so
+ * a run there is always described, and two evals finishing at once never mix up their runs.
  */
 function evaluate(f: Fields, ctx: PrepareContext): PreparedJob {
   const c = common(f);
@@ -835,27 +858,33 @@ function evaluate(f: Fields, ctx: PrepareContext): PreparedJob {
   const data = f.existingFile('data');
   const port = f.num('port', { int: true, min: 1, max: 65535, fallback: 8000 });
   const served = f.str('served_model_name', model);
+  const fill: Record<string, string> = {
+    model,
+    port: String(port),
+    served_model_name: served,
+    gpus: String(Math.max(1, c.gpus)),
+  };
   const serve = f
     .strList('serve_command', DEFAULT_SERVE_COMMAND)
-    .map((a) => a.replace(/\{model\}/g, model).replace(/\{port\}/g, String(port)));
+    .map((a) => a.replace(/\{(model|port|served_model_name|gpus)\}/g, (_m, k: string) => fill[k]));
   const readySeconds = f.num('ready_timeout_s', { int: true, min: 1, fallback: 1800 });
+  // The user's preset (the pipeline's, or mcpo.preset in VS Code); without one, mcpo run's own
+  // defaults (the paper's templates). run_args add to it, never replace it.
   const preset = f.optStr('preset');
-  const runArgs = f.strList('run_args', ['--templates', 'paper']);
+  const runArgs = f.raw('run_args') === undefined ? [] : f.strList('run_args');
+  const label = f.str('label', c.name);
+  const checkpointRaw = f.raw('checkpoint');
+  const checkpoint = checkpointRaw === undefined ? {} : parseCheckpoint(checkpointRaw, 'eval spec');
   // <workspace>/.mcpo/jobs/<id> → <workspace>/.mcpo/runs, where the panel and `mcpo report` look.
   const runsDir =
     f.raw('runs_dir') === undefined
       ? path.join(path.dirname(path.dirname(ctx.jobDir)), 'runs')
       : f.outputDir('runs_dir');
   f.rejectUnknown();
-  const run = [
-    ...ctx.mcpoCommand,
-    'run',
-    '--data',
-    data,
-    '--llm-model',
-    served,
-    '--out',
-    runsDir,
+  const run = [...ctx.mcpoCommand, 'run', '--data', data, '--llm-model', served];
+  const runOptions = [
+    '--label',
+    label,
     ...(preset !== undefined ? ['--preset', preset] : []),
     ...runArgs,
   ];
@@ -863,6 +892,8 @@ function evaluate(f: Fields, ctx: PrepareContext): PreparedJob {
     ...scriptHeader('eval', c, ctx.jobDir),
     `cd "$JOB_DIR"`,
     `PORT=${port}`,
+    `RUNS=${shQuote(runsDir)}`,
+    'STAGING="$JOB_DIR/run"',
     `${shCommand(serve)} > "$JOB_DIR/logs/server.log" 2>&1 &`,
     'SERVER=$!',
     // The server never outlives the job, whether the run passes, fails or is cancelled.
@@ -880,14 +911,28 @@ function evaluate(f: Fields, ctx: PrepareContext): PreparedJob {
     `  [ "$SECONDS" -lt "$deadline" ] || { echo "eval: the server did not serve /v1/models within ${readySeconds} s; see logs/server.log" >&2; exit 3; }`,
     '  sleep 1',
     'done',
-    `${shCommand(run)} --llm-url "http://127.0.0.1:$PORT/v1"`,
+    'rm -rf "$STAGING"',
+    'status=0',
+    `${shCommand(run)} --out "$STAGING" ${shCommand(runOptions)} --llm-url "http://127.0.0.1:$PORT/v1" || status=$?`,
+    '# Whatever the outcome, the recorded questions are kept: described, then moved to the runs folder.',
+    'mkdir -p "$RUNS"',
+    'for d in "$STAGING"/*/; do',
+    '  [ -f "$d/config.json" ] || continue',
+    `  cp "$JOB_DIR/${CHECKPOINT_FILE}" "$d/${CHECKPOINT_FILE}"`,
+    '  mv "${d%/}" "$RUNS/" && echo "eval: run recorded in $RUNS/$(basename "$d")"',
+    'done',
+    'exit "$status"',
     '',
   ];
   return {
     kind: 'eval',
     ...resources(c),
     output: runsDir,
-    files: { ...setupFile(c), [SCRIPT_NAME]: script.join('\n') },
+    files: {
+      ...setupFile(c),
+      [CHECKPOINT_FILE]: `${JSON.stringify(checkpoint, null, 2)}\n`,
+      [SCRIPT_NAME]: script.join('\n'),
+    },
   };
 }
 

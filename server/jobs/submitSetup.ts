@@ -17,6 +17,8 @@ export interface SpecOverrides {
   gpus?: number;
   /** Minutes, at least 1. */
   timeLimit?: number;
+  /** The preset eval steps run with when their spec names none (VS Code: mcpo.preset). */
+  preset?: string;
 }
 
 /**
@@ -54,8 +56,10 @@ export function parseOverrides(
 export function applyOverrides(
   spec: { [key: string]: YamlValue },
   o: SpecOverrides = {},
+  kind?: string,
 ): { [key: string]: YamlValue } {
   return {
+    ...(kind === 'eval' && o.preset !== undefined ? { preset: o.preset } : {}),
     ...spec,
     ...(o.gpus !== undefined ? { gpus: o.gpus } : {}),
     ...(o.timeLimit !== undefined ? { time_limit: o.timeLimit } : {}),

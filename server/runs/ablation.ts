@@ -201,7 +201,7 @@ export function paperTables(arms: ReadonlyMap<string, ArmResult>, resamples = 10
  * (tasks resampled within themselves, the official aggregation on each draw); a task type's
  * score is the mean of its tasks, so its interval is that of the track-free "overall" scope.
  */
-function taskTypeDelta(
+export function taskTypeDelta(
   baseline: readonly RunRecord[],
   candidate: readonly RunRecord[],
   taskType: TaskType,

@@ -22,7 +22,8 @@ import {
   submitPipeline,
 } from '../../../server/jobs/pipeline';
 import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
-import { SpecError } from '../../../server/jobs/specs';
+import { DEFAULT_SERVE_COMMAND, PAPER_BASE_MODEL, SpecError } from '../../../server/jobs/specs';
+import { runCli } from '../../support/cli';
 import { fixturePath, repoRoot } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
 
@@ -39,8 +40,34 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The paper's model-side pipeline with stand-in tools, written as a user would (relative paths). */
-async function writePipeline(ws: string, gpus: number): Promise<string> {
+/** The eval step's server: vLLM's default command line, run by the stand-in that checks its flags. */
+const SERVE = [
+  NODE,
+  path.join(OUT, 'test', 'slurm', 'fakeVllm.js'),
+  ...DEFAULT_SERVE_COMMAND.slice(1),
+];
+
+async function evalStep(id: string, model: string): Promise<Record<string, unknown>> {
+  return {
+    id,
+    kind: 'eval',
+    spec: {
+      model,
+      data: fixturePath('jobs', 'eval-mcq.jsonl'),
+      port: await freePort(),
+      serve_command: SERVE,
+      ready_timeout_s: 60,
+      run_args: ['--no-cache'],
+    },
+  };
+}
+
+/**
+ * The paper's model-side pipeline with stand-in tools, written as a user would (relative paths),
+ * evaluated with the paper preset. `evalEach` also evaluates each merged fine-tune: with the
+ * SLERP's eval, the sweep behind Table 4.
+ */
+async function writePipeline(ws: string, gpus: number, evalEach = false): Promise<string> {
   fs.mkdirSync(ws, { recursive: true });
   fs.chmodSync(ws, 0o777);
   const rows = (n: number): string => '{"instruction":"i","input":"","output":"o"}\n'.repeat(n);
@@ -49,6 +76,7 @@ async function writePipeline(ws: string, gpus: number): Promise<string> {
   const trainer = ['bash', fixturePath('jobs', 'fake-trainer.sh')];
   const pipeline = {
     name: 'paper',
+    preset: 'paper',
     defaults: { gpus, time_limit: 10 },
     steps: [
       {
@@ -99,29 +127,13 @@ async function writePipeline(ws: string, gpus: number): Promise<string> {
           python: [...STAND_IN, 'quantize'],
         },
       },
-      {
-        id: 'eval',
-        kind: 'eval',
-        spec: {
-          model: '${awq.output}',
-          data: fixturePath('jobs', 'eval-mcq.jsonl'),
-          port: await freePort(),
-          serve_command: [
-            NODE,
-            path.join(OUT, 'test', 'slurm', 'fakeVllm.js'),
-            'serve',
-            '{model}',
-            '--quantization',
-            'awq',
-            '--dtype',
-            'float16',
-            '--port',
-            '{port}',
-          ],
-          ready_timeout_s: 60,
-          run_args: ['--templates', 'none', '--no-cache'],
-        },
-      },
+      await evalStep('eval', '${awq.output}'),
+      ...(evalEach
+        ? [
+            await evalStep('eval6000', '${m6000.output}'),
+            await evalStep('eval20000', '${m20000.output}'),
+          ]
+        : []),
     ],
   };
   const file = path.join(ws, 'pipeline.json');
@@ -147,20 +159,39 @@ async function waitPipeline(
   }
 }
 
-/** The eval step's run: one folder in <workspace>/.mcpo/runs, every question recorded and scored. */
-function assertEvalRun(ws: string): void {
+/**
+ * The eval steps' runs: one folder each in <workspace>/.mcpo/runs, every question recorded and
+ * scored, run with the pipeline's preset, named after the step and described by checkpoint.json.
+ */
+function assertEvalRuns(ws: string, evals: number): string[] {
   const runs = path.join(ws, '.mcpo', 'runs');
-  const dirs = fs.readdirSync(runs);
-  assert.equal(dirs.length, 1, `one run in ${runs}`);
-  const records = fs
-    .readFileSync(path.join(runs, dirs[0], 'records.jsonl'), 'utf8')
-    .trim()
-    .split('\n')
-    .map((l) => JSON.parse(l) as { score?: unknown; error?: unknown; response?: unknown });
-  assert.equal(records.length, 3);
-  for (const r of records) assert.notEqual(r.score, undefined, JSON.stringify(r).slice(0, 300));
-  const config = JSON.parse(fs.readFileSync(path.join(runs, dirs[0], 'config.json'), 'utf8'));
-  assert.match(JSON.stringify(config), /out\/awq/);
+  const dirs = fs.readdirSync(runs).map((d) => path.join(runs, d));
+  assert.equal(dirs.length, evals, `${evals} runs in ${runs}`);
+  for (const dir of dirs) {
+    const records = fs
+      .readFileSync(path.join(dir, 'records.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { score?: unknown; error?: unknown; response?: unknown });
+    assert.equal(records.length, 3);
+    for (const r of records) assert.notEqual(r.score, undefined, JSON.stringify(r).slice(0, 300));
+    const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
+    assert.equal(config.preset, 'paper', "the pipeline's preset, not hard-coded templates");
+    assert.match(config.label, /^paper-eval/);
+  }
+  const awq = dirs.find((d) =>
+    /"out\/awq"|out\/awq/.test(fs.readFileSync(path.join(d, 'config.json'), 'utf8')),
+  );
+  assert.ok(awq, 'a run served the AWQ weights');
+  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(awq, 'checkpoint.json'), 'utf8')), {
+    base_model: PAPER_BASE_MODEL,
+    n: [6, 20],
+    merge: 'slerp',
+    quantization: 'awq (autoawq)',
+    pipeline: JSON.parse(fs.readFileSync(path.join(awq, 'checkpoint.json'), 'utf8')).pipeline,
+    steps: ['ft6000', 'm6000', 'ft20000', 'm20000', 'slerp', 'awq', 'eval'],
+  });
+  return dirs;
 }
 
 async function runPipeline(
@@ -169,9 +200,10 @@ async function runPipeline(
   ws: string,
   executor: Executor,
   executorOf: (r: JobRecord) => Executor,
-): Promise<JobRecord[]> {
+  evalEach = false,
+): Promise<{ id: string; steps: JobRecord[] }> {
   const store = new JobStore(path.join(ws, '.mcpo', 'jobs'));
-  const file = await writePipeline(ws, executor instanceof SlurmExecutor ? 2 : 0);
+  const file = await writePipeline(ws, executor instanceof SlurmExecutor ? 2 : 0, evalEach);
   const t0 = Date.now();
   const p = await submitPipeline({ file, store, executor, mcpoCommand: MCPO });
   const steps = await waitPipeline(store, p.id, executorOf, 180_000);
@@ -179,7 +211,16 @@ async function runPipeline(
     assert.equal(s.state, 'COMPLETED', `${s.pipeline?.step}: ${readLogs(s).slice(-2000)}`);
   assert.deepEqual(
     steps.map((s) => s.pipeline?.step),
-    ['ft6000', 'ft20000', 'm6000', 'm20000', 'slerp', 'awq', 'eval'],
+    [
+      'ft6000',
+      'ft20000',
+      'm6000',
+      'm20000',
+      'slerp',
+      'awq',
+      'eval',
+      ...(evalEach ? ['eval6000', 'eval20000'] : []),
+    ],
   );
   assert.deepEqual(steps.find((s) => s.pipeline?.step === 'slerp')?.pipeline?.after, [
     'm6000',
@@ -193,9 +234,11 @@ async function runPipeline(
     JSON.parse(fs.readFileSync(path.join(steps[5].dir, 'quantize.json'), 'utf8')).calibration.path,
     path.join(ws, 'data-6000.jsonl'),
   );
-  assertEvalRun(ws);
-  t.diagnostic(`${label}: 7-step pipeline submit→all COMPLETED in ${Date.now() - t0} ms`);
-  return steps;
+  assertEvalRuns(ws, evalEach ? 3 : 1);
+  t.diagnostic(
+    `${label}: ${steps.length}-step pipeline submit→all COMPLETED in ${Date.now() - t0} ms`,
+  );
+  return { id: p.id, steps };
 }
 
 test('pipeline file errors name the step and field; references must point backwards', () => {
@@ -229,11 +272,42 @@ test('pipeline file errors name the step and field; references must point backwa
     );
 });
 
-test('local executor: the paper pipeline runs in order, the eval run is recorded and scored', async (t) => {
+test('local executor: the paper pipeline runs in order; its evals make Table 4 in mcpo report', async (t) => {
   const ws = tempDir('mcpo-pipe-');
   t.after(() => fs.rmSync(ws, { recursive: true, force: true }));
   const local = new LocalExecutor();
-  await runPipeline(t, 'local', ws, local, () => local);
+  const { id } = await runPipeline(t, 'local', ws, local, () => local, true);
+  const runsDir = path.join(ws, '.mcpo', 'runs');
+  const report = await runCli(['report', id, '--runs-dir', runsDir, '--resamples', '50']);
+  assert.equal(report.code, 0, report.stderr);
+  const table4 = report.stdout.slice(report.stdout.indexOf('Table 4'));
+  assert.match(table4, /^Table 4 — data size N and the merge/);
+  // By N, the merge last; the data files hold 6 and 20 rows.
+  const rows = table4.split('\n').slice(2, 5);
+  assert.match(rows[0], /^N=6\s+1\.0000|^N=6\s+0\.\d{4}/);
+  assert.match(rows[1], /^N=20\s/);
+  assert.match(rows[2], /^SLERP of N=6 \+ N=20\s.*[+-]0\.0000/);
+  assert.doesNotMatch(report.stdout, /Table 3/, 'one base model: no model selection table');
+  t.diagnostic(table4.trim());
+
+  // Two base models make Table 3: the same run described as another model's.
+  const [a] = fs.readdirSync(runsDir).map((d) => path.join(runsDir, d));
+  const b = path.join(ws, 'other-model-run');
+  fs.cpSync(a, b, { recursive: true });
+  fs.writeFileSync(
+    path.join(b, 'checkpoint.json'),
+    JSON.stringify({ base_model: 'meta-llama/Meta-Llama-3-8B-Instruct', n: [6] }),
+  );
+  const selection = await runCli(['report', a, b, '--resamples', '50']);
+  assert.equal(selection.code, 0, selection.stderr);
+  assert.match(
+    selection.stdout,
+    /Table 3 — model selection[^\n]*\narm\s+multiple-choice\s+delta \[95% CI\]\nmeta-llama\/Meta-Llama-3-70B-Instruct \(/,
+  );
+  assert.match(
+    selection.stdout,
+    /\nmeta-llama\/Meta-Llama-3-8B-Instruct \(fine-tuned N=6\)\s+\d\.\d{4}\s+\+0\.0000/,
+  );
 });
 
 test('cancel cascades: every step left is cancelled, dependents never start', async (t) => {
@@ -316,7 +390,7 @@ test(
       partition: 'debug',
       token: () => token,
     });
-    const steps = await runPipeline(t, 'slurm', ws, slurm, () => slurm);
+    const { steps } = await runPipeline(t, 'slurm', ws, slurm, () => slurm);
     const conf = { ...process.env, SLURM_CONF: path.join(env.SLURM_RUN_DIR, 'etc', 'slurm.conf') };
     for (const s of steps) {
       assert.equal(s.tres, 'gres:gpu:2', `${s.pipeline?.step} asked Slurm for 2 GPUs`);
@@ -324,6 +398,8 @@ test(
         env: conf,
       }).stdout.toString();
       assert.match(shown, /TresPerNode=gres:gpu:2/);
+      // squeue shows the step by name (spec name first), the record id after it.
+      assert.match(shown, new RegExp(`JobName=paper-${s.pipeline?.step}:${s.id}\\s`));
     }
     // afterok as Slurm holds it: the SLERP job depended on both merges.
     const slerp = steps[4];

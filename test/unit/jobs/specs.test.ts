@@ -121,6 +121,53 @@ test('merge: mergekit SLERP YAML of the reference config, and a t sweep as an ar
   assert.deepEqual((parseYaml(sweep.files['merge-1.yml']) as Obj).parameters, { t: 0.5 });
 });
 
+test('eval: vLLM serves under the run model name on the step GPUs; the run uses the preset', () => {
+  const d = dir();
+  fs.writeFileSync(path.join(d, 'dev.jsonl'), '{}\n');
+  const jobDir = path.join(d, '.mcpo', 'jobs', 'eval-1');
+  const base = { name: 'paper-eval', model: 'org/awq', data: 'dev.jsonl', gpus: 4, port: 8123 };
+  const job = prepareJob(
+    'eval',
+    { ...base, preset: 'paper' },
+    { specDir: d, jobDir, mcpoCommand: ['mcpo'] },
+  );
+  const script = job.files['job.sh'];
+  // vLLM's engine arguments (docs.vllm.ai): positional model, --quantization, --dtype, --port,
+  // --served-model-name, --tensor-parallel-size (the 4 GPUs the step asked for).
+  assert.match(
+    script,
+    /'vllm' 'serve' 'org\/awq' '--quantization' 'awq' '--dtype' 'float16' '--port' '8123' '--served-model-name' 'org\/awq' '--tensor-parallel-size' '4' >/,
+  );
+  assert.match(
+    script,
+    /'mcpo' 'run' '--data' '[^']*dev\.jsonl' '--llm-model' 'org\/awq' --out "\$STAGING" '--label' 'paper-eval' '--preset' 'paper' --llm-url/,
+  );
+  assert.doesNotMatch(script, /--templates/, 'the preset decides the templates');
+  // The run lands in the workspace's runs folder, described for Tables 3 and 4.
+  assert.match(script, new RegExp(`RUNS='${path.join(d, '.mcpo', 'runs')}'`));
+  assert.deepEqual(JSON.parse(job.files['checkpoint.json']), {});
+  const described = prepareJob(
+    'eval',
+    { ...base, gpus: 0, checkpoint: { base_model: 'org/base', n: 6000 } },
+    { specDir: d, jobDir, mcpoCommand: ['mcpo'] },
+  );
+  assert.match(described.files['job.sh'], /'--tensor-parallel-size' '1'/);
+  assert.doesNotMatch(described.files['job.sh'], /--preset/);
+  assert.deepEqual(JSON.parse(described.files['checkpoint.json']), {
+    base_model: 'org/base',
+    n: [6000],
+  });
+  assert.throws(
+    () =>
+      prepareJob(
+        'eval',
+        { ...base, checkpoint: { n: 'many' } },
+        { specDir: d, jobDir, mcpoCommand: [] },
+      ),
+    /eval spec: field "checkpoint\.n" must be a whole number of rows/,
+  );
+});
+
 test('quantize: AutoAWQ parameters as data, not code, with local calibration rows', () => {
   const d = dir();
   fs.writeFileSync(path.join(d, 'train.jsonl'), '{}\n');
