@@ -533,7 +533,7 @@ different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
       'mcpo ablate --data <file> [--preset paper] --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
     options: { ...ENDPOINT_OPTIONS, 'similarity-k': { type: 'string' } },
     help: `${ENDPOINT_HELP}
-  --similarity-k N            k for the similarity arms (default 3, as in the paper)
+  --similarity-k N            k for the similarity arms (default 3, as in the paper; 0 leaves them out)
 
 Arms: baseline (raw prompt), +Prompt1, +Prompt1+2, +Prompt1+2+3, then on Prompt1+2: +self CoT,
 +other CoT (with --slm-url), +top-k hints, and all (the whole configuration; with --preset paper,
@@ -544,7 +544,7 @@ with 95% paired bootstrap intervals. The arms share the response cache, so a req
 arm is never sent again by another.`,
     async run(v) {
       const base = runOptionsFrom(v, 'ablate');
-      const k = intOption(v, 'similarity-k', 'ablate', 1) ?? 3;
+      const k = intOption(v, 'similarity-k', 'ablate', 0) ?? 3;
       // One start time for every arm: they still share what this ablation asks.
       const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
       const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
@@ -565,7 +565,10 @@ arm is never sent again by another.`,
       });
       if (outcome.cancelled) return 1;
       process.stdout.write(`${outcome.tables}\n`);
-      return outcome.failed > 0 ? 1 : 0;
+      if (outcome.runDirs.length === 0)
+        for (const e of outcome.armErrors)
+          process.stderr.write(`error: arm ${e.arm} did not run: ${e.message}\n`);
+      return outcome.failed > 0 || outcome.armErrors.length > 0 ? 1 : 0;
     },
   },
   validate: {

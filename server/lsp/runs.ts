@@ -231,28 +231,25 @@ export async function runAblation(
   const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
   const base = runOptionsFromSettings(params.settings, input.file);
   const outDir = path.join(params.settings.runsDir, `ablation-${newRunId()}`);
-  const armCount = ablationArms(0, base.slm !== undefined).length;
+  const k = params.settings.similarityK > 0 ? params.settings.similarityK : 3;
+  const armCount = ablationArms(k, base.slm !== undefined).length;
   reporter.begin('MCPO ablation', 0, `arm 1/${armCount}`, true);
   try {
-    const outcome = await runAblationArms(
-      base,
-      params.settings.similarityK > 0 ? params.settings.similarityK : 3,
-      async (config, arm, i, n) => {
-        reporter.report(Math.round((100 * i) / n), `arm ${i + 1}/${n}: ${arm.name}`);
-        if (signal.aborted)
-          return { dir: path.join(outDir, config.runId), failed: 0, cancelled: true };
-        const result = await runOne(
-          host,
-          config,
-          params.settings,
-          params.secrets,
-          signal,
-          { reporter, from: (100 * i) / n, span: 100 / n },
-          outDir,
-        );
-        return { dir: result.runDir, failed: result.failed, cancelled: result.cancelled };
-      },
-    );
+    const outcome = await runAblationArms(base, k, async (config, arm, i, n) => {
+      reporter.report(Math.round((100 * i) / n), `arm ${i + 1}/${n}: ${arm.name}`);
+      if (signal.aborted)
+        return { dir: path.join(outDir, config.runId), failed: 0, cancelled: true };
+      const result = await runOne(
+        host,
+        config,
+        params.settings,
+        params.secrets,
+        signal,
+        { reporter, from: (100 * i) / n, span: 100 / n },
+        outDir,
+      );
+      return { dir: result.runDir, failed: result.failed, cancelled: result.cancelled };
+    });
     return { runDirs: outcome.runDirs, tables: outcome.tables };
   } finally {
     reporter.done();

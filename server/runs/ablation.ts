@@ -9,6 +9,7 @@
  * Every arm takes the rest of its configuration (models, transport, sampling, M_V) from the
  * options, so `--preset paper` ablates the paper's configuration.
  */
+import { isUserFacing, userMessage } from '../userError';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
 import { AVAILABLE_PARTS, type PromptPart, type PromptParts } from '../pipeline/templates';
 import type { ScoresReport } from '../scoring/evaluate';
@@ -78,10 +79,12 @@ export function ablationArms(
       name: ARM.otherCot,
       options: { templates: 'paper', promptParts: p12, cot: 'slm', similarityK: 0 },
     });
-  arms.push({
-    name: ARM.hints.replace('k', String(k)),
-    options: { templates: 'paper', promptParts: p12, cot: 'off', similarityK: k },
-  });
+  // k = 0 leaves the hints arm out (e.g. no vector model at hand); the rest still compare.
+  if (k > 0)
+    arms.push({
+      name: ARM.hints.replace('k', String(k)),
+      options: { templates: 'paper', promptParts: p12, cot: 'off', similarityK: k },
+    });
   arms.push({
     name: ARM.all,
     options: all ?? {
@@ -252,8 +255,10 @@ export interface AblationOutcome {
   runDirs: string[];
   failed: number;
   cancelled: boolean;
-  /** The runs side by side, then the paper's tables; empty when no arm finished. */
+  /** The runs side by side, then the paper's tables, then the arms that did not run; empty when no arm finished. */
   tables: string;
+  /** Arms that stopped with an error a user can act on (e.g. the vector model would not load). */
+  armErrors: { arm: string; message: string }[];
 }
 
 /**
@@ -278,12 +283,26 @@ export async function runAblationArms(
     cot: resolved.cot ?? (hasSlm ? 'slm' : 'self'),
     similarityK: k,
   });
-  const outcome: AblationOutcome = { runDirs: [], failed: 0, cancelled: false, tables: '' };
+  const outcome: AblationOutcome = {
+    runDirs: [],
+    failed: 0,
+    cancelled: false,
+    tables: '',
+    armErrors: [],
+  };
   const summaries: RunSummary[] = [];
   const results = new Map<string, ArmResult>();
   for (const [i, arm] of arms.entries()) {
     const config = await buildRunConfig({ ...base, ...arm.options, label: arm.name });
-    const result = await runArm(config, arm, i, arms.length);
+    let result: Awaited<ReturnType<typeof runArm>>;
+    try {
+      result = await runArm(config, arm, i, arms.length);
+    } catch (err) {
+      // One arm's failure (a model that will not load) must not throw away the arms that ran.
+      if (!isUserFacing(err)) throw err;
+      outcome.armErrors.push({ arm: arm.name, message: userMessage(err) });
+      continue;
+    }
     outcome.runDirs.push(result.dir);
     if (result.cancelled) {
       outcome.cancelled = true;
@@ -295,10 +314,12 @@ export async function runAblationArms(
     summaries.push(summary);
     results.set(arm.name, { report: summary.report, records: [...store.records.values()] });
   }
+  const notRun = outcome.armErrors.map((e) => `arm ${e.arm} did not run: ${e.message}`);
   if (summaries.length > 0)
     outcome.tables = [
       formatRunsTable(summaries),
       ...paperTables(results).map(formatPaperTable),
+      ...(notRun.length > 0 ? [`${notRun.join('\n')}\n`] : []),
     ].join('\n');
   return outcome;
 }

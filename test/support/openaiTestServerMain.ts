@@ -1,22 +1,56 @@
 /**
  * The OpenAI-compatible test server as its own process, so a benchmark's engine does not share
- * an event loop with the server it measures. Prints the base URL on its first stdout line;
- * stops when stdin closes.
- *   node out/test/support/openaiTestServerMain.js --latency-ms 200
+ * an event loop with the server it measures, and so a user can try the CLI without a GPU server.
+ * Prints the base URL on its first stdout line; stops when stdin closes.
+ *   node out/test/support/openaiTestServerMain.js --latency-ms 200 --port 8000
  */
 import { parseArgs } from 'node:util';
 import { promptText, startOpenAiTestServer } from './openaiTestServer';
 
+const USAGE = `usage: node out/test/support/openaiTestServerMain.js [--latency-ms N] [--port N] [--models a,b]
+An OpenAI-compatible test server (/v1/models, /v1/chat/completions, /v1/completions, streaming).
+It answers "1" to every question and a short reasoning to chain-of-thought requests.
+  --latency-ms N   delay before every generation response (default 0)
+  --port N         port to listen on (default: any free port)
+  --models a,b     model ids it serves (default: test-model)
+It prints its base URL, then runs until stdin closes (Ctrl+D) or it is interrupted.
+`;
+
+function numberOption(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined) return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0)
+    throw new Error(`--${name} must be an integer >= 0, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { 'latency-ms': { type: 'string' } } });
+  const { values } = parseArgs({
+    options: {
+      'latency-ms': { type: 'string' },
+      port: { type: 'string' },
+      models: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return;
+  }
   const server = await startOpenAiTestServer({
-    latencyMs: Number(values['latency-ms'] ?? 0),
+    latencyMs: numberOption('latency-ms', values['latency-ms']) ?? 0,
+    port: numberOption('port', values.port),
+    models: values.models?.split(',').filter(Boolean),
     answer: (r) =>
       /chain of thought/i.test(promptText(r)) ? 'Because the first option fits.' : '1',
   });
   process.stdout.write(`${server.baseUrl}\n`);
   process.stdin.resume();
   process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
+  process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
 }
 
-void main();
+main().catch((err: Error) => {
+  process.stderr.write(`error: ${err.message}\n${USAGE}`);
+  process.exit(2);
+});

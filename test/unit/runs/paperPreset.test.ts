@@ -320,6 +320,53 @@ test("mcpo ablate --preset paper prints Tables 1, 2 and 5 with the paper's numbe
   }
 });
 
+test('mcpo ablate: an arm whose vector model will not load is named and the other arms still print their tables; --similarity-k 0 leaves the hints arms out', async (t) => {
+  const server = await withServer(t);
+  const dir = tmpDir();
+  const mv = vectorModel(dir);
+  // Two dev rows of each task type: ranking rows are the ones that need M_V.
+  const perType = new Map<string, string[]>();
+  for (const line of fs.readFileSync(SAMPLE_FILE, 'utf8').split('\n').filter(Boolean)) {
+    const type = (JSON.parse(line) as { task_type: string }).task_type;
+    const rows = perType.get(type) ?? [];
+    if (rows.length < 2) perType.set(type, [...rows, line]);
+  }
+  const data = path.join(dir, 'two-per-type.jsonl');
+  fs.writeFileSync(data, `${[...perType.values()].flat().join('\n')}\n`);
+  const common = [
+    ...['--data', data, '--llm-url', server.baseUrl, '--llm-model', 'big'],
+    ...['--scoring-embed-model', mv, '--cache', path.join(dir, 'cache')],
+  ];
+  const missing = path.join(dir, 'no-such-model');
+  const broken = await runCli([
+    'ablate',
+    ...common,
+    '--embed-model',
+    missing,
+    '--out',
+    path.join(dir, 'broken'),
+  ]);
+  assert.equal(broken.code, 1, broken.stderr);
+  assert.match(broken.stdout, /Table 1/);
+  assert.match(broken.stdout, /\+self CoT/);
+  assert.match(broken.stdout, /arm \+top-3 hints did not run: .*no-such-model/);
+  assert.match(broken.stdout, /arm all did not run: .*no-such-model/);
+
+  const noHints = await runCli([
+    'ablate',
+    ...common,
+    '--similarity-k',
+    '0',
+    '--embed-model',
+    missing,
+    '--out',
+    path.join(dir, 'no-hints'),
+  ]);
+  assert.equal(noHints.code, 0, noHints.stderr);
+  assert.doesNotMatch(noHints.stdout, /top-\d+ hints|did not run/);
+  assert.match(noHints.stdout, /Table 1/);
+});
+
 test('VS Code settings with mcpo.preset = paper: settings the user did not set yield to the preset', async () => {
   const settings: PipelineSettings = {
     preset: 'paper',
