@@ -260,7 +260,42 @@ def assemble(templated, prompt, hint_block=None, cot_text=None, layout=COT_LAYOU
     return "".join(out)
 
 
-def final_prompt(prompt, task_type, templates="paper", parts=None, cot_text=None, ranked_lines=None, k=0):
+def final_prompt(prompt, task_type, templates="paper", parts=None, cot_text=None, ranked_lines=None, k=0,
+                 layout=COT_LAYOUT, wording=SIMILARITY_WORDING):
     """One question's final prompt; `ranked_lines`: its option lines best first (from M_V scores)."""
-    block = similarity_block(ranked_lines, k) if ranked_lines else None
-    return assemble(apply_template(templates, task_type, prompt, parts), prompt, block, cot_text)
+    block = similarity_block(ranked_lines, k, wording) if ranked_lines else None
+    return assemble(apply_template(templates, task_type, prompt, parts), prompt, block, cot_text, layout)
+
+
+# Task-type inference. The official evaluator passes only is_multiple_choice, so the task type of
+# the other questions is inferred from the prompt with the engine's rules: `rules` is the list the
+# engine uses (server/lsp/taskTypeRules.ts), written into mcpo_config.json by the export, never
+# copied here. The patterns are written in the syntax both languages read alike; JavaScript's \b,
+# \d and case folding are ASCII (re.ASCII) and its \s also matches Unicode spaces (spelled out).
+_JS_SPACE = "[" + _JS_WS + "]"
+_RULE_PATTERNS = {}
+
+
+def _rule_pattern(pattern):
+    compiled = _RULE_PATTERNS.get(pattern)
+    if compiled is None:
+        compiled = re.compile(pattern.replace("\\s", _JS_SPACE), re.IGNORECASE | re.ASCII)
+        _RULE_PATTERNS[pattern] = compiled
+    return compiled
+
+
+def infer_task_type(question, rules, is_multiple_choice=None):
+    """The first rule that matches; is_multiple_choice (the evaluator's flag) settles multiple choice:
+    True answers it, False skips the rules that would. None: the rules alone, as the engine's editor."""
+    if is_multiple_choice:
+        return "multiple-choice"
+    has_options = len(find_numbered_options(question)) > 0
+    for rule in rules:
+        if is_multiple_choice is False and rule["taskType"] == "multiple-choice":
+            continue
+        if "options" in rule and rule["options"] != has_options:
+            continue
+        if "pattern" in rule and not _rule_pattern(rule["pattern"]).search(question):
+            continue
+        return rule["taskType"]
+    return "generation"

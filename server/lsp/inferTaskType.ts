@@ -4,63 +4,16 @@
  * The guess reads what the question shows: numbered options mean a choice among them (multiple
  * choice), an ordering of them (ranking) or a few of them (retrieval); without options it is an
  * entity extraction, a rating on a scale (ShopBench scores ratings as multiple choice) or an open
- * answer. The rules are data, first match wins, so they can be ported as they are (issue 15 moves
- * them to Python): patterns use only syntax JavaScript and Python's `re` read alike, and are
- * matched case-insensitively. On the 96 public ShopBench development questions the guess agrees
- * with `task_type` on every row (test/unit/lsp/inferTaskType.test.ts measures it).
+ * answer. The rules are data, first match wins, and live in taskTypeRules.ts, the one home the
+ * exported Python model reads them from too. On the 96 public ShopBench development questions the
+ * guess agrees with `task_type` on every row (test/unit/lsp/inferTaskType.test.ts measures it).
  */
 import { findNumberedOptions } from '../dataset/options';
 import type { TaskType } from '../dataset/shopbench';
 import type { InferTaskTypeResult } from '../protocol';
+import { INFERENCE_RULES, type InferenceRule } from './taskTypeRules';
 
-export interface InferenceRule {
-  taskType: TaskType;
-  /** true: only when the question lists numbered options; false: only when it lists none. */
-  options?: boolean;
-  /** A case-insensitive regular expression the question must match (absent: always). */
-  pattern?: string;
-  /** Why, for the user; `{match}` is the matched text, `{options}` the number of options. */
-  reason: string;
-}
-
-const COUNT = '(?:[2-9]|1[0-9]|two|three|four|five|six|seven|eight|nine|ten)';
-
-export const INFERENCE_RULES: readonly InferenceRule[] = [
-  {
-    taskType: 'ranking',
-    options: true,
-    pattern: '\\bpermutation\\b|\\bre-?rank|\\brank\\s+(?:the|all|these|them|each|every)\\b',
-    reason: 'it lists {options} numbered items and asks to order them ("{match}")',
-  },
-  {
-    taskType: 'retrieval',
-    options: true,
-    pattern: `\\b(?:select|choose|pick|retrieve|output)\\s+${COUNT}\\b|\\b${COUNT}\\s+(?:comma-separated\\s+)?numbers\\b|\\btop[- ]?${COUNT}\\b`,
-    reason: 'it lists {options} numbered items and asks for several of them ("{match}")',
-  },
-  {
-    taskType: 'multiple-choice',
-    options: true,
-    reason: 'it lists {options} numbered options and asks for one of them',
-  },
-  {
-    taskType: 'named_entity_recognition',
-    options: false,
-    pattern: '\\bentit(?:y|ies)\\b',
-    reason: 'it asks for the phrases of an entity type ("{match}")',
-  },
-  {
-    taskType: 'multiple-choice',
-    options: false,
-    pattern: '\\bon\\s+a\\s+scale\\s+(?:of|from)\\s+\\d+\\s+to\\s+\\d+',
-    reason: 'it asks for a rating ("{match}"), which is scored as a choice of a number',
-  },
-  {
-    taskType: 'generation',
-    reason:
-      'it lists no numbered options and asks for neither entities nor a rating: an open answer',
-  },
-];
+export { INFERENCE_RULES, type InferenceRule };
 
 export function inferTaskType(
   question: string,
@@ -82,4 +35,21 @@ export function inferTaskType(
   }
   // The last rule matches everything; this is only reached with a custom rule list.
   return { taskType: 'generation', reason: 'no rule matched: an open answer' };
+}
+
+/**
+ * The task type as the exported submission infers it (mcpo_prompt.py's infer_task_type is this
+ * function in Python): the official evaluator passes only is_multiple_choice, which settles
+ * multiple choice; the rules settle the rest, skipping those that answer multiple choice.
+ */
+export function inferSubmissionTaskType(
+  question: string,
+  isMultipleChoice: boolean,
+  rules: readonly InferenceRule[] = INFERENCE_RULES,
+): TaskType {
+  if (isMultipleChoice) return 'multiple-choice';
+  return inferTaskType(
+    question,
+    rules.filter((r) => r.taskType !== 'multiple-choice'),
+  ).taskType;
 }

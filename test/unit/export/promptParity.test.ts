@@ -6,9 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { TASK_TYPES } from '../../../server/dataset/shopbench';
 import { assemblePrompt } from '../../../server/pipeline/assemble';
@@ -26,6 +23,9 @@ import {
 } from '../../../server/pipeline/templates';
 import { repoRoot } from '../../support/paths';
 import { sampleRows } from '../../support/sample';
+import type { ShopBenchRow } from '../../../server/dataset/shopbench';
+import type { CotLayout } from '../../../server/pipeline/types';
+import { runPythonJson } from './python';
 
 const MODULE_DIR = path.join(repoRoot, 'server', 'export');
 
@@ -43,13 +43,60 @@ interface Case {
   cot: string | null;
   rankedLines: string[] | null;
   k: number;
+  layout: CotLayout | null;
+  wording: string | null;
   expected: string;
 }
 
-test('python3 prompt assembly equals the engine on every dev row and stage combination', () => {
-  const python = spawnSync('python3', ['--version'], { encoding: 'utf8' });
-  assert.equal(python.status, 0, 'python3 is needed (CI installs it)');
+test('python3 prompt assembly equals the engine on every dev row and stage combination', (t) => {
   const cases: Case[] = [];
+  const add = (
+    row: ShopBenchRow,
+    templates: 'none' | 'paper',
+    parts: PromptParts,
+    cot: string | null,
+    k: number,
+    layout: CotLayout | null = null,
+    wording: string | null = null,
+  ): void => {
+    const split = splitQuestion(row.input_field);
+    // A deterministic ranking: option n scores (n * 7) mod 5.
+    const ranked =
+      k > 0 && !('reason' in split)
+        ? rankOptions(
+            new Float32Array([1]),
+            split.options.map((o) => new Float32Array([(o.number * 7) % 5])),
+            split.options,
+            'dot',
+          )
+        : undefined;
+    const final = assemblePrompt({
+      row,
+      templated: applyTemplate(templates, row, parts),
+      similarity: ranked
+        ? {
+            block: similarityBlock(ranked, k, wording ?? DEFAULT_SIMILARITY_WORDING),
+            model: 'M_V',
+            scores: ranked,
+          }
+        : undefined,
+      cot:
+        cot === null ? undefined : { text: cot.trim(), model: 'M_L', layout: layout ?? undefined },
+    }).final;
+    cases.push({
+      prompt: row.input_field,
+      taskType: row.task_type,
+      templates,
+      parts,
+      cot: cot === null ? null : cot.trim(),
+      rankedLines: ranked ? ranked.map((r) => r.line) : null,
+      k,
+      layout,
+      wording,
+      expected: final,
+    });
+  };
+  const chain = '  Step 1: the first option.\nStep 2: $& done. ';
   for (const row of sampleRows()) {
     for (const [templates, parts] of [
       ['none', partsUpTo(0)],
@@ -57,65 +104,35 @@ test('python3 prompt assembly equals the engine on every dev row and stage combi
       ['paper', partsUpTo(2)],
       ['paper', partsUpTo(3)],
     ] as const) {
-      for (const cot of [null, '  Step 1: the first option.\nStep 2: $& done. ']) {
-        for (const k of [0, 3]) {
-          const split = splitQuestion(row.input_field);
-          // A deterministic ranking: option n scores (n * 7) mod 5.
-          const ranked =
-            k > 0 && !('reason' in split)
-              ? rankOptions(
-                  new Float32Array([1]),
-                  split.options.map((o) => new Float32Array([(o.number * 7) % 5])),
-                  split.options,
-                  'dot',
-                )
-              : undefined;
-          const final = assemblePrompt({
-            row,
-            templated: applyTemplate(templates, row, parts),
-            similarity: ranked
-              ? {
-                  block: similarityBlock(ranked, k, DEFAULT_SIMILARITY_WORDING),
-                  model: 'M_V',
-                  scores: ranked,
-                }
-              : undefined,
-            cot: cot === null ? undefined : { text: cot.trim(), model: 'M_L' },
-          }).final;
-          cases.push({
-            prompt: row.input_field,
-            taskType: row.task_type,
-            templates,
-            parts,
-            cot: cot === null ? null : cot.trim(),
-            rankedLines: ranked ? ranked.map((r) => r.line) : null,
-            k,
-            expected: final,
-          });
-        }
-      }
+      for (const cot of [null, chain]) for (const k of [0, 3]) add(row, templates, parts, cot, k);
     }
+    // A run's own --cot-layout and --similarity-wording travel into the export too.
+    add(
+      row,
+      'paper',
+      partsUpTo(2),
+      chain,
+      3,
+      { question: 'Q: ', chain: '\n## $& why\n', answer: '\nA: ' },
+      'Closest first:',
+    );
   }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-parity-'));
-  const input = path.join(dir, 'cases.json');
-  fs.writeFileSync(input, JSON.stringify(cases));
-  const driver = [
-    'import json, sys',
-    `sys.path.insert(0, ${JSON.stringify(MODULE_DIR)})`,
-    'import mcpo_prompt as m',
-    'cases = json.load(open(sys.argv[1], encoding="utf-8"))',
-    'out = [m.final_prompt(c["prompt"], c["taskType"], c["templates"], c["parts"], c["cot"], c["rankedLines"], c["k"]) for c in cases]',
-    'sys.stdout.write(json.dumps(out))',
-  ].join('\n');
-  const run = spawnSync('python3', ['-c', driver, input], {
-    encoding: 'utf8',
-    maxBuffer: 256 * 1024 * 1024,
-  });
-  fs.rmSync(dir, { recursive: true, force: true });
-  assert.equal(run.status, 0, run.stderr);
-  const got = JSON.parse(run.stdout) as string[];
+  const got = runPythonJson<string[]>(
+    [
+      'import json, sys',
+      `sys.path.insert(0, ${JSON.stringify(MODULE_DIR)})`,
+      'import mcpo_prompt as m',
+      'cases = json.load(open(INPUT["cases"], encoding="utf-8"))',
+      'out = [m.final_prompt(c["prompt"], c["taskType"], c["templates"], c["parts"], c["cot"], c["rankedLines"],',
+      '                      c["k"], c["layout"] or m.COT_LAYOUT, c["wording"] or m.SIMILARITY_WORDING) for c in cases]',
+      'sys.stdout.write(json.dumps(out))',
+    ].join('\n'),
+    { cases },
+  );
   assert.equal(got.length, cases.length);
-  assert.equal(cases.length, 96 * 4 * 2 * 2);
+  // 4 template/part sets x CoT on/off x hints off/top 3, and one custom layout and wording, per row.
+  assert.equal(cases.length, 96 * (4 * 2 * 2 + 1));
+  t.diagnostic(`${cases.length} cases`);
   let mismatches = 0;
   for (const [i, c] of cases.entries()) {
     if (got[i] === c.expected) continue;
