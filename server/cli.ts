@@ -13,6 +13,7 @@ import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, type RunOptions } from './runs/startRun';
+import { exportSubmission, formatAgreement, VLLM_DTYPES } from './export/submission';
 import type { JsonValue } from './llm/types';
 import { buildTinyLlamaGguf, DEMO_CONTEXT_SIZE } from './llm/demoGguf';
 import {
@@ -197,6 +198,40 @@ function runOptionsFrom(
     scoringEmbedModel: v['scoring-embed-model'] as string | undefined,
     scoringMultilingualEmbedModel: v['multilingual-embed-model'] as string | undefined,
   };
+}
+
+/** The run options plus the pipeline's stages (templates, CoT, similarity hints): run and export. */
+const PIPELINE_OPTIONS = {
+  ...ENDPOINT_OPTIONS,
+  templates: { type: 'string' },
+  cot: { type: 'string' },
+  'similarity-k': { type: 'string' },
+  'cot-task-types': { type: 'string' },
+  'cot-request': { type: 'string' },
+  'cot-layout': { type: 'string' },
+  'similarity-task-types': { type: 'string' },
+  'similarity-wording': { type: 'string' },
+  label: { type: 'string' },
+} as const;
+
+function pipelineOptionsFrom(
+  v: Record<string, string | boolean | undefined>,
+  command: string,
+): RunOptions {
+  const options = runOptionsFrom(v, command);
+  options.templates = v.templates as string | undefined;
+  options.cot = cotOption(v.cot);
+  options.similarityK = intOption(v, 'similarity-k', command, 0);
+  options.cotTaskTypes = taskTypesOption(v['cot-task-types'], 'cot-task-types');
+  options.similarityTaskTypes = taskTypesOption(
+    v['similarity-task-types'],
+    'similarity-task-types',
+  );
+  options.cotRequest = v['cot-request'] as string | undefined;
+  options.cotLayout = v['cot-layout'] === undefined ? undefined : cotLayoutOption(v['cot-layout']);
+  options.similarityWording = v['similarity-wording'] as string | undefined;
+  options.label = v.label as string | undefined;
+  return options;
 }
 
 /** A local model file as an absolute path, so the run config (and --resume) works from any folder; hub references stay as given. */
@@ -398,17 +433,8 @@ validation are reported with file:line:column and left out; the rest are scored 
     usage:
       'mcpo run --data <file> [--preset paper] [--out <runs dir>] [--llm-url URL|local --llm-model NAME|FILE] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
     options: {
-      ...ENDPOINT_OPTIONS,
-      templates: { type: 'string' },
-      cot: { type: 'string' },
-      'similarity-k': { type: 'string' },
-      'cot-task-types': { type: 'string' },
-      'cot-request': { type: 'string' },
-      'cot-layout': { type: 'string' },
-      'similarity-task-types': { type: 'string' },
-      'similarity-wording': { type: 'string' },
+      ...PIPELINE_OPTIONS,
       resume: { type: 'string' },
-      label: { type: 'string' },
       'demo-fallback': { type: 'boolean' },
     },
     help: `${ENDPOINT_HELP}
@@ -436,20 +462,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
       let demo = false;
       const resume = v.resume as string | undefined;
       if (!resume) {
-        const options = runOptionsFrom(v, 'run');
-        options.templates = v.templates as string | undefined;
-        options.cot = cotOption(v.cot);
-        options.similarityK = intOption(v, 'similarity-k', 'run', 0);
-        options.cotTaskTypes = taskTypesOption(v['cot-task-types'], 'cot-task-types');
-        options.similarityTaskTypes = taskTypesOption(
-          v['similarity-task-types'],
-          'similarity-task-types',
-        );
-        options.cotRequest = v['cot-request'] as string | undefined;
-        options.cotLayout =
-          v['cot-layout'] === undefined ? undefined : cotLayoutOption(v['cot-layout']);
-        options.similarityWording = v['similarity-wording'] as string | undefined;
-        options.label = v.label as string | undefined;
+        const options = pipelineOptionsFrom(v, 'run');
         if (
           v['demo-fallback'] &&
           options.llm.url === LOCAL_BASE_URL &&
@@ -569,6 +582,84 @@ arm is never sent again by another.`,
         for (const e of outcome.armErrors)
           process.stderr.write(`error: arm ${e.arm} did not run: ${e.message}\n`);
       return outcome.failed > 0 || outcome.armErrors.length > 0 ? 1 : 0;
+    },
+  },
+  export: {
+    summary: 'export the pipeline of a run (or a preset) as a ShopBench starter-kit submission',
+    usage:
+      'mcpo export submission (--run <run dir> | --data <file> --llm-model NAME [--preset paper] [pipeline options]) --out <dir> [--model-path P] [--slm-path P] [--embed-path P] [--tensor-parallel-size N] [--gpu-memory-utilization F] [--quantization awq|none] [--dtype float16|bfloat16|float32|auto] [--batch-size N]',
+    options: {
+      ...PIPELINE_OPTIONS,
+      run: { type: 'string' },
+      'model-path': { type: 'string' },
+      'slm-path': { type: 'string' },
+      'embed-path': { type: 'string' },
+      'tensor-parallel-size': { type: 'string' },
+      'gpu-memory-utilization': { type: 'string' },
+      quantization: { type: 'string' },
+      dtype: { type: 'string' },
+      'batch-size': { type: 'string' },
+    },
+    help: `  --run DIR                   the run whose pipeline to export (its config.json); or, instead, --data and the
+                              run options (--preset paper, --cot, --similarity-k, ... as for mcpo run) of a
+                              pipeline that has not run yet
+  --out DIR                   the submission folder: new, empty or an earlier export
+  --model-path P              where M_L's weights are in the starter kit (default: the run's model name)
+  --slm-path P --embed-path P   the same for M_S and M_V (default: the run's names)
+  --tensor-parallel-size N    vLLM tensor parallel size (default 4: phase 2 ran on 4 T4s)
+  --gpu-memory-utilization F  vLLM's share of each GPU's memory, in (0, 1] (default 0.85)
+  --quantization awq|none     awq (default) for the paper's AWQ-quantized M_L, none for full weights
+  --dtype float16|bfloat16|float32|auto   default float16: T4s have no bfloat16
+  --batch-size N              what get_batch_size() returns, 1 to 16 (default 16)
+
+Writes models/mcpo_model.py (the starter kit's model: get_batch_size, batch_predict(batch,
+is_multiple_choice)), models/mcpo_prompt.py (the engine's prompt assembly in standard-library
+Python, byte for byte), models/mcpo_config.json, models/user_config.py, requirements.txt and a
+README with the run and its scores, then prints how often the task type the model infers (the
+evaluator passes only the prompts and is_multiple_choice) agrees with task_type on the run's data.`,
+    async run(v, positionals) {
+      if (positionals.length !== 1 || positionals[0] !== 'submission')
+        throw new UsageError(`mcpo export: say what to export\nusage: ${COMMANDS.export.usage}`);
+      const out = requireOption(v, 'out', 'export');
+      const runDir = v.run as string | undefined;
+      const input = runDir
+        ? { runDir }
+        : {
+            config: await buildRunConfig(pipelineOptionsFrom(v, 'export')),
+            description: v.preset ? `--preset ${String(v.preset)}` : 'the run options',
+          };
+      const memory = v['gpu-memory-utilization'];
+      const fraction = typeof memory === 'string' ? Number(memory) : undefined;
+      if (fraction !== undefined && !(fraction > 0 && fraction <= 1))
+        throw new UsageError(
+          `mcpo export: --gpu-memory-utilization must be a number in (0, 1], got ${JSON.stringify(memory)}`,
+        );
+      const quantization = v.quantization;
+      if (quantization !== undefined && quantization !== 'awq' && quantization !== 'none')
+        throw new UsageError(
+          `mcpo export: --quantization must be awq or none, got ${JSON.stringify(quantization)}`,
+        );
+      const dtype = v.dtype;
+      if (dtype !== undefined && !VLLM_DTYPES.includes(dtype as (typeof VLLM_DTYPES)[number]))
+        throw new UsageError(
+          `mcpo export: --dtype must be one of ${VLLM_DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`,
+        );
+      const result = await exportSubmission(input, out, {
+        modelPath: v['model-path'] as string | undefined,
+        slmPath: v['slm-path'] as string | undefined,
+        embedPath: v['embed-path'] as string | undefined,
+        batchSize: intOption(v, 'batch-size', 'export', 1),
+        vllm: definedOnly({
+          tensor_parallel_size: intOption(v, 'tensor-parallel-size', 'export', 1),
+          gpu_memory_utilization: fraction,
+          quantization:
+            quantization === undefined ? undefined : quantization === 'awq' ? 'awq' : null,
+          dtype: dtype as (typeof VLLM_DTYPES)[number] | undefined,
+        }),
+      });
+      process.stdout.write(`${result.files.map((f) => path.join(out, f)).join('\n')}\n`);
+      process.stdout.write(`${formatAgreement(result.agreement)}\n`);
+      return 0;
     },
   },
   validate: {
@@ -747,7 +838,7 @@ export async function main(argv: string[]): Promise<number> {
     ({ values, positionals } = parseArgs({
       args: rest,
       options: command.options,
-      allowPositionals: name === 'report' || name === 'job',
+      allowPositionals: name === 'report' || name === 'job' || name === 'export',
       strict: true,
     }) as {
       values: Record<string, string | boolean | undefined>;

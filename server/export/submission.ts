@@ -1,0 +1,328 @@
+/**
+ * `mcpo export submission`: the pipeline a run used (or a preset means), as a folder that drops
+ * into the Amazon KDD Cup 2024 ShopBench starter kit: models/mcpo_model.py (the starter kit's
+ * model interface: get_batch_size, batch_predict(batch, is_multiple_choice)), its prompt assembly
+ * models/mcpo_prompt.py (standard library only, the engine's prompts byte for byte: see
+ * test/unit/export), models/mcpo_config.json (everything the run decided, and the engine's
+ * task-type rules), models/user_config.py, requirements.txt and README.md.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { loadDataset } from '../dataset/load';
+import type { TaskType } from '../dataset/shopbench';
+import type { JsonValue, Sampling } from '../llm/types';
+import { inferSubmissionTaskType } from '../lsp/inferTaskType';
+import { INFERENCE_RULES, type InferenceRule } from '../lsp/taskTypeRules';
+import { PAPER_PROMPT_PARTS, type PromptParts } from '../pipeline/templates';
+import type { CotConfig, QueryPrompt, SimilarityScore } from '../pipeline/types';
+import { summarizeRun } from '../runs/report';
+import { formatRunsTable } from '../runs/runReportText';
+import { RunStore } from '../runs/runStore';
+import type { RunConfig } from '../runs/runTypes';
+import { UserError } from '../userError';
+import { writeFileAtomic } from '../util/writeFileAtomic';
+
+export class ExportError extends UserError {}
+
+export const VLLM_DTYPES = ['float16', 'bfloat16', 'float32', 'auto'] as const;
+
+/** The vLLM engine settings (models/mcpo_config.json "vllm"), editable there after the export. */
+export interface VllmSettings {
+  tensor_parallel_size: number;
+  gpu_memory_utilization: number;
+  /** 'awq' for the paper's AWQ-quantized M_L; null for full weights. */
+  quantization: 'awq' | null;
+  /** float16 by default: the evaluator's T4s have no bfloat16. */
+  dtype: (typeof VLLM_DTYPES)[number];
+  /** Further vllm.LLM arguments, as the starter kit's own vLLM baseline passes them. */
+  engineArgs: Record<string, JsonValue>;
+}
+
+/**
+ * Phase 2 of the challenge runs on 4 T4s (starter kit docs/hardware-and-system-config.md); its
+ * vLLM baseline (models/vanilla_llama3_baseline.py) uses tensor parallel 4, 0.85 of the GPU
+ * memory, half precision, eager mode, remote code and Ray workers.
+ */
+export const DEFAULT_VLLM: Omit<VllmSettings, 'engineArgs'> = {
+  tensor_parallel_size: 4,
+  gpu_memory_utilization: 0.85,
+  quantization: 'awq',
+  dtype: 'float16',
+};
+
+/** The starter kit accepts batch sizes from 1 to 16 (models/base_model.py, get_batch_size). */
+export const MAX_BATCH_SIZE = 16;
+
+/** The small CoT model's share of each GPU's memory when it runs as a second vLLM engine. */
+const SLM_GPU_SHARE = 0.2;
+
+export interface ExportOptions {
+  /** Where the M_L weights are in the submission (default: the run's model name). */
+  modelPath?: string;
+  /** Where the M_S weights are (default: the run's small model name). */
+  slmPath?: string;
+  /** Where the M_V folder is (default: the run's embedding model id). */
+  embedPath?: string;
+  vllm?: Partial<Omit<VllmSettings, 'engineArgs'>>;
+  batchSize?: number;
+}
+
+/** What the exported model reads (models/mcpo_config.json). */
+export interface SubmissionConfig {
+  source: { runId: string; label: string; preset: string | null; data: string };
+  batchSize: number;
+  templates: 'none' | 'paper';
+  parts: PromptParts;
+  /** mode: how the run sent prompts; 'chat' applies the model's chat template, as vLLM's server did. */
+  llm: { model: string; mode: 'chat' | 'completions' };
+  slm: { model: string; mode: 'chat' | 'completions'; gpuShare: number } | null;
+  /** The run's CoT, topP always given (older runs that did not record it sent 0.9). */
+  cot: Required<CotConfig>;
+  similarity: {
+    k: number;
+    taskTypes: TaskType[];
+    wording: string;
+    model: string;
+    score: SimilarityScore;
+    queryPrompt: QueryPrompt;
+  };
+  answerSampling: Record<TaskType, Sampling>;
+  /** The run's extra request fields for M_L (e.g. repetition_penalty), passed to SamplingParams. */
+  extraSampling: Record<string, JsonValue>;
+  vllm: VllmSettings;
+  /** The engine's task-type rules (server/lsp/taskTypeRules.ts), read by infer_task_type. */
+  taskTypeRules: readonly InferenceRule[];
+}
+
+/** Where the run configuration came from, for error messages that name the file and field. */
+export type ConfigSource = { runDir: string } | { description: string };
+
+function where(source: ConfigSource, field: string): string {
+  return 'runDir' in source
+    ? `${path.join(source.runDir, 'config.json')}: ${field}`
+    : `${source.description}: ${field}`;
+}
+
+export function submissionConfig(
+  run: RunConfig,
+  source: ConfigSource,
+  options: ExportOptions = {},
+): SubmissionConfig {
+  if (typeof run.templates === 'object')
+    throw new ExportError(
+      `${where(source, 'templates')} is a templates file (${run.templates.file}); only the none and paper templates can be exported`,
+    );
+  if (run.constrained)
+    throw new ExportError(
+      `${where(source, 'constrained')} is true: the export does not reproduce vLLM structured outputs; export a run made without --constrained`,
+    );
+  if (run.cot.mode !== 'off' && !run.cot.request.includes('{question}'))
+    throw new ExportError(`${where(source, 'cot.request')} has no {question} placeholder`);
+  if (run.cot.mode === 'slm' && !run.slm)
+    throw new ExportError(`${where(source, 'cot.mode')} is "slm" but the run has no slm`);
+  const batchSize = options.batchSize ?? MAX_BATCH_SIZE;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE)
+    throw new ExportError(
+      `batch size must be an integer from 1 to ${MAX_BATCH_SIZE} (the starter kit's limit), got ${batchSize}`,
+    );
+  const vllm = { ...DEFAULT_VLLM, ...options.vllm };
+  if (!Number.isInteger(vllm.tensor_parallel_size) || vllm.tensor_parallel_size < 1)
+    throw new ExportError(
+      `tensor parallel size must be a positive integer, got ${vllm.tensor_parallel_size}`,
+    );
+  if (!(vllm.gpu_memory_utilization > 0 && vllm.gpu_memory_utilization <= 1))
+    throw new ExportError(
+      `GPU memory utilization must be in (0, 1], got ${vllm.gpu_memory_utilization}`,
+    );
+  return {
+    source: {
+      runId: run.runId,
+      label: run.label,
+      preset: run.preset ?? null,
+      data: run.data.file,
+    },
+    batchSize,
+    templates: run.templates,
+    parts: run.promptParts ?? PAPER_PROMPT_PARTS,
+    llm: { model: options.modelPath ?? run.llm.model, mode: run.llm.mode },
+    slm:
+      run.cot.mode === 'slm' && run.slm
+        ? { model: options.slmPath ?? run.slm.model, mode: run.slm.mode, gpuShare: SLM_GPU_SHARE }
+        : null,
+    cot: {
+      mode: run.cot.mode,
+      taskTypes: run.cot.taskTypes,
+      request: run.cot.request,
+      layout: run.cot.layout,
+      maxTokens: run.cot.maxTokens,
+      temperature: run.cot.temperature,
+      // Runs made before topP was recorded sent 0.9 (runTypes.ts).
+      topP: run.cot.topP ?? 0.9,
+    },
+    similarity: {
+      k: run.similarity.k,
+      taskTypes: run.similarity.taskTypes,
+      wording: run.similarity.wording,
+      model: options.embedPath ?? run.embedModel,
+      // Absent in older runs: cosine and no query prompt (pipeline/types.ts).
+      score: run.similarity.score ?? 'cosine',
+      queryPrompt: run.similarity.queryPrompt ?? 'none',
+    },
+    answerSampling: run.answerSampling,
+    extraSampling: run.llm.extraBody ?? {},
+    vllm: {
+      ...vllm,
+      engineArgs: {
+        trust_remote_code: true,
+        enforce_eager: true,
+        ...(vllm.tensor_parallel_size > 1 ? { worker_use_ray: true } : {}),
+      },
+    },
+    taskTypeRules: INFERENCE_RULES,
+  };
+}
+
+export interface Agreement {
+  /** The data file the rows came from. */
+  file: string;
+  agree: number;
+  total: number;
+  /** Why it could not be measured (the run's data file is gone), instead of the counts. */
+  unmeasured?: string;
+}
+
+export interface ExportResult {
+  out: string;
+  /** The files written, relative to `out`. */
+  files: string[];
+  agreement: Agreement;
+}
+
+export type ExportInput = { runDir: string } | { config: RunConfig; description: string };
+
+/** Writes the submission folder and measures its task-type inference on the run's data. */
+export async function exportSubmission(
+  input: ExportInput,
+  out: string,
+  options: ExportOptions = {},
+): Promise<ExportResult> {
+  let run: RunConfig;
+  let source: ConfigSource;
+  let scores: string | undefined;
+  if ('runDir' in input) {
+    if (!fs.existsSync(input.runDir)) throw new ExportError(`${input.runDir}: no such run folder`);
+    const store = RunStore.open(input.runDir);
+    run = store.config;
+    source = { runDir: input.runDir };
+    scores = store.records.size > 0 ? formatRunsTable([summarizeRun(store)]) : undefined;
+  } else {
+    run = input.config;
+    source = { description: input.description };
+  }
+  const config = submissionConfig(run, source, options);
+  const files = writeSubmission(config, out, scores);
+  return { out, files, agreement: await inferenceAgreement(run.data.file) };
+}
+
+/** What the command prints and the VS Code command shows. */
+export function formatAgreement(a: Agreement): string {
+  const lead =
+    'task type inferred from the prompt and is_multiple_choice (all the evaluator passes)';
+  if (a.unmeasured) return `${lead}: agreement with task_type not measured (${a.unmeasured})`;
+  const percent = a.total > 0 ? ((100 * a.agree) / a.total).toFixed(1) : '0';
+  return `${lead} agrees with task_type on ${a.agree} of ${a.total} rows of ${a.file} (${percent}%)`;
+}
+
+/**
+ * How often the exported model's task type (inferSubmissionTaskType, which is mcpo_prompt.py's
+ * infer_task_type: test/unit/export checks they agree row by row) is the rows' task_type.
+ */
+export async function inferenceAgreement(file: string): Promise<Agreement> {
+  if (!fs.existsSync(file)) return { file, agree: 0, total: 0, unmeasured: `${file} is missing` };
+  const rows = (await loadDataset(file)).rows.map((r) => r.row);
+  const agree = rows.filter(
+    (r) => inferSubmissionTaskType(r.input_field, r.is_multiple_choice === true) === r.task_type,
+  ).length;
+  return { file, agree, total: rows.length };
+}
+
+const PYTHON_FILES = ['mcpo_prompt.py', 'mcpo_model.py'];
+/** A folder holding this file was written by an earlier export: writing into it again is fine. */
+const MARKER = 'models/mcpo_config.json';
+
+/** Writes the submission folder; returns the files written, relative to `out`. */
+export function writeSubmission(config: SubmissionConfig, out: string, scores?: string): string[] {
+  checkOutFolder(out);
+  const files = new Map<string, string>();
+  for (const name of PYTHON_FILES)
+    files.set(`models/${name}`, fs.readFileSync(path.join(pythonDir(), name), 'utf8'));
+  files.set(MARKER, `${JSON.stringify(config, null, 2)}\n`);
+  files.set(
+    'models/user_config.py',
+    '# Written by mcpo export submission: the starter kit loads UserModel.\nfrom models.mcpo_model import MCPOModel\n\nUserModel = MCPOModel\n',
+  );
+  // The starter kit's own requirements pin vllm>=0.4.2; M_V needs sentence-transformers.
+  files.set(
+    'requirements.txt',
+    `vllm>=0.4.2\n${config.similarity.k > 0 ? 'sentence-transformers\n' : ''}`,
+  );
+  files.set('README.md', readme(config, scores));
+  try {
+    for (const [name, text] of files) writeFileAtomic(path.join(out, name), text);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'ENOTDIR')
+      throw new ExportError(
+        `cannot write the submission into ${out}: ${(err as Error).message.split(',')[0]}`,
+      );
+    throw err;
+  }
+  return [...files.keys()];
+}
+
+/** The output folder must be new, empty, or an earlier export: never the starter kit itself. */
+function checkOutFolder(out: string): void {
+  if (!fs.existsSync(out)) return;
+  if (!fs.statSync(out).isDirectory())
+    throw new ExportError(`${out}: exists and is not a folder (--out names a folder)`);
+  const entries = fs.readdirSync(out);
+  if (entries.length > 0 && !fs.existsSync(path.join(out, MARKER)))
+    throw new ExportError(
+      `${out}: not empty and not an earlier export; export into a new folder, then copy its models/ and requirements.txt into the starter kit`,
+    );
+}
+
+/** The Python sources: next to this file in the repository, or beside the bundled engine. */
+function pythonDir(): string {
+  for (const dir of [
+    path.join(__dirname, '..', '..', '..', 'server', 'export'), // out/server/export (tests)
+    path.join(__dirname, '..', 'server', 'export'), // dist/ (the bundled CLI and engine)
+    __dirname,
+  ]) {
+    if (fs.existsSync(path.join(dir, 'mcpo_prompt.py'))) return dir;
+  }
+  throw new Error('the Python sources of the submission (mcpo_prompt.py) are missing');
+}
+
+function readme(config: SubmissionConfig, scores: string | undefined): string {
+  const { cot, similarity, vllm } = config;
+  return `# MCPO submission (written by \`mcpo export submission\`)
+
+From run \`${config.source.runId}\` (${config.source.label}${config.source.preset ? `, preset ${config.source.preset}` : ''}) on \`${config.source.data}\`.
+
+Copy \`models/\` and \`requirements.txt\` into the Amazon KDD Cup 2024 starter kit (its
+\`models/base_model.py\` stays), put the model weights at \`${config.llm.model}\`${config.slm ? ` and \`${config.slm.model}\`` : ''}${similarity.k > 0 ? ` and the M_V folder at \`${similarity.model}\`` : ''}
+(paths are relative to the starter kit's root; the evaluator has no network), run its
+\`local_evaluation.py\`, then submit as its README describes.
+
+- Templates: ${config.templates}${config.templates === 'paper' ? ` (prompt parts ${JSON.stringify(config.parts)})` : ''}
+- M_L: sent as ${config.llm.mode === 'chat' ? "one chat message (the model's chat template)" : 'raw text'}
+- CoT: ${cot.mode === 'off' ? 'off' : `${cot.mode} on ${cot.taskTypes.join(', ')} (${cot.maxTokens} tokens, temperature ${cot.temperature}, top_p ${cot.topP})`}
+- Similarity hints: ${similarity.k > 0 ? `top ${similarity.k} on ${similarity.taskTypes.join(', ')} with ${similarity.model} (${similarity.score}, query prompt ${JSON.stringify(similarity.queryPrompt)})` : 'off'}
+- Answer sampling: ${JSON.stringify(config.answerSampling)}
+- vLLM: tensor parallel ${vllm.tensor_parallel_size}, GPU memory ${vllm.gpu_memory_utilization}, quantization ${vllm.quantization ?? 'none'}, dtype ${vllm.dtype} (edit "vllm" in models/mcpo_config.json)
+- Batch size: ${config.batchSize}
+- The task type is inferred from each prompt with the workbench's rules ("taskTypeRules"): the
+  evaluator passes only the prompts and is_multiple_choice.
+${scores ? `\n## Scores of the run\n\n\`\`\`\n${scores}\`\`\`\n` : ''}`;
+}
