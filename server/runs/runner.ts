@@ -138,13 +138,15 @@ function similarityStage(
   const wanted = (row: ShopBenchRow): boolean => k > 0 && taskTypes.includes(row.task_type);
   if (!rows.some((r) => wanted(r.row))) return () => undefined;
   const vectorModel = deps.vectorModel;
-  if (!vectorModel) {
-    const needsModel = rows.some(
-      (r) => wanted(r.row) && !('reason' in splitQuestion(r.row.input_field)),
-    );
-    if (needsModel) throw new Error('similarity hints are on but no vector model (M_V) was loaded');
-  }
+  const needsModel = rows.some(
+    (r) => wanted(r.row) && !('reason' in splitQuestion(r.row.input_field)),
+  );
+  if (!vectorModel && needsModel)
+    throw new Error('similarity hints are on but no vector model (M_V) was loaded');
   const model = vectorModel ? Promise.resolve(vectorModel) : undefined;
+  // A vector model that will not load stops the run the moment it fails, not when the first
+  // question that needs it comes up (perhaps the last of a long run).
+  if (needsModel) model?.catch(fail);
   const queryPrompt = model?.then((m) =>
     queryPromptText(m, config.similarity.queryPrompt ?? 'none'),
   );

@@ -251,6 +251,29 @@ test('a wrong model fails before any question runs, with a clear message', async
   );
 });
 
+test(
+  'a vector model that will not load stops the run at once, not when the first ranking question comes up',
+  { timeout: 120_000 },
+  async (t) => {
+    const server = await withServer(t);
+    // No answer ever arrives, so the run reaches the ranking rows (from index 64) only if the
+    // failed load stops it first.
+    const release = server.hold();
+    t.after(release);
+    const dir = tmpDir();
+    const config = await buildRunConfig({
+      data: DATA,
+      llm: { url: server.baseUrl, model: 'test-model' },
+      similarityK: 3,
+      embedModel: path.join(dir, 'no-such-model'),
+    });
+    await assert.rejects(
+      executeRun(config, undefined, path.join(dir, 'runs'), { cacheDir: path.join(dir, 'cache') }),
+      /vector model.*no-such-model/s,
+    );
+  },
+);
+
 test('killing the CLI mid-run loses no finished question; --resume finishes the rest without duplicates', async (t) => {
   const server = await withServer(t, { latencyMs: 10 });
   const dir = tmpDir();
