@@ -6,9 +6,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { choosePreset } from './choosePreset';
-import type { TaskType } from '../server/dataset/shopbench';
-import type { RunDatasetResult } from '../server/protocol';
+import type { RunDatasetResult } from '../server/protocol/runs';
+import type { TaskType } from '../server/protocol/shopBench';
 import type { EngineClient } from './engineClient';
+import {
+  CheckEndpointsRequest,
+  GetRunRequest,
+  InferTaskTypeRequest,
+  ListModelsRequest,
+  ListRunsRequest,
+  PreviewPromptRequest,
+  RunAblationRequest,
+  RunDatasetRequest,
+  RunQuestionRequest,
+} from '../server/protocol/messages';
 import { formatSampleValue, formatScore } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
@@ -162,7 +173,7 @@ async function runOnSelection(ctx: CommandContext): Promise<void> {
     )
     .trim();
   if (!question) throw new Error('the selection is empty');
-  const inferred = await ctx.engine.inferTaskType(question);
+  const inferred = await ctx.engine.send(InferTaskTypeRequest, { question: question });
   const picked = await vscode.window.showQuickPick(
     [inferred.taskType, ...TASK_TYPES.filter((t) => t !== inferred.taskType)].map((t) => ({
       label: t,
@@ -176,7 +187,8 @@ async function runOnSelection(ctx: CommandContext): Promise<void> {
     'MCPO: running the question',
     async (token, workDoneToken) => {
       const settings = requireEndpoint(readPipelineSettings());
-      return ctx.engine.runQuestion(
+      return ctx.engine.send(
+        RunQuestionRequest,
         {
           question,
           taskType: picked.label as TaskType,
@@ -218,7 +230,8 @@ async function runRows(
     `MCPO: running ${what}`,
     async (token, workDoneToken) => {
       const settings = requireEndpoint(readPipelineSettings());
-      return ctx.engine.runDataset(
+      return ctx.engine.send(
+        RunDatasetRequest,
         {
           uri: uri.toString(),
           rows,
@@ -240,12 +253,14 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
     `MCPO: row ${row + 1} with MCPO and with the baseline`,
     async (token, workDoneToken) => {
       const settings = requireEndpoint(readPipelineSettings());
-      const mcpo = await ctx.engine.runDataset(
+      const mcpo = await ctx.engine.send(
+        RunDatasetRequest,
         { uri: uri.toString(), rows: [row], settings, secrets, label: 'mcpo', workDoneToken },
         token,
       );
       if (mcpo.cancelled) return undefined;
-      const baseline = await ctx.engine.runDataset(
+      const baseline = await ctx.engine.send(
+        RunDatasetRequest,
         {
           uri: uri.toString(),
           rows: [row],
@@ -261,8 +276,8 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
   );
   if (!outcome) return; // cancelled: nothing to compare
   const [a, b] = await Promise.all([
-    ctx.engine.getRun(outcome.mcpo.runDir),
-    ctx.engine.getRun(outcome.baseline.runDir),
+    ctx.engine.send(GetRunRequest, { runDir: outcome.mcpo.runDir }),
+    ctx.engine.send(GetRunRequest, { runDir: outcome.baseline.runDir }),
   ]);
   const score = (r: typeof a): string => formatSampleValue(r.records[0]?.score);
   ctx.refreshResults(outcome.mcpo.runDir);
@@ -275,7 +290,7 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
 
 async function showPrompt(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
   const settings = readPipelineSettings();
-  const prompt = await ctx.engine.previewPrompt({
+  const prompt = await ctx.engine.send(PreviewPromptRequest, {
     uri: uri.toString(),
     row,
     templates: settings.templates,
@@ -292,7 +307,8 @@ async function runAblation(ctx: CommandContext): Promise<void> {
     : selectedRows(editor.document, editor.selection);
   const result = await withRunProgress(ctx, 'MCPO: ablation', async (token, workDoneToken) => {
     const settings = requireEndpoint(readPipelineSettings());
-    return ctx.engine.runAblation(
+    return ctx.engine.send(
+      RunAblationRequest,
       {
         uri: editor.document.uri.toString(),
         rows,
@@ -317,7 +333,9 @@ async function runAblation(ctx: CommandContext): Promise<void> {
 async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: number): Promise<void> {
   let dir = runDir;
   if (!dir) {
-    const runs = await ctx.engine.listRuns(readPipelineSettings().runsDir);
+    const runs = await ctx.engine.send(ListRunsRequest, {
+      runsDir: readPipelineSettings().runsDir,
+    });
     if (runs.length === 0) throw new Error('there are no runs yet (run MCPO on a row first)');
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({
@@ -330,7 +348,7 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
     if (!pick) return;
     dir = pick.runDir;
   }
-  const run = await ctx.engine.getRun(dir);
+  const run = await ctx.engine.send(GetRunRequest, { runDir: dir });
   let record = index === undefined ? undefined : run.records.find((r) => r.index === index);
   if (!record) {
     const pick = await vscode.window.showQuickPick(
@@ -450,7 +468,7 @@ async function pickModel(
   if (/^https?:\/\//.test(url.trim())) {
     try {
       const secrets = await readSecrets(ctx.extension.secrets);
-      const { models } = await ctx.engine.listModels({
+      const { models } = await ctx.engine.send(ListModelsRequest, {
         url: url.trim(),
         apiKey: role === 'llm' ? secrets.llmApiKey : secrets.slmApiKey,
       });
@@ -504,7 +522,7 @@ async function setApiKey(ctx: CommandContext): Promise<void> {
 
 export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Promise<void> {
   const settings = readPipelineSettings();
-  const { endpoints } = await ctx.engine.checkEndpoints({
+  const { endpoints } = await ctx.engine.send(CheckEndpointsRequest, {
     settings,
     secrets: await readSecrets(ctx.extension.secrets),
   });
@@ -535,7 +553,7 @@ export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Pro
 
 async function exportScores(ctx: CommandContext, runDir?: string): Promise<void> {
   if (!runDir) throw new Error('choose a run in the results panel first');
-  const run = await ctx.engine.getRun(runDir);
+  const run = await ctx.engine.send(GetRunRequest, { runDir: runDir });
   const target = await vscode.window.showSaveDialog({
     defaultUri: vscode.Uri.file(path.join(runDir, 'scores.json')),
     filters: { JSON: ['json'] },
@@ -606,7 +624,7 @@ async function afterRun(
     );
     return;
   }
-  const run = await ctx.engine.getRun(result.runDir);
+  const run = await ctx.engine.send(GetRunRequest, { runDir: result.runDir });
   const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
   const overall =
     run.report.overall !== null

@@ -1,7 +1,7 @@
 /**
- * The extension's only road to the engine: a language client for server/main.ts with typed
- * wrappers over the mcpo/* protocol. The engine runs in its own process, so long runs never
- * block the extension host.
+ * The extension's only road to the engine: a language client for server/main.ts that sends the
+ * mcpo/* messages declared once in server/protocol/messages.ts. The engine runs in its own
+ * process, so long runs never block the extension host.
  */
 import * as vscode from 'vscode';
 import {
@@ -9,69 +9,22 @@ import {
   TransportKind,
   WorkDoneProgress,
   type LanguageClientOptions,
+  type RequestParam,
+  type RequestType,
   type ServerOptions,
   type WorkDoneProgressBegin,
   type WorkDoneProgressEnd,
   type WorkDoneProgressReport,
 } from 'vscode-languageclient/node';
-import {
-  CheckEndpointsRequest,
-  CompareRunsRequest,
-  GetRunRequest,
-  InferTaskTypeRequest,
-  ListModelsRequest,
-  ListRunsRequest,
-  LocalModelNotification,
-  PreviewPromptRequest,
-  RecordNotification,
-  RunAblationRequest,
-  RunDatasetRequest,
-  RunQuestionRequest,
-  RunStateNotification,
-  type CheckEndpointsParams,
-  type CheckEndpointsResult,
-  type CompareRunsResult,
-  type GetRunResult,
-  type InferTaskTypeResult,
-  type ListModelsParams,
-  type ListModelsResult,
-  type LocalModelParams,
-  type PreviewPromptParams,
-  type RecordNotificationParams,
-  type RunAblationParams,
-  type RunAblationResult,
-  type RunDatasetParams,
-  type RunDatasetResult,
-  type RunListItem,
-  type RunQuestionParams,
-  type RunStateParams,
-  CancelJobRequest,
-  JobLogsRequest,
-  JobsChangedNotification,
-  ListJobsRequest,
-  PrepareJobRequest,
-  SelectDataRequest,
-  SubmitJobRequest,
-  type CancelJobResult,
-  type JobIdParams,
-  type JobLogsResult,
-  type JobsChangedParams,
-  type ListJobsParams,
-  type ListJobsResult,
-  type PrepareJobParams,
-  type PrepareJobResult,
-  type SelectDataParams,
-  type SelectDataResult,
-  type SubmitJobParams,
-  type SubmitJobResult,
-} from '../server/protocol';
-import type { AssembledPrompt } from '../server/pipeline/types';
+import * as messages from '../server/protocol/messages';
+import type * as jobs from '../server/protocol/jobs';
+import type * as runs from '../server/protocol/runs';
 
 export class EngineClient implements vscode.Disposable {
   private readonly client: LanguageClient;
-  private readonly recordEmitter = new vscode.EventEmitter<RecordNotificationParams>();
-  private readonly runStateEmitter = new vscode.EventEmitter<RunStateParams>();
-  private readonly localModelEmitter = new vscode.EventEmitter<LocalModelParams>();
+  private readonly recordEmitter = new vscode.EventEmitter<runs.RecordNotificationParams>();
+  private readonly runStateEmitter = new vscode.EventEmitter<runs.RunStateParams>();
+  private readonly localModelEmitter = new vscode.EventEmitter<runs.LocalModelParams>();
   /** The in-process local model is loading or ready. */
   readonly onLocalModel = this.localModelEmitter.event;
   /** A question finished in a running run. */
@@ -112,22 +65,24 @@ export class EngineClient implements vscode.Disposable {
   /** Starts the engine once; later calls wait for the same start. */
   start(): Promise<void> {
     this.started ??= this.client.start().then(() => {
-      this.client.onNotification(RecordNotification, (p: RecordNotificationParams) =>
-        this.recordEmitter.fire(p),
-      );
-      this.client.onNotification(RunStateNotification, (p: RunStateParams) =>
+      this.client.onNotification(messages.RecordNotification, (p) => this.recordEmitter.fire(p));
+      this.client.onNotification(messages.RunStateNotification, (p) =>
         this.runStateEmitter.fire(p),
       );
-      this.client.onNotification(LocalModelNotification, (p: LocalModelParams) =>
+      this.client.onNotification(messages.LocalModelNotification, (p) =>
         this.localModelEmitter.fire(p),
       );
     });
     return this.started;
   }
 
-  private async request<P, R>(
-    method: string,
-    params: P,
+  /**
+   * Sends a request declared in server/protocol/messages.ts: its params and result types come
+   * from that one declaration, which the engine's handler is typed by too.
+   */
+  async send<P, R>(
+    type: RequestType<P, R, void>,
+    params: RequestParam<P>,
     token?: vscode.CancellationToken,
   ): Promise<R> {
     if (!this.started) throw new Error('the MCPO engine is not running (see MCPO: Show Logs)');
@@ -135,89 +90,13 @@ export class EngineClient implements vscode.Disposable {
     // Never pass an explicit `undefined` token: vscode-jsonrpc counts it as a second parameter,
     // sends [params, null] positionally, and the engine's handler then gets null as its token.
     return token === undefined
-      ? this.client.sendRequest<R>(method, params)
-      : this.client.sendRequest<R>(method, params, token);
-  }
-
-  runDataset(
-    params: RunDatasetParams,
-    token?: vscode.CancellationToken,
-  ): Promise<RunDatasetResult> {
-    return this.request(RunDatasetRequest, params, token);
-  }
-
-  runQuestion(
-    params: RunQuestionParams,
-    token?: vscode.CancellationToken,
-  ): Promise<RunDatasetResult> {
-    return this.request(RunQuestionRequest, params, token);
-  }
-
-  inferTaskType(question: string): Promise<InferTaskTypeResult> {
-    return this.request(InferTaskTypeRequest, { question });
-  }
-
-  runAblation(
-    params: RunAblationParams,
-    token?: vscode.CancellationToken,
-  ): Promise<RunAblationResult> {
-    return this.request(RunAblationRequest, params, token);
-  }
-
-  listRuns(runsDir: string, baselineDir?: string): Promise<RunListItem[]> {
-    return this.request(ListRunsRequest, { runsDir, baselineDir });
-  }
-
-  getRun(runDir: string): Promise<GetRunResult> {
-    return this.request(GetRunRequest, { runDir });
-  }
-
-  compareRuns(baselineDir: string, candidateDir: string): Promise<CompareRunsResult> {
-    return this.request(CompareRunsRequest, { baselineDir, candidateDir });
-  }
-
-  checkEndpoints(params: CheckEndpointsParams): Promise<CheckEndpointsResult> {
-    return this.request(CheckEndpointsRequest, params);
-  }
-
-  listModels(params: ListModelsParams): Promise<ListModelsResult> {
-    return this.request(ListModelsRequest, params);
-  }
-
-  previewPrompt(params: PreviewPromptParams): Promise<AssembledPrompt> {
-    return this.request(PreviewPromptRequest, params);
-  }
-
-  listJobs(params: ListJobsParams): Promise<ListJobsResult> {
-    return this.request(ListJobsRequest, params);
-  }
-
-  prepareJob(params: PrepareJobParams): Promise<PrepareJobResult> {
-    return this.request(PrepareJobRequest, params);
-  }
-
-  submitJob(params: SubmitJobParams): Promise<SubmitJobResult> {
-    return this.request(SubmitJobRequest, params);
-  }
-
-  cancelJob(params: JobIdParams): Promise<CancelJobResult> {
-    return this.request(CancelJobRequest, params);
-  }
-
-  jobLogs(params: JobIdParams): Promise<JobLogsResult> {
-    return this.request(JobLogsRequest, params);
-  }
-
-  selectData(
-    params: SelectDataParams,
-    token?: vscode.CancellationToken,
-  ): Promise<SelectDataResult> {
-    return this.request(SelectDataRequest, params, token);
+      ? this.client.sendRequest(type, params)
+      : this.client.sendRequest(type, params, token);
   }
 
   /** A job's state changed (the engine polls active jobs). Can be registered before start(). */
-  onJobsChanged(handler: (params: JobsChangedParams) => void): vscode.Disposable {
-    return this.client.onNotification(JobsChangedNotification, handler);
+  onJobsChanged(handler: (params: jobs.JobsChangedParams) => void): vscode.Disposable {
+    return this.client.onNotification(messages.JobsChangedNotification, handler);
   }
 
   /** LSP work-done progress the engine reports for a token this client put in a request. */

@@ -3,7 +3,7 @@
  * decimals, "correct"/"wrong" rather than "true"/"false", "not scored" rather than 0 or null.
  * Plain functions without `vscode`, unit-tested in test/unit/promptView.
  */
-import type { SampleValue } from '../server/scoring/evaluate';
+import type { SampleValue } from '../server/protocol/runs';
 
 /** A score or mean: 4 decimals, "not scored" when there is none. */
 export function formatScore(value: number | null | undefined): string {

@@ -8,8 +8,7 @@
  * and the lens "Show Side-by-Side Diff". Views render from spans (see promptSpans.ts).
  */
 import * as vscode from 'vscode';
-import type { RunRecord } from '../server/runs/runTypes';
-import type { AssembledPrompt } from '../server/pipeline/types';
+import type { AssembledPrompt, RunRecord } from '../server/protocol/runs';
 import { formatAnswer, formatSampleValue } from './format';
 import {
   promptTitle,

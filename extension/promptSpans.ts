@@ -4,8 +4,7 @@
  * prompt), the ranges each stage colours, the struck-through original each replaced span stands
  * for, hovers as escaped Markdown, and short titles. Nothing here re-diffs strings.
  */
-import type { AssembledPrompt, ProvenanceSpan } from '../server/pipeline/types';
-import type { RunRecord } from '../server/runs/runTypes';
+import type { AssembledPrompt, ProvenanceSpan, RunRecord } from '../server/protocol/runs';
 
 /** How a span is coloured: its stage, with the CoT layout's fixed headings apart from CoT text. */
 export type SpanStyle = 'cot' | 'scaffold' | 'similarity' | 'template';

@@ -4,8 +4,9 @@
  * asking through one PanelEngine over the language client, both told about finished questions.
  */
 import * as vscode from 'vscode';
-import type { RecordNotificationParams } from '../server/protocol';
+import type { RecordNotificationParams } from '../server/protocol/runs';
 import type { EngineClient } from './engineClient';
+import { CompareRunsRequest, GetRunRequest, ListRunsRequest } from '../server/protocol/messages';
 import type { PanelEngine } from './panel/panelEngine';
 import { SharedBaseline } from './panel/panelHost';
 import { registerReportPanel, ReportPanel } from './panel/reportPanel';
@@ -33,9 +34,11 @@ export function createResultsView(
   // The engine's openReport needs the panel, and the panel needs the engine: resolved lazily.
   let report: ReportPanel | undefined = undefined;
   const panelEngine: PanelEngine = {
-    listRuns: (baselineDir) => engine.listRuns(readPipelineSettings().runsDir, baselineDir),
-    getRun: (runDir) => engine.getRun(runDir),
-    compareRuns: (baselineDir, candidateDir) => engine.compareRuns(baselineDir, candidateDir),
+    listRuns: (baselineDir) =>
+      engine.send(ListRunsRequest, { runsDir: readPipelineSettings().runsDir, baselineDir }),
+    getRun: (runDir) => engine.send(GetRunRequest, { runDir }),
+    compareRuns: (baselineDir, candidateDir) =>
+      engine.send(CompareRunsRequest, { baselineDir, candidateDir }),
     // The same road as the command palette's Show Prompt Diff (errors are shown there).
     openPromptDiff: async (runDir, index) => {
       await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, index);

@@ -1,6 +1,6 @@
 /** API keys, only ever in VS Code's SecretStorage: never in settings, logs or files. */
 import type * as vscode from 'vscode';
-import type { Secrets } from '../server/protocol';
+import type { Secrets } from '../server/protocol/settings';
 
 const KEYS = { llm: 'mcpo.llmApiKey', slm: 'mcpo.slmApiKey' } as const;
 

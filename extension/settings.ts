@@ -6,8 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EndpointSettings, PipelineSettings } from '../server/protocol';
-import type { TaskType } from '../server/dataset/shopbench';
+import type { EndpointSettings, PipelineSettings } from '../server/protocol/settings';
+import type { TaskType } from '../server/protocol/shopBench';
 
 const ALL_TASK_TYPES: TaskType[] = [
   'multiple-choice',

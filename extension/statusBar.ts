@@ -1,6 +1,6 @@
 /** One status item: endpoint health between runs, a running run's progress during one. */
 import * as vscode from 'vscode';
-import type { EndpointHealth } from '../server/protocol';
+import type { EndpointHealth } from '../server/protocol/runs';
 
 export class McpoStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(

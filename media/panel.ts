@@ -39,8 +39,7 @@ import {
   trackRows,
   upsertRecord,
 } from './viewModel';
-import type { GetRunResult, RunListItem } from '../server/protocol';
-import type { RunRecord } from '../server/runs/runTypes';
+import type { GetRunResult, RunListItem, RunRecord } from '../server/protocol/runs';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;

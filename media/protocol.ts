@@ -7,10 +7,14 @@
  * Server types come in with `import type` only: they vanish at build, so the browser bundle
  * never pulls engine code.
  */
-import type { TaskType } from '../server/dataset/shopbench';
-import type { GetRunResult, RecordNotificationParams, RunListItem } from '../server/protocol';
-import type { Difference } from '../server/runs/report';
-import type { ScoresReport } from '../server/scoring/evaluate';
+import type {
+  Difference,
+  GetRunResult,
+  RecordNotificationParams,
+  RunListItem,
+  ScoresReport,
+} from '../server/protocol/runs';
+import type { TaskType } from '../server/protocol/shopBench';
 
 /** Filters of the per-question table. */
 export interface QuestionFilters {

@@ -6,7 +6,7 @@
  */
 import { h, type Attributes, type Child } from './dom';
 import type { ExtensionToPanel, PanelRequest, PanelToExtension } from './protocol';
-import type { RunListItem } from '../server/protocol';
+import type { RunListItem } from '../server/protocol/runs';
 import { sidebarRows } from './viewModel';
 
 interface VsCodeApi {

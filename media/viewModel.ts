@@ -3,12 +3,15 @@
  * question filters, chart series and difference rows. Kept pure so it is unit-tested in Node;
  * the DOM modules only lay these values out.
  */
-import type { TaskType } from '../server/dataset/shopbench';
-import type { RunListItem } from '../server/protocol';
-import type { Difference } from '../server/runs/report';
-import type { RunRecord } from '../server/runs/runTypes';
-import type { ParsedAnswer } from '../server/scoring/parsers';
-import type { SampleValue, ScoresReport } from '../server/scoring/evaluate';
+import type {
+  Difference,
+  ParsedAnswer,
+  RunListItem,
+  RunRecord,
+  SampleValue,
+  ScoresReport,
+} from '../server/protocol/runs';
+import type { TaskType } from '../server/protocol/shopBench';
 import type { PanelState, QuestionFilters, RunReport } from './protocol';
 
 /** Mirrors server/dataset/shopbench.ts TASK_TYPES; a value import would pull server code into the bundle. */

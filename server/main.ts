@@ -12,14 +12,12 @@ import {
   DidChangeConfigurationNotification,
   LSPErrorCodes,
   ProposedFeatures,
-  RequestType,
   ResponseError,
   TextDocumentSyncKind,
   type CancellationToken,
   type WorkDoneProgressReporter,
 } from 'vscode-languageserver/node';
-import * as protocol from './protocol';
-import type { AssembledPrompt } from './pipeline/types';
+import * as protocol from './protocol/messages';
 import { DEFAULT_LENS_DENSITY, parseLensDensity, rowLenses } from './lsp/codeLens';
 import { valueCompletions } from './lsp/completion';
 import { DatasetDocuments } from './lsp/documents';
@@ -175,73 +173,48 @@ const host: RunHost = {
   log: (message) => connection.console.log(message),
 };
 
-function request<P, R>(method: string): RequestType<P, R, void> {
-  return new RequestType<P, R, void>(method);
-}
-
-connection.onRequest(
-  request<protocol.RunDatasetParams, protocol.RunDatasetResult>(protocol.RunDatasetRequest),
-  (params, token) =>
-    handle('Run', async () => {
-      const progress = await progressFor(params.workDoneToken);
-      return runDataset(host, params, abortOn(token, progress), progress);
-    }),
+connection.onRequest(protocol.RunDatasetRequest, (params, token) =>
+  handle('Run', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return runDataset(host, params, abortOn(token, progress), progress);
+  }),
 );
-connection.onRequest(
-  request<protocol.RunQuestionParams, protocol.RunDatasetResult>(protocol.RunQuestionRequest),
-  (params, token) =>
-    handle('Run question', async () => {
-      const progress = await progressFor(params.workDoneToken);
-      return runQuestion(host, params, abortOn(token, progress), progress);
-    }),
+connection.onRequest(protocol.RunQuestionRequest, (params, token) =>
+  handle('Run question', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return runQuestion(host, params, abortOn(token, progress), progress);
+  }),
 );
-connection.onRequest(
-  request<protocol.RunAblationParams, protocol.RunAblationResult>(protocol.RunAblationRequest),
-  (params, token) =>
-    handle('Ablation', async () => {
-      const progress = await progressFor(params.workDoneToken);
-      return runAblation(host, params, abortOn(token, progress), progress);
-    }),
+connection.onRequest(protocol.RunAblationRequest, (params, token) =>
+  handle('Ablation', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return runAblation(host, params, abortOn(token, progress), progress);
+  }),
 );
-connection.onRequest(
-  request<protocol.InferTaskTypeParams, protocol.InferTaskTypeResult>(
-    protocol.InferTaskTypeRequest,
+connection.onRequest(protocol.InferTaskTypeRequest, (params) =>
+  handle('Inferring the task type', () => inferTaskType(params.question)),
+);
+connection.onRequest(protocol.ListRunsRequest, (params) =>
+  handle('Listing runs', () =>
+    listRuns(params.runsDir, (m) => connection.console.warn(m), params.baselineDir),
   ),
-  (params) => handle('Inferring the task type', () => inferTaskType(params.question)),
 );
-connection.onRequest(
-  request<protocol.ListRunsParams, protocol.RunListItem[]>(protocol.ListRunsRequest),
-  (params) =>
-    handle('Listing runs', () =>
-      listRuns(params.runsDir, (m) => connection.console.warn(m), params.baselineDir),
-    ),
+connection.onRequest(protocol.GetRunRequest, (params) =>
+  handle(`Opening run ${params.runDir}`, () => getRun(params.runDir)),
 );
-connection.onRequest(
-  request<protocol.GetRunParams, protocol.GetRunResult>(protocol.GetRunRequest),
-  (params) => handle(`Opening run ${params.runDir}`, () => getRun(params.runDir)),
+connection.onRequest(protocol.CompareRunsRequest, (params) =>
+  handle('Comparing runs', () => compareRunDirs(params.baselineDir, params.candidateDir)),
 );
-connection.onRequest(
-  request<protocol.CompareRunsParams, protocol.CompareRunsResult>(protocol.CompareRunsRequest),
-  (params) =>
-    handle('Comparing runs', () => compareRunDirs(params.baselineDir, params.candidateDir)),
+connection.onRequest(protocol.CheckEndpointsRequest, (params, token) =>
+  handle('Checking endpoints', () => checkEndpoints(params, abortOn(token))),
 );
-connection.onRequest(
-  request<protocol.CheckEndpointsParams, protocol.CheckEndpointsResult>(
-    protocol.CheckEndpointsRequest,
+connection.onRequest(protocol.ListModelsRequest, (params, token) =>
+  handle(`Listing the models of ${params.url}`, () => listModels(params, abortOn(token))),
+);
+connection.onRequest(protocol.PreviewPromptRequest, (params) =>
+  handle(`Prompt preview of row ${params.row + 1}`, async () =>
+    previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates),
   ),
-  (params, token) => handle('Checking endpoints', () => checkEndpoints(params, abortOn(token))),
-);
-connection.onRequest(
-  request<protocol.ListModelsParams, protocol.ListModelsResult>(protocol.ListModelsRequest),
-  (params, token) =>
-    handle(`Listing the models of ${params.url}`, () => listModels(params, abortOn(token))),
-);
-connection.onRequest(
-  request<protocol.PreviewPromptParams, AssembledPrompt>(protocol.PreviewPromptRequest),
-  (params) =>
-    handle(`Prompt preview of row ${params.row + 1}`, async () =>
-      previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates),
-    ),
 );
 
 // Jobs: fine-tune / sweep / merge / quantize on Slurm or locally (server/lsp/jobsHandlers.ts).
@@ -262,29 +235,23 @@ const jobs = new JobsService(
     ],
   },
 );
-connection.onRequest(
-  request<protocol.ListJobsParams, protocol.ListJobsResult>(protocol.ListJobsRequest),
-  (params) => handle('Listing jobs', () => jobs.list(params)),
+connection.onRequest(protocol.ListJobsRequest, (params) =>
+  handle('Listing jobs', () => jobs.list(params)),
 );
-connection.onRequest(
-  request<protocol.PrepareJobParams, protocol.PrepareJobResult>(protocol.PrepareJobRequest),
-  (params) => handle(`Preparing the ${params.kind} job`, () => jobs.prepare(params)),
+connection.onRequest(protocol.PrepareJobRequest, (params) =>
+  handle(`Preparing the ${params.kind} job`, () => jobs.prepare(params)),
 );
-connection.onRequest(
-  request<protocol.SubmitJobParams, protocol.SubmitJobResult>(protocol.SubmitJobRequest),
-  (params) => handle(`Submitting the ${params.kind} job`, () => jobs.submit(params)),
+connection.onRequest(protocol.SubmitJobRequest, (params) =>
+  handle(`Submitting the ${params.kind} job`, () => jobs.submit(params)),
 );
-connection.onRequest(
-  request<protocol.JobIdParams, protocol.CancelJobResult>(protocol.CancelJobRequest),
-  (params) => handle(`Cancelling job ${params.id}`, () => jobs.cancel(params)),
+connection.onRequest(protocol.CancelJobRequest, (params) =>
+  handle(`Cancelling job ${params.id}`, () => jobs.cancel(params)),
 );
-connection.onRequest(
-  request<protocol.JobIdParams, protocol.JobLogsResult>(protocol.JobLogsRequest),
-  (params) => handle(`Reading the logs of job ${params.id}`, () => jobs.logs(params)),
+connection.onRequest(protocol.JobLogsRequest, (params) =>
+  handle(`Reading the logs of job ${params.id}`, () => jobs.logs(params)),
 );
-connection.onRequest(
-  request<protocol.SelectDataParams, protocol.SelectDataResult>(protocol.SelectDataRequest),
-  (params) => handle('Selecting fine-tune data', () => jobs.selectData(params)),
+connection.onRequest(protocol.SelectDataRequest, (params) =>
+  handle('Selecting fine-tune data', () => jobs.selectData(params)),
 );
 
 connection.listen();

@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobInfo, JobsChangedParams, JobStateName } from '../../server/protocol';
+import type { JobInfo, JobsChangedParams, JobStateName } from '../../server/protocol/jobs';
 
 const ACTIVE: ReadonlySet<JobStateName> = new Set([
   'SUBMITTING',

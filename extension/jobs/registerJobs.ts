@@ -13,8 +13,16 @@ import type {
   SelectDataParams,
   SelectDataResult,
   SlurmJobSettings,
-} from '../../server/protocol';
+} from '../../server/protocol/jobs';
 import type { EngineClient } from '../engineClient';
+import {
+  CancelJobRequest,
+  JobLogsRequest,
+  ListJobsRequest,
+  PrepareJobRequest,
+  SelectDataRequest,
+  SubmitJobRequest,
+} from '../../server/protocol/messages';
 import { workspaceRoot } from '../settings';
 import { JobsTreeProvider, type JobSnapshot } from './jobsView';
 
@@ -106,7 +114,8 @@ export function registerJobs(
   const token = async (): Promise<string | undefined> =>
     (await context.secrets.get(SLURM_TOKEN_KEY)) || undefined;
   const view = new JobsTreeProvider(
-    async () => (await engine.listJobs({ jobsDir: jobsDir(), slurmToken: await token() })).jobs,
+    async () =>
+      (await engine.send(ListJobsRequest, { jobsDir: jobsDir(), slurmToken: await token() })).jobs,
     jobsDir,
     log,
   );
@@ -156,7 +165,7 @@ export function registerJobs(
   }
 
   async function preview(kind: JobKindName, specFile: string, dir: string): Promise<boolean> {
-    const prepared = await engine.prepareJob({ jobsDir: dir, kind, specFile });
+    const prepared = await engine.send(PrepareJobRequest, { jobsDir: dir, kind, specFile });
     const names = Object.keys(prepared.files).sort(
       (a, b) => Number(a === 'job.sh') - Number(b === 'job.sh') || a.localeCompare(b),
     );
@@ -210,7 +219,7 @@ export function registerJobs(
         title: `MCPO: submitting ${kind} job (${executor})`,
       },
       async () =>
-        engine.submitJob({
+        engine.send(SubmitJobRequest, {
           jobsDir: dir,
           kind,
           specFile,
@@ -288,7 +297,7 @@ export function registerJobs(
         title: `MCPO: selecting ${n} rows`,
         cancellable: false,
       },
-      () => engine.selectData(params),
+      () => engine.send(SelectDataRequest, params),
     );
     log.info(`select: wrote ${result.train + result.val} rows to ${result.out}\n${result.summary}`);
     for (const b of result.badRows) log.warn(`${params.from}:${b.line}:${b.column}: ${b.message}`);
@@ -341,12 +350,16 @@ export function registerJobs(
   register('mcpo.jobs.refresh', () => view.refresh());
   register('mcpo.jobs.cancel', async (arg?: unknown) => {
     const job = jobOf(arg, view);
-    await engine.cancelJob({ jobsDir: jobsDir(), id: job.id, slurmToken: await token() });
+    await engine.send(CancelJobRequest, {
+      jobsDir: jobsDir(),
+      id: job.id,
+      slurmToken: await token(),
+    });
     log.info(`jobs: cancel requested for ${job.id}`);
   });
   register('mcpo.jobs.openLog', async (arg?: unknown) => {
     const job = jobOf(arg, view);
-    const { text } = await engine.jobLogs({
+    const { text } = await engine.send(JobLogsRequest, {
       jobsDir: jobsDir(),
       id: job.id,
       slurmToken: await token(),

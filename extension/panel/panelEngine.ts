@@ -4,7 +4,7 @@
  * requests) and VS Code commands; tests can pass a fake. Kept free of `vscode` imports so the
  * panel hosts are the only places that touch the VS Code API.
  */
-import type { CompareRunsResult, GetRunResult, RunListItem } from '../../server/protocol';
+import type { CompareRunsResult, GetRunResult, RunListItem } from '../../server/protocol/runs';
 
 export interface PanelEngine {
   /** `mcpo/listRuns` over the configured runs folder, newest first (with deltas from `baselineDir`). */

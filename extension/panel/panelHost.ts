@@ -15,7 +15,7 @@ import type {
   PanelToExtension,
   RunReport,
 } from '../../media/protocol';
-import type { RecordNotificationParams, RunListItem } from '../../server/protocol';
+import type { RecordNotificationParams, RunListItem } from '../../server/protocol/runs';
 import type { PanelEngine } from './panelEngine';
 import { renderPanelHtml } from './panelHtml';
 import { parsePanelMessage } from './panelMessages';

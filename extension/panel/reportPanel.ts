@@ -5,7 +5,7 @@
  * so it comes back after a reload with the run it showed.
  */
 import * as vscode from 'vscode';
-import type { RecordNotificationParams } from '../../server/protocol';
+import type { RecordNotificationParams } from '../../server/protocol/runs';
 import type { PanelEngine } from './panelEngine';
 import { PanelHost, type PanelLog, type SharedBaseline } from './panelHost';
 

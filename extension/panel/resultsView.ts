@@ -4,7 +4,7 @@
  * (reportPanel.ts). The view does not retain its context when hidden.
  */
 import * as vscode from 'vscode';
-import type { RecordNotificationParams } from '../../server/protocol';
+import type { RecordNotificationParams } from '../../server/protocol/runs';
 import type { PanelEngine } from './panelEngine';
 import { PanelHost, type PanelLog, type SharedBaseline } from './panelHost';
 

@@ -3,27 +3,10 @@
  * engine relies on: which task types exist, which metric scores each, and the truth's shape.
  */
 
-export const TASK_TYPES = [
-  'multiple-choice',
-  'retrieval',
-  'ranking',
-  'generation',
-  'named_entity_recognition',
-] as const;
-export type TaskType = (typeof TASK_TYPES)[number];
+import { METRICS, TASK_TYPES, type Metric, type TaskType, type Truth } from '../protocol/shopBench';
 
-export const METRICS = [
-  'accuracy',
-  'hit rate@3',
-  'ndcg',
-  'rougel',
-  'bleu',
-  'jp-bleu',
-  'micro f1',
-  'sent-transformer',
-  'multilingual-sent-transformer',
-] as const;
-export type Metric = (typeof METRICS)[number];
+// The task types, metrics and truth shape cross the wire: their one home is the protocol.
+export { METRICS, TASK_TYPES, type Metric, type TaskType, type Truth };
 
 /** The five official tracks, in the order the competition lists them. */
 export const TRACKS = [
@@ -41,9 +24,6 @@ export const METRICS_FOR_TASK_TYPE: Readonly<Record<TaskType, readonly Metric[]>
   generation: ['rougel', 'bleu', 'jp-bleu', 'sent-transformer', 'multilingual-sent-transformer'],
   named_entity_recognition: ['micro f1'],
 };
-
-/** The truth types the metrics accept (what `output_field` holds). */
-export type Truth = number | number[] | string | string[];
 
 /** One validated ShopBench question. */
 export interface ShopBenchRow {

@@ -1,5 +1,5 @@
 /** Job records, states and the interface both executors implement. */
-import type { JobStateName } from '../protocol';
+import type { JobStateName } from '../protocol/jobs';
 import { UserError } from '../userError';
 
 /**

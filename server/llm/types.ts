@@ -52,10 +52,9 @@ export interface LlmRequest {
   structured?: StructuredOutput;
 }
 
-export interface TokenUsage {
-  prompt_tokens: number;
-  completion_tokens: number;
-}
+// Token counts are recorded in run records: their home is the protocol.
+import type { TokenUsage } from '../protocol/runs';
+export type { TokenUsage };
 
 export interface LlmResponse {
   text: string;

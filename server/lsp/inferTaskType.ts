@@ -10,7 +10,7 @@
  */
 import { findNumberedOptions } from '../dataset/options';
 import type { TaskType } from '../dataset/shopbench';
-import type { InferTaskTypeResult } from '../protocol';
+import type { InferTaskTypeResult } from '../protocol/runs';
 import { INFERENCE_RULES, type InferenceRule } from './taskTypeRules';
 
 export { INFERENCE_RULES, type InferenceRule };

@@ -32,7 +32,7 @@ import type {
   SelectDataResult,
   SubmitJobParams,
   SubmitJobResult,
-} from '../protocol';
+} from '../protocol/jobs';
 
 export interface JobsHost {
   notify(params: JobsChangedParams): void;

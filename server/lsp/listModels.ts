@@ -1,6 +1,6 @@
 /** The models an OpenAI-compatible server lists at GET /v1/models, for picking one in the editor. */
 import OpenAI from 'openai';
-import type { ListModelsParams, ListModelsResult } from '../protocol';
+import type { ListModelsParams, ListModelsResult } from '../protocol/runs';
 import { rootCause } from '../llm/openaiClient';
 import { UserError } from '../userError';
 

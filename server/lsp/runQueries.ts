@@ -8,7 +8,7 @@ import type {
   EndpointHealth,
   GetRunResult,
   RunListItem,
-} from '../protocol';
+} from '../protocol/runs';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { localModelStatus } from '../llm/localModelStatus';
 import { createOpenAiClient } from '../llm/openaiClient';

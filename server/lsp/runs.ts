@@ -7,7 +7,6 @@ import * as path from 'node:path';
 import type { WorkDoneProgressReporter } from 'vscode-languageserver';
 import type {
   LocalModelParams,
-  PipelineSettings,
   RecordNotificationParams,
   RunAblationParams,
   RunAblationResult,
@@ -15,8 +14,8 @@ import type {
   RunDatasetResult,
   RunQuestionParams,
   RunStateParams,
-  Secrets,
-} from '../protocol';
+} from '../protocol/runs';
+import type { PipelineSettings, Secrets } from '../protocol/settings';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { ablationArms, runAblationArms } from '../runs/ablation';
 import { newRunId } from '../runs/runStore';

@@ -5,42 +5,8 @@
  */
 import type { TaskType } from '../dataset/shopbench';
 
-export type Stage = 'template' | 'cot' | 'similarity';
-
-export interface OptionScore {
-  /** The option's number as written in the prompt. */
-  number: number;
-  text: string;
-  /** Similarity between the question body and the option (M_V embeddings; dot product or cosine). */
-  score: number;
-}
-
-export interface ProvenanceSpan {
-  /** [start, end) offsets in the final prompt (UTF-16 code units, as JavaScript and VS Code count). */
-  start: number;
-  end: number;
-  stage: Stage;
-  /** inserted: new text; replaced: `original` text of the question was replaced by this span. */
-  kind: 'inserted' | 'replaced';
-  /** For replaced spans: the original text that this span stands for. */
-  original?: string;
-  /** The model that produced the text (CoT: M_L or M_S; similarity: M_V); absent for fixed template text. */
-  model?: string;
-  /** For similarity spans: every option's score, best first. */
-  scores?: OptionScore[];
-  /**
-   * 'scaffold': fixed layout text a stage wraps around its output (the CoT layout's "[Question]",
-   * "[Chain of Thought]" and "[Answer]" headings), so views can tell it from model-written text.
-   * Absent for text the stage produced. Scaffold spans carry no model.
-   */
-  role?: 'scaffold';
-}
-
-export interface AssembledPrompt {
-  original: string;
-  final: string;
-  spans: ProvenanceSpan[];
-}
+// The prompt and its provenance spans are what the views render: their home is the protocol.
+export type { AssembledPrompt, OptionScore, ProvenanceSpan, Stage } from '../protocol/runs';
 
 /** Which prompt-template preset frames questions. */
 export type TemplatePreset = 'paper' | 'none';

@@ -28,18 +28,9 @@ export interface RunSummary {
  */
 export const MIN_PAIRED_FOR_CI = 10;
 
-export interface Difference {
-  /** 'overall', a track name, or a task name. */
-  scope: string;
-  /** Paired questions in this scope (both runs answered them, same task and truth). */
-  n: number;
-  baseline: number | null;
-  candidate: number | null;
-  delta: number | null;
-  /** 95% paired bootstrap interval of the delta; null below MIN_PAIRED_FOR_CI questions. */
-  low: number | null;
-  high: number | null;
-}
+// A difference is what the report panel shows: its home is the protocol.
+import type { Difference } from '../protocol/runs';
+export type { Difference };
 
 /** The scored samples of a run's successful questions (failed ones are counted, never scored). */
 export function runSamples(records: Iterable<RunRecord>): SampleScore[] {

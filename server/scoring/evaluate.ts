@@ -24,8 +24,9 @@ export interface SampleInput {
   response: string;
 }
 
-/** The official per-sample value: a bool for accuracy, [tp, fp, fn] for micro f1, else a number. */
-export type SampleValue = boolean | number | TpFpFn;
+// Per-sample values and the report are shown by the views: their home is the protocol.
+import type { SampleValue, ScoresReport, TaskScore } from '../protocol/runs';
+export type { SampleValue, ScoresReport, TaskScore };
 
 export interface SampleScore {
   index: number;
@@ -40,26 +41,6 @@ export interface SampleScore {
   dtype: ScoreDtype;
   warnings: string[];
   error?: string;
-}
-
-export interface TaskScore {
-  task_name: string;
-  task_type: TaskType;
-  metric: Metric;
-  track?: string;
-  num_samples: number;
-  /** null when some of the task's rows could not be scored. */
-  score: number | null;
-}
-
-export interface ScoresReport {
-  tasks: TaskScore[];
-  /** Mean of task scores per track (tasks without a track are in no track). */
-  tracks: Record<string, number | null>;
-  /** Mean of all task scores, as the official evaluation reports. null when no task was scored. */
-  overall: number | null;
-  /** Tasks left out of the means because some rows could not be scored, with the reason. */
-  unscored?: { task_name: string; reason: string }[];
 }
 
 /** Embeds texts for the sent-transformer metrics; `null` model means it could not be loaded. */

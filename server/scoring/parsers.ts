@@ -19,7 +19,9 @@ import {
 /** The official parser truncates every response to this many code points first. */
 export const MAX_RESPONSE_CHARACTERS = 5000;
 
-export type ParsedAnswer = number | number[] | string | string[];
+// What a parser returns is shown by the views: its home is the protocol.
+import type { ParsedAnswer } from '../protocol/runs';
+export type { ParsedAnswer };
 
 export interface Parsed<T extends ParsedAnswer = ParsedAnswer> {
   value: T;

@@ -18,7 +18,8 @@ import {
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
 import { loadDataset } from '../../server/dataset/load';
-import * as protocol from '../../server/protocol';
+import { RunDatasetRequest } from '../../server/protocol/messages';
+import type { PipelineSettings } from '../../server/protocol/settings';
 import { buildRunConfig, executeRun, type RunOptions } from '../../server/runs/startRun';
 import { RunStore } from '../../server/runs/runStore';
 import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
@@ -294,7 +295,7 @@ async function hoverDuringRun(
     };
     const idle: number[] = [];
     for (let i = 0; i < 10; i++) idle.push(await hover());
-    const settings: protocol.PipelineSettings = {
+    const settings: PipelineSettings = {
       llm: { url: options.llm.url, model: options.llm.model, mode: 'chat', concurrency: 32 },
       embedModel: options.scoringEmbedModel!,
       templates: 'none',
@@ -310,7 +311,7 @@ async function hoverDuringRun(
     let running = true;
     const t0 = performance.now();
     const result = conn
-      .sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, {
+      .sendRequest(RunDatasetRequest, {
         uri,
         settings,
         secrets: {},

@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { JobInfo, SlurmJobSettings } from '../../../server/protocol';
+import type { JobInfo, SlurmJobSettings } from '../../../server/protocol/jobs';
 import { repoRoot } from '../../support/paths';
 
 const EXTENSION_ID = 'mcpo-workbench.mcpo-workbench';

@@ -8,7 +8,24 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ResponseError, type MessageConnection } from 'vscode-jsonrpc/node';
-import * as protocol from '../../../server/protocol';
+import type {
+  JobIdParams,
+  JobsChangedParams,
+  ListJobsParams,
+  PrepareJobParams,
+  SelectDataParams,
+  SlurmJobSettings,
+  SubmitJobParams,
+} from '../../../server/protocol/jobs';
+import {
+  CancelJobRequest,
+  JobLogsRequest,
+  JobsChangedNotification,
+  ListJobsRequest,
+  PrepareJobRequest,
+  SelectDataRequest,
+  SubmitJobRequest,
+} from '../../../server/protocol/messages';
 import { startLspServer, type LspServer } from '../../support/lspServer';
 import { fixturePath } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
@@ -17,14 +34,14 @@ const tmp = tempDir('mcpo-lsp-jobs-');
 const jobsDir = path.join(tmp, '.mcpo', 'jobs');
 let server: LspServer;
 let conn: MessageConnection;
-const changes: protocol.JobsChangedParams[] = [];
+const changes: JobsChangedParams[] = [];
 const waiters: (() => void)[] = [];
 
 /** Resolves when a mcpo/jobs/changed notification (already received or later) satisfies `ok`. */
 function changed(
-  ok: (p: protocol.JobsChangedParams) => boolean,
+  ok: (p: JobsChangedParams) => boolean,
   timeoutMs = 30_000,
-): Promise<protocol.JobsChangedParams> {
+): Promise<JobsChangedParams> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () =>
@@ -83,7 +100,7 @@ async function rejectsWith(p: Promise<unknown>, re: RegExp): Promise<void> {
 before(async () => {
   server = startLspServer({ ...process.env, MCPO_JOBS_POLL_MS: '200', MCPO_SLURM_TOKEN: '' });
   conn = server.conn;
-  conn.onNotification(protocol.JobsChangedNotification, (p: protocol.JobsChangedParams) => {
+  conn.onNotification(JobsChangedNotification, (p: JobsChangedParams) => {
     changes.push(p);
     for (const w of [...waiters]) w();
   });
@@ -95,22 +112,22 @@ after(() => server.stop());
 test('submit a local job: changed notifications up to COMPLETED, then list and logs', async (t) => {
   const t0 = Date.now();
   const specFile = spec('ok', ['bash', fixturePath('jobs', 'fake-trainer.sh')]);
-  const preview = await conn.sendRequest<protocol.PrepareJobResult>(protocol.PrepareJobRequest, {
+  const preview = await conn.sendRequest(PrepareJobRequest, {
     jobsDir,
     kind: 'finetune',
     specFile,
-  } satisfies protocol.PrepareJobParams);
+  } satisfies PrepareJobParams);
   assert.equal(preview.name, 'ok');
   assert.match(preview.files['config.yml'], /adapter: "qlora"/);
   assert.match(preview.files['job.sh'], /^#!\/bin\/bash/);
   assert.equal(fs.existsSync(jobsDir), false, 'a preview writes nothing');
 
-  const { job } = await conn.sendRequest<protocol.SubmitJobResult>(protocol.SubmitJobRequest, {
+  const { job } = await conn.sendRequest(SubmitJobRequest, {
     jobsDir,
     kind: 'finetune',
     specFile,
     executor: 'local',
-  } satisfies protocol.SubmitJobParams);
+  } satisfies SubmitJobParams);
   assert.equal(job.executor, 'local');
   assert.ok(job.localPid);
   assert.deepEqual(
@@ -126,16 +143,16 @@ test('submit a local job: changed notifications up to COMPLETED, then list and l
     /trained on 2 rows/,
   );
 
-  const { jobs } = await conn.sendRequest<protocol.ListJobsResult>(protocol.ListJobsRequest, {
+  const { jobs } = await conn.sendRequest(ListJobsRequest, {
     jobsDir,
-  } satisfies protocol.ListJobsParams);
+  } satisfies ListJobsParams);
   const listed = jobs.find((j) => j.id === job.id);
   assert.equal(listed?.state, 'COMPLETED');
 
-  const logs = await conn.sendRequest<protocol.JobLogsResult>(protocol.JobLogsRequest, {
+  const logs = await conn.sendRequest(JobLogsRequest, {
     jobsDir,
     id: job.id,
-  } satisfies protocol.JobIdParams);
+  } satisfies JobIdParams);
   assert.match(logs.text, /fake-trainer: done/);
 });
 
@@ -143,42 +160,42 @@ test('cancel a long local job: CANCELLED arrives as a notification', async () =>
   // Bounded: LocalExecutor.cancel does not reach `timeout`'s own process group yet, so a
   // cancelled local job's script may outlive the cancel (see the report); keep it short.
   const specFile = spec('slow', ['bash', '-c', 'echo started; sleep 20', 'sleeper']);
-  const { job } = await conn.sendRequest<protocol.SubmitJobResult>(protocol.SubmitJobRequest, {
+  const { job } = await conn.sendRequest(SubmitJobRequest, {
     jobsDir,
     kind: 'finetune',
     specFile,
     executor: 'local',
-  } satisfies protocol.SubmitJobParams);
+  } satisfies SubmitJobParams);
   await changed((c) => c.job.id === job.id && c.job.state === 'RUNNING');
-  await conn.sendRequest<protocol.CancelJobResult>(protocol.CancelJobRequest, {
+  await conn.sendRequest(CancelJobRequest, {
     jobsDir,
     id: job.id,
-  } satisfies protocol.JobIdParams);
+  } satisfies JobIdParams);
   const cancelled = await changed((c) => c.job.id === job.id && c.job.state === 'CANCELLED');
   assert.equal(cancelled.job.state, 'CANCELLED');
-  const { jobs } = await conn.sendRequest<protocol.ListJobsResult>(protocol.ListJobsRequest, {
+  const { jobs } = await conn.sendRequest(ListJobsRequest, {
     jobsDir,
   });
   assert.equal(jobs.find((j) => j.id === job.id)?.state, 'CANCELLED');
   await rejectsWith(
-    conn.sendRequest(protocol.CancelJobRequest, { jobsDir, id: job.id }),
+    conn.sendRequest(CancelJobRequest, { jobsDir, id: job.id }),
     /already ended \(CANCELLED\)/,
   );
 });
 
 test('select data writes N/2 train + N/2 val rows', async () => {
   const out = path.join(tmp, 'data', 'selected.jsonl');
-  const r = await conn.sendRequest<protocol.SelectDataResult>(protocol.SelectDataRequest, {
+  const r = await conn.sendRequest(SelectDataRequest, {
     from: fixturePath('jobs', 'ecinstruct-small.jsonl'),
     n: 4,
     out,
-  } satisfies protocol.SelectDataParams);
+  } satisfies SelectDataParams);
   assert.equal(r.train, 2);
   assert.equal(r.val, 2);
   assert.match(r.summary, /total/);
   assert.equal(fs.readFileSync(out, 'utf8').trim().split('\n').length, 4);
   await rejectsWith(
-    conn.sendRequest(protocol.SelectDataRequest, {
+    conn.sendRequest(SelectDataRequest, {
       from: fixturePath('jobs', 'ecinstruct-small.jsonl'),
       n: 3,
       out,
@@ -191,7 +208,7 @@ test('errors name what failed: bad spec, missing token, unreachable slurmrestd, 
   const bad = path.join(tmp, 'bad.json');
   fs.writeFileSync(bad, JSON.stringify({ name: 'bad', base_model: 'org/model' }));
   await rejectsWith(
-    conn.sendRequest(protocol.SubmitJobRequest, {
+    conn.sendRequest(SubmitJobRequest, {
       jobsDir,
       kind: 'finetune',
       specFile: bad,
@@ -200,50 +217,47 @@ test('errors name what failed: bad spec, missing token, unreachable slurmrestd, 
     /Submitting the finetune job failed: finetune spec: field "dataset" is required/,
   );
   const specFile = spec('remote', ['true']);
-  const slurm: protocol.SlurmJobSettings = {
+  const slurm: SlurmJobSettings = {
     url: 'http://127.0.0.1:9',
     user: 'root',
     apiVersion: 'v0.0.38',
   };
   await rejectsWith(
-    conn.sendRequest(protocol.SubmitJobRequest, {
+    conn.sendRequest(SubmitJobRequest, {
       jobsDir,
       kind: 'finetune',
       specFile,
       executor: 'slurm',
       slurm,
-    } satisfies protocol.SubmitJobParams),
+    } satisfies SubmitJobParams),
     /no Slurm token: run "MCPO: Set Slurm Token"/,
   );
   await rejectsWith(
-    conn.sendRequest(protocol.SubmitJobRequest, {
+    conn.sendRequest(SubmitJobRequest, {
       jobsDir,
       kind: 'finetune',
       specFile,
       executor: 'slurm',
       slurm,
       slurmToken: 'x.y.z',
-    } satisfies protocol.SubmitJobParams),
+    } satisfies SubmitJobParams),
     /slurmrestd is not reachable at http:\/\/127\.0\.0\.1:9/,
   );
   // The CLI's rule (server/jobs/submitSetup.ts): a time override of 0 is refused, not "no limit".
   await rejectsWith(
-    conn.sendRequest(protocol.SubmitJobRequest, {
+    conn.sendRequest(SubmitJobRequest, {
       jobsDir,
       kind: 'finetune',
       specFile,
       executor: 'slurm',
       slurm: { ...slurm, timeMinutes: 0 },
       slurmToken: 'x.y.z',
-    } satisfies protocol.SubmitJobParams),
+    } satisfies SubmitJobParams),
     /mcpo\.slurm\.timeMinutes must be at least 1 minute/,
   );
+  await rejectsWith(conn.sendRequest(JobLogsRequest, { jobsDir, id: 'nope' }), /no job "nope"/);
   await rejectsWith(
-    conn.sendRequest(protocol.JobLogsRequest, { jobsDir, id: 'nope' }),
-    /no job "nope"/,
-  );
-  await rejectsWith(
-    conn.sendRequest(protocol.ListJobsRequest, { jobsDir: 'relative/dir' }),
+    conn.sendRequest(ListJobsRequest, { jobsDir: 'relative/dir' }),
     /must be an absolute path/,
   );
 });

@@ -12,8 +12,25 @@ import type {
   Hover,
   PublishDiagnosticsParams,
 } from 'vscode-languageserver';
-import * as protocol from '../../../server/protocol';
-import type { AssembledPrompt } from '../../../server/pipeline/types';
+import {
+  CheckEndpointsRequest,
+  CompareRunsRequest,
+  GetRunRequest,
+  InferTaskTypeRequest,
+  ListRunsRequest,
+  PreviewPromptRequest,
+  RecordNotification,
+  RunAblationRequest,
+  RunDatasetRequest,
+  RunQuestionRequest,
+  RunStateNotification,
+} from '../../../server/protocol/messages';
+import type {
+  InferTaskTypeResult,
+  RecordNotificationParams,
+  RunStateParams,
+} from '../../../server/protocol/runs';
+import type { PipelineSettings } from '../../../server/protocol/settings';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { startLspServer, type LspServer } from '../../support/lspServer';
@@ -34,8 +51,8 @@ let conn: MessageConnection;
 let tinyBert: string;
 const diagnostics = new Map<string, PublishDiagnosticsParams[]>();
 const diagnosticWaiters: (() => void)[] = [];
-const records: protocol.RecordNotificationParams[] = [];
-const states: protocol.RunStateParams[] = [];
+const records: RecordNotificationParams[] = [];
+const states: RunStateParams[] = [];
 const progress: unknown[] = [];
 
 function uriOf(name: string, text: string): string {
@@ -86,7 +103,7 @@ function open(uri: string, text: string, languageId = 'jsonl'): void {
   });
 }
 
-function settings(baseUrl: string): protocol.PipelineSettings {
+function settings(baseUrl: string): PipelineSettings {
   return {
     llm: { url: baseUrl, model: 'test-model', mode: 'chat', concurrency: 2 },
     embedModel: tinyBert,
@@ -110,10 +127,10 @@ before(async () => {
     diagnostics.set(p.uri, [...(diagnostics.get(p.uri) ?? []), p]);
     for (const w of [...diagnosticWaiters]) w();
   });
-  conn.onNotification(protocol.RecordNotification, (p: protocol.RecordNotificationParams) => {
+  conn.onNotification(RecordNotification, (p: RecordNotificationParams) => {
     records.push(p);
   });
-  conn.onNotification(protocol.RunStateNotification, (p: protocol.RunStateParams) => {
+  conn.onNotification(RunStateNotification, (p: RunStateParams) => {
     states.push(p);
   });
   conn.onNotification('$/progress', (p: unknown) => {
@@ -264,7 +281,7 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
   open(uri, text);
   const s = settings(server.baseUrl);
   records.length = 0;
-  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, {
+  const result = await conn.sendRequest(RunDatasetRequest, {
     uri,
     rows: [1, 2, 3],
     settings: s,
@@ -305,7 +322,7 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
     JSON.stringify(progress),
   );
 
-  const second = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunDatasetRequest, {
+  const second = await conn.sendRequest(RunDatasetRequest, {
     uri,
     settings: s,
     secrets: {},
@@ -313,7 +330,7 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
   });
   assert.equal(second.done, 4);
 
-  const runs = await conn.sendRequest<protocol.RunListItem[]>(protocol.ListRunsRequest, {
+  const runs = await conn.sendRequest(ListRunsRequest, {
     runsDir: s.runsDir,
   });
   assert.deepEqual(
@@ -323,21 +340,21 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
   assert.equal(runs[0].label, 'all rows');
   assert.equal(runs[0].questions, 4);
 
-  const got = await conn.sendRequest<protocol.GetRunResult>(protocol.GetRunRequest, {
+  const got = await conn.sendRequest(GetRunRequest, {
     runDir: result.runDir,
   });
   assert.equal(got.records.length, 3);
   assert.equal(got.config.runId, path.basename(result.runDir));
   assert.equal(typeof got.report.overall, 'number');
 
-  const cmp = await conn.sendRequest<protocol.CompareRunsResult>(protocol.CompareRunsRequest, {
+  const cmp = await conn.sendRequest(CompareRunsRequest, {
     baselineDir: second.runDir,
     candidateDir: result.runDir,
   });
   const overall = cmp.differences.find((d) => d.scope === 'overall')!;
   assert.equal(overall.delta, 0, 'the same answers on the same rows');
 
-  const preview = await conn.sendRequest<AssembledPrompt>(protocol.PreviewPromptRequest, {
+  const preview = await conn.sendRequest(PreviewPromptRequest, {
     uri,
     row: 1,
     templates: 'paper',
@@ -347,7 +364,7 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
   assert.ok(preview.spans.some((sp) => sp.stage === 'template'));
 
   await assert.rejects(
-    conn.sendRequest(protocol.GetRunRequest, { runDir: path.join(tmp, 'nope') }),
+    conn.sendRequest(GetRunRequest, { runDir: path.join(tmp, 'nope') }),
     (err: Error) => {
       assert.match(err.message, /^Opening run .*nope failed: .*config\.json: not found/);
       assert.ok(!err.message.includes('    at '), 'no stack trace');
@@ -355,16 +372,13 @@ test('RunDataset of 3 rows, ListRuns, GetRun, CompareRuns, PreviewPrompt, CheckE
     },
   );
 
-  const health = await conn.sendRequest<protocol.CheckEndpointsResult>(
-    protocol.CheckEndpointsRequest,
-    {
-      settings: {
-        ...s,
-        slm: { url: server.baseUrl, model: 'no-such-model', mode: 'chat', concurrency: 1 },
-      },
-      secrets: {},
+  const health = await conn.sendRequest(CheckEndpointsRequest, {
+    settings: {
+      ...s,
+      slm: { url: server.baseUrl, model: 'no-such-model', mode: 'chat', concurrency: 1 },
     },
-  );
+    secrets: {},
+  });
   assert.deepEqual(
     health.endpoints.map((e) => [e.role, e.ok]),
     [
@@ -382,8 +396,8 @@ test('cancelling a run against a slow server returns cancelled: true', async (t)
   const uri = uriOf('slow.jsonl', text);
   open(uri, text);
   const source = new CancellationTokenSource();
-  const pending = conn.sendRequest<protocol.RunDatasetResult>(
-    protocol.RunDatasetRequest,
+  const pending = conn.sendRequest(
+    RunDatasetRequest,
     {
       uri,
       settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-slow') },
@@ -403,8 +417,8 @@ test('cancelling a run against a slow server returns cancelled: true', async (t)
 });
 
 test('free-form questions: task type inference and a run marked as such', async (t) => {
-  const infer = (question: string): Promise<protocol.InferTaskTypeResult> =>
-    conn.sendRequest(protocol.InferTaskTypeRequest, { question });
+  const infer = (question: string): Promise<InferTaskTypeResult> =>
+    conn.sendRequest(InferTaskTypeRequest, { question });
   assert.equal(
     (await infer('Which is a fruit?\n0. apple\n1. chair\nAnswer:')).taskType,
     'multiple-choice',
@@ -428,7 +442,7 @@ test('free-form questions: task type inference and a run marked as such', async 
   const server = await startOpenAiTestServer({ answer: () => '0' });
   t.after(() => server.close());
   records.length = 0;
-  const result = await conn.sendRequest<protocol.RunDatasetResult>(protocol.RunQuestionRequest, {
+  const result = await conn.sendRequest(RunQuestionRequest, {
     question: 'Which is a fruit?\n0. apple\n1. chair\nAnswer:',
     taskType: 'multiple-choice',
     settings: settings(server.baseUrl),
@@ -440,7 +454,7 @@ test('free-form questions: task type inference and a run marked as such', async 
   assert.equal(records[0].record.score, null);
   assert.equal(records[0].record.truth, undefined);
   assert.equal(records[0].record.parsed, 0);
-  const run = await conn.sendRequest<protocol.GetRunResult>(protocol.GetRunRequest, {
+  const run = await conn.sendRequest(GetRunRequest, {
     runDir: result.runDir,
   });
   assert.equal(run.report.overall, null);
@@ -474,7 +488,7 @@ test('RunAblation: every arm runs over the selected rows and the paper tables co
   t.after(() => server.close());
   const uri = uriOf('ablation.jsonl', `${ROWS.join('\n')}\n`);
   open(uri, `${ROWS.join('\n')}\n`);
-  const result = await conn.sendRequest<protocol.RunAblationResult>(protocol.RunAblationRequest, {
+  const result = await conn.sendRequest(RunAblationRequest, {
     uri,
     rows: [0, 1],
     settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-ablation') },

@@ -21,7 +21,7 @@ import {
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { SAMPLE_FILE, sampleRows } from '../../support/sample';
 import { runCli } from '../../support/cli';
-import type { PipelineSettings } from '../../../server/protocol';
+import type { PipelineSettings } from '../../../server/protocol/settings';
 import { runOptionsFromSettings } from '../../../server/lsp/runs';
 
 const ROWS = sampleRows();

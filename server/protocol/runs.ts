@@ -1,0 +1,306 @@
+/**
+ * What a run looks like on the wire: its records (one per question), the assembled prompt with
+ * its provenance spans, the scores, and the params/results of the run messages (declared in
+ * ./messages.ts). The engine's own types are these (server/runs/runTypes.ts,
+ * server/pipeline/types.ts, server/scoring/*.ts re-export them); where the engine holds more
+ * (RunConfig), the wire type names the part the views read, and tsc checks the engine's value
+ * against it where the engine sends it.
+ */
+import type { Metric, TaskType, Truth } from './shopBench';
+import type { PipelineSettings, Secrets } from './settings';
+
+// A run's data ---------------------------------------------------------------------------------
+
+/** Which pipeline stage wrote a span of the final prompt. */
+export type Stage = 'template' | 'cot' | 'similarity';
+
+export interface OptionScore {
+  /** The option's number as written in the prompt. */
+  number: number;
+  text: string;
+  /** Similarity between the question body and the option (M_V embeddings; dot product or cosine). */
+  score: number;
+}
+
+export interface ProvenanceSpan {
+  /** [start, end) offsets in the final prompt (UTF-16 code units, as JavaScript and VS Code count). */
+  start: number;
+  end: number;
+  stage: Stage;
+  /** inserted: new text; replaced: `original` text of the question was replaced by this span. */
+  kind: 'inserted' | 'replaced';
+  /** For replaced spans: the original text that this span stands for. */
+  original?: string;
+  /** The model that produced the text (CoT: M_L or M_S; similarity: M_V); absent for fixed template text. */
+  model?: string;
+  /** For similarity spans: every option's score, best first. */
+  scores?: OptionScore[];
+  /**
+   * 'scaffold': fixed layout text a stage wraps around its output (the CoT layout's "[Question]",
+   * "[Chain of Thought]" and "[Answer]" headings), so views can tell it from model-written text.
+   * Absent for text the stage produced. Scaffold spans carry no model.
+   */
+  role?: 'scaffold';
+}
+
+/** The final prompt of a question: the original plus the provenance of every inserted segment. */
+export interface AssembledPrompt {
+  original: string;
+  final: string;
+  spans: ProvenanceSpan[];
+}
+
+/** What the official parser made of a response. */
+export type ParsedAnswer = number | number[] | string | string[];
+
+/** The official per-sample value: a bool for accuracy, [tp, fp, fn] for micro f1, else a number. */
+export type SampleValue = boolean | number | [tp: number, fp: number, fn: number];
+
+export interface TokenUsage {
+  prompt_tokens: number;
+  completion_tokens: number;
+}
+
+/** One model call of a question (the CoT or the final answer). */
+export interface CallRecord {
+  model: string;
+  prompt: string;
+  text: string;
+  usage?: TokenUsage;
+  cached: boolean;
+  attempts: number;
+  latencyMs: number;
+}
+
+/** One question of a run, as appended to its records file and sent as it finishes. */
+export interface RunRecord {
+  index: number;
+  task_name: string;
+  task_type: TaskType;
+  metric: Metric;
+  track?: string;
+  status: 'ok' | 'failed';
+  /** The row's truth (output_field), so a record can be read on its own. */
+  truth?: Truth;
+  stages: {
+    cot?: CallRecord;
+    similarity?:
+      | {
+          model: string;
+          k: number;
+          scores: OptionScore[];
+          /** The text M_V put before the question body (its query prompt), when there was one. */
+          queryPrompt?: string;
+        }
+      | { skipped: string };
+  };
+  prompt?: AssembledPrompt;
+  answer?: CallRecord;
+  response?: string;
+  parsed?: ParsedAnswer;
+  /** The official per-sample value; null when the question failed or could not be scored. */
+  score: SampleValue | null;
+  /** numpy dtype of the score for task means (see scoring/numpyMean.ts). */
+  dtype?: 'float32' | 'float64';
+  warnings: string[];
+  timings: { totalMs: number; cotMs?: number; answerMs?: number };
+  error?: {
+    stage: 'template' | 'similarity' | 'cot' | 'answer' | 'score';
+    message: string;
+    attempts?: number;
+  };
+}
+
+/** The part of a run's configuration the views read (the engine sends all of it). */
+export interface RunConfigSummary {
+  runId: string;
+  createdAt: string;
+  /** A name for reports (ablation arm, user label). */
+  label: string;
+  /** The preset the run was asked for, null for none; absent in older runs. */
+  preset?: string | null;
+  data: { file: string; sha256: string; rowCount: number; limit?: number };
+}
+
+export interface TaskScore {
+  task_name: string;
+  task_type: TaskType;
+  metric: Metric;
+  track?: string;
+  num_samples: number;
+  /** null when some of the task's rows could not be scored. */
+  score: number | null;
+}
+
+export interface ScoresReport {
+  tasks: TaskScore[];
+  /** Mean of task scores per track (tasks without a track are in no track). */
+  tracks: Record<string, number | null>;
+  /** Mean of all task scores, as the official evaluation reports. null when no task was scored. */
+  overall: number | null;
+  /** Tasks left out of the means because some rows could not be scored, with the reason. */
+  unscored?: { task_name: string; reason: string }[];
+}
+
+/** A run's score minus a baseline's in one scope, over the questions both answered. */
+export interface Difference {
+  /** 'overall', a track name, or a task name. */
+  scope: string;
+  /** Paired questions in this scope (both runs answered them, same task and truth). */
+  n: number;
+  baseline: number | null;
+  candidate: number | null;
+  delta: number | null;
+  /** 95% paired bootstrap interval of the delta; null below MIN_PAIRED questions. */
+  low: number | null;
+  high: number | null;
+}
+
+// Params and results of the run messages (./messages.ts) ---------------------------------------
+
+export interface RunDatasetParams {
+  /** The dataset document's URI (file: scheme). */
+  uri: string;
+  /** 0-based row ordinals to run. */
+  rows?: number[];
+  settings: PipelineSettings;
+  secrets: Secrets;
+  label?: string;
+  workDoneToken?: string | number;
+}
+export interface RunDatasetResult {
+  runDir: string;
+  done: number;
+  failed: number;
+  cancelled: boolean;
+}
+
+export interface RunQuestionParams {
+  question: string;
+  taskType: TaskType;
+  settings: PipelineSettings;
+  secrets: Secrets;
+  workDoneToken?: string | number;
+}
+
+export interface InferTaskTypeParams {
+  question: string;
+}
+export interface InferTaskTypeResult {
+  taskType: TaskType;
+  reason: string;
+}
+
+export interface RunAblationParams {
+  uri: string;
+  rows?: number[];
+  settings: PipelineSettings;
+  secrets: Secrets;
+  workDoneToken?: string | number;
+}
+export interface RunAblationResult {
+  runDirs: string[];
+  tables: string;
+}
+
+export interface ListRunsParams {
+  runsDir: string;
+  /** When set, every other run gets its overall difference from this one (`baseline`). */
+  baselineDir?: string;
+}
+export interface RunListItem {
+  runDir: string;
+  runId: string;
+  label: string;
+  createdAt: string;
+  dataFile: string;
+  questions: number;
+  failed: number;
+  overall: number | null;
+  /** Per-track scores (track name → score). */
+  tracks: Record<string, number | null>;
+  /** Tasks in the run's report. */
+  tasks: number;
+  /** Questions whose answer was replayed from the response cache. */
+  cached: number;
+  /** The overall difference from ListRunsParams.baselineDir over the questions both answered. */
+  baseline?: { delta: number | null; paired: number };
+}
+
+export interface GetRunParams {
+  runDir: string;
+}
+export interface GetRunResult {
+  config: RunConfigSummary;
+  records: RunRecord[];
+  report: ScoresReport;
+  /** 1-based line of each row (by index) in config.data.file; absent if the file cannot be read. */
+  rowLines?: number[];
+}
+
+export interface CompareRunsParams {
+  baselineDir: string;
+  candidateDir: string;
+}
+export interface CompareRunsResult {
+  differences: Difference[];
+  /** Questions both runs answered with the same task and truth. */
+  paired: number;
+  /** Questions with the same index but another task or truth (left out). */
+  mismatched: number;
+  /** Scopes with fewer paired questions get no interval and no verdict. */
+  minPaired: number;
+}
+
+export interface CheckEndpointsParams {
+  settings: PipelineSettings;
+  secrets: Secrets;
+}
+export interface EndpointHealth {
+  role: 'llm' | 'slm';
+  url: string;
+  model: string;
+  ok: boolean;
+  message: string;
+}
+export interface CheckEndpointsResult {
+  endpoints: EndpointHealth[];
+}
+
+export interface ListModelsParams {
+  url: string;
+  /** Sent to that server only; never stored or logged. */
+  apiKey?: string;
+}
+export interface ListModelsResult {
+  /** `root`: the weights behind a served name, where the server says (vLLM). */
+  models: { id: string; root?: string }[];
+}
+
+export interface PreviewPromptParams {
+  uri: string;
+  row: number;
+  templates: string;
+}
+
+export interface RecordNotificationParams {
+  runDir: string;
+  record: RunRecord;
+  done: number;
+  total: number;
+}
+
+export interface LocalModelParams {
+  model: string;
+  state: 'loading' | 'ready';
+  /** Download progress, 0..100, when the model is being downloaded. */
+  percent?: number;
+  /** The engine process's resident memory once the model is loaded. */
+  rssMb?: number;
+}
+
+export interface RunStateParams {
+  runDir: string;
+  state: 'started' | 'finished' | 'cancelled' | 'failed';
+  message?: string;
+}
