@@ -1,16 +1,14 @@
 /**
  * "MCPO: Clear Response Cache": forgets every cached model answer under `mcpo.cacheDir`, so the
- * next run asks the models again. Only the cache's entries go (its two-hex-digit fan-out folders,
- * the layout server/llm/responseCache.ts writes); anything else kept in that folder, such as the
- * demo model, stays.
+ * next run asks the models again. Only the cache's entries go (its fan-out folders, in the layout
+ * server/protocol/cacheLayout.ts shares with the engine that writes them); anything else kept in
+ * that folder, such as the demo model, stays.
  */
 import * as vscode from 'vscode';
+import { CACHE_ENTRY_FILE, CACHE_FANOUT_FOLDER } from '../server/protocol/cacheLayout';
 import { readPipelineSettings } from './settings';
 
 export const CLEAR_RESPONSE_CACHE_COMMAND = 'mcpo.clearResponseCache';
-
-const FANOUT = /^[0-9a-f]{2}$/;
-const ENTRY = /^[0-9a-f]{64}\.json$/;
 
 export function registerClearResponseCache(log: vscode.LogOutputChannel): vscode.Disposable {
   return vscode.commands.registerCommand(CLEAR_RESPONSE_CACHE_COMMAND, async () => {
@@ -55,7 +53,7 @@ async function cacheFolders(dir: vscode.Uri): Promise<vscode.Uri[]> {
     throw err;
   }
   return listing
-    .filter(([name, type]) => type === vscode.FileType.Directory && FANOUT.test(name))
+    .filter(([name, type]) => type === vscode.FileType.Directory && CACHE_FANOUT_FOLDER.test(name))
     .map(([name]) => vscode.Uri.joinPath(dir, name));
 }
 
@@ -63,7 +61,7 @@ async function countEntries(folders: readonly vscode.Uri[]): Promise<number> {
   let count = 0;
   for (const folder of folders)
     for (const [name] of await vscode.workspace.fs.readDirectory(folder))
-      if (ENTRY.test(name)) count++;
+      if (CACHE_ENTRY_FILE.test(name)) count++;
   return count;
 }
 

@@ -6,8 +6,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { choosePreset } from './choosePreset';
-import type { RunDatasetResult } from '../server/protocol/runs';
-import type { TaskType } from '../server/protocol/shopBench';
+import { FREE_FORM_TASK_NAME, type RunDatasetResult } from '../server/protocol/runs';
+import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
+import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import type { EngineClient } from './engineClient';
 import {
   CheckEndpointsRequest,
@@ -25,14 +26,6 @@ import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import { readPipelineSettings, readUiSettings } from './settings';
 import type { McpoStatusBar } from './statusBar';
-
-const TASK_TYPES: TaskType[] = [
-  'multiple-choice',
-  'retrieval',
-  'ranking',
-  'generation',
-  'named_entity_recognition',
-];
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -383,7 +376,7 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
         local: false,
       },
       {
-        label: 'local',
+        label: LOCAL_BASE_URL,
         description: 'a GGUF model run in-process by llama.cpp (CPU), no server',
         local: true,
       },
@@ -391,7 +384,7 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
     { title: 'MCPO: where does the large model M_L run?' },
   );
   if (!kind) return;
-  let url = 'local';
+  let url = LOCAL_BASE_URL;
   let model: string | undefined;
   if (kind.local) {
     const source = await vscode.window.showQuickPick(
@@ -414,7 +407,7 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
     } else
       model = await vscode.window.showInputBox({
         title: 'MCPO: hub reference',
-        value: 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M',
+        value: DEFAULT_LOCAL_MODEL,
       });
     if (model === undefined) return;
   } else {
@@ -629,7 +622,7 @@ async function afterRun(
   const overall =
     run.report.overall !== null
       ? `overall ${formatScore(run.report.overall)}`
-      : run.records.some((r) => r.task_name === FREE_FORM_TASK)
+      : run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
         ? 'not scored (a free-form question has no reference answer)'
         : 'not scored';
   const openReport = readUiSettings().openReportAfterRun;
@@ -657,9 +650,6 @@ async function afterRun(
     else if (choice) ctx.log.show();
   }
 }
-
-/** The free-form run's task name (server/lsp/runInputs.ts FREE_FORM_TASK_NAME). */
-const FREE_FORM_TASK = 'free-form';
 
 /** The run report (the report panel's command where it exists, else the results view). */
 async function openRunReport(runDir: string, preserveFocus = false): Promise<void> {

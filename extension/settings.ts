@@ -6,16 +6,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { EndpointSettings, PipelineSettings } from '../server/protocol/settings';
+import {
+  DEFAULT_COT_TASK_TYPES,
+  DEFAULT_EMBED_MODEL,
+  LOCAL_BASE_URL,
+  type EndpointSettings,
+  type PipelineSettings,
+} from '../server/protocol/settings';
 import type { TaskType } from '../server/protocol/shopBench';
-
-const ALL_TASK_TYPES: TaskType[] = [
-  'multiple-choice',
-  'retrieval',
-  'ranking',
-  'generation',
-  'named_entity_recognition',
-];
 
 /** The workspace folder runs and caches are relative to (or the home folder without one). */
 export function workspaceRoot(): string {
@@ -28,9 +26,9 @@ function endpoint(
   role: 'llm' | 'slm',
 ): EndpointSettings | undefined {
   const configured = config.get<string>(`${role}.url`, '').trim();
-  const url = configured || (role === 'llm' ? 'local' : '');
+  const url = configured || (role === 'llm' ? LOCAL_BASE_URL : '');
   const model = config.get<string>(`${role}.model`, '').trim();
-  if (!url || (!model && url !== 'local')) return undefined;
+  if (!url || (!model && url !== LOCAL_BASE_URL)) return undefined;
   return {
     url,
     model,
@@ -60,10 +58,10 @@ export function readPipelineSettings(): PipelineSettings {
     explicit: preset ? PRESET_PIECES.filter((key) => explicitlySet(config, key)) : undefined,
     llm: endpoint(config, 'llm'),
     slm: endpoint(config, 'slm'),
-    embedModel: inWorkspace(config.get<string>('embedModel', 'Xenova/all-MiniLM-L6-v2')),
+    embedModel: inWorkspace(config.get<string>('embedModel', DEFAULT_EMBED_MODEL)),
     templates: templatesSetting(config.get<string>('templates', 'paper'), inWorkspace),
     cot: config.get<'off' | 'self' | 'slm'>('cot.mode', 'off'),
-    cotTaskTypes: config.get<TaskType[]>('cot.taskTypes', ALL_TASK_TYPES),
+    cotTaskTypes: config.get<TaskType[]>('cot.taskTypes', [...DEFAULT_COT_TASK_TYPES]),
     similarityK: config.get<number>('similarity.k', 0),
     constrained: config.get<boolean>('constrained', false),
     runsDir: path.resolve(root, config.get<string>('runsDir', '.mcpo/runs')),

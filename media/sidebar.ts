@@ -6,16 +6,13 @@
  */
 import { h, type Attributes, type Child } from './dom';
 import type { ExtensionToPanel, PanelRequest, PanelToExtension } from './protocol';
-import type { RunListItem } from '../server/protocol/runs';
+import { MIN_PAIRED, type RunListItem } from '../server/protocol/runs';
 import { sidebarRows } from './viewModel';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
-
-/** Mirrors server/runs/report.ts MIN_PAIRED_FOR_CI (a value import would bundle engine code). */
-const MIN_PAIRED = 10;
 
 const vscodeApi = acquireVsCodeApi();
 let nextId = 1;

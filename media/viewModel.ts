@@ -11,17 +11,8 @@ import type {
   SampleValue,
   ScoresReport,
 } from '../server/protocol/runs';
-import type { TaskType } from '../server/protocol/shopBench';
+import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import type { PanelState, QuestionFilters, RunReport } from './protocol';
-
-/** Mirrors server/dataset/shopbench.ts TASK_TYPES; a value import would pull server code into the bundle. */
-const TASK_TYPES: readonly TaskType[] = [
-  'multiple-choice',
-  'retrieval',
-  'ranking',
-  'generation',
-  'named_entity_recognition',
-];
 
 export const DEFAULT_FILTERS: QuestionFilters = {
   track: null,

@@ -17,8 +17,8 @@ import type { FeatureExtractionPipeline, ProgressInfo, Tensor } from '@huggingfa
 
 type Transformers = typeof import('@huggingface/transformers');
 
-export const DEFAULT_EMBED_MODEL = 'Xenova/all-MiniLM-L6-v2';
-export const DEFAULT_MULTILINGUAL_EMBED_MODEL = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
+// The default models are settings the extension shows too: their home is the protocol.
+export { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../protocol/settings';
 
 /** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
 export const REQUIRED_MODEL_FILES: readonly string[] = [

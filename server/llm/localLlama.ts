@@ -47,13 +47,14 @@ import {
   type StructuredOutput,
 } from './types';
 
+import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../protocol/settings';
+
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
-/** Qwen2.5 0.5B Instruct, Q4_K_M: ~398 MB (491 M parameters), multilingual, ChatML template. */
-export const DEFAULT_LOCAL_MODEL = 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M';
-
-/** The EndpointConfig.baseUrl that selects this backend. */
-export const LOCAL_BASE_URL = 'local';
+// The default model (Qwen2.5 0.5B Instruct, Q4_K_M: ~398 MB, 491 M parameters, multilingual, ChatML
+// template) and the URL that selects this backend are settings the extension shows too: their
+// home is the protocol.
+export { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL };
 
 /** Bumped when the key recipe or the meaning of a cached entry changes. */
 

@@ -7,6 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JsonValue, Sampling, TokenUsage } from './types';
+import { cacheEntryPath } from '../protocol/cacheLayout';
 
 /** Bump when a client changes what goes into its keys, so old entries stop matching. */
 export const CACHE_KEY_VERSION = 1;
@@ -97,7 +98,7 @@ export class ResponseCache {
   pathFor(key: string): string {
     // Keys come from key(); refuse anything else so a bad key can never escape the directory.
     if (!KEY_PATTERN.test(key)) throw new Error(`invalid cache key: ${JSON.stringify(key)}`);
-    return path.join(this.dir, key.slice(0, 2), `${key}.json`);
+    return path.join(this.dir, ...cacheEntryPath(key));
   }
 }
 

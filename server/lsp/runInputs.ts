@@ -21,6 +21,7 @@ import {
   type TaskType,
   type Truth,
 } from '../dataset/shopbench';
+import { FREE_FORM_TASK_NAME } from '../protocol/runs';
 
 export const INPUTS_FOLDER = '.inputs';
 
@@ -82,7 +83,6 @@ function writeInputFile(runsDir: string, body: string): string {
   return file;
 }
 
-export const FREE_FORM_TASK_NAME = 'free-form';
 export const FREE_FORM_WARNING =
   'free-form question: not scored, there is no reference answer (the parsed answer is kept)';
 

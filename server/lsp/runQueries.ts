@@ -1,20 +1,21 @@
 /** Read-only requests over run folders and endpoints: list, open, compare, health check. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type {
-  CheckEndpointsParams,
-  CheckEndpointsResult,
-  CompareRunsResult,
-  EndpointHealth,
-  GetRunResult,
-  RunListItem,
+import {
+  MIN_PAIRED,
+  type CheckEndpointsParams,
+  type CheckEndpointsResult,
+  type CompareRunsResult,
+  type EndpointHealth,
+  type GetRunResult,
+  type RunListItem,
 } from '../protocol/runs';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { localModelStatus } from '../llm/localModelStatus';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { splitRowTexts } from '../dataset/rowTexts';
-import { compareRunRecords, MIN_PAIRED_FOR_CI, runSamples, summarizeRun } from '../runs/report';
+import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
 import { CONFIG_FILE, RunStore } from '../runs/runStore';
 import { aggregate } from '../scoring/evaluate';
 
@@ -114,7 +115,7 @@ export function compareRunDirs(baselineDir: string, candidateDir: string): Compa
   const baseline = RunStore.open(baselineDir);
   const candidate = RunStore.open(candidateDir);
   const comparison = compareRunRecords(baseline.records.values(), candidate.records.values());
-  return { ...comparison, minPaired: MIN_PAIRED_FOR_CI };
+  return { ...comparison, minPaired: MIN_PAIRED };
 }
 
 export async function checkEndpoints(

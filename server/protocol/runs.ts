@@ -11,6 +11,16 @@ import type { PipelineSettings, Secrets } from './settings';
 
 // A run's data ---------------------------------------------------------------------------------
 
+/**
+ * Paired questions a scope needs before a difference gets a 95% bootstrap interval and a
+ * verdict: a bootstrap over a handful of questions (one question gives "[-0.55, -0.55]") only
+ * looks like evidence. Below it the reports and views show the delta alone.
+ */
+export const MIN_PAIRED = 10;
+
+/** The task name of a free-form question's one-row run (it has no reference answer to score). */
+export const FREE_FORM_TASK_NAME = 'free-form';
+
 /** Which pipeline stage wrote a span of the final prompt. */
 export type Stage = 'template' | 'cot' | 'similarity';
 

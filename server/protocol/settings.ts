@@ -4,6 +4,25 @@
  */
 import type { TaskType } from './shopBench';
 
+/** The endpoint URL that means "run the model in-process with llama.cpp" instead of asking a server. */
+export const LOCAL_BASE_URL = 'local';
+
+/** The GGUF a local endpoint runs when no model is named (~398 MB download). */
+export const DEFAULT_LOCAL_MODEL = 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M';
+
+/** M_V and the scorer's "sent-transformer" model when none is set (package.json declares the same). */
+export const DEFAULT_EMBED_MODEL = 'Xenova/all-MiniLM-L6-v2';
+
+/** The scorer's "multilingual-sent-transformer" model when none is set. */
+export const DEFAULT_MULTILINGUAL_EMBED_MODEL = 'Xenova/paraphrase-multilingual-MiniLM-L12-v2';
+
+/**
+ * Task types that get a chain of thought when none are set, in the CLI (`--cot-task-types`), in
+ * VS Code (`mcpo.cot.taskTypes`, package.json declares the same) and in the paper preset: the
+ * paper writes one for multiple-choice questions only.
+ */
+export const DEFAULT_COT_TASK_TYPES: readonly TaskType[] = ['multiple-choice'];
+
 /** Endpoint settings as the client holds them (keys travel separately, in memory only). */
 export interface EndpointSettings {
   url: string;

@@ -6,6 +6,7 @@
 import { PAPER_EMBED_MODEL } from '../embed/embedder';
 import { PAPER_PROMPT_PARTS, clonePromptParts } from '../pipeline/templates';
 import type { RunOptions } from './startRun';
+import { DEFAULT_COT_TASK_TYPES } from '../protocol/settings';
 
 export const PRESETS = ['paper'] as const;
 export type PresetName = (typeof PRESETS)[number];
@@ -38,7 +39,7 @@ export function applyPreset(options: RunOptions): RunOptions {
     templates: options.templates ?? 'paper',
     promptParts: options.promptParts ?? clonePromptParts(PAPER_PROMPT_PARTS),
     cot: options.cot ?? (options.slm ? 'slm' : 'self'),
-    cotTaskTypes: options.cotTaskTypes ?? ['multiple-choice'],
+    cotTaskTypes: options.cotTaskTypes ?? [...DEFAULT_COT_TASK_TYPES],
     similarityK: options.similarityK ?? 3,
     similarityTaskTypes: options.similarityTaskTypes ?? ['ranking'],
     embedModel: options.embedModel ?? PAPER_EMBED_MODEL,

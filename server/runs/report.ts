@@ -22,14 +22,8 @@ export interface RunSummary {
   report: ScoresReport;
 }
 
-/**
- * Below this many paired questions in a scope there is no interval and no verdict: a bootstrap
- * over a handful of questions (one question gives "[-0.55, -0.55]") only looks like evidence.
- */
-export const MIN_PAIRED_FOR_CI = 10;
-
 // A difference is what the report panel shows: its home is the protocol.
-import type { Difference } from '../protocol/runs';
+import { MIN_PAIRED, type Difference } from '../protocol/runs';
 export type { Difference };
 
 /** The scored samples of a run's successful questions (failed ones are counted, never scored). */
@@ -156,7 +150,7 @@ export function compareRuns(
   return scopes.map((scope) => {
     const sorted = draws.get(scope)!.sort((x, y) => x - y);
     const size = n.get(scope) ?? 0;
-    const interval = sorted.length > 0 && size >= MIN_PAIRED_FOR_CI;
+    const interval = sorted.length > 0 && size >= MIN_PAIRED;
     return {
       scope,
       n: size,

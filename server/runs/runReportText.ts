@@ -1,5 +1,6 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
-import { MIN_PAIRED_FOR_CI, type Difference, type RunSummary } from './report';
+import { MIN_PAIRED } from '../protocol/runs';
+import type { Difference, RunSummary } from './report';
 
 const SHORT_TRACK = /^amazon-kdd-cup-24-/;
 
@@ -66,8 +67,8 @@ export function formatDifferences(
     fmt(d.candidate),
     d.delta === null ? 'n/a' : signed(d.delta),
     d.low === null || d.high === null
-      ? d.n < MIN_PAIRED_FOR_CI
-        ? `n < ${MIN_PAIRED_FOR_CI}: no CI`
+      ? d.n < MIN_PAIRED
+        ? `n < ${MIN_PAIRED}: no CI`
         : ''
       : `[${signed(d.low)}, ${signed(d.high)}]`,
   ]);

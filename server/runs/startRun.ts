@@ -41,6 +41,7 @@ import { paperAnswerSampling, runQuestions, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { UserError } from '../userError';
+import { DEFAULT_COT_TASK_TYPES } from '../protocol/settings';
 
 export class RunSetupError extends UserError {}
 
@@ -152,7 +153,7 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
         : clonePromptParts(options.promptParts ?? PAPER_PROMPT_PARTS),
     cot: {
       mode: cotMode,
-      taskTypes: options.cotTaskTypes ?? ['multiple-choice'],
+      taskTypes: options.cotTaskTypes ?? [...DEFAULT_COT_TASK_TYPES],
       request:
         options.cotRequest ??
         (cotMode === 'slm' ? DEFAULT_COT_REQUESTS.slm : DEFAULT_COT_REQUESTS.self),

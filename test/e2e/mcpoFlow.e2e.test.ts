@@ -412,6 +412,8 @@ test(
       'mcpo.llm.url': llm.baseUrl,
       'mcpo.llm.model': MODEL,
       'mcpo.cot.mode': 'self',
+      // The run below is on a ranking row; CoT goes to multiple-choice only unless told otherwise.
+      'mcpo.cot.taskTypes': ['multiple-choice', 'ranking'],
       'mcpo.similarity.k': 3,
       'mcpo.embedModel': modelDir,
       'mcpo.scoring.embedModel': modelDir,

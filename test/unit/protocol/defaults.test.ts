@@ -1,0 +1,107 @@
+/**
+ * One default from one home: what the protocol declares is what package.json offers VS Code and
+ * what the CLI uses, so a run configured by nothing but defaults is the same run from either.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runOptionsFromSettings } from '../../../server/lsp/runs';
+import {
+  DEFAULT_COT_TASK_TYPES,
+  DEFAULT_EMBED_MODEL,
+  type PipelineSettings,
+} from '../../../server/protocol/settings';
+import { TASK_TYPES } from '../../../server/protocol/shopBench';
+import { CONFIG_FILE } from '../../../server/runs/runStore';
+import { buildRunConfig } from '../../../server/runs/startRun';
+import type { RunConfig } from '../../../server/runs/runTypes';
+import { runCli } from '../../support/cli';
+import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { repoRoot } from '../../support/paths';
+import { SAMPLE_FILE } from '../../support/sample';
+
+interface SettingSchema {
+  default?: unknown;
+  items?: { enum?: unknown[] };
+}
+
+/** The `mcpo.*` settings package.json contributes (what VS Code uses when the user set nothing). */
+function contributedSettings(): Record<string, SettingSchema> {
+  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
+    contributes: { configuration: { properties: Record<string, SettingSchema> } };
+  };
+  return manifest.contributes.configuration.properties;
+}
+
+test('package.json offers VS Code the protocol defaults', () => {
+  const settings = contributedSettings();
+  assert.deepEqual(settings['mcpo.cot.taskTypes'].default, DEFAULT_COT_TASK_TYPES);
+  assert.deepEqual(settings['mcpo.cot.taskTypes'].items?.enum, TASK_TYPES);
+  assert.equal(settings['mcpo.embedModel'].default, DEFAULT_EMBED_MODEL);
+});
+
+test('with nothing set, the CLI and VS Code configure the same pipeline', async (t) => {
+  const server = await startOpenAiTestServer();
+  t.after(() => server.close());
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-defaults-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  // The CLI with only an endpoint and a dataset.
+  const cli = await runCli([
+    'run',
+    '--data',
+    SAMPLE_FILE,
+    '--limit',
+    '1',
+    '--llm-url',
+    server.baseUrl,
+    '--llm-model',
+    'test-model',
+    '--cache',
+    path.join(dir, 'cache'),
+    '--out',
+    path.join(dir, 'runs'),
+  ]);
+  assert.equal(cli.code, 0, cli.stderr);
+  const [runId] = fs.readdirSync(path.join(dir, 'runs')).filter((f) => !f.startsWith('.'));
+  const fromCli = JSON.parse(
+    fs.readFileSync(path.join(dir, 'runs', runId, CONFIG_FILE), 'utf8'),
+  ) as RunConfig;
+
+  // VS Code with only an endpoint set: every other setting is package.json's default, as
+  // extension/settings.ts reads them.
+  const d = (key: string): unknown => contributedSettings()[`mcpo.${key}`].default;
+  const settings: PipelineSettings = {
+    llm: {
+      url: server.baseUrl,
+      model: 'test-model',
+      mode: d('llm.mode') as 'chat' | 'completions',
+      concurrency: d('llm.concurrency') as number,
+    },
+    embedModel: d('embedModel') as string,
+    templates: d('templates') as string,
+    cot: d('cot.mode') as PipelineSettings['cot'],
+    cotTaskTypes: d('cot.taskTypes') as PipelineSettings['cotTaskTypes'],
+    similarityK: d('similarity.k') as number,
+    constrained: d('constrained') as boolean,
+    runsDir: path.join(dir, 'runs'),
+    cacheDir: path.join(dir, 'cache'),
+  };
+  const fromVsCode = await buildRunConfig(runOptionsFromSettings(settings, SAMPLE_FILE));
+
+  const pipeline = (c: RunConfig) => ({
+    templates: c.templates,
+    promptParts: c.promptParts,
+    cot: c.cot,
+    similarity: c.similarity,
+    embedModel: c.embedModel,
+    answerSampling: c.answerSampling,
+    constrained: c.constrained,
+    scoring: c.scoring,
+    llmMode: c.llm.mode,
+  });
+  assert.deepEqual(pipeline(fromVsCode), pipeline(fromCli));
+  assert.deepEqual(fromCli.cot.taskTypes, DEFAULT_COT_TASK_TYPES);
+});
