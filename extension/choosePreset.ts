@@ -3,6 +3,7 @@
  * preset, the stage settings the user has not set come from it (see server/runs/presets.ts).
  */
 import * as vscode from 'vscode';
+import type { McpoConfig } from './settings';
 
 interface PresetItem extends vscode.QuickPickItem {
   value: 'none' | 'paper';
@@ -24,18 +25,14 @@ const ITEMS: readonly PresetItem[] = [
   },
 ];
 
-export async function choosePreset(): Promise<void> {
-  const config = vscode.workspace.getConfiguration('mcpo');
-  const current = config.get<string>('preset', 'none');
+export async function choosePreset(config: McpoConfig): Promise<void> {
+  const current = config.preset;
   const picked = await vscode.window.showQuickPick(
     ITEMS.map((item) => ({ ...item, picked: item.value === current })),
     { title: 'MCPO: Choose Preset', placeHolder: `current preset: ${current}` },
   );
   if (!picked) return;
-  const target = vscode.workspace.workspaceFolders?.length
-    ? vscode.ConfigurationTarget.Workspace
-    : vscode.ConfigurationTarget.Global;
-  await config.update('preset', picked.value, target);
+  await config.update({ preset: picked.value });
   void vscode.window.showInformationMessage(
     picked.value === 'none'
       ? 'MCPO: no preset; runs use your mcpo.* settings.'

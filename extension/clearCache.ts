@@ -6,41 +6,52 @@
  */
 import * as vscode from 'vscode';
 import { CACHE_ENTRY_FILE, CACHE_FANOUT_FOLDER } from '../server/protocol/cacheLayout';
-import { readPipelineSettings } from './settings';
+import { registerCommand } from './commandRunner';
+import type { McpoConfig } from './settings';
 
 export const CLEAR_RESPONSE_CACHE_COMMAND = 'mcpo.clearResponseCache';
 
-export function registerClearResponseCache(log: vscode.LogOutputChannel): vscode.Disposable {
-  return vscode.commands.registerCommand(CLEAR_RESPONSE_CACHE_COMMAND, async () => {
-    const dir = vscode.Uri.file(readPipelineSettings().cacheDir);
-    try {
-      const folders = await cacheFolders(dir);
-      const entries = await countEntries(folders);
-      if (entries === 0) {
-        void vscode.window.showInformationMessage(
-          `MCPO: the response cache (${dir.fsPath}) is already empty.`,
-        );
-        return;
-      }
-      const answer = await vscode.window.showWarningMessage(
-        `Clear ${plural(entries, 'cached answer')} in ${dir.fsPath}?`,
-        { modal: true, detail: 'The next runs ask the models again. Run folders are kept.' },
-        'Clear',
-      );
-      if (answer !== 'Clear') return;
-      for (const folder of folders)
-        await vscode.workspace.fs.delete(folder, { recursive: true, useTrash: false });
-      log.info(`cleared ${plural(entries, 'cached answer')} in ${dir.fsPath}`);
-      void vscode.window.showInformationMessage(
-        `MCPO: cleared ${plural(entries, 'cached answer')}.`,
-      );
-    } catch (err) {
-      const message = `could not clear the response cache in ${dir.fsPath}: ${err instanceof Error ? err.message : String(err)}`;
-      log.error(message);
-      const choice = await vscode.window.showErrorMessage(`MCPO: ${message}`, 'Show Logs');
-      if (choice === 'Show Logs') log.show();
-    }
-  });
+export function registerClearResponseCache(
+  config: McpoConfig,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
+  return registerCommand(CLEAR_RESPONSE_CACHE_COMMAND, () => clearResponseCache(config, log), log);
+}
+
+async function clearResponseCache(config: McpoConfig, log: vscode.LogOutputChannel): Promise<void> {
+  const dir = vscode.Uri.file(config.pipeline.cacheDir);
+  try {
+    await clearEntries(dir, log);
+  } catch (err) {
+    throw new Error(`could not clear the response cache in ${dir.fsPath}: ${messageOf(err)}`, {
+      cause: err,
+    });
+  }
+}
+
+async function clearEntries(dir: vscode.Uri, log: vscode.LogOutputChannel): Promise<void> {
+  const folders = await cacheFolders(dir);
+  const entries = await countEntries(folders);
+  if (entries === 0) {
+    void vscode.window.showInformationMessage(
+      `MCPO: the response cache (${dir.fsPath}) is already empty.`,
+    );
+    return;
+  }
+  const answer = await vscode.window.showWarningMessage(
+    `Clear ${plural(entries, 'cached answer')} in ${dir.fsPath}?`,
+    { modal: true, detail: 'The next runs ask the models again. Run folders are kept.' },
+    'Clear',
+  );
+  if (answer !== 'Clear') return;
+  for (const folder of folders)
+    await vscode.workspace.fs.delete(folder, { recursive: true, useTrash: false });
+  log.info(`cleared ${plural(entries, 'cached answer')} in ${dir.fsPath}`);
+  void vscode.window.showInformationMessage(`MCPO: cleared ${plural(entries, 'cached answer')}.`);
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
 }
 
 async function cacheFolders(dir: vscode.Uri): Promise<vscode.Uri[]> {

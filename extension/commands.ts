@@ -1,6 +1,6 @@
 /**
- * The command table: every `mcpo.*` command and its handler. Handlers throw; the table's wrapper
- * turns an error into one message that names what failed and offers "Show Logs".
+ * The command table: every `mcpo.*` command and its handler. Handlers throw; the one command
+ * wrapper (commandRunner.ts) turns an error into one message that names what failed.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -24,12 +24,13 @@ import {
 import { formatSampleValue, formatScore } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
-import { readPipelineSettings, readUiSettings } from './settings';
+import type { McpoConfig } from './settings';
 import type { McpoStatusBar } from './statusBar';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
   engine: EngineClient;
+  config: McpoConfig;
   log: vscode.LogOutputChannel;
   promptDiff: PromptDiff;
   status: McpoStatusBar;
@@ -53,7 +54,7 @@ export function commandTable(
     'mcpo.compareRow': (uri: unknown, row: unknown) => compareRow(ctx, toUri(uri), Number(row)),
     'mcpo.showPrompt': (uri: unknown, row: unknown) => showPrompt(ctx, toUri(uri), Number(row)),
     'mcpo.runAblation': () => runAblation(ctx),
-    'mcpo.choosePreset': () => choosePreset(),
+    'mcpo.choosePreset': () => choosePreset(ctx.config),
     'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown) =>
       showPromptDiff(
         ctx,
@@ -179,7 +180,7 @@ async function runOnSelection(ctx: CommandContext): Promise<void> {
     ctx,
     'MCPO: running the question',
     async (token, workDoneToken) => {
-      const settings = requireEndpoint(readPipelineSettings());
+      const settings = requireEndpoint(ctx.config.pipeline);
       return ctx.engine.send(
         RunQuestionRequest,
         {
@@ -222,7 +223,7 @@ async function runRows(
     ctx,
     `MCPO: running ${what}`,
     async (token, workDoneToken) => {
-      const settings = requireEndpoint(readPipelineSettings());
+      const settings = requireEndpoint(ctx.config.pipeline);
       return ctx.engine.send(
         RunDatasetRequest,
         {
@@ -245,7 +246,7 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
     ctx,
     `MCPO: row ${row + 1} with MCPO and with the baseline`,
     async (token, workDoneToken) => {
-      const settings = requireEndpoint(readPipelineSettings());
+      const settings = requireEndpoint(ctx.config.pipeline);
       const mcpo = await ctx.engine.send(
         RunDatasetRequest,
         { uri: uri.toString(), rows: [row], settings, secrets, label: 'mcpo', workDoneToken },
@@ -282,7 +283,7 @@ async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Pr
 }
 
 async function showPrompt(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
-  const settings = readPipelineSettings();
+  const settings = ctx.config.pipeline;
   const prompt = await ctx.engine.send(PreviewPromptRequest, {
     uri: uri.toString(),
     row,
@@ -299,7 +300,7 @@ async function runAblation(ctx: CommandContext): Promise<void> {
     ? undefined
     : selectedRows(editor.document, editor.selection);
   const result = await withRunProgress(ctx, 'MCPO: ablation', async (token, workDoneToken) => {
-    const settings = requireEndpoint(readPipelineSettings());
+    const settings = requireEndpoint(ctx.config.pipeline);
     return ctx.engine.send(
       RunAblationRequest,
       {
@@ -327,7 +328,7 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
   let dir = runDir;
   if (!dir) {
     const runs = await ctx.engine.send(ListRunsRequest, {
-      runsDir: readPipelineSettings().runsDir,
+      runsDir: ctx.config.pipeline.runsDir,
     });
     if (runs.length === 0) throw new Error('there are no runs yet (run MCPO on a row first)');
     const pick = await vscode.window.showQuickPick(
@@ -363,11 +364,7 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
 }
 
 async function configureEndpoints(ctx: CommandContext): Promise<void> {
-  const config = vscode.workspace.getConfiguration('mcpo');
-  // Without a folder there are no workspace settings to write.
-  const target = vscode.workspace.workspaceFolders
-    ? vscode.ConfigurationTarget.Workspace
-    : vscode.ConfigurationTarget.Global;
+  const llm = ctx.config.endpoint('llm');
   const kind = await vscode.window.showQuickPick(
     [
       {
@@ -414,15 +411,14 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
     const entered = await vscode.window.showInputBox({
       title: 'MCPO: M_L base URL',
       prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1',
-      value: config.get<string>('llm.url', ''),
+      value: llm.url,
     });
     if (entered === undefined) return;
     url = entered;
-    model = await pickModel(ctx, 'llm', url, config.get<string>('llm.model', ''));
+    model = await pickModel(ctx, 'llm', url, llm.model);
     if (model === undefined) return;
   }
-  await config.update('llm.url', url.trim(), target);
-  await config.update('llm.model', model.trim(), target);
+  await ctx.config.update({ 'llm.url': url.trim(), 'llm.model': model.trim() });
   const slm = await vscode.window.showQuickPick(
     ['Keep the small model M_S as it is', 'Set the small model M_S'],
     { title: 'MCPO: small model for chain of thought' },
@@ -430,15 +426,14 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
   if (slm === 'Set the small model M_S') {
     const slmUrl = await vscode.window.showInputBox({
       title: 'MCPO: M_S base URL',
-      value: config.get<string>('slm.url', ''),
+      value: ctx.config.endpoint('slm').url,
     });
     const slmModel =
       slmUrl === undefined
         ? undefined
-        : await pickModel(ctx, 'slm', slmUrl, config.get<string>('slm.model', ''));
+        : await pickModel(ctx, 'slm', slmUrl, ctx.config.endpoint('slm').model);
     if (slmUrl !== undefined && slmModel !== undefined) {
-      await config.update('slm.url', slmUrl.trim(), target);
-      await config.update('slm.model', slmModel.trim(), target);
+      await ctx.config.update({ 'slm.url': slmUrl.trim(), 'slm.model': slmModel.trim() });
     }
   }
   void vscode.window.showInformationMessage(
@@ -514,7 +509,7 @@ async function setApiKey(ctx: CommandContext): Promise<void> {
 }
 
 export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Promise<void> {
-  const settings = readPipelineSettings();
+  const settings = ctx.config.pipeline;
   const { endpoints } = await ctx.engine.send(CheckEndpointsRequest, {
     settings,
     secrets: await readSecrets(ctx.extension.secrets),
@@ -625,7 +620,7 @@ async function afterRun(
       : run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
         ? 'not scored (a free-form question has no reference answer)'
         : 'not scored';
-  const openReport = readUiSettings().openReportAfterRun;
+  const openReport = ctx.config.ui.openReportAfterRun;
   // Opened beside the user's work: the keyboard stays in the editor they ran from.
   if (openReport) await openRunReport(result.runDir, true);
   void vscode.window
@@ -657,57 +652,4 @@ async function openRunReport(runDir: string, preserveFocus = false): Promise<voi
   if (commands.includes('mcpo.openReport'))
     await vscode.commands.executeCommand('mcpo.openReport', runDir, { preserveFocus });
   else await vscode.commands.executeCommand('mcpo.openResults');
-}
-
-/** Commands that talk to a model endpoint: their errors offer "Configure Endpoints". */
-const ENDPOINT_COMMANDS = new Set([
-  'mcpo.runOnSelection',
-  'mcpo.runDataset',
-  'mcpo.runRow',
-  'mcpo.compareRow',
-  'mcpo.runAblation',
-  'mcpo.checkEndpoints',
-  'mcpo.configureEndpoints',
-]);
-
-/**
- * Runs a command-table handler: an error becomes one message that names what failed and offers
- * what helps: Retry (the same command, same arguments), Configure Endpoints (for commands that
- * talk to a model, or errors about an endpoint), Show Logs. Cancelling is not an error.
- */
-export async function runCommand(
-  id: string,
-  handler: (...args: unknown[]) => Promise<void>,
-  args: unknown[],
-  log: vscode.LogOutputChannel,
-  isCancellation: (err: unknown) => boolean,
-): Promise<void> {
-  try {
-    await handler(...args);
-  } catch (err) {
-    if (isCancellation(err)) return;
-    const message = err instanceof Error ? err.message : String(err);
-    log.error(`${id}: ${message}`);
-    const actions = errorActions(id, message);
-    const choice = await vscode.window.showErrorMessage(`MCPO: ${message}`, ...actions);
-    if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
-    else if (choice === 'Configure Endpoints')
-      await vscode.commands.executeCommand('mcpo.configureEndpoints');
-    else if (choice === 'Show Logs') log.show();
-  }
-}
-
-/** The actions an error toast of command `id` offers, most useful first. */
-export function errorActions(id: string, message: string): string[] {
-  const aboutEndpoint =
-    /endpoint|\/v1|\/models|api key|ECONNREFUSED|ENOTFOUND|cannot reach|does not serve|HTTP \d{3}/i.test(
-      message,
-    );
-  return [
-    ...(id !== 'mcpo.configureEndpoints' && (ENDPOINT_COMMANDS.has(id) || aboutEndpoint)
-      ? ['Configure Endpoints']
-      : []),
-    ...(id !== 'mcpo.cancelRun' && id !== 'mcpo.showLogs' ? ['Retry'] : []),
-    'Show Logs',
-  ];
 }

@@ -19,6 +19,19 @@ import {
 import * as messages from '../server/protocol/messages';
 import type * as jobs from '../server/protocol/jobs';
 import type * as runs from '../server/protocol/runs';
+import type { McpoConfig } from './settings';
+
+/** Dataset documents the engine gets: JSON Lines and JSON, and files mcpo.datasetGlobs names (e.g. *.ndjson). */
+function documentSelector(
+  datasetGlobs: readonly string[],
+): LanguageClientOptions['documentSelector'] {
+  return [
+    { scheme: 'file', pattern: '**/*.jsonl' },
+    { scheme: 'file', pattern: '**/*.json' },
+    { scheme: 'untitled', language: 'jsonl' },
+    ...datasetGlobs.map((pattern) => ({ scheme: 'file', pattern })),
+  ];
+}
 
 export class EngineClient implements vscode.Disposable {
   private readonly client: LanguageClient;
@@ -32,11 +45,16 @@ export class EngineClient implements vscode.Disposable {
   /** A run started or ended. */
   readonly onRunState = this.runStateEmitter.event;
   private started: Promise<void> | undefined;
+  private stopped: Promise<void> | undefined;
+  /** Requests sent and not yet answered (a restart waits for them). */
+  private inFlight = 0;
+  private restartPending = false;
+  private readonly configListener: vscode.Disposable;
 
   constructor(
     context: vscode.ExtensionContext,
-    log: vscode.LogOutputChannel,
-    datasetGlobs: string[],
+    private readonly log: vscode.LogOutputChannel,
+    private readonly config: McpoConfig,
   ) {
     const module = vscode.Uri.joinPath(context.extensionUri, 'dist', 'main.js').fsPath;
     const serverOptions: ServerOptions = {
@@ -48,18 +66,41 @@ export class EngineClient implements vscode.Disposable {
       },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: [
-        { scheme: 'file', pattern: '**/*.jsonl' },
-        { scheme: 'file', pattern: '**/*.json' },
-        { scheme: 'untitled', language: 'jsonl' },
-        // mcpo.datasetGlobs may name files with other extensions (e.g. *.ndjson).
-        ...datasetGlobs.map((pattern) => ({ scheme: 'file', pattern })),
-      ],
+      documentSelector: documentSelector(config.datasetGlobs),
       outputChannel: log,
       traceOutputChannel: redactingChannel(log),
-      initializationOptions: { datasetGlobs },
+      // Read at each (re)start, so the engine gets the globs the settings hold then.
+      initializationOptions: () => ({ datasetGlobs: this.config.datasetGlobs }),
     };
     this.client = new LanguageClient('mcpo', 'MCPO Engine', serverOptions, clientOptions);
+    this.configListener = config.onDidChange((e) => {
+      if (e.affectsConfiguration('mcpo.datasetGlobs')) this.followDatasetGlobs();
+    });
+  }
+
+  /**
+   * Which documents VS Code syncs to the engine is fixed when the client starts, so a change of
+   * mcpo.datasetGlobs restarts the engine: at once when it is idle, else when the last request in
+   * flight is answered (a run is never cut short).
+   */
+  private followDatasetGlobs(): void {
+    this.client.clientOptions.documentSelector = documentSelector(this.config.datasetGlobs);
+    if (!this.started || this.stopped) return; // the next start reads the settings itself
+    this.restartPending = true;
+    this.restartWhenIdle();
+  }
+
+  private restartWhenIdle(): void {
+    if (!this.restartPending || this.inFlight > 0 || !this.started || this.stopped) return;
+    this.restartPending = false;
+    this.log.info('mcpo.datasetGlobs changed: restarting the MCPO engine');
+    // Requests wait on `started`, so none is sent to the engine while it restarts.
+    this.started = this.started.then(() => this.client.restart());
+    this.started.catch((err: unknown) =>
+      this.log.error(
+        `restarting the MCPO engine: ${err instanceof Error ? err.message : String(err)}`,
+      ),
+    );
   }
 
   /** Starts the engine once; later calls wait for the same start. */
@@ -86,12 +127,18 @@ export class EngineClient implements vscode.Disposable {
     token?: vscode.CancellationToken,
   ): Promise<R> {
     if (!this.started) throw new Error('the MCPO engine is not running (see MCPO: Show Logs)');
-    await this.started;
-    // Never pass an explicit `undefined` token: vscode-jsonrpc counts it as a second parameter,
-    // sends [params, null] positionally, and the engine's handler then gets null as its token.
-    return token === undefined
-      ? this.client.sendRequest(type, params)
-      : this.client.sendRequest(type, params, token);
+    this.inFlight++;
+    try {
+      await this.started;
+      // Never pass an explicit `undefined` token: vscode-jsonrpc counts it as a second parameter,
+      // sends [params, null] positionally, and the engine's handler then gets null as its token.
+      return await (token === undefined
+        ? this.client.sendRequest(type, params)
+        : this.client.sendRequest(type, params, token));
+    } finally {
+      this.inFlight--;
+      this.restartWhenIdle();
+    }
   }
 
   /** A job's state changed (the engine polls active jobs). Can be registered before start(). */
@@ -107,11 +154,27 @@ export class EngineClient implements vscode.Disposable {
     return this.client.onProgress(WorkDoneProgress.type, token, handler);
   }
 
+  /** Stops the engine and resolves once its process has exited; later calls wait for the same stop. */
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      this.configListener.dispose();
+      try {
+        if (this.started) await this.client.stop();
+      } catch (err) {
+        this.log.warn(
+          `stopping the MCPO engine: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      } finally {
+        this.recordEmitter.dispose();
+        this.runStateEmitter.dispose();
+        this.localModelEmitter.dispose();
+      }
+    })();
+    return this.stopped;
+  }
+
   dispose(): void {
-    this.recordEmitter.dispose();
-    this.runStateEmitter.dispose();
-    this.localModelEmitter.dispose();
-    void this.client.stop();
+    void this.stop();
   }
 }
 

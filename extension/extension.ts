@@ -1,50 +1,51 @@
 /**
- * MCPO Workbench's VS Code client. Activation is thin: one log channel, the command table, the
- * prompt diff, the status item, the results panel, and the engine (a language server in its own
- * process, started here and talked to only through server/protocol.ts).
+ * MCPO Workbench's VS Code client. Activation is thin: one log channel, the settings object, the
+ * command table, the prompt diff, the status item, the results panel, and the engine (a language
+ * server in its own process, started here and talked to only through server/protocol/).
  */
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import { registerClearResponseCache } from './clearCache';
-import { checkEndpoints, commandTable, runCommand, type CommandContext } from './commands';
+import { registerCommand } from './commandRunner';
+import { checkEndpoints, commandTable, type CommandContext } from './commands';
 import { EngineClient } from './engineClient';
 import { registerJobs } from './jobs/registerJobs';
 import { createResultsView } from './resultsView';
 import { PromptDiff } from './promptDiff';
-import { datasetGlobs } from './settings';
+import { McpoConfig } from './settings';
 import { McpoStatusBar } from './statusBar';
+
+/** The running engine, so deactivate() can wait for it to stop. */
+let runningEngine: EngineClient | undefined;
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('MCPO', { log: true });
   context.subscriptions.push(log);
   try {
-    const engine = new EngineClient(context, log, datasetGlobs());
+    const config = new McpoConfig();
+    const engine = new EngineClient(context, log, config);
+    runningEngine = engine;
     const promptDiff = new PromptDiff();
     const status = new McpoStatusBar();
-    context.subscriptions.push(engine, promptDiff, status);
-    context.subscriptions.push(...registerJobs(context, engine, log));
-    context.subscriptions.push(registerClearResponseCache(log));
-    const results = createResultsView(context, engine, log);
+    context.subscriptions.push(config, engine, promptDiff, status);
+    context.subscriptions.push(...registerJobs(context, engine, config, log));
+    context.subscriptions.push(registerClearResponseCache(config, log));
+    const results = createResultsView(context, engine, config, log);
     const ctx: CommandContext = {
       extension: context,
       engine,
+      config,
       log,
       promptDiff,
       status,
       refreshResults: (select) => results.refresh(select),
     };
-    for (const [id, handler] of Object.entries(commandTable(ctx))) {
-      context.subscriptions.push(
-        vscode.commands.registerCommand(id, (...args: unknown[]) =>
-          runCommand(id, handler, args, log, isCancellation),
-        ),
-      );
-    }
+    for (const [id, handler] of Object.entries(commandTable(ctx)))
+      context.subscriptions.push(registerCommand(id, handler, log));
     context.subscriptions.push(
       engine.onRecord((r) => results.postRecord(r)),
-      engine.onLocalModel((m) => status.localModel(m.model, m.state, m.percent, m.rssMb)),
+      engine.onLocalModel((m) => status.localModel(m)),
       // The panel lists a run as soon as it starts and drops its progress once it ends.
       engine.onRunState((r) => results.refresh(r.state === 'started' ? undefined : r.runDir)),
     );
@@ -78,18 +79,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   }
 }
 
-/** Cancelling is not an error, whichever layer reports it. */
-function isCancellation(err: unknown): boolean {
-  return (
-    err instanceof vscode.CancellationError ||
-    (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
-  );
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-export function deactivate(): void {
-  // Everything is disposed through context.subscriptions.
+/** Waits for the engine to stop (VS Code waits for this promise); the rest is disposed through context.subscriptions. */
+export async function deactivate(): Promise<void> {
+  const stopping = runningEngine?.stop();
+  runningEngine = undefined;
+  await stopping;
 }

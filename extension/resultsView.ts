@@ -11,7 +11,8 @@ import type { PanelEngine } from './panel/panelEngine';
 import { SharedBaseline } from './panel/panelHost';
 import { registerReportPanel, ReportPanel } from './panel/reportPanel';
 import { registerResultsView, ResultsViewProvider } from './panel/resultsView';
-import { readPipelineSettings } from './settings';
+import { registerCommand } from './commandRunner';
+import type { McpoConfig } from './settings';
 
 /** Opens the report panel; an optional run folder to show. */
 export const OPEN_REPORT_COMMAND = 'mcpo.openReport';
@@ -29,13 +30,14 @@ export interface ResultsView {
 export function createResultsView(
   context: vscode.ExtensionContext,
   engine: EngineClient,
+  config: McpoConfig,
   log: vscode.LogOutputChannel,
 ): ResultsView {
   // The engine's openReport needs the panel, and the panel needs the engine: resolved lazily.
   let report: ReportPanel | undefined = undefined;
   const panelEngine: PanelEngine = {
     listRuns: (baselineDir) =>
-      engine.send(ListRunsRequest, { runsDir: readPipelineSettings().runsDir, baselineDir }),
+      engine.send(ListRunsRequest, { runsDir: config.pipeline.runsDir, baselineDir }),
     getRun: (runDir) => engine.send(GetRunRequest, { runDir }),
     compareRuns: (baselineDir, candidateDir) =>
       engine.send(CompareRunsRequest, { baselineDir, candidateDir }),
@@ -72,18 +74,25 @@ export function createResultsView(
     opened,
     registerResultsView(sidebar),
     registerReportPanel(opened),
-    vscode.commands.registerCommand(OPEN_REPORT_COMMAND, (runDir?: unknown, options?: unknown) =>
-      opened.open(
-        typeof runDir === 'string' ? runDir : undefined,
-        typeof options === 'object' && options !== null && 'preserveFocus' in options
-          ? options.preserveFocus === true
-          : false,
-      ),
+    registerCommand(
+      OPEN_REPORT_COMMAND,
+      async (runDir?: unknown, options?: unknown) =>
+        opened.open(
+          typeof runDir === 'string' ? runDir : undefined,
+          typeof options === 'object' && options !== null && 'preserveFocus' in options
+            ? options.preserveFocus === true
+            : false,
+        ),
+      log,
     ),
-    vscode.commands.registerCommand(SHOW_ABLATION_COMMAND, (result?: unknown) => {
-      if (!isAblation(result)) throw new Error('mcpo.showAblation needs { tables, runDirs }');
-      opened.showAblation(result.tables, result.runDirs);
-    }),
+    registerCommand(
+      SHOW_ABLATION_COMMAND,
+      async (result?: unknown) => {
+        if (!isAblation(result)) throw new Error('mcpo.showAblation needs { tables, runDirs }');
+        opened.showAblation(result.tables, result.runDirs);
+      },
+      log,
+    ),
   );
   return {
     refresh: (select) => {

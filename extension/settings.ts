@@ -1,6 +1,8 @@
 /**
- * Typed `mcpo.*` settings with their defaults in one place (package.json declares the same).
- * Secrets are never settings: API keys live in SecretStorage (see secrets.ts).
+ * The `mcpo.*` settings: one typed object (McpoConfig) that reads them, always current, with
+ * their defaults in one place (package.json declares the same; the defaults the engine shares
+ * come from the protocol), and that says when they change, so a change applies without a window
+ * reload. Secrets are never settings: API keys live in SecretStorage (see secrets.ts).
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +15,7 @@ import {
   type EndpointSettings,
   type PipelineSettings,
 } from '../server/protocol/settings';
+import type { SlurmJobSettings } from '../server/protocol/jobs';
 import type { TaskType } from '../server/protocol/shopBench';
 
 /** The workspace folder runs and caches are relative to (or the home folder without one). */
@@ -38,8 +41,7 @@ function endpoint(
   };
 }
 
-export function readPipelineSettings(): PipelineSettings {
-  const config = vscode.workspace.getConfiguration('mcpo');
+function readPipelineSettings(config: vscode.WorkspaceConfiguration): PipelineSettings {
   const root = workspaceRoot();
   // The engine runs in another process and folder: a relative path in a setting means the workspace's.
   // Hub ids look like relative paths ("Xenova/all-MiniLM-L6-v2"): only ./ ../ or an existing path is one.
@@ -94,10 +96,6 @@ function templatesSetting(value: string, inWorkspace: (v: string) => string): st
     : path.resolve(workspaceRoot(), inWorkspace(value));
 }
 
-export function datasetGlobs(): string[] {
-  return vscode.workspace.getConfiguration('mcpo').get<string[]>('datasetGlobs', []);
-}
-
 export interface UiSettings {
   /** Open the run's report when a run ends. */
   openReportAfterRun: boolean;
@@ -105,9 +103,92 @@ export interface UiSettings {
 
 // mcpo.codeLens.density is read by the engine itself (server/lsp/codeLens.ts, pulled over LSP).
 
-export function readUiSettings(): UiSettings {
-  const config = vscode.workspace.getConfiguration('mcpo');
-  return {
-    openReportAfterRun: config.get<boolean>('openReportAfterRun', true),
+export interface JobsSettings {
+  executor: 'slurm' | 'local';
+  slurm: SlurmJobSettings;
+}
+
+function readJobsSettings(c: vscode.WorkspaceConfiguration): JobsSettings {
+  const positive = (key: string): number | undefined => {
+    const v = c.get<number>(key, 0);
+    return typeof v === 'number' && v > 0 ? Math.floor(v) : undefined;
   };
+  return {
+    executor: c.get<'slurm' | 'local'>('jobs.executor', 'local') === 'slurm' ? 'slurm' : 'local',
+    slurm: {
+      url: c.get<string>('slurm.url', '').trim(),
+      user: c.get<string>('slurm.user', '').trim() || process.env.USER || 'root',
+      apiVersion: c.get<string>('slurm.apiVersion', 'v0.0.38').trim() || 'v0.0.38',
+      partition: c.get<string>('slurm.partition', '').trim() || undefined,
+      gpus: c.get<number | null>('slurm.gpus', null) ?? undefined,
+      timeMinutes: positive('slurm.timeMinutes'),
+    },
+  };
+}
+
+/** The endpoint settings as the user typed them (Configure Endpoints starts from these). */
+export interface EndpointDraft {
+  url: string;
+  model: string;
+}
+
+/**
+ * Every `mcpo.*` setting the extension reads, typed. Each getter reads the current value;
+ * `onDidChange` fires when any `mcpo.*` setting changes (listeners ask the event which).
+ */
+export class McpoConfig implements vscode.Disposable {
+  private readonly changed = new vscode.EventEmitter<vscode.ConfigurationChangeEvent>();
+  readonly onDidChange = this.changed.event;
+  private readonly listener = vscode.workspace.onDidChangeConfiguration((e) => {
+    if (e.affectsConfiguration('mcpo')) this.changed.fire(e);
+  });
+
+  private get section(): vscode.WorkspaceConfiguration {
+    return vscode.workspace.getConfiguration('mcpo');
+  }
+
+  /** The pipeline a run uses, sent with each run request. */
+  get pipeline(): PipelineSettings {
+    return readPipelineSettings(this.section);
+  }
+
+  get ui(): UiSettings {
+    return { openReportAfterRun: this.section.get<boolean>('openReportAfterRun', true) };
+  }
+
+  /** The `mcpo.jobs.*` and `mcpo.slurm.*` settings. */
+  get jobs(): JobsSettings {
+    return readJobsSettings(this.section);
+  }
+
+  /** Globs of files that are datasets beyond *.jsonl / *.json (e.g. *.ndjson). */
+  get datasetGlobs(): string[] {
+    return this.section.get<string[]>('datasetGlobs', []);
+  }
+
+  /** `mcpo.preset` as set ('none' without one). */
+  get preset(): string {
+    return this.section.get<string>('preset', 'none');
+  }
+
+  endpoint(role: 'llm' | 'slm'): EndpointDraft {
+    return {
+      url: this.section.get<string>(`${role}.url`, ''),
+      model: this.section.get<string>(`${role}.model`, ''),
+    };
+  }
+
+  /** Writes settings to the workspace (the user settings without a folder: nowhere else to write). */
+  async update(values: Record<string, unknown>): Promise<void> {
+    const target = vscode.workspace.workspaceFolders?.length
+      ? vscode.ConfigurationTarget.Workspace
+      : vscode.ConfigurationTarget.Global;
+    const section = this.section;
+    for (const [key, value] of Object.entries(values)) await section.update(key, value, target);
+  }
+
+  dispose(): void {
+    this.listener.dispose();
+    this.changed.dispose();
+  }
 }

@@ -1,6 +1,7 @@
-/** One status item: endpoint health between runs, a running run's progress during one. */
+/** The one status item: it renders the status model (statusModel.ts) and nothing else writes it. */
 import * as vscode from 'vscode';
-import type { EndpointHealth } from '../server/protocol/runs';
+import type { EndpointHealth, LocalModelParams } from '../server/protocol/runs';
+import { INITIAL_STATUS, renderStatus, type StatusState } from './statusModel';
 
 export class McpoStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -8,55 +9,48 @@ export class McpoStatusBar implements vscode.Disposable {
     vscode.StatusBarAlignment.Left,
     10,
   );
-  private health = '$(circle-outline) MCPO';
-  private healthTooltip = 'MCPO: endpoints not checked yet (MCPO: Check Endpoints)';
+  private state: StatusState = INITIAL_STATUS;
 
   constructor() {
     this.item.name = 'MCPO';
-    this.item.command = 'mcpo.checkEndpoints';
-    this.idle();
+    this.render();
     this.item.show();
   }
 
+  /** The results of an endpoint check. */
   setHealth(endpoints: EndpointHealth[]): void {
-    if (endpoints.length === 0) {
-      this.health = '$(warning) MCPO: no endpoint';
-      this.healthTooltip = 'No endpoint is configured (MCPO: Configure Endpoints)';
-    } else {
-      const ok = endpoints.every((e) => e.ok);
-      this.health = `${ok ? '$(check)' : '$(error)'} MCPO`;
-      this.healthTooltip = endpoints
-        .map((e) => `${e.role.toUpperCase()} ${e.model} @ ${e.url}: ${e.message}`)
-        .join('\n');
-    }
-    this.idle();
+    this.update({ health: { kind: 'checked', endpoints } });
   }
 
-  /** `count` is the engine's own progress message ("3/5", "arm 2/6: +CoT"), as the toast shows it. */
-  running(count: string | undefined): void {
-    this.item.text = `$(sync~spin) MCPO ${count ?? 'starting…'}`;
-    this.item.tooltip = 'An MCPO run is in progress (click to cancel)';
-    this.item.command = 'mcpo.cancelRun';
+  /** A run started (`progress` undefined) or reported progress. */
+  running(progress: string | undefined): void {
+    this.update({ run: { progress } });
+  }
+
+  /** The run ended. */
+  idle(): void {
+    this.update({ run: undefined });
   }
 
   /** The in-process llama.cpp model: loading (download %) or ready with the engine's memory. */
-  localModel(model: string, state: 'loading' | 'ready', percent?: number, rssMb?: number): void {
-    const name = model.split(/[\\/]/).pop() ?? model;
-    if (state === 'loading') {
-      this.item.text = `$(loading~spin) MCPO: loading ${name}${percent !== undefined ? ` ${percent}%` : ''}`;
-      this.item.tooltip = `Loading the local model ${model}`;
-    } else {
-      this.health = `$(chip) MCPO local ${name}${rssMb !== undefined ? ` · ${rssMb} MB` : ''}`;
-      this.healthTooltip = `Local model ${model} loaded; the MCPO engine uses ${rssMb ?? '?'} MB of memory`;
-      this.item.text = this.health;
-      this.item.tooltip = this.healthTooltip;
-    }
+  localModel({ model, state, percent, rssMb }: LocalModelParams): void {
+    this.update(
+      state === 'loading'
+        ? { loading: { model, percent } }
+        : { loading: undefined, health: { kind: 'local', model, rssMb } },
+    );
   }
 
-  idle(): void {
-    this.item.text = this.health;
-    this.item.tooltip = this.healthTooltip;
-    this.item.command = 'mcpo.checkEndpoints';
+  private update(change: Partial<StatusState>): void {
+    this.state = { ...this.state, ...change };
+    this.render();
+  }
+
+  private render(): void {
+    const view = renderStatus(this.state);
+    this.item.text = view.text;
+    this.item.tooltip = view.tooltip;
+    this.item.command = view.command;
   }
 
   dispose(): void {

@@ -23,7 +23,8 @@ import {
   SelectDataRequest,
   SubmitJobRequest,
 } from '../../server/protocol/messages';
-import { workspaceRoot } from '../settings';
+import { registerCommand } from '../commandRunner';
+import { workspaceRoot, type McpoConfig } from '../settings';
 import { JobsTreeProvider, type JobSnapshot } from './jobsView';
 
 /** SecretStorage key of the slurmrestd JWT. */
@@ -37,31 +38,6 @@ export interface SubmitOptions {
   slurm?: Partial<SlurmJobSettings>;
   confirm?: boolean;
   jobsDir?: string;
-}
-
-export interface JobsSettings {
-  executor: 'slurm' | 'local';
-  slurm: SlurmJobSettings;
-}
-
-/** The `mcpo.jobs.*` and `mcpo.slurm.*` settings with their defaults (package.json declares the same). */
-export function readJobsSettings(): JobsSettings {
-  const c = vscode.workspace.getConfiguration('mcpo');
-  const positive = (key: string): number | undefined => {
-    const v = c.get<number>(key, 0);
-    return typeof v === 'number' && v > 0 ? Math.floor(v) : undefined;
-  };
-  return {
-    executor: c.get<'slurm' | 'local'>('jobs.executor', 'local') === 'slurm' ? 'slurm' : 'local',
-    slurm: {
-      url: c.get<string>('slurm.url', '').trim(),
-      user: c.get<string>('slurm.user', '').trim() || process.env.USER || 'root',
-      apiVersion: c.get<string>('slurm.apiVersion', 'v0.0.38').trim() || 'v0.0.38',
-      partition: c.get<string>('slurm.partition', '').trim() || undefined,
-      gpus: c.get<number | null>('slurm.gpus', null) ?? undefined,
-      timeMinutes: positive('slurm.timeMinutes'),
-    },
-  };
 }
 
 export function defaultJobsDir(): string {
@@ -102,11 +78,12 @@ function jobOf(arg: unknown, view: JobsTreeProvider): JobInfo {
 
 /**
  * Registers the jobs view and commands. Call once from activate():
- * `context.subscriptions.push(...registerJobs(context, engine, log));`
+ * `context.subscriptions.push(...registerJobs(context, engine, config, log));`
  */
 export function registerJobs(
   context: Pick<vscode.ExtensionContext, 'secrets'>,
   engine: EngineClient,
+  config: McpoConfig,
   log: vscode.LogOutputChannel,
   o: { jobsDir?: () => string } = {},
 ): vscode.Disposable[] {
@@ -128,24 +105,8 @@ export function registerJobs(
     engine.onJobsChanged((p) => view.update(p)),
   );
 
-  /** Errors become one message with "Show Logs"; the command then returns undefined. */
-  const guard =
-    <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R>) =>
-    async (...args: A): Promise<R | undefined> => {
-      try {
-        return await fn(...args);
-      } catch (err) {
-        if (err instanceof vscode.CancellationError) return undefined;
-        const message = err instanceof Error ? err.message : String(err);
-        log.error(`${id}: ${message}`);
-        void vscode.window
-          .showErrorMessage(`MCPO: ${message}`, 'Show Logs')
-          .then((c) => c && log.show());
-        return undefined;
-      }
-    };
   const register = <A extends unknown[], R>(id: string, fn: (...args: A) => Promise<R>): void => {
-    disposables.push(vscode.commands.registerCommand(id, guard(id, fn)));
+    disposables.push(registerCommand(id, fn, log));
   };
 
   async function pickSpec(kind: JobKindName, arg: unknown): Promise<string> {
@@ -210,7 +171,7 @@ export function registerJobs(
     const specFile = await pickSpec(kind, specArg);
     const dir = opts.jobsDir ?? jobsDir();
     if (!opts.confirm && !(await preview(kind, specFile, dir))) return undefined;
-    const settings = readJobsSettings();
+    const settings = config.jobs;
     const executor = opts.executor ?? settings.executor;
     const slurm: SlurmJobSettings = { ...settings.slurm, ...opts.slurm };
     const { job } = await vscode.window.withProgress(

@@ -1,6 +1,6 @@
 /**
  * What the results views (the sidebar's run list and the report panel) need from the engine and
- * the workbench. The extension implements it over the language client (server/protocol.ts
+ * the workbench. The extension implements it over the language client (server/protocol/
  * requests) and VS Code commands; tests can pass a fake. Kept free of `vscode` imports so the
  * panel hosts are the only places that touch the VS Code API.
  */

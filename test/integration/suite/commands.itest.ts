@@ -417,6 +417,21 @@ export async function lensDensitySettingIsFollowed(): Promise<void> {
   }
 }
 
+/** A file `mcpo.datasetGlobs` names is a dataset as soon as the setting says so: no window reload. */
+export async function datasetGlobsApplyWithoutReload(): Promise<void> {
+  const dataset = await writeTempDataset();
+  const config = vscode.workspace.getConfiguration('mcpo');
+  try {
+    const uri = vscode.Uri.file(path.join(path.dirname(dataset.uri.fsPath), 'broken.ndjson'));
+    fs.copyFileSync(dataset.uri.fsPath, uri.fsPath);
+    await config.update('datasetGlobs', ['**/*.ndjson'], vscode.ConfigurationTarget.Global);
+    await openDataset({ ...dataset, uri });
+  } finally {
+    await config.update('datasetGlobs', undefined, vscode.ConfigurationTarget.Global);
+    await closeEditors(dataset);
+  }
+}
+
 export async function walkthroughAndEmptyViewsAreContributed(): Promise<void> {
   const extension = await activeExtension();
   const contributes = (

@@ -1,0 +1,82 @@
+/**
+ * The one wrapper every `mcpo.*` command runs in (the command table, the jobs commands, the
+ * report and cache commands): an error becomes one message that names what failed and offers
+ * what helps: Configure Endpoints (for commands that talk to a model, or errors about an
+ * endpoint), Retry (the same command, same arguments), Show Logs. Cancelling is not an error,
+ * whichever layer reports it: VS Code's CancellationError, or the engine's RequestCancelled
+ * answer to a `$/cancelRequest`.
+ */
+import * as vscode from 'vscode';
+import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
+
+/** Commands that talk to a model endpoint: their errors offer "Configure Endpoints". */
+const ENDPOINT_COMMANDS = new Set([
+  'mcpo.runOnSelection',
+  'mcpo.runDataset',
+  'mcpo.runRow',
+  'mcpo.compareRow',
+  'mcpo.runAblation',
+  'mcpo.checkEndpoints',
+  'mcpo.configureEndpoints',
+]);
+
+/** Cancelling is not an error, whichever layer reports it. */
+export function isCancellation(err: unknown): boolean {
+  return (
+    err instanceof vscode.CancellationError ||
+    (err instanceof ResponseError && err.code === LSPErrorCodes.RequestCancelled)
+  );
+}
+
+/**
+ * `fn` as a command handler: it resolves to fn's result, or to undefined when fn was cancelled or
+ * failed (the failure is logged and shown; the message's buttons act when the user picks one).
+ */
+export function guarded<A extends unknown[], R>(
+  id: string,
+  fn: (...args: A) => Promise<R>,
+  log: vscode.LogOutputChannel,
+): (...args: A) => Promise<R | undefined> {
+  return async (...args: A) => {
+    try {
+      return await fn(...args);
+    } catch (err) {
+      if (isCancellation(err)) return undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      log.error(`${id}: ${message}`);
+      void vscode.window
+        .showErrorMessage(`MCPO: ${message}`, ...errorActions(id, message))
+        .then(async (choice) => {
+          if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
+          else if (choice === 'Configure Endpoints')
+            await vscode.commands.executeCommand('mcpo.configureEndpoints');
+          else if (choice === 'Show Logs') log.show();
+        });
+      return undefined;
+    }
+  };
+}
+
+/** Registers `fn` as command `id`, run in the wrapper. */
+export function registerCommand<A extends unknown[], R>(
+  id: string,
+  fn: (...args: A) => Promise<R>,
+  log: vscode.LogOutputChannel,
+): vscode.Disposable {
+  return vscode.commands.registerCommand(id, guarded(id, fn, log));
+}
+
+/** The actions an error message of command `id` offers, most useful first. */
+export function errorActions(id: string, message: string): string[] {
+  const aboutEndpoint =
+    /endpoint|\/v1|\/models|api key|ECONNREFUSED|ENOTFOUND|cannot reach|does not serve|HTTP \d{3}/i.test(
+      message,
+    );
+  return [
+    ...(id !== 'mcpo.configureEndpoints' && (ENDPOINT_COMMANDS.has(id) || aboutEndpoint)
+      ? ['Configure Endpoints']
+      : []),
+    ...(id !== 'mcpo.cancelRun' && id !== 'mcpo.showLogs' ? ['Retry'] : []),
+    'Show Logs',
+  ];
+}
