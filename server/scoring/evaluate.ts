@@ -149,6 +149,7 @@ async function scoreEmbeddingMetrics(
   results: SampleScore[],
   options: ScoreOptions,
 ): Promise<void> {
+  if (!results.some((r) => isEmbeddingMetric(r.metric))) return;
   const byIndex = new Map(samples.map((s) => [s.index, s]));
   for (const metric of ['sent-transformer', 'multilingual-sent-transformer'] as const) {
     const rows = results.filter((r) => r.metric === metric);

@@ -31,7 +31,8 @@ export interface Parsed<T extends ParsedAnswer = ParsedAnswer> {
 /** Parses a raw model response the way the official evaluation does for the row's task type. */
 export function parseResponse(taskType: TaskType, response: string): Parsed {
   const warnings: string[] = [];
-  if (pyLength(response) > MAX_RESPONSE_CHARACTERS) {
+  // More code points than UTF-16 units is impossible: most responses skip the count.
+  if (response.length > MAX_RESPONSE_CHARACTERS && pyLength(response) > MAX_RESPONSE_CHARACTERS) {
     warnings.push(
       `the response has ${pyLength(response)} characters; the official parser reads only the first ${MAX_RESPONSE_CHARACTERS}`,
     );

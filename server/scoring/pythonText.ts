@@ -103,18 +103,17 @@ export function pyStrip(s: string): string {
   return s.slice(a, b);
 }
 
-/** `s.lstrip(chars)` / `s.rstrip(chars)` / `s.strip(chars)` with an explicit character set. */
+/** `s.lstrip(chars)` / `s.rstrip(chars)` / `s.strip(chars)` with an explicit set of BMP characters. */
 export function pyStripChars(
   s: string,
   chars: string,
   side: 'both' | 'left' | 'right' = 'both',
 ): string {
-  const set = new Set(chars);
   let a = 0;
   let b = s.length;
-  if (side !== 'right') while (a < b && set.has(s[a])) a++;
-  if (side !== 'left') while (b > a && set.has(s[b - 1])) b--;
-  return s.slice(a, b);
+  if (side !== 'right') while (a < b && chars.includes(s[a])) a++;
+  if (side !== 'left') while (b > a && chars.includes(s[b - 1])) b--;
+  return a === 0 && b === s.length ? s : s.slice(a, b);
 }
 
 /** `s.split()` with no argument: runs of Python whitespace separate, empty pieces dropped. */
@@ -133,6 +132,22 @@ export function pySplitWhitespace(s: string): string[] {
   return out;
 }
 
+/** The BMP code points whose lower() differs between CPython and JavaScript. */
+const LOWER_EXCEPTION = new Uint8Array(0x10000);
+for (const cp of PY_LOWER_EXCEPTIONS.keys()) if (cp < 0x10000) LOWER_EXCEPTION[cp] = 1;
+const ASTRAL_LOWER_EXCEPTIONS = [...PY_LOWER_EXCEPTIONS.keys()].some((cp) => cp >= 0x10000);
+
+/** Whether `s` may hold a character that lower() treats differently (a surrogate: maybe). */
+function hasLowerException(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (LOWER_EXCEPTION[c] === 1) return true;
+    if (ASTRAL_LOWER_EXCEPTIONS && c >= 0xd800 && c <= 0xdfff) return true;
+  }
+  return false;
+}
+
 /** Code points unassigned in every Unicode version: uncased and not case-ignorable, as CPython sees the exceptions. */
 const UNASSIGNED_PLACEHOLDERS = ['\u0378', '\u0379', '\u0380', '\u0381', '\u0382', '\u0383'];
 
@@ -143,9 +158,7 @@ const UNASSIGNED_PLACEHOLDERS = ['\u0378', '\u0379', '\u0380', '\u0381', '\u0382
  * around them is judged as CPython judges it, then put back.
  */
 export function pyLower(s: string): string {
-  // All exceptions are outside ASCII; skip the scan for ASCII text.
-  // eslint-disable-next-line no-control-regex
-  if (/^[\x00-\x7f]*$/.test(s)) return s.toLowerCase();
+  if (!hasLowerException(s)) return s.toLowerCase();
   const placeholder = UNASSIGNED_PLACEHOLDERS.find((p) => !s.includes(p));
   if (placeholder === undefined) return s.toLowerCase(); // every placeholder occurs: give up the exceptions
   const replaced: string[] = [];

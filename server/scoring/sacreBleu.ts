@@ -8,7 +8,7 @@
  * scores 0 because the missing 4-gram precision is fed to `my_log` as 0.0. The floating-point
  * operations below are performed in the same order as sacrebleu's so the doubles agree.
  */
-import { isPySpace, pyLower, pySplitWhitespace, pyStripChars } from './pythonText';
+import { isPySpace, pyLower, pyStripChars } from './pythonText';
 
 /** sacrebleu's MAX_NGRAM_ORDER. */
 const MAX_NGRAM_ORDER = 4;
@@ -38,28 +38,140 @@ export interface BleuScore extends BleuStatistics {
 }
 
 // --- 13a tokenizer (sacrebleu tokenizers/tokenizer_13a.py + tokenizer_re.py) ---
+//
+// sacrebleu runs four global regular-expression replacements over ` line `, then splits at
+// Python whitespace:
+//   1. ([\x7b-\x7e\x5b-\x60\x20-\x26\x28-\x2b\x3a-\x40\x2f]) -> ' $1 '   (mteval-v13a punctuation)
+//   2. ([^0-9])([.,])  -> '$1 $2 '
+//   3. ([.,])([^0-9])  -> ' $1 $2'
+//   4. ([0-9])(-)      -> '$1 $2 '
+// Each pass is replayed here over UTF-16 units in reused typed arrays, with a global regular
+// expression's semantics: matches are tried left to right and never overlap. The patterns' `u`
+// flag (`[^0-9]` is a whole surrogate pair) inserts the same spaces as matching by units, since
+// neither half of a pair is a digit, a period, a comma or a dash.
+// Building no intermediate strings is what makes BLEU fast; test/unit/scoring/bleuTokenizer
+// checks every pass against the regular expressions on random text.
 
-// mteval-v13a's punctuation set: { | } ~ [ \ ] ^ _ ` space ! " # $ % & ( ) * + : ; < = > ? @ /
-const SPLIT_PUNCTUATION = /([\x7b-\x7e\x5b-\x60\x20-\x26\x28-\x2b\x3a-\x40\x2f])/gu;
-// Python's `[0-9]` is ASCII-only in these patterns, which JS's class also is.
-const PERIOD_COMMA_AFTER_NON_DIGIT = /([^0-9])([.,])/gu;
-const PERIOD_COMMA_BEFORE_NON_DIGIT = /([.,])([^0-9])/gu;
-const DASH_AFTER_DIGIT = /([0-9])(-)/gu;
+const SPACE_UNIT = 0x20;
 
-/** The regular-expression stage shared by sacrebleu's 13a and zh tokenizers. */
-function tokenizeRegexp(line: string): string {
-  const spaced = line
-    .replace(SPLIT_PUNCTUATION, ' $1 ')
-    .replace(PERIOD_COMMA_AFTER_NON_DIGIT, '$1 $2 ')
-    .replace(PERIOD_COMMA_BEFORE_NON_DIGIT, ' $1 $2')
-    .replace(DASH_AFTER_DIGIT, '$1 $2 ');
-  // sacrebleu collapses whitespace with Python's str.split(), whose whitespace set is not JS's.
-  return pySplitWhitespace(spaced).join(' ');
+/** Pass 1's character class (all ASCII). */
+const SPLIT_PUNCTUATION = new Uint8Array(0x80);
+for (const [from, to] of [
+  [0x7b, 0x7e],
+  [0x5b, 0x60],
+  [0x20, 0x26],
+  [0x28, 0x2b],
+  [0x3a, 0x40],
+  [0x2f, 0x2f],
+])
+  for (let c = from; c <= to; c++) SPLIT_PUNCTUATION[c] = 1;
+
+/** Flags of the characters passes 2-4 look at (all ASCII). */
+const DIGIT = 1;
+const PERIOD_OR_COMMA = 2;
+const DASH = 4;
+const FLAGS = new Uint8Array(0x80);
+for (let c = 0x30; c <= 0x39; c++) FLAGS[c] = DIGIT;
+FLAGS[0x2e] = PERIOD_OR_COMMA;
+FLAGS[0x2c] = PERIOD_OR_COMMA;
+FLAGS[0x2d] = DASH;
+
+function flagsOf(c: number): number {
+  return c < 0x80 ? FLAGS[c] : 0;
 }
 
-/** sacrebleu's default "13a" tokenizer (mteval-v13a.pl's). */
-export function tokenize13a(line: string): string {
-  let s = line.replaceAll('<skipped>', '').replaceAll('-\n', '').replaceAll('\n', ' ');
+/** Two scratch buffers the passes write back and forth (BLEU is synchronous: never shared). */
+let front = new Uint16Array(4096);
+let back = new Uint16Array(4096);
+
+/** Makes `back` hold at least n units, keeping `front`'s contents. */
+function reserveBack(n: number): void {
+  if (back.length < n) back = new Uint16Array(Math.max(n, back.length * 2));
+}
+
+/** A third buffer: holds the reference's units while the hypothesis is tokenized. */
+let kept = new Uint16Array(4096);
+
+/** Sets front aside as `kept` (its contents stay) and takes the old kept buffer as front. */
+function keepFront(): void {
+  const t = kept;
+  kept = front;
+  front = t;
+}
+
+function swap(): void {
+  const t = front;
+  front = back;
+  back = t;
+}
+
+/** Pass 1 from `s` into `front`, with the leading and trailing space; returns the length. */
+function splitPunctuation(s: string): number {
+  reserveBack(3 * (s.length + 2));
+  const out = back;
+  let o = 0;
+  out[o++] = SPACE_UNIT;
+  out[o++] = SPACE_UNIT;
+  out[o++] = SPACE_UNIT;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80 && SPLIT_PUNCTUATION[c] === 1) {
+      out[o++] = SPACE_UNIT;
+      out[o++] = c;
+      out[o++] = SPACE_UNIT;
+    } else out[o++] = c;
+  }
+  out[o++] = SPACE_UNIT;
+  out[o++] = SPACE_UNIT;
+  out[o++] = SPACE_UNIT;
+  swap();
+  return o;
+}
+
+/**
+ * Passes 2-4: each match of `(first)(second)` gets a space inserted between its two characters
+ * and one after the match (or, with `spaceBefore`, one before it instead), over front[0, n).
+ * A character matches a class when its flags masked by `mask` equal `want`.
+ */
+function spaceAroundPairs(
+  n: number,
+  firstMask: number,
+  firstWant: number,
+  secondMask: number,
+  secondWant: number,
+  spaceBefore: boolean,
+): number {
+  reserveBack(2 * n);
+  const a = front;
+  const out = back;
+  let o = 0;
+  for (let i = 0; i < n;) {
+    const c = a[i];
+    if (
+      (flagsOf(c) & firstMask) === firstWant &&
+      i + 1 < n &&
+      (flagsOf(a[i + 1]) & secondMask) === secondWant
+    ) {
+      if (spaceBefore) out[o++] = SPACE_UNIT;
+      out[o++] = c;
+      out[o++] = SPACE_UNIT;
+      out[o++] = a[i + 1];
+      if (!spaceBefore) out[o++] = SPACE_UNIT;
+      i += 2;
+    } else {
+      out[o++] = c;
+      i++;
+    }
+  }
+  swap();
+  return o;
+}
+
+/** What mteval's 13a does before the regular expressions, on the raw line. */
+export function unescape13a(line: string): string {
+  let s = line;
+  if (s.includes('<skipped>')) s = s.replaceAll('<skipped>', '');
+  if (s.includes('\n')) s = s.replaceAll('-\n', '').replaceAll('\n', ' ');
   // One unescaping pass, in this order: "&amp;quot;" becomes "&quot;", not '"'.
   if (s.includes('&')) {
     s = s
@@ -68,7 +180,61 @@ export function tokenize13a(line: string): string {
       .replaceAll('&lt;', '<')
       .replaceAll('&gt;', '>');
   }
-  return tokenizeRegexp(` ${s} `);
+  return s;
+}
+
+/** The 13a tokenization of `line` into front[0, returned length), tokens separated by spaces. */
+function tokenize13aUnits(line: string): number {
+  const s = unescape13a(line);
+  let n = splitPunctuation(s);
+  // Passes 2-4 cannot match without a period, comma or dash: skip their copies.
+  if (s.includes('.') || s.includes(',')) {
+    n = spaceAroundPairs(n, DIGIT, 0, PERIOD_OR_COMMA, PERIOD_OR_COMMA, false); // ([^0-9])([.,])
+    n = spaceAroundPairs(n, PERIOD_OR_COMMA, PERIOD_OR_COMMA, DIGIT, 0, true); // ([.,])([^0-9])
+  }
+  if (s.includes('-')) n = spaceAroundPairs(n, DIGIT, DIGIT, DASH, DASH, false); // ([0-9])(-)
+  return n;
+}
+
+/** Copies `s` into front[0, s.length). */
+function unitsOf(s: string): number {
+  reserveBack(s.length);
+  for (let i = 0; i < s.length; i++) back[i] = s.charCodeAt(i);
+  swap();
+  return s.length;
+}
+
+/** Where the first token at or after `at` in front[0, n) starts (n when there is none). */
+function tokenStart(n: number, at: number): number {
+  while (at < n && isPySpace(front[at])) at++;
+  return at;
+}
+
+/** Where the token starting at `start` ends: at Python whitespace or n. */
+function tokenEnd(n: number, start: number): number {
+  let at = start;
+  while (at < n && !isPySpace(front[at])) at++;
+  return at;
+}
+
+/** front[0, n)'s tokens (split at Python whitespace) joined by single spaces. */
+function joinedTokens(n: number): string {
+  const parts: string[] = [];
+  for (let start = tokenStart(n, 0); start < n; start = tokenStart(n, start)) {
+    const end = tokenEnd(n, start);
+    let token = '';
+    // In slices: a spread of a very long token would overflow the stack.
+    for (let at = start; at < end; at += 8192)
+      token += String.fromCharCode(...front.subarray(at, Math.min(end, at + 8192)));
+    parts.push(token);
+    start = end;
+  }
+  return parts.join(' ');
+}
+
+/** sacrebleu's default "13a" tokenizer (mteval-v13a.pl's): tokens joined by single spaces. */
+export function tokenize13a(line: string): string {
+  return joinedTokens(tokenize13aUnits(line));
 }
 
 // --- statistics (sacrebleu metrics/bleu.py, metrics/helpers.py) ---
@@ -78,7 +244,7 @@ function pyRstrip(s: string): string {
   let end = s.length;
   // Every Python whitespace character is in the BMP, so UTF-16 units can be tested directly.
   while (end > 0 && isPySpace(s.charCodeAt(end - 1))) end--;
-  return s.slice(0, end);
+  return end === s.length ? s : s.slice(0, end);
 }
 
 /** `BLEU._preprocess_segment`: optional Python lower(), right-strip, tokenize. */
@@ -90,98 +256,223 @@ export function preprocessSegment(
   return tokenize(pyRstrip(lowercase ? pyLower(sentence) : sentence));
 }
 
-/**
- * Largest vocabulary (distinct tokens of hypothesis and reference together) for which an n-gram
- * of token ids read as a base-V number stays below 2^53, i.e. is an exact Map key, up to order 4.
- */
-const MAX_NUMERIC_VOCABULARY = 9000;
+/** murmur3's finalizer: every input bit reaches the low bits that pick a slot. */
+function mix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
-interface NgramStatistics {
-  counts: number[];
-  totals: number[];
+/** A copy of `a` twice as long. */
+function grown(a: Int32Array): Int32Array {
+  const bigger = new Int32Array(a.length * 2);
+  bigger.set(a);
+  return bigger;
+}
+
+/** Grows an Int32Array scratch buffer to hold n entries (contents are not kept). */
+function atLeast(a: Int32Array, n: number): Int32Array {
+  return a.length >= n ? a : new Int32Array(Math.max(n, a.length * 2));
 }
 
 /**
- * Matched (clipped) and total n-gram counts per order, as sacrebleu's `_compute_segment_statistics`
- * gets them from its n-gram Counters, without building a string per n-gram: each token becomes an
- * id, each n-gram of ids one number (base V, extended by one token per order), and every
- * hypothesis n-gram takes one of the reference's remaining copies, which adds up to
- * min(hyp count, ref count) per distinct n-gram, as sacrebleu's clipping does.
+ * Ids for the tokens and n-grams of one hypothesis/reference pair: a token's id is found by
+ * hashing its UTF-16 units, an n-gram's by hashing the pair (id of its first n-1 tokens, id of
+ * its last token). Tokens and n-grams draw ids from one counter, so equal ids mean equal
+ * n-grams of equal order, and ids stay small: counting is indexing an array. Open addressing
+ * over typed arrays; a new pair of segments starts a new generation instead of clearing.
  */
-function ngramStatistics(hyp: readonly string[], ref: readonly string[]): NgramStatistics {
-  const ids = new Map<string, number>();
-  const idsOf = (tokens: readonly string[]): Float64Array => {
-    const out = new Float64Array(tokens.length);
-    for (let i = 0; i < tokens.length; i++) {
-      let id = ids.get(tokens[i]);
-      if (id === undefined) ids.set(tokens[i], (id = ids.size));
-      out[i] = id;
-    }
-    return out;
-  };
-  const refIds = idsOf(ref);
-  const hypIds = idsOf(hyp);
-  const base = ids.size;
-  if (base > MAX_NUMERIC_VOCABULARY) return ngramStatisticsByString(hyp, ref);
-  const refKeys = refIds.slice();
-  const hypKeys = hypIds.slice();
-  const counts: number[] = [];
-  const totals: number[] = [];
-  const remaining = new Map<number, number>();
-  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
-    if (n > 1) {
-      extendKeys(refKeys, refIds, n, base);
-      extendKeys(hypKeys, hypIds, n, base);
-    }
-    remaining.clear();
-    for (let i = 0; i + n <= ref.length; i++)
-      remaining.set(refKeys[i], (remaining.get(refKeys[i]) ?? 0) + 1);
-    let correct = 0;
-    for (let i = 0; i + n <= hyp.length; i++) {
-      const left = remaining.get(hypKeys[i]);
-      if (left) {
-        correct++;
-        remaining.set(hypKeys[i], left - 1);
+class NgramIds {
+  private capacity = 1 << 12;
+  private slotGen = new Int32Array(this.capacity);
+  private slotA = new Int32Array(this.capacity);
+  private slotB = new Int32Array(this.capacity);
+  private slotId = new Int32Array(this.capacity);
+  private generation = 1;
+  private used = 0;
+  /** The reference's units (tokens are only added from it) and, per token id, where it is there. */
+  private reference: Uint16Array = front;
+  private tokenAt: Int32Array = new Int32Array(1024);
+  private tokenLength: Int32Array = new Int32Array(1024);
+  next = 0;
+
+  /** A new pair of segments; the reference's tokens will be read from `reference`. */
+  reset(reference: Uint16Array): void {
+    this.generation++;
+    this.used = 0;
+    this.next = 0;
+    this.reference = reference;
+  }
+
+  /**
+   * The id of the token front[start, end); when it is new, a new id if `add` (only while front
+   * is the reference given to reset), else -1.
+   */
+  token(start: number, end: number, add: boolean): number {
+    const a = front;
+    let h = 0x811c9dc5;
+    for (let i = start; i < end; i++) h = Math.imul(h ^ a[i], 0x01000193);
+    const length = end - start;
+    // Tokens are keyed by (hash, -1 - id): never equal to an n-gram's key, whose parts are ids.
+    for (let slot = this.homeSlot(h, -1); ; slot = (slot + 1) & (this.capacity - 1)) {
+      if (this.slotGen[slot] !== this.generation) {
+        if (!add) return -1;
+        const id = this.next;
+        if (id === this.tokenAt.length) {
+          this.tokenAt = grown(this.tokenAt);
+          this.tokenLength = grown(this.tokenLength);
+        }
+        this.tokenAt[id] = start;
+        this.tokenLength[id] = length;
+        return this.claim(slot, h, -1 - id);
+      }
+      if (this.slotB[slot] < 0 && this.slotA[slot] === h) {
+        const id = -1 - this.slotB[slot];
+        if (this.tokenLength[id] === length && this.sameUnits(this.tokenAt[id], start, length))
+          return id;
       }
     }
-    counts.push(correct);
-    totals.push(Math.max(0, hyp.length - n + 1));
   }
-  return { counts, totals };
-}
 
-/** keys[i] held the (n-1)-gram starting at token i; it becomes the n-gram starting there. */
-function extendKeys(keys: Float64Array, ids: Float64Array, n: number, base: number): void {
-  for (let i = 0; i + n <= ids.length; i++) keys[i] = keys[i] * base + ids[i + n - 1];
-}
-
-/** The same statistics with n-grams as strings: for vocabularies too large for numeric keys. */
-function ngramStatisticsByString(hyp: readonly string[], ref: readonly string[]): NgramStatistics {
-  const counts: number[] = [];
-  const totals: number[] = [];
-  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
-    const refCounts = ngramCounts(ref, n);
-    let correct = 0;
-    let total = 0;
-    for (const [ngram, hypCount] of ngramCounts(hyp, n)) {
-      total += hypCount;
-      const refCount = refCounts.get(ngram);
-      if (refCount !== undefined) correct += Math.min(hypCount, refCount);
+  /**
+   * The id of the n-gram made of the (n-1)-gram `prefix` and the token `last`; when it is new, a
+   * new id if `add`, else -1 (also when either part is -1: unknown parts make an unknown n-gram).
+   */
+  ngram(prefix: number, last: number, add: boolean): number {
+    if (prefix < 0 || last < 0) return -1;
+    for (let slot = this.homeSlot(prefix, last); ; slot = (slot + 1) & (this.capacity - 1)) {
+      if (this.slotGen[slot] !== this.generation) return add ? this.claim(slot, prefix, last) : -1;
+      if (this.slotA[slot] === prefix && this.slotB[slot] === last) return this.slotId[slot];
     }
-    counts.push(correct);
-    totals.push(total);
   }
-  return { counts, totals };
+
+  /** Where the probe for key (a, b) starts; a token's key (b < 0) hashes by its units' hash alone. */
+  private homeSlot(a: number, b: number): number {
+    return mix32(a ^ Math.imul(b < 0 ? -1 : b, 0x9e3779b1)) & (this.capacity - 1);
+  }
+
+  private claim(slot: number, a: number, b: number): number {
+    this.slotGen[slot] = this.generation;
+    this.slotA[slot] = a;
+    this.slotB[slot] = b;
+    const id = this.next++;
+    this.slotId[slot] = id;
+    if (++this.used * 2 > this.capacity) this.grow();
+    return id;
+  }
+
+  private sameUnits(at: number, start: number, length: number): boolean {
+    const a = front;
+    const ref = this.reference;
+    for (let i = 0; i < length; i++) if (ref[at + i] !== a[start + i]) return false;
+    return true;
+  }
+
+  private grow(): void {
+    const { slotGen, slotA, slotB, slotId } = this;
+    this.capacity *= 2;
+    this.slotGen = new Int32Array(this.capacity);
+    this.slotA = new Int32Array(this.capacity);
+    this.slotB = new Int32Array(this.capacity);
+    this.slotId = new Int32Array(this.capacity);
+    for (let s = 0; s < slotGen.length; s++) {
+      if (slotGen[s] !== this.generation) continue;
+      const a = slotA[s];
+      const b = slotB[s];
+      let slot = this.homeSlot(a, b);
+      while (this.slotGen[slot] === this.generation) slot = (slot + 1) & (this.capacity - 1);
+      this.slotGen[slot] = this.generation;
+      this.slotA[slot] = a;
+      this.slotB[slot] = b;
+      this.slotId[slot] = slotId[s];
+    }
+  }
 }
 
-function ngramCounts(tokens: readonly string[], n: number): Map<string, number> {
-  const counts = new Map<string, number>();
-  // Tokens never contain whitespace, so joining with a space identifies the tuple uniquely.
-  for (let i = 0; i + n <= tokens.length; i++) {
-    const key = tokens.slice(i, i + n).join(' ');
-    counts.set(key, (counts.get(key) ?? 0) + 1);
+const ids = new NgramIds();
+let refGrams: Int32Array = new Int32Array(1024);
+let hypGrams: Int32Array = new Int32Array(1024);
+let refTokens: Int32Array = new Int32Array(1024);
+let hypTokens: Int32Array = new Int32Array(1024);
+/** Reference copies per n-gram id still unmatched (zero between uses). */
+let remaining: Int32Array = new Int32Array(1 << 12);
+
+/**
+ * Tokenizes one segment and returns its token ids in a scratch array and their count. The
+ * reference's tokens get ids; a hypothesis token the reference lacks gets -1 (it can match
+ * nothing), so only the reference's units are kept.
+ */
+function segmentTokenIds(
+  sentence: string,
+  tokenize: BleuTokenizer,
+  lowercase: boolean,
+  scratch: Int32Array,
+  isReference: boolean,
+): { ids: Int32Array; count: number } {
+  const line = pyRstrip(lowercase ? pyLower(sentence) : sentence);
+  const n = tokenize === tokenize13a ? tokenize13aUnits(line) : unitsOf(tokenize(line));
+  if (isReference) ids.reset(front);
+  // Every token but the last is followed by a space: at most n / 2 + 1 tokens.
+  const out = atLeast(scratch, (n >> 1) + 1);
+  let count = 0;
+  for (let start = tokenStart(n, 0); start < n; start = tokenStart(n, start)) {
+    const end = tokenEnd(n, start);
+    out[count++] = ids.token(start, end, isReference);
+    start = end;
   }
-  return counts;
+  return { ids: out, count };
+}
+
+/** The last statistics computed by `countNgrams` (scratch; read before the next call). */
+const lastCounts = new Int32Array(MAX_NGRAM_ORDER);
+const lastTotals = new Int32Array(MAX_NGRAM_ORDER);
+let lastSysLen = 0;
+let lastRefLen = 0;
+
+/**
+ * sacrebleu's statistics for one hypothesis and one reference, into lastCounts, lastTotals,
+ * lastSysLen, lastRefLen. Matched counts are sacrebleu's clipped ones
+ * (`_compute_segment_statistics`): every hypothesis n-gram takes one of the reference's
+ * remaining copies, which adds up to min(hyp count, ref count) per distinct n-gram.
+ */
+function countNgrams(hyp: string, ref: string, tokenize: BleuTokenizer, lowercase: boolean): void {
+  // `Metric._cache_references` rejects an empty reference before anything else is computed.
+  if (ref === '') throw new Error('BLEU: Empty or `None` reference sentence found.');
+  const r = segmentTokenIds(ref, tokenize, lowercase, refTokens, true);
+  refTokens = r.ids;
+  // The reference's units stay where its tokens were read: the hypothesis is tokenized elsewhere.
+  keepFront();
+  const h = segmentTokenIds(hyp, tokenize, lowercase, hypTokens, false);
+  hypTokens = h.ids;
+  refGrams = atLeast(refGrams, r.count);
+  hypGrams = atLeast(hypGrams, h.count);
+  refGrams.set(refTokens.subarray(0, r.count));
+  hypGrams.set(hypTokens.subarray(0, h.count));
+  for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
+    if (n > 1) {
+      // grams[i] held the (n-1)-gram starting at token i; it becomes the n-gram starting there.
+      for (let i = 0; i + n <= r.count; i++)
+        refGrams[i] = ids.ngram(refGrams[i], refTokens[i + n - 1], true);
+      for (let i = 0; i + n <= h.count; i++)
+        hypGrams[i] = ids.ngram(hypGrams[i], hypTokens[i + n - 1], false);
+    }
+    if (remaining.length < ids.next)
+      remaining = new Int32Array(Math.max(ids.next, remaining.length * 2));
+    for (let i = 0; i + n <= r.count; i++) remaining[refGrams[i]]++;
+    let correct = 0;
+    for (let i = 0; i + n <= h.count; i++) {
+      const g = hypGrams[i];
+      if (g >= 0 && remaining[g] > 0) {
+        correct++;
+        remaining[g]--;
+      }
+    }
+    for (let i = 0; i + n <= r.count; i++) remaining[refGrams[i]] = 0;
+    lastCounts[n - 1] = correct;
+    lastTotals[n - 1] = Math.max(0, h.count - n + 1);
+  }
+  lastSysLen = h.count;
+  lastRefLen = r.count;
 }
 
 /**
@@ -194,12 +485,13 @@ export function bleuStatistics(
   tokenize: BleuTokenizer,
   lowercase: boolean,
 ): BleuStatistics {
-  // `Metric._cache_references` rejects an empty reference before anything else is computed.
-  if (ref === '') throw new Error('BLEU: Empty or `None` reference sentence found.');
-  const refTokens = pySplitWhitespace(preprocessSegment(ref, tokenize, lowercase));
-  const hypTokens = pySplitWhitespace(preprocessSegment(hyp, tokenize, lowercase));
-  const { counts, totals } = ngramStatistics(hypTokens, refTokens);
-  return { counts, totals, sys_len: hypTokens.length, ref_len: refTokens.length };
+  countNgrams(hyp, ref, tokenize, lowercase);
+  return {
+    counts: [...lastCounts],
+    totals: [...lastTotals],
+    sys_len: lastSysLen,
+    ref_len: lastRefLen,
+  };
 }
 
 // --- libm-exact exp and log ---
@@ -333,6 +625,8 @@ export function correctlyRoundedExp(x: number): number {
   return scaleByPowerOfTwo(expReduced(r), k);
 }
 
+const exponentView = new DataView(new ArrayBuffer(8));
+
 /** x = m * 2^e with m in [sqrt(1/2), sqrt(2)), for finite x > 0. */
 function splitExponent(x: number): { m: number; e: number } {
   let e = 0;
@@ -342,7 +636,7 @@ function splitExponent(x: number): { m: number; e: number } {
     m *= 2 ** 54;
     e -= 54;
   }
-  const view = new DataView(new ArrayBuffer(8));
+  const view = exponentView;
   view.setFloat64(0, m);
   const biased = (view.getUint16(0) >> 4) & 0x7ff;
   e += biased - 1023;
@@ -382,17 +676,27 @@ export function correctlyRoundedLog(x: number): number {
 /**
  * A pure function of one double, remembered: the precisions, ratios and means BLEU feeds to log
  * and exp repeat across rows (counts are small integers), and the double-double evaluation is
- * the costliest step of a row. Bounded, so a long run cannot grow it without limit.
+ * the costliest step of a row. A direct-mapped table over typed arrays (a colliding value
+ * replaces the older one): bounded, and no number is boxed to look it up.
  */
-function memoized(fn: (x: number) => number, limit = 1 << 14): (x: number) => number {
-  const known = new Map<number, number>();
+function memoized(
+  fn: (x: number) => number,
+  size = 1 << 14 /* a power of two */,
+): (x: number) => number {
+  const keys = new Float64Array(size);
+  const values = new Float64Array(size);
+  const filled = new Uint8Array(size);
+  const bits = new Float64Array(1);
+  const words = new Int32Array(bits.buffer);
   return (x) => {
-    let y = known.get(x);
-    if (y === undefined) {
-      if (known.size >= limit) known.clear();
-      y = fn(x);
-      known.set(x, y);
-    }
+    bits[0] = x;
+    const slot = mix32(words[0] ^ Math.imul(words[1], 0x9e3779b1)) & (size - 1);
+    // x === keys[slot] also takes -0 for 0: both functions give equal results for them.
+    if (filled[slot] === 1 && keys[slot] === x) return values[slot];
+    const y = fn(x);
+    keys[slot] = x;
+    values[slot] = y;
+    filled[slot] = 1;
     return y;
   };
 }
@@ -412,13 +716,17 @@ function brevityPenalty(sysLen: number, refLen: number): number {
 }
 
 /**
- * n-gram precisions in percent with NIST ("exp") smoothing: each order with no match gets
- * 100 / (2^k * total) for the k-th such order. An order with no hypothesis n-grams stops the
- * loop and leaves its precision (and all higher ones) at 0.0, which is what zeroes short
- * hypotheses.
+ * n-gram precisions in percent with NIST ("exp") smoothing, into `precisions` (zeroed first):
+ * each order with no match gets 100 / (2^k * total) for the k-th such order. An order with no
+ * hypothesis n-grams stops the loop and leaves its precision (and all higher ones) at 0.0,
+ * which is what zeroes short hypotheses.
  */
-function smoothedPrecisions(counts: readonly number[], totals: readonly number[]): number[] {
-  const precisions = new Array<number>(MAX_NGRAM_ORDER).fill(0.0);
+function smoothedPrecisions(
+  counts: ArrayLike<number>,
+  totals: ArrayLike<number>,
+  precisions: Float64Array,
+): void {
+  precisions.fill(0.0);
   let smoothMteval = 1.0;
   for (let n = 0; n < MAX_NGRAM_ORDER; n++) {
     if (totals[n] === 0) break;
@@ -430,30 +738,41 @@ function smoothedPrecisions(counts: readonly number[], totals: readonly number[]
       precisions[n] = (100 * counts[n]) / totals[n];
     }
   }
-  return precisions;
 }
 
+const precisionScratch = new Float64Array(MAX_NGRAM_ORDER);
+
 /**
- * Python's built-in `sum()` of a list of floats, starting from int 0. Up to CPython 3.11 this
- * is a plain left-to-right addition (3.12 switched to compensated summation).
+ * `BLEU.compute_bleu(..., smooth_method='exp').score`, precisions into `precisions`. The sum of
+ * the logs is Python's built-in `sum()` of floats from int 0: up to CPython 3.11 a plain
+ * left-to-right addition (3.12 switched to compensated summation).
  */
-function pySumFloats(values: readonly number[]): number {
-  let total = 0;
-  for (const v of values) total += v;
-  return total;
+function bleuScore(
+  counts: ArrayLike<number>,
+  totals: ArrayLike<number>,
+  sysLen: number,
+  refLen: number,
+  precisions: Float64Array,
+): number {
+  let anyMatch = false;
+  for (let n = 0; n < MAX_NGRAM_ORDER; n++) if (counts[n] !== 0) anyMatch = true;
+  // "Early stop if there are no matches": the precisions stay 0.0 and so does the score.
+  if (!anyMatch) {
+    precisions.fill(0.0);
+    return 0.0;
+  }
+  smoothedPrecisions(counts, totals, precisions);
+  let logSum = 0;
+  for (let n = 0; n < MAX_NGRAM_ORDER; n++) logSum += myLog(precisions[n]);
+  return brevityPenalty(sysLen, refLen) * memoExp(logSum / MAX_NGRAM_ORDER);
 }
 
 /** `BLEU.compute_bleu(..., smooth_method='exp')` from the sufficient statistics. */
 export function computeBleu(stats: BleuStatistics): BleuScore {
   const { counts, totals, sys_len, ref_len } = stats;
-  const bp = brevityPenalty(sys_len, ref_len);
-  // "Early stop if there are no matches": the precisions stay 0.0 and so does the score.
-  if (!counts.some((c) => c !== 0)) {
-    return { ...stats, score: 0.0, precisions: new Array<number>(MAX_NGRAM_ORDER).fill(0.0), bp };
-  }
-  const precisions = smoothedPrecisions(counts, totals);
-  const score = bp * memoExp(pySumFloats(precisions.map(myLog)) / MAX_NGRAM_ORDER);
-  return { ...stats, score, precisions, bp };
+  const precisions = new Float64Array(MAX_NGRAM_ORDER);
+  const score = bleuScore(counts, totals, sys_len, ref_len, precisions);
+  return { ...stats, score, precisions: [...precisions], bp: brevityPenalty(sys_len, ref_len) };
 }
 
 /** sacrebleu's full BLEU result for one hypothesis against one reference. */
@@ -473,7 +792,8 @@ export function sentenceBleuScore(
   tokenize: BleuTokenizer = tokenize13a,
   lowercase = true,
 ): number {
-  return sentenceBleu(hyp, ref, tokenize, lowercase).score;
+  countNgrams(hyp, ref, tokenize, lowercase);
+  return bleuScore(lastCounts, lastTotals, lastSysLen, lastRefLen, precisionScratch);
 }
 
 /**

@@ -53,3 +53,12 @@ test('a vocabulary too large for numeric keys gives the same statistics', () => 
   const stats = bleuStatistics(hyp.join(' '), ref.join(' '), identity, false);
   assert.deepEqual({ counts: stats.counts, totals: stats.totals }, reference(hyp, ref));
 });
+
+test('tokens longer than 65535 characters are counted like any other', () => {
+  const long = 'y'.repeat(70_000);
+  const stats = bleuStatistics(`${long} a ${long}`, `${long} a b ${long}`, identity, false);
+  assert.deepEqual(
+    { counts: stats.counts, totals: stats.totals },
+    reference([long, 'a', long], [long, 'a', 'b', long]),
+  );
+});
