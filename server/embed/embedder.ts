@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FeatureExtractionPipeline, ProgressInfo, Tensor } from '@huggingface/transformers';
+import { expandHome, looksLikePath, modelName, type ModelSource } from './modelSource';
 
 type Transformers = typeof import('@huggingface/transformers');
 
@@ -63,12 +64,14 @@ export interface LoadEmbedderOptions {
   allowRemote?: boolean;
 }
 
-/** `$MCPO_MODEL_CACHE`, else `~/.cache/mcpo/models`. */
-export function defaultModelCacheDir(): string {
-  const fromEnv = process.env.MCPO_MODEL_CACHE;
-  return fromEnv && fromEnv.length > 0
-    ? fromEnv
-    : path.join(os.homedir(), '.cache', 'mcpo', 'models');
+/** `$MCPO_MODEL_CACHE`, else `~/.cache/mcpo/models` (on Windows `%USERPROFILE%\.cache\mcpo\models`). */
+export function defaultModelCacheDir(
+  env: NodeJS.ProcessEnv = process.env,
+  home: string = os.homedir(),
+  paths: path.PlatformPath = path,
+): string {
+  const fromEnv = env.MCPO_MODEL_CACHE;
+  return fromEnv && fromEnv.length > 0 ? fromEnv : paths.join(home, '.cache', 'mcpo', 'models');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -135,11 +138,7 @@ export const PAPER_EMBED_MODEL = 'Snowflake/snowflake-arctic-embed-m';
 
 /** Known settings by the last path segment, so a local copy named like the hub repo also matches. */
 function knownSettings(model: string): SentenceSettings | undefined {
-  const name =
-    model
-      .split(/[\\/]/)
-      .filter((s) => s.length > 0)
-      .pop() ?? '';
+  const name = modelName(model);
   return Object.hasOwn(KNOWN_SETTINGS, name) ? KNOWN_SETTINGS[name] : undefined;
 }
 
@@ -251,17 +250,6 @@ async function hubSettings(
 // ---------------------------------------------------------------------------------------------
 // Model location
 // ---------------------------------------------------------------------------------------------
-
-type ModelSource = { kind: 'folder'; folder: string } | { kind: 'hub'; id: string };
-
-/** Something that can only be a path: absolute, ./ ../ ~ prefixed, or with backslashes. */
-function looksLikePath(model: string): boolean {
-  return path.isAbsolute(model) || /^(\.{1,2}|~)([\\/]|$)/.test(model) || model.includes('\\');
-}
-
-function expandHome(model: string): string {
-  return model === '~' || /^~[\\/]/.test(model) ? path.join(os.homedir(), model.slice(1)) : model;
-}
 
 /** An existing folder wins (even if it also looks like a hub id); otherwise a hub id. */
 function resolveSource(model: string): ModelSource {

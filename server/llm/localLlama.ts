@@ -460,8 +460,8 @@ export function createLocalLlamaClient(options: LocalLlamaOptions): LlmClient {
 }
 
 /** "local:<file name>" for a path, "local:<uri>" for a hub reference. */
-export function localLabel(model: string): string {
-  return `local:${isModelUri(model) ? model : path.basename(model)}`;
+export function localLabel(model: string, paths: path.PlatformPath = path): string {
+  return `local:${isModelUri(model) ? model : paths.basename(model)}`;
 }
 
 class LocalLlamaClient implements LlmClient {

@@ -3,8 +3,6 @@
  * files whose first row looks like a ShopBench question (or that match the user's globs) get
  * diagnostics, lenses and symbols: other JSON in the workspace must stay untouched.
  */
-import { fileURLToPath } from 'node:url';
-
 /** `initializationOptions` of the MCPO language client. */
 export interface InitializationOptions {
   datasetGlobs?: string[];
@@ -19,11 +17,15 @@ export function readInitializationOptions(value: unknown): InitializationOptions
     : {};
 }
 
-/** The file path of a `file:` URI (forward slashes), or the URI itself for other schemes. */
+/**
+ * The path of a `file:` URI as the URI spells it, decoded, or the URI itself for other schemes.
+ * A URI's path has forward slashes on every platform (`file:///c%3A/data/x.jsonl` is
+ * `/c:/data/x.jsonl`), which is what globs are written against.
+ */
 export function uriPath(uri: string): string {
   if (!uri.startsWith('file:')) return uri;
   try {
-    return fileURLToPath(uri).replace(/\\/g, '/');
+    return decodeURIComponent(new URL(uri).pathname);
   } catch {
     return uri;
   }
