@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FeatureExtractionPipeline, ProgressInfo, Tensor } from '@huggingface/transformers';
+import { NativePartError } from '../native/nativePart';
 import { expandHome, looksLikePath, modelName, type ModelSource } from './modelSource';
 
 type Transformers = typeof import('@huggingface/transformers');
@@ -261,10 +262,10 @@ function resolveSource(model: string): ModelSource {
 }
 
 function loadError(model: string, reason: string, cause?: unknown): Error {
-  return new Error(
-    `Could not load embedding model "${model}": ${reason}. To fix: ${LOCAL_COPY_HINT}.`,
-    { cause },
-  );
+  // No local copy helps when the runtime itself cannot load: say what still works instead.
+  const next =
+    cause instanceof NativePartError ? `${cause.instead}.` : `To fix: ${LOCAL_COPY_HINT}.`;
+  return new Error(`Could not load embedding model "${model}": ${reason}. ${next}`, { cause });
 }
 
 function checkFolder(folder: string): void {
@@ -283,12 +284,29 @@ function shortReason(error: unknown): string {
 // transformers.js loading
 // ---------------------------------------------------------------------------------------------
 
+const importRealTransformers = (): Promise<Transformers> => import('@huggingface/transformers');
+let importTransformersModule = importRealTransformers;
 let transformersModule: Promise<Transformers> | undefined;
 
-/** Lazy, once per process: onnxruntime-node is only loaded by code that embeds. */
+/**
+ * Lazy, once per process: onnxruntime-node is only loaded by code that embeds. transformers.js
+ * loads onnxruntime's binary as it is imported, so a machine without a working one fails here,
+ * with a NativePartError.
+ */
 function importTransformers(): Promise<Transformers> {
-  transformersModule ??= import('@huggingface/transformers');
+  transformersModule ??= importTransformersModule().catch((err: unknown) => {
+    throw new NativePartError('onnxruntime', err);
+  });
   return transformersModule;
+}
+
+/**
+ * Replaces how transformers.js is imported (none: the real package). Tests use it to play a
+ * machine whose onnxruntime binary cannot load; models already loaded are kept.
+ */
+export function setTransformersImport(load?: () => Promise<Transformers>): void {
+  importTransformersModule = load ?? importRealTransformers;
+  transformersModule = undefined;
 }
 
 /**
@@ -363,6 +381,7 @@ async function createPipeline(
 }
 
 function hubFailureReason(error: unknown, options: LoadEmbedderOptions): string {
+  if (error instanceof NativePartError) return error.message;
   const cacheDir = options.cacheDir ?? defaultModelCacheDir();
   // A plain "file not found" from transformers.js names an internal path; our wording is clearer.
   const notFound = error instanceof Error && error.name === 'ModelFileNotFoundError';

@@ -30,6 +30,7 @@ import type {
   LlamaModel,
 } from 'node-llama-cpp';
 import { defaultModelCacheDir } from '../embed/embedder';
+import { NativePartError } from '../native/nativePart';
 import {
   CACHE_KEY_VERSION,
   samplingKey,
@@ -102,6 +103,8 @@ interface LoadedModel {
   grammars: Map<string, Promise<LlamaGrammar>>;
 }
 
+const importRealNodeLlamaCpp = (): Promise<NodeLlamaCpp> => import('node-llama-cpp');
+let importNodeLlamaCpp = importRealNodeLlamaCpp;
 let nodeLlamaCpp: Promise<NodeLlamaCpp> | undefined;
 let llamaInstance: Promise<Llama> | undefined;
 const loadedModels = new Map<string, Promise<LoadedModel>>();
@@ -109,22 +112,52 @@ const loadedModels = new Map<string, Promise<LoadedModel>>();
 const resolvedFiles = new Map<string, Promise<string>>();
 
 function loadModule(): Promise<NodeLlamaCpp> {
-  nodeLlamaCpp ??= import('node-llama-cpp');
+  nodeLlamaCpp ??= importNodeLlamaCpp();
   return nodeLlamaCpp;
 }
 
-/** The shared Llama: the prebuilt CPU binary, never a source build (no compiler, no GPU here). */
+/**
+ * Replaces how node-llama-cpp is imported (none: the real package) after releasing every loaded
+ * model. Tests use it to play a machine whose llama.cpp binary cannot load.
+ */
+export async function setNodeLlamaCppImport(load?: () => Promise<NodeLlamaCpp>): Promise<void> {
+  await disposeLocalModels();
+  importNodeLlamaCpp = load ?? importRealNodeLlamaCpp;
+  nodeLlamaCpp = undefined;
+}
+
+/**
+ * The shared Llama: the prebuilt CPU binary, never a source build (no compiler, no GPU here).
+ * Where it cannot load, a NativePartError says so; a later call tries again.
+ */
 function getSharedLlama(): Promise<Llama> {
-  llamaInstance ??= loadModule().then((m) =>
-    m.getLlama({
-      gpu: false,
-      build: 'never',
-      // llama.cpp is chatty on load; warnings and errors are still shown.
-      logLevel: m.LlamaLogLevel.warn,
-    }),
-  );
+  llamaInstance ??= loadModule()
+    .then((m) =>
+      m.getLlama({
+        gpu: false,
+        build: 'never',
+        // llama.cpp is chatty on load; warnings and errors are still shown.
+        logLevel: m.LlamaLogLevel.warn,
+      }),
+    )
+    .catch((err: unknown) => {
+      throw new NativePartError('llama.cpp', err);
+    });
   llamaInstance.catch(() => (llamaInstance = undefined));
   return llamaInstance;
+}
+
+/** Starts llama.cpp for `model`, or says why the local model is unavailable on this machine. */
+export async function startLlama(model: string): Promise<Llama> {
+  try {
+    return await getSharedLlama();
+  } catch (err) {
+    const native = err instanceof NativePartError ? err : new NativePartError('llama.cpp', err);
+    throw new LlmError(
+      `local model ${model} is unavailable: ${native.message}. ${native.instead}`,
+      1,
+    );
+  }
 }
 
 /** True when `model` is a URI node-llama-cpp downloads (hf:user/repo:quant, a URL), not a file. */
@@ -189,6 +222,8 @@ export function defaultThreads(fileBytes: number): number {
 }
 
 async function loadModel(options: LocalLlamaOptions): Promise<LoadedModel> {
+  // llama.cpp first: a machine that cannot run the model never downloads it.
+  await startLlama(options.model);
   const file = await resolveFile(options);
   const threads = options.threads ?? defaultThreads((await fs.promises.stat(file)).size);
   const key = JSON.stringify([file, threads, options.contextSize ?? null]);
@@ -207,15 +242,7 @@ async function openModel(
   contextSize: number | undefined,
 ): Promise<LoadedModel> {
   const m = await loadModule();
-  let llama: Llama;
-  try {
-    llama = await getSharedLlama();
-  } catch (err) {
-    throw new LlmError(
-      `cannot start llama.cpp (node-llama-cpp's prebuilt CPU binary): ${errorMessage(err)}; ${NO_MODEL_HINT}`,
-      1,
-    );
-  }
+  const llama = await startLlama(file);
   let model: LlamaModel;
   try {
     model = await llama.loadModel({ modelPath: file });
