@@ -16,13 +16,8 @@ import { buildRunConfig, describeArm, executeRun, type RunOptions } from './runs
 import { exportSubmission, formatAgreement, VLLM_DTYPES } from './export/submission';
 import type { JsonValue } from './llm/types';
 import { buildTinyLlamaGguf, DEMO_CONTEXT_SIZE } from './llm/demoGguf';
-import {
-  createLocalLlamaClient,
-  DEFAULT_LOCAL_MODEL,
-  isModelUri,
-  LOCAL_BASE_URL,
-  disposeLocalModels,
-} from './llm/localLlama';
+import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from './llm/localLlama';
+import { disposeLocalModels, isModelUri } from './llm/localModels';
 import { TASK_TYPES, type TaskType } from './dataset/shopbench';
 import type { CotLayout } from './pipeline/types';
 import { PAPER_PROMPT_PARTS, parsePromptParts } from './pipeline/templates';

@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultModelCacheDir } from '../embed/embedder';
-import { isModelUri } from './localLlama';
+import { isModelUri } from './localModels';
 
 export type LocalModelState =
   'file' | 'missing-file' | 'cached' | 'will-download' | 'cannot-download';

@@ -7,11 +7,8 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import {
-  createLocalLlamaClient,
-  DEFAULT_LOCAL_MODEL,
-  setNodeLlamaCppImport,
-} from '../../../server/llm/localLlama';
+import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL } from '../../../server/llm/localLlama';
+import { setNodeLlamaCppImport } from '../../../server/llm/localModels';
 import { LlmError } from '../../../server/llm/types';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { buildTinyLlamaGguf } from '../../support/tinyLlamaGguf';

@@ -3,14 +3,9 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createLocalLlamaClient,
-  disposeLocalModels,
-  localLabel,
-  regexToGbnf,
-  choiceToGbnf,
-  wellFormed,
-} from '../../../server/llm/localLlama';
+import { choiceToGbnf, regexToGbnf } from '../../../server/llm/gbnf';
+import { createLocalLlamaClient, localLabel, wellFormed } from '../../../server/llm/localLlama';
+import { disposeLocalModels } from '../../../server/llm/localModels';
 import { createClient } from '../../../server/llm/createClient';
 import { ResponseCache } from '../../../server/llm/responseCache';
 import { LlmError, type LlmRequest } from '../../../server/llm/types';
