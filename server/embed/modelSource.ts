@@ -3,8 +3,21 @@
  * written with slashes (`Xenova/all-MiniLM-L6-v2` vs `./models/minilm`), so the rules here decide,
  * for the platform's own path syntax (`paths`; Windows: `C:\models`, `D:/models`, `~\models`).
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { NativePartError } from '../native/nativePart';
+
+/** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
+export const REQUIRED_MODEL_FILES: readonly string[] = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/model.onnx',
+];
+
+/** Where the model is named differs by caller, so the hint names each place. */
+const LOCAL_COPY_HINT = `give a folder with a local copy (${REQUIRED_MODEL_FILES.join(', ')}) instead: mcpo score --embed-model, mcpo run --embed-model (M_V) or --scoring-embed-model, or the mcpo.* model settings in VS Code`;
 
 export type ModelSource = { kind: 'folder'; folder: string } | { kind: 'hub'; id: string };
 
@@ -30,4 +43,32 @@ export function modelName(model: string): string {
       .filter((s) => s.length > 0)
       .pop() ?? ''
   );
+}
+
+/** An existing folder wins (even if it also looks like a hub id); otherwise a hub id. */
+export function resolveSource(model: string): ModelSource {
+  const candidate = path.resolve(expandHome(model));
+  if (fs.existsSync(candidate) && fs.statSync(candidate).isDirectory())
+    return { kind: 'folder', folder: candidate };
+  if (looksLikePath(model)) throw loadError(model, `folder ${candidate} does not exist`);
+  return { kind: 'hub', id: model };
+}
+
+export function loadError(model: string, reason: string, cause?: unknown): Error {
+  // No local copy helps when the runtime itself cannot load: say what still works instead.
+  const next =
+    cause instanceof NativePartError ? `${cause.instead}.` : `To fix: ${LOCAL_COPY_HINT}.`;
+  return new Error(`Could not load embedding model "${model}": ${reason}. ${next}`, { cause });
+}
+
+export function checkFolder(folder: string): void {
+  const missing = REQUIRED_MODEL_FILES.filter((f) => !fs.existsSync(path.join(folder, f)));
+  if (missing.length > 0) throw loadError(folder, `missing ${missing.join(', ')} in ${folder}`);
+}
+
+/** The first line of an error, trimmed to a readable length. */
+export function shortReason(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  const line = text.split('\n')[0].trim();
+  return line.length > 200 ? `${line.slice(0, 197)}...` : line;
 }

@@ -7,9 +7,9 @@ import {
   DEFAULT_EMBED_MODEL,
   DEFAULT_MULTILINGUAL_EMBED_MODEL,
   loadEmbedder,
-  type EmbedLoadProgress,
   type Embedder,
 } from './embedder';
+import type { EmbedLoadProgress } from './transformersRuntime';
 
 /** Texts per forward pass: one pass over thousands of texts would hold gigabytes of activations. */
 export const EMBED_BATCH = 32;

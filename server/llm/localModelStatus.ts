@@ -7,7 +7,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { defaultModelCacheDir } from '../embed/embedder';
+import { defaultModelCacheDir } from '../models/modelCache';
 import { isModelUri } from './localModels';
 
 export type LocalModelState =

@@ -22,7 +22,7 @@ import type {
   LlamaGrammar,
   LlamaModel,
 } from 'node-llama-cpp';
-import { defaultModelCacheDir } from '../embed/embedder';
+import { defaultModelCacheDir } from '../models/modelCache';
 import { NativePartError } from '../native/nativePart';
 import { Semaphore } from './semaphore';
 import { LlmError } from './types';

@@ -3,12 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  DEFAULT_EMBED_MODEL,
-  loadEmbedder,
-  type EmbedLoadProgress,
-  type Embedder,
-} from '../../../server/embed/embedder';
+import { DEFAULT_EMBED_MODEL, loadEmbedder, type Embedder } from '../../../server/embed/embedder';
+import type { EmbedLoadProgress } from '../../../server/embed/transformersRuntime';
 import { cosineScoreFloat64 } from '../../../server/scoring/cosine';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 

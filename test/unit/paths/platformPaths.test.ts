@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { defaultModelCacheDir } from '../../../server/embed/embedder';
+import { defaultModelCacheDir } from '../../../server/models/modelCache';
 import { expandHome, looksLikePath, modelName } from '../../../server/embed/modelSource';
 import { JobStore } from '../../../server/jobs/jobStore';
 import { localLabel } from '../../../server/llm/localLlama';

@@ -1,0 +1,138 @@
+/**
+ * transformers.js (and onnxruntime-node under it) as the embedder uses it: imported lazily, once
+ * per process, and its global download settings (`env`) set for each load and restored after.
+ */
+import type { FeatureExtractionPipeline, ProgressInfo } from '@huggingface/transformers';
+import { NativePartError } from '../native/nativePart';
+import { shortReason, type ModelSource } from './modelSource';
+
+type Transformers = typeof import('@huggingface/transformers');
+
+/** transformers.js load events; `file` is '' for the aggregate 'progress_total' and 'ready'. */
+export interface EmbedLoadProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  status: string;
+}
+
+const importRealTransformers = (): Promise<Transformers> => import('@huggingface/transformers');
+let importTransformersModule = importRealTransformers;
+let transformersModule: Promise<Transformers> | undefined;
+
+/**
+ * Lazy, once per process: onnxruntime-node is only loaded by code that embeds. transformers.js
+ * loads onnxruntime's binary as it is imported, so a machine without a working one fails here,
+ * with a NativePartError.
+ */
+export function importTransformers(): Promise<Transformers> {
+  transformersModule ??= importTransformersModule().catch((err: unknown) => {
+    throw new NativePartError('onnxruntime', err);
+  });
+  return transformersModule;
+}
+
+/**
+ * Replaces how transformers.js is imported (none: the real package). Tests use it to play a
+ * machine whose onnxruntime binary cannot load; models already loaded are kept.
+ */
+export function setTransformersImport(load?: () => Promise<Transformers>): void {
+  importTransformersModule = load ?? importRealTransformers;
+  transformersModule = undefined;
+}
+
+/**
+ * transformers.js reads download/offline settings from its global `env`, and some of its lookups
+ * ignore per-call options (e.g. the pipeline's file listing uses `env.cacheDir`), so each load sets
+ * `env` and restores it after. Loads are serialised so two loads never see each other's settings.
+ */
+let loadQueue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const run = loadQueue.then(task, task);
+  loadQueue = run.catch(() => undefined);
+  return run;
+}
+
+interface EnvSettings {
+  allowRemoteModels: boolean;
+  allowLocalModels: boolean;
+  cacheDir: string | null;
+}
+
+async function withEnv<T>(
+  t: Transformers,
+  settings: EnvSettings,
+  task: () => Promise<T>,
+): Promise<T> {
+  const saved: EnvSettings = {
+    allowRemoteModels: t.env.allowRemoteModels,
+    allowLocalModels: t.env.allowLocalModels,
+    cacheDir: t.env.cacheDir,
+  };
+  Object.assign(t.env, settings);
+  try {
+    return await task();
+  } finally {
+    Object.assign(t.env, saved);
+  }
+}
+
+function progressAdapter(
+  onProgress: ((p: EmbedLoadProgress) => void) | undefined,
+): ((p: ProgressInfo) => void) | undefined {
+  if (!onProgress) return undefined;
+  return (p) => {
+    onProgress({
+      file: 'file' in p ? p.file : '',
+      loaded: 'loaded' in p ? p.loaded : 0,
+      total: 'total' in p ? p.total : 0,
+      status: p.status,
+    });
+  };
+}
+
+export interface PipelineOptions {
+  /** Where hub models are downloaded. */
+  cacheDir: string;
+  /** Allow downloads from the hub. A cached hub model still loads without. */
+  allowRemote: boolean;
+  onProgress?: (p: EmbedLoadProgress) => void;
+}
+
+/** The feature-extraction pipeline of a folder or a hub model, on the CPU in fp32. */
+export async function createPipeline(
+  source: ModelSource,
+  options: PipelineOptions,
+): Promise<FeatureExtractionPipeline> {
+  const t = await importTransformers();
+  const { cacheDir } = options;
+  const offline = source.kind === 'folder' || !options.allowRemote;
+  // A folder is loaded by absolute path with remote access off: transformers.js then reads the
+  // files directly (local_files_only alone still lets some lookups go to the hub).
+  const modelRef = source.kind === 'folder' ? source.folder : source.id;
+  return serialized(() =>
+    withEnv(t, { allowRemoteModels: !offline, allowLocalModels: true, cacheDir }, () =>
+      t.pipeline('feature-extraction', modelRef, {
+        cache_dir: cacheDir,
+        device: 'cpu',
+        dtype: 'fp32',
+        progress_callback: progressAdapter(options.onProgress),
+      }),
+    ),
+  );
+}
+
+/** Why a hub model did not load, in words a user can act on. */
+export function hubFailureReason(error: unknown, options: PipelineOptions): string {
+  if (error instanceof NativePartError) return error.message;
+  const { cacheDir } = options;
+  // A plain "file not found" from transformers.js names an internal path; our wording is clearer.
+  const notFound = error instanceof Error && error.name === 'ModelFileNotFoundError';
+  if (!options.allowRemote) {
+    const detail = notFound ? '' : ` (${shortReason(error)})`;
+    return `it is not in the model cache ${cacheDir} and remote downloads are disabled${detail}`;
+  }
+  if (notFound) return `the hub has no such model or file (${shortReason(error)})`;
+  return `download into ${cacheDir} failed, no network access to the Hugging Face hub? (${shortReason(error)})`;
+}
