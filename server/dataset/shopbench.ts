@@ -44,11 +44,6 @@ export function isMetric(value: unknown): value is Metric {
   return typeof value === 'string' && (METRICS as readonly string[]).includes(value);
 }
 
-/** The per-sample value of micro F1 rows is a [tp, fp, fn] triple, summed per task. */
-export function isMicroF1(metric: Metric): boolean {
-  return metric === 'micro f1';
-}
-
 export function isEmbeddingMetric(
   metric: Metric,
 ): metric is 'sent-transformer' | 'multilingual-sent-transformer' {

@@ -67,7 +67,7 @@ export interface LlmResponse {
   latencyMs: number;
 }
 
-/** A model the pipeline can call. Implementations: OpenAI-compatible HTTP (and later local llama.cpp). */
+/** A model the pipeline can call. Implementations: OpenAI-compatible HTTP and local llama.cpp. */
 export interface LlmClient {
   readonly endpoint: EndpointConfig;
   /** A short name for records and spans, e.g. "qwen2.5-7b@gpu-box:8000". */

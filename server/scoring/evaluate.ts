@@ -6,8 +6,12 @@
  * Embedding metrics need a sentence-embedding model. When one cannot be loaded, the rows it
  * scores are reported as not scored, with the reason, and every other score is still returned.
  */
-import type { Metric, ShopBenchRow, TaskType } from '../dataset/shopbench';
-import { isEmbeddingMetric, isMicroF1 } from '../dataset/shopbench';
+import {
+  isEmbeddingMetric,
+  type Metric,
+  type ShopBenchRow,
+  type TaskType,
+} from '../dataset/shopbench';
 import { cosineSample } from './cosineSample';
 import { accuracy, hitRate3, MetricError, microF1, ndcg, tpFpFn, type TpFpFn } from './metrics';
 import { numpyMean, type ScoreDtype } from './numpyMean';
@@ -200,7 +204,7 @@ export function aggregate(samples: readonly SampleScore[]): ScoresReport {
     const failed = group.find((s) => s.score === null);
     // The official code aggregates by the first row's metric and raises on a micro f1 triple
     // among numbers (or a number among triples); dataset validation names such rows first.
-    const mixed = group.find((s) => isMicroF1(s.metric) !== isMicroF1(first.metric));
+    const mixed = group.find((s) => (s.metric === 'micro f1') !== (first.metric === 'micro f1'));
     let score: number | null = null;
     let dtype: ScoreDtype = 'float64';
     if (failed) unscored.push({ task_name: taskName, reason: failed.error ?? 'not scored' });
@@ -268,14 +272,6 @@ function meanOfTaskScores(
   );
 }
 
-/** The number a per-sample value contributes (accuracy's bool as 0/1; counts have none). */
-export function sampleNumber(value: SampleValue | null): number | null {
-  if (value === null || Array.isArray(value)) return null;
-  return Number(value);
-}
-
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
-
-export { isEmbeddingMetric };

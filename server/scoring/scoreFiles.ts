@@ -1,6 +1,6 @@
 /**
  * `mcpo score` as a function: a dataset file plus a predictions file in, per-sample scores and
- * the report out. The CLI prints and writes files; the language server (later) calls the same.
+ * the report out, which the CLI prints and writes to files.
  */
 import { loadDataset, type LoadedDataset } from '../dataset/load';
 import { scoreInWorker } from '../workers/enginePool';
