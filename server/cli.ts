@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { formatProblem, loadDataset } from './dataset/load';
+import { formatProblem, validateDataset } from './dataset/load';
 import { runAblationArms } from './runs/ablation';
 import { checkpointTablesText, runDirsOf } from './jobs/checkpoint';
 import { compareRunRecords, summarizeRun } from './runs/report';
@@ -664,11 +664,11 @@ evaluator passes only the prompts and is_multiple_choice) agrees with task_type 
     help: 'Exit code 0 when every row is valid, 1 when some row has an error (warnings alone do not fail).',
     async run(v) {
       const data = requireOption(v, 'data', 'validate');
-      const dataset = await loadDataset(data);
+      const dataset = await validateDataset(data);
       for (const p of dataset.problems) process.stderr.write(`${formatProblem(p)}\n`);
-      const errors = dataset.rowCount - dataset.rows.length;
+      const errors = dataset.rowCount - dataset.validCount;
       process.stdout.write(
-        `${dataset.rows.length} of ${dataset.rowCount} rows valid${errors > 0 ? `, ${errors} with errors` : ''}\n`,
+        `${dataset.validCount} of ${dataset.rowCount} rows valid${errors > 0 ? `, ${errors} with errors` : ''}\n`,
       );
       return errors > 0 ? 1 : 0;
     },

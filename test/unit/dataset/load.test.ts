@@ -2,10 +2,18 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { checkDatasetText, formatProblem, loadDataset } from '../../../server/dataset/load';
+import {
+  checkDatasetText,
+  formatProblem,
+  loadDataset,
+  validateDataset,
+} from '../../../server/dataset/load';
 import {
   DatasetStructureError,
   JsonArraySplitter,
+  JsonLinesSplitter,
+  readRowTexts,
+  splitRowTexts,
   type RowText,
 } from '../../../server/dataset/rowTexts';
 import { findNumberedOptions } from '../../../server/dataset/options';
@@ -148,6 +156,41 @@ test('the JSON array splitter handles elements split across chunks, strings with
       `chunk size ${size}`,
     );
   }
+});
+
+test('JSON Lines split as bytes: rows, lines and columns as from the text, whatever the chunk boundaries', async () => {
+  // Multi-byte characters (2, 3 and 4 bytes), CRLF, blank and whitespace-only lines, leading
+  // spaces and a non-breaking space, no final newline.
+  const text = `{"a": "é"}\r\n\n  {"b": "日本"}\n \u00a0\n\t{"c": "😀"}\r\n   \n{"d": 1}`;
+  const expected = splitRowTexts('f', text);
+  assert.equal(expected.length, 4);
+  const bytes = Buffer.from(text, 'utf8');
+  for (let size = 1; size <= bytes.length; size++) {
+    const out: RowText[] = [];
+    const splitter = new JsonLinesSplitter((r) => out.push(r));
+    for (let i = 0; i < bytes.length; i += size) splitter.pushBytes(bytes.subarray(i, i + size));
+    splitter.end();
+    assert.deepEqual(out, expected, `chunk size ${size}`);
+  }
+  // Through the file reader, with a byte order mark.
+  const file = tmpFile('bom.jsonl', `\ufeff${text}\n`);
+  const rows: RowText[] = [];
+  for await (const raw of readRowTexts(file)) rows.push(raw);
+  assert.deepEqual(rows, expected);
+});
+
+test('validateDataset counts valid rows and lists problems like loadDataset, keeping no rows', async () => {
+  const file = tmpFile(
+    'mixed.jsonl',
+    `${JSON.stringify(good)}\nnot json\n${JSON.stringify({ ...good, metric: 'f1' })}\n${JSON.stringify(good)}\n`,
+  );
+  const loaded = await loadDataset(file);
+  const checked = await validateDataset(file);
+  assert.equal(checked.rowCount, 4);
+  assert.equal(checked.validCount, 2);
+  assert.equal(loaded.rows.length, 2);
+  assert.deepEqual(checked.problems, loaded.problems);
+  assert.equal(checked.problems.length, 2);
 });
 
 test('a 100,000-row file streams without reading it into one string', async () => {
