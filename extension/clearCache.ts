@@ -1,11 +1,15 @@
 /**
  * "MCPO: Clear Response Cache": forgets every cached model answer under `mcpo.cacheDir`, so the
- * next run asks the models again. Only the cache's entries go (its fan-out folders, in the layout
- * server/protocol/cacheLayout.ts shares with the engine that writes them); anything else kept in
- * that folder, such as the demo model, stays.
+ * next run asks the models again. Only the cache's entries go (its log, and the fan-out folders of
+ * the older layout, as server/protocol/cacheLayout.ts shares them with the engine that writes
+ * them); anything else kept in that folder, such as the demo model, stays.
  */
 import * as vscode from 'vscode';
-import { CACHE_ENTRY_FILE, CACHE_FANOUT_FOLDER } from '../server/protocol/cacheLayout';
+import {
+  CACHE_ENTRY_FILE,
+  CACHE_FANOUT_FOLDER,
+  CACHE_LOG_FILE,
+} from '../server/protocol/cacheLayout';
 import { registerCommand } from './commandRunner';
 import type { McpoConfig } from './settings';
 
@@ -54,6 +58,7 @@ function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** The log and the older layout's fan-out folders. */
 async function cacheFolders(dir: vscode.Uri): Promise<vscode.Uri[]> {
   let listing: [string, vscode.FileType][];
   try {
@@ -64,15 +69,25 @@ async function cacheFolders(dir: vscode.Uri): Promise<vscode.Uri[]> {
     throw err;
   }
   return listing
-    .filter(([name, type]) => type === vscode.FileType.Directory && CACHE_FANOUT_FOLDER.test(name))
+    .filter(
+      ([name, type]) =>
+        (type === vscode.FileType.Directory && CACHE_FANOUT_FOLDER.test(name)) ||
+        (type === vscode.FileType.File && name === CACHE_LOG_FILE),
+    )
     .map(([name]) => vscode.Uri.joinPath(dir, name));
 }
 
-async function countEntries(folders: readonly vscode.Uri[]): Promise<number> {
+/** Lines of the log (one per answer) and entry files of the older layout. */
+async function countEntries(places: readonly vscode.Uri[]): Promise<number> {
   let count = 0;
-  for (const folder of folders)
-    for (const [name] of await vscode.workspace.fs.readDirectory(folder))
-      if (CACHE_ENTRY_FILE.test(name)) count++;
+  for (const place of places) {
+    if (place.path.endsWith(`/${CACHE_LOG_FILE}`)) {
+      const text = new TextDecoder().decode(await vscode.workspace.fs.readFile(place));
+      count += text.split('\n').filter((line) => line.trim() !== '').length;
+    } else
+      for (const [name] of await vscode.workspace.fs.readDirectory(place))
+        if (CACHE_ENTRY_FILE.test(name)) count++;
+  }
   return count;
 }
 

@@ -1,13 +1,22 @@
 /**
  * Content-addressed on-disk cache of LLM responses. Re-running a pipeline with identical
- * prompts and sampling should cost nothing, and a crashed run must never poison later ones:
- * writes are atomic (temp file + rename) and anything unreadable is simply a miss.
+ * prompts and sampling should cost nothing, and a crashed run must never poison later ones.
+ *
+ * One append-only log per folder, `responses.v1.jsonl`: each answer is one JSON line
+ * `{"key", "text", "usage"?, "finishReason"?, "storedAt"}`, and the last line of a key wins.
+ * Answers that come in together are appended in one write(2) to a file opened for appending,
+ * so a process killed at any moment leaves at most a partial last line, which is skipped (and
+ * the next write starts a fresh line). The log is indexed once (key to byte range) on the first
+ * lookup; a hit reads its line back. Before, every answer was its own file (mkdir, write a temp
+ * file, rename; a miss was a failed open): a few file-system calls per request on the thread
+ * that also answers the editor. Entries of that older layout (dir/ab/<key>.json) are still
+ * read when they exist.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JsonValue, Sampling, TokenUsage } from './types';
-import { cacheEntryPath } from '../protocol/cacheLayout';
+import { CACHE_FANOUT_FOLDER, CACHE_LOG_FILE, cacheEntryPath } from '../protocol/cacheLayout';
 
 /** Bump when a client changes what goes into its keys, so old entries stop matching. */
 export const CACHE_KEY_VERSION = 1;
@@ -37,68 +46,219 @@ export interface ResponseCacheOptions {
    * nothing from before is replayed while the arms of one ablation still share their requests.
    */
   replayFrom?: number;
+  /** How often (ms) a missed lookup may read lines other processes appended since; default 1000. */
+  refreshMs?: number;
+}
+
+/** The log's file name in the cache folder (server/protocol/cacheLayout.ts). */
+export const RESPONSE_LOG = CACHE_LOG_FILE;
+
+interface Stored {
+  value: CachedResponse;
+  storedAt?: number;
+}
+
+/** Where a key's last line is in the log. */
+interface LogRange {
+  offset: number;
+  length: number;
 }
 
 export class ResponseCache {
+  /** Key to its last line in the log, from the bytes read so far (`indexed`). */
+  private readonly index = new Map<string, LogRange>();
+  private indexed = 0;
+  private lastRefresh = 0;
+  private loaded: Promise<void> | undefined;
+  private refreshing: Promise<void> | undefined;
+  /** Whether entries of the one-file-per-answer layout exist here (looked up on a miss). */
+  private legacy = false;
+  /** What this process appended: where it landed is unknown, since other processes append too. */
+  private readonly written = new Map<string, Stored>();
+  private queue: string[] = [];
+  private flushing: Promise<void> | undefined;
+
   constructor(
     readonly dir: string,
     readonly options: ResponseCacheOptions = {},
   ) {}
+
+  get file(): string {
+    return path.join(this.dir, RESPONSE_LOG);
+  }
 
   /** sha256 of canonical JSON (sorted keys), so key order in the parts never changes the key. */
   key(parts: JsonValue): string {
     return createHash('sha256').update(canonicalJson(parts)).digest('hex');
   }
 
-  /** The stored response, or undefined for a miss, a corrupt or partial file, or an unreadable one. */
+  /** The stored response, or undefined for a miss, a damaged line, or an unreadable log. */
   async get(key: string): Promise<CachedResponse | undefined> {
-    let raw: string;
-    try {
-      raw = await fs.readFile(this.pathFor(key), 'utf8');
-    } catch {
-      return undefined;
-    }
-    let stored: { value: CachedResponse; storedAt?: number } | undefined;
-    try {
-      stored = parseStored(JSON.parse(raw));
-    } catch {
-      return undefined;
-    }
+    checkKey(key);
+    const stored = this.written.get(key) ?? (await this.lookup(key));
     const replayFrom = this.options.replayFrom;
     if (stored === undefined) return undefined;
     if (replayFrom !== undefined && (stored.storedAt ?? -Infinity) < replayFrom) return undefined;
     return stored.value;
   }
 
+  /** Appends the answer; answers put in the same turn of the event loop share one write. */
   async put(key: string, value: CachedResponse): Promise<void> {
-    const file = this.pathFor(key);
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    // Unique temp name: concurrent writers of the same key must not interleave into one file.
-    const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-    const stored: CachedResponse & { storedAt: number } = {
-      text: value.text,
-      storedAt: Date.now(),
-    };
+    checkKey(key);
+    const stored: CachedResponse = { text: value.text };
     if (value.usage !== undefined)
       stored.usage = {
         prompt_tokens: value.usage.prompt_tokens,
         completion_tokens: value.usage.completion_tokens,
       };
     if (value.finishReason !== undefined) stored.finishReason = value.finishReason;
+    const storedAt = Date.now();
+    this.written.set(key, { value: stored, storedAt });
+    this.queue.push(`${JSON.stringify({ key, ...stored, storedAt })}\n`);
+    return this.flush();
+  }
+
+  private async lookup(key: string): Promise<Stored | undefined> {
     try {
-      await fs.writeFile(temp, JSON.stringify(stored), 'utf8');
-      await fs.rename(temp, file);
-    } catch (err) {
-      await fs.rm(temp, { force: true }).catch(() => {});
-      throw err;
+      this.loaded ??= this.load();
+      await this.loaded;
+      if (!this.index.has(key) && Date.now() - this.lastRefresh >= (this.options.refreshMs ?? 1000))
+        await this.refresh();
+      const at = this.index.get(key);
+      if (at !== undefined) {
+        const stored = await this.readLine(key, at);
+        if (stored !== undefined) return stored;
+      }
+    } catch {
+      // An unreadable log is a miss; the answer is asked again.
+    }
+    return this.legacy ? readLegacyEntry(this.dir, key) : undefined;
+  }
+
+  private async load(): Promise<void> {
+    this.legacy = await hasLegacyEntries(this.dir);
+    await this.refresh();
+  }
+
+  /** Indexes the log's complete lines past what was read before. */
+  private refresh(): Promise<void> {
+    this.refreshing ??= (async () => {
+      try {
+        this.lastRefresh = Date.now();
+        let handle: fs.FileHandle;
+        try {
+          handle = await fs.open(this.file, 'r');
+        } catch {
+          return; // no log yet
+        }
+        try {
+          const { size } = await handle.stat();
+          if (size <= this.indexed) return;
+          const bytes = Buffer.alloc(size - this.indexed);
+          const { bytesRead } = await handle.read(bytes, 0, bytes.length, this.indexed);
+          this.indexLines(bytes.subarray(0, bytesRead));
+        } finally {
+          await handle.close();
+        }
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  /** `bytes` start at `this.indexed`; a trailing line without its newline waits for later. */
+  private indexLines(bytes: Buffer): void {
+    let start = 0;
+    for (let nl = bytes.indexOf(0x0a); nl >= 0; nl = bytes.indexOf(0x0a, start)) {
+      const key = keyOfLine(bytes.toString('utf8', start, nl));
+      if (key !== undefined)
+        this.index.set(key, { offset: this.indexed + start, length: nl - start });
+      start = nl + 1;
+    }
+    this.indexed += start;
+  }
+
+  private async readLine(key: string, at: LogRange): Promise<Stored | undefined> {
+    const handle = await fs.open(this.file, 'r');
+    try {
+      const bytes = Buffer.alloc(at.length);
+      const { bytesRead } = await handle.read(bytes, 0, at.length, at.offset);
+      const line = parseLine(bytes.toString('utf8', 0, bytesRead));
+      return line?.key === key ? line.stored : undefined;
+    } finally {
+      await handle.close();
     }
   }
 
-  /** dir/ab/abcdef....json: a two-character fan-out keeps directories small. */
-  pathFor(key: string): string {
-    // Keys come from key(); refuse anything else so a bad key can never escape the directory.
-    if (!KEY_PATTERN.test(key)) throw new Error(`invalid cache key: ${JSON.stringify(key)}`);
-    return path.join(this.dir, ...cacheEntryPath(key));
+  /** Writes what is queued, in one append per turn of the event loop. */
+  private flush(): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        // Let the other answers that arrive in this turn join the write.
+        await new Promise((resolve) => setImmediate(resolve));
+        while (this.queue.length > 0) {
+          const text = this.queue.splice(0).join('');
+          await fs.mkdir(this.dir, { recursive: true });
+          const handle = await fs.open(this.file, 'a+');
+          try {
+            // A partial last line (a process killed mid-write) must not swallow the next entry.
+            const { size } = await handle.stat();
+            const last = Buffer.alloc(1);
+            if (size > 0) await handle.read(last, 0, 1, size - 1);
+            await handle.write(size > 0 && last[0] !== 0x0a ? `\n${text}` : text);
+          } finally {
+            await handle.close();
+          }
+        }
+      } finally {
+        this.flushing = undefined;
+      }
+    })();
+    return this.flushing;
+  }
+}
+
+function checkKey(key: string): void {
+  // Keys come from key(); refuse anything else so a bad key can never reach a file name.
+  if (!KEY_PATTERN.test(key)) throw new Error(`invalid cache key: ${JSON.stringify(key)}`);
+}
+
+/** One log line as key and entry; undefined for a damaged line. */
+function parseLine(line: string): { key: string; stored: Stored } | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+  if (!isRecord(value) || typeof value['key'] !== 'string' || !KEY_PATTERN.test(value['key']))
+    return undefined;
+  const stored = parseStored(value);
+  return stored && { key: value['key'], stored };
+}
+
+function keyOfLine(line: string): string | undefined {
+  return parseLine(line)?.key;
+}
+
+/** The folder holds two-hex-digit fan-out folders of the one-file-per-answer layout. */
+async function hasLegacyEntries(dir: string): Promise<boolean> {
+  try {
+    return (await fs.readdir(dir)).some((name) => CACHE_FANOUT_FOLDER.test(name));
+  } catch {
+    return false;
+  }
+}
+
+/** An entry of the older layout, dir/ab/<key>.json; undefined when absent or damaged. */
+async function readLegacyEntry(dir: string, key: string): Promise<Stored | undefined> {
+  try {
+    return parseStored(
+      JSON.parse(await fs.readFile(path.join(dir, ...cacheEntryPath(key)), 'utf8')),
+    );
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,11 +1,15 @@
 /**
  * The response cache's folder layout, shared by the engine that writes it
  * (server/llm/responseCache.ts) and "MCPO: Clear Response Cache", which removes only these
- * entries: `<cacheDir>/<first two hex digits of the key>/<sha256 key>.json`. Anything else in
- * the cache folder (the demo model) is not the response cache's.
+ * entries: the append-only log `<cacheDir>/responses.v1.jsonl` (one line per answer), and the
+ * older layout's `<cacheDir>/<first two hex digits of the key>/<sha256 key>.json` files, still
+ * read. Anything else in the cache folder (the demo model) is not the response cache's.
  */
 
-/** A fan-out folder's name. */
+/** The log's file name (the version is its line format's). */
+export const CACHE_LOG_FILE = 'responses.v1.jsonl';
+
+/** A fan-out folder's name (older layout). */
 export const CACHE_FANOUT_FOLDER = /^[0-9a-f]{2}$/;
 
 /** An entry's file name. */

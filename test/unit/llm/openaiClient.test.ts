@@ -9,7 +9,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createOpenAiClient, type OpenAiClientOptions } from '../../../server/llm/openaiClient';
-import { ResponseCache } from '../../../server/llm/responseCache';
+import { RESPONSE_LOG, ResponseCache } from '../../../server/llm/responseCache';
 import { Semaphore } from '../../../server/llm/semaphore';
 import {
   LlmError,
@@ -353,19 +353,19 @@ test('cache: a hit takes no concurrency slot', async (t) => {
   await holding;
 });
 
-test('cache: a corrupted cache file is a miss and is replaced', async (t) => {
+test('cache: a damaged cache entry is a miss and is replaced', async (t) => {
   const server = await serve(t);
   const dir = await tempDir(t);
-  const cache = new ResponseCache(dir);
-  const { client } = clientFor(server, {}, { cache });
-  await client.complete(REQUEST);
-  const [fanout] = await fs.readdir(dir);
-  const [file] = await fs.readdir(path.join(dir, fanout));
-  await fs.writeFile(path.join(dir, fanout, file), '{"text": "half a fi');
+  await clientFor(server, {}, { cache: new ResponseCache(dir) }).client.complete(REQUEST);
+  const log = path.join(dir, RESPONSE_LOG);
+  const line = await fs.readFile(log, 'utf8');
+  await fs.writeFile(log, line.slice(0, line.indexOf('"text"') + 12)); // cut mid-entry
+  const { client } = clientFor(server, {}, { cache: new ResponseCache(dir) });
   const again = await client.complete(REQUEST);
   assert.equal(again.cached, false);
   assert.equal(generations(server), 2);
-  assert.equal((await client.complete(REQUEST)).cached, true);
+  const fresh = clientFor(server, {}, { cache: new ResponseCache(dir) }).client;
+  assert.equal((await fresh.complete(REQUEST)).cached, true);
   assert.equal(generations(server), 2);
 });
 

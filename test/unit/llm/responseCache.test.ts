@@ -1,10 +1,10 @@
-/** The on-disk response cache: stable keys, layout, atomic writes, corruption tolerance. */
+/** The on-disk response cache: stable keys, the append-only log, damage tolerance, the older layout. */
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ResponseCache, canonicalJson } from '../../../server/llm/responseCache';
+import { RESPONSE_LOG, ResponseCache, canonicalJson } from '../../../server/llm/responseCache';
 
 async function tempCache(t: TestContext): Promise<{ cache: ResponseCache; dir: string }> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpo-response-cache-'));
@@ -35,7 +35,7 @@ test('keys are sha256 of canonical JSON: key order never matters, values do', ()
   assert.equal(canonicalJson({ b: [true, null], a: 'x' }), '{"a":"x","b":[true,null]}');
 });
 
-test('put then get round-trips, stored at dir/ab/abcdef....json with no temp files left', async (t) => {
+test('put then get round-trips; one append-only log holds every answer and the last line of a key wins', async (t) => {
   const { cache, dir } = await tempCache(t);
   const key = cache.key({ prompt: 'hello' });
   assert.equal(await cache.get(key), undefined);
@@ -46,42 +46,75 @@ test('put then get round-trips, stored at dir/ab/abcdef....json with no temp fil
   };
   await cache.put(key, value);
   assert.deepEqual(await cache.get(key), value);
-  assert.deepEqual(await fs.readdir(dir), [key.slice(0, 2)]);
-  assert.deepEqual(await fs.readdir(path.join(dir, key.slice(0, 2))), [`${key}.json`]);
+  assert.deepEqual(await new ResponseCache(dir).get(key), value);
+  assert.deepEqual(await fs.readdir(dir), [RESPONSE_LOG]);
   await cache.put(key, { text: 'only text' });
   assert.deepEqual(await cache.get(key), { text: 'only text' });
+  assert.deepEqual(await new ResponseCache(dir).get(key), { text: 'only text' });
+  const lines = (await fs.readFile(path.join(dir, RESPONSE_LOG), 'utf8')).split('\n');
+  assert.equal(lines.length, 3); // two entries and the final newline
+  assert.equal((JSON.parse(lines[0]) as { key: string }).key, key);
 });
 
-test('concurrent writers of one key leave one valid file', async (t) => {
+test('answers put in the same turn go out in one write, each on its own line', async (t) => {
   const { cache, dir } = await tempCache(t);
-  const key = cache.key('same');
-  await Promise.all(Array.from({ length: 10 }, (_, i) => cache.put(key, { text: `v${i}` })));
-  const got = await cache.get(key);
-  assert.match(got?.text ?? '', /^v\d$/);
-  assert.deepEqual(await fs.readdir(path.join(dir, key.slice(0, 2))), [`${key}.json`]);
+  const keys = Array.from({ length: 10 }, (_, i) => cache.key(`q${i}`));
+  await Promise.all(keys.map((k, i) => cache.put(k, { text: `v${i}` })));
+  const reader = new ResponseCache(dir);
+  for (const [i, k] of keys.entries()) assert.deepEqual(await reader.get(k), { text: `v${i}` });
+  const text = await fs.readFile(path.join(dir, RESPONSE_LOG), 'utf8');
+  assert.equal(text.split('\n').length, 11);
 });
 
-test('corrupt, partial, empty or wrongly shaped files are misses', async (t) => {
-  const { cache } = await tempCache(t);
+test('damaged, partial or wrongly shaped lines are misses; a write after a partial line starts a new one', async (t) => {
+  const { cache, dir } = await tempCache(t);
   const key = cache.key('k');
-  await cache.put(key, { text: 'good' });
-  const file = cache.pathFor(key);
-  for (const content of [
-    '',
-    '{"text": "half',
+  const log = path.join(dir, RESPONSE_LOG);
+  for (const line of [
+    '{"key": "' + key + '", "text": "half',
     'null',
     '[]',
-    '{"text": 5}',
-    '{"text":"x","usage":{"prompt_tokens":"1"}}',
-    '{"text":"x","finishReason":1}',
+    `{"key":"${key}","text":5}`,
+    `{"key":"${key}","text":"x","usage":{"prompt_tokens":"1"}}`,
+    `{"key":"${key}","text":"x","finishReason":1}`,
+    `{"key":"${key}","text":"x","storedAt":"now"}`,
+    `{"key":"../../etc/passwd","text":"x"}`,
     '\u0000\u0001',
   ]) {
-    await fs.writeFile(file, content);
-    assert.equal(await cache.get(key), undefined, JSON.stringify(content));
+    await fs.writeFile(log, `${line}\n`);
+    assert.equal(await new ResponseCache(dir).get(key), undefined, line);
   }
+  // A process killed mid-write leaves a line without its newline.
+  await fs.writeFile(log, `{"key":"${key}","text":"cut sh`);
+  assert.equal(await new ResponseCache(dir).get(key), undefined);
+  await cache.put(key, { text: 'good' });
+  assert.deepEqual(await new ResponseCache(dir).get(key), { text: 'good' });
+  assert.equal((await fs.readFile(log, 'utf8')).split('\n').length, 3);
 });
 
-test('keys that are not sha256 hex are refused, so nothing escapes the directory', () => {
+test('an existing cache sees what another process appended since it was read', async (t) => {
+  const { dir } = await tempCache(t);
+  const reader = new ResponseCache(dir, { refreshMs: 0 });
+  const key = reader.key('later');
+  assert.equal(await reader.get(key), undefined);
+  await new ResponseCache(dir).put(key, { text: 'from elsewhere' });
+  assert.deepEqual(await reader.get(key), { text: 'from elsewhere' });
+});
+
+test('entries of the older one-file-per-answer layout are still read', async (t) => {
+  const { cache, dir } = await tempCache(t);
+  const key = cache.key('old');
+  await fs.mkdir(path.join(dir, key.slice(0, 2)));
+  await fs.writeFile(
+    path.join(dir, key.slice(0, 2), `${key}.json`),
+    JSON.stringify({ text: 'kept', storedAt: 1 }),
+  );
+  assert.deepEqual(await cache.get(key), { text: 'kept' });
+  assert.equal(await new ResponseCache(dir, { replayFrom: 2 }).get(key), undefined);
+});
+
+test('keys that are not sha256 hex are refused, so nothing escapes the directory', async () => {
   const cache = new ResponseCache('/unused');
-  assert.throws(() => cache.pathFor('../../etc/passwd'), /invalid cache key/);
+  await assert.rejects(cache.get('../../etc/passwd'), /invalid cache key/);
+  await assert.rejects(cache.put('../x', { text: '' }), /invalid cache key/);
 });
