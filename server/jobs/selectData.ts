@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readRowTexts } from '../dataset/rowTexts';
-import { parsePythonListOfStr } from '../scoring/pythonLiteral';
+import { parsePythonListOfStr } from '../scoring/python/pythonLiteral';
 import { UserError } from '../userError';
 
 export interface SelectOptions {

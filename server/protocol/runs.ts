@@ -110,7 +110,7 @@ export interface RunRecord {
   parsed?: ParsedAnswer;
   /** The official per-sample value; null when the question failed or could not be scored. */
   score: SampleValue | null;
-  /** numpy dtype of the score for task means (see scoring/numpyMean.ts). */
+  /** numpy dtype of the score for task means (see scoring/python/numpyMean.ts). */
   dtype?: 'float32' | 'float64';
   warnings: string[];
   timings: { totalMs: number; cotMs?: number; answerMs?: number };

@@ -13,7 +13,7 @@ import { isUserFacing, userMessage } from '../userError';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
 import { AVAILABLE_PARTS, type PromptPart, type PromptParts } from '../pipeline/templates';
 import type { ScoresReport } from '../scoring/evaluate';
-import { numpyMean } from '../scoring/numpyMean';
+import { numpyMean } from '../scoring/python/numpyMean';
 import { compareRunRecords, summarizeRun, type RunSummary } from './report';
 import { formatRunsTable } from './runReportText';
 import { RunStore } from './runStore';

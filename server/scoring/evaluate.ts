@@ -12,13 +12,21 @@ import {
   type ShopBenchRow,
   type TaskType,
 } from '../dataset/shopbench';
-import { cosineSample } from './cosineSample';
-import { accuracy, hitRate3, MetricError, microF1, ndcg, tpFpFn, type TpFpFn } from './metrics';
-import { numpyMean, type ScoreDtype } from './numpyMean';
-import { parseResponse, type ParsedAnswer } from './parsers';
-import { rougeLFMeasure } from './rougeL';
-import { officialBleu } from './sacreBleu';
-import type { JapaneseTokenizer } from './japaneseTokenizer';
+import { cosineSample } from './official/cosineSample';
+import {
+  accuracy,
+  hitRate3,
+  MetricError,
+  microF1,
+  ndcg,
+  tpFpFn,
+  type TpFpFn,
+} from './official/metrics';
+import { numpyMean, type ScoreDtype } from './python/numpyMean';
+import { parseResponse, type ParsedAnswer } from './official/parsers';
+import { rougeLFMeasure } from './official/rougeL';
+import { officialBleu } from './official/sacreBleu';
+import type { JapaneseTokenizer } from './official/japaneseTokenizer';
 import { UserError } from '../userError';
 
 /** One row to score: its ordinal in the dataset, the row, and the model's raw output. */

@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import type { ShopBenchRow } from '../dataset/shopbench';
 import type { SampleScore } from './evaluate';
-import { DICTIONARY_FORMAT_VERSION } from './japaneseDictionary';
+import { DICTIONARY_FORMAT_VERSION } from './official/japaneseDictionary';
 import type { ScoringModels } from '../workers/tasks';
 
 /** Bump when any parser, metric or tokenizer changes a score or warning. */

@@ -10,7 +10,7 @@ import type { MessagePort } from 'node:worker_threads';
 import { loadEmbedder, type Embedder } from '../embed/embedder';
 import { embedInBatches, scoringEmbeddings } from '../embed/scoringEmbeddings';
 import { scoreSamples, type EmbeddingSource } from '../scoring/evaluate';
-import { loadJapaneseTokenizer } from '../scoring/japaneseTokenizer';
+import { loadJapaneseTokenizer } from '../scoring/official/japaneseTokenizer';
 import { UserError } from '../userError';
 import type { ModelProgress, ScoringModels, WorkerReply, WorkerTask } from './tasks';
 

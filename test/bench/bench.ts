@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { loadDataset, validateDataset } from '../../server/dataset/load';
 import type { Metric, ShopBenchRow } from '../../server/dataset/shopbench';
 import { aggregate, scoreSamples, type SampleInput } from '../../server/scoring/evaluate';
-import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
+import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
 import { localLlamaBench } from './localLlamaBench';
 import { lspBench } from './lspBench';
 import { pipelineBench } from './pipelineBench';

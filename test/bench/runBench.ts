@@ -22,7 +22,7 @@ import { RunDatasetRequest } from '../../server/protocol/messages';
 import type { PipelineSettings } from '../../server/protocol/settings';
 import { buildRunConfig, executeRun, type RunOptions } from '../../server/runs/startRun';
 import { RunStore } from '../../server/runs/runStore';
-import { loadJapaneseTokenizer } from '../../server/scoring/japaneseTokenizer';
+import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
 import { closeEnginePool } from '../../server/workers/enginePool';
 import { buildTinyBertFixture } from '../support/tinyBertFixture';
 

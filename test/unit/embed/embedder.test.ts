@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { DEFAULT_EMBED_MODEL, loadEmbedder, type Embedder } from '../../../server/embed/embedder';
 import type { EmbedLoadProgress } from '../../../server/embed/transformersRuntime';
-import { cosineScoreFloat64 } from '../../../server/scoring/cosine';
+import { cosineScoreFloat64 } from '../../../server/scoring/official/cosine';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 
 /** Float32 noise allowed between a padded batch and a single-text run (different matmul shapes). */

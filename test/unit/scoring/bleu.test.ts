@@ -6,8 +6,8 @@ import {
   vectorsNamed,
   type ParityVector,
 } from '../../support/parityVectors';
-import { loadJapaneseTokenizer } from '../../../server/scoring/japaneseTokenizer';
-import { pySliceCodePoints, pyStrip } from '../../../server/scoring/pythonText';
+import { loadJapaneseTokenizer } from '../../../server/scoring/official/japaneseTokenizer';
+import { pySliceCodePoints, pyStrip } from '../../../server/scoring/python/pythonText';
 import {
   correctlyRoundedExp,
   correctlyRoundedLog,
@@ -18,7 +18,7 @@ import {
   sentenceBleuScore,
   tokenize13a,
   type BleuTokenizer,
-} from '../../../server/scoring/sacreBleu';
+} from '../../../server/scoring/official/sacreBleu';
 
 /** The README's tolerance for BLEU (pow/log/exp). */
 const REL = 1e-12;

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { bleuStatistics } from '../../../server/scoring/sacreBleu';
+import { bleuStatistics } from '../../../server/scoring/official/sacreBleu';
 import { mulberry32 } from '../../../server/util/seededRandom';
 
 /** sacrebleu's clipped n-gram counts, written the obvious way (Counters keyed by joined tokens). */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pySplitWhitespace } from '../../../server/scoring/pythonText';
-import { tokenize13a, unescape13a } from '../../../server/scoring/sacreBleu';
+import { pySplitWhitespace } from '../../../server/scoring/python/pythonText';
+import { tokenize13a, unescape13a } from '../../../server/scoring/official/sacreBleu';
 import { mulberry32 } from '../../../server/util/seededRandom';
 
 /** sacrebleu 2.4.1's 13a tokenizer with its regular expressions: the oracle for the passes. */

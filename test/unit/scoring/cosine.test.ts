@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cosineScore, cosineScoreFloat64 } from '../../../server/scoring/cosine';
+import { cosineScore, cosineScoreFloat64 } from '../../../server/scoring/official/cosine';
 import {
   closeRelative,
   expectedNumber,

@@ -8,7 +8,7 @@ import {
   type EmbeddingSource,
   type SampleScore,
 } from '../../../server/scoring/evaluate';
-import { loadJapaneseTokenizer } from '../../../server/scoring/japaneseTokenizer';
+import { loadJapaneseTokenizer } from '../../../server/scoring/official/japaneseTokenizer';
 import {
   closeRelative,
   expectedNumber,

@@ -10,11 +10,11 @@ import {
   loadCompactDictionary,
   serializeDictionary,
   type CompactDictionary,
-} from '../../../server/scoring/japaneseDictionary';
+} from '../../../server/scoring/official/japaneseDictionary';
 import {
   japaneseTokenizerFrom,
   loadJapaneseDictionary,
-} from '../../../server/scoring/japaneseTokenizer';
+} from '../../../server/scoring/official/japaneseTokenizer';
 
 /** A small dictionary with odd-length Int16 sections, so alignment padding is exercised. */
 function tinyDictionary(seed = 1): CompactDictionary {

@@ -8,8 +8,8 @@ import {
   ndcg,
   tpFpFn,
   type TpFpFn,
-} from '../../../server/scoring/metrics';
-import { numpyMean } from '../../../server/scoring/numpyMean';
+} from '../../../server/scoring/official/metrics';
+import { numpyMean } from '../../../server/scoring/python/numpyMean';
 import { closeRelative, expectedNumber, vectorsNamed } from '../../support/parityVectors';
 
 test('accuracy: every parity vector', () => {

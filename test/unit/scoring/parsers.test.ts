@@ -6,7 +6,7 @@ import {
   parseRanking,
   parseResponse,
   parseRetrieval,
-} from '../../../server/scoring/parsers';
+} from '../../../server/scoring/official/parsers';
 import type { TaskType } from '../../../server/dataset/shopbench';
 import { vectorsNamed } from '../../support/parityVectors';
 

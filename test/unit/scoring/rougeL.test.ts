@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { porterStem } from '../../../server/scoring/porterStemmer';
-import { pySliceCodePoints, pyStrip } from '../../../server/scoring/pythonText';
-import { rougeLFMeasure, rougeTokens } from '../../../server/scoring/rougeL';
+import { porterStem } from '../../../server/scoring/official/porterStemmer';
+import { pySliceCodePoints, pyStrip } from '../../../server/scoring/python/pythonText';
+import { rougeLFMeasure, rougeTokens } from '../../../server/scoring/official/rougeL';
 import { expectedNumber, loadParityVectors, vectorsNamed } from '../../support/parityVectors';
 
 /** The generation parser cuts to 5000 code points before stripping (parity README, surprise 6). */

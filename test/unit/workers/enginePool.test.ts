@@ -7,7 +7,7 @@ import { loadEmbedder } from '../../../server/embed/embedder';
 import { scoringEmbeddings } from '../../../server/embed/scoringEmbeddings';
 import type { ShopBenchRow } from '../../../server/dataset/shopbench';
 import { scoreSamples, ScoringError, type SampleInput } from '../../../server/scoring/evaluate';
-import { loadJapaneseTokenizer } from '../../../server/scoring/japaneseTokenizer';
+import { loadJapaneseTokenizer } from '../../../server/scoring/official/japaneseTokenizer';
 import {
   closeEnginePool,
   engineWorkerPath,

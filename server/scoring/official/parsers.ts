@@ -4,8 +4,8 @@
  * ("10" is option 1, "1\n2\n3" is item 123), the parse also returns a warning saying so; the
  * value is never changed by it.
  */
-import type { TaskType } from '../dataset/shopbench';
-import { parsePythonListOfStr } from './pythonLiteral';
+import type { TaskType } from '../../dataset/shopbench';
+import { parsePythonListOfStr } from '../python/pythonLiteral';
 import {
   codePoints,
   isPyNumeric,
@@ -14,13 +14,13 @@ import {
   pyLength,
   pySliceCodePoints,
   pyStrip,
-} from './pythonText';
+} from '../python/pythonText';
 
 /** The official parser truncates every response to this many code points first. */
 export const MAX_RESPONSE_CHARACTERS = 5000;
 
 // What a parser returns is shown by the views: its home is the protocol.
-import type { ParsedAnswer } from '../protocol/runs';
+import type { ParsedAnswer } from '../../protocol/runs';
 export type { ParsedAnswer };
 
 export interface Parsed<T extends ParsedAnswer = ParsedAnswer> {

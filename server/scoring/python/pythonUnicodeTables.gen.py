@@ -2,7 +2,7 @@
 the official ShopBench scorer relies on (isspace, isnumeric, isdecimal, lower).
 
 Run with the CPython the official scorer ran on (3.11, Unicode 14.0):
-    python3 server/scoring/pythonUnicodeTables.gen.py > server/scoring/pythonUnicodeTables.ts
+    python3 server/scoring/python/pythonUnicodeTables.gen.py > server/scoring/python/pythonUnicodeTables.ts
 JavaScript's own classes differ (trim() strips U+FEFF but not U+001C..U+001F or U+0085;
 \\p{N} misses the CJK numerals that isnumeric() accepts), hence these tables.
 """

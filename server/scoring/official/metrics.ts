@@ -3,7 +3,7 @@
  * official quirks: NDCG reads index 0 as the last weight and can exceed 1 on duplicates, hit
  * rate@3 divides by len(truth), micro F1 is 0 without true positives.
  */
-import { pyLower, pyStrip } from './pythonText';
+import { pyLower, pyStrip } from '../python/pythonText';
 
 /** A metric the official code would raise on, reported with the row instead of a stack trace. */
 export class MetricError extends Error {}

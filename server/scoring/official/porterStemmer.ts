@@ -11,7 +11,7 @@
  * Strings are indexed in UTF-16 units, which equals Python's code-point indexing for BMP text.
  * The ROUGE tokenizer only ever passes [a-z0-9]+, so that path is exact.
  */
-import { pyLength, pyLower } from './pythonText';
+import { pyLength, pyLower } from '../python/pythonText';
 
 const VOWELS = new Set(['a', 'e', 'i', 'o', 'u']);
 

@@ -8,7 +8,7 @@
  * scores 0 because the missing 4-gram precision is fed to `my_log` as 0.0. The floating-point
  * operations below are performed in the same order as sacrebleu's so the doubles agree.
  */
-import { isPySpace, pyLower, pyStripChars } from './pythonText';
+import { isPySpace, pyLower, pyStripChars } from '../python/pythonText';
 
 /** sacrebleu's MAX_NGRAM_ORDER. */
 const MAX_NGRAM_ORDER = 4;

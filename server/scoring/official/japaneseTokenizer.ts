@@ -36,7 +36,7 @@ import {
   type DictionaryCacheOptions,
   type Entry,
 } from './japaneseDictionary';
-import { pyStrip } from './pythonText';
+import { pyStrip } from '../python/pythonText';
 
 export interface JapaneseTokenizer {
   /** sacrebleu's `TokenizerJaMecab.__call__`: MeCab surface forms joined by single spaces. */

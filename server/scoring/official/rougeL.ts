@@ -6,7 +6,7 @@
  * scorer's "precision" divides by the truth's token count and "recall" by the generation's.
  */
 import { porterStem } from './porterStemmer';
-import { pyLower, pySplitWhitespace } from './pythonText';
+import { pyLower, pySplitWhitespace } from '../python/pythonText';
 
 /** rouge_score replaces every run outside [a-z0-9] (after lower()) by one space. */
 const NON_ALPHANUMERIC_RUN = /[^a-z0-9]+/g;

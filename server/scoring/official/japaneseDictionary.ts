@@ -12,8 +12,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as Kuromoji from 'kuromoji';
-import { defaultModelCacheDir } from '../models/modelCache';
-import { writeFileAtomic } from '../util/writeFileAtomic';
+import { defaultModelCacheDir } from '../../models/modelCache';
+import { writeFileAtomic } from '../../util/writeFileAtomic';
 
 /** Bump when the layout of the cache file (or what is extracted into it) changes. */
 export const DICTIONARY_FORMAT_VERSION = 1;

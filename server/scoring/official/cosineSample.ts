@@ -1,5 +1,5 @@
 import { cosineScore } from './cosine';
-import type { ScoreDtype } from './numpyMean';
+import type { ScoreDtype } from '../python/numpyMean';
 
 /**
  * The sent-transformer per-sample value with the numpy dtype it carries into the task mean:
