@@ -253,5 +253,14 @@ connection.onRequest(protocol.JobLogsRequest, (params) =>
 connection.onRequest(protocol.SelectDataRequest, (params) =>
   handle('Selecting fine-tune data', () => jobs.selectData(params)),
 );
+connection.onRequest(protocol.PreparePipelineRequest, (params) =>
+  handle('Preparing the pipeline', () => jobs.preparePipeline(params)),
+);
+connection.onRequest(protocol.SubmitPipelineRequest, (params) =>
+  handle('Submitting the pipeline', () => jobs.submitPipeline(params)),
+);
+connection.onRequest(protocol.CheckpointTablesRequest, (params) =>
+  handle('Tabulating checkpoints', () => jobs.checkpointTables(params)),
+);
 
 connection.listen();

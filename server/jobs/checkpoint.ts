@@ -139,9 +139,10 @@ export function modelLabel(run: EvaluatedRun): string {
   return how.length > 0 ? `${base} (${how.join(', ')})` : base;
 }
 
-/** Table 4's row name: the data size, or the merge of two sizes. */
+/** Table 4's row name: the data size, or the merge of two sizes; then how it was served. */
 function sizeLabel(c: Checkpoint & { n: number[] }): string {
-  return c.merge ? `${c.merge.toUpperCase()} of ${sizes(c.n)}` : sizes(c.n);
+  const what = c.merge ? `${c.merge.toUpperCase()} of ${sizes(c.n)}` : sizes(c.n);
+  return c.quantization ? `${what}, ${c.quantization}` : what;
 }
 
 function table(

@@ -12,14 +12,34 @@ import * as path from 'node:path';
 import { JobStore, readLogs } from '../jobs/jobStore';
 import { isFinished, type Executor, type JobRecord } from '../jobs/jobTypes';
 import { executorFor, refresh, submitJob } from '../jobs/jobs';
-import { cancelPipeline, pipelineSteps } from '../jobs/pipeline';
+import {
+  cancelPipeline,
+  loadPipeline,
+  newPipelineId,
+  pipelineSteps,
+  preparePipeline,
+  submitPipeline,
+} from '../jobs/pipeline';
+import { checkpointTablesText, runDirsOf } from '../jobs/checkpoint';
+import { RunStore } from '../runs/runStore';
 import { formatSelectCounts, selectData } from '../jobs/selectData';
 import { QUICK_READ, TOKEN_ENV } from '../jobs/slurmExecutor';
-import { makeExecutor, parseOverrides } from '../jobs/submitSetup';
+import {
+  applyOverrides,
+  makeExecutor,
+  parseOverrides,
+  type SpecOverrides,
+} from '../jobs/submitSetup';
 import { JOB_KINDS, loadSpec, prepareJob, SCRIPT_NAME } from '../jobs/specs';
 import { UserError } from '../userError';
 import type {
   CancelJobResult,
+  CheckpointTablesParams,
+  CheckpointTablesResult,
+  PipelineParams,
+  PreparePipelineResult,
+  SlurmJobSettings,
+  SubmitPipelineResult,
   JobIdParams,
   JobInfo,
   JobLogsResult,
@@ -192,7 +212,8 @@ export class JobsService {
   async prepare(p: PrepareJobParams): Promise<PrepareJobResult> {
     const store = this.store(p.jobsDir);
     this.checkKind(p.kind);
-    const spec = loadSpec(p.specFile);
+    // The preview shows what the submission will generate: mcpo.slurm.gpus included.
+    const spec = applyOverrides(loadSpec(p.specFile), this.overrides(p), p.kind);
     const job = prepareJob(p.kind, spec, {
       specDir: path.dirname(path.resolve(p.specFile)),
       jobDir: store.dirOf(store.newId(p.kind)),
@@ -212,16 +233,34 @@ export class JobsService {
       throw new UserError(`unknown job kind "${kind}" (${JOB_KINDS.join(', ')})`);
   }
 
-  async submit(p: SubmitJobParams): Promise<SubmitJobResult> {
-    const store = this.store(p.jobsDir);
-    this.checkKind(p.kind);
-    const overrides =
-      p.executor === 'slurm'
+  /**
+   * What VS Code's settings override in a spec, the same for preview and submit: mcpo.slurm.gpus
+   * and timeMinutes (on Slurm only), and mcpo.preset for eval steps that name none.
+   */
+  private overrides(p: {
+    executor?: 'slurm' | 'local';
+    slurm?: SlurmJobSettings;
+    preset?: string;
+  }): SpecOverrides {
+    return {
+      ...(p.executor === 'slurm'
         ? parseOverrides(
             { gpus: p.slurm?.gpus, time: p.slurm?.timeMinutes },
             { gpus: 'mcpo.slurm.gpus', time: 'mcpo.slurm.timeMinutes' },
           )
-        : {};
+        : {}),
+      ...(p.preset && p.preset !== 'none' ? { preset: p.preset } : {}),
+    };
+  }
+
+  /** The CLI's set-up for a submission from VS Code: the same executor rules and overrides. */
+  private submission(p: {
+    executor: 'slurm' | 'local';
+    slurm?: SlurmJobSettings;
+    slurmToken?: string;
+    preset?: string;
+  }): { executor: Executor; overrides: SpecOverrides } {
+    const overrides = this.overrides(p);
     if (p.executor === 'slurm') {
       this.remember(p.slurm?.url, p.slurmToken);
       if (p.slurm?.url && !this.tokenFor(p.slurm.url))
@@ -230,7 +269,6 @@ export class JobsService {
         );
     }
     const url = p.slurm?.url ?? '';
-    // The CLI's set-up: the same executor rules and the same meaning of gpus / time overrides.
     const executor = makeExecutor({
       executor: p.executor,
       slurm: {
@@ -242,6 +280,13 @@ export class JobsService {
       token: () => this.tokenFor(url),
       retryForMs: 3000,
     });
+    return { executor, overrides };
+  }
+
+  async submit(p: SubmitJobParams): Promise<SubmitJobResult> {
+    const store = this.store(p.jobsDir);
+    this.checkKind(p.kind);
+    const { executor, overrides } = this.submission(p);
     const { record } = await submitJob({
       kind: p.kind,
       specFile: p.specFile,
@@ -257,6 +302,65 @@ export class JobsService {
     this.host.notify({ jobsDir: p.jobsDir, job: info });
     this.watch(p.jobsDir, record);
     return { job: info };
+  }
+
+  /** Every step of a pipeline file generated, nothing written or submitted (the preview). */
+  async preparePipeline(p: PipelineParams): Promise<PreparePipelineResult> {
+    const store = this.store(p.jobsDir);
+    const steps = preparePipeline(p.specFile, store, {
+      mcpoCommand: this.options.mcpoCommand,
+      overrides: this.overrides(p),
+      pipelineId: newPipelineId(),
+    });
+    return {
+      name: loadPipeline(p.specFile).name,
+      steps: steps.map((s) => ({
+        step: s.step.id,
+        kind: s.job.kind,
+        name: s.job.name,
+        gpus: s.job.gpus,
+        timeLimit: s.job.timeLimit,
+        after: s.step.after,
+        output: s.job.output,
+        files: s.job.files,
+      })),
+    };
+  }
+
+  /** Submits a pipeline file (as `mcpo job submit pipeline`); its steps are then polled. */
+  async submitPipeline(p: PipelineParams): Promise<SubmitPipelineResult> {
+    const store = this.store(p.jobsDir);
+    const { executor, overrides } = this.submission(p);
+    const { id, records } = await submitPipeline({
+      file: p.specFile,
+      store,
+      executor,
+      mcpoCommand: this.options.mcpoCommand,
+      overrides,
+    });
+    this.host.log(`jobs: submitted pipeline ${id} (${records.length} steps, ${p.executor})`);
+    const jobs = records.map((r) => {
+      const info = toJobInfo(r);
+      this.host.notify({ jobsDir: p.jobsDir, job: info });
+      this.watch(p.jobsDir, r);
+      return info;
+    });
+    return { pipelineId: id, jobs };
+  }
+
+  /** Tables 3 and 4 over a pipeline's eval runs, or over the given run folders. */
+  async checkpointTables(p: CheckpointTablesParams): Promise<CheckpointTablesResult> {
+    const runDirs = p.pipelineId
+      ? runDirsOf(p.pipelineId, p.runsDir)
+      : (p.runDirs ?? []).map((d) => path.resolve(p.runsDir, d));
+    if (runDirs.length === 0) throw new UserError('no runs to tabulate: give a pipeline or runs');
+    const tables = checkpointTablesText(runDirs.map((d) => RunStore.open(d)));
+    return {
+      runDirs,
+      tables:
+        tables.trim() ||
+        `No Table 3 or 4 from ${runDirs.length} run(s): Table 3 needs runs of two base models, Table 4 two runs of checkpoints fine-tuned on different N (or a merge).`,
+    };
   }
 
   private load(p: JobIdParams): JobRecord {

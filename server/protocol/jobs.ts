@@ -75,6 +75,9 @@ export interface PrepareJobParams {
   jobsDir: string;
   kind: JobKindName;
   specFile: string;
+  /** As the submission will be: mcpo.slurm.gpus / timeMinutes apply on Slurm. */
+  executor?: 'slurm' | 'local';
+  slurm?: SlurmJobSettings;
 }
 export interface PrepareJobResult {
   name: string;
@@ -96,6 +99,55 @@ export interface SubmitJobParams {
 }
 export interface SubmitJobResult {
   job: JobInfo;
+}
+
+/**
+ * A pipeline file (the format `mcpo job submit pipeline` reads) and where to run it; the same
+ * settings for the preview and the submission, so the preview shows what will be submitted.
+ */
+export interface PipelineParams {
+  jobsDir: string;
+  specFile: string;
+  executor: 'slurm' | 'local';
+  /** With executor slurm; its gpus / timeMinutes override every step's. */
+  slurm?: SlurmJobSettings;
+  slurmToken?: string;
+  /** mcpo.preset, for eval steps that name no preset ('none': no preset). */
+  preset?: string;
+}
+export interface PreparedPipelineStep {
+  step: string;
+  kind: JobKindName;
+  name: string;
+  gpus: number;
+  timeLimit?: number;
+  /** Ids of the steps it waits for. */
+  after: string[];
+  output?: string;
+  /** File name → content, as for a single job's preview. */
+  files: Record<string, string>;
+}
+export interface PreparePipelineResult {
+  name: string;
+  steps: PreparedPipelineStep[];
+}
+export interface SubmitPipelineResult {
+  pipelineId: string;
+  /** Every step, in submission order. */
+  jobs: JobInfo[];
+}
+
+/** The paper's Tables 3 and 4 over a pipeline's eval runs, or over run folders. */
+export interface CheckpointTablesParams {
+  /** The workspace's runs folder (where eval steps put their runs). */
+  runsDir: string;
+  pipelineId?: string;
+  runDirs?: string[];
+}
+export interface CheckpointTablesResult {
+  runDirs: string[];
+  /** The tables as text (monospace), or why there are none. */
+  tables: string;
 }
 
 export interface JobIdParams {

@@ -135,6 +135,27 @@ export const SelectDataRequest = new RequestType<
   NoData
 >('mcpo/jobs/selectData');
 
+/** client → server: generate every step of a pipeline file without submitting (the preview). */
+export const PreparePipelineRequest = new RequestType<
+  jobs.PipelineParams,
+  jobs.PreparePipelineResult,
+  NoData
+>('mcpo/jobs/preparePipeline');
+
+/** client → server: submit a pipeline file as `mcpo job submit pipeline` does; steps are then polled. */
+export const SubmitPipelineRequest = new RequestType<
+  jobs.PipelineParams,
+  jobs.SubmitPipelineResult,
+  NoData
+>('mcpo/jobs/submitPipeline');
+
+/** client → server: the paper's Tables 3 and 4 over a pipeline's eval runs, or over run folders. */
+export const CheckpointTablesRequest = new RequestType<
+  jobs.CheckpointTablesParams,
+  jobs.CheckpointTablesResult,
+  NoData
+>('mcpo/jobs/checkpointTables');
+
 // Jobs: server → client ------------------------------------------------------------------------
 
 /** server → client: a job's state changed (submitted, polled, cancelled). */

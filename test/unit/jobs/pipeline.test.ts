@@ -22,15 +22,22 @@ import {
   submitPipeline,
 } from '../../../server/jobs/pipeline';
 import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
-import { DEFAULT_SERVE_COMMAND, PAPER_BASE_MODEL, SpecError } from '../../../server/jobs/specs';
+import { PAPER_BASE_MODEL, SpecError } from '../../../server/jobs/specs';
 import { runCli } from '../../support/cli';
-import { fixturePath, repoRoot } from '../../support/paths';
+import { repoRoot } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
+import {
+  evalStep,
+  finetuneStep,
+  mergeAdapterStep,
+  mergeStep,
+  quantizeStep,
+  type Step,
+} from '../../slurm/standInSteps';
 
 const NODE = process.execPath;
 const OUT = path.join(repoRoot, 'out');
 const MCPO = [NODE, path.join(OUT, 'server', 'cli.js')];
-const STAND_IN = [NODE, path.join(OUT, 'test', 'slurm', 'standIns.js')];
 
 async function freePort(): Promise<number> {
   const s = net.createServer();
@@ -40,27 +47,8 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-/** The eval step's server: vLLM's default command line, run by the stand-in that checks its flags. */
-const SERVE = [
-  NODE,
-  path.join(OUT, 'test', 'slurm', 'fakeVllm.js'),
-  ...DEFAULT_SERVE_COMMAND.slice(1),
-];
-
-async function evalStep(id: string, model: string): Promise<Record<string, unknown>> {
-  return {
-    id,
-    kind: 'eval',
-    spec: {
-      model,
-      data: fixturePath('jobs', 'eval-mcq.jsonl'),
-      port: await freePort(),
-      serve_command: SERVE,
-      ready_timeout_s: 60,
-      run_args: ['--no-cache'],
-    },
-  };
-}
+const evalOn = async (id: string, model: string): Promise<Step> =>
+  evalStep(id, model, await freePort());
 
 /**
  * The paper's model-side pipeline with stand-in tools, written as a user would (relative paths),
@@ -73,65 +61,22 @@ async function writePipeline(ws: string, gpus: number, evalEach = false): Promis
   const rows = (n: number): string => '{"instruction":"i","input":"","output":"o"}\n'.repeat(n);
   fs.writeFileSync(path.join(ws, 'data-6000.jsonl'), rows(6));
   fs.writeFileSync(path.join(ws, 'data-20000.jsonl'), rows(20));
-  const trainer = ['bash', fixturePath('jobs', 'fake-trainer.sh')];
   const pipeline = {
     name: 'paper',
     preset: 'paper',
     defaults: { gpus, time_limit: 10 },
     steps: [
-      {
-        id: 'ft6000',
-        kind: 'finetune',
-        spec: { dataset: 'data-6000.jsonl', output_dir: 'out/ft6000', launcher: trainer },
-      },
-      {
-        id: 'ft20000',
-        kind: 'finetune',
-        spec: { dataset: 'data-20000.jsonl', output_dir: 'out/ft20000', launcher: trainer },
-      },
-      {
-        id: 'm6000',
-        kind: 'merge-adapter',
-        spec: {
-          adapter: '${ft6000.output}',
-          output_dir: 'out/m6000',
-          python: [...STAND_IN, 'merge-adapter'],
-        },
-      },
-      {
-        id: 'm20000',
-        kind: 'merge-adapter',
-        spec: {
-          adapter: '${ft20000.output}',
-          output_dir: 'out/m20000',
-          python: [...STAND_IN, 'merge-adapter'],
-        },
-      },
-      {
-        id: 'slerp',
-        kind: 'merge',
-        spec: {
-          models: ['${m6000.output}', '${m20000.output}'],
-          layer_range: [0, 80],
-          t: { self_attn: [0, 0.5, 0.3, 0.7, 1], mlp: [1, 0.5, 0.7, 0.3, 0], default: 0.5 },
-          output_dir: 'out/slerp',
-          command: [...STAND_IN, 'mergekit'],
-        },
-      },
-      {
-        id: 'awq',
-        kind: 'quantize',
-        spec: {
-          model: '${slerp.output}',
-          output_dir: 'out/awq',
-          python: [...STAND_IN, 'quantize'],
-        },
-      },
-      await evalStep('eval', '${awq.output}'),
+      finetuneStep('ft6000', 'data-6000.jsonl', 'out/ft6000'),
+      finetuneStep('ft20000', 'data-20000.jsonl', 'out/ft20000'),
+      mergeAdapterStep('m6000', '${ft6000.output}', 'out/m6000'),
+      mergeAdapterStep('m20000', '${ft20000.output}', 'out/m20000'),
+      mergeStep('slerp', ['${m6000.output}', '${m20000.output}'], 'out/slerp'),
+      quantizeStep('awq', '${slerp.output}', 'out/awq'),
+      await evalOn('eval', '${awq.output}'),
       ...(evalEach
         ? [
-            await evalStep('eval6000', '${m6000.output}'),
-            await evalStep('eval20000', '${m20000.output}'),
+            await evalOn('eval6000', '${m6000.output}'),
+            await evalOn('eval20000', '${m20000.output}'),
           ]
         : []),
     ],
@@ -286,7 +231,7 @@ test('local executor: the paper pipeline runs in order; its evals make Table 4 i
   const rows = table4.split('\n').slice(2, 5);
   assert.match(rows[0], /^N=6\s+1\.0000|^N=6\s+0\.\d{4}/);
   assert.match(rows[1], /^N=20\s/);
-  assert.match(rows[2], /^SLERP of N=6 \+ N=20\s.*[+-]0\.0000/);
+  assert.match(rows[2], /^SLERP of N=6 \+ N=20, awq \(autoawq\)\s.*[+-]0\.0000/);
   assert.doesNotMatch(report.stdout, /Table 3/, 'one base model: no model selection table');
   t.diagnostic(table4.trim());
 

@@ -1,7 +1,7 @@
 /**
  * The mcpo/jobs/* protocol against the real language server over stdio, with the local
- * executor: submit → mcpo/jobs/changed up to COMPLETED, list, logs, cancel, data selection, and
- * the errors a user sees.
+ * executor: submit → mcpo/jobs/changed up to COMPLETED, list, logs, cancel, data selection, a
+ * pipeline's preview and submission, and the errors a user sees.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,6 +12,7 @@ import type {
   JobIdParams,
   JobsChangedParams,
   ListJobsParams,
+  PipelineParams,
   PrepareJobParams,
   SelectDataParams,
   SlurmJobSettings,
@@ -23,11 +24,14 @@ import {
   JobsChangedNotification,
   ListJobsRequest,
   PrepareJobRequest,
+  PreparePipelineRequest,
   SelectDataRequest,
   SubmitJobRequest,
+  SubmitPipelineRequest,
 } from '../../../server/protocol/messages';
 import { startLspServer, type LspServer } from '../../support/lspServer';
 import { fixturePath } from '../../support/paths';
+import { evalStep, finetuneStep, mergeAdapterStep } from '../../slurm/standInSteps';
 import { tempDir } from '../../support/tempDirs';
 
 const tmp = tempDir('mcpo-lsp-jobs-');
@@ -259,5 +263,71 @@ test('errors name what failed: bad spec, missing token, unreachable slurmrestd, 
   await rejectsWith(
     conn.sendRequest(ListJobsRequest, { jobsDir: 'relative/dir' }),
     /must be an absolute path/,
+  );
+});
+
+test('a pipeline from VS Code: the preview follows mcpo.slurm.gpus and mcpo.preset; the submission runs in order', async () => {
+  const dir = path.join(tmp, 'pipe');
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, 'train.jsonl'),
+    '{"instruction":"i","input":"","output":"o"}\n'.repeat(3),
+  );
+  const steps = [
+    finetuneStep('ft', 'train.jsonl', 'out/ft'),
+    mergeAdapterStep('merged', '${ft.output}', 'out/merged'),
+  ];
+  const file = path.join(dir, 'pipeline.json');
+  const evaluate = evalStep('eval', '${merged.output}', 8123);
+  fs.writeFileSync(
+    file,
+    JSON.stringify({ name: 'p', defaults: { gpus: 0 }, steps: [...steps, evaluate] }),
+  );
+  const entries = (): string[] => (fs.existsSync(jobsDir) ? fs.readdirSync(jobsDir) : []);
+  const before = entries();
+  const preview = await conn.sendRequest(PreparePipelineRequest, {
+    jobsDir,
+    specFile: file,
+    executor: 'slurm',
+    slurm: { url: 'http://127.0.0.1:9', user: 'u', apiVersion: 'v0.0.38', gpus: 4 },
+    preset: 'paper',
+  } satisfies PipelineParams);
+  assert.equal(preview.name, 'p');
+  assert.deepEqual(
+    preview.steps.map((s) => [s.step, s.kind, s.gpus, s.after]),
+    [
+      ['ft', 'finetune', 4, []],
+      ['merged', 'merge-adapter', 4, ['ft']],
+      ['eval', 'eval', 4, ['merged']],
+    ],
+  );
+  // 4 GPUs regenerate the launcher and FSDP; the eval serves on them with the user's preset.
+  assert.match(preview.steps[0].files['config.yml'], /fsdp_version: 2/);
+  assert.match(preview.steps[2].files['job.sh'], /'--tensor-parallel-size' '4'/);
+  assert.match(preview.steps[2].files['job.sh'], /'--preset' 'paper'/);
+  assert.deepEqual(entries(), before, 'a preview writes nothing');
+
+  fs.writeFileSync(file, JSON.stringify({ name: 'p', defaults: { gpus: 0 }, steps }));
+  const submitted = await conn.sendRequest(SubmitPipelineRequest, {
+    jobsDir,
+    specFile: file,
+    executor: 'local',
+  } satisfies PipelineParams);
+  assert.match(submitted.pipelineId, /^pipeline-/);
+  assert.deepEqual(
+    submitted.jobs.map((j) => j.pipeline?.step),
+    ['ft', 'merged'],
+  );
+  const last = submitted.jobs[1];
+  await changed((c) => c.job.id === last.id && c.job.state === 'COMPLETED');
+  assert.match(
+    fs.readFileSync(path.join(dir, 'out', 'merged', 'model.txt'), 'utf8'),
+    /merged .*out\/ft/,
+  );
+  // A broken pipeline file is a message naming the step and field.
+  fs.writeFileSync(file, JSON.stringify({ steps: [{ id: 'a', kind: 'train' }] }));
+  await rejectsWith(
+    conn.sendRequest(SubmitPipelineRequest, { jobsDir, specFile: file, executor: 'local' }),
+    /steps\[0\] \(a\)\.kind must be one of/,
   );
 });
