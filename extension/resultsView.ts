@@ -16,7 +16,7 @@ import type { McpoConfig } from './settings';
 
 /** Opens the report panel; an optional run folder to show. */
 export const OPEN_REPORT_COMMAND = 'mcpo.openReport';
-/** Shows an ablation's tables in the report panel: `{ tables: string, runDirs: string[] }`. */
+/** Shows an ablation's (or other) tables in the report panel: `{ tables, runDirs, title? }`. */
 export const SHOW_ABLATION_COMMAND = 'mcpo.showAblation';
 
 export interface ResultsView {
@@ -89,7 +89,7 @@ export function createResultsView(
       SHOW_ABLATION_COMMAND,
       async (result?: unknown) => {
         if (!isAblation(result)) throw new Error('mcpo.showAblation needs { tables, runDirs }');
-        opened.showAblation(result.tables, result.runDirs);
+        opened.showAblation(result.tables, result.runDirs, result.title);
       },
       log,
     ),
@@ -107,12 +107,15 @@ export function createResultsView(
   };
 }
 
-function isAblation(value: unknown): value is { tables: string; runDirs: string[] } {
+function isAblation(
+  value: unknown,
+): value is { tables: string; runDirs: string[]; title?: string } {
   if (typeof value !== 'object' || value === null) return false;
   const v = value as Record<string, unknown>;
   return (
     typeof v.tables === 'string' &&
     Array.isArray(v.runDirs) &&
-    v.runDirs.every((d) => typeof d === 'string')
+    v.runDirs.every((d) => typeof d === 'string') &&
+    (v.title === undefined || typeof v.title === 'string')
   );
 }

@@ -551,7 +551,7 @@ function renderAblation(): void {
     return;
   }
   ablationSection.replaceChildren(
-    el('h2', { id: 'ablation-heading' }, `Ablation (${a.runDirs.length} arms)`),
+    el('h2', { id: 'ablation-heading' }, a.title ?? `Ablation (${a.runDirs.length} arms)`),
     // The paper's tables are laid out in monospace text; shown as text, never markup.
     el('pre', { class: 'ablation-tables' }, a.tables),
     button('Dismiss', { class: 'secondary' }, () => {

@@ -153,6 +153,8 @@ export interface AblationMessage {
   /** The paper's tables as text (monospace, shown as text). */
   tables: string;
   runDirs: string[];
+  /** The section's heading when the tables are not an ablation's (e.g. "Checkpoints: Tables 3 and 4"). */
+  title?: string;
 }
 /** extension → webview: a question of a running run finished. */
 export interface RecordMessage {

@@ -128,8 +128,8 @@ export class PanelHost implements vscode.Disposable {
   }
 
   /** Shows an ablation's tables (report panel). */
-  showAblation(tables: string, runDirs: string[]): void {
-    this.pendingAblation = { type: 'ablation', tables, runDirs };
+  showAblation(tables: string, runDirs: string[], title?: string): void {
+    this.pendingAblation = { type: 'ablation', tables, runDirs, ...(title ? { title } : {}) };
     if (this.ready) this.flushAblation();
   }
 

@@ -42,9 +42,9 @@ export class ReportPanel implements vscode.Disposable {
   }
 
   /** Shows an ablation's tables in the report. */
-  showAblation(tables: string, runDirs: string[]): void {
+  showAblation(tables: string, runDirs: string[], title?: string): void {
     this.open(runDirs[runDirs.length - 1]);
-    this.host?.showAblation(tables, runDirs);
+    this.host?.showAblation(tables, runDirs, title);
   }
 
   /** VS Code restores a serialized panel after a reload. */
