@@ -149,8 +149,11 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
     this.render();
   }
 
+  /** A job, or a pipeline's item by the pipeline id. */
   job(id: string): JobInfo | undefined {
-    return this.jobs.get(id);
+    return (
+      this.jobs.get(id) ?? groupPipelines([...this.jobs.values()]).roots.find((r) => r.id === id)
+    );
   }
 
   private render(): void {
@@ -186,8 +189,9 @@ export class JobsTreeProvider implements vscode.TreeDataProvider<JobInfo>, vscod
     item.id = job.id;
     item.iconPath = stateIcon(job.state);
     item.description = `${job.executor} · ${job.state} · ${elapsed(job)}${job.tres ? ` · ${job.tres}` : ''}`;
-    // A pipeline item cancels (cascading) and opens the logs of all its steps, like a job.
-    item.contextValue = isActive(job) ? 'mcpoJob.active' : 'mcpoJob.ended';
+    // A pipeline item cancels (cascading) and opens the logs of all its steps, like a job; once
+    // it ended it also shows its eval runs' Tables 3 and 4.
+    item.contextValue = `${isPipeline ? 'mcpoPipeline' : 'mcpoJob'}.${isActive(job) ? 'active' : 'ended'}`;
     if (isPipeline) {
       item.tooltip = `pipeline ${job.id}: ${job.state}`;
       item.command = { command: 'mcpo.jobs.openLog', title: 'Open Log', arguments: [job] };

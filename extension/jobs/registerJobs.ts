@@ -8,8 +8,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type {
+  CheckpointTablesParams,
+  CheckpointTablesResult,
   JobInfo,
   JobKindName,
+  PipelineParams,
+  PreparePipelineResult,
+  SubmitPipelineResult,
   SelectDataParams,
   SelectDataResult,
   SlurmJobSettings,
@@ -17,11 +22,14 @@ import type {
 import type { EngineClient } from '../engineClient';
 import {
   CancelJobRequest,
+  CheckpointTablesRequest,
   JobLogsRequest,
   ListJobsRequest,
   PrepareJobRequest,
+  PreparePipelineRequest,
   SelectDataRequest,
   SubmitJobRequest,
+  SubmitPipelineRequest,
 } from '../../server/protocol/messages';
 import { registerCommand } from '../commandRunner';
 import { workspaceRoot, type McpoConfig } from '../settings';
@@ -109,7 +117,7 @@ export function registerJobs(
     disposables.push(registerCommand(id, fn, log));
   };
 
-  async function pickSpec(kind: JobKindName, arg: unknown): Promise<string> {
+  async function pickSpec(kind: JobKindName | 'pipeline', arg: unknown): Promise<string> {
     if (arg instanceof vscode.Uri) return arg.fsPath;
     if (typeof arg === 'string' && arg !== '') return path.resolve(workspaceRoot(), arg);
     const active = vscode.window.activeTextEditor?.document;
@@ -125,23 +133,22 @@ export function registerJobs(
     return picked[0].fsPath;
   }
 
-  async function preview(kind: JobKindName, specFile: string, dir: string): Promise<boolean> {
-    const prepared = await engine.send(PrepareJobRequest, { jobsDir: dir, kind, specFile });
-    const names = Object.keys(prepared.files).sort(
-      (a, b) => Number(a === 'job.sh') - Number(b === 'job.sh') || a.localeCompare(b),
-    );
-    // The main config and the batch script: what a reviewer wants to read before it runs.
-    const shown = [names.find((n) => n !== 'job.sh' && !n.endsWith('.py')), 'job.sh'].filter(
-      (n): n is string => n !== undefined && n in prepared.files,
-    );
-    for (const [i, name] of shown.entries()) {
+  /** Opens read-only documents (the first in the active column, the rest beside it). */
+  async function showPreview(name: string, files: [string, string][]): Promise<void> {
+    for (const [i, [file, text]] of files.entries()) {
       const uri = vscode.Uri.from({
         scheme: PREVIEW_SCHEME,
-        path: `/${prepared.name.replace(/[\\/]/g, '_')}/${name}`,
+        path: `/${name.replace(/[\\/]/g, '_')}/${file}`,
       });
-      docs.set(uri, prepared.files[name]);
+      docs.set(uri, text);
       let doc = await vscode.workspace.openTextDocument(uri);
-      const lang = name.endsWith('.sh') ? 'shellscript' : name.endsWith('.json') ? 'json' : 'yaml';
+      const lang = file.endsWith('.sh')
+        ? 'shellscript'
+        : file.endsWith('.json')
+          ? 'json'
+          : file.endsWith('.md')
+            ? 'markdown'
+            : 'yaml';
       try {
         doc = await vscode.languages.setTextDocumentLanguage(doc, lang);
       } catch {
@@ -152,6 +159,32 @@ export function registerJobs(
         viewColumn: i === 0 ? vscode.ViewColumn.Active : vscode.ViewColumn.Beside,
       });
     }
+  }
+
+  async function preview(
+    kind: JobKindName,
+    specFile: string,
+    dir: string,
+    target: { executor: 'slurm' | 'local'; slurm: SlurmJobSettings },
+  ): Promise<boolean> {
+    const prepared = await engine.send(PrepareJobRequest, {
+      jobsDir: dir,
+      kind,
+      specFile,
+      executor: target.executor,
+      slurm: target.executor === 'slurm' ? target.slurm : undefined,
+    });
+    const names = Object.keys(prepared.files).sort(
+      (a, b) => Number(a === 'job.sh') - Number(b === 'job.sh') || a.localeCompare(b),
+    );
+    // The main config and the batch script: what a reviewer wants to read before it runs.
+    const shown = [names.find((n) => n !== 'job.sh' && !n.endsWith('.py')), 'job.sh'].filter(
+      (n): n is string => n !== undefined && n in prepared.files,
+    );
+    await showPreview(
+      prepared.name,
+      shown.map((n) => [n, prepared.files[n]]),
+    );
     const detail = `${names.length} files (${names.join(', ')}), ${prepared.gpus} GPU(s)${prepared.timeLimit ? `, ${prepared.timeLimit} min` : ''}${prepared.array ? `, array of ${prepared.array.length} tasks` : ''}`;
     const choice = await vscode.window.showInformationMessage(
       `Submit ${kind} job "${prepared.name}"?`,
@@ -170,10 +203,11 @@ export function registerJobs(
       typeof optionsArg === 'object' && optionsArg !== null ? (optionsArg as SubmitOptions) : {};
     const specFile = await pickSpec(kind, specArg);
     const dir = opts.jobsDir ?? jobsDir();
-    if (!opts.confirm && !(await preview(kind, specFile, dir))) return undefined;
     const settings = config.jobs;
     const executor = opts.executor ?? settings.executor;
     const slurm: SlurmJobSettings = { ...settings.slurm, ...opts.slurm };
+    if (!opts.confirm && !(await preview(kind, specFile, dir, { executor, slurm })))
+      return undefined;
     const { job } = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
@@ -197,6 +231,92 @@ export function registerJobs(
       `MCPO: submitted ${kind} job "${job.name}" (${job.slurmJobId !== undefined ? `Slurm job ${job.slurmJobId}` : 'local'}).`,
     );
     return job;
+  }
+
+  /** The steps of a pipeline as a reviewer reads them: order, resources, dependencies, outputs. */
+  function pipelineSummary(p: PreparePipelineResult): string {
+    const lines = [`# Pipeline "${p.name}": ${p.steps.length} steps`, ''];
+    for (const s of p.steps) {
+      const limit = s.timeLimit ? `, ${s.timeLimit} min` : '';
+      const after = s.after.length > 0 ? ` after ${s.after.join(', ')}` : '';
+      lines.push(`- **${s.step}** (${s.kind}): ${s.gpus} GPU(s)${limit}${after}`);
+      if (s.output) lines.push(`  - output: \`${s.output}\``);
+    }
+    return `${lines.join('\n')}\n`;
+  }
+
+  async function submitPipelineFile(
+    specArg: unknown,
+    optionsArg: unknown,
+  ): Promise<SubmitPipelineResult | undefined> {
+    const opts: SubmitOptions =
+      typeof optionsArg === 'object' && optionsArg !== null ? (optionsArg as SubmitOptions) : {};
+    const specFile = await pickSpec('pipeline', specArg);
+    const dir = opts.jobsDir ?? jobsDir();
+    const settings = config.jobs;
+    const executor = opts.executor ?? settings.executor;
+    const slurm: SlurmJobSettings = { ...settings.slurm, ...opts.slurm };
+    const params: PipelineParams = {
+      jobsDir: dir,
+      specFile,
+      executor,
+      slurm: executor === 'slurm' ? slurm : undefined,
+      preset: config.preset,
+    };
+    if (!opts.confirm) {
+      const prepared = await engine.send(PreparePipelineRequest, params);
+      // The step list, then the last step's script (the eval: what serves and what runs).
+      const last = prepared.steps[prepared.steps.length - 1];
+      await showPreview(prepared.name, [
+        ['steps.md', pipelineSummary(prepared)],
+        ...(last && last.files['job.sh'] ? [[`${last.step}-job.sh`, last.files['job.sh']]] : []),
+      ] as [string, string][]);
+      const gpus = [...new Set(prepared.steps.map((s) => s.gpus))].join('/');
+      const choice = await vscode.window.showInformationMessage(
+        `Submit pipeline "${prepared.name}" (${prepared.steps.length} steps) to ${executor}?`,
+        {
+          modal: true,
+          detail: `${prepared.steps.map((s) => s.step).join(' → ')}; ${gpus} GPU(s) per step`,
+        },
+        'Submit',
+      );
+      if (choice !== 'Submit') return undefined;
+    }
+    const result = await vscode.window.withProgress(
+      {
+        location: vscode.ProgressLocation.Notification,
+        title: `MCPO: submitting pipeline (${executor})`,
+      },
+      async () => engine.send(SubmitPipelineRequest, { ...params, slurmToken: await token() }),
+    );
+    log.info(`jobs: submitted pipeline ${result.pipelineId} (${result.jobs.length} steps)`);
+    for (const job of result.jobs) view.update({ jobsDir: dir, job });
+    void vscode.window.showInformationMessage(
+      `MCPO: submitted pipeline ${result.pipelineId} (${result.jobs.length} steps, ${executor}).`,
+    );
+    return result;
+  }
+
+  /**
+   * Tables 3 and 4 of a pipeline's eval runs (or of run folders) in the report panel, where the
+   * ablation tables show.
+   */
+  async function showTables(arg: unknown): Promise<CheckpointTablesResult> {
+    const runsDir = config.pipeline.runsDir;
+    let params: CheckpointTablesParams;
+    if (Array.isArray(arg) && arg.every((d) => typeof d === 'string'))
+      params = { runsDir, runDirs: arg as string[] };
+    else {
+      const job = jobOf(arg, view);
+      params = { runsDir, pipelineId: job.pipeline?.id ?? job.id };
+    }
+    const result = await engine.send(CheckpointTablesRequest, params);
+    await vscode.commands.executeCommand('mcpo.showAblation', {
+      tables: result.tables,
+      runDirs: result.runDirs,
+      title: `Checkpoints: Tables 3 and 4 (${result.runDirs.length} runs)`,
+    });
+    return result;
   }
 
   async function selectData(arg: unknown): Promise<SelectDataResult | undefined> {
@@ -288,6 +408,10 @@ export function registerJobs(
   register('mcpo.submitQuantizeJob', (spec?: unknown, options?: unknown) =>
     submit('quantize', spec, options),
   );
+  register('mcpo.submitPipeline', (spec?: unknown, options?: unknown) =>
+    submitPipelineFile(spec, options),
+  );
+  register('mcpo.jobs.showTables', (arg?: unknown) => showTables(arg));
   register('mcpo.setSlurmToken', async (given?: unknown) => {
     let value = typeof given === 'string' ? given : undefined;
     if (value === undefined) {

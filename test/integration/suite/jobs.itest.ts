@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { JobInfo, SlurmJobSettings } from '../../../server/protocol/jobs';
 import { repoRoot } from '../../support/paths';
+import { evalStep, finetuneStep, mergeAdapterStep, quantizeStep } from '../../slurm/standInSteps';
 
 const EXTENSION_ID = 'mcpo-workbench.mcpo-workbench';
 
@@ -184,4 +185,107 @@ export async function longJobIsCancelledFromTheTree(): Promise<void> {
   const { item } = await waitForState(job.id, ['CANCELLED'], 20_000);
   assert.equal(item.icon, 'circle-slash');
   assert.equal(item.contextValue, 'mcpoJob.ended');
+}
+
+interface PipelineResult {
+  pipelineId: string;
+  jobs: JobInfo[];
+}
+
+/**
+ * fine-tune → merge-adapter → AWQ → eval of both checkpoints, with the project's stand-ins
+ * (test/slurm) and the test server as vLLM, written as a pipeline file a user would hand to
+ * "MCPO: Submit Pipeline". The spec asks for no GPU: on Slurm, mcpo.slurm.gpus (2) must reach
+ * every step's files and request.
+ */
+function writePipeline(): string {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-itest-pipe-'));
+  fs.chmodSync(root, 0o777);
+  fs.writeFileSync(
+    path.join(root, 'train.jsonl'),
+    '{"instruction":"i","input":"","output":"o"}\n'.repeat(4),
+  );
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const file = path.join(root, 'pipeline.json');
+  fs.writeFileSync(
+    file,
+    JSON.stringify({
+      name: 'itest',
+      preset: 'paper',
+      defaults: { gpus: 0, time_limit: 5 },
+      steps: [
+        finetuneStep('ft', 'train.jsonl', 'out/ft'),
+        mergeAdapterStep('merged', '${ft.output}', 'out/merged'),
+        quantizeStep('awq', '${merged.output}', 'out/awq'),
+        evalStep('evalMerged', '${merged.output}', port),
+        evalStep('evalAwq', '${awq.output}', port + 1),
+      ],
+    }),
+  );
+  return file;
+}
+
+export async function pipelineIsSubmittedAndShownAsATree(): Promise<void> {
+  await activateJobs();
+  const t = await target();
+  const started = Date.now();
+  const result = await vscode.commands.executeCommand<PipelineResult | undefined>(
+    'mcpo.submitPipeline',
+    writePipeline(),
+    {
+      confirm: true,
+      executor: t.executor,
+      slurm: t.slurm ? { ...t.slurm, gpus: 2 } : undefined,
+    },
+  );
+  assert.ok(result, `submitting the pipeline to ${t.label} failed (see the MCPO log)`);
+  assert.deepEqual(
+    result.jobs.map((j) => j.pipeline?.step),
+    ['ft', 'merged', 'awq', 'evalMerged', 'evalAwq'],
+  );
+  // One tree item for the pipeline, its steps as children, until every step completed.
+  const deadline = Date.now() + 25_000;
+  let item: (Snapshot & { children?: Snapshot[] }) | undefined;
+  for (;;) {
+    item = (await snapshot()).find((s) => s.id === result.pipelineId);
+    if (item?.state === 'COMPLETED' || (item && /FAILED|CANCELLED|TIMEOUT/.test(item.state))) break;
+    if (Date.now() > deadline)
+      throw new Error(`pipeline not done in 25 s: ${JSON.stringify(item?.children ?? item)}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  console.log(`jobs.itest (${t.label}): 5-step pipeline COMPLETED in ${Date.now() - started} ms`);
+  const log = await vscode.commands.executeCommand<string | undefined>(
+    'mcpo.jobs.openLog',
+    result.pipelineId,
+  );
+  assert.equal(item.state, 'COMPLETED', `pipeline ended ${item.state}:\n${log ?? ''}`);
+  assert.equal(item.label, 'pipeline: 5 steps (ft → merged → awq → evalMerged → evalAwq)');
+  assert.equal(item.contextValue, 'mcpoPipeline.ended');
+  assert.deepEqual(
+    item.children?.map((c) => [c.label, c.state]),
+    [
+      ['ft: finetune', 'COMPLETED'],
+      ['merged: merge-adapter', 'COMPLETED'],
+      ['awq: quantize', 'COMPLETED'],
+      ['evalMerged: eval', 'COMPLETED'],
+      ['evalAwq: eval', 'COMPLETED'],
+    ],
+  );
+  if (t.executor === 'slurm') {
+    // mcpo.slurm.gpus reached the scheduler (the spec asked for none) and the generated files.
+    for (const c of item.children ?? []) assert.match(c.description, /gres:gpu:2/, c.label);
+    const evalJob = result.jobs[4];
+    assert.match(
+      fs.readFileSync(path.join(evalJob.dir, 'job.sh'), 'utf8'),
+      /'--tensor-parallel-size' '2'/,
+    );
+  }
+  // Tables 3 and 4 of the pipeline's eval runs, shown where the ablation tables show.
+  const tables = await vscode.commands.executeCommand<{ tables: string; runDirs: string[] }>(
+    'mcpo.jobs.showTables',
+    result.pipelineId,
+  );
+  assert.equal(tables?.runDirs.length, 2, 'one run per eval step');
+  assert.match(tables?.tables ?? '', /Table 4 — data size N and the merge/);
+  assert.match(tables?.tables ?? '', /\nN=4 /);
 }
