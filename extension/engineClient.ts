@@ -3,6 +3,7 @@
  * mcpo/* messages declared once in server/protocol/messages.ts. The engine runs in its own
  * process, so long runs never block the extension host.
  */
+import type { ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
   LanguageClient,
@@ -33,6 +34,32 @@ function documentSelector(
   ];
 }
 
+/**
+ * How long stop() waits for the engine's process after the client stopped: vscode-languageclient
+ * kills an engine still running 2 s after its exit notification.
+ */
+const ENGINE_EXIT_WAIT_MS = 3_000;
+
+/**
+ * The engine's process. vscode-languageclient keeps it in a private field and offers no public
+ * way to it; the integration tests deactivate.itest.ts and commandRunner.itest.ts fail without it.
+ */
+function engineProcess(client: LanguageClient): ChildProcess | undefined {
+  return (client as unknown as { _serverProcess?: ChildProcess })._serverProcess;
+}
+
+/** Resolves once `child` has exited, or after `ms`. */
+function exited(child: ChildProcess | undefined, ms: number): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
 export class EngineClient implements vscode.Disposable {
   private readonly client: LanguageClient;
   private readonly recordEmitter = new vscode.EventEmitter<runs.RecordNotificationParams>();
@@ -52,7 +79,7 @@ export class EngineClient implements vscode.Disposable {
   private readonly configListener: vscode.Disposable;
 
   constructor(
-    context: vscode.ExtensionContext,
+    context: Pick<vscode.ExtensionContext, 'extensionUri'>,
     private readonly log: vscode.LogOutputChannel,
     private readonly config: McpoConfig,
   ) {
@@ -159,7 +186,13 @@ export class EngineClient implements vscode.Disposable {
     this.stopped ??= (async () => {
       this.configListener.dispose();
       try {
-        if (this.started) await this.client.stop();
+        if (this.started) {
+          // The client's stop resolves once the exit notification is sent, before the engine's
+          // process has exited: wait for that too (VS Code waits for deactivate, not the process).
+          const engine = engineProcess(this.client);
+          await this.client.stop();
+          await exited(engine, ENGINE_EXIT_WAIT_MS);
+        }
       } catch (err) {
         this.log.warn(
           `stopping the MCPO engine: ${err instanceof Error ? err.message : String(err)}`,

@@ -15,6 +15,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MCQ_PREFIX, RANKING_ROLE } from '../../../server/pipeline/templates';
+import { waitForDiagnostics } from './diagnostics';
 
 const EXTENSION_ID = 'mcpo-workbench.mcpo-workbench';
 const WAIT_MS = 20_000;
@@ -88,36 +89,6 @@ async function writeTempDataset(): Promise<TempDataset> {
   return { uri: vscode.Uri.file(file), rows, brokenLine: 2, rankingLine: 1, choiceLine: 0 };
 }
 
-/** Resolves with the diagnostics of `uri` once `accept` holds for them (checked now and on every change). */
-function waitForDiagnostics(
-  uri: vscode.Uri,
-  accept: (d: readonly vscode.Diagnostic[]) => boolean,
-  what: string,
-): Promise<readonly vscode.Diagnostic[]> {
-  return new Promise((resolve, reject) => {
-    const check = (): boolean => {
-      const diagnostics = vscode.languages.getDiagnostics(uri);
-      if (!accept(diagnostics)) return false;
-      listener.dispose();
-      clearTimeout(timer);
-      resolve(diagnostics);
-      return true;
-    };
-    const listener = vscode.languages.onDidChangeDiagnostics((e) => {
-      if (e.uris.some((u) => u.toString() === uri.toString())) check();
-    });
-    const timer = setTimeout(() => {
-      listener.dispose();
-      reject(
-        new Error(
-          `${what}: not within ${WAIT_MS} ms; diagnostics now ${JSON.stringify(vscode.languages.getDiagnostics(uri).map((d) => d.message))}`,
-        ),
-      );
-    }, WAIT_MS);
-    check();
-  });
-}
-
 const hasUnknownMetric = (d: readonly vscode.Diagnostic[]): boolean =>
   d.some((x) => x.message.includes('unknown metric'));
 
@@ -127,6 +98,7 @@ async function openDataset(dataset: TempDataset): Promise<vscode.TextDocument> {
     dataset.uri,
     hasUnknownMetric,
     'the engine published no "unknown metric" diagnostic',
+    WAIT_MS,
   );
   const document = await vscode.workspace.openTextDocument(dataset.uri);
   await vscode.window.showTextDocument(document);

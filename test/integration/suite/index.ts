@@ -5,8 +5,9 @@
  * VS Code calls run() when it is given `extensionTestsPath` pointing at this module (compiled
  * to out/test/integration/suite/index.js). It loads every `*.itest.js` next to it; each exported
  * function of such a module is a test (sync or async). Tests run one after another — in file
- * name order, then export name order, since bundlers do not keep declaration order — so they
- * must not depend on each other. A test fails by throwing (node:assert/strict works here).
+ * name order (deactivate.itest.js last), then export name order, since bundlers do not keep
+ * declaration order — so they must not depend on each other. A test fails by throwing
+ * (node:assert/strict works here).
  *
  * Environment (code-server's environment reaches the extension host):
  * - MCPO_ITEST_GREP: only run tests whose "file: name" contains this string.
@@ -26,6 +27,9 @@ export interface TestResult {
 
 type TestFn = () => unknown;
 
+/** Runs after every other file: its test deactivates the extension. */
+const LAST_FILE = 'deactivate.itest.js';
+
 export async function run(): Promise<void> {
   const grep = process.env.MCPO_ITEST_GREP ?? '';
   const timeoutMs = Number(process.env.MCPO_ITEST_TIMEOUT_MS) || 30_000;
@@ -38,7 +42,9 @@ export async function run(): Promise<void> {
   const files = fs
     .readdirSync(__dirname)
     .filter((f) => f.endsWith('.itest.js'))
-    .sort();
+    .sort()
+    // Deactivating stops the extension's engine: no test can use the extension after it.
+    .sort((a, b) => Number(a === LAST_FILE) - Number(b === LAST_FILE));
   const tests: Array<{ name: string; fn: TestFn }> = [];
   for (const file of files) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
