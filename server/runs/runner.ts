@@ -115,6 +115,8 @@ export async function runQuestions(
     }),
   );
   await Promise.all(finishing);
+  // Scores are appended in the background; the next run (maybe in this process) reads them.
+  await deps.scoreCache?.flushed();
   if (fatal !== undefined) throw fatal;
   outcome.cancelled = signal.aborted;
   return outcome;

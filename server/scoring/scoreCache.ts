@@ -6,7 +6,7 @@
  * models behind the embedding metrics, and the scorer's code; the key hashes exactly those.
  * SCORER_VERSION stands for the code: bump it whenever a parser, a metric or the tokenizers
  * change what they return. Entries are JSON lines appended to one file in the response cache's
- * folder; a damaged line is skipped.
+ * folder (batched per turn, see LineAppender); a damaged line is skipped.
  */
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
@@ -16,6 +16,7 @@ import type { ShopBenchRow } from '../dataset/shopbench';
 import type { SampleScore } from './evaluate';
 import { DICTIONARY_FORMAT_VERSION } from './official/japaneseDictionary';
 import type { ScoringModels } from '../workers/tasks';
+import { LineAppender } from '../util/lineAppender';
 
 /** Bump when any parser, metric or tokenizer changes a score or warning. */
 export const SCORER_VERSION = 1;
@@ -37,9 +38,11 @@ function jsonExact(value: StoredScore): boolean {
 export class ScoreCache {
   private readonly file: string;
   private entries: Map<string, StoredScore> | undefined;
+  private readonly log: LineAppender;
 
   constructor(cacheDir: string) {
     this.file = path.join(cacheDir, CACHE_FILE);
+    this.log = new LineAppender(this.file);
   }
 
   /** The cache key of one scored answer. */
@@ -84,12 +87,15 @@ export class ScoreCache {
     };
     if (!jsonExact(stored)) return;
     entries.set(key, stored);
-    try {
-      fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.appendFileSync(this.file, `${JSON.stringify({ key, ...stored } satisfies Line)}\n`);
-    } catch {
-      // A cache that cannot be written only costs the speed-up of the next run.
-    }
+    // A cache that cannot be written only costs the speed-up of the next run.
+    this.log
+      .append(`${JSON.stringify({ key, ...stored } satisfies Line)}\n`)
+      .catch(() => undefined);
+  }
+
+  /** Resolves once every score put so far is on disk (or could not be written). */
+  flushed(): Promise<void> {
+    return this.log.flushed();
   }
 
   private load(): Map<string, StoredScore> {

@@ -42,10 +42,12 @@ function scored(score: SampleScore['score'], extra: Partial<SampleScore> = {}): 
   };
 }
 
-test('stored scores are found again by a new cache over the same folder', (t) => {
+test('stored scores are found again by a new cache over the same folder', async (t) => {
   const dir = tempDir(t);
   const key = ScoreCache.key(ROW, 'こんにちは', {});
-  new ScoreCache(dir).put(key, scored(1.0000000000000004));
+  const cache = new ScoreCache(dir);
+  cache.put(key, scored(1.0000000000000004));
+  await cache.flushed();
   assert.deepEqual(new ScoreCache(dir).get(key), {
     parsed: 'こんにちは',
     score: 1.0000000000000004,
@@ -62,18 +64,23 @@ test('stored scores are found again by a new cache over the same folder', (t) =>
   );
 });
 
-test('unscored rows and values JSON cannot carry are not stored; a damaged line is skipped', (t) => {
+test('unscored rows and values JSON cannot carry are not stored; a damaged line is skipped and the next score starts a new line', async (t) => {
   const dir = tempDir(t);
   const cache = new ScoreCache(dir);
   cache.put('error', scored(null, { error: 'no model' }));
   cache.put('nan', scored(Number.NaN));
   cache.put('ok', scored(0.5));
+  await cache.flushed();
   const file = fs.readdirSync(dir).map((f) => path.join(dir, f))[0];
   fs.appendFileSync(file, '{"key": "cut sho');
   const again = new ScoreCache(dir);
   assert.equal(again.get('error'), undefined);
   assert.equal(again.get('nan'), undefined);
   assert.equal(again.get('ok')?.score, 0.5);
+  again.put('later', scored(0.25));
+  await again.flushed();
+  assert.equal(new ScoreCache(dir).get('later')?.score, 0.25);
+  assert.equal(new ScoreCache(dir).get('ok')?.score, 0.5);
 });
 
 test('a cached re-run reuses the stored score of every unchanged answer and scores changed ones', async (t) => {
