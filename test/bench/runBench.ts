@@ -115,6 +115,36 @@ export function inChild(job: ChildJob): Promise<ChildResult> {
   });
 }
 
+/**
+ * Runs the CLI bundle in its own process with a preloaded probe that writes the process's peak
+ * RSS (worker threads included) as it exits.
+ */
+async function cliRun(
+  dir: string,
+  args: string[],
+): Promise<{ wallMs: number; maxRssMb: number; code: number | null }> {
+  const probe = path.join(dir, 'rss-probe.js');
+  const out = path.join(dir, `rss-${process.hrtime.bigint()}.txt`);
+  fs.writeFileSync(
+    probe,
+    "process.on('exit', () => require('node:fs').writeFileSync(process.env.MCPO_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+  );
+  const t0 = performance.now();
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn(process.execPath, ['-r', probe, path.join(__dirname, 'cli.js'), ...args], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, MCPO_BENCH_RSS_FILE: out },
+    });
+    child.on('error', reject);
+    child.on('exit', resolve);
+  });
+  return {
+    wallMs: performance.now() - t0,
+    maxRssMb: Number(fs.readFileSync(out, 'utf8')) / 1024,
+    code,
+  };
+}
+
 function startTestServer(): Promise<{ baseUrl: string; stop: () => void }> {
   const serverMain = path.join(
     __dirname,
@@ -213,10 +243,42 @@ export async function runBench(
         }
       }
 
+      // The real `mcpo run` process (dist/cli.js, nothing of the bench loaded), its peak RSS
+      // read by a preloaded probe as it exits: without and with the embedding rows.
+      const noEmbedData = withoutEmbeddingRows(sample, path.join(dir, 'no-embed.jsonl'));
+      for (const [label, data] of [
+        ['dev questions minus sent-transformer (jp-bleu scored, no embedding model)', noEmbedData],
+        ['all 96 dev questions (jp-bleu + the tiny embedding model for sent-transformer)', sample],
+      ] as const) {
+        const cli = await cliRun(dir, [
+          'run',
+          '--data',
+          data,
+          '--llm-url',
+          server.baseUrl,
+          '--llm-model',
+          'test-model',
+          '--concurrency',
+          '8',
+          '--templates',
+          'none',
+          '--cot',
+          'off',
+          '--cache',
+          path.join(dir, `cache-cli-${n++}`),
+          '--out',
+          path.join(dir, 'runs'),
+          '--scoring-embed-model',
+          mv,
+          '--multilingual-embed-model',
+          mv,
+        ]);
+        figures[`peak RSS of the mcpo run process (node dist/cli.js run, c=8), ${label}`] =
+          `${cli.maxRssMb.toFixed(0)} MB (process wall time ${s(cli.wallMs)}, exit ${cli.code})`;
+      }
+
       const idle = await inChild({ kind: 'nothing' });
-      const noEmbed = await run(
-        plain(withoutEmbeddingRows(sample, path.join(dir, 'no-embed.jsonl')), 8),
-      );
+      const noEmbed = await run(plain(noEmbedData, 8));
       figures[
         'peak RSS of a run without embedding rows (dev questions minus sent-transformer, c=8) / the same bench child doing nothing'
       ] =
