@@ -4,9 +4,9 @@
  *
  * One append-only log per folder, `responses.v1.jsonl`: each answer is one JSON line
  * `{"key", "text", "usage"?, "finishReason"?, "storedAt"}`, and the last line of a key wins.
- * Answers that come in together are appended in one write(2) to a file opened for appending,
- * so a process killed at any moment leaves at most a partial last line, which is skipped (and
- * the next write starts a fresh line). The log is indexed once (key to byte range) on the first
+ * Answers that come in together are appended in one write(2) (server/util/lineAppender.ts), so
+ * a process killed at any moment leaves at most a partial last line, which is skipped (and the
+ * next write starts a fresh line). The log is indexed once (key to byte range) on the first
  * lookup; a hit reads its line back. Before, every answer was its own file (mkdir, write a temp
  * file, rename; a miss was a failed open): a few file-system calls per request on the thread
  * that also answers the editor. Entries of that older layout (dir/ab/<key>.json) are still
@@ -16,6 +16,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { JsonValue, Sampling, TokenUsage } from './types';
+import { LineAppender } from '../util/lineAppender';
 import { CACHE_FANOUT_FOLDER, CACHE_LOG_FILE, cacheEntryPath } from '../protocol/cacheLayout';
 
 /** Bump when a client changes what goes into its keys, so old entries stop matching. */
@@ -75,13 +76,14 @@ export class ResponseCache {
   private legacy = false;
   /** What this process appended: where it landed is unknown, since other processes append too. */
   private readonly written = new Map<string, Stored>();
-  private queue: string[] = [];
-  private flushing: Promise<void> | undefined;
+  private readonly log: LineAppender;
 
   constructor(
     readonly dir: string,
     readonly options: ResponseCacheOptions = {},
-  ) {}
+  ) {
+    this.log = new LineAppender(this.file);
+  }
 
   get file(): string {
     return path.join(this.dir, RESPONSE_LOG);
@@ -114,8 +116,7 @@ export class ResponseCache {
     if (value.finishReason !== undefined) stored.finishReason = value.finishReason;
     const storedAt = Date.now();
     this.written.set(key, { value: stored, storedAt });
-    this.queue.push(`${JSON.stringify({ key, ...stored, storedAt })}\n`);
-    return this.flush();
+    return this.log.append(`${JSON.stringify({ key, ...stored, storedAt })}\n`);
   }
 
   private async lookup(key: string): Promise<Stored | undefined> {
@@ -189,33 +190,6 @@ export class ResponseCache {
     } finally {
       await handle.close();
     }
-  }
-
-  /** Writes what is queued, in one append per turn of the event loop. */
-  private flush(): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        // Let the other answers that arrive in this turn join the write.
-        await new Promise((resolve) => setImmediate(resolve));
-        while (this.queue.length > 0) {
-          const text = this.queue.splice(0).join('');
-          await fs.mkdir(this.dir, { recursive: true });
-          const handle = await fs.open(this.file, 'a+');
-          try {
-            // A partial last line (a process killed mid-write) must not swallow the next entry.
-            const { size } = await handle.stat();
-            const last = Buffer.alloc(1);
-            if (size > 0) await handle.read(last, 0, 1, size - 1);
-            await handle.write(size > 0 && last[0] !== 0x0a ? `\n${text}` : text);
-          } finally {
-            await handle.close();
-          }
-        }
-      } finally {
-        this.flushing = undefined;
-      }
-    })();
-    return this.flushing;
   }
 }
 
