@@ -13,7 +13,8 @@ import { compareRunRecords, summarizeRun } from './runs/report';
 import { formatDifferences, formatRunsTable } from './runs/runReportText';
 import { newRunId, RunStore } from './runs/runStore';
 import { buildRunConfig, describeArm, executeRun, type RunOptions } from './runs/startRun';
-import { exportSubmission, formatAgreement, VLLM_DTYPES } from './export/submission';
+import { exportOptions, exportSubmission, formatAgreement } from './export/submission';
+import { VLLM_DTYPES, type VllmDtype } from './protocol/export';
 import type { JsonValue } from './llm/types';
 import { buildTinyLlamaGguf, DEMO_CONTEXT_SIZE } from './llm/demoGguf';
 import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from './llm/localLlama';
@@ -635,23 +636,24 @@ evaluator passes only the prompts and is_multiple_choice) agrees with task_type 
           `mcpo export: --quantization must be awq or none, got ${JSON.stringify(quantization)}`,
         );
       const dtype = v.dtype;
-      if (dtype !== undefined && !VLLM_DTYPES.includes(dtype as (typeof VLLM_DTYPES)[number]))
+      if (dtype !== undefined && !VLLM_DTYPES.includes(dtype as VllmDtype))
         throw new UsageError(
           `mcpo export: --dtype must be one of ${VLLM_DTYPES.join(', ')}, got ${JSON.stringify(dtype)}`,
         );
-      const result = await exportSubmission(input, out, {
-        modelPath: v['model-path'] as string | undefined,
-        slmPath: v['slm-path'] as string | undefined,
-        embedPath: v['embed-path'] as string | undefined,
-        batchSize: intOption(v, 'batch-size', 'export', 1),
-        vllm: definedOnly({
-          tensor_parallel_size: intOption(v, 'tensor-parallel-size', 'export', 1),
-          gpu_memory_utilization: fraction,
-          quantization:
-            quantization === undefined ? undefined : quantization === 'awq' ? 'awq' : null,
-          dtype: dtype as (typeof VLLM_DTYPES)[number] | undefined,
+      const result = await exportSubmission(
+        input,
+        out,
+        exportOptions({
+          modelPath: v['model-path'] as string | undefined,
+          slmPath: v['slm-path'] as string | undefined,
+          embedPath: v['embed-path'] as string | undefined,
+          batchSize: intOption(v, 'batch-size', 'export', 1),
+          tensorParallelSize: intOption(v, 'tensor-parallel-size', 'export', 1),
+          gpuMemoryUtilization: fraction,
+          quantization,
+          dtype: dtype as VllmDtype | undefined,
         }),
-      });
+      );
       process.stdout.write(`${result.files.map((f) => path.join(out, f)).join('\n')}\n`);
       process.stdout.write(`${formatAgreement(result.agreement)}\n`);
       return 0;

@@ -23,6 +23,7 @@ import { valueCompletions } from './lsp/completion';
 import { DatasetDocuments } from './lsp/documents';
 import { rowHover } from './lsp/hover';
 import { inferTaskType } from './lsp/inferTaskType';
+import { exportSubmissionRequest } from './export/submission';
 import { previewPrompt } from './lsp/previewPrompt';
 import { isUserFacing, UserError } from './userError';
 import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueries';
@@ -215,6 +216,9 @@ connection.onRequest(protocol.PreviewPromptRequest, (params) =>
   handle(`Prompt preview of row ${params.row + 1}`, async () =>
     previewPrompt(params.uri, await host.documentText(params.uri), params.row, params.templates),
   ),
+);
+connection.onRequest(protocol.ExportSubmissionRequest, (params) =>
+  handle('Exporting the submission', () => exportSubmissionRequest(params)),
 );
 
 // Jobs: fine-tune / sweep / merge / quantize on Slurm or locally (server/lsp/jobsHandlers.ts).

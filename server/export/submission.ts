@@ -14,6 +14,13 @@ import type { JsonValue, Sampling } from '../llm/types';
 import { inferSubmissionTaskType } from '../lsp/inferTaskType';
 import { INFERENCE_RULES, type InferenceRule } from '../lsp/taskTypeRules';
 import { PAPER_PROMPT_PARTS, type PromptParts } from '../pipeline/templates';
+import {
+  VLLM_DTYPES,
+  type ExportSubmissionOptions,
+  type ExportSubmissionParams,
+  type ExportSubmissionResult,
+  type VllmDtype,
+} from '../protocol/export';
 import type { CotConfig, QueryPrompt, SimilarityScore } from '../pipeline/types';
 import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
@@ -24,8 +31,6 @@ import { writeFileAtomic } from '../util/writeFileAtomic';
 
 export class ExportError extends UserError {}
 
-export const VLLM_DTYPES = ['float16', 'bfloat16', 'float32', 'auto'] as const;
-
 /** The vLLM engine settings (models/mcpo_config.json "vllm"), editable there after the export. */
 export interface VllmSettings {
   tensor_parallel_size: number;
@@ -33,7 +38,7 @@ export interface VllmSettings {
   /** 'awq' for the paper's AWQ-quantized M_L; null for full weights. */
   quantization: 'awq' | null;
   /** float16 by default: the evaluator's T4s have no bfloat16. */
-  dtype: (typeof VLLM_DTYPES)[number];
+  dtype: VllmDtype;
   /** Further vllm.LLM arguments, as the starter kit's own vLLM baseline passes them. */
   engineArgs: Record<string, JsonValue>;
 }
@@ -130,6 +135,10 @@ export function submissionConfig(
     throw new ExportError(
       `tensor parallel size must be a positive integer, got ${vllm.tensor_parallel_size}`,
     );
+  if (!VLLM_DTYPES.includes(vllm.dtype))
+    throw new ExportError(`dtype must be one of ${VLLM_DTYPES.join(', ')}, got ${vllm.dtype}`);
+  if (vllm.quantization !== 'awq' && vllm.quantization !== null)
+    throw new ExportError(`quantization must be awq or none, got ${String(vllm.quantization)}`);
   if (!(vllm.gpu_memory_utilization > 0 && vllm.gpu_memory_utilization <= 1))
     throw new ExportError(
       `GPU memory utilization must be in (0, 1], got ${vllm.gpu_memory_utilization}`,
@@ -222,6 +231,34 @@ export async function exportSubmission(
   const config = submissionConfig(run, source, options);
   const files = writeSubmission(config, out, scores);
   return { out, files, agreement: await inferenceAgreement(run.data.file) };
+}
+
+/** mcpo/exportSubmission: the VS Code command's export of a run folder. */
+export async function exportSubmissionRequest(
+  params: ExportSubmissionParams,
+): Promise<ExportSubmissionResult> {
+  const result = await exportSubmission(
+    { runDir: params.runDir },
+    params.out,
+    exportOptions(params.options ?? {}),
+  );
+  return { out: result.out, files: result.files, agreement: formatAgreement(result.agreement) };
+}
+
+/** The wire's (and the CLI flags') options as the export takes them. */
+export function exportOptions(o: ExportSubmissionOptions): ExportOptions {
+  const vllm: Partial<Omit<VllmSettings, 'engineArgs'>> = {};
+  if (o.tensorParallelSize !== undefined) vllm.tensor_parallel_size = o.tensorParallelSize;
+  if (o.gpuMemoryUtilization !== undefined) vllm.gpu_memory_utilization = o.gpuMemoryUtilization;
+  if (o.quantization !== undefined) vllm.quantization = o.quantization === 'awq' ? 'awq' : null;
+  if (o.dtype !== undefined) vllm.dtype = o.dtype;
+  return {
+    modelPath: o.modelPath,
+    slmPath: o.slmPath,
+    embedPath: o.embedPath,
+    batchSize: o.batchSize,
+    vllm,
+  };
 }
 
 /** What the command prints and the VS Code command shows. */

@@ -12,6 +12,7 @@
 import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type * as runs from './runs';
 import type * as jobs from './jobs';
+import type * as exporting from './export';
 
 // Failures arrive as a ResponseError with a message for the user; no message has error data.
 type NoData = void;
@@ -83,6 +84,13 @@ export const PreviewPromptRequest = new RequestType<
   runs.AssembledPrompt,
   NoData
 >('mcpo/previewPrompt');
+
+/** client → server: write a run's pipeline as a ShopBench starter-kit submission folder. */
+export const ExportSubmissionRequest = new RequestType<
+  exporting.ExportSubmissionParams,
+  exporting.ExportSubmissionResult,
+  NoData
+>('mcpo/exportSubmission');
 
 // Runs: server → client ------------------------------------------------------------------------
 
