@@ -10,6 +10,8 @@ import { FREE_FORM_TASK_NAME, type RunDatasetResult } from '../server/protocol/r
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import type { EngineClient } from './engineClient';
+import { exportSubmission } from './exportSubmission';
+import type { ExportSubmissionOptions } from '../server/protocol/export';
 import {
   CheckEndpointsRequest,
   GetRunRequest,
@@ -79,6 +81,15 @@ export function commandTable(
     },
     'mcpo.exportScores': (runDir?: unknown) =>
       exportScores(ctx, typeof runDir === 'string' ? runDir : undefined),
+    'mcpo.exportSubmission': (runDir?: unknown, out?: unknown, options?: unknown) =>
+      exportSubmission(
+        ctx,
+        typeof runDir === 'string' ? runDir : undefined,
+        typeof out === 'string' ? out : undefined,
+        typeof options === 'object' && options !== null
+          ? (options as ExportSubmissionOptions)
+          : undefined,
+      ),
     'mcpo.openSampleDataset': async () => {
       const uri = vscode.Uri.joinPath(
         ctx.extension.extensionUri,
