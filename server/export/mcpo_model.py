@@ -107,9 +107,7 @@ class MCPOModel(ShopBenchBaseModel):
             # The body is the query side (with M_V's query prompt), the options the documents.
             query = self.mv.encode([body], prompt=query_prompt) if query_prompt is not None else self.mv.encode([body])
             docs = self.mv.encode([o["text"] for o in options])
-            scores = [_similarity(query[0], d, sim["score"]) for d in docs]
-            ranked = sorted(range(len(options)), key=lambda j: (-scores[j], options[j]["number"]))
-            out[i] = [options[j]["line"] for j in ranked]
+            out[i] = mp.rank_option_lines(options, [_similarity(query[0], d, sim["score"]) for d in docs])
         return out
 
     def task_types(self, prompts: List[str], is_multiple_choice: bool) -> List[str]:

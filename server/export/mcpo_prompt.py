@@ -132,6 +132,12 @@ def hint_offset(prompt):
     return min(split[1][-1]["lineEnd"] + 1, len(prompt))
 
 
+def rank_option_lines(options, scores):
+    """The option lines best first: by score, ties by option number (the engine's rankOptions)."""
+    order = sorted(range(len(options)), key=lambda j: (-scores[j], options[j]["number"]))
+    return [options[j]["line"] for j in order]
+
+
 def similarity_block(ranked_lines, k, wording=SIMILARITY_WORDING):
     top = ranked_lines[:max(0, int(k))]
     return "" if not top else "\n[External information]\n" + wording + "\n" + "\n".join(top) + "\n"

@@ -6,7 +6,6 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { TASK_TYPES } from '../../../server/dataset/shopbench';
 import { assemblePrompt } from '../../../server/pipeline/assemble';
 import {
@@ -21,13 +20,10 @@ import {
   type PromptPart,
   type PromptParts,
 } from '../../../server/pipeline/templates';
-import { repoRoot } from '../../support/paths';
 import { sampleRows } from '../../support/sample';
 import type { ShopBenchRow } from '../../../server/dataset/shopbench';
 import type { CotLayout } from '../../../server/pipeline/types';
-import { runPythonJson } from './python';
-
-const MODULE_DIR = path.join(repoRoot, 'server', 'export');
+import { runPythonJson, WITH_PROMPT_MODULE } from './python';
 
 function partsUpTo(n: 0 | PromptPart): PromptParts {
   return Object.fromEntries(
@@ -119,9 +115,7 @@ test('python3 prompt assembly equals the engine on every dev row and stage combi
   }
   const got = runPythonJson<string[]>(
     [
-      'import json, sys',
-      `sys.path.insert(0, ${JSON.stringify(MODULE_DIR)})`,
-      'import mcpo_prompt as m',
+      WITH_PROMPT_MODULE,
       'cases = json.load(open(INPUT["cases"], encoding="utf-8"))',
       'out = [m.final_prompt(c["prompt"], c["taskType"], c["templates"], c["parts"], c["cot"], c["rankedLines"],',
       '                      c["k"], c["layout"] or m.COT_LAYOUT, c["wording"] or m.SIMILARITY_WORDING) for c in cases]',

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { repoRoot } from '../../support/paths';
 
 /**
  * `script` reads its inputs with `json.load(open(INPUT[name]))` (INPUT is defined before it) and
@@ -39,3 +40,10 @@ export function runPythonJson<T>(
     fs.rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** The start of a script that uses the repository's mcpo_prompt.py as `m` (and json, sys). */
+export const WITH_PROMPT_MODULE = [
+  'import json, sys',
+  `sys.path.insert(0, ${JSON.stringify(path.join(repoRoot, 'server', 'export'))})`,
+  'import mcpo_prompt as m',
+].join('\n');

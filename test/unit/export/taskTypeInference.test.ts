@@ -7,14 +7,10 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as path from 'node:path';
 import { inferSubmissionTaskType, inferTaskType } from '../../../server/lsp/inferTaskType';
 import { INFERENCE_RULES } from '../../../server/lsp/taskTypeRules';
-import { repoRoot } from '../../support/paths';
 import { sampleRows } from '../../support/sample';
-import { runPythonJson } from './python';
-
-const MODULE_DIR = path.join(repoRoot, 'server', 'export');
+import { runPythonJson, WITH_PROMPT_MODULE } from './python';
 
 /** Questions on the edges of the regex dialects; the engine's answer is the expected one. */
 const EDGE_QUESTIONS = [
@@ -47,9 +43,7 @@ test("python3 infers the engine's task type from the engine's rules on every dev
   ];
   const got = runPythonJson<{ rulesOnly: string[]; withFlag: string[] }>(
     [
-      'import json, sys',
-      `sys.path.insert(0, ${JSON.stringify(MODULE_DIR)})`,
-      'import mcpo_prompt as m',
+      WITH_PROMPT_MODULE,
       'rules = json.load(open(INPUT["rules"], encoding="utf-8"))',
       'qs = json.load(open(INPUT["questions"], encoding="utf-8"))',
       'flags = json.load(open(INPUT["flags"], encoding="utf-8"))',
