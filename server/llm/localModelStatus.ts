@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { defaultModelCacheDir } from '../models/modelCache';
-import { isModelUri } from './localModels';
+import { hubRepository, isModelUri } from './localModels';
 
 export type LocalModelState =
   'file' | 'missing-file' | 'cached' | 'will-download' | 'cannot-download';
@@ -115,10 +115,10 @@ function hubEndpoint(): string {
 
 /** hf:user/repo[:quant] and hf:user/repo/file.gguf ask the hub's model API; a URL is asked itself. */
 function probeUrl(model: string): Probe {
-  const hf = /^(?:hf:\/\/|hf:|huggingface:)([^/:]+)\/([^/:#]+)/i.exec(model);
-  if (hf) {
+  const hub = hubRepository(model);
+  if (hub) {
     return {
-      url: `${hubEndpoint()}api/models/${encodeURIComponent(hf[1])}/${encodeURIComponent(hf[2])}`,
+      url: `${hubEndpoint()}api/models/${encodeURIComponent(hub.user)}/${encodeURIComponent(hub.repo)}`,
       method: 'GET',
       hub: true,
     };

@@ -124,9 +124,26 @@ export async function startLlama(model: string): Promise<Llama> {
   }
 }
 
-/** True when `model` is a URI node-llama-cpp downloads (hf:user/repo:quant, a URL), not a file. */
+/**
+ * How a hub reference starts, as node-llama-cpp reads it: hf:, hf:// or huggingface:. The one
+ * pattern behind both questions asked of a model reference: is it a download (isModelUri: the
+ * CLI keeps it as given, the backend resolves it) and which repository (hubRepository: the
+ * health check asks the hub's model API about it).
+ */
+const HUB_SCHEME = String.raw`(?:hf:(?:\/\/)?|huggingface:)`;
+/** A hub reference: hf:user/repo[:quant] or hf:user/repo/file.gguf (user and repo captured). */
+const HUB_REFERENCE = new RegExp(String.raw`^${HUB_SCHEME}([^/:]+)\/([^/:#]+)`, 'i');
+const MODEL_URI = new RegExp(String.raw`^(?:${HUB_SCHEME}|https?:\/\/)`, 'i');
+
+/** True when `model` is a URI node-llama-cpp downloads (a hub reference, a URL), not a file. */
 export function isModelUri(model: string): boolean {
-  return /^(hf:|huggingface:|https?:\/\/)/i.test(model);
+  return MODEL_URI.test(model);
+}
+
+/** The hub repository a hub reference names, or undefined for a URL or a file. */
+export function hubRepository(model: string): { user: string; repo: string } | undefined {
+  const m = HUB_REFERENCE.exec(model);
+  return m ? { user: m[1], repo: m[2] } : undefined;
 }
 
 /** The .gguf file for `model`: the path itself, or the cached/downloaded file for a URI. */

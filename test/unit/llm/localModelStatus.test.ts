@@ -10,6 +10,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
+import { hubRepository, isModelUri } from '../../../server/llm/localModels';
 import { localModelStatus } from '../../../server/llm/localModelStatus';
 import { checkEndpoints } from '../../../server/lsp/runQueries';
 
@@ -142,5 +143,28 @@ test('Check Endpoints shows the three states of a hub model, and a missing file'
   } finally {
     if (saved === undefined) delete process.env.MCPO_MODEL_CACHE;
     else process.env.MCPO_MODEL_CACHE = saved;
+  }
+});
+
+test('every way of writing a hub reference is a download for the CLI and asks the hub for VS Code', async () => {
+  process.env.HF_ENDPOINT = hubUrl;
+  const references = [
+    'hf:acme/tiny-GGUF:Q4_K_M',
+    'hf://acme/tiny-GGUF:Q4_K_M',
+    'huggingface:acme/tiny-GGUF',
+    'HF:acme/tiny-GGUF/tiny.Q4_K_M.gguf',
+  ];
+  for (const reference of references) {
+    // The CLI keeps a model URI as given instead of resolving it as a file.
+    assert.equal(isModelUri(reference), true, reference);
+    assert.deepEqual(hubRepository(reference), { user: 'acme', repo: 'tiny-GGUF' }, reference);
+    // Check Endpoints asks the hub's model API about the same repository.
+    const status = await localModelStatus(reference, { cacheDir: cacheDir('forms') });
+    assert.equal(status.state, 'will-download', `${reference}: ${status.message}`);
+    assert.equal(requests.at(-1), 'GET /api/models/acme/tiny-GGUF', reference);
+  }
+  for (const notHub of ['https://example.com/tiny.gguf', './models/tiny.gguf', 'tiny.gguf']) {
+    assert.equal(hubRepository(notHub), undefined, notHub);
+    assert.equal(isModelUri(notHub), notHub.startsWith('https:'), notHub);
   }
 });
