@@ -227,11 +227,20 @@ function writePipeline(): string {
 
 export async function pipelineIsSubmittedAndShownAsATree(): Promise<void> {
   await activateJobs();
+  const file = writePipeline();
+  try {
+    await submitAndWatchPipeline(file);
+  } finally {
+    fs.rmSync(path.dirname(file), { recursive: true, force: true });
+  }
+}
+
+async function submitAndWatchPipeline(file: string): Promise<void> {
   const t = await target();
   const started = Date.now();
   const result = await vscode.commands.executeCommand<PipelineResult | undefined>(
     'mcpo.submitPipeline',
-    writePipeline(),
+    file,
     {
       confirm: true,
       executor: t.executor,
