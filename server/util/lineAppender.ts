@@ -11,6 +11,7 @@ import * as path from 'node:path';
 export class LineAppender {
   private queue: string[] = [];
   private flushing: Promise<void> | undefined;
+  private folderMade = false;
 
   constructor(readonly file: string) {}
 
@@ -32,7 +33,10 @@ export class LineAppender {
       await new Promise((resolve) => setImmediate(resolve));
       while (this.queue.length > 0) {
         const text = this.queue.splice(0).join('');
-        await fs.mkdir(path.dirname(this.file), { recursive: true });
+        if (!this.folderMade) {
+          await fs.mkdir(path.dirname(this.file), { recursive: true });
+          this.folderMade = true;
+        }
         const handle = await fs.open(this.file, 'a+');
         try {
           const { size } = await handle.stat();
