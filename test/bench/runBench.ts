@@ -31,6 +31,8 @@ const LATENCY_MS = 200;
 /** What a child measures and prints as its last stdout line. */
 interface ChildResult {
   wallMs: number;
+  /** CPU time of the whole child process (all threads) over the same span. */
+  cpuMs: number;
   requests: number;
   maxRssMb: number;
   done?: number;
@@ -46,7 +48,8 @@ export type ChildJob =
 /** The child side: one run (or one bare loop), then its figures as JSON. */
 export async function benchChild(job: ChildJob): Promise<void> {
   const t0 = performance.now();
-  let result: Omit<ChildResult, 'maxRssMb'>;
+  const cpu0 = process.cpuUsage();
+  let result: Omit<ChildResult, 'maxRssMb' | 'cpuMs'>;
   if (job.kind === 'run') {
     const run = await executeRun(await buildRunConfig(job.options), undefined, job.runsDir, {
       cacheDir: job.cacheDir,
@@ -87,7 +90,9 @@ export async function benchChild(job: ChildJob): Promise<void> {
     result = { wallMs: performance.now() - t1, requests };
   }
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
-  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb })}\n`);
+  const used = process.cpuUsage(cpu0);
+  const cpuMs = (used.user + used.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb, cpuMs })}\n`);
 }
 
 /** Generation requests a run actually sent (attempts of calls not served from the cache). */
@@ -230,7 +235,7 @@ export async function runBench(
         const loop = await bare(data, c);
         const limit = (ours.requests / c) * LATENCY_MS;
         figures[`${label}, concurrency ${c}: mcpo run / server-bound limit / bare openai loop`] =
-          `${s(ours.wallMs)} / ${s(limit)} / ${s(loop.wallMs)}: ${x(ours.wallMs, limit)} the limit (bare loop ${x(loop.wallMs, limit)}), ${x(ours.wallMs, loop.wallMs)} the bare loop; ${ours.requests} requests, ${ours.done} done, ${ours.failed} failed`;
+          `${s(ours.wallMs)} / ${s(limit)} / ${s(loop.wallMs)}: ${x(ours.wallMs, limit)} the limit (bare loop ${x(loop.wallMs, limit)}), ${x(ours.wallMs, loop.wallMs)} the bare loop; ${ours.requests} requests, ${ours.done} done, ${ours.failed} failed; CPU ${s(ours.cpuMs)} / bare loop ${s(loop.cpuMs)}`;
         figures[
           `${label}, concurrency ${c}: peak RSS of the run's process (Japanese dictionary + tiny embedding model loaded for the jp-bleu and sent-transformer rows) / bare loop`
         ] = `${ours.maxRssMb.toFixed(0)} MB / ${loop.maxRssMb.toFixed(0)} MB`;
@@ -239,7 +244,7 @@ export async function runBench(
           figures[
             'cached re-run of the 96 dev questions (jp-bleu and sent-transformer rows included)'
           ] =
-            `${s(again.wallMs)} (executeRun, incl. the /v1/models check), ${again.requests} generation requests, peak RSS ${again.maxRssMb.toFixed(0)} MB`;
+            `${s(again.wallMs)} (executeRun, incl. the /v1/models check; CPU ${s(again.cpuMs)}), ${again.requests} generation requests, peak RSS ${again.maxRssMb.toFixed(0)} MB`;
         }
       }
 
