@@ -8,32 +8,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOptionsFromSettings } from '../../../server/lsp/runs';
-import {
-  DEFAULT_COT_TASK_TYPES,
-  DEFAULT_EMBED_MODEL,
-  type PipelineSettings,
-} from '../../../server/protocol/settings';
+import { DEFAULT_COT_TASK_TYPES, DEFAULT_EMBED_MODEL } from '../../../server/protocol/settings';
 import { TASK_TYPES } from '../../../server/protocol/shopBench';
 import { CONFIG_FILE } from '../../../server/runs/runStore';
 import { buildRunConfig } from '../../../server/runs/startRun';
 import type { RunConfig } from '../../../server/runs/runTypes';
 import { runCli } from '../../support/cli';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
-import { repoRoot } from '../../support/paths';
+import { contributedSettings, defaultPipelineSettings } from '../../support/contributedSettings';
 import { SAMPLE_FILE } from '../../support/sample';
-
-interface SettingSchema {
-  default?: unknown;
-  items?: { enum?: unknown[] };
-}
-
-/** The `mcpo.*` settings package.json contributes (what VS Code uses when the user set nothing). */
-function contributedSettings(): Record<string, SettingSchema> {
-  const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as {
-    contributes: { configuration: { properties: Record<string, SettingSchema> } };
-  };
-  return manifest.contributes.configuration.properties;
-}
 
 test('package.json offers VS Code the protocol defaults', () => {
   const settings = contributedSettings();
@@ -71,24 +54,12 @@ test('with nothing set, the CLI and VS Code configure the same pipeline', async 
   ) as RunConfig;
 
   // VS Code with only an endpoint set: every other setting is package.json's default, as
-  // extension/settings.ts reads them.
-  const d = (key: string): unknown => contributedSettings()[`mcpo.${key}`].default;
-  const settings: PipelineSettings = {
-    llm: {
-      url: server.baseUrl,
-      model: 'test-model',
-      mode: d('llm.mode') as 'chat' | 'completions',
-      concurrency: d('llm.concurrency') as number,
-    },
-    embedModel: d('embedModel') as string,
-    templates: d('templates') as string,
-    cot: d('cot.mode') as PipelineSettings['cot'],
-    cotTaskTypes: d('cot.taskTypes') as PipelineSettings['cotTaskTypes'],
-    similarityK: d('similarity.k') as number,
-    constrained: d('constrained') as boolean,
+  // extension/settings.ts reads them (test/integration/suite/settings.itest.ts checks that).
+  const settings = defaultPipelineSettings({
+    llm: { url: server.baseUrl, model: 'test-model' },
     runsDir: path.join(dir, 'runs'),
     cacheDir: path.join(dir, 'cache'),
-  };
+  });
   const fromVsCode = await buildRunConfig(runOptionsFromSettings(settings, SAMPLE_FILE));
 
   const pipeline = (c: RunConfig) => ({
