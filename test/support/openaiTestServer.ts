@@ -105,6 +105,16 @@ export async function startOpenAiTestServer(
   return impl;
 }
 
+/** A test server that closes when test `t` ends (the set-up most tests share). */
+export async function openAiTestServerFor(
+  t: { after: (fn: () => Promise<void>) => void },
+  options: TestServerOptions = {},
+): Promise<OpenAiTestServer> {
+  const server = await startOpenAiTestServer(options);
+  t.after(() => server.close());
+  return server;
+}
+
 class TestServerImpl implements OpenAiTestServer {
   readonly requests: RecordedRequest[] = [];
   inFlight = 0;

@@ -9,16 +9,15 @@ import { RunStore } from '../../../server/runs/runStore';
 import { compareRuns, runSamples, summarizeRun } from '../../../server/runs/report';
 import type { RunRecord } from '../../../server/runs/runTypes';
 import {
+  openAiTestServerFor,
   promptText,
-  startOpenAiTestServer,
   type OpenAiTestServer,
+  type TestServerOptions,
 } from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { CLI, runCli } from '../../support/cli';
-import { repoRoot } from '../../support/paths';
+import { SAMPLE_FILE } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
-
-const DATA = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 
 function tmpDir(): string {
   return tempDir('mcpo-run-');
@@ -30,13 +29,11 @@ function answer(request: { body: Readonly<Record<string, unknown>> }): string {
   return /chain of thought/i.test(prompt) ? 'The first option matches the query best.' : '1';
 }
 
-async function withServer(
+function withServer(
   t: { after: (fn: () => Promise<void>) => void },
-  options: Parameters<typeof startOpenAiTestServer>[0] = {},
+  options: TestServerOptions = {},
 ): Promise<OpenAiTestServer> {
-  const server = await startOpenAiTestServer({ answer, ...options });
-  t.after(() => server.close());
-  return server;
+  return openAiTestServerFor(t, { answer, ...options });
 }
 
 /** Resolves when some run folder under `runsDir` has a record (watched, with a deadline). */
@@ -79,7 +76,7 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
   const dir = tmpDir();
   const mv = buildTinyBertFixture(path.join(dir, 'mv'));
   const config = await buildRunConfig({
-    data: DATA,
+    data: SAMPLE_FILE,
     llm: { url: server.baseUrl, model: 'test-model', concurrency: 4 },
     embedModel: mv,
     cot: 'self',
@@ -147,7 +144,7 @@ test('a full run with self CoT and similarity: exact prompts, exact spans, every
   // The same run again: every response comes from the cache.
   const before = server.requests.length;
   const again = await buildRunConfig({
-    data: DATA,
+    data: SAMPLE_FILE,
     llm: { url: server.baseUrl, model: 'test-model' },
     embedModel: mv,
     cot: 'self',
@@ -170,7 +167,7 @@ test('faults: retried requests recover, exhausted ones are recorded as failed, a
   const server = await withServer(t);
   const dir = tmpDir();
   const config = await buildRunConfig({
-    data: DATA,
+    data: SAMPLE_FILE,
     limit: 6,
     llm: {
       url: server.baseUrl,
@@ -204,7 +201,7 @@ test('faults: retried requests recover, exhausted ones are recorded as failed, a
 
   // No retries left: the failure is recorded with its error, never scored as an answer.
   const strict = await buildRunConfig({
-    data: DATA,
+    data: SAMPLE_FILE,
     limit: 3,
     llm: { url: server.baseUrl, model: 'test-model', concurrency: 1, maxRetries: 1 },
     templates: 'paper',
@@ -236,7 +233,7 @@ test('a wrong model fails before any question runs, with a clear message', async
   const server = await withServer(t);
   const dir = tmpDir();
   const config = await buildRunConfig({
-    data: DATA,
+    data: SAMPLE_FILE,
     llm: { url: server.baseUrl, model: 'no-such-model' },
   });
   await assert.rejects(
@@ -262,7 +259,7 @@ test(
     t.after(release);
     const dir = tmpDir();
     const config = await buildRunConfig({
-      data: DATA,
+      data: SAMPLE_FILE,
       llm: { url: server.baseUrl, model: 'test-model' },
       similarityK: 3,
       embedModel: path.join(dir, 'no-such-model'),
@@ -284,7 +281,7 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
       CLI,
       'run',
       '--data',
-      DATA,
+      SAMPLE_FILE,
       '--llm-url',
       server.baseUrl,
       '--llm-model',
@@ -340,7 +337,7 @@ test('report: differences between two runs with paired bootstrap intervals', asy
   const dir = tmpDir();
   const base = await executeRun(
     await buildRunConfig({
-      data: DATA,
+      data: SAMPLE_FILE,
       llm: { url: server.baseUrl, model: 'test-model' },
       templates: 'none',
       label: 'baseline',
@@ -351,7 +348,7 @@ test('report: differences between two runs with paired bootstrap intervals', asy
   );
   const cand = await executeRun(
     await buildRunConfig({
-      data: DATA,
+      data: SAMPLE_FILE,
       llm: { url: server.baseUrl, model: 'test-model' },
       templates: 'paper',
       label: 'paper',

@@ -8,8 +8,8 @@ import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { RunStore } from '../../../server/runs/runStore';
 import type { RunRecord } from '../../../server/runs/runTypes';
 import {
+  openAiTestServerFor,
   promptText,
-  startOpenAiTestServer,
   type OpenAiTestServer,
 } from '../../support/openaiTestServer';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
@@ -21,17 +21,15 @@ function tmpDir(): string {
   return tempDir('mcpo-runopt-');
 }
 
-async function withServer(
+function withServer(
   t: { after: (fn: () => Promise<void>) => void },
   latencyMs = 0,
 ): Promise<OpenAiTestServer> {
-  const server = await startOpenAiTestServer({
+  return openAiTestServerFor(t, {
     models: ['big', 'small'],
     latencyMs,
     answer: (r) => (r.body.model === 'small' ? 'small model reasoning' : '1'),
   });
-  t.after(() => server.close());
-  return server;
 }
 
 function records(dir: string): RunRecord[] {
