@@ -8,7 +8,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runOptionsFromSettings } from '../../../server/lsp/runs';
-import { DEFAULT_COT_TASK_TYPES, DEFAULT_EMBED_MODEL } from '../../../server/protocol/settings';
+import {
+  DEFAULT_COT_TASK_TYPES,
+  DEFAULT_EMBED_MODEL,
+  DEFAULT_LOCAL_MODEL,
+  LOCAL_BASE_URL,
+} from '../../../server/protocol/settings';
 import { TASK_TYPES } from '../../../server/protocol/shopBench';
 import { CONFIG_FILE } from '../../../server/runs/runStore';
 import { buildRunConfig } from '../../../server/runs/startRun';
@@ -76,3 +81,46 @@ test('with nothing set, the CLI and VS Code configure the same pipeline', async 
   assert.deepEqual(pipeline(fromVsCode), pipeline(fromCli));
   assert.deepEqual(fromCli.cot.taskTypes, DEFAULT_COT_TASK_TYPES);
 });
+
+test('with no endpoint set, the CLI and VS Code both run the default local model', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-defaults-local-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  // VS Code: no mcpo.llm.url reads as 'local' with no model (settings.itest.ts), which the
+  // language server runs as the default local model.
+  const settings = defaultPipelineSettings({
+    llm: { url: LOCAL_BASE_URL, model: '' },
+    runsDir: path.join(dir, 'runs'),
+    cacheDir: path.join(dir, 'cache'),
+  });
+  const fromVsCode = runOptionsFromSettings(settings, SAMPLE_FILE).llm;
+  assert.equal(fromVsCode.url, LOCAL_BASE_URL);
+  assert.equal(fromVsCode.model, DEFAULT_LOCAL_MODEL);
+
+  // The CLI without --llm-url: the same model, which here (no hub: a closed port stands in for
+  // it) it names as the one it cannot download.
+  const cli = await runCli(
+    [
+      'run',
+      '--data',
+      SAMPLE_FILE,
+      '--limit',
+      '1',
+      '--out',
+      path.join(dir, 'runs'),
+      '--cache',
+      path.join(dir, 'cache'),
+    ],
+    {
+      ...process.env,
+      HF_ENDPOINT: 'http://127.0.0.1:9/',
+      MODEL_ENDPOINT: '',
+      MCPO_MODEL_CACHE: path.join(dir, 'models'),
+    },
+  );
+  assert.equal(cli.code, 1, cli.stderr);
+  assert.match(cli.stderr, new RegExp(`model ${escapeRegExp(DEFAULT_LOCAL_MODEL)}`));
+});
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
