@@ -56,14 +56,19 @@ async function pickRun(ctx: CommandContext): Promise<string | undefined> {
   return pick?.runDir;
 }
 
+/**
+ * The user picks a parent folder and the submission gets a new folder of its own inside it: a
+ * picked folder is rarely empty, and not every folder dialog (code-server's) can create one.
+ */
 async function pickFolder(runDir: string): Promise<string | undefined> {
   const picked = await vscode.window.showOpenDialog({
     canSelectFolders: true,
     canSelectFiles: false,
     canSelectMany: false,
-    defaultUri: vscode.Uri.file(path.dirname(runDir)),
-    openLabel: 'Export Here',
-    title: 'MCPO: an empty folder for the submission (or an earlier export)',
+    defaultUri: vscode.workspace.workspaceFolders?.[0]?.uri,
+    openLabel: 'Export Into',
+    title: `MCPO: where to write the submission folder mcpo-submission-${path.basename(runDir)}`,
   });
-  return picked?.[0]?.fsPath;
+  const parent = picked?.[0]?.fsPath;
+  return parent && path.join(parent, `mcpo-submission-${path.basename(runDir)}`);
 }

@@ -618,6 +618,10 @@ evaluator passes only the prompts and is_multiple_choice) agrees with task_type 
         throw new UsageError(`mcpo export: say what to export\nusage: ${COMMANDS.export.usage}`);
       const out = requireOption(v, 'out', 'export');
       const runDir = v.run as string | undefined;
+      if (!runDir && v['llm-model'] === undefined)
+        throw new UsageError(
+          `mcpo export: --data needs --llm-model NAME, the model vLLM loads in the submission (or export a run with --run DIR)\nusage: ${COMMANDS.export.usage}`,
+        );
       const input = runDir
         ? { runDir }
         : {
@@ -644,7 +648,10 @@ evaluator passes only the prompts and is_multiple_choice) agrees with task_type 
         input,
         out,
         exportOptions({
-          modelPath: v['model-path'] as string | undefined,
+          // Exporting a pipeline that has not run: --llm-model names vLLM's model as given
+          // (a run resolves a name without --llm-url as a local GGUF path instead).
+          modelPath: (v['model-path'] ?? (runDir ? undefined : v['llm-model'])) as
+            string | undefined,
           slmPath: v['slm-path'] as string | undefined,
           embedPath: v['embed-path'] as string | undefined,
           batchSize: intOption(v, 'batch-size', 'export', 1),

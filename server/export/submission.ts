@@ -26,6 +26,7 @@ import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
 import { RunStore } from '../runs/runStore';
 import type { RunConfig } from '../runs/runTypes';
+import { LOCAL_BASE_URL } from '../protocol/settings';
 import { UserError } from '../userError';
 import { writeFileAtomic } from '../util/writeFileAtomic';
 
@@ -116,6 +117,21 @@ export function submissionConfig(
   if (typeof run.templates === 'object')
     throw new ExportError(
       `${where(source, 'templates')} is a templates file (${run.templates.file}); only the none and paper templates can be exported`,
+    );
+  // vLLM in the starter kit loads hub ids or weight folders, never a llama.cpp GGUF: a run on
+  // the local model says which weights the submission should load instead of exporting a path
+  // that exists only on this machine.
+  if (run.llm.baseUrl === LOCAL_BASE_URL && options.modelPath === undefined)
+    throw new ExportError(
+      `${where(source, 'llm')} is the local llama.cpp model ${run.llm.model}, which vLLM in the starter kit cannot load; give the weights the submission should load: mcpo export submission --model-path <hub id or folder>`,
+    );
+  if (
+    run.cot.mode === 'slm' &&
+    run.slm?.baseUrl === LOCAL_BASE_URL &&
+    options.slmPath === undefined
+  )
+    throw new ExportError(
+      `${where(source, 'slm')} is the local llama.cpp model ${run.slm.model}, which vLLM in the starter kit cannot load; give the weights the submission should load: mcpo export submission --slm-path <hub id or folder>`,
     );
   if (run.constrained)
     throw new ExportError(

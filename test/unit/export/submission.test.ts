@@ -327,6 +327,11 @@ test('bad run folders, configurations and output folders are refused with the fi
       /config\.json: cot\.request has no \{question\}/,
     ],
     [
+      'a run on the local llama.cpp model (a GGUF vLLM cannot load)',
+      { llm: { ...config.llm, baseUrl: 'local', model: '/home/me/models/tiny.gguf' } },
+      /config\.json: llm is the local llama\.cpp model \/home\/me\/models\/tiny\.gguf.*--model-path/,
+    ],
+    [
       'small-model CoT without a small model',
       { cot: { ...config.cot, mode: 'slm' }, slm: undefined },
       /config\.json: cot\.mode is "slm"/,
@@ -410,6 +415,20 @@ test('mcpo export submission: the command writes the folder and reports the agre
     assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, message);
   }
+  // Without --llm-url the name is still vLLM's model, not a file under the current folder.
+  const hub = path.join(base, 'hub');
+  const named = await runCli([
+    ...['export', 'submission', '--data', SAMPLE_FILE, '--preset', 'paper'],
+    ...['--llm-model', 'meta-llama/Meta-Llama-3-70B-Instruct', '--out', hub],
+  ]);
+  assert.equal(named.code, 0, named.stderr);
+  const hubConfig = JSON.parse(
+    fs.readFileSync(path.join(hub, 'models/mcpo_config.json'), 'utf8'),
+  ) as SubmissionConfig;
+  assert.equal(hubConfig.llm.model, 'meta-llama/Meta-Llama-3-70B-Instruct');
+  const noModel = await runCli(['export', 'submission', '--data', SAMPLE_FILE, '--out', hub]);
+  assert.equal(noModel.code, 2, noModel.stderr);
+  assert.match(noModel.stderr, /--data needs --llm-model NAME/);
   const missing = await runCli(run);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /x: no such run folder/);
