@@ -15,7 +15,7 @@ import {
   type EndpointSettings,
   type PipelineSettings,
 } from '../server/protocol/settings';
-import type { SlurmJobSettings } from '../server/protocol/jobs';
+import { DEFAULT_SLURM_API, type SlurmJobSettings } from '../server/protocol/jobs';
 import type { TaskType } from '../server/protocol/shopBench';
 
 /** The workspace folder runs and caches are relative to (or the home folder without one). */
@@ -109,19 +109,16 @@ export interface JobsSettings {
 }
 
 function readJobsSettings(c: vscode.WorkspaceConfiguration): JobsSettings {
-  const positive = (key: string): number | undefined => {
-    const v = c.get<number>(key, 0);
-    return typeof v === 'number' && v > 0 ? Math.floor(v) : undefined;
-  };
   return {
     executor: c.get<'slurm' | 'local'>('jobs.executor', 'local') === 'slurm' ? 'slurm' : 'local',
     slurm: {
       url: c.get<string>('slurm.url', '').trim(),
       user: c.get<string>('slurm.user', '').trim() || process.env.USER || 'root',
-      apiVersion: c.get<string>('slurm.apiVersion', 'v0.0.38').trim() || 'v0.0.38',
+      apiVersion: c.get<string>('slurm.apiVersion', DEFAULT_SLURM_API).trim() || DEFAULT_SLURM_API,
       partition: c.get<string>('slurm.partition', '').trim() || undefined,
       gpus: c.get<number | null>('slurm.gpus', null) ?? undefined,
-      timeMinutes: positive('slurm.timeMinutes'),
+      // Sent as set, so 0 is refused by the engine exactly as `mcpo job submit --time 0` is.
+      timeMinutes: c.get<number | null>('slurm.timeMinutes', null) ?? undefined,
     },
   };
 }

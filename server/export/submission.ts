@@ -21,6 +21,7 @@ import {
   type ExportSubmissionResult,
   type VllmDtype,
 } from '../protocol/export';
+import { DEFAULT_COT_SAMPLING } from '../pipeline/cot';
 import type { CotConfig, QueryPrompt, SimilarityScore } from '../pipeline/types';
 import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
@@ -182,7 +183,7 @@ export function submissionConfig(
       maxTokens: run.cot.maxTokens,
       temperature: run.cot.temperature,
       // Runs made before topP was recorded sent 0.9 (runTypes.ts).
-      topP: run.cot.topP ?? 0.9,
+      topP: run.cot.topP ?? DEFAULT_COT_SAMPLING.self.topP,
     },
     similarity: {
       k: run.similarity.k,

@@ -4,13 +4,12 @@
  * applied to the spec before its files are generated, so a job's files always follow its
  * resources (4 GPUs get 4 processes and FSDP) and are never patched afterwards.
  */
+import { DEFAULT_SLURM_API } from '../protocol/jobs';
 import { UsageError } from '../userError';
 import { JobError, type Executor } from './jobTypes';
 import { LocalExecutor } from './localExecutor';
 import { SlurmExecutor } from './slurmExecutor';
 import type { YamlValue } from './yaml';
-
-export const DEFAULT_SLURM_API = 'v0.0.38';
 
 /** Spec fields a submission may override (already validated). */
 export interface SpecOverrides {

@@ -18,7 +18,7 @@ export const DEFAULT_COT_REQUESTS: Readonly<Record<'self' | 'slm', string>> = {
  * (50 new tokens, temperature 0.5; it sets no top_p, so transformers' default 1.0).
  */
 export const DEFAULT_COT_SAMPLING: Readonly<
-  Record<'self' | 'slm', Pick<CotConfig, 'maxTokens' | 'temperature' | 'topP'>>
+  Record<'self' | 'slm', Required<Pick<CotConfig, 'maxTokens' | 'temperature' | 'topP'>>>
 > = {
   self: { maxTokens: 150, temperature: 0, topP: 0.9 },
   slm: { maxTokens: 50, temperature: 0.5, topP: 1 },

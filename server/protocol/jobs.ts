@@ -7,6 +7,9 @@
  * written to a record, a job file or a log. Without one the engine falls back to MCPO_SLURM_TOKEN.
  */
 
+/** The slurmrestd API version when none is set: Slurm 22.05's (the CLI's and VS Code's default). */
+export const DEFAULT_SLURM_API = 'v0.0.38';
+
 export type JobKindName = 'finetune' | 'sweep' | 'merge-adapter' | 'merge' | 'quantize' | 'eval';
 /** Slurm's state names (the local executor reports the same); SUBMITTING: recorded before the submission is sent. */
 export type JobStateName =

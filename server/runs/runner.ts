@@ -21,7 +21,7 @@ import { EMBED_BATCH, embedInBatches } from '../embed/scoringEmbeddings';
 import type { LlmClient, LlmRequest, StructuredOutput } from '../llm/types';
 import { LlmError } from '../llm/types';
 import { assemblePrompt } from '../pipeline/assemble';
-import { cotRequestPrompt, questionWithoutCue } from '../pipeline/cot';
+import { cotRequestPrompt, DEFAULT_COT_SAMPLING, questionWithoutCue } from '../pipeline/cot';
 import { rankOptions, similarityBlock, splitQuestion } from '../pipeline/similarity';
 import { applyTemplate, type TemplatedQuestion, type UserTemplates } from '../pipeline/templates';
 import type { CotLayout, OptionScore } from '../pipeline/types';
@@ -302,7 +302,7 @@ async function runOne(
           prompt,
           sampling: {
             temperature: config.cot.temperature,
-            top_p: config.cot.topP ?? 0.9,
+            top_p: config.cot.topP ?? DEFAULT_COT_SAMPLING.self.topP,
             max_tokens: config.cot.maxTokens,
             seed: config.answerSampling[row.task_type].seed,
           },

@@ -7,8 +7,9 @@
  */
 import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
+import * as vscode from 'vscode';
 import { McpoConfig, workspaceRoot } from '../../../extension/settings';
-import { DEFAULT_SLURM_API } from '../../../server/jobs/submitSetup';
+import { DEFAULT_SLURM_API } from '../../../server/protocol/jobs';
 import { LOCAL_BASE_URL } from '../../../server/protocol/settings';
 import { contributedDefault, defaultPipelineSettings } from '../../support/contributedSettings';
 
@@ -44,5 +45,21 @@ export function withNothingSetTheJobsSettingsAreTheCliDefaults(): void {
     assert.equal(slurm.timeMinutes, undefined);
   } finally {
     config.dispose();
+  }
+}
+
+/**
+ * A time limit of 0 reaches the engine as 0, which refuses it as `mcpo job submit --time 0` is
+ * refused (test/unit/lsp/jobs.test.ts), instead of silently meaning "use the spec".
+ */
+export async function aTimeLimitOfZeroIsSentAsSetNotReadAsUseTheSpec(): Promise<void> {
+  const settings = vscode.workspace.getConfiguration('mcpo');
+  await settings.update('slurm.timeMinutes', 0, vscode.ConfigurationTarget.Global);
+  const config = new McpoConfig();
+  try {
+    assert.equal(config.jobs.slurm.timeMinutes, 0);
+  } finally {
+    config.dispose();
+    await settings.update('slurm.timeMinutes', undefined, vscode.ConfigurationTarget.Global);
   }
 }
