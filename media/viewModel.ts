@@ -46,6 +46,13 @@ export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;
 }
 
+/** "96 questions", or "49 of 96 questions (incomplete)" for a run that stopped early. */
+function questionCount(questions: number, expected: number | undefined): string {
+  return expected !== undefined && questions < expected
+    ? `${questions} of ${plural(expected, 'question')} (incomplete)`
+    : plural(questions, 'question');
+}
+
 /** ShopBench track names carry a long common prefix; the rest is what tells them apart. */
 export function shortTrack(track: string): string {
   return track.replace(/^amazon-kdd-cup-24-/, '');
@@ -322,7 +329,7 @@ export function sidebarRows(
       label: row.label,
       date: row.date,
       overall: row.overall,
-      meta: `${plural(run.questions, 'question')} · ${run.failed} failed · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
+      meta: `${questionCount(run.questions, run.expected)} · ${run.failed} failed · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
       tracks: Object.entries(run.tracks ?? {}).map(([track, score]) => ({
         track: shortTrack(track),
         score: formatScore(score),

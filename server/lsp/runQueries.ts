@@ -61,6 +61,7 @@ export function listRuns(
             createdAt: store.config.createdAt,
             dataFile: store.config.data.file,
             questions: summary.questions,
+            expected: summary.expected,
             failed: summary.failed,
             overall: summary.report.overall,
             tracks: summary.report.tracks,

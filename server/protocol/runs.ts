@@ -225,6 +225,8 @@ export interface RunListItem {
   createdAt: string;
   dataFile: string;
   questions: number;
+  /** Questions the run was asked to answer; more than `questions` when it stopped early. */
+  expected?: number;
   failed: number;
   overall: number | null;
   /** Per-track scores (track name → score). */

@@ -288,6 +288,12 @@ test('sidebar rows: overall, tracks, tasks and the delta from the baseline with 
     ],
   );
   assert.equal(rows[0].meta, '96 questions · 1 failed · 18 tasks · 96 cached');
+  // A run that stopped early says so in the side bar, as `mcpo report` does.
+  const one = { ...base, runDir: '/r/9', label: 'one', overall: 0.5 };
+  const [partial] = vm.sidebarRows([{ ...one, questions: 49, expected: 96 }], null, 10);
+  assert.match(partial.meta, /^49 of 96 questions \(incomplete\) · /);
+  const [complete] = vm.sidebarRows([{ ...one, expected: 96 }], null, 10);
+  assert.match(complete.meta, /^96 questions · /);
   assert.deepEqual(rows[0].tracks, [{ track: 'shopping-knowledge', score: '0.6123' }]);
   assert.match(rows[1].deltaTitle, /fewer than 10: no verdict/);
   assert.equal(rows[0].significance, 'up');
