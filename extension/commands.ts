@@ -208,20 +208,14 @@ async function runOnSelection(ctx: CommandContext): Promise<void> {
   if (result) await afterRun(ctx, result, true);
 }
 
+/**
+ * The whole file, whatever is selected in its editor: "on Dataset" says so, and the selection has
+ * its own command (Run MCPO on Selection).
+ */
 async function runDataset(ctx: CommandContext, uri?: vscode.Uri): Promise<void> {
-  const editor = vscode.window.activeTextEditor;
-  const target = uri ?? editor?.document.uri;
+  const target = uri ?? vscode.window.activeTextEditor?.document.uri;
   if (!target) throw new Error('open a ShopBench dataset (.jsonl or .json) first');
-  const rows =
-    !uri && editor && !editor.selection.isEmpty
-      ? selectedRows(editor.document, editor.selection)
-      : undefined;
-  await runRows(
-    ctx,
-    target,
-    rows,
-    rows ? `${rows.length} selected rows` : path.basename(target.fsPath),
-  );
+  await runRows(ctx, target, undefined, path.basename(target.fsPath));
 }
 
 async function runRows(
