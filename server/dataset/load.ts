@@ -5,7 +5,7 @@
  */
 import { jsonErrorOffset, jsonErrorReason } from './jsonPositions';
 import * as fs from 'node:fs';
-import { looksLikeJsonArray, readRowTexts, splitRowTexts, type RowText } from './rowTexts';
+import { looksLikeJsonArray, feedRowTexts, splitRowTexts, type RowText } from './rowTexts';
 import type { ShopBenchRow } from './shopbench';
 import { locate, TaskMetricCheck, validateRow, type DatasetProblem } from './validate';
 
@@ -91,7 +91,8 @@ async function streamDataset(
 ): Promise<void> {
   const { file } = out;
   const tasks = new TaskMetricCheck();
-  for await (const raw of readRowTexts(file)) collect(out, tasks, raw, valid);
+  // Each row is checked as it is read (see feedRowTexts); nothing to do between reads.
+  for await (const _ of feedRowTexts(file, (raw) => collect(out, tasks, raw, valid)));
   if (await startsAsJsonArray(file)) {
     // We read both; the official local_evaluation.py reads pd.read_json(lines=True) only.
     out.problems.unshift({

@@ -16,7 +16,7 @@ import {
   splitRowTexts,
   type RowText,
 } from '../../../server/dataset/rowTexts';
-import { findNumberedOptions } from '../../../server/dataset/options';
+import { findNumberedOptions, numberedLines } from '../../../server/dataset/options';
 import { repoRoot } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
 
@@ -226,4 +226,79 @@ test('an empty sent-transformer reference list is a warning (the official score 
   assert.equal(ds.rows.length, 1);
   assert.equal(ds.problems[0].severity, 'warning');
   assert.match(ds.problems[0].message, /NaN/);
+});
+
+test('the file reader gives the rows of the in-memory splitter when rows cross its 1 MB reads', async () => {
+  // Rows of about 300 KB with multi-byte characters: several straddle each read boundary, some
+  // with a multi-byte character cut in two by it.
+  const rows = Array.from({ length: 12 }, (_, i) =>
+    JSON.stringify({ ...good, input_field: `${'é日😀x'.repeat(30_000 + i * 997)}\n0. a\n1. b` }),
+  );
+  const lines = `${rows.join('\r\n')}\n\n`;
+  const array = `[\n${rows.join(',\n')}\n]\n`;
+  for (const [name, text] of [
+    ['big.jsonl', lines],
+    ['big.json', array],
+  ]) {
+    const file = tmpFile(name, text);
+    assert.ok(fs.statSync(file).size > 3 * (1 << 20));
+    const read: RowText[] = [];
+    for await (const raw of readRowTexts(file)) read.push(raw);
+    assert.deepEqual(read, splitRowTexts(file, text), name);
+    const ds = await loadDataset(file);
+    assert.equal(ds.rows.length, 12, name);
+  }
+});
+
+test('stopping early closes the file, and the rows read so far are the first ones', async () => {
+  const file = tmpFile('many.jsonl', `${JSON.stringify(good)}\n`.repeat(20_000));
+  const before = fs.readdirSync('/proc/self/fd').length;
+  const seen: number[] = [];
+  for await (const raw of readRowTexts(file)) {
+    seen.push(raw.rowIndex);
+    if (seen.length === 3) break;
+  }
+  assert.deepEqual(seen, [0, 1, 2]);
+  assert.equal(fs.readdirSync('/proc/self/fd').length, before);
+});
+
+test('numbered options: lines that do not start with a digit are skipped without changing what is found', async () => {
+  // What numberedLines computed before it skipped lines by their first character: the anchored
+  // pattern on every line.
+  const pattern = /^([ \t]*)(\d{1,3})[ \t]*[.)][ \t]*(.*?)[ \t\r]*$/;
+  const everyLine = (prompt: string): Array<[number, string, number]> => {
+    const found: Array<[number, string, number]> = [];
+    let start = 0;
+    for (const line of prompt.split('\n')) {
+      const m = pattern.exec(line);
+      if (m) found.push([Number(m[2]), m[3], start]);
+      start += line.length + 1;
+    }
+    return found;
+  };
+  const prompts = [
+    '0. a\n1. b\n2. c',
+    ' \t1) x \r\n\t2.y\r\n3 . z\t\n',
+    '\n\n 1. one\n\u00a02. nbsp is not a space\n3. three\n x1. no\n1.\n2.',
+    '1. a\r2. b\n3. c\u20284. d\n5.\u2029',
+    'Answer:\n  12. twelve\n  13. thirteen\n1234. too long\n\t \t9)',
+    '',
+    '\n',
+    '7',
+    ...(await loadDataset(SAMPLE)).rows.map((r) => r.row.input_field),
+  ];
+  for (const prompt of prompts)
+    assert.deepEqual(
+      numberedLines(prompt).map((o) => [o.number, o.text, o.lineStart]),
+      everyLine(prompt),
+      JSON.stringify(prompt.slice(0, 80)),
+    );
+  assert.deepEqual(
+    findNumberedOptions(' \t1) x \r\n\t2.y\r\n3 . z\t\n').map((o) => [o.number, o.text]),
+    [
+      [1, 'x'],
+      [2, 'y'],
+      [3, 'z'],
+    ],
+  );
 });
