@@ -49,6 +49,8 @@ export interface ResponseCacheOptions {
   replayFrom?: number;
   /** How often (ms) a missed lookup may read lines other processes appended since; default 1000. */
   refreshMs?: number;
+  /** Called on each miss: a request is about to go to the model. */
+  onMiss?: () => void;
 }
 
 /** The log's file name in the cache folder (server/protocol/cacheLayout.ts). */
@@ -99,8 +101,13 @@ export class ResponseCache {
     checkKey(key);
     const stored = this.written.get(key) ?? (await this.lookup(key));
     const replayFrom = this.options.replayFrom;
-    if (stored === undefined) return undefined;
-    if (replayFrom !== undefined && (stored.storedAt ?? -Infinity) < replayFrom) return undefined;
+    if (
+      stored === undefined ||
+      (replayFrom !== undefined && (stored.storedAt ?? -Infinity) < replayFrom)
+    ) {
+      this.options.onMiss?.();
+      return undefined;
+    }
     return stored.value;
   }
 

@@ -28,7 +28,7 @@ import type { CotLayout, OptionScore } from '../pipeline/types';
 import type { SampleInput, SampleScore } from '../scoring/evaluate';
 import { ScoreCache, type StoredScore } from '../scoring/scoreCache';
 import { scoreInWorker } from '../workers/enginePool';
-import type { ScoringModels } from '../workers/tasks';
+import type { ScorerWarmUp, ScoringModels } from '../workers/tasks';
 import { findNumberedOptions } from '../dataset/options';
 import type { CallRecord, RunConfig, RunRecord } from './runTypes';
 import type { RunStore } from './runStore';
@@ -234,6 +234,18 @@ class EmbedBatcher {
 }
 
 /** The run's models for the sent-transformer metrics. */
+/** The scorers `rows` need loaded before their answers can be scored. */
+export function scorersToWarm(rows: readonly LoadedRow[], config: RunConfig): ScorerWarmUp {
+  const metrics = new Set<string>(rows.map((r) => r.row.metric));
+  return {
+    japanese: metrics.has('jp-bleu'),
+    embeddingMetrics: EMBEDDING_METRICS.filter((m) => metrics.has(m)),
+    models: scoringModels(config),
+  };
+}
+
+const EMBEDDING_METRICS = ['sent-transformer', 'multilingual-sent-transformer'] as const;
+
 function scoringModels(config: RunConfig): ScoringModels {
   return {
     embedModel: config.scoring.embedModel,

@@ -35,9 +35,9 @@ import type {
   TemplatePreset,
 } from '../pipeline/types';
 import { ScoreCache } from '../scoring/scoreCache';
-import { loadWorkerEmbedder } from '../workers/enginePool';
+import { loadWorkerEmbedder, warmScorersInWorker } from '../workers/enginePool';
 import { applyPreset, PAPER_SEED, type PresetName } from './presets';
-import { paperAnswerSampling, runQuestions, type RunOutcome } from './runner';
+import { paperAnswerSampling, runQuestions, scorersToWarm, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { UserError } from '../userError';
@@ -234,7 +234,19 @@ export async function executeRun(
     if (pending.length === 0)
       return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
 
-    const cache = new ResponseCache(context.cacheDir, { replayFrom: context.replayCachedFrom });
+    // The first request that goes to a model (a cache miss) starts loading the scorers these rows
+    // need, so a jp-bleu or sent-transformer answer in the last wave does not wait for them. A
+    // re-run answered from the cache reuses its scores and loads nothing.
+    let warming = false;
+    const warmScorers = (): void => {
+      if (warming) return;
+      warming = true;
+      void warmScorersInWorker(scorersToWarm(pending, cfg));
+    };
+    const cache = new ResponseCache(context.cacheDir, {
+      replayFrom: context.replayCachedFrom,
+      onMiss: warmScorers,
+    });
     const local = {
       threads: context.localThreads,
       contextSize: context.localContextSize,

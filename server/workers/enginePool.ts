@@ -15,7 +15,7 @@ import { Piscina } from 'piscina';
 import type { Embedder } from '../embed/embedder';
 import { ScoringError, type SampleInput, type SampleScore } from '../scoring/evaluate';
 import { UserError } from '../userError';
-import type { ModelProgress, ScoringModels, WorkerReply, WorkerTask } from './tasks';
+import type { ModelProgress, ScorerWarmUp, ScoringModels, WorkerReply, WorkerTask } from './tasks';
 
 /** The worker's file name: dist/engineWorker.js beside the bundles, out/server/workers/ in tests. */
 export const ENGINE_WORKER_FILE = 'engineWorker.js';
@@ -95,6 +95,20 @@ export async function scoreInWorker(
 ): Promise<SampleScore[]> {
   const reply = await perform({ kind: 'score', samples, models }, onProgress);
   return reply.kind === 'scores' ? reply.scores : unexpected(reply);
+}
+
+/**
+ * Loads the scorers in the worker now, so the first jp-bleu or sent-transformer answer (perhaps
+ * in a run's last wave) does not wait for them. A scorer that fails to load fails again, with
+ * its reason, on the answers that need it; here the failure is only a missed head start.
+ */
+export async function warmScorersInWorker(scorers: ScorerWarmUp): Promise<void> {
+  if (!scorers.japanese && scorers.embeddingMetrics.length === 0) return;
+  try {
+    await perform({ kind: 'warmScorers', scorers });
+  } catch {
+    // Reported by the scoring that needs the scorer.
+  }
 }
 
 /**

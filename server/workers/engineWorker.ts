@@ -68,6 +68,16 @@ async function perform(task: WorkerTask): Promise<WorkerReply> {
         ...(m.defaultPromptName !== undefined ? { defaultPromptName: m.defaultPromptName } : {}),
       };
     }
+    case 'warmScorers': {
+      const { japanese, embeddingMetrics, models } = task.scorers;
+      const source = scoringSource(models, task.progress);
+      // One short text per model: loading the weights alone leaves onnxruntime's first run cold.
+      await Promise.all([
+        japanese ? loadJapaneseTokenizer() : undefined,
+        ...embeddingMetrics.map((metric) => source.embed(metric, ['warm up'])),
+      ]);
+      return { kind: 'warmed' };
+    }
     case 'embed':
       return {
         kind: 'vectors',

@@ -19,7 +19,16 @@ export interface ModelProgress {
 export type WorkerTask =
   | { kind: 'score'; samples: SampleInput[]; models: ScoringModels; progress?: MessagePort }
   | { kind: 'loadVectorModel'; model: string; progress?: MessagePort }
-  | { kind: 'embed'; model: string; texts: string[]; prompt?: string; progress?: MessagePort };
+  | { kind: 'embed'; model: string; texts: string[]; prompt?: string; progress?: MessagePort }
+  /** Loads, ahead of the first answer that needs them, the scorers a run's rows will use. */
+  | { kind: 'warmScorers'; scorers: ScorerWarmUp; progress?: MessagePort };
+
+/** What loads before a metric can score: the Japanese dictionary and the embedding models. */
+export interface ScorerWarmUp {
+  japanese: boolean;
+  embeddingMetrics: ('sent-transformer' | 'multilingual-sent-transformer')[];
+  models: ScoringModels;
+}
 
 export type WorkerReply =
   | { kind: 'scores'; scores: SampleScore[] }
@@ -30,5 +39,6 @@ export type WorkerReply =
       defaultPromptName?: string;
     }
   | { kind: 'vectors'; vectors: Float32Array[] }
+  | { kind: 'warmed' }
   /** A UserError thrown in the worker: rebuilt on the main thread so it stays user-facing. */
   | { kind: 'userError'; name: string; message: string };

@@ -118,3 +118,24 @@ test('keys that are not sha256 hex are refused, so nothing escapes the directory
   await assert.rejects(cache.get('../../etc/passwd'), /invalid cache key/);
   await assert.rejects(cache.put('../x', { text: '' }), /invalid cache key/);
 });
+
+test('onMiss is told of each miss (a request about to go out), never of a hit', async (t) => {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mcpo-response-cache-'));
+  t.after(() => fs.rm(dir, { recursive: true, force: true }));
+  let misses = 0;
+  const cache = new ResponseCache(dir, { replayFrom: Date.now(), onMiss: () => misses++ });
+  // An answer stored long before the replay time, as `--no-cache` finds it.
+  const old = cache.key({ prompt: 'stored before the replay time' });
+  await fs.writeFile(
+    path.join(dir, RESPONSE_LOG),
+    `${JSON.stringify({ key: old, text: 'old', storedAt: 1 })}\n`,
+  );
+  const key = cache.key({ prompt: 'new' });
+  assert.equal(await cache.get(key), undefined);
+  assert.equal(misses, 1);
+  await cache.put(key, { text: 'fresh' });
+  assert.deepEqual(await cache.get(key), { text: 'fresh' });
+  assert.equal(misses, 1, 'a hit is not a miss');
+  assert.equal(await cache.get(old), undefined, 'stored before replayFrom: asked again');
+  assert.equal(misses, 2);
+});

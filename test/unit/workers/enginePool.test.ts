@@ -13,6 +13,7 @@ import {
   engineWorkerPath,
   loadWorkerEmbedder,
   scoreInWorker,
+  warmScorersInWorker,
 } from '../../../server/workers/enginePool';
 import { sampleRows } from '../../support/sample';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
@@ -75,6 +76,38 @@ test('a scoring error in the worker reaches the caller as the same user error', 
     scoreInWorker([{ index: 4, row, response: '1, 2' }]),
     (err: Error) => err instanceof ScoringError && /row 5 \(task3\)/.test(err.message),
   );
+});
+
+/** A promise's outcome as data, so a rejection and a result can be compared. */
+async function settle<T>(p: Promise<T>): Promise<{ value: T } | { error: string }> {
+  try {
+    return { value: await p };
+  } catch (err) {
+    return { error: `${(err as Error).constructor.name}: ${(err as Error).message}` };
+  }
+}
+
+test('warmed-up scorers score exactly as cold ones; a scorer that cannot load fails the same way, at scoring', async () => {
+  const rows = sampleRows().filter(
+    (r) => r.metric.includes('sent-transformer') || r.metric === 'jp-bleu',
+  );
+  const inputs = rows.map((row, index) => ({ index, row, response: String(row.output_field) }));
+  const missing = path.join(os.tmpdir(), 'mcpo-no-such-model');
+  for (const models of [
+    { embedModel: tinyModel(), multilingualEmbedModel: tinyModel() },
+    { embedModel: missing, multilingualEmbedModel: missing },
+  ]) {
+    await closeEnginePool();
+    const cold = await settle(scoreInWorker(inputs, models));
+    await closeEnginePool();
+    await warmScorersInWorker({
+      japanese: true,
+      embeddingMetrics: ['sent-transformer', 'multilingual-sent-transformer'],
+      models,
+    });
+    const warm = await settle(scoreInWorker(inputs, models));
+    assert.deepEqual(warm, cold);
+  }
 });
 
 test('the vector model in the worker embeds exactly like the model loaded inline', async () => {
