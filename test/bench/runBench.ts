@@ -17,31 +17,55 @@ import {
   StreamMessageReader,
   StreamMessageWriter,
 } from 'vscode-jsonrpc/node';
-import { loadDataset } from '../../server/dataset/load';
 import { RunDatasetRequest } from '../../server/protocol/messages';
 import type { PipelineSettings } from '../../server/protocol/settings';
 import { buildRunConfig, executeRun, type RunOptions } from '../../server/runs/startRun';
 import { RunStore } from '../../server/runs/runStore';
+import { Semaphore } from '../../server/llm/semaphore';
 import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
 import { closeEnginePool } from '../../server/workers/enginePool';
 import { buildTinyBertFixture } from '../support/tinyBertFixture';
 
 const LATENCY_MS = 200;
+/** Side-by-side pairs per figure. */
+const ROUNDS = 3;
 
 /** What a child measures and prints as its last stdout line. */
 interface ChildResult {
   wallMs: number;
   /** CPU time of the whole child process (all threads) over the same span. */
   cpuMs: number;
+  /** Time the main thread's event loop was busy over the same span (worker threads excluded). */
+  mainBusyMs: number;
   requests: number;
   maxRssMb: number;
   done?: number;
   failed?: number;
+  /** The run's folder (runs only): its records say what the bare loop must send. */
+  dir?: string;
+}
+
+/**
+ * One question as the bare loop sends it: the chain-of-thought request first when the run made
+ * one (on the CoT endpoint's slots), then the answer (on the answer endpoint's slots).
+ */
+interface BareQuestion {
+  cot?: string;
+  answer: string;
+  maxTokens: number;
 }
 
 export type ChildJob =
   | { kind: 'run'; options: RunOptions; cacheDir: string; runsDir: string }
-  | { kind: 'bare'; baseUrl: string; data: string; concurrency: number }
+  | {
+      kind: 'bare';
+      baseUrl: string;
+      /** A JSON file of BareQuestion. */
+      questions: string;
+      concurrency: number;
+      /** Slots of the CoT endpoint (a second endpoint, as the run's SLM); default `concurrency`. */
+      cotConcurrency?: number;
+    }
   | { kind: 'dictionary'; cacheDir: string }
   | { kind: 'nothing' };
 
@@ -49,7 +73,8 @@ export type ChildJob =
 export async function benchChild(job: ChildJob): Promise<void> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  let result: Omit<ChildResult, 'maxRssMb' | 'cpuMs'>;
+  const elu0 = performance.eventLoopUtilization();
+  let result: Omit<ChildResult, 'maxRssMb' | 'cpuMs' | 'mainBusyMs'>;
   if (job.kind === 'run') {
     const run = await executeRun(await buildRunConfig(job.options), undefined, job.runsDir, {
       cacheDir: job.cacheDir,
@@ -59,6 +84,7 @@ export async function benchChild(job: ChildJob): Promise<void> {
       requests: requestsMade(run.dir),
       done: run.done,
       failed: run.failed,
+      dir: run.dir,
     };
     await closeEnginePool();
   } else if (job.kind === 'dictionary') {
@@ -68,23 +94,33 @@ export async function benchChild(job: ChildJob): Promise<void> {
   } else if (job.kind === 'nothing') {
     result = { wallMs: 0, requests: 0 };
   } else {
-    const prompts = (await loadDataset(job.data)).rows.map((r) => r.row.input_field);
+    const questions = JSON.parse(fs.readFileSync(job.questions, 'utf8')) as BareQuestion[];
     const client = new OpenAI({ baseURL: job.baseUrl, apiKey: 'bench', maxRetries: 0 });
-    const t1 = performance.now();
+    const answerSlots = new Semaphore(job.concurrency);
+    const cotSlots = new Semaphore(job.cotConcurrency ?? job.concurrency);
     let requests = 0;
+    const ask = async (slots: Semaphore, content: string, maxTokens: number): Promise<string> => {
+      const release = await slots.acquire();
+      try {
+        const reply = await client.chat.completions.create({
+          model: 'test-model',
+          messages: [{ role: 'user', content }],
+          temperature: 0,
+          top_p: 0.9,
+          max_tokens: maxTokens,
+          seed: 42,
+        });
+        requests++;
+        return reply.choices[0]?.message.content ?? '';
+      } finally {
+        release();
+      }
+    };
+    const t1 = performance.now();
     await Promise.all(
-      Array.from({ length: job.concurrency }, async () => {
-        for (let p = prompts.shift(); p !== undefined; p = prompts.shift()) {
-          await client.chat.completions.create({
-            model: 'test-model',
-            messages: [{ role: 'user', content: p }],
-            temperature: 0,
-            top_p: 0.9,
-            max_tokens: 2,
-            seed: 42,
-          });
-          requests++;
-        }
+      questions.map(async (q) => {
+        if (q.cot !== undefined) await ask(cotSlots, q.cot, 150);
+        await ask(answerSlots, q.answer, q.maxTokens);
       }),
     );
     result = { wallMs: performance.now() - t1, requests };
@@ -92,7 +128,8 @@ export async function benchChild(job: ChildJob): Promise<void> {
   const maxRssMb = process.resourceUsage().maxRSS / 1024;
   const used = process.cpuUsage(cpu0);
   const cpuMs = (used.user + used.system) / 1000;
-  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb, cpuMs })}\n`);
+  const mainBusyMs = performance.eventLoopUtilization(elu0).active;
+  process.stdout.write(`${JSON.stringify({ ...result, maxRssMb, cpuMs, mainBusyMs })}\n`);
 }
 
 /** Generation requests a run actually sent (attempts of calls not served from the cache). */
@@ -172,6 +209,43 @@ function startTestServer(): Promise<{ baseUrl: string; stop: () => void }> {
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Pairs' ratios (median, range), then the walls, against the server-bound limit too. */
+function sideBySideFigure(ours: ChildResult[], bare: ChildResult[], limitMs: number): string {
+  const ratios = ours.map((r, i) => r.wallMs / bare[i].wallMs);
+  const oursMs = median(ours.map((r) => r.wallMs));
+  const bareMs = median(bare.map((r) => r.wallMs));
+  return (
+    `${median(ratios).toFixed(3)}x the bare loop (median of ${ratios.length} pairs; ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}x); ` +
+    `medians ${s(oursMs)} / ${s(bareMs)}; server-bound limit ${s(limitMs)}: ${x(oursMs, limitMs)} (bare loop ${x(bareMs, limitMs)}); ` +
+    `${ours[0].requests} requests, ${ours[0].done} done, ${ours[0].failed} failed; CPU (all threads) ${s(median(ours.map((r) => r.cpuMs)))} / bare loop ${s(median(bare.map((r) => r.cpuMs)))}; main thread busy ${s(median(ours.map((r) => r.mainBusyMs)))} / bare loop ${s(median(bare.map((r) => r.mainBusyMs)))}`
+  );
+}
+
+/** What the bare loop sends for a finished run: its prompts, chains and token limits, in order. */
+function bareQuestionsOf(runDir: string, file: string): string {
+  const questions: BareQuestion[] = [...RunStore.open(runDir).records.values()]
+    .sort((a, b) => a.index - b.index)
+    .flatMap((r) =>
+      r.answer
+        ? [
+            {
+              ...(r.stages.cot ? { cot: r.stages.cot.prompt } : {}),
+              answer: r.answer.prompt,
+              maxTokens: r.task_type === 'multiple-choice' ? 2 : 70,
+            },
+          ]
+        : [],
+    );
+  fs.writeFileSync(file, JSON.stringify(questions));
+  return file;
+}
+
 /** The sample `times` over, each copy's questions marked so that no two requests are the same. */
 function repeatDataset(sample: string, times: number, file: string): string {
   const rows = fs
@@ -222,24 +296,51 @@ export async function runBench(
     let n = 0;
     const run = (options: RunOptions, cacheDir = path.join(dir, `cache-${n++}`)) =>
       inChild({ kind: 'run', options, cacheDir, runsDir: path.join(dir, 'runs') });
-    const bare = (data: string, concurrency: number) =>
-      inChild({ kind: 'bare', baseUrl: server.baseUrl, data, concurrency });
+
+    /**
+     * The run and the bare loop sending the same requests, ROUNDS times, alternating which goes
+     * first: the ratio of each pair is what the figure reports (median and range), since the
+     * machine's load drifts between pairs more than within one.
+     */
+    const sideBySide = async (
+      options: RunOptions,
+      slots: { answer: number; cot?: number },
+    ): Promise<{ ours: ChildResult[]; bare: ChildResult[]; cacheDir: string }> => {
+      const ours: ChildResult[] = [];
+      const bare: ChildResult[] = [];
+      const cacheDir = path.join(dir, `cache-${n++}`);
+      let questions: string | undefined;
+      const loop = (file: string) =>
+        inChild({
+          kind: 'bare',
+          baseUrl: server.baseUrl,
+          questions: file,
+          concurrency: slots.answer,
+          cotConcurrency: slots.cot,
+        });
+      for (let round = 0; round < ROUNDS; round++) {
+        if (questions !== undefined && round % 2 === 1) bare.push(await loop(questions));
+        ours.push(await run(options, round === 0 ? cacheDir : undefined));
+        questions ??= bareQuestionsOf(ours[0].dir!, path.join(dir, `bare-${n++}.json`));
+        if (bare.length < ours.length) bare.push(await loop(questions));
+      }
+      return { ours, bare, cacheDir };
+    };
 
     if (parts.runs) {
-      for (const [label, data, rows, c] of [
-        ['96 dev questions, plain baseline', sample, 96, 8],
-        ['384 questions, plain baseline', big, 384, 32],
+      for (const [label, data, c] of [
+        ['96 dev questions, plain baseline', sample, 8],
+        ['384 questions, plain baseline', big, 32],
       ] as const) {
-        const cacheDir = path.join(dir, `cache-plain-${rows}`);
-        const ours = await run(plain(data, c), cacheDir);
-        const loop = await bare(data, c);
-        const limit = (ours.requests / c) * LATENCY_MS;
-        figures[`${label}, concurrency ${c}: mcpo run / server-bound limit / bare openai loop`] =
-          `${s(ours.wallMs)} / ${s(limit)} / ${s(loop.wallMs)}: ${x(ours.wallMs, limit)} the limit (bare loop ${x(loop.wallMs, limit)}), ${x(ours.wallMs, loop.wallMs)} the bare loop; ${ours.requests} requests, ${ours.done} done, ${ours.failed} failed; CPU ${s(ours.cpuMs)} / bare loop ${s(loop.cpuMs)}`;
+        const { ours, bare, cacheDir } = await sideBySide(plain(data, c), { answer: c });
+        const limit = (ours[0].requests / c) * LATENCY_MS;
+        figures[`${label}, concurrency ${c}: mcpo run / bare openai loop (same requests)`] =
+          sideBySideFigure(ours, bare, limit);
         figures[
           `${label}, concurrency ${c}: peak RSS of the run's process (Japanese dictionary + tiny embedding model loaded for the jp-bleu and sent-transformer rows) / bare loop`
-        ] = `${ours.maxRssMb.toFixed(0)} MB / ${loop.maxRssMb.toFixed(0)} MB`;
-        if (rows === 96) {
+        ] =
+          `${median(ours.map((r) => r.maxRssMb)).toFixed(0)} MB / ${median(bare.map((r) => r.maxRssMb)).toFixed(0)} MB`;
+        if (data === sample) {
           const again = await run(plain(data, c), cacheDir);
           figures[
             'cached re-run of the 96 dev questions (jp-bleu and sent-transformer rows included)'
@@ -247,6 +348,24 @@ export async function runBench(
             `${s(again.wallMs)} (executeRun, incl. the /v1/models check; CPU ${s(again.cpuMs)}), ${again.requests} generation requests, peak RSS ${again.maxRssMb.toFixed(0)} MB`;
         }
       }
+
+      const mcpo: RunOptions = {
+        ...plain(sample, 8),
+        templates: 'paper',
+        cot: 'slm',
+        slm: { url: server.baseUrl, model: 'test-model', concurrency: 8 },
+        similarityK: 3,
+        embedModel: mv,
+      };
+      const { ours, bare } = await sideBySide(mcpo, { answer: 8, cot: 8 });
+      const records = [...RunStore.open(ours[0].dir!).records.values()];
+      const cots = records.filter((r) => r.stages.cot).length;
+      // A lower bound: every answer slot busy, and the last CoT's answer after it.
+      const limit = Math.max(Math.ceil(records.length / 8), Math.ceil(cots / 8) + 1) * LATENCY_MS;
+      figures[
+        `MCPO run over the 96 dev questions (paper templates, SLM CoT on ${cots} questions + similarity k=3, c=8 per endpoint): mcpo run / bare openai loop (same CoT and answer requests, same chains)`
+      ] =
+        `${sideBySideFigure(ours, bare, limit)}; peak RSS with jp-bleu + embedding model loaded ${median(ours.map((r) => r.maxRssMb)).toFixed(0)} MB`;
 
       // The real `mcpo run` process (dist/cli.js, nothing of the bench loaded), its peak RSS
       // read by a preloaded probe as it exits: without and with the embedding rows.
@@ -281,28 +400,6 @@ export async function runBench(
         figures[`peak RSS of the mcpo run process (node dist/cli.js run, c=8), ${label}`] =
           `${cli.maxRssMb.toFixed(0)} MB (process wall time ${s(cli.wallMs)}, exit ${cli.code})`;
       }
-
-      const idle = await inChild({ kind: 'nothing' });
-      const noEmbed = await run(plain(noEmbedData, 8));
-      figures[
-        'peak RSS of a run without embedding rows (dev questions minus sent-transformer, c=8) / the same bench child doing nothing'
-      ] =
-        `${noEmbed.maxRssMb.toFixed(0)} MB / ${idle.maxRssMb.toFixed(0)} MB (the child loads the whole bench bundle); run ${s(noEmbed.wallMs)}, ${noEmbed.requests} requests`;
-
-      const mcpo: RunOptions = {
-        ...plain(sample, 8),
-        templates: 'paper',
-        cot: 'slm',
-        slm: { url: server.baseUrl, model: 'test-model', concurrency: 8 },
-        similarityK: 3,
-        embedModel: mv,
-      };
-      const ours = await run(mcpo);
-      // CoT and answer requests share the server; both endpoints have 8 slots.
-      const limit = (ours.requests / 16) * LATENCY_MS;
-      const chain = 2 * LATENCY_MS * Math.ceil(96 / 8);
-      figures['MCPO run over the 96 dev questions (SLM CoT + similarity k=3, c=8 per endpoint)'] =
-        `${s(ours.wallMs)} for ${ours.requests} requests; server-bound limit ${s(Math.max(limit, chain))} (two dependent calls per question): ${x(ours.wallMs, Math.max(limit, chain))}; peak RSS with jp-bleu + embedding model loaded ${ours.maxRssMb.toFixed(0)} MB`;
     }
     if (parts.hover) await hoverDuringRun(big, plain(big, 32), figures);
   } finally {
