@@ -6,7 +6,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { choosePreset } from './choosePreset';
-import { FREE_FORM_TASK_NAME, type RunDatasetResult } from '../server/protocol/runs';
+import {
+  FREE_FORM_TASK_NAME,
+  type EndpointHealth,
+  type RunDatasetResult,
+} from '../server/protocol/runs';
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import type { EngineClient } from './engineClient';
@@ -514,12 +518,17 @@ async function setApiKey(ctx: CommandContext): Promise<void> {
 }
 
 export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Promise<void> {
-  const settings = ctx.config.pipeline;
-  const { endpoints } = await ctx.engine.send(CheckEndpointsRequest, {
-    settings,
-    secrets: await readSecrets(ctx.extension.secrets),
-  });
-  ctx.status.setHealth(endpoints);
+  const ticket = ctx.status.checking();
+  let endpoints: EndpointHealth[] | undefined;
+  try {
+    ({ endpoints } = await ctx.engine.send(CheckEndpointsRequest, {
+      settings: ctx.config.pipeline,
+      secrets: await readSecrets(ctx.extension.secrets),
+    }));
+  } finally {
+    // A check that could not be made leaves the endpoints unchecked, not "checking" for ever.
+    ctx.status.setHealth(ticket, endpoints);
+  }
   if (!verbose) return;
   if (endpoints.length === 0) {
     const choice = await vscode.window.showWarningMessage(
@@ -640,14 +649,18 @@ async function afterRun(
   if (result.failed > 0) {
     const failure = run.records.find((r) => r.status === 'failed');
     const endpointStage = failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
-    const choice = await vscode.window.showErrorMessage(
-      `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`,
-      ...(endpointStage ? ['Configure Endpoints'] : []),
-      'Show Logs',
-    );
-    if (choice === 'Configure Endpoints')
-      await vscode.commands.executeCommand('mcpo.configureEndpoints');
-    else if (choice) ctx.log.show();
+    // Not awaited: a toast nobody clicks would keep the command from returning.
+    void vscode.window
+      .showErrorMessage(
+        `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`,
+        ...(endpointStage ? ['Configure Endpoints'] : []),
+        'Show Logs',
+      )
+      .then(async (choice) => {
+        if (choice === 'Configure Endpoints')
+          await vscode.commands.executeCommand('mcpo.configureEndpoints');
+        else if (choice) ctx.log.show();
+      });
   }
 }
 

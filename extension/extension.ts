@@ -14,11 +14,23 @@ import { createResultsView } from './resultsView';
 import { PromptDiff } from './promptDiff';
 import { McpoConfig } from './settings';
 import { McpoStatusBar } from './statusBar';
+import type { StatusView } from './statusModel';
 
 /** The running engine, so deactivate() can wait for it to stop. */
 let runningEngine: EngineClient | undefined;
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+/**
+ * What the extension gives other extensions (`vscode.extensions.getExtension(...).exports`): the
+ * status item as shown, which VS Code's API cannot read back (the integration tests read it).
+ */
+export interface McpoExtensionApi {
+  statusView(): StatusView;
+  onDidChangeStatus: vscode.Event<StatusView>;
+}
+
+export async function activate(
+  context: vscode.ExtensionContext,
+): Promise<McpoExtensionApi | undefined> {
   const started = performance.now();
   const log = vscode.window.createOutputChannel('MCPO', { log: true });
   context.subscriptions.push(log);
@@ -41,21 +53,35 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       status,
       refreshResults: (select) => results.refresh(select),
     };
+    /** A check whose results only the status item shows. */
+    const checkQuietly = (): void =>
+      void checkEndpoints(ctx, false).catch((err: unknown) =>
+        log.warn(`endpoint check: ${message(err)}`),
+      );
     for (const [id, handler] of Object.entries(commandTable(ctx)))
       context.subscriptions.push(registerCommand(id, handler, log));
     context.subscriptions.push(
-      engine.onRecord((r) => results.postRecord(r)),
+      engine.onRecord((r) => {
+        results.postRecord(r);
+        status.record(r);
+      }),
       engine.onLocalModel((m) => status.localModel(m)),
-      // The panel lists a run as soon as it starts and drops its progress once it ends.
-      engine.onRunState((r) => results.refresh(r.state === 'started' ? undefined : r.runDir)),
+      engine.onRunState((r) => {
+        // The panel lists a run as soon as it starts and drops its progress once it ends.
+        results.refresh(r.state === 'started' ? undefined : r.runDir);
+        status.runState(r);
+      }),
+      // New endpoints make the shown health stale: check them (Configure Endpoints writes these).
+      config.onDidChange((e) => {
+        if (e.affectsConfiguration('mcpo.llm') || e.affectsConfiguration('mcpo.slm'))
+          checkQuietly();
+      }),
     );
     // The engine starts in the background: activation stays fast, commands wait for it.
     void engine.start().then(
       () => {
         log.info('MCPO engine started');
-        void checkEndpoints(ctx, false).catch((err: unknown) =>
-          log.warn(`endpoint check: ${message(err)}`),
-        );
+        checkQuietly();
       },
       (err: unknown) => {
         log.error(`MCPO engine failed to start: ${message(err)}`);
@@ -71,11 +97,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     // The benchmark reads the figure from here (npm run bench); nothing is written otherwise.
     if (process.env.MCPO_STATS_FILE)
       fs.writeFileSync(process.env.MCPO_STATS_FILE, JSON.stringify({ activationMs }));
+    return { statusView: () => status.view, onDidChangeStatus: status.onDidChange };
   } catch (err) {
     log.error(`activation failed: ${message(err)}`);
     void vscode.window
       .showErrorMessage(`MCPO Workbench could not activate: ${message(err)}`, 'Show Logs')
       .then((c) => c && log.show());
+    return undefined;
   }
 }
 

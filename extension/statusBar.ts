@@ -1,7 +1,19 @@
 /** The one status item: it renders the status model (statusModel.ts) and nothing else writes it. */
 import * as vscode from 'vscode';
-import type { EndpointHealth, LocalModelParams } from '../server/protocol/runs';
-import { INITIAL_STATUS, renderStatus, type StatusState } from './statusModel';
+import type {
+  EndpointHealth,
+  LocalModelParams,
+  RecordNotificationParams,
+  RunStateParams,
+} from '../server/protocol/runs';
+import {
+  afterRecord,
+  afterRunState,
+  INITIAL_STATUS,
+  renderStatus,
+  type StatusState,
+  type StatusView,
+} from './statusModel';
 
 export class McpoStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -10,6 +22,11 @@ export class McpoStatusBar implements vscode.Disposable {
     10,
   );
   private state: StatusState = INITIAL_STATUS;
+  private readonly changed = new vscode.EventEmitter<StatusView>();
+  /** The item shows something else (the extension's API passes it on to tests). */
+  readonly onDidChange = this.changed.event;
+  /** The newest check: an older check that answers late (the endpoints changed since) is stale. */
+  private checks = 0;
 
   constructor() {
     this.item.name = 'MCPO';
@@ -17,9 +34,35 @@ export class McpoStatusBar implements vscode.Disposable {
     this.item.show();
   }
 
-  /** The results of an endpoint check. */
-  setHealth(endpoints: EndpointHealth[]): void {
-    this.update({ health: { kind: 'checked', endpoints } });
+  /** What the item shows now (the extension's API passes it on to tests). */
+  get view(): StatusView {
+    return renderStatus(this.state);
+  }
+
+  /** A check of the endpoints starts; returns the ticket its results are given with. */
+  checking(): number {
+    this.update({ health: { kind: 'checking' } });
+    return ++this.checks;
+  }
+
+  /**
+   * The results of the check `ticket` started, or undefined when it could not be made. Ignored
+   * if a newer check has started since: those results are about endpoints no longer configured.
+   */
+  setHealth(ticket: number, endpoints: EndpointHealth[] | undefined): void {
+    if (ticket !== this.checks) return;
+    this.update({ health: endpoints ? { kind: 'checked', endpoints } : { kind: 'unchecked' } });
+  }
+
+  /** A question of a run finished. */
+  record(params: RecordNotificationParams): void {
+    this.state = afterRecord(this.state, params);
+  }
+
+  /** A run started or ended (failed, cancelled, finished). */
+  runState(params: RunStateParams): void {
+    this.state = afterRunState(this.state, params);
+    this.render();
   }
 
   /** A run started (`progress` undefined) or reported progress. */
@@ -51,9 +94,11 @@ export class McpoStatusBar implements vscode.Disposable {
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
     this.item.command = view.command;
+    this.changed.fire(view);
   }
 
   dispose(): void {
+    this.changed.dispose();
     this.item.dispose();
   }
 }

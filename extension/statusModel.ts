@@ -1,20 +1,46 @@
 /**
- * What the MCPO status item shows, as one state and one rendering of it. Writers (endpoint
- * checks, runs, the local model's notifications) change the state; statusBar.ts is the only
- * place that puts a rendering on the item. Free of `vscode` so the rendering is unit-tested.
+ * What the MCPO status item shows, as one state, the events that change it, and one rendering of
+ * it. Writers (endpoint checks, a settings change, runs and their questions, the local model's
+ * notifications) report events; statusBar.ts is the only place that puts a rendering on the item.
+ * Free of `vscode` so the transitions and the rendering are unit-tested.
+ *
+ * The item shows the newest word on the endpoints: a check's results, or the end of a run that
+ * used them. Older words go stale the moment the endpoints change or a run says otherwise.
  */
-import type { EndpointHealth } from '../server/protocol/runs';
+import type {
+  EndpointHealth,
+  RecordNotificationParams,
+  RunStateParams,
+} from '../server/protocol/runs';
+
+export type Health =
+  | { kind: 'unchecked' }
+  /** The endpoints changed (or a check was asked for): their check is under way. */
+  | { kind: 'checking' }
+  | { kind: 'checked'; endpoints: EndpointHealth[] }
+  | { kind: 'local'; model: string; rssMb?: number }
+  /** The last run failed (the request failed, or some of its questions did). */
+  | { kind: 'runFailed'; message: string; failed?: number; total?: number }
+  /** The last run answered every question, after a word that said the endpoints were failing. */
+  | { kind: 'runOk'; done: number };
+
+/** What the questions of a run under way have said so far (its end decides what is shown). */
+export interface RunTally {
+  done: number;
+  total: number;
+  failed: number;
+  /** The first failure, "Q3 failed at answer: HTTP 500". */
+  firstFailure?: string;
+}
 
 export interface StatusState {
-  /** The last word on the endpoints: not checked yet, a check's results, or a loaded local model. */
-  health:
-    | { kind: 'unchecked' }
-    | { kind: 'checked'; endpoints: EndpointHealth[] }
-    | { kind: 'local'; model: string; rssMb?: number };
+  health: Health;
   /** The in-process model is loading (download percent when known). */
   loading?: { model: string; percent?: number };
   /** A run is in progress: the engine's own progress message ("3/5", "arm 2/6: +CoT"), once sent. */
   run?: { progress?: string };
+  /** Per run folder, the runs the engine has under way. */
+  tallies?: Readonly<Record<string, RunTally>>;
 }
 
 export interface StatusView {
@@ -25,6 +51,63 @@ export interface StatusView {
 }
 
 export const INITIAL_STATUS: StatusState = { health: { kind: 'unchecked' } };
+
+/** A question finished: its run's tally counts it (and keeps the first failure's reason). */
+export function afterRecord(state: StatusState, params: RecordNotificationParams): StatusState {
+  const { runDir, record, done, total } = params;
+  const tally = state.tallies?.[runDir] ?? { done: 0, total, failed: 0 };
+  const failed = record.status === 'failed';
+  const next: RunTally = {
+    done,
+    total,
+    failed: tally.failed + (failed ? 1 : 0),
+    firstFailure:
+      tally.firstFailure ??
+      (failed
+        ? `Q${record.index + 1} failed at ${record.error?.stage ?? '?'}: ${record.error?.message ?? ''}`
+        : undefined),
+  };
+  return { ...state, tallies: { ...state.tallies, [runDir]: next } };
+}
+
+/**
+ * A run started or ended. Its end is news about the endpoints: a failure (of the run, or of some
+ * of its questions) replaces whatever was shown; a clean run replaces only a word of failure (a
+ * check's details and a loaded local model's memory stay). Any end stops a local model's
+ * "loading" (a model that failed to load must not spin forever).
+ */
+export function afterRunState(state: StatusState, params: RunStateParams): StatusState {
+  const { runDir, state: runState, message } = params;
+  const tally = state.tallies?.[runDir];
+  const tallies = { ...state.tallies };
+  delete tallies[runDir];
+  if (runState === 'started')
+    return { ...state, tallies: { ...state.tallies, [runDir]: { done: 0, total: 0, failed: 0 } } };
+  const ended: StatusState = { ...state, loading: undefined, tallies };
+  if (runState === 'failed')
+    return { ...ended, health: { kind: 'runFailed', message: message ?? 'the run failed' } };
+  if (runState === 'cancelled' || !tally) return ended;
+  if (tally.failed > 0)
+    return {
+      ...ended,
+      health: {
+        kind: 'runFailed',
+        message: tally.firstFailure ?? 'questions failed',
+        failed: tally.failed,
+        total: tally.total,
+      },
+    };
+  return isFailing(state.health)
+    ? { ...ended, health: { kind: 'runOk', done: tally.done } }
+    : ended;
+}
+
+function isFailing(health: Health): boolean {
+  return (
+    health.kind === 'runFailed' ||
+    (health.kind === 'checked' && health.endpoints.some((e) => !e.ok))
+  );
+}
 
 /** The item for a state: loading beats a run's progress, which beats the endpoints' health. */
 export function renderStatus(state: StatusState): StatusView {
@@ -46,12 +129,17 @@ export function renderStatus(state: StatusState): StatusView {
   return { ...renderHealth(state.health), command };
 }
 
-function renderHealth(health: StatusState['health']): { text: string; tooltip: string } {
+function renderHealth(health: Health): { text: string; tooltip: string } {
   switch (health.kind) {
     case 'unchecked':
       return {
         text: '$(circle-outline) MCPO',
         tooltip: 'MCPO: endpoints not checked yet (MCPO: Check Endpoints)',
+      };
+    case 'checking':
+      return {
+        text: '$(loading~spin) MCPO: checking',
+        tooltip: 'MCPO: checking the endpoints',
       };
     case 'local':
       return {
@@ -72,6 +160,21 @@ function renderHealth(health: StatusState['health']): { text: string; tooltip: s
           .join('\n'),
       };
     }
+    case 'runFailed':
+      return health.failed !== undefined
+        ? {
+            text: `$(error) MCPO: ${health.failed}/${health.total ?? '?'} failed`,
+            tooltip: `MCPO: ${health.failed} of ${health.total ?? '?'} questions of the last run failed; ${health.message} (click to check the endpoints)`,
+          }
+        : {
+            text: '$(error) MCPO: run failed',
+            tooltip: `MCPO: the last run failed: ${health.message} (click to check the endpoints)`,
+          };
+    case 'runOk':
+      return {
+        text: '$(check) MCPO',
+        tooltip: `MCPO: the last run answered all ${health.done} questions`,
+      };
   }
 }
 

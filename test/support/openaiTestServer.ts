@@ -15,6 +15,8 @@ import type { AddressInfo, Socket } from 'node:net';
 
 /** One injected failure, consumed by exactly one request. */
 export type Fault =
+  /** No fault: answered as usual, so a script can fail the requests after this one. */
+  | { kind: 'none' }
   | { kind: 'status'; status: 429; retryAfterSeconds?: number }
   | { kind: 'status'; status: 500 }
   | { kind: 'reset' }
@@ -248,7 +250,7 @@ class TestServerImpl implements OpenAiTestServer {
 
   private async respond(exchange: Exchange): Promise<void> {
     const { recorded, res, fault } = exchange;
-    if (fault !== undefined && fault.kind !== 'truncatedStream') {
+    if (fault !== undefined && fault.kind !== 'truncatedStream' && fault.kind !== 'none') {
       this.applyFault(fault, recorded, res);
       return;
     }
@@ -276,7 +278,7 @@ class TestServerImpl implements OpenAiTestServer {
   }
 
   private applyFault(
-    fault: Exclude<Fault, { kind: 'truncatedStream' }>,
+    fault: Exclude<Fault, { kind: 'truncatedStream' | 'none' }>,
     recorded: RecordedRequest,
     res: http.ServerResponse,
   ): void {

@@ -46,3 +46,69 @@ test('a loading local model shows over a run; once loaded it is the health shown
   assert.equal(ready.text, '$(chip) MCPO local b:Q4 · 812 MB');
   assert.equal(ready.command, 'mcpo.checkEndpoints');
 });
+
+const { afterRecord, afterRunState } = loadSource<typeof StatusModel>('extension/statusModel.ts');
+
+const run = '/ws/.mcpo/runs/r1';
+const healthy = { kind: 'checked' as const, endpoints: [{ ...endpoint, ok: true }] };
+const record = (index: number, failed: boolean) => ({
+  runDir: run,
+  done: index + 1,
+  total: 3,
+  record: {
+    index,
+    status: failed ? ('failed' as const) : ('ok' as const),
+    error: failed ? { stage: 'answer' as const, message: 'HTTP 500' } : undefined,
+  } as unknown as Parameters<typeof afterRecord>[1]['record'],
+});
+
+/** The state after a run's events: started, its records, then its end. */
+function afterRun(
+  start: StatusModel.StatusState,
+  failedAt: number[],
+  end: 'finished' | 'failed' | 'cancelled',
+  message?: string,
+): StatusModel.StatusState {
+  let state = afterRunState(start, { runDir: run, state: 'started' });
+  for (const i of [0, 1, 2]) state = afterRecord(state, record(i, failedAt.includes(i)));
+  return afterRunState(state, { runDir: run, state: end, message });
+}
+
+test('a run whose request fails replaces a healthy check with the failure and its reason', () => {
+  const state = afterRunState(
+    afterRunState({ health: healthy }, { runDir: run, state: 'started' }),
+    { runDir: run, state: 'failed', message: 'http://gpu:8000/v1 does not serve model "qwen"' },
+  );
+  const view = renderStatus(state);
+  assert.equal(view.text, '$(error) MCPO: run failed');
+  assert.match(view.tooltip, /does not serve model "qwen"/);
+  assert.equal(view.command, 'mcpo.checkEndpoints');
+});
+
+test('failed questions show as the count failed and the first reason; a clean run clears it', () => {
+  const failed = afterRun({ health: healthy }, [1, 2], 'finished');
+  const view = renderStatus(failed);
+  assert.equal(view.text, '$(error) MCPO: 2/3 failed');
+  assert.match(view.tooltip, /Q2 failed at answer: HTTP 500/);
+  const clean = renderStatus(afterRun(failed, [], 'finished'));
+  assert.equal(clean.text, '$(check) MCPO');
+  assert.match(clean.tooltip, /answered all 3 questions/);
+  assert.deepEqual(afterRun(failed, [], 'finished').tallies, {}, 'the ended run is forgotten');
+});
+
+test('a clean run keeps a check or a loaded local model as shown; a cancelled run changes nothing', () => {
+  assert.deepEqual(
+    renderStatus(afterRun({ health: healthy }, [], 'finished')),
+    renderStatus({ health: healthy }),
+  );
+  const local = { kind: 'local' as const, model: 'tiny.gguf', rssMb: 90 };
+  assert.deepEqual(afterRun({ health: local }, [], 'finished').health, local);
+  const failing = { kind: 'runFailed' as const, message: 'x' };
+  assert.deepEqual(afterRun({ health: failing }, [0], 'cancelled').health, failing);
+});
+
+test('any end of a run stops a local model loading', () => {
+  const loading = { health: healthy, loading: { model: 'tiny.gguf' } };
+  for (const end of ['finished', 'failed', 'cancelled'] as const)
+    assert.equal(afterRun(loading, [], end).loading, undefined, end);
+});

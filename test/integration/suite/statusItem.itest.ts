@@ -1,0 +1,116 @@
+/**
+ * The MCPO status item follows what happens, in a real VS Code against a real engine and the
+ * OpenAI-compatible test server: new endpoint settings (what Configure Endpoints writes) are
+ * checked and shown, a run that fails (the whole request, or some of its questions) shows as
+ * failed, and a clean run after it shows healthy again. The item is read through the extension's
+ * API (VS Code's own API cannot read a status item back); waits are on its change events.
+ */
+import * as assert from 'node:assert/strict';
+import * as vscode from 'vscode';
+import type { McpoExtensionApi } from '../../../extension/extension';
+import type { StatusView } from '../../../extension/statusModel';
+import { startOpenAiTestServer, type Fault } from '../../support/openaiTestServer';
+import { activeExtension, runFixture } from './runFixture';
+
+const WAIT_MS = 20_000;
+
+async function extensionApi(): Promise<McpoExtensionApi> {
+  const api = (await activeExtension()).exports as McpoExtensionApi | undefined;
+  assert.ok(api?.statusView, 'the extension gives no status API');
+  return api;
+}
+
+/** The item once `accept` holds (checked now and on every change), within WAIT_MS. */
+function statusWhen(
+  api: McpoExtensionApi,
+  accept: (view: StatusView) => boolean,
+  what: string,
+): Promise<StatusView> {
+  return new Promise((resolve, reject) => {
+    const check = (view: StatusView): void => {
+      if (!accept(view)) return;
+      clearTimeout(timer);
+      listener.dispose();
+      resolve(view);
+    };
+    const timer = setTimeout(() => {
+      listener.dispose();
+      reject(new Error(`${what}: the status item shows ${JSON.stringify(api.statusView())}`));
+    }, WAIT_MS);
+    const listener = api.onDidChangeStatus(check);
+    check(api.statusView());
+  });
+}
+
+const healthyAt = (url: string) => (v: StatusView) =>
+  v.text === '$(check) MCPO' && v.tooltip.includes(url);
+
+export async function newEndpointSettingsAreCheckedAndShown(): Promise<void> {
+  const api = await extensionApi();
+  const fixture = await runFixture();
+  // Serves another model only: the fixture's model is "not served" there.
+  const other = await startOpenAiTestServer({ models: ['another-model'] });
+  const config = vscode.workspace.getConfiguration('mcpo');
+  try {
+    await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy at the first server');
+    const asked = other.requests.length;
+    await config.update('llm.url', other.baseUrl, vscode.ConfigurationTarget.Global);
+    const failing = await statusWhen(
+      api,
+      (v) => v.text === '$(error) MCPO' && v.tooltip.includes(other.baseUrl),
+      'the new endpoint checked and failing',
+    );
+    assert.match(failing.tooltip, /itest-model/);
+    assert.ok(
+      other.requests.slice(asked).some((r) => r.path === '/v1/models'),
+      'the new endpoint was not asked',
+    );
+    await config.update('llm.url', fixture.server.baseUrl, vscode.ConfigurationTarget.Global);
+    await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy again at the first server');
+  } finally {
+    await other.close();
+    await fixture.dispose();
+  }
+}
+
+export async function aFailedRunShowsAsFailedUntilACleanRun(): Promise<void> {
+  const api = await extensionApi();
+  const fixture = await runFixture();
+  try {
+    await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy before the runs');
+
+    // The run's model check is told the model is not served: the whole run fails.
+    fixture.server.script({ kind: 'wrongModel' });
+    await vscode.commands.executeCommand('mcpo.runDataset', fixture.dataset);
+    const failed = await statusWhen(
+      api,
+      (v) => v.text === '$(error) MCPO: run failed',
+      'the failed run shown',
+    );
+    assert.match(failed.tooltip, /endpoint check failed: .*HTTP 404/);
+
+    // The check passes, then every question's answer is refused: the questions fail.
+    fixture.server.script(
+      { kind: 'none' },
+      ...Array.from({ length: 5 }, (): Fault => ({ kind: 'wrongModel' })),
+    );
+    await vscode.commands.executeCommand('mcpo.runDataset', fixture.dataset);
+    const questions = await statusWhen(
+      api,
+      (v) => v.text === '$(error) MCPO: 5/5 failed',
+      'the failed questions shown',
+    );
+    assert.match(questions.tooltip, /Q\d failed at answer/);
+
+    await vscode.commands.executeCommand('mcpo.runDataset', fixture.dataset);
+    const clean = await statusWhen(
+      api,
+      (v) => v.text === '$(check) MCPO',
+      'a clean run shown healthy',
+    );
+    assert.match(clean.tooltip, /answered all 5 questions/);
+    assert.equal(clean.command, 'mcpo.checkEndpoints');
+  } finally {
+    await fixture.dispose();
+  }
+}
