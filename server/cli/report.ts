@@ -1,0 +1,55 @@
+/** `mcpo report`: scores of runs, differences from the first with bootstrap intervals, the paper's tables. */
+import * as path from 'node:path';
+import { checkpointTablesText, runDirsOf } from '../jobs/checkpoint';
+import { compareRunRecords, summarizeRun } from '../runs/report';
+import { formatDifferences, formatRunsTable } from '../runs/runReportText';
+import { RunStore } from '../runs/runStore';
+import { UsageError } from '../userError';
+import { intOption, type Command } from './command';
+
+export const report: Command = {
+  positionals: true,
+  usage: 'mcpo report <run dir | pipeline id> [...] [--resamples N] [--runs-dir DIR]',
+  options: {
+    resamples: { type: 'string' },
+    'runs-dir': { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  },
+  help: `The first run is the baseline; every other run is compared with it over the questions both answered.
+A pipeline id (pipeline-...) stands for the runs its eval steps recorded in --runs-dir (default .mcpo/runs).
+Runs of different models print the paper's Table 3 (model selection); runs of checkpoints fine-tuned on
+different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
+  async run(v, positionals) {
+    if (positionals.length === 0)
+      throw new UsageError(`mcpo report: give at least one run folder\nusage: ${report.usage}`);
+    const runsDir = (v['runs-dir'] as string | undefined) ?? path.join('.mcpo', 'runs');
+    const dirs = positionals.flatMap((p) => runDirsOf(p, runsDir));
+    const stores = dirs.map((dir) => RunStore.open(dir));
+    const summaries = stores.map((s) => summarizeRun(s));
+    process.stdout.write(formatRunsTable(summaries));
+    const resamples = intOption(v, 'resamples', 'report', 10) ?? 1000;
+    const base = stores[0];
+    for (const other of stores.slice(1)) {
+      const comparison = compareRunRecords(
+        base.records.values(),
+        other.records.values(),
+        resamples,
+      );
+      if (comparison.paired === 0) {
+        process.stdout.write(
+          `\n${other.config.label}: not compared with ${base.config.label}: no question answered by both (same index, task and truth)\n`,
+        );
+        continue;
+      }
+      const note =
+        comparison.mismatched > 0
+          ? ` (${comparison.mismatched} questions left out: same index, different task or truth)`
+          : '';
+      process.stdout.write(
+        `\n${formatDifferences(base.config.label, other.config.label, comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
+      );
+    }
+    process.stdout.write(checkpointTablesText(stores, resamples));
+    return 0;
+  },
+};

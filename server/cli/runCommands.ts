@@ -1,0 +1,208 @@
+/** `mcpo run` and `mcpo ablate`: the pipeline over a dataset, each question recorded as it finishes. */
+import * as path from 'node:path';
+import { buildTinyLlamaGguf, DEMO_CONTEXT_SIZE } from '../llm/demoGguf';
+import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
+import { disposeLocalModels } from '../llm/localModels';
+import { runAblationArms } from '../runs/ablation';
+import { summarizeRun } from '../runs/report';
+import { formatRunsTable } from '../runs/runReportText';
+import { newRunId, RunStore } from '../runs/runStore';
+import { buildRunConfig, describeArm, executeRun } from '../runs/startRun';
+import { intOption, type Command } from './command';
+import { percent, ProgressLine } from './progress';
+import {
+  definedOnly,
+  ENDPOINT_HELP,
+  ENDPOINT_OPTIONS,
+  localOptions,
+  pipelineOptionsFrom,
+  PIPELINE_OPTIONS,
+  runOptionsFrom,
+} from './runOptions';
+
+export const run: Command = {
+  usage:
+    'mcpo run --data <file> [--preset paper] [--out <runs dir>] [--llm-url URL|local --llm-model NAME|FILE] [--slm-url URL --slm-model NAME] [--embed-model <hub id|folder>] [--templates paper|none|<file>] [--cot off|self|slm] [--similarity-k N|0] [--concurrency N] [--limit N] [--resume <run dir>]',
+  options: {
+    ...PIPELINE_OPTIONS,
+    resume: { type: 'string' },
+    'demo-fallback': { type: 'boolean' },
+  },
+  help: `${ENDPOINT_HELP}
+  --templates paper|none|FILE  prompt templates: the paper's (parts: --prompt-parts), the raw prompt (official
+                              baseline), or a JSON file ({"ranking": {"parts": [1, 2, 3]}, "generation": {"system": "..."}})
+  --cot off|self|slm          chain of thought written by M_L (self) or M_S (slm), inserted before the answer
+  --cot-task-types T,T        task types that get a CoT (default multiple-choice, as the paper's Table 1)
+  --cot-request TEXT          the CoT request, with {question} (default: the reference code's, per mode)
+  --cot-layout JSON           {"question", "chain", "answer"}: the text around question and CoT in the final prompt
+  --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)
+  --similarity-task-types T,T  task types that get hints (default ranking, as the paper's Table 2)
+  --similarity-wording TEXT   the hint's lead sentence
+  --resume DIR                finish a run: only its missing and failed questions run, with its saved configuration
+  --label TEXT                the run's name in reports
+  --demo-fallback             when the default local model cannot be downloaded (no network), run on the built-in
+                              tiny demo model instead (random weights: proves the pipeline, its scores mean nothing)
+
+Each question is appended to DIR/records.jsonl as soon as it finishes; killing the process loses
+no finished question. Exit code 0 when every question ran, 1 when some failed, 2 for usage errors.`,
+  async run(v) {
+    const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
+    const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
+    const outDir = (v.out as string | undefined) ?? path.join('.mcpo', 'runs');
+    let config;
+    let demo = false;
+    const resume = v.resume as string | undefined;
+    if (!resume) {
+      const options = pipelineOptionsFrom(v, 'run', run.usage);
+      if (
+        v['demo-fallback'] &&
+        options.llm.url === LOCAL_BASE_URL &&
+        options.llm.model === DEFAULT_LOCAL_MODEL
+      ) {
+        options.llm.model = await defaultOrDemoModel(cacheDir);
+        demo = options.llm.model !== DEFAULT_LOCAL_MODEL;
+        if (demo) options.label ??= 'DEMO model (random weights)';
+      }
+      config = await buildRunConfig(options);
+    }
+    const result = await runAndReport(
+      config,
+      resume,
+      outDir,
+      cacheDir,
+      // The demo model's characters are mostly one token each: give it the context it was built with.
+      {
+        contextSize: demo ? DEMO_CONTEXT_SIZE : undefined,
+        ...definedOnly(localOptions(v, 'run')),
+      },
+      replayCachedFrom,
+    );
+    const summary = summarizeRun(RunStore.open(result.dir));
+    process.stdout.write(formatRunsTable([summary]));
+    return result.failed > 0 || result.cancelled ? 1 : 0;
+  },
+};
+
+export const ablate: Command = {
+  usage:
+    'mcpo ablate --data <file> [--preset paper] --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
+  options: { ...ENDPOINT_OPTIONS, 'similarity-k': { type: 'string' } },
+  help: `${ENDPOINT_HELP}
+  --similarity-k N            k for the similarity arms (default 3, as in the paper; 0 leaves them out)
+
+Arms: baseline (raw prompt), +Prompt1, +Prompt1+2, +Prompt1+2+3, then on Prompt1+2: +self CoT,
++other CoT (with --slm-url), +top-k hints, and all (the whole configuration; with --preset paper,
+the paper's). Printed: every arm's scores, then the paper's Table 1 (multiple choice: no CoT, self,
+other), Table 2 (ranking without/with hints) and Table 5 (baseline and the prompt parts per task
+type), each with the paper's published numbers beside ours and deltas from the table's first row
+with 95% paired bootstrap intervals. The arms share the response cache, so a request asked by one
+arm is never sent again by another.`,
+  async run(v) {
+    const base = runOptionsFrom(v, 'ablate', ablate.usage);
+    const k = intOption(v, 'similarity-k', 'ablate', 0) ?? 3;
+    // One start time for every arm: they still share what this ablation asks.
+    const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
+    const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
+    const outDir = path.join(
+      (v.out as string | undefined) ?? path.join('.mcpo', 'runs'),
+      `ablation-${newRunId()}`,
+    );
+    const outcome = await runAblationArms(base, k, async (config, arm) => {
+      process.stderr.write(`arm ${arm.name} (${describeArm(arm.options)})\n`);
+      return runAndReport(
+        config,
+        undefined,
+        outDir,
+        cacheDir,
+        localOptions(v, 'ablate'),
+        replayCachedFrom,
+      );
+    });
+    if (outcome.cancelled) return 1;
+    process.stdout.write(`${outcome.tables}\n`);
+    if (outcome.runDirs.length === 0)
+      for (const e of outcome.armErrors)
+        process.stderr.write(`error: arm ${e.arm} did not run: ${e.message}\n`);
+    return outcome.failed > 0 || outcome.armErrors.length > 0 ? 1 : 0;
+  },
+};
+
+/** Ctrl-C cancels the run: finished questions stay recorded, in-flight ones are left for --resume. */
+function cancelOnSigint(): { signal: AbortSignal; dispose: () => void } {
+  const controller = new AbortController();
+  const onSigint = (): void => {
+    if (controller.signal.aborted) process.exit(130);
+    process.stderr.write('\ncancelling (Ctrl-C again to quit at once)...\n');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigint);
+  return {
+    signal: controller.signal,
+    dispose: () => (process.off('SIGINT', onSigint), process.off('SIGTERM', onSigint)),
+  };
+}
+
+async function runAndReport(
+  config: Awaited<ReturnType<typeof buildRunConfig>> | undefined,
+  resume: string | undefined,
+  outDir: string,
+  cacheDir: string,
+  local: { threads?: number; contextSize?: number } = {},
+  replayCachedFrom?: number,
+): Promise<{ dir: string; failed: number; cancelled: boolean }> {
+  const cancel = cancelOnSigint();
+  const progress = new ProgressLine();
+  try {
+    const result = await executeRun(config, resume, outDir, {
+      cacheDir,
+      replayCachedFrom,
+      localThreads: local.threads,
+      localContextSize: local.contextSize,
+      onModelProgress: (p) => progress.show(`downloading ${p.file}: ${percent(p.loaded, p.total)}`),
+      llmApiKey: process.env.MCPO_LLM_API_KEY,
+      slmApiKey: process.env.MCPO_SLM_API_KEY,
+      signal: cancel.signal,
+      onStart: (dir, pending, total) =>
+        process.stderr.write(`run ${dir}: ${pending} of ${total} questions to run\n`),
+      onRecord: (record, done, total) => {
+        progress.show(
+          `${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`,
+        );
+        if (!process.stderr.isTTY && record.status === 'failed')
+          process.stderr.write(
+            `question ${record.index + 1} failed at ${record.error?.stage}: ${record.error?.message}\n`,
+          );
+      },
+    });
+    progress.clear();
+    if (result.cancelled)
+      process.stderr.write(
+        `cancelled; finished questions are saved. Resume with: mcpo run --resume ${result.dir}\n`,
+      );
+    return { dir: result.dir, failed: result.failed, cancelled: result.cancelled };
+  } finally {
+    cancel.dispose();
+    // Local models hold native memory (and handles that keep the process alive); free them per run.
+    await disposeLocalModels();
+  }
+}
+
+/**
+ * The default local model if it can be had, else the built-in demo GGUF, said loudly: the main job
+ * must run on a fresh machine even without the model hub, and never pass random output off as a score.
+ */
+async function defaultOrDemoModel(cacheDir: string): Promise<string> {
+  try {
+    await createLocalLlamaClient({ model: DEFAULT_LOCAL_MODEL }).check();
+    return DEFAULT_LOCAL_MODEL;
+  } catch (err) {
+    const demo = buildTinyLlamaGguf(path.join(cacheDir, 'demo', 'mcpo-demo-tiny-llama.gguf'));
+    process.stderr.write(
+      `\nWARNING: the default model ${DEFAULT_LOCAL_MODEL} could not be loaded (${(err as Error).message.split('\n')[0]}).\n` +
+        `Running on the built-in DEMO model instead: random weights, so the answers and scores below are meaningless.\n` +
+        `Use --llm-url <server> --llm-model <name>, or --llm-model <file.gguf>, for real scores.\n\n`,
+    );
+    return demo;
+  }
+}
