@@ -34,6 +34,7 @@ import {
   pickRun,
   runRows,
   sanitizeState,
+  shortRunLabel,
   statusText,
   taskRows,
   trackRows,
@@ -356,9 +357,9 @@ function renderRuns(): void {
       },
       el(
         'span',
-        { class: 'run-label' },
+        { class: 'run-label', title: row.label },
         el('span', { class: 'run-number' }, `#${row.number} `),
-        row.label,
+        row.shortLabel,
       ),
       el('span', { class: 'run-date' }, row.date),
       el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
@@ -387,9 +388,12 @@ function renderRun(): void {
   const failed = records.filter((r) => r.status === 'failed').length;
   const tracks = trackRows(report);
   const tasks = taskRows(report);
+  const label = config.label || config.runId;
   fill(
     runSection,
-    el('h2', { id: 'run-heading' }, `Scores — ${config.label || config.runId}`),
+    el('h2', { id: 'run-heading', title: label }, `Scores — ${shortRunLabel(label)}`),
+    // The full report names the whole configuration the heading summarises.
+    el('p', { class: 'muted run-config', 'data-testid': 'run-config' }, label),
     el(
       'p',
       { class: 'overall' },
@@ -450,13 +454,14 @@ function renderComparison(): void {
   select.append(new Option('(none)', ''));
   for (const run of model.runs ?? []) {
     if (run.runDir === state.selectedRunDir) continue;
-    // Option(text, value) sets text as text; labels are user data.
-    select.append(
-      new Option(
-        `${run.label || run.runId} (${run.createdAt.slice(0, 16).replace('T', ' ')})`,
-        run.runDir,
-      ),
+    // Option(text, value) sets text as text; labels are user data. A short label keeps the
+    // select as narrow as the panel; the full one is the option's tooltip.
+    const option = new Option(
+      `${shortRunLabel(run.label || run.runId)} (${run.createdAt.slice(0, 16).replace('T', ' ')})`,
+      run.runDir,
     );
+    option.title = run.label || run.runId;
+    select.append(option);
   }
   select.value = state.baselineDir ?? '';
   select.addEventListener('change', () =>

@@ -7,7 +7,7 @@
 import { h, type Attributes, type Child } from './dom';
 import type { ExtensionToPanel, PanelRequest, PanelToExtension } from './protocol';
 import { MIN_PAIRED, type RunListItem } from '../server/protocol/runs';
-import { sidebarRows } from './viewModel';
+import { shortRunLabel, sidebarRows } from './viewModel';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
@@ -73,7 +73,8 @@ function render(): void {
         'span',
         { class: 'card-head' },
         el('span', { class: 'run-number' }, `#${row.number}`),
-        el('span', { class: 'run-label' }, row.label),
+        // The full label can be 100+ characters: the header is its summary, the full one on hover.
+        el('span', { class: 'run-label', title: row.label }, row.shortLabel),
         el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
       ),
       el('span', { class: 'card-meta' }, `${row.date} · ${row.meta}`),
@@ -107,7 +108,7 @@ function render(): void {
       'p',
       { class: 'muted baseline-note' },
       baseline
-        ? `Δ from baseline “${baseline.label || baseline.runId}” over paired questions`
+        ? `Δ from baseline “${shortRunLabel(baseline.label || baseline.runId)}” over paired questions`
         : 'Choose a baseline in the report to see each run’s Δ here.',
     ),
     el('ul', { class: 'cards' }, ...cards),

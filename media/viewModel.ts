@@ -53,6 +53,71 @@ function questionCount(questions: number, expected: number | undefined): string 
     : plural(questions, 'question');
 }
 
+/** Longest run label shown as is in a heading; a longer one is summarised (full text on hover). */
+export const SHORT_LABEL_MAX = 32;
+
+/**
+ * A run's label as a header at a side bar's width. The engine names a run by its configuration
+ * ("preset=paper templates=paper parts=mcq=1,2 retrieval=1,2 ... cot=self k=3", 100+ characters
+ * with the paper preset): that becomes "paper · P1+2 · CoT self · top-3". A label the user or an
+ * ablation arm gave is kept when short, else cut with an ellipsis. The full label stays on hover
+ * (title) and in the report.
+ */
+export function shortRunLabel(label: string): string {
+  const text = label.trim();
+  const summary = configurationSummary(text);
+  if (summary !== undefined) return summary;
+  return text.length <= SHORT_LABEL_MAX ? text : `${text.slice(0, SHORT_LABEL_MAX - 1).trimEnd()}…`;
+}
+
+/** Prompt-part keys of the label (server/pipeline/templates.ts describePromptParts). */
+const PART_KEYS = ['mcq', 'retrieval', 'ranking', 'generation', 'ner'];
+
+/** The summary of a configuration label, or undefined when the label is not one. */
+function configurationSummary(label: string): string | undefined {
+  const tokens = label.split(/\s+/);
+  const fields = new Map<string, string>();
+  const parts = new Map<string, string>();
+  let inParts = false;
+  for (const token of tokens) {
+    const match = /^([a-z]+)=(.*)$/.exec(token);
+    if (!match) return undefined;
+    const [, key, value] = match;
+    if (key === 'parts') {
+      inParts = true;
+      const first = /^([a-z]+)=(.*)$/.exec(value);
+      if (!first) return undefined;
+      parts.set(first[1], first[2]);
+    } else if (inParts && PART_KEYS.includes(key) && !parts.has(key)) parts.set(key, value);
+    else if (['preset', 'templates', 'cot', 'k'].includes(key) && !fields.has(key)) {
+      inParts = false;
+      fields.set(key, value);
+    } else return undefined;
+  }
+  if (!fields.has('templates')) return undefined;
+  const pieces: string[] = [];
+  const preset = fields.get('preset');
+  if (preset) pieces.push(preset);
+  const templates = fields.get('templates');
+  if (templates === 'none') pieces.push('raw prompt');
+  else if (templates === 'file') pieces.push('own templates');
+  else if (!preset) pieces.push(`${templates} prompts`);
+  if (parts.size > 0) pieces.push(partsSummary(parts));
+  const cot = fields.get('cot');
+  if (cot) pieces.push(`CoT ${cot === 'slm' ? 'M_S' : cot}`);
+  const k = fields.get('k');
+  if (k) pieces.push(`top-${k}`);
+  return pieces.join(' · ');
+}
+
+/** "P1+2" when every task type with parts has the same ones (NER has none), else "mixed parts". */
+function partsSummary(parts: ReadonlyMap<string, string>): string {
+  const sets = new Set([...parts].filter(([key]) => key !== 'ner').map(([, value]) => value));
+  if (sets.size !== 1) return 'mixed parts';
+  const [only] = sets;
+  return only === '-' ? 'no prompt parts' : `P${only.split(',').join('+')}`;
+}
+
 /** ShopBench track names carry a long common prefix; the rest is what tells them apart. */
 export function shortTrack(track: string): string {
   return track.replace(/^amazon-kdd-cup-24-/, '');
@@ -192,7 +257,10 @@ export interface RunRow {
   runDir: string;
   /** 1 for the oldest run, so a run keeps its number as newer ones arrive (the chart's x axis). */
   number: number;
+  /** The full label (hover, the report). */
   label: string;
+  /** The label as a header: shortRunLabel. */
+  shortLabel: string;
   date: string;
   overall: string;
   failed: string;
@@ -204,6 +272,7 @@ export function runRows(runs: readonly RunListItem[]): RunRow[] {
     runDir: r.runDir,
     number: runs.length - i,
     label: r.label || r.runId,
+    shortLabel: shortRunLabel(r.label || r.runId),
     date: formatDate(r.createdAt),
     overall: formatScore(r.overall),
     failed: `${r.failed} failed`,
@@ -291,6 +360,7 @@ export interface SidebarRow {
   runDir: string;
   number: number;
   label: string;
+  shortLabel: string;
   date: string;
   overall: string;
   meta: string;
@@ -327,6 +397,7 @@ export function sidebarRows(
       runDir: row.runDir,
       number: row.number,
       label: row.label,
+      shortLabel: row.shortLabel,
       date: row.date,
       overall: row.overall,
       meta: `${questionCount(run.questions, run.expected)} · ${run.failed} failed · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,

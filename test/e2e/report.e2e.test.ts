@@ -33,6 +33,9 @@ import { openWorkbench, runCommand, screenshot, waitForWorkbench } from './workb
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 const RUNS = 12;
+/** The paper-preset run's label as a header, and its full label (shortRunLabel in media/viewModel.ts). */
+const PAPER_SHORT = 'paper · P1+2 · CoT self · top-3';
+const PAPER_FULL = /^preset=paper templates=paper parts=mcq=1,2 .* cot=self k=3$/;
 const codeServerDir = defaultCodeServerDir();
 const skip = codeServerEntry(codeServerDir)
   ? false
@@ -62,6 +65,8 @@ async function writeRuns(workspace: string): Promise<string[]> {
     const config = await buildRunConfig({
       data,
       llm: { url: 'http://127.0.0.1:9/v1', model: 'qwen2.5-7b-instruct' },
+      // The newest run is the paper preset's: its label (the configuration) is over 100 characters.
+      preset: i === RUNS - 1 ? 'paper' : undefined,
       templates: i === 0 ? 'none' : 'paper',
       cot: i % 3 === 2 ? 'self' : 'off',
       similarityK: i % 4 === 3 ? 3 : 0,
@@ -192,6 +197,15 @@ for (const [name, theme] of THEMES) {
         const runsList = report.locator('[data-testid="runs-list"] button.run');
         await runsList.nth(RUNS - 1).waitFor({ state: 'visible', timeout: 30_000 });
         assert.equal(await runsList.count(), RUNS);
+        // Headers carry the paper-preset run's short label; the full one is on hover and in the report.
+        const newest = runsList.first().locator('.run-label');
+        assert.equal((await newest.innerText()).trim(), `#${RUNS} ${PAPER_SHORT}`);
+        assert.match((await newest.getAttribute('title')) ?? '', PAPER_FULL);
+        assert.equal(
+          (await report.locator('#run-heading').innerText()).trim(),
+          `Scores — ${PAPER_SHORT}`,
+        );
+        assert.match(await report.locator('[data-testid="run-config"]').innerText(), PAPER_FULL);
 
         // Newest run selected; the oldest is the baseline.
         await report.locator('select#baseline').selectOption(runDirs[0]);
@@ -276,6 +290,9 @@ for (const [name, theme] of THEMES) {
           `sidebar scrolls sideways: ${JSON.stringify(width)}`,
         );
         assert.match(await cards.first().innerText(), /Δ [+−]0\.\d{4} · n 96/);
+        const cardLabel = cards.first().locator('.run-label');
+        assert.equal((await cardLabel.innerText()).trim(), PAPER_SHORT);
+        assert.match((await cardLabel.getAttribute('title')) ?? '', PAPER_FULL);
         await screenshot(page, `report-${name}-5-sidebar`);
       } catch (err) {
         await screenshot(page, `report-${name}-failure`).catch(() => undefined);

@@ -5,6 +5,9 @@ import type * as PanelMessages from '../../../extension/panel/panelMessages';
 import type { RunRecord } from '../../../server/runs/runTypes';
 import type { ScoresReport } from '../../../server/scoring/evaluate';
 import { loadSource } from './loadSource';
+import { buildRunConfig } from '../../../server/runs/startRun';
+import { PAPER_PROMPT_PARTS } from '../../../server/pipeline/templates';
+import { SAMPLE_FILE } from '../../support/sample';
 
 const vm = loadSource<typeof ViewModel>('media/viewModel.ts');
 const { parsePanelMessage } = loadSource<typeof PanelMessages>('extension/panel/panelMessages.ts');
@@ -387,4 +390,63 @@ test('the extension accepts only well-formed panel messages', () => {
     state: vm.DEFAULT_STATE,
   });
   assert.equal(parsePanelMessage({ type: 'setState', state: { selectedRunDir: null } }), undefined);
+});
+
+test('a run label as a header: the engine’s configuration label summarised, short labels kept', async () => {
+  // The labels the engine really gives runs (a paper-preset run's is over 100 characters).
+  const labelOf = async (options: Partial<Parameters<typeof buildRunConfig>[0]>) =>
+    (
+      await buildRunConfig({
+        data: SAMPLE_FILE,
+        llm: { url: 'http://gpu:8000/v1', model: 'm' },
+        ...options,
+      })
+    ).label;
+  const paper = await labelOf({ preset: 'paper' });
+  assert.ok(paper.length > 100, paper);
+  assert.equal(vm.shortRunLabel(paper), 'paper · P1+2 · CoT self · top-3');
+  assert.equal(
+    vm.shortRunLabel(await labelOf({ templates: 'paper', cot: 'slm', similarityK: 5 })),
+    'paper prompts · CoT M_S · top-5',
+  );
+  assert.equal(vm.shortRunLabel(await labelOf({ templates: 'none' })), 'raw prompt');
+  assert.equal(
+    vm.shortRunLabel(
+      await labelOf({ preset: 'paper', promptParts: { ...PAPER_PROMPT_PARTS, ranking: [1] } }),
+    ),
+    'paper · mixed parts · CoT self · top-3',
+  );
+  // Names a person or an ablation arm gave: kept when short, cut with an ellipsis when not.
+  assert.equal(vm.shortRunLabel('baseline (raw prompt)'), 'baseline (raw prompt)');
+  assert.equal(vm.shortRunLabel('+Prompt1+2'), '+Prompt1+2');
+  const long = vm.shortRunLabel('my experiment with the long instruction set and a new seed');
+  assert.equal(long.length, vm.SHORT_LABEL_MAX);
+  assert.match(long, /^my experiment with the long.*…$/);
+  // A label that only looks like key=value is not summarised as a configuration.
+  assert.equal(vm.shortRunLabel('lr=2e-4 epochs=3'), 'lr=2e-4 epochs=3');
+});
+
+test('run rows carry the full label for hover and the short one for the header', () => {
+  const label = 'preset=paper templates=paper cot=self k=3';
+  const [row] = vm.sidebarRows(
+    [
+      {
+        runDir: '/r/1',
+        runId: 'r1',
+        label,
+        createdAt: '2026-11-30T01:00:00.000Z',
+        dataFile: '/d.jsonl',
+        questions: 1,
+        failed: 0,
+        tasks: 1,
+        cached: 0,
+        tracks: {},
+        overall: 1,
+      },
+    ],
+    null,
+    10,
+  );
+  assert.equal(row.label, label);
+  assert.equal(row.shortLabel, 'paper · CoT self · top-3');
 });
