@@ -233,7 +233,6 @@ class EmbedBatcher {
   }
 }
 
-/** The run's models for the sent-transformer metrics. */
 /** The scorers `rows` need loaded before their answers can be scored. */
 export function scorersToWarm(rows: readonly LoadedRow[], config: RunConfig): ScorerWarmUp {
   const metrics = new Set<string>(rows.map((r) => r.row.metric));
@@ -246,6 +245,7 @@ export function scorersToWarm(rows: readonly LoadedRow[], config: RunConfig): Sc
 
 const EMBEDDING_METRICS = ['sent-transformer', 'multilingual-sent-transformer'] as const;
 
+/** The run's models for the sent-transformer metrics. */
 function scoringModels(config: RunConfig): ScoringModels {
   return {
     embedModel: config.scoring.embedModel,

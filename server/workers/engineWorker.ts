@@ -13,6 +13,9 @@ import { scoreSamples, type EmbeddingSource } from '../scoring/evaluate';
 import { loadJapaneseTokenizer } from '../scoring/official/japaneseTokenizer';
 import { UserError } from '../userError';
 import type { ModelProgress, ScoringModels, WorkerReply, WorkerTask } from './tasks';
+import { lowerThisThreadsPriority, workerNiceness } from './threadPriority';
+
+lowerThisThreadsPriority(workerNiceness());
 
 const scoringSources = new Map<string, EmbeddingSource>();
 const vectorModels = new Map<string, Promise<Embedder>>();
