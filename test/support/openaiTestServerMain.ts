@@ -2,12 +2,13 @@
  * The OpenAI-compatible test server as its own process, so a benchmark's engine does not share
  * an event loop with the server it measures, and so a user can try the CLI without a GPU server.
  * Prints the base URL on its first stdout line; stops when stdin closes.
+ *   npm run test-server -- --latency-ms 200 --port 8000   (builds it, then starts it)
  *   node out/test/support/openaiTestServerMain.js --latency-ms 200 --port 8000
  */
 import { parseArgs } from 'node:util';
 import { promptText, startOpenAiTestServer } from './openaiTestServer';
 
-const USAGE = `usage: node out/test/support/openaiTestServerMain.js [--latency-ms N] [--port N] [--models a,b]
+const USAGE = `usage: npm run test-server -- [--latency-ms N] [--port N] [--models a,b]
 An OpenAI-compatible test server (/v1/models, /v1/chat/completions, /v1/completions, streaming).
 It answers "1" to every question and a short reasoning to chain-of-thought requests.
   --latency-ms N   delay before every generation response (default 0)
