@@ -8,6 +8,7 @@ import { aggregate, type SampleScore, type ScoresReport } from '../scoring/evalu
 import { mulberry32 } from '../util/seededRandom';
 import type { RunRecord } from './runTypes';
 import type { RunStore } from './runStore';
+import { questionsInScope } from './runScope';
 
 export interface RunSummary {
   label: string;
@@ -53,17 +54,11 @@ export function summarizeRun(store: RunStore): RunSummary {
     label: store.config.label,
     dir: store.dir,
     questions: records.length,
-    expected: expectedQuestions(store.config),
+    expected: questionsInScope(store.config.data),
     failed: records.filter((r) => r.status === 'failed').length,
     cached: records.filter((r) => r.answer?.cached === true).length,
     report: aggregate(runSamples(records)),
   };
-}
-
-/** How many questions a run covers when it is complete: `--limit` keeps rows with index < limit. */
-function expectedQuestions(config: RunStore['config']): number {
-  const { rowCount, limit } = config.data;
-  return limit === undefined ? rowCount : Math.min(limit, rowCount);
 }
 
 export interface RunComparison {

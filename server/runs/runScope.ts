@@ -1,0 +1,16 @@
+/**
+ * Which rows of its dataset a run covers: all of them, or with `--limit N` the rows whose index is
+ * below N. One rule, read by the run (what to ask) and by reports (how many answers make it whole).
+ */
+import type { RunConfig } from './runTypes';
+
+type DataScope = Pick<RunConfig['data'], 'rowCount' | 'limit'>;
+
+export function inRunScope(index: number, data: DataScope): boolean {
+  return data.limit === undefined || index < data.limit;
+}
+
+/** How many questions the run covers when it is complete. */
+export function questionsInScope(data: DataScope): number {
+  return data.limit === undefined ? data.rowCount : Math.min(data.limit, data.rowCount);
+}
