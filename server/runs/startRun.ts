@@ -5,7 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../dataset/load';
+import { loadDataset, type LoadedDataset } from '../dataset/load';
 import type { TaskType } from '../dataset/shopbench';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../embed/embedder';
 import { createClient } from '../llm/createClient';
@@ -37,6 +37,7 @@ import type {
 import { ScoreCache } from '../scoring/scoreCache';
 import { loadWorkerEmbedder, warmScorersInWorker } from '../workers/enginePool';
 import { applyPreset, PAPER_SEED, type PresetName } from './presets';
+import { inRunScope } from './runScope';
 import { paperAnswerSampling, runQuestions, scorersToWarm, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
@@ -112,6 +113,13 @@ export interface RunResult extends RunOutcome {
 }
 
 /**
+ * The dataset each configuration was built from, for executeRun to reuse: a 100,000-row file
+ * takes most of a second to read and check, and every caller runs the configuration it just
+ * built. Keyed by the configuration object, so an unused one is collected with it.
+ */
+const builtFrom = new WeakMap<RunConfig, LoadedDataset>();
+
+/**
  * The configuration a set of options means: the preset's choices where one is named, then the
  * plain defaults (README "Defaults"): the paper's templates (Prompt1 + Prompt2), no CoT and no
  * similarity hints unless asked for (they cost calls and a model download), CoT and hints on the
@@ -121,14 +129,14 @@ export interface RunResult extends RunOutcome {
 export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> {
   const options = applyPreset(requested);
   const dataFile = path.resolve(options.data);
-  const dataset = await loadDataset(dataFile);
+  const [dataset, sha256] = await Promise.all([loadDataset(dataFile), fileSha256(dataFile)]);
   const cotMode = options.cot ?? 'off';
   const templates: RunConfig['templates'] =
     options.templates === undefined || options.templates === 'paper' || options.templates === 'none'
       ? (options.templates ?? 'paper')
       : { file: path.resolve(options.templates) };
   const cotSampling = DEFAULT_COT_SAMPLING[cotMode === 'slm' ? 'slm' : 'self'];
-  return {
+  const config: RunConfig = {
     version: 1,
     runId: newRunId(),
     createdAt: new Date().toISOString(),
@@ -136,7 +144,7 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
     preset: options.preset ?? null,
     data: {
       file: dataFile,
-      sha256: await fileSha256(dataFile),
+      sha256,
       rowCount: dataset.rowCount,
       limit: options.limit,
     },
@@ -175,6 +183,8 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
         options.scoringMultilingualEmbedModel ?? DEFAULT_MULTILINGUAL_EMBED_MODEL,
     },
   };
+  builtFrom.set(config, dataset);
+  return config;
 }
 
 function endpoint(
@@ -219,16 +229,16 @@ export async function executeRun(
     : RunStore.create(path.join(outDir, config!.runId), config!);
   try {
     const cfg = store.config;
-    const dataset = await loadDataset(cfg.data.file);
+    // A new run reads the rows its configuration was built from (and hashed in config.json).
+    const built = resumeDir || !config ? undefined : builtFrom.get(config);
+    if (config) builtFrom.delete(config);
+    const dataset = built ?? (await loadDataset(cfg.data.file));
     if (resumeDir && (await fileSha256(cfg.data.file)) !== cfg.data.sha256) {
       throw new RunSetupError(
         `${cfg.data.file} changed since the run started (sha256 differs); start a new run instead of resuming`,
       );
     }
-    const rows =
-      cfg.data.limit !== undefined
-        ? dataset.rows.filter((r) => r.index < cfg.data.limit!)
-        : dataset.rows;
+    const rows = dataset.rows.filter((r) => inRunScope(r.index, cfg.data));
     const pendingIndices = new Set(store.pending(rows.map((r) => r.index)));
     const pending = rows.filter((r) => pendingIndices.has(r.index));
     if (pending.length === 0)
