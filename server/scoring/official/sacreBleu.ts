@@ -45,14 +45,23 @@ export interface BleuScore extends BleuStatistics {
 //   2. ([^0-9])([.,])  -> '$1 $2 '
 //   3. ([.,])([^0-9])  -> ' $1 $2'
 //   4. ([0-9])(-)      -> '$1 $2 '
-// Each pass is replayed here over UTF-16 units in reused typed arrays, with a global regular
-// expression's semantics: matches are tried left to right and never overlap. The patterns' `u`
-// flag (`[^0-9]` is a whole surrogate pair) inserts the same spaces as matching by units, since
-// neither half of a pair is a digit, a period, a comma or a dash.
-// Building no intermediate strings is what makes BLEU fast; test/unit/scoring/bleuTokenizer
-// checks every pass against the regular expressions on random text.
-
-const SPACE_UNIT = 0x20;
+// The passes only insert spaces, so every token is a run of the line's own characters, and where
+// the spaces go follows from each character's neighbours in the line (digits, periods and
+// commas, dashes are all ASCII, so matching UTF-16 units is matching code points):
+// - pass 1 makes each of its punctuation characters a token of its own;
+// - pass 4: a dash right after a digit is a token of its own (passes 2-3 only insert spaces next
+//   to a period or comma, so a digit and a dash stay adjacent until pass 4; its matches cannot
+//   overlap);
+// - passes 2-3 on a run of k periods and commas between a left neighbour l and a right one r
+//   (line ends and pass 1's spaces count as non-digits): pass 2 matches (l, 1st) when l is not a
+//   digit, then every other one of the run; a character it matched is padded with spaces. Pass
+//   3 then pads every period or comma followed by a non-digit: every unpadded one but possibly
+//   the last, which is followed by r. So all are tokens of their own except the last when r is a
+//   digit and pass 2 left it alone (l a digit and k odd, or l not a digit and k even): it stays
+//   joined to r, and, when k = 1, to l as well ("7.1", "1,000").
+// The tokenizer below applies these rules in one pass and reports each token as a range of the
+// line (no string is built). test/unit/scoring/bleuTokenizer checks it against the regular
+// expressions on random text.
 
 /** Pass 1's character class (all ASCII). */
 const SPLIT_PUNCTUATION = new Uint8Array(0x80);
@@ -66,105 +75,32 @@ for (const [from, to] of [
 ])
   for (let c = from; c <= to; c++) SPLIT_PUNCTUATION[c] = 1;
 
-/** Flags of the characters passes 2-4 look at (all ASCII). */
-const DIGIT = 1;
-const PERIOD_OR_COMMA = 2;
-const DASH = 4;
-const FLAGS = new Uint8Array(0x80);
-for (let c = 0x30; c <= 0x39; c++) FLAGS[c] = DIGIT;
-FLAGS[0x2e] = PERIOD_OR_COMMA;
-FLAGS[0x2c] = PERIOD_OR_COMMA;
-FLAGS[0x2d] = DASH;
+const PERIOD = 0x2e;
+const COMMA = 0x2c;
+const DASH = 0x2d;
 
-function flagsOf(c: number): number {
-  return c < 0x80 ? FLAGS[c] : 0;
+/** What each ASCII character does in a line: one table lookup per character. */
+const JOINS = 0;
+const SEPARATES = 1;
+const STANDS_ALONE = 2;
+const PERIOD_OR_COMMA = 3;
+const DASH_KIND = 4;
+const ASCII_KIND_13A = new Uint8Array(0x80);
+/** The same for splitting another tokenizer's output at whitespace only. */
+const ASCII_KIND_WHITESPACE = new Uint8Array(0x80);
+for (let c = 0; c < 0x80; c++) {
+  if (isPySpace(c)) ASCII_KIND_13A[c] = ASCII_KIND_WHITESPACE[c] = SEPARATES;
+  else if (SPLIT_PUNCTUATION[c] === 1) ASCII_KIND_13A[c] = STANDS_ALONE;
+  else if (c === PERIOD || c === COMMA) ASCII_KIND_13A[c] = PERIOD_OR_COMMA;
+  else if (c === DASH) ASCII_KIND_13A[c] = DASH_KIND;
 }
 
-/** Two scratch buffers the passes write back and forth (BLEU is synchronous: never shared). */
-let front = new Uint16Array(4096);
-let back = new Uint16Array(4096);
-
-/** Makes `back` hold at least n units, keeping `front`'s contents. */
-function reserveBack(n: number): void {
-  if (back.length < n) back = new Uint16Array(Math.max(n, back.length * 2));
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
 }
 
-/** A third buffer: holds the reference's units while the hypothesis is tokenized. */
-let kept = new Uint16Array(4096);
-
-/** Sets front aside as `kept` (its contents stay) and takes the old kept buffer as front. */
-function keepFront(): void {
-  const t = kept;
-  kept = front;
-  front = t;
-}
-
-function swap(): void {
-  const t = front;
-  front = back;
-  back = t;
-}
-
-/** Pass 1 from `s` into `front`, with the leading and trailing space; returns the length. */
-function splitPunctuation(s: string): number {
-  reserveBack(3 * (s.length + 2));
-  const out = back;
-  let o = 0;
-  out[o++] = SPACE_UNIT;
-  out[o++] = SPACE_UNIT;
-  out[o++] = SPACE_UNIT;
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c < 0x80 && SPLIT_PUNCTUATION[c] === 1) {
-      out[o++] = SPACE_UNIT;
-      out[o++] = c;
-      out[o++] = SPACE_UNIT;
-    } else out[o++] = c;
-  }
-  out[o++] = SPACE_UNIT;
-  out[o++] = SPACE_UNIT;
-  out[o++] = SPACE_UNIT;
-  swap();
-  return o;
-}
-
-/**
- * Passes 2-4: each match of `(first)(second)` gets a space inserted between its two characters
- * and one after the match (or, with `spaceBefore`, one before it instead), over front[0, n).
- * A character matches a class when its flags masked by `mask` equal `want`.
- */
-function spaceAroundPairs(
-  n: number,
-  firstMask: number,
-  firstWant: number,
-  secondMask: number,
-  secondWant: number,
-  spaceBefore: boolean,
-): number {
-  reserveBack(2 * n);
-  const a = front;
-  const out = back;
-  let o = 0;
-  for (let i = 0; i < n;) {
-    const c = a[i];
-    if (
-      (flagsOf(c) & firstMask) === firstWant &&
-      i + 1 < n &&
-      (flagsOf(a[i + 1]) & secondMask) === secondWant
-    ) {
-      if (spaceBefore) out[o++] = SPACE_UNIT;
-      out[o++] = c;
-      out[o++] = SPACE_UNIT;
-      out[o++] = a[i + 1];
-      if (!spaceBefore) out[o++] = SPACE_UNIT;
-      i += 2;
-    } else {
-      out[o++] = c;
-      i++;
-    }
-  }
-  swap();
-  return o;
+function isPeriodOrComma(c: number): boolean {
+  return c === PERIOD || c === COMMA;
 }
 
 /** What mteval's 13a does before the regular expressions, on the raw line. */
@@ -183,58 +119,102 @@ export function unescape13a(line: string): string {
   return s;
 }
 
-/** The 13a tokenization of `line` into front[0, returned length), tokens separated by spaces. */
-function tokenize13aUnits(line: string): number {
-  const s = unescape13a(line);
-  let n = splitPunctuation(s);
-  // Passes 2-4 cannot match without a period, comma or dash: skip their copies.
-  if (s.includes('.') || s.includes(',')) {
-    n = spaceAroundPairs(n, DIGIT, 0, PERIOD_OR_COMMA, PERIOD_OR_COMMA, false); // ([^0-9])([.,])
-    n = spaceAroundPairs(n, PERIOD_OR_COMMA, PERIOD_OR_COMMA, DIGIT, 0, true); // ([.,])([^0-9])
+/**
+ * The tokens of the last segment split (scratch, read before the next split): token i is
+ * line[tokenStart[i], tokenEnd[i]), tokenHash[i] a hash of its units.
+ */
+let tokenStart: Int32Array = new Int32Array(1024);
+let tokenEnd: Int32Array = new Int32Array(1024);
+let tokenHash: Int32Array = new Int32Array(1024);
+let tokenCount = 0;
+
+/** FNV-1a's offset basis and prime, over UTF-16 units. */
+const HASH_START = 0x811c9dc5 | 0;
+const HASH_PRIME = 0x01000193;
+
+function addToken(start: number, end: number, hash: number): void {
+  if (tokenCount === tokenStart.length) {
+    tokenStart = grown(tokenStart);
+    tokenEnd = grown(tokenEnd);
+    tokenHash = grown(tokenHash);
   }
-  if (s.includes('-')) n = spaceAroundPairs(n, DIGIT, DIGIT, DASH, DASH, false); // ([0-9])(-)
-  return n;
+  tokenStart[tokenCount] = start;
+  tokenEnd[tokenCount] = end;
+  tokenHash[tokenCount] = hash;
+  tokenCount++;
 }
 
-/** Copies `s` into front[0, s.length). */
-function unitsOf(s: string): number {
-  reserveBack(s.length);
-  for (let i = 0; i < s.length; i++) back[i] = s.charCodeAt(i);
-  swap();
-  return s.length;
+/** A token of one character. */
+function addUnit(at: number, c: number): void {
+  addToken(at, at + 1, Math.imul(HASH_START ^ c, HASH_PRIME));
 }
 
-/** Where the first token at or after `at` in front[0, n) starts (n when there is none). */
-function tokenStart(n: number, at: number): number {
-  while (at < n && isPySpace(front[at])) at++;
-  return at;
+/**
+ * Splits `s` into the token scratch arrays and returns the number of tokens: with
+ * ASCII_KIND_13A, as the 13a passes and a whitespace split would (`s` already unescaped); with
+ * ASCII_KIND_WHITESPACE, at Python whitespace only (another tokenizer's output).
+ */
+function splitTokens(s: string, asciiKind: Uint8Array): number {
+  tokenCount = 0;
+  const n = s.length;
+  // The token being built: s[start, i), its hash so far; start < 0 when there is none.
+  let start = -1;
+  let hash = HASH_START;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    const kind = c < 0x80 ? asciiKind[c] : isPySpace(c) ? SEPARATES : JOINS;
+    if (kind === JOINS || (kind === DASH_KIND && !(i > 0 && isDigit(s.charCodeAt(i - 1))))) {
+      if (start < 0) {
+        start = i;
+        hash = HASH_START;
+      }
+      hash = Math.imul(hash ^ c, HASH_PRIME);
+      continue;
+    }
+    if (kind !== PERIOD_OR_COMMA) {
+      // Whitespace separates; punctuation of pass 1 and a dash after a digit stand alone.
+      if (start >= 0) addToken(start, i, hash);
+      start = -1;
+      if (kind !== SEPARATES) addUnit(i, c);
+      continue;
+    }
+    let k = 1;
+    while (i + k < n && isPeriodOrComma(s.charCodeAt(i + k))) k++;
+    const leftDigit = i > 0 && isDigit(s.charCodeAt(i - 1));
+    const rightDigit = i + k < n && isDigit(s.charCodeAt(i + k));
+    // Whether the run's last character stays joined to the digit after it.
+    const joined = rightDigit && leftDigit === (k % 2 === 1);
+    const padded = joined ? k - 1 : k;
+    if (padded > 0 && start >= 0) {
+      addToken(start, i, hash);
+      start = -1;
+    }
+    for (let j = 0; j < padded; j++) addUnit(i + j, s.charCodeAt(i + j));
+    if (joined) {
+      // k = 1: the period joins the token holding the digit before it (start >= 0).
+      if (start < 0) {
+        start = i + k - 1;
+        hash = HASH_START;
+      }
+      hash = Math.imul(hash ^ s.charCodeAt(i + k - 1), HASH_PRIME);
+    }
+    i += k - 1;
+  }
+  if (start >= 0) addToken(start, n, hash);
+  return tokenCount;
 }
 
-/** Where the token starting at `start` ends: at Python whitespace or n. */
-function tokenEnd(n: number, start: number): number {
-  let at = start;
-  while (at < n && !isPySpace(front[at])) at++;
-  return at;
-}
-
-/** front[0, n)'s tokens (split at Python whitespace) joined by single spaces. */
-function joinedTokens(n: number): string {
+/** The tokens in the scratch arrays, of `s`, joined by single spaces. */
+function joinedTokens(s: string, count: number): string {
   const parts: string[] = [];
-  for (let start = tokenStart(n, 0); start < n; start = tokenStart(n, start)) {
-    const end = tokenEnd(n, start);
-    let token = '';
-    // In slices: a spread of a very long token would overflow the stack.
-    for (let at = start; at < end; at += 8192)
-      token += String.fromCharCode(...front.subarray(at, Math.min(end, at + 8192)));
-    parts.push(token);
-    start = end;
-  }
+  for (let t = 0; t < count; t++) parts.push(s.slice(tokenStart[t], tokenEnd[t]));
   return parts.join(' ');
 }
 
 /** sacrebleu's default "13a" tokenizer (mteval-v13a.pl's): tokens joined by single spaces. */
 export function tokenize13a(line: string): string {
-  return joinedTokens(tokenize13aUnits(line));
+  const s = unescape13a(line);
+  return joinedTokens(s, splitTokens(s, ASCII_KIND_13A));
 }
 
 // --- statistics (sacrebleu metrics/bleu.py, metrics/helpers.py) ---
@@ -245,6 +225,14 @@ function pyRstrip(s: string): string {
   // Every Python whitespace character is in the BMP, so UTF-16 units can be tested directly.
   while (end > 0 && isPySpace(s.charCodeAt(end - 1))) end--;
   return end === s.length ? s : s.slice(0, end);
+}
+
+/** Any UTF-16 unit outside ASCII. */
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** Python's lower(): on ASCII text JavaScript's, without pyLower's look for its exceptions. */
+function lower(s: string): string {
+  return NON_ASCII.test(s) ? pyLower(s) : s.toLowerCase();
 }
 
 /** `BLEU._preprocess_segment`: optional Python lower(), right-strip, tokenize. */
@@ -277,11 +265,14 @@ function atLeast(a: Int32Array, n: number): Int32Array {
 
 /**
  * Ids for the tokens and n-grams of one hypothesis/reference pair: a token's id is found by
- * hashing its UTF-16 units, an n-gram's by hashing the pair (id of its first n-1 tokens, id of
+ * the hash of its UTF-16 units (computed as it was split), an n-gram's by hashing the pair (id of its first n-1 tokens, id of
  * its last token). Tokens and n-grams draw ids from one counter, so equal ids mean equal
  * n-grams of equal order, and ids stay small: counting is indexing an array. Open addressing
  * over typed arrays; a new pair of segments starts a new generation instead of clearing.
  */
+/** Entries of the direct n-gram table: references of up to about 60 distinct tokens use it. */
+const DIRECT_SIZE = 1 << 15;
+
 class NgramIds {
   private capacity = 1 << 12;
   private slotGen = new Int32Array(this.capacity);
@@ -290,28 +281,33 @@ class NgramIds {
   private slotId = new Int32Array(this.capacity);
   private generation = 1;
   private used = 0;
-  /** The reference's units (tokens are only added from it) and, per token id, where it is there. */
-  private reference: Uint16Array = front;
+  /** The reference's line (tokens are only added from it) and, per token id, where it is there. */
+  private reference = '';
+  /** The line whose tokens are looked up: the reference, then the hypothesis. */
+  segment = '';
+  /** The direct n-gram table (see startNgrams), stamped with the generation like the slots. */
+  private direct = false;
+  private tokenKinds = 0;
+  private readonly directGen = new Int32Array(DIRECT_SIZE);
+  private readonly directId = new Int32Array(DIRECT_SIZE);
   private tokenAt: Int32Array = new Int32Array(1024);
   private tokenLength: Int32Array = new Int32Array(1024);
   next = 0;
 
   /** A new pair of segments; the reference's tokens will be read from `reference`. */
-  reset(reference: Uint16Array): void {
+  reset(reference: string): void {
     this.generation++;
     this.used = 0;
     this.next = 0;
     this.reference = reference;
+    this.segment = reference;
   }
 
   /**
-   * The id of the token front[start, end); when it is new, a new id if `add` (only while front
-   * is the reference given to reset), else -1.
+   * The id of the token segment[start, end), whose units hash to h; when it is new, a new id if
+   * `add` (only while the segment is the reference given to reset), else -1.
    */
-  token(start: number, end: number, add: boolean): number {
-    const a = front;
-    let h = 0x811c9dc5;
-    for (let i = start; i < end; i++) h = Math.imul(h ^ a[i], 0x01000193);
+  token(start: number, end: number, h: number, add: boolean): number {
     const length = end - start;
     // Tokens are keyed by (hash, -1 - id): never equal to an n-gram's key, whose parts are ids.
     for (let slot = this.homeSlot(h, -1); ; slot = (slot + 1) & (this.capacity - 1)) {
@@ -335,11 +331,29 @@ class NgramIds {
   }
 
   /**
+   * Called once the reference's tokens all have ids (and before any n-gram): when every n-gram
+   * key (an id below tokens + 3 per reference token, times a token id) fits a small table, n-grams
+   * are looked up by indexing it instead of hashing.
+   */
+  startNgrams(referenceLength: number): void {
+    const tokens = this.next;
+    this.direct = (tokens + 3 * referenceLength) * tokens <= DIRECT_SIZE;
+    this.tokenKinds = tokens;
+  }
+
+  /**
    * The id of the n-gram made of the (n-1)-gram `prefix` and the token `last`; when it is new, a
    * new id if `add`, else -1 (also when either part is -1: unknown parts make an unknown n-gram).
    */
   ngram(prefix: number, last: number, add: boolean): number {
     if (prefix < 0 || last < 0) return -1;
+    if (this.direct) {
+      const key = prefix * this.tokenKinds + last;
+      if (this.directGen[key] === this.generation) return this.directId[key];
+      if (!add) return -1;
+      this.directGen[key] = this.generation;
+      return (this.directId[key] = this.next++);
+    }
     for (let slot = this.homeSlot(prefix, last); ; slot = (slot + 1) & (this.capacity - 1)) {
       if (this.slotGen[slot] !== this.generation) return add ? this.claim(slot, prefix, last) : -1;
       if (this.slotA[slot] === prefix && this.slotB[slot] === last) return this.slotId[slot];
@@ -362,9 +376,10 @@ class NgramIds {
   }
 
   private sameUnits(at: number, start: number, length: number): boolean {
-    const a = front;
     const ref = this.reference;
-    for (let i = 0; i < length; i++) if (ref[at + i] !== a[start + i]) return false;
+    const s = this.segment;
+    for (let i = 0; i < length; i++)
+      if (ref.charCodeAt(at + i) !== s.charCodeAt(start + i)) return false;
     return true;
   }
 
@@ -400,7 +415,7 @@ let remaining: Int32Array = new Int32Array(1 << 12);
 /**
  * Tokenizes one segment and returns its token ids in a scratch array and their count. The
  * reference's tokens get ids; a hypothesis token the reference lacks gets -1 (it can match
- * nothing), so only the reference's units are kept.
+ * nothing), so only the reference's line is kept.
  */
 function segmentTokenIds(
   sentence: string,
@@ -409,17 +424,21 @@ function segmentTokenIds(
   scratch: Int32Array,
   isReference: boolean,
 ): { ids: Int32Array; count: number } {
-  const line = pyRstrip(lowercase ? pyLower(sentence) : sentence);
-  const n = tokenize === tokenize13a ? tokenize13aUnits(line) : unitsOf(tokenize(line));
-  if (isReference) ids.reset(front);
-  // Every token but the last is followed by a space: at most n / 2 + 1 tokens.
-  const out = atLeast(scratch, (n >> 1) + 1);
-  let count = 0;
-  for (let start = tokenStart(n, 0); start < n; start = tokenStart(n, start)) {
-    const end = tokenEnd(n, start);
-    out[count++] = ids.token(start, end, isReference);
-    start = end;
+  const line = pyRstrip(lowercase ? lower(sentence) : sentence);
+  let s: string;
+  let count: number;
+  if (tokenize === tokenize13a) {
+    s = unescape13a(line);
+    count = splitTokens(s, ASCII_KIND_13A);
+  } else {
+    s = tokenize(line);
+    count = splitTokens(s, ASCII_KIND_WHITESPACE);
   }
+  if (isReference) ids.reset(s);
+  else ids.segment = s;
+  const out = atLeast(scratch, count);
+  for (let t = 0; t < count; t++)
+    out[t] = ids.token(tokenStart[t], tokenEnd[t], tokenHash[t], isReference);
   return { ids: out, count };
 }
 
@@ -440,36 +459,49 @@ function countNgrams(hyp: string, ref: string, tokenize: BleuTokenizer, lowercas
   if (ref === '') throw new Error('BLEU: Empty or `None` reference sentence found.');
   const r = segmentTokenIds(ref, tokenize, lowercase, refTokens, true);
   refTokens = r.ids;
-  // The reference's units stay where its tokens were read: the hypothesis is tokenized elsewhere.
-  keepFront();
   const h = segmentTokenIds(hyp, tokenize, lowercase, hypTokens, false);
   hypTokens = h.ids;
-  refGrams = atLeast(refGrams, r.count);
-  hypGrams = atLeast(hypGrams, h.count);
-  refGrams.set(refTokens.subarray(0, r.count));
-  hypGrams.set(hypTokens.subarray(0, h.count));
+  ids.startNgrams(r.count);
+  // Locals: the loops below run for every row, and module variables are slower to reach.
+  const refCount = r.count;
+  const hypCount = h.count;
+  const refIds = r.ids;
+  const hypIds = h.ids;
+  const refAt = (refGrams = atLeast(refGrams, refCount));
+  const hypAt = (hypGrams = atLeast(hypGrams, hypCount));
+  for (let i = 0; i < refCount; i++) refAt[i] = refIds[i];
+  for (let i = 0; i < hypCount; i++) hypAt[i] = hypIds[i];
   for (let n = 1; n <= MAX_NGRAM_ORDER; n++) {
     if (n > 1) {
       // grams[i] held the (n-1)-gram starting at token i; it becomes the n-gram starting there.
-      for (let i = 0; i + n <= r.count; i++)
-        refGrams[i] = ids.ngram(refGrams[i], refTokens[i + n - 1], true);
-      for (let i = 0; i + n <= h.count; i++)
-        hypGrams[i] = ids.ngram(hypGrams[i], hypTokens[i + n - 1], false);
+      for (let i = 0; i + n <= refCount; i++)
+        refAt[i] = ids.ngram(refAt[i], refIds[i + n - 1], true);
+      for (let i = 0; i + n <= hypCount; i++)
+        hypAt[i] = ids.ngram(hypAt[i], hypIds[i + n - 1], false);
     }
     if (remaining.length < ids.next)
       remaining = new Int32Array(Math.max(ids.next, remaining.length * 2));
-    for (let i = 0; i + n <= r.count; i++) remaining[refGrams[i]]++;
+    const left = remaining;
+    for (let i = 0; i + n <= refCount; i++) left[refAt[i]]++;
     let correct = 0;
-    for (let i = 0; i + n <= h.count; i++) {
-      const g = hypGrams[i];
-      if (g >= 0 && remaining[g] > 0) {
+    for (let i = 0; i + n <= hypCount; i++) {
+      const g = hypAt[i];
+      if (g >= 0 && left[g] > 0) {
         correct++;
-        remaining[g]--;
+        left[g]--;
       }
     }
-    for (let i = 0; i + n <= r.count; i++) remaining[refGrams[i]] = 0;
+    for (let i = 0; i + n <= refCount; i++) left[refAt[i]] = 0;
     lastCounts[n - 1] = correct;
-    lastTotals[n - 1] = Math.max(0, h.count - n + 1);
+    lastTotals[n - 1] = Math.max(0, hypCount - n + 1);
+    if (correct === 0) {
+      // An n-gram that matches contains an (n-1)-gram that matches: no higher order can match.
+      for (let m = n + 1; m <= MAX_NGRAM_ORDER; m++) {
+        lastCounts[m - 1] = 0;
+        lastTotals[m - 1] = Math.max(0, hypCount - m + 1);
+      }
+      break;
+    }
   }
   lastSysLen = h.count;
   lastRefLen = r.count;
@@ -493,7 +525,6 @@ export function bleuStatistics(
     ref_len: lastRefLen,
   };
 }
-
 // --- libm-exact exp and log ---
 //
 // Python's math.exp/math.log call the C library (glibc), whose exp and log are within about
@@ -577,7 +608,10 @@ function negate(a: DoubleDouble): DoubleDouble {
 
 /** k * ln 2 in double-double (exact enough for any exponent a double can have). */
 function kLn2(k: number): DoubleDouble {
-  return ddAdd(ddAdd(twoProd(k, LN2_HI), twoProd(k, LN2_MID)), { hi: k * LN2_LO, lo: 0 });
+  return ddAdd(ddAdd(twoProd(k, LN2_HI), twoProd(k, LN2_MID)), {
+    hi: k * LN2_LO,
+    lo: 0,
+  });
 }
 
 /** Round v * 2^-1074 (v >= 0 given as a double-double) to a subnormal, ties to even. */
@@ -772,7 +806,12 @@ export function computeBleu(stats: BleuStatistics): BleuScore {
   const { counts, totals, sys_len, ref_len } = stats;
   const precisions = new Float64Array(MAX_NGRAM_ORDER);
   const score = bleuScore(counts, totals, sys_len, ref_len, precisions);
-  return { ...stats, score, precisions: [...precisions], bp: brevityPenalty(sys_len, ref_len) };
+  return {
+    ...stats,
+    score,
+    precisions: [...precisions],
+    bp: brevityPenalty(sys_len, ref_len),
+  };
 }
 
 /** sacrebleu's full BLEU result for one hypothesis against one reference. */

@@ -62,3 +62,32 @@ test('tokens longer than 65535 characters are counted like any other', () => {
     reference([long, 'a', long], [long, 'a', 'b', long]),
   );
 });
+
+test('references of 10 to 120 distinct tokens (looked up by table or by hash) give the counted statistics', () => {
+  // Short references' n-grams are looked up in a direct table, longer ones by hashing: the
+  // switch lies inside this range.
+  const random = mulberry32(11);
+  for (let round = 0; round < 200; round++) {
+    const vocabulary = 10 + Math.floor(random() * 110);
+    const words = (length: number): string[] =>
+      Array.from({ length }, () => `w${Math.floor(random() * vocabulary)}`);
+    const ref = words(5 + Math.floor(random() * 150));
+    // Pieces of the reference, so long n-grams match, and words of its vocabulary.
+    const hyp = [...ref.slice(3, 40), ...words(10), ...ref.slice(20, 60)];
+    const stats = bleuStatistics(hyp.join(' '), ref.join(' '), identity, false);
+    assert.deepEqual({ counts: stats.counts, totals: stats.totals }, reference(hyp, ref));
+  }
+});
+
+test('when no n-gram of some order matches, no higher order does, and every total is still counted', () => {
+  // Unigrams match, bigrams do not: counts [3, 0, 0, 0] over totals [4, 3, 2, 1].
+  const hyp = ['c', 'b', 'a', 'x'];
+  const ref = ['a', 'b', 'c'];
+  const stats = bleuStatistics(hyp.join(' '), ref.join(' '), identity, false);
+  assert.deepEqual({ counts: stats.counts, totals: stats.totals }, reference(hyp, ref));
+  assert.deepEqual(stats.counts, [3, 0, 0, 0]);
+  assert.deepEqual(stats.totals, [4, 3, 2, 1]);
+  const none = bleuStatistics('p q r s t', 'a b c', identity, false);
+  assert.deepEqual(none.counts, [0, 0, 0, 0]);
+  assert.deepEqual(none.totals, [5, 4, 3, 2]);
+});
