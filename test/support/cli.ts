@@ -5,6 +5,18 @@ import { repoRoot } from './paths';
 /** The transpiled CLI the tests run as a real child process. */
 export const CLI = path.join(repoRoot, 'out', 'server', 'cli.js');
 
+/** `mcpo run` of `data` on the test server's model, with its runs and cache in `dir`. */
+export function runArgs(data: string, llmUrl: string, dir: string): string[] {
+  const flags = {
+    data,
+    'llm-url': llmUrl,
+    'llm-model': 'test-model',
+    out: path.join(dir, 'runs'),
+    cache: path.join(dir, 'cache'),
+  };
+  return ['run', ...Object.entries(flags).flatMap(([flag, value]) => [`--${flag}`, value])];
+}
+
 /**
  * Runs the CLI without blocking this process (a test server living here must keep answering).
  * A CLI still running after `timeoutMs` is killed and the call rejects with what it printed.

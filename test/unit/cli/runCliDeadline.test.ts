@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
-import { runCli } from '../../support/cli';
+import { runArgs, runCli } from '../../support/cli';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
 import { repoRoot } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
@@ -11,19 +11,11 @@ test('a CLI that does not exit is killed at the deadline and named, instead of h
   t.after(() => server.close());
   server.script({ kind: 'hang' }); // the endpoint check never answers
   const dir = tempDir('mcpo-deadline-');
-  const args = [
-    'run',
-    '--data',
+  const args = runArgs(
     path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'),
-    '--llm-url',
     server.baseUrl,
-    '--llm-model',
-    'test-model',
-    '--out',
-    path.join(dir, 'runs'),
-    '--cache',
-    path.join(dir, 'cache'),
-  ];
+    dir,
+  );
   // The CLI reached the server (so it hung there, not in start-up); watched from the start, and
   // the deadline is wide enough for a start-up on a loaded two-core machine.
   const reached = server.waitForRequests(1, 10_000);

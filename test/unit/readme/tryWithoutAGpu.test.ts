@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runCli } from '../../support/cli';
+import { runArgs, runCli } from '../../support/cli';
 import { repoRoot } from '../../support/paths';
 import { sampleRows } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
@@ -80,19 +80,7 @@ test('README: npm run test-server, then mcpo run against the URL it prints', asy
     .filter((r) => r.task_type === 'multiple-choice')
     .slice(0, 3);
   fs.writeFileSync(data, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
-  const run = await runCli([
-    'run',
-    '--data',
-    data,
-    '--llm-url',
-    url,
-    '--llm-model',
-    'test-model',
-    '--out',
-    path.join(dir, 'runs'),
-    '--cache',
-    path.join(dir, 'cache'),
-  ]);
+  const run = await runCli(runArgs(data, url, dir));
   assert.equal(run.code, 0, `mcpo run failed:\n${run.stdout}\n${run.stderr}`);
   const [runDir] = fs.readdirSync(path.join(dir, 'runs'));
   const records = fs
