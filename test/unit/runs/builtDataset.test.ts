@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { RunStore } from '../../../server/runs/runStore';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { plainRunOptions } from '../../support/plainRun';
 import { SAMPLE_FILE } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
 
@@ -26,13 +27,7 @@ test('a run reads the rows its configuration was built from, not a file changed 
     .slice(0, 3);
   fs.writeFileSync(data, `${lines.join('\n')}\n`);
   const builtSha = createHash('sha256').update(fs.readFileSync(data)).digest('hex');
-  const config = await buildRunConfig({
-    data,
-    llm: { url: server.baseUrl, model: 'm', concurrency: 2 },
-    templates: 'none',
-    cot: 'off',
-    similarityK: 0,
-  });
+  const config = await buildRunConfig(plainRunOptions(data, server.baseUrl, 2));
   assert.equal(config.data.sha256, builtSha);
   fs.writeFileSync(data, `${lines[0]}\n`);
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { closeEnginePool } from '../../../server/workers/enginePool';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { plainRunOptions } from '../../support/plainRun';
 import { SAMPLE_FILE } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
 
@@ -62,13 +63,7 @@ test('the first request that goes to the model starts loading the Japanese dicti
   const server = await startOpenAiTestServer({ models: ['m'], answer: () => '日本語の回答です' });
   t.after(() => server.close());
   const release = server.hold();
-  const config = await buildRunConfig({
-    data,
-    llm: { url: server.baseUrl, model: 'm', concurrency: 1 },
-    templates: 'none',
-    cot: 'off',
-    similarityK: 0,
-  });
+  const config = await buildRunConfig(plainRunOptions(data, server.baseUrl, 1));
   const run = executeRun(config, undefined, path.join(dir, 'runs'), {
     cacheDir: path.join(dir, 'cache'),
   });

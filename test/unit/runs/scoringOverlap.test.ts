@@ -15,6 +15,7 @@ import { buildRunConfig } from '../../../server/runs/startRun';
 import type { SampleInput, SampleScore } from '../../../server/scoring/evaluate';
 import { scoreSamples } from '../../../server/scoring/evaluate';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { plainRunOptions } from '../../support/plainRun';
 import { repoRoot } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
 
@@ -26,13 +27,7 @@ test('every answer request goes out while the scorer has not finished any answer
   const server = await startOpenAiTestServer({ models: ['m'], answer: () => '1' });
   t.after(() => server.close());
   const dir = tempDir('mcpo-overlap-');
-  const config = await buildRunConfig({
-    data: DATA,
-    llm: { url: server.baseUrl, model: 'm', concurrency: CONCURRENCY },
-    templates: 'none',
-    cot: 'off',
-    similarityK: 0,
-  });
+  const config = await buildRunConfig(plainRunOptions(DATA, server.baseUrl, CONCURRENCY));
   const store = RunStore.create(path.join(dir, 'run'), config);
   t.after(() => store.close());
   const rows = (await loadDataset(DATA)).rows
