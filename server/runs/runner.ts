@@ -102,24 +102,36 @@ export async function runQuestions(
   // the record finish on their own, without holding back the next question's requests.
   const workers = Math.max(1, 2 * (config.llm.concurrency + (config.slm?.concurrency ?? 0)));
   const finishing: Promise<void>[] = [];
-  await Promise.all(
-    Array.from({ length: Math.min(workers, queue.length) }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) {
-        if (deps.signal?.aborted) break;
-        let answered!: () => void;
-        const slotFree = new Promise<void>((resolve) => (answered = resolve));
-        const finished = runOne(next, similarity, deps, answered).then(write);
-        finishing.push(finished);
-        await Promise.race([slotFree, finished]);
-      }
-    }),
-  );
+  const startWorker = async (): Promise<void> => {
+    for (let next = queue.shift(); next; next = queue.shift()) {
+      if (deps.signal?.aborted) break;
+      let answered!: () => void;
+      const slotFree = new Promise<void>((resolve) => (answered = resolve));
+      const finished = runOne(next, similarity, deps, answered).then(write);
+      finishing.push(finished);
+      await Promise.race([slotFree, finished]);
+    }
+  };
+  // The workers start one event-loop turn apart: started together, the first questions' prompts,
+  // cache keys and requests (64 at c=32) run as one long stretch of microtasks, and an editor
+  // request (a hover, a cancel) waits behind all of them. Between turns, I/O is served.
+  const started: Promise<void>[] = [];
+  for (let w = Math.min(workers, queue.length); w > 0 && queue.length > 0; w--) {
+    if (started.length > 0) await nextTurn();
+    started.push(startWorker());
+  }
+  await Promise.all(started);
   await Promise.all(finishing);
   // Scores are appended in the background; the next run (maybe in this process) reads them.
   await deps.scoreCache?.flushed();
   if (fatal !== undefined) throw fatal;
   outcome.cancelled = signal.aborted;
   return outcome;
+}
+
+/** Resolves on a later turn of the event loop, after pending I/O has been served. */
+function nextTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 /** Hints for one question, or undefined when the question gets none. */
