@@ -50,14 +50,16 @@ export function topLevelFieldPositions(text: string): Map<string, FieldPosition>
   return out;
 }
 
-/** Offset just past the string literal starting at `start` (a '"'). */
+/**
+ * Offset just past the string literal starting at `start` (a '"'). A quote ends it unless an
+ * odd number of backslashes precede it; indexOf finds the quotes, so the characters between
+ * them (most of a row: the prompt) are not looked at one by one.
+ */
 export function skipString(text: string, start: number): number {
-  let i = start + 1;
-  while (i < text.length) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5c /* \ */) i += 2;
-    else if (c === 0x22 /* " */) return i + 1;
-    else i++;
+  for (let quote = text.indexOf('"', start + 1); quote >= 0; quote = text.indexOf('"', quote + 1)) {
+    let before = quote - 1;
+    while (before > start && text.charCodeAt(before) === 0x5c /* \ */) before--;
+    if ((quote - 1 - before) % 2 === 0) return quote + 1;
   }
   return text.length;
 }

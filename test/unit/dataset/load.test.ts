@@ -17,6 +17,8 @@ import {
   type RowText,
 } from '../../../server/dataset/rowTexts';
 import { findNumberedOptions, numberedLines } from '../../../server/dataset/options';
+import { skipString } from '../../../server/dataset/jsonPositions';
+import { mulberry32 } from '../../../server/util/seededRandom';
 import { repoRoot } from '../../support/paths';
 import { tempDir } from '../../support/tempDirs';
 
@@ -301,4 +303,22 @@ test('numbered options: lines that do not start with a digit are skipped without
       [3, 'z'],
     ],
   );
+});
+
+test('skipString ends a string at the first quote not escaped, as a scan that skips each escaped character', () => {
+  const scan = (text: string, start: number): number => {
+    for (let i = start + 1; i < text.length; i++) {
+      if (text[i] === '\\') i++;
+      else if (text[i] === '"') return i + 1;
+    }
+    return text.length;
+  };
+  const random = mulberry32(5);
+  for (let round = 0; round < 20_000; round++) {
+    let text = '"';
+    const length = Math.floor(random() * 12);
+    for (let i = 0; i < length; i++) text += '\\"ab'[Math.floor(random() * 4)];
+    assert.equal(skipString(text, 0), scan(text, 0), JSON.stringify(text));
+    assert.equal(skipString(`x${text}`, 1), scan(`x${text}`, 1), JSON.stringify(text));
+  }
 });
