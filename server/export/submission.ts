@@ -76,7 +76,8 @@ export interface ExportOptions {
 
 /** What the exported model reads (models/mcpo_config.json). */
 export interface SubmissionConfig {
-  source: { runId: string; label: string; preset: string | null; data: string };
+  /** runId is null when a preset (or run options) was exported without a run. */
+  source: { runId: string | null; label: string; preset: string | null; data: string };
   batchSize: number;
   templates: 'none' | 'paper';
   parts: PromptParts;
@@ -162,7 +163,8 @@ export function submissionConfig(
     );
   return {
     source: {
-      runId: run.runId,
+      // A configuration built for the export has a generated id of no run: it names nothing.
+      runId: 'runDir' in source ? run.runId : null,
       label: run.label,
       preset: run.preset ?? null,
       data: run.data.file,
@@ -358,11 +360,18 @@ function pythonDir(): string {
   throw new Error('the Python sources of the submission (mcpo_prompt.py) are missing');
 }
 
+/** Where the pipeline came from: a run, or (no run happened) a preset or the run options. */
+function origin(source: SubmissionConfig['source']): string {
+  if (source.runId !== null)
+    return `From run \`${source.runId}\` (${source.label}${source.preset ? `, preset ${source.preset}` : ''}) on \`${source.data}\`.`;
+  return `Exported from ${source.preset ? `the \`${source.preset}\` preset` : 'run options'} (${source.label}) without a run: nothing has run yet, so there are no scores; \`mcpo run\` with the same options on \`${source.data}\` measures them.`;
+}
+
 function readme(config: SubmissionConfig, scores: string | undefined): string {
   const { cot, similarity, vllm } = config;
   return `# MCPO submission (written by \`mcpo export submission\`)
 
-From run \`${config.source.runId}\` (${config.source.label}${config.source.preset ? `, preset ${config.source.preset}` : ''}) on \`${config.source.data}\`.
+${origin(config.source)}
 
 Copy \`models/\` and \`requirements.txt\` into the Amazon KDD Cup 2024 starter kit (its
 \`models/base_model.py\` stays), put the model weights at \`${config.llm.model}\`${config.slm ? ` and \`${config.slm.model}\`` : ''}${similarity.k > 0 ? ` and the M_V folder at \`${similarity.model}\`` : ''}

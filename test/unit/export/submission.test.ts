@@ -401,6 +401,11 @@ test('mcpo export submission: the command writes the folder and reports the agre
   ) as SubmissionConfig;
   assert.equal(written.vllm.tensor_parallel_size, 2);
   assert.equal(written.source.preset, 'paper');
+  // No run happened: no run id is named, the README says it came from the preset.
+  assert.equal(written.source.runId, null);
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(readme, /^Exported from the `paper` preset \(preset=paper .*\) without a run: /m);
+  assert.doesNotMatch(readme, /From run|\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}/);
   const run = ['export', 'submission', '--out', out, '--run', path.join(base, 'x')];
   for (const [args, message] of [
     [[...run, '--quantization', 'gptq'], /--quantization must be awq or none/],
