@@ -5,12 +5,17 @@
  * and how often the exported model's task-type inference agrees with the run's data.
  *
  * Arguments, all optional (the results panel, tests): the run folder, the output folder, and the
- * export options (vLLM settings, model paths, batch size).
+ * export options (vLLM settings, model paths, batch size). A run on the local llama.cpp model asks
+ * for the vLLM weights the submission loads (the CLI's --model-path / --slm-path).
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { ExportSubmissionRequest, ListRunsRequest } from '../server/protocol/messages';
-import type { ExportSubmissionOptions } from '../server/protocol/export';
+import type {
+  ExportSubmissionOptions,
+  ExportSubmissionResult,
+  WeightsNeeded,
+} from '../server/protocol/export';
 import type { CommandContext } from './commands';
 import { formatScore } from './format';
 
@@ -24,22 +29,61 @@ export async function exportSubmission(
   if (!run) return;
   const target = out ?? (await pickFolder(run));
   if (!target) return;
-  const result = await vscode.window.withProgress(
-    { location: vscode.ProgressLocation.Notification, title: 'MCPO: exporting the submission' },
-    () => ctx.engine.send(ExportSubmissionRequest, { runDir: run, out: target, options }),
-  );
-  ctx.log.info(`exported ${run} to ${result.out}: ${result.files.join(', ')}; ${result.agreement}`);
+  let given: ExportSubmissionOptions = { ...options };
+  let result = await send(ctx, run, target, given);
+  if (!result.written) {
+    // A run on the local llama.cpp model: vLLM cannot load its GGUF, so the user names the
+    // weights the submission loads, and the export runs again with them.
+    for (const need of result.needs) {
+      const weights = await askWeights(need);
+      if (weights === undefined) return;
+      given = { ...given, [need.option]: weights };
+    }
+    result = await send(ctx, run, target, given);
+    if (!result.written)
+      throw new Error(
+        `the export still needs weights for ${result.needs.map((n) => n.role).join(', ')}`,
+      );
+  }
+  const { out: written, files, agreement } = result;
+  ctx.log.info(`exported ${run} to ${written}: ${files.join(', ')}; ${agreement}`);
   // Not awaited: a toast nobody clicks would keep the command running.
   void vscode.window
     .showInformationMessage(
-      `MCPO: submission written to ${result.out} (copy models/ and requirements.txt into the starter kit). ${result.agreement}.`,
+      `MCPO: submission written to ${written} (copy models/ and requirements.txt into the starter kit). ${agreement}.`,
       'Open README',
     )
     .then((choice) =>
       choice === 'Open README'
-        ? vscode.window.showTextDocument(vscode.Uri.file(path.join(result.out, 'README.md')))
+        ? vscode.window.showTextDocument(vscode.Uri.file(path.join(written, 'README.md')))
         : undefined,
     );
+}
+
+function send(
+  ctx: CommandContext,
+  runDir: string,
+  out: string,
+  options: ExportSubmissionOptions,
+): Thenable<ExportSubmissionResult> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: 'MCPO: exporting the submission' },
+    () => ctx.engine.send(ExportSubmissionRequest, { runDir, out, options }),
+  );
+}
+
+/** Where the weights of a model the run ran as a GGUF will be inside the starter kit. */
+function askWeights(need: WeightsNeeded): Thenable<string | undefined> {
+  const role = need.role === 'llm' ? 'M_L' : 'M_S';
+  return vscode.window
+    .showInputBox({
+      title: `MCPO: ${role} weights for the submission`,
+      prompt: `The run used the local llama.cpp model ${need.model}, a GGUF that vLLM in the starter kit cannot load. Where will vLLM find ${role}'s weights: a folder relative to the starter kit's root, or a hub id?`,
+      value: need.suggestion,
+      ignoreFocusOut: true,
+      validateInput: (v) => (v.trim() === '' ? 'Name a folder or a hub id' : undefined),
+    })
+    .then((v) => v?.trim());
 }
 
 async function pickRun(ctx: CommandContext): Promise<string | undefined> {

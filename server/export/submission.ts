@@ -20,6 +20,7 @@ import {
   type ExportSubmissionParams,
   type ExportSubmissionResult,
   type VllmDtype,
+  type WeightsNeeded,
 } from '../protocol/export';
 import { DEFAULT_COT_SAMPLING } from '../pipeline/cot';
 import type { CotConfig, QueryPrompt, SimilarityScore } from '../pipeline/types';
@@ -28,10 +29,21 @@ import { formatRunsTable } from '../runs/runReportText';
 import { RunStore } from '../runs/runStore';
 import type { RunConfig } from '../runs/runTypes';
 import { LOCAL_BASE_URL } from '../protocol/settings';
+import { hubRepository } from '../llm/localModels';
 import { UserError } from '../userError';
 import { writeFileAtomic } from '../util/writeFileAtomic';
 
 export class ExportError extends UserError {}
+
+/** The run used the local llama.cpp model for these models: the export needs their vLLM weights. */
+export class WeightsNeededError extends ExportError {
+  constructor(
+    readonly needs: WeightsNeeded[],
+    message: string,
+  ) {
+    super(message);
+  }
+}
 
 /** The vLLM engine settings (models/mcpo_config.json "vllm"), editable there after the export. */
 export interface VllmSettings {
@@ -102,6 +114,46 @@ export interface SubmissionConfig {
   taskTypeRules: readonly InferenceRule[];
 }
 
+/**
+ * vLLM in the starter kit loads hub ids or weight folders, never a llama.cpp GGUF: a run on the
+ * local model must be told which weights the submission loads instead of exporting a path that
+ * exists only on this machine.
+ */
+function weightsNeeded(run: RunConfig, options: ExportOptions): WeightsNeeded[] {
+  const needs: WeightsNeeded[] = [];
+  if (run.llm.baseUrl === LOCAL_BASE_URL && options.modelPath === undefined)
+    needs.push({
+      role: 'llm',
+      option: 'modelPath',
+      model: run.llm.model,
+      suggestion: suggestedFolder(run.llm.model),
+    });
+  if (
+    run.cot.mode === 'slm' &&
+    run.slm?.baseUrl === LOCAL_BASE_URL &&
+    options.slmPath === undefined
+  )
+    needs.push({
+      role: 'slm',
+      option: 'slmPath',
+      model: run.slm.model,
+      suggestion: suggestedFolder(run.slm.model),
+    });
+  return needs;
+}
+
+/**
+ * A folder inside the starter kit for the weights a GGUF was made from: the hub repository's name
+ * without its -GGUF suffix (hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M → models/Qwen2.5-0.5B-Instruct),
+ * or the file's name without .gguf.
+ */
+export function suggestedFolder(model: string): string {
+  const name =
+    hubRepository(model)?.repo.replace(/[-_]gguf$/i, '') ??
+    (model.split(/[\\/]/).pop() ?? model).replace(/\.gguf$/i, '');
+  return `models/${name || 'model'}`;
+}
+
 /** Where the run configuration came from, for error messages that name the file and field. */
 export type ConfigSource = { runDir: string } | { description: string };
 
@@ -120,20 +172,16 @@ export function submissionConfig(
     throw new ExportError(
       `${where(source, 'templates')} is a templates file (${run.templates.file}); only the none and paper templates can be exported`,
     );
-  // vLLM in the starter kit loads hub ids or weight folders, never a llama.cpp GGUF: a run on
-  // the local model says which weights the submission should load instead of exporting a path
-  // that exists only on this machine.
-  if (run.llm.baseUrl === LOCAL_BASE_URL && options.modelPath === undefined)
-    throw new ExportError(
-      `${where(source, 'llm')} is the local llama.cpp model ${run.llm.model}, which vLLM in the starter kit cannot load; give the weights the submission should load: mcpo export submission --model-path <hub id or folder>`,
-    );
-  if (
-    run.cot.mode === 'slm' &&
-    run.slm?.baseUrl === LOCAL_BASE_URL &&
-    options.slmPath === undefined
-  )
-    throw new ExportError(
-      `${where(source, 'slm')} is the local llama.cpp model ${run.slm.model}, which vLLM in the starter kit cannot load; give the weights the submission should load: mcpo export submission --slm-path <hub id or folder>`,
+  const needs = weightsNeeded(run, options);
+  if (needs.length > 0)
+    throw new WeightsNeededError(
+      needs,
+      needs
+        .map(
+          (n) =>
+            `${where(source, n.role)} is the local llama.cpp model ${n.model}, which vLLM in the starter kit cannot load; give the weights the submission should load: mcpo export submission ${n.option === 'modelPath' ? '--model-path' : '--slm-path'} <hub id or folder>`,
+        )
+        .join('; '),
     );
   if (run.constrained)
     throw new ExportError(
@@ -252,16 +300,27 @@ export async function exportSubmission(
   return { out, files, agreement: await inferenceAgreement(run.data.file) };
 }
 
-/** mcpo/exportSubmission: the VS Code command's export of a run folder. */
+/** mcpo/exportSubmission: the VS Code command's export of a run folder, or the weights it needs named. */
 export async function exportSubmissionRequest(
   params: ExportSubmissionParams,
 ): Promise<ExportSubmissionResult> {
-  const result = await exportSubmission(
-    { runDir: params.runDir },
-    params.out,
-    exportOptions(params.options ?? {}),
-  );
-  return { out: result.out, files: result.files, agreement: formatAgreement(result.agreement) };
+  try {
+    const result = await exportSubmission(
+      { runDir: params.runDir },
+      params.out,
+      exportOptions(params.options ?? {}),
+    );
+    return {
+      written: true,
+      out: result.out,
+      files: result.files,
+      agreement: formatAgreement(result.agreement),
+    };
+  } catch (err) {
+    // VS Code asks for these weights and exports again; the CLI shows the error's flags instead.
+    if (err instanceof WeightsNeededError) return { written: false, needs: err.needs };
+    throw err;
+  }
 }
 
 /** The wire's (and the CLI flags') options as the export takes them. */

@@ -31,10 +31,34 @@ export interface ExportSubmissionParams {
   options?: ExportSubmissionOptions;
 }
 
-export interface ExportSubmissionResult {
+/** The submission folder was written. */
+export interface ExportWritten {
+  written: true;
   out: string;
   /** The files written, relative to `out`. */
   files: string[];
   /** How often the exported model's task-type inference agrees with the run's data, in words. */
   agreement: string;
 }
+
+/**
+ * A model of the run the export cannot name by itself: the run used the local llama.cpp model (a
+ * GGUF, which vLLM in the starter kit cannot load) there, so the user says where the weights go.
+ */
+export interface WeightsNeeded {
+  role: 'llm' | 'slm';
+  /** The option that names them (`--model-path` / `--slm-path` in the CLI). */
+  option: 'modelPath' | 'slmPath';
+  /** The GGUF the run used (a file or a hub reference). */
+  model: string;
+  /** A folder inside the starter kit to offer, e.g. models/Qwen2.5-0.5B-Instruct. */
+  suggestion: string;
+}
+
+/** Nothing was written until the options name these weights. */
+export interface ExportNeedsWeights {
+  written: false;
+  needs: WeightsNeeded[];
+}
+
+export type ExportSubmissionResult = ExportWritten | ExportNeedsWeights;

@@ -9,7 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { exportSubmission, type SubmissionConfig } from '../../../server/export/submission';
+import {
+  exportSubmission,
+  exportSubmissionRequest,
+  suggestedFolder,
+  type SubmissionConfig,
+} from '../../../server/export/submission';
+import { DEFAULT_LOCAL_MODEL } from '../../../server/protocol/settings';
 import { INFERENCE_RULES } from '../../../server/lsp/taskTypeRules';
 import { assemblePrompt } from '../../../server/pipeline/assemble';
 import { rankOptions, similarityBlock, splitQuestion } from '../../../server/pipeline/similarity';
@@ -437,4 +443,48 @@ test('mcpo export submission: the command writes the folder and reports the agre
   const missing = await runCli(run);
   assert.equal(missing.code, 1);
   assert.match(missing.stderr, /x: no such run folder/);
+});
+
+test('a run on the local llama.cpp model: the export request names the weights it needs and writes nothing until given them', async () => {
+  const config = await buildRunConfig({
+    data: SAMPLE_FILE,
+    llm: { url: 'local', model: DEFAULT_LOCAL_MODEL },
+  });
+  const runDir = runFolder(config);
+  const out = path.join(tempDir('mcpo-export-local-'), 'submission');
+  assert.deepEqual(await exportSubmissionRequest({ runDir, out }), {
+    written: false,
+    needs: [
+      {
+        role: 'llm',
+        option: 'modelPath',
+        model: DEFAULT_LOCAL_MODEL,
+        suggestion: 'models/Qwen2.5-0.5B-Instruct',
+      },
+    ],
+  });
+  assert.equal(fs.existsSync(out), false, 'something was written without the weights');
+  const written = await exportSubmissionRequest({
+    runDir,
+    out,
+    options: { modelPath: 'models/Qwen2.5-0.5B-Instruct' },
+  });
+  assert.equal(written.written, true);
+  const exported = JSON.parse(
+    fs.readFileSync(path.join(out, 'models/mcpo_config.json'), 'utf8'),
+  ) as SubmissionConfig;
+  assert.equal(exported.llm.model, 'models/Qwen2.5-0.5B-Instruct');
+  // A run folder names its run in the README.
+  assert.equal(exported.source.runId, config.runId);
+  assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), /^From run `/m);
+});
+
+test('the folder offered for the weights of a GGUF', () => {
+  assert.equal(
+    suggestedFolder('hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M'),
+    'models/Qwen2.5-0.5B-Instruct',
+  );
+  assert.equal(suggestedFolder('hf:bartowski/Llama-3-8B_gguf'), 'models/Llama-3-8B');
+  assert.equal(suggestedFolder('/home/me/models/tiny-q4.gguf'), 'models/tiny-q4');
+  assert.equal(suggestedFolder('C:\\models\\tiny.GGUF'), 'models/tiny');
 });
