@@ -11,7 +11,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
-import { Piscina } from 'piscina';
+import type { Piscina } from 'piscina';
 import type { Embedder } from '../embed/embedder';
 import { ScoringError, type SampleInput, type SampleScore } from '../scoring/evaluate';
 import { UserError } from '../userError';
@@ -40,7 +40,11 @@ function enginePool(): Piscina<WorkerTask, WorkerReply> {
     const threads = workerThreads();
     // Several tasks per thread: while one awaits a model load (onnxruntime loads off-thread),
     // the others (a BLEU score, an M_V batch whose model is loaded) run.
-    pool = new Piscina({
+    // Required here, not at the top: a run answered and scored from the caches (and every
+    // command that scores nothing) never starts the pool, and need not load piscina either.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Piscina: Pool } = require('piscina') as typeof import('piscina');
+    pool = new Pool({
       filename,
       minThreads: threads,
       maxThreads: threads,
