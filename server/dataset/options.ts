@@ -20,8 +20,6 @@ export interface NumberedOption {
   textEnd: number;
 }
 
-const OPTION_LINE = /^([ \t]*)(\d{1,3})[ \t]*[.)][ \t]*(.*?)[ \t\r]*$/;
-
 export function findNumberedOptions(prompt: string): NumberedOption[] {
   return longestConsecutiveRun(numberedLines(prompt));
 }
@@ -33,30 +31,55 @@ export function numberedLines(prompt: string): NumberedOption[] {
   while (lineStart <= prompt.length) {
     let lineEnd = prompt.indexOf('\n', lineStart);
     if (lineEnd < 0) lineEnd = prompt.length;
-    // Only a line whose first character after spaces and tabs is a digit can match: checking
-    // that first skips the slice and the regex for most lines (validating 100,000 rows runs this
-    // on every multiple-choice and ranking prompt).
-    let first = lineStart;
-    while (first < lineEnd && isSpaceOrTab(prompt.charCodeAt(first))) first++;
-    if (isDigit(prompt.charCodeAt(first))) {
-      const line = prompt.slice(lineStart, lineEnd);
-      const m = OPTION_LINE.exec(line);
-      if (m) {
-        const textOffset = line.indexOf(m[3], m[1].length + m[2].length);
-        candidates.push({
-          number: Number(m[2]),
-          text: m[3],
-          lineStart,
-          lineEnd,
-          textStart: lineStart + textOffset,
-          textEnd: lineStart + textOffset + m[3].length,
-        });
-      }
-    }
+    const option = optionLine(prompt, lineStart, lineEnd);
+    if (option) candidates.push(option);
     lineStart = lineEnd + 1;
   }
   return candidates;
 }
+
+/**
+ * The line prompt[lineStart, lineEnd) as an option when it reads as one: spaces or tabs, 1 to 3
+ * digits, spaces or tabs, "." or ")", spaces or tabs, then the text up to trailing spaces, tabs
+ * and carriage returns, with no line terminator inside it (what
+ * /^([ \t]*)(\d{1,3})[ \t]*[.)][ \t]*(.*?)[ \t\r]*$/ matches on the line, read without slicing
+ * the line: most lines fail at their first character).
+ */
+function optionLine(
+  prompt: string,
+  lineStart: number,
+  lineEnd: number,
+): NumberedOption | undefined {
+  let at = lineStart;
+  while (at < lineEnd && isSpaceOrTab(prompt.charCodeAt(at))) at++;
+  const digitsStart = at;
+  while (at < lineEnd && at - digitsStart < 4 && isDigit(prompt.charCodeAt(at))) at++;
+  const digitsEnd = at;
+  if (digitsEnd === digitsStart || digitsEnd - digitsStart > 3) return undefined;
+  while (at < lineEnd && isSpaceOrTab(prompt.charCodeAt(at))) at++;
+  const mark = prompt.charCodeAt(at);
+  if (at >= lineEnd || (mark !== PERIOD && mark !== CLOSING_PARENTHESIS)) return undefined;
+  at++;
+  while (at < lineEnd && isSpaceOrTab(prompt.charCodeAt(at))) at++;
+  let end = lineEnd;
+  while (end > at && isTrailing(prompt.charCodeAt(end - 1))) end--;
+  for (let i = at; i < end; i++) if (isLineTerminator(prompt.charCodeAt(i))) return undefined;
+  const text = prompt.slice(at, end);
+  // The text's first occurrence after the digits, where options have always been placed (it is
+  // before `at` when the text begins like the punctuation before it, e.g. "1..").
+  const textStart = prompt.indexOf(text, digitsEnd);
+  return {
+    number: Number(prompt.slice(digitsStart, digitsEnd)),
+    text,
+    lineStart,
+    lineEnd,
+    textStart,
+    textEnd: textStart + text.length,
+  };
+}
+
+const PERIOD = 0x2e;
+const CLOSING_PARENTHESIS = 0x29;
 
 function isSpaceOrTab(c: number): boolean {
   return c === 0x20 || c === 0x09;
@@ -64,6 +87,15 @@ function isSpaceOrTab(c: number): boolean {
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
+}
+
+function isTrailing(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d;
+}
+
+/** What the pattern's "." does not match besides "\n" (lines hold none). */
+function isLineTerminator(c: number): boolean {
+  return c === 0x0d || c === 0x2028 || c === 0x2029;
 }
 
 function longestConsecutiveRun(lines: NumberedOption[]): NumberedOption[] {

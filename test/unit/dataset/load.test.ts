@@ -264,16 +264,24 @@ test('stopping early closes the file, and the rows read so far are the first one
   assert.equal(fs.readdirSync('/proc/self/fd').length, before);
 });
 
-test('numbered options: lines that do not start with a digit are skipped without changing what is found', async () => {
-  // What numberedLines computed before it skipped lines by their first character: the anchored
-  // pattern on every line.
+test('numbered options: each line read character by character finds what the pattern finds on it', async () => {
+  // What numberedLines computed before it read lines without slicing them: the anchored pattern
+  // on every line.
   const pattern = /^([ \t]*)(\d{1,3})[ \t]*[.)][ \t]*(.*?)[ \t\r]*$/;
-  const everyLine = (prompt: string): Array<[number, string, number]> => {
-    const found: Array<[number, string, number]> = [];
+  const everyLine = (prompt: string): Array<[number, string, number, number]> => {
+    const found: Array<[number, string, number, number]> = [];
     let start = 0;
     for (const line of prompt.split('\n')) {
       const m = pattern.exec(line);
-      if (m) found.push([Number(m[2]), m[3], start]);
+      // The text's offset: its first occurrence after the digits (earlier than where the
+      // pattern found it when it begins like the punctuation, e.g. "1..").
+      if (m)
+        found.push([
+          Number(m[2]),
+          m[3],
+          start,
+          start + line.indexOf(m[3], m[1].length + m[2].length),
+        ]);
       start += line.length + 1;
     }
     return found;
@@ -287,11 +295,30 @@ test('numbered options: lines that do not start with a digit are skipped without
     '',
     '\n',
     '7',
+    '1..\n2) ) a\n3.\t\r\n004. four digits\n5.a\u2028b\n6. ok \r',
     ...(await loadDataset(SAMPLE)).rows.map((r) => r.row.input_field),
   ];
+  // And random lines made of what the pattern looks at.
+  const random = mulberry32(29);
+  const pieces = [
+    ...' \t\r\n0123456789.)ab',
+    '\u2028',
+    '\u2029',
+    'é',
+    '1. ',
+    '\n2) x',
+    '1000',
+    '..',
+  ];
+  for (let round = 0; round < 20_000; round++) {
+    let prompt = '';
+    const length = Math.floor(random() * 20);
+    for (let i = 0; i < length; i++) prompt += pieces[Math.floor(random() * pieces.length)];
+    prompts.push(prompt);
+  }
   for (const prompt of prompts)
     assert.deepEqual(
-      numberedLines(prompt).map((o) => [o.number, o.text, o.lineStart]),
+      numberedLines(prompt).map((o) => [o.number, o.text, o.lineStart, o.textStart]),
       everyLine(prompt),
       JSON.stringify(prompt.slice(0, 80)),
     );
