@@ -7,9 +7,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import {
-  codeServerEntry,
+  codeServerMissing,
   createWorkspace,
-  defaultCodeServerDir,
   removeDir,
   startCodeServer,
   workbenchUrl,
@@ -23,8 +22,7 @@ import {
 } from '../e2e/workbench';
 
 export async function vscodeBench(sample: string, figures: Record<string, string>): Promise<void> {
-  const codeServerDir = defaultCodeServerDir();
-  if (!codeServerEntry(codeServerDir)) {
+  if (codeServerMissing()) {
     figures['VS Code activation / webview first render'] =
       'skipped (run bash test/e2e/install-code-server.sh)';
     return;
@@ -36,7 +34,6 @@ export async function vscodeBench(sample: string, figures: Record<string, string
   );
   const workspace = createWorkspace({ 'shopbench-dev.jsonl': sample });
   const server = await startCodeServer({
-    codeServerDir,
     workspace,
     extensionDevelopmentPath: repoRoot,
     env: { ...process.env, MCPO_STATS_FILE: statsFile },

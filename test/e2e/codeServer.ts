@@ -11,8 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 
 export interface CodeServerOptions {
-  /** The folder given to install-code-server.sh (or code-server's own package folder). */
-  codeServerDir: string;
+  /** The folder given to install-code-server.sh (or code-server's own package folder); default defaultCodeServerDir(). */
+  codeServerDir?: string;
   /** The folder the workbench opens; also passed on the command line as the last folder. */
   workspace: string;
   /** Absolute path of an extension to load in development mode (through the URL payload). */
@@ -147,18 +147,22 @@ export function installVsix(
   return out;
 }
 
+/** Why code-server cannot be started from `dir` (false when it can): the skip reason of tests. */
+export function codeServerMissing(dir: string = defaultCodeServerDir()): false | string {
+  return codeServerEntry(dir)
+    ? false
+    : `code-server is not installed in ${dir}: run test/e2e/install-code-server.sh (or set MCPO_CODE_SERVER_DIR)`;
+}
+
 function requireEntry(codeServerDir: string): string {
   const entry = codeServerEntry(codeServerDir);
-  if (!entry) {
-    throw new Error(
-      `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`,
-    );
-  }
+  if (!entry) throw new Error(codeServerMissing(codeServerDir) || 'code-server is missing');
   return entry;
 }
 
 export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServer> {
-  const entry = requireEntry(opts.codeServerDir);
+  const codeServerDir = opts.codeServerDir ?? defaultCodeServerDir();
+  const entry = requireEntry(codeServerDir);
   const port = await freePort();
   const runDir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-code-server-'));
   const dirs = {
@@ -179,7 +183,7 @@ export async function startCodeServer(opts: CodeServerOptions): Promise<CodeServ
   fs.writeFileSync(configPath, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
 
   for (const vsix of opts.installVsix ?? [])
-    installVsix(opts.codeServerDir, dirs.extensions, vsix, dirs.user);
+    installVsix(codeServerDir, dirs.extensions, vsix, dirs.user);
 
   const env: NodeJS.ProcessEnv = {};
   // Variables of an enclosing VS Code (its terminal or test host) would confuse the server.

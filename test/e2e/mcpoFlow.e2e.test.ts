@@ -36,20 +36,12 @@ import {
 } from '../support/openaiTestServer';
 import { repoRoot } from '../support/paths';
 import { buildTinyBertFixture } from '../support/tinyBertFixture';
-import {
-  codeServerEntry,
-  createWorkspace,
-  defaultCodeServerDir,
-  removeDir,
-  startCodeServer,
-  workbenchUrl,
-} from './codeServer';
+import { removeDir } from './codeServer';
+import { codeServerMissing, openVsCode, reportFailure, testWorkspace } from './session';
 import {
   ARTIFACTS_DIR,
   editorTab,
-  openWorkbench,
   runCommand,
-  screenshot,
   waitForExplorerItem,
   waitForWorkbench,
   webviewFrame,
@@ -69,10 +61,7 @@ const THEMES = [
   { name: 'Default High Contrast', label: 'Dark High Contrast', slug: 'hc', bodyClass: 'hc-black' },
 ] as const;
 
-const codeServerDir = defaultCodeServerDir();
-const skip = codeServerEntry(codeServerDir)
-  ? false
-  : `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh (or set MCPO_CODE_SERVER_DIR)`;
+const skip = codeServerMissing();
 
 interface SampleRow {
   task_name: string;
@@ -405,8 +394,7 @@ test(
     buildTinyBertFixture(modelDir);
 
     const { text, rankingLine, xssLine } = brokenDataset();
-    const workspace = createWorkspace({ [DATASET]: { text } });
-    t.after(() => removeDir(workspace));
+    const workspace = testWorkspace(t, { [DATASET]: { text } });
     const runsDir = path.join(workspace, 'mcpo-runs');
     const workspaceSettings = {
       'mcpo.llm.url': llm.baseUrl,
@@ -425,20 +413,16 @@ test(
       JSON.stringify(workspaceSettings, null, 2),
     );
 
-    const server = await startCodeServer({
-      codeServerDir,
+    const session = await openVsCode(t, {
       workspace,
       extensionDevelopmentPath: repoRoot,
       // The engine and test server listen on loopback ports; "port is available" toasts would cover the UI.
       userSettings: { 'remote.autoForwardPorts': false, 'workbench.colorTheme': THEMES[0].name },
     });
-    t.after(() => server.stop());
-    mark('healthz');
+    const { page } = session;
+    mark('workbench opened');
 
-    const browserLog: string[] = [];
     const dialogs: string[] = [];
-    const { page, close } = await openWorkbench(workbenchUrl(server), { consoleSink: browserLog });
-    t.after(close);
     page.on('dialog', (dialog) => {
       dialogs.push(`${dialog.type()}: ${dialog.message()}`);
       void dialog.dismiss();
@@ -694,9 +678,7 @@ test(
       }
       mark('themes');
     } catch (err) {
-      await screenshot(page, 'flow-failure').catch(() => undefined);
-      t.diagnostic(`browser console (tail):\n${browserLog.slice(-40).join('\n')}`);
-      t.diagnostic(`code-server output (tail):\n${server.output().slice(-4000)}`);
+      await reportFailure(t, session, 'flow-failure', { serverChars: 4000 });
       throw err;
     } finally {
       t.diagnostic(timings.join(', '));

@@ -21,25 +21,15 @@ import type { RunRecord } from '../../server/runs/runTypes';
 import type { SampleValue } from '../../server/scoring/evaluate';
 import { mulberry32 } from '../../server/util/seededRandom';
 import { repoRoot } from '../support/paths';
-import {
-  codeServerEntry,
-  createWorkspace,
-  defaultCodeServerDir,
-  removeDir,
-  startCodeServer,
-  workbenchUrl,
-} from './codeServer';
-import { openWorkbench, runCommand, screenshot, waitForWorkbench } from './workbench';
+import { codeServerMissing, openVsCode, reportFailure, testWorkspace } from './session';
+import { runCommand, screenshot, waitForWorkbench } from './workbench';
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 const RUNS = 12;
 /** The paper-preset run's label as a header, and its full label (shortRunLabel in media/viewModel.ts). */
 const PAPER_SHORT = 'paper · P1+2 · CoT self · top-3';
 const PAPER_FULL = /^preset=paper templates=paper parts=mcq=1,2 .* cot=self k=3$/;
-const codeServerDir = defaultCodeServerDir();
-const skip = codeServerEntry(codeServerDir)
-  ? false
-  : `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh (or set MCPO_CODE_SERVER_DIR)`;
+const skip = codeServerMissing();
 
 /** A per-sample value of the metric's shape, right with probability `p`. */
 function sampleValue(metric: Metric, right: boolean, random: () => number): SampleValue {
@@ -174,22 +164,18 @@ for (const [name, theme] of THEMES) {
         fs.existsSync(path.join(repoRoot, 'dist', 'media', 'panel.js')),
         'run npm run build',
       );
-      const workspace = createWorkspace({ 'shopbench-dev.jsonl': SAMPLE });
-      t.after(() => removeDir(workspace));
+      const workspace = testWorkspace(t, { 'shopbench-dev.jsonl': SAMPLE });
       const runDirs = await writeRuns(workspace);
-      const server = await startCodeServer({
-        codeServerDir,
-        workspace,
-        extensionDevelopmentPath: repoRoot,
-        userSettings: { 'workbench.colorTheme': theme },
-      });
-      t.after(() => server.stop());
-      const browserLog: string[] = [];
-      const { page, close } = await openWorkbench(workbenchUrl(server), {
-        consoleSink: browserLog,
-        viewport: { width: 1600, height: 1000 },
-      });
-      t.after(close);
+      const session = await openVsCode(
+        t,
+        {
+          workspace,
+          extensionDevelopmentPath: repoRoot,
+          userSettings: { 'workbench.colorTheme': theme },
+        },
+        { viewport: { width: 1600, height: 1000 } },
+      );
+      const { page } = session;
       try {
         await waitForWorkbench(page);
         await runCommand(page, 'MCPO: Open Run Report');
@@ -201,11 +187,13 @@ for (const [name, theme] of THEMES) {
         const newest = runsList.first().locator('.run-label');
         assert.equal((await newest.innerText()).trim(), `#${RUNS} ${PAPER_SHORT}`);
         assert.match((await newest.getAttribute('title')) ?? '', PAPER_FULL);
-        assert.equal(
-          (await report.locator('#run-heading').innerText()).trim(),
-          `Scores — ${PAPER_SHORT}`,
-        );
-        assert.match(await report.locator('[data-testid="run-config"]').innerText(), PAPER_FULL);
+        // The heading and the configuration line fill in when the selected run's report arrives.
+        const heading = report.locator('#run-heading', { hasText: PAPER_SHORT });
+        await heading.waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal((await heading.innerText()).trim(), `Scores — ${PAPER_SHORT}`);
+        const runConfig = report.locator('[data-testid="run-config"]', { hasText: 'preset=paper' });
+        await runConfig.waitFor({ state: 'visible', timeout: 30_000 });
+        assert.match(await runConfig.innerText(), PAPER_FULL);
 
         // Newest run selected; the oldest is the baseline.
         await report.locator('select#baseline').selectOption(runDirs[0]);
@@ -295,9 +283,7 @@ for (const [name, theme] of THEMES) {
         assert.match((await cardLabel.getAttribute('title')) ?? '', PAPER_FULL);
         await screenshot(page, `report-${name}-5-sidebar`);
       } catch (err) {
-        await screenshot(page, `report-${name}-failure`).catch(() => undefined);
-        t.diagnostic(`browser console (tail):\n${browserLog.slice(-30).join('\n')}`);
-        t.diagnostic(`code-server output (tail):\n${server.output().slice(-3000)}`);
+        await reportFailure(t, session, `report-${name}-failure`, { consoleLines: 30 });
         throw err;
       }
     },

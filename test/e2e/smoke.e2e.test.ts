@@ -15,18 +15,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../support/paths';
-import {
-  codeServerEntry,
-  createWorkspace,
-  defaultCodeServerDir,
-  removeDir,
-  startCodeServer,
-  workbenchUrl,
-} from './codeServer';
+import { codeServerMissing, openVsCode, reportFailure, testWorkspace } from './session';
 import {
   activeEditorLines,
   editorTab,
-  openWorkbench,
   runCommand,
   screenshot,
   waitForExplorerItem,
@@ -34,10 +26,7 @@ import {
 } from './workbench';
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
-const codeServerDir = defaultCodeServerDir();
-const skip = codeServerEntry(codeServerDir)
-  ? false
-  : `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh (or set MCPO_CODE_SERVER_DIR)`;
+const skip = codeServerMissing();
 
 test('smoke: the sample opens from the command palette', { skip, timeout: 120_000 }, async (t) => {
   assert.ok(
@@ -48,20 +37,10 @@ test('smoke: the sample opens from the command palette', { skip, timeout: 120_00
   const started = Date.now();
   const mark = (step: string): void => void timings.push(`${step}: ${Date.now() - started} ms`);
 
-  const workspace = createWorkspace({ 'shopbench-dev.jsonl': SAMPLE });
-  t.after(() => removeDir(workspace));
-  const server = await startCodeServer({
-    codeServerDir,
-    workspace,
-    extensionDevelopmentPath: repoRoot,
-  });
-  t.after(() => server.stop());
-  mark('healthz');
-
-  const browserLog: string[] = [];
-  const { page, close } = await openWorkbench(workbenchUrl(server), { consoleSink: browserLog });
-  // t.after runs in reverse order of registration: browser first, then the server.
-  t.after(close);
+  const workspace = testWorkspace(t, { 'shopbench-dev.jsonl': SAMPLE });
+  const session = await openVsCode(t, { workspace, extensionDevelopmentPath: repoRoot });
+  const { page } = session;
+  mark('workbench opened');
   try {
     await waitForWorkbench(page);
     mark('workbench visible');
@@ -81,9 +60,7 @@ test('smoke: the sample opens from the command palette', { skip, timeout: 120_00
     mark('dataset visible');
     await screenshot(page, 'smoke-2-sample-open');
   } catch (err) {
-    await screenshot(page, 'smoke-failure').catch(() => undefined);
-    t.diagnostic(`browser console (tail):\n${browserLog.slice(-30).join('\n')}`);
-    t.diagnostic(`code-server output (tail):\n${server.output().slice(-3000)}`);
+    await reportFailure(t, session, 'smoke-failure', { consoleLines: 30 });
     throw err;
   } finally {
     t.diagnostic(timings.join(', '));

@@ -26,21 +26,13 @@ import { test } from 'node:test';
 import type { Page } from 'playwright-core';
 import { startOpenAiTestServer } from '../support/openaiTestServer';
 import { repoRoot } from '../support/paths';
-import {
-  codeServerEntry,
-  createWorkspace,
-  defaultCodeServerDir,
-  removeDir,
-  startCodeServer,
-  workbenchUrl,
-} from './codeServer';
+import { codeServerMissing, openVsCode, reportFailure, testWorkspace } from './session';
 import {
   codeLenses,
   editorTab,
   errorSquiggles,
   mcpoStatusHealthy,
   mcpoStatusUnhealthy,
-  openWorkbench,
   pickQuickInputRow,
   problemRow,
   promptViewTab,
@@ -53,15 +45,12 @@ import {
   webviewContentFrames,
 } from './workbench';
 
-const codeServerDir = defaultCodeServerDir();
 const vsix = process.env.MCPO_VSIX ? path.resolve(repoRoot, process.env.MCPO_VSIX) : '';
 const skip = !vsix
   ? 'MCPO_VSIX is not set (build one with npm run package)'
   : !fs.existsSync(vsix)
     ? `MCPO_VSIX=${vsix} does not exist`
-    : !codeServerEntry(codeServerDir)
-      ? `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`
-      : false;
+    : codeServerMissing();
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 const MODEL = 'test-model';
@@ -125,14 +114,12 @@ test(
     // The first request is the silent endpoint check at start-up: it is told the model is not
     // served, so the status item starts unhealthy and Check Endpoints has something to change.
     llm.script({ kind: 'wrongModel' });
-    const workspace = createWorkspace({
+    const workspace = testWorkspace(t, {
       'rows.jsonl': { text: threeRows() },
       'broken.jsonl': { text: brokenRows() },
     });
-    t.after(() => removeDir(workspace));
     const runsDir = path.join(workspace, 'mcpo-runs');
-    const server = await startCodeServer({
-      codeServerDir,
+    const session = await openVsCode(t, {
       workspace,
       installVsix: [vsix],
       userSettings: {
@@ -145,10 +132,7 @@ test(
         'remote.autoForwardPorts': false,
       },
     });
-    t.after(() => server.stop());
-    const browserLog: string[] = [];
-    const { page, close } = await openWorkbench(workbenchUrl(server), { consoleSink: browserLog });
-    t.after(close);
+    const { page } = session;
     try {
       await waitForWorkbench(page);
 
@@ -236,9 +220,7 @@ test(
         `run ${path.basename(runDir)}; ${llm.requests.length} requests to the test server`,
       );
     } catch (err) {
-      await screenshot(page, 'vsix-failure').catch(() => undefined);
-      t.diagnostic(`browser console (tail):\n${browserLog.slice(-40).join('\n')}`);
-      t.diagnostic(`code-server output (tail):\n${server.output().slice(-3000)}`);
+      await reportFailure(t, session, 'vsix-failure');
       throw err;
     }
   },

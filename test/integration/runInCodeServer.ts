@@ -13,9 +13,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  codeServerEntry,
+  codeServerMissing,
   createWorkspace,
-  defaultCodeServerDir,
   removeDir,
   startCodeServer,
   workbenchUrl,
@@ -35,11 +34,9 @@ interface SuiteExit {
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const codeServerDir = defaultCodeServerDir();
-  if (!codeServerEntry(codeServerDir)) {
-    console.error(
-      `code-server is not installed in ${codeServerDir}: run test/e2e/install-code-server.sh`,
-    );
+  const missing = codeServerMissing();
+  if (missing) {
+    console.error(missing);
     return 1;
   }
   for (const built of [path.join(repoRoot, 'dist', 'extension.js'), SUITE]) {
@@ -58,7 +55,6 @@ async function main(): Promise<number> {
   let exit: SuiteExit | undefined;
   try {
     server = await startCodeServer({
-      codeServerDir,
       workspace,
       extensionDevelopmentPath: repoRoot,
       extensionTestsPath: SUITE,
