@@ -6,6 +6,7 @@
  *   node out/test/support/openaiTestServerMain.js --latency-ms 200 --port 8000
  */
 import { parseArgs } from 'node:util';
+import { demoAnswer } from './demoAnswers';
 import { promptText, startOpenAiTestServer } from './openaiTestServer';
 
 const USAGE = `usage: npm run test-server -- [--latency-ms N] [--port N] [--models a,b]
@@ -42,8 +43,7 @@ async function main(): Promise<void> {
     latencyMs: numberOption('latency-ms', values['latency-ms']) ?? 0,
     port: numberOption('port', values.port),
     models: values.models?.split(',').filter(Boolean),
-    answer: (r) =>
-      /chain of thought/i.test(promptText(r)) ? 'Because the first option fits.' : '1',
+    answer: (r) => demoAnswer(promptText(r)),
   });
   process.stdout.write(`${server.baseUrl}\n`);
   process.stdin.resume();

@@ -23,3 +23,17 @@ export function sampleRows(): ShopBenchRow[] {
     .map((line) => JSON.parse(line) as ShopBenchRow);
   return rows;
 }
+
+/**
+ * Writes the first `count` sample lines whose text contains `marker` (e.g. '"multiple-choice"')
+ * to `file`, as they are in the sample; returns the lines written.
+ */
+export function writeSampleLines(file: string, marker: string, count = Infinity): string[] {
+  const lines = fs
+    .readFileSync(SAMPLE_FILE, 'utf8')
+    .split('\n')
+    .filter((l) => l.includes(marker))
+    .slice(0, count);
+  fs.writeFileSync(file, `${lines.join('\n')}\n`);
+  return lines;
+}

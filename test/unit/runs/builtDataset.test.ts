@@ -12,7 +12,7 @@ import { RunStore } from '../../../server/runs/runStore';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
 import { plainRunOptions } from '../../support/plainRun';
-import { SAMPLE_FILE } from '../../support/sample';
+import { writeSampleLines } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
 
 test('a run reads the rows its configuration was built from, not a file changed since', async (t) => {
@@ -20,12 +20,7 @@ test('a run reads the rows its configuration was built from, not a file changed 
   t.after(() => server.close());
   const dir = tempDir('mcpo-built-');
   const data = path.join(dir, 'rows.jsonl');
-  const lines = fs
-    .readFileSync(SAMPLE_FILE, 'utf8')
-    .split('\n')
-    .filter((l) => l.includes('"multiple-choice"'))
-    .slice(0, 3);
-  fs.writeFileSync(data, `${lines.join('\n')}\n`);
+  const lines = writeSampleLines(data, '"multiple-choice"', 3);
   const builtSha = createHash('sha256').update(fs.readFileSync(data)).digest('hex');
   const config = await buildRunConfig(plainRunOptions(data, server.baseUrl, 2));
   assert.equal(config.data.sha256, builtSha);

@@ -12,7 +12,7 @@ import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { closeEnginePool } from '../../../server/workers/enginePool';
 import { startOpenAiTestServer } from '../../support/openaiTestServer';
 import { plainRunOptions } from '../../support/plainRun';
-import { SAMPLE_FILE } from '../../support/sample';
+import { writeSampleLines } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
 
 /**
@@ -53,12 +53,8 @@ test('the first request that goes to the model starts loading the Japanese dicti
   });
   const dir = tempDir('mcpo-warm-');
   const data = path.join(dir, 'jp.jsonl');
-  const jp = fs
-    .readFileSync(SAMPLE_FILE, 'utf8')
-    .split('\n')
-    .filter((line) => line.includes('"jp-bleu"'));
+  const jp = writeSampleLines(data, '"jp-bleu"');
   assert.equal(jp.length, 1, 'the sample has one jp-bleu row');
-  fs.writeFileSync(data, `${jp[0]}\n`);
 
   const server = await startOpenAiTestServer({ models: ['m'], answer: () => '日本語の回答です' });
   t.after(() => server.close());
