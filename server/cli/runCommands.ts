@@ -1,5 +1,6 @@
 /** `mcpo run` and `mcpo ablate`: the pipeline over a dataset, each question recorded as it finishes. */
 import * as path from 'node:path';
+import { formatProblem, validateDataset } from '../dataset/load';
 import { buildTinyLlamaGguf, DEMO_CONTEXT_SIZE } from '../llm/demoGguf';
 import { createLocalLlamaClient, DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { disposeLocalModels } from '../llm/localModels';
@@ -64,6 +65,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         if (demo) options.label ??= 'DEMO model (random weights)';
       }
       config = await buildRunConfig(options);
+      await reportInvalidRows(config);
     }
     const result = await runAndReport(
       config,
@@ -77,11 +79,29 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
       },
       replayCachedFrom,
     );
-    const summary = summarizeRun(RunStore.open(result.dir));
-    process.stdout.write(formatRunsTable([summary]));
-    return result.failed > 0 || result.cancelled ? 1 : 0;
+    const store = RunStore.open(result.dir);
+    process.stdout.write(formatRunsTable([summarizeRun(store)]));
+    const invalid = store.config.data.invalid?.length ?? 0;
+    return result.failed > 0 || result.cancelled || invalid > 0 ? 1 : 0;
   },
 };
+
+/**
+ * Rows that are not valid ShopBench rows cannot run: say which and why, as `mcpo validate` does,
+ * before the valid rows run (the run's exit code is then 1).
+ */
+async function reportInvalidRows(
+  config: Awaited<ReturnType<typeof buildRunConfig>>,
+): Promise<void> {
+  const invalid = config.data.invalid?.length ?? 0;
+  if (invalid === 0) return;
+  const checked = await validateDataset(config.data.file);
+  for (const p of checked.problems)
+    if (p.severity === 'error') process.stderr.write(`${formatProblem(p)}\n`);
+  process.stderr.write(
+    `${invalid} of ${config.data.rowCount} rows are invalid and left out of this run: fix them and start a new run (mcpo validate --data ${config.data.file} lists them)\n`,
+  );
+}
 
 export const ablate: Command = {
   usage:

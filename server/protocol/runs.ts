@@ -129,7 +129,14 @@ export interface RunConfigSummary {
   label: string;
   /** The preset the run was asked for, null for none; absent in older runs. */
   preset?: string | null;
-  data: { file: string; sha256: string; rowCount: number; limit?: number };
+  data: {
+    file: string;
+    sha256: string;
+    rowCount: number;
+    limit?: number;
+    /** Indices of rows left out because they are invalid (see `mcpo validate`); absent in older runs. */
+    invalid?: number[];
+  };
 }
 
 export interface TaskScore {

@@ -4,13 +4,14 @@
  */
 import type { RunConfig } from './runTypes';
 
-type DataScope = Pick<RunConfig['data'], 'rowCount' | 'limit'>;
+type DataScope = Pick<RunConfig['data'], 'rowCount' | 'limit' | 'invalid'>;
 
 export function inRunScope(index: number, data: DataScope): boolean {
   return data.limit === undefined || index < data.limit;
 }
 
-/** How many questions the run covers when it is complete. */
+/** How many questions the run covers when it is complete: invalid rows never run. */
 export function questionsInScope(data: DataScope): number {
-  return data.limit === undefined ? data.rowCount : Math.min(data.limit, data.rowCount);
+  const rows = data.limit === undefined ? data.rowCount : Math.min(data.limit, data.rowCount);
+  return rows - (data.invalid ?? []).filter((index) => inRunScope(index, data)).length;
 }

@@ -6,6 +6,7 @@ import type { TaskType } from '../dataset/shopbench';
 import type { EndpointConfig, Sampling } from '../llm/types';
 import type { CotConfig, SimilarityConfig, TemplatePreset } from '../pipeline/types';
 import type { PromptParts } from '../pipeline/templates';
+import type { RunConfigSummary } from '../protocol/runs';
 import type { PresetName } from './presets';
 
 export interface RunConfig {
@@ -16,7 +17,8 @@ export interface RunConfig {
   label: string;
   /** The preset the run was asked for (`--preset`), null for none; absent in older runs. */
   preset?: PresetName | null;
-  data: { file: string; sha256: string; rowCount: number; limit?: number };
+  /** The dataset as the wire type says (server/protocol/runs.ts). */
+  data: RunConfigSummary['data'];
   llm: EndpointConfig;
   slm?: EndpointConfig;
   /** M_V, the vector model for similarity hints. */

@@ -147,6 +147,7 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
       sha256,
       rowCount: dataset.rowCount,
       limit: options.limit,
+      ...invalidRows(dataset),
     },
     llm: {
       ...endpoint(options.llm),
@@ -185,6 +186,15 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
   };
   builtFrom.set(config, dataset);
   return config;
+}
+
+/** The indices of the rows that did not load (as `invalid`), or nothing when every row did. */
+function invalidRows(dataset: LoadedDataset): { invalid?: number[] } {
+  if (dataset.rows.length === dataset.rowCount) return {};
+  const loaded = new Set(dataset.rows.map((r) => r.index));
+  const invalid: number[] = [];
+  for (let i = 0; i < dataset.rowCount; i++) if (!loaded.has(i)) invalid.push(i);
+  return { invalid };
 }
 
 function endpoint(
