@@ -304,8 +304,14 @@ function checkError(baseUrl: string, err: unknown): LlmError {
         err.status,
       );
     }
+    // OpenAI-compatible servers (vLLM, llama.cpp, Ollama) serve under /v1: a 404 on a URL
+    // without it is almost always that.
+    const hint =
+      err.status === 404 && !/\/v\d+$/.test(baseUrl)
+        ? `; OpenAI-compatible servers answer under /v1: try ${baseUrl}/v1`
+        : '';
     return new LlmError(
-      `${baseUrl}: GET /models failed with HTTP ${err.status}: ${err.message}`,
+      `${baseUrl}: GET /models failed with HTTP ${err.status}: ${err.message}${hint}`,
       1,
       err.status,
     );

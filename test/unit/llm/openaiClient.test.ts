@@ -414,3 +414,23 @@ test('check() says the server cannot be reached, and why', async () => {
     new RegExp(`^cannot reach ${server.baseUrl.replace(/[.]/g, '\\.')}: .*ECONNREFUSED`),
   );
 });
+
+test('a URL without /v1 that answers 404 is checked with a hint to add /v1; with /v1 there is none', async (t) => {
+  const server = await serve(t);
+  const withoutV1 = server.baseUrl.replace(/\/v1$/, '');
+  const { client } = clientFor(server, { baseUrl: withoutV1 });
+  const err = await rejection(client.check());
+  assert.ok(err instanceof LlmError, String(err));
+  assert.equal(err.status, 404);
+  assert.ok(
+    err.message.endsWith(`OpenAI-compatible servers answer under /v1: try ${withoutV1}/v1`),
+    err.message,
+  );
+  // Under /v1 a 404 means something else: no hint.
+  const underV1 = await rejection(
+    clientFor(server, { baseUrl: `${server.baseUrl}/elsewhere/v1` }).client.check(),
+  );
+  assert.ok(underV1 instanceof LlmError, String(underV1));
+  assert.equal(underV1.status, 404);
+  assert.doesNotMatch(underV1.message, /try .*\/v1/);
+});
