@@ -5,7 +5,6 @@
  * Runs are measured side by side in one invocation and reported as ratios (see runBench.ts):
  * the machine is shared, so absolute times are noisy.
  */
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -18,6 +17,7 @@ import { localLlamaBench } from './localLlamaBench';
 import { lspBench } from './lspBench';
 import { pipelineBench } from './pipelineBench';
 import { benchChild, inChild, runBench, type ChildJob } from './runBench';
+import { median, spawnedWallTimes } from './spawned';
 import { vscodeBench } from './vscodeBench';
 
 const ROWS = 100_000;
@@ -129,14 +129,14 @@ async function datasetBench(sample: string, figures: Record<string, string>): Pr
     // What the user meets: the real CLI in a new process, start-up included.
     const cli = path.join(__dirname, 'cli.js');
     const load1 = os.loadavg()[0];
-    const [floor, startUp, user] = spawnedWallMs(
+    const [floor, startUp, user] = spawnedWallTimes(
       [
         ['-e', '0'],
         [cli, '--help'],
         [cli, 'validate', '--data', big],
       ],
       CLI_RUNS,
-    );
+    ).map(median);
     figures[
       `mcpo validate of ${ROWS} rows as the user runs it (node dist/cli.js validate --data FILE, a new process; median of ${CLI_RUNS}, load ${load1.toFixed(1)})`
     ] = `${s(user)} wall; start-up alone (mcpo --help) ${s(startUp)}; node -e 0 ${s(floor)}`;
@@ -147,23 +147,6 @@ async function datasetBench(sample: string, figures: Record<string, string>): Pr
 
 /** Rounds of the spawned-CLI figure. */
 const CLI_RUNS = 5;
-
-/**
- * Median wall time of each command (node's arguments), each run in a new process as a user runs
- * it; the commands take turns, so a change in the shared machine's load touches all of them.
- */
-function spawnedWallMs(commands: readonly string[][], runs: number): number[] {
-  const times = commands.map((): number[] => []);
-  for (let round = 0; round < runs; round++) {
-    commands.forEach((args, i) => {
-      const t0 = performance.now();
-      const { status } = spawnSync(process.execPath, args, { stdio: 'ignore' });
-      if (status !== 0) throw new Error(`node ${args.join(' ')} exited with ${status}`);
-      times[i].push(performance.now() - t0);
-    });
-  }
-  return times.map((t) => [...t].sort((a, b) => a - b)[Math.floor(t.length / 2)]);
-}
 
 async function main(): Promise<void> {
   if (process.argv[2] === '--bench-child')

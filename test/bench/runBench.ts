@@ -25,6 +25,7 @@ import { Semaphore } from '../../server/llm/semaphore';
 import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
 import { closeEnginePool } from '../../server/workers/enginePool';
 import { buildTinyBertFixture } from '../support/tinyBertFixture';
+import { median, spawnedWallTimes } from './spawned';
 
 const LATENCY_MS = 200;
 /** Side-by-side pairs per figure. */
@@ -187,17 +188,6 @@ async function cliRun(
   };
 }
 
-/** Wall time of `node -e 0`: the floor under any command's start-up on this machine. */
-async function nodeStartMs(): Promise<number> {
-  const t0 = performance.now();
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, ['-e', '0'], { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', () => resolve());
-  });
-  return performance.now() - t0;
-}
-
 function startTestServer(): Promise<{ baseUrl: string; stop: () => void }> {
   const serverMain = path.join(
     __dirname,
@@ -219,12 +209,6 @@ function startTestServer(): Promise<{ baseUrl: string; stop: () => void }> {
 
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-}
 
 /** Pairs' ratios (median, range), then the walls, against the server-bound limit too. */
 function sideBySideFigure(ours: ChildResult[], bare: ChildResult[], limitMs: number): string {
@@ -413,13 +397,15 @@ export async function runBench(
         figures[`peak RSS of the mcpo run process (node dist/cli.js run, c=8), ${label}`] =
           `${cli.maxRssMb.toFixed(0)} MB (process wall time ${s(cli.wallMs)}, exit ${cli.code})`;
         if (data !== sample) continue;
-        // The same re-run as the user types it: a new process, start-up and report included.
-        const again: number[] = [];
-        const floor: number[] = [];
-        for (let round = 0; round < ROUNDS; round++) {
-          again.push((await cliRun(dir, cliArgs(data, cache))).wallMs);
-          floor.push(await nodeStartMs());
-        }
+        // The same re-run as the user types it: a new process, start-up and report included
+        // (the test server runs in its own process, so blocking here is harmless).
+        const [again, floor] = spawnedWallTimes(
+          [
+            [path.join(__dirname, 'cli.js'), ...cliArgs(data, cache)],
+            ['-e', '0'],
+          ],
+          ROUNDS,
+        );
         figures[
           'cached re-run of the 96 dev questions as the user runs it (node dist/cli.js run in a new process, same cache) / node -e 0'
         ] =
