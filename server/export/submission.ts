@@ -28,6 +28,7 @@ import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
 import { RunStore } from '../runs/runStore';
 import type { RunConfig } from '../runs/runTypes';
+import { datasetName, namedDatasetFile } from '../runs/runData';
 import { LOCAL_BASE_URL } from '../protocol/settings';
 import { hubRepository } from '../llm/localModels';
 import { UserError } from '../userError';
@@ -215,7 +216,7 @@ export function submissionConfig(
       runId: 'runDir' in source ? run.runId : null,
       label: run.label,
       preset: run.preset ?? null,
-      data: run.data.file,
+      data: datasetName(run.data),
     },
     batchSize,
     templates: run.templates,
@@ -297,7 +298,11 @@ export async function exportSubmission(
   }
   const config = submissionConfig(run, source, options);
   const files = writeSubmission(config, out, scores);
-  return { out, files, agreement: await inferenceAgreement(run.data.file) };
+  return {
+    out,
+    files,
+    agreement: await inferenceAgreement(namedDatasetFile(run.data), datasetName(run.data)),
+  };
 }
 
 /** mcpo/exportSubmission: the VS Code command's export of a run folder, or the weights it needs named. */
@@ -351,10 +356,11 @@ export function formatAgreement(a: Agreement): string {
 /**
  * How often the exported model's task type (inferSubmissionTaskType, which is mcpo_prompt.py's
  * infer_task_type: test/unit/export checks they agree row by row) is the rows' task_type.
+ * Reads the rows of `read` and names them `file` (a run's unsaved rows: see namedDatasetFile).
  */
-export async function inferenceAgreement(file: string): Promise<Agreement> {
-  if (!fs.existsSync(file)) return { file, agree: 0, total: 0, unmeasured: `${file} is missing` };
-  const rows = (await loadDataset(file)).rows.map((r) => r.row);
+export async function inferenceAgreement(read: string, file = read): Promise<Agreement> {
+  if (!fs.existsSync(read)) return { file, agree: 0, total: 0, unmeasured: `${read} is missing` };
+  const rows = (await loadDataset(read)).rows.map((r) => r.row);
   const agree = rows.filter(
     (r) => inferSubmissionTaskType(r.input_field, r.is_multiple_choice === true) === r.task_type,
   ).length;

@@ -6,11 +6,16 @@
  * Rows that were not selected are written as `null`: the loader reports and skips them, so the
  * selected rows keep their ordinal in the document. Records are keyed by that ordinal, which is
  * what pairs a one-row run with the same row of a full baseline run in reports.
+ *
+ * The snapshot is the engine's business only: the run's config.json names the user's file (see
+ * editorSource), so the report, the export and a resume's messages point the user at their own
+ * dataset, never at a hidden copy.
  */
 import { UserError } from '../userError';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { writeFileAtomic } from '../util/writeFileAtomic';
 import { checkRowText } from '../dataset/load';
 import { findNumberedOptions } from '../dataset/options';
@@ -70,6 +75,23 @@ export function writeRunInput(
       .map((r: RowText, i) => (chosen.has(i) ? r.text.replace(/\r?\n/g, ' ') : 'null'))
       .join('\n') + '\n';
   return { file: writeInputFile(runsDir, body), rows: valid, invalid };
+}
+
+/**
+ * The user's file behind a document's text: its path (or the URI of a document that has none,
+ * e.g. an untitled editor), and whether the text differs from what the file holds on disk.
+ */
+export async function editorSource(
+  uri: string,
+  text: string,
+): Promise<{ file: string; unsaved: boolean }> {
+  if (!uri.startsWith('file:')) return { file: uri, unsaved: true };
+  const file = fileURLToPath(uri);
+  try {
+    return { file, unsaved: (await fs.promises.readFile(file, 'utf8')) !== text };
+  } catch {
+    return { file, unsaved: true }; // deleted or unreadable since it was opened
+  }
 }
 
 /** Content-addressed, so running the same rows twice reuses one file. */

@@ -21,7 +21,13 @@ import { ablationArms, runAblationArms } from '../runs/ablation';
 import { newRunId } from '../runs/runStore';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
 import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
-import { FREE_FORM_WARNING, writeQuestionInput, writeRunInput } from './runInputs';
+import {
+  editorSource,
+  FREE_FORM_WARNING,
+  writeQuestionInput,
+  writeRunInput,
+  type RunInput,
+} from './runInputs';
 import { UserError } from '../userError';
 
 /** What the run requests need from the connection. */
@@ -39,6 +45,7 @@ export function runOptionsFromSettings(
   settings: PipelineSettings,
   data: string,
   label?: string,
+  source?: RunOptions['source'],
 ): RunOptions {
   if (
     !settings.llm ||
@@ -66,6 +73,7 @@ export function runOptionsFromSettings(
   });
   return {
     data,
+    source,
     out: settings.runsDir,
     label,
     llm: endpoint(settings.llm),
@@ -160,18 +168,30 @@ async function runOne(
   }
 }
 
+/** The rows to run, copied from the document as the editor shows it, and the file they came from. */
+async function snapshotDocument(
+  host: RunHost,
+  params: { uri: string; rows?: number[]; settings: PipelineSettings },
+): Promise<{ input: RunInput; source: NonNullable<RunOptions['source']> }> {
+  const text = await host.documentText(params.uri);
+  const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
+  const source = await editorSource(params.uri, text);
+  if (source.unsaved)
+    host.log(`${source.file}: the run reads the editor's unsaved contents, not the file on disk`);
+  return { input, source };
+}
+
 export async function runDataset(
   host: RunHost,
   params: RunDatasetParams,
   signal: AbortSignal,
   reporter: WorkDoneProgressReporter,
 ): Promise<RunDatasetResult> {
-  const text = await host.documentText(params.uri);
-  const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
+  const { input, source } = await snapshotDocument(host, params);
   if (input.invalid.length > 0)
-    host.log(`${params.uri}: ${input.invalid.length} invalid row(s) left out of the run`);
+    host.log(`${source.file}: ${input.invalid.length} invalid row(s) left out of the run`);
   const config = await buildRunConfig(
-    runOptionsFromSettings(params.settings, input.file, params.label),
+    runOptionsFromSettings(params.settings, input.file, params.label, source),
   );
   reporter.begin('MCPO run', 0, `0/${input.rows.length}`, true);
   try {
@@ -226,9 +246,8 @@ export async function runAblation(
   signal: AbortSignal,
   reporter: WorkDoneProgressReporter,
 ): Promise<RunAblationResult> {
-  const text = await host.documentText(params.uri);
-  const input = writeRunInput(params.settings.runsDir, params.uri, text, params.rows);
-  const base = runOptionsFromSettings(params.settings, input.file);
+  const { input, source } = await snapshotDocument(host, params);
+  const base = runOptionsFromSettings(params.settings, input.file, undefined, source);
   const outDir = path.join(params.settings.runsDir, `ablation-${newRunId()}`);
   const k = params.settings.similarityK > 0 ? params.settings.similarityK : 3;
   const armCount = ablationArms(k, base.slm !== undefined).length;

@@ -130,7 +130,17 @@ export interface RunConfigSummary {
   /** The preset the run was asked for, null for none; absent in older runs. */
   preset?: string | null;
   data: {
+    /** The user's dataset file: what every view and export names. */
     file: string;
+    /**
+     * The file the engine read when it is not `file`: a VS Code run reads a snapshot of the
+     * editor's rows (unsaved edits included), so a resume reruns exactly what ran. Absent for CLI
+     * runs and older runs.
+     */
+    input?: string;
+    /** The run read the editor's unsaved contents, not what `file` holds on disk. */
+    unsaved?: boolean;
+    /** sha256 of the file the engine read (`input` when present, else `file`). */
     sha256: string;
     rowCount: number;
     limit?: number;

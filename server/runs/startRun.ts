@@ -41,6 +41,7 @@ import { inRunScope } from './runScope';
 import { paperAnswerSampling, runQuestions, scorersToWarm, type RunOutcome } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
+import { runInputFile } from './runData';
 import { UserError } from '../userError';
 import { DEFAULT_COT_TASK_TYPES } from '../protocol/settings';
 
@@ -48,7 +49,13 @@ export class RunSetupError extends UserError {}
 
 /** What a user chooses for a run (CLI flags, VS Code settings). */
 export interface RunOptions {
+  /** The dataset file the run reads. */
   data: string;
+  /**
+   * The user's file when `data` is a copy of it (VS Code runs a snapshot of the editor's rows):
+   * config.json and every view name this file, and say when the copy held unsaved edits.
+   */
+  source?: { file: string; unsaved: boolean };
   /** A named preset (`paper`); every option set explicitly overrides its piece of the preset. */
   preset?: PresetName;
   /** Folder that holds runs (default .mcpo/runs). */
@@ -143,7 +150,13 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
     label: options.label ?? describeArm(options),
     preset: options.preset ?? null,
     data: {
-      file: dataFile,
+      ...(options.source
+        ? {
+            file: options.source.file,
+            input: dataFile,
+            ...(options.source.unsaved ? { unsaved: true } : {}),
+          }
+        : { file: dataFile }),
       sha256,
       rowCount: dataset.rowCount,
       limit: options.limit,
@@ -242,10 +255,11 @@ export async function executeRun(
     // A new run reads the rows its configuration was built from (and hashed in config.json).
     const built = resumeDir || !config ? undefined : builtFrom.get(config);
     if (config) builtFrom.delete(config);
-    const dataset = built ?? (await loadDataset(cfg.data.file));
-    if (resumeDir && (await fileSha256(cfg.data.file)) !== cfg.data.sha256) {
+    const input = runInputFile(cfg.data);
+    const dataset = built ?? (await loadDataset(input));
+    if (resumeDir && (await fileSha256(input)) !== cfg.data.sha256) {
       throw new RunSetupError(
-        `${cfg.data.file} changed since the run started (sha256 differs); start a new run instead of resuming`,
+        `${input} changed since the run started (sha256 differs); start a new run instead of resuming`,
       );
     }
     const rows = dataset.rows.filter((r) => inRunScope(r.index, cfg.data));

@@ -1,9 +1,13 @@
 /**
  * The two run commands a user finds in the palette, in a real VS Code against a real engine and
  * the OpenAI-compatible test server: "Run MCPO on Dataset" runs the whole file even when rows are
- * selected in its editor, and "Run MCPO on Selection" runs exactly the selected rows.
+ * selected in its editor, and "Run MCPO on Selection" runs exactly the selected rows. Either
+ * run's config.json names the user's dataset file (the engine reads a hidden snapshot of the
+ * editor's rows), and says when the editor held unsaved edits.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { runFixture, type RunFixture } from './runFixture';
 
@@ -47,9 +51,40 @@ export async function runOnSelectionRunsTheSelectedRowsOnly(): Promise<void> {
   const fixture = await runFixture();
   try {
     await selectRowsTwoAndThree(fixture);
-    const records = fixture.records(await runWith(fixture, 'mcpo.runOnSelection'));
+    const runDir = await runWith(fixture, 'mcpo.runOnSelection');
+    const records = fixture.records(runDir);
     assert.deepEqual(records.map((r) => r.task_name).sort(), ['task5', 'task8']);
+    const data = configData(runDir);
+    assert.equal(data.file, fixture.dataset.fsPath, 'config.json names the user file');
+    assert.equal(data.unsaved, undefined);
   } finally {
+    await fixture.dispose();
+  }
+}
+
+function configData(runDir: string): { file: string; unsaved?: boolean } {
+  return (
+    JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as {
+      data: { file: string; unsaved?: boolean };
+    }
+  ).data;
+}
+
+export async function aRunOfUnsavedEditsNamesTheUserFileAndSaysUnsaved(): Promise<void> {
+  const fixture = await runFixture();
+  try {
+    const editor = await vscode.window.showTextDocument(
+      await vscode.workspace.openTextDocument(fixture.dataset),
+    );
+    // An edit that is never saved: a blank line at the end.
+    const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+    assert.ok(await editor.edit((e) => e.insert(end, '\n')));
+    assert.ok(editor.document.isDirty);
+    const data = configData(await runWith(fixture, 'mcpo.runDataset'));
+    assert.deepEqual(data, { ...data, file: fixture.dataset.fsPath, unsaved: true });
+  } finally {
+    // A dirty editor would stop dispose() from closing it.
+    await vscode.commands.executeCommand('workbench.action.files.revert');
     await fixture.dispose();
   }
 }
