@@ -12,6 +12,7 @@ import {
   samplingKey,
   type CachedResponse,
 } from './responseCache';
+import { nodeHttpFetch } from './nodeHttpFetch';
 import { RetryableError, abortError, withRetries, type RetryOptions } from './retry';
 import { Semaphore } from './semaphore';
 import {
@@ -147,6 +148,8 @@ class OpenAiLlmClient implements LlmClient {
       apiKey: options.apiKey ?? 'not-needed',
       maxRetries: 0,
       timeout: endpoint.timeoutMs,
+      // node:http, not the built-in fetch: see nodeHttpFetch.ts for what undici costs us.
+      fetch: nodeHttpFetch,
     });
     this.semaphore = options.semaphore ?? new Semaphore(endpoint.concurrency);
   }

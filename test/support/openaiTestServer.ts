@@ -35,6 +35,8 @@ export interface RecordedRequest {
   headers: http.IncomingHttpHeaders;
   /** `Date.now()` when the request body had been fully received. */
   receivedAt: number;
+  /** Which TCP connection carried it (1, 2, ... in order of connection): shows keep-alive reuse. */
+  connection: number;
 }
 
 export interface TestServerOptions {
@@ -121,6 +123,8 @@ class TestServerImpl implements OpenAiTestServer {
   readonly requests: RecordedRequest[] = [];
   inFlight = 0;
   maxInFlight = 0;
+  private readonly connectionIds = new WeakMap<Socket, number>();
+  private connections = 0;
 
   private readonly models: string[];
   private readonly roots: Readonly<Record<string, string>>;
@@ -211,6 +215,7 @@ class TestServerImpl implements OpenAiTestServer {
 
   private trackSocket(socket: Socket): void {
     this.sockets.add(socket);
+    this.connectionIds.set(socket, ++this.connections);
     socket.on('close', () => this.sockets.delete(socket));
   }
 
@@ -225,6 +230,7 @@ class TestServerImpl implements OpenAiTestServer {
       body: parseBody(raw),
       headers: req.headers,
       receivedAt: Date.now(),
+      connection: this.connectionIds.get(req.socket) ?? 0,
     };
     this.requests.push(recorded);
     this.events.emit('request', recorded);
