@@ -27,7 +27,7 @@ import {
   RunDatasetRequest,
   RunQuestionRequest,
 } from '../server/protocol/messages';
-import { formatSampleValue, formatScore } from './format';
+import { coverageNote, formatSampleValue, formatScore } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
@@ -630,7 +630,7 @@ async function afterRun(
   const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
   const overall =
     run.report.overall !== null
-      ? `overall ${formatScore(run.report.overall)}`
+      ? `overall ${formatScore(run.report.overall)}${coverageNote(run.report)}`
       : run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
         ? 'not scored (a free-form question has no reference answer)'
         : 'not scored';

@@ -3,7 +3,15 @@
  * decimals, "correct"/"wrong" rather than "true"/"false", "not scored" rather than 0 or null.
  * Plain functions without `vscode`, unit-tested in test/unit/promptView.
  */
-import type { SampleValue } from '../server/protocol/runs';
+import type { RunListItem, SampleValue, ScoresReport } from '../server/protocol/runs';
+import {
+  coverageLine,
+  failedCount,
+  formatRunTime,
+  plural,
+  questionCount,
+  shortRunLabel,
+} from '../server/protocol/runLabels';
 
 /** A score or mean: 4 decimals, "not scored" when there is none. */
 export function formatScore(value: number | null | undefined): string {
@@ -30,4 +38,49 @@ export function formatAnswer(value: unknown, max = 60): string {
     return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
   }
   return String(value);
+}
+
+/**
+ * What a headline overall leaves out, for a toast: "; overall and track means cover 17 of 18
+ * tasks: task1 not scored (the report says why)", '' when every task is scored. A toast has no
+ * room for the reasons (a model that could not load, ...): the report shows them per task.
+ */
+export function coverageNote(report: Pick<ScoresReport, 'tasks' | 'unscored'>): string {
+  const unscored = report.unscored ?? [];
+  const line = coverageLine(report.tasks.length, unscored.length);
+  if (line === '') return '';
+  const names = unscored.slice(0, 3).map((u) => u.task_name);
+  const more = unscored.length > 3 ? ` and ${unscored.length - 3} more` : '';
+  return `; ${line}: ${names.join(', ')}${more} not scored (the report says why)`;
+}
+
+/**
+ * A run as a quick-pick item, named as the side bar and the report name it (short label, local
+ * time); the full label is the detail's tail. A run that mostly failed or stopped short says so
+ * first, with a warning icon: its overall covers only what it answered.
+ */
+export function runPickItem(run: RunListItem): {
+  label: string;
+  description: string;
+  detail: string;
+} {
+  const label = run.label || run.runId;
+  const problem = runProblem(run);
+  return {
+    label: `${problem ? '$(warning) ' : ''}${shortRunLabel(label)}`,
+    description: formatRunTime(run.createdAt),
+    detail: `overall ${formatScore(run.overall)} · ${questionCount(run)} · ${failedCount(run)}${label !== shortRunLabel(label) ? ` · ${label}` : ''}`,
+  };
+}
+
+/**
+ * What is wrong with exporting this run, or undefined when nothing is: some questions failed
+ * ("64 of 96 questions failed") or never ran ("49 of 96 questions (incomplete)").
+ */
+export function runProblem(run: RunListItem): string | undefined {
+  const problems: string[] = [];
+  if (run.failed > 0) problems.push(`${run.failed} of ${plural(run.questions, 'question')} failed`);
+  if (run.expected !== undefined && run.questions < run.expected)
+    problems.push(`only ${questionCount(run)} ran`);
+  return problems.length > 0 ? problems.join('; ') : undefined;
 }

@@ -32,6 +32,7 @@ import {
   formatScore,
   isFailure,
   pickRun,
+  plural,
   runRows,
   sanitizeState,
   shortRunLabel,
@@ -41,6 +42,12 @@ import {
   upsertRecord,
 } from './viewModel';
 import type { GetRunResult, RunListItem, RunRecord } from '../server/protocol/runs';
+import {
+  coverageLine,
+  failedCount,
+  formatRunTime,
+  questionCount,
+} from '../server/protocol/runLabels';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
@@ -230,14 +237,15 @@ function selectRun(runDir: string, keepQuestion: boolean): void {
     selectedRunDir: runDir,
     selectedIndex: keepQuestion ? state.selectedIndex : null,
   };
-  if (state.baselineDir === runDir) state.baselineDir = null;
+  // Looking at the baseline run itself keeps it the baseline: the side bar's deltas are from it.
   persist();
   renderRuns();
   renderComparison();
   renderChartSection();
   request({ type: 'selectRun', runDir });
   // The extension compares against the run it was last asked for, so this follows selectRun.
-  if (state.baselineDir !== null) request({ type: 'selectBaseline', runDir: state.baselineDir });
+  if (state.baselineDir !== null && state.baselineDir !== runDir)
+    request({ type: 'selectBaseline', runDir: state.baselineDir });
 }
 
 function selectBaseline(runDir: string | null): void {
@@ -248,12 +256,18 @@ function selectBaseline(runDir: string | null): void {
   request({ type: 'selectBaseline', runDir });
 }
 
-function selectQuestion(index: number): void {
+/**
+ * Shows a question's detail and scrolls it into view (it sits under a table that can be 96 rows
+ * long). From the keyboard, focus stays on the row, redrawn with the table, so arrowing on works.
+ */
+function selectQuestion(index: number, fromKeyboard = false): void {
   state = { ...state, selectedIndex: index };
   persist();
   renderQuestionTable();
   renderDetail();
-  document.querySelector('[data-testid="question-detail"]')?.scrollIntoView({ block: 'nearest' });
+  if (fromKeyboard)
+    questionTableBox.querySelector<HTMLElement>(`tr[data-index="${index}"]`)?.focus();
+  detailBox.scrollIntoView({ block: 'nearest' });
 }
 
 // layout: a fixed skeleton whose sections are redrawn independently -----------------------------
@@ -385,9 +399,17 @@ function renderRun(): void {
     return;
   }
   const { config, report, records } = run.result;
-  const failed = records.filter((r) => r.status === 'failed').length;
+  const listed = model.runs?.find((r) => r.runDir === run.runDir);
+  const live = model.progress.get(run.runDir);
+  const counts = {
+    questions: records.length,
+    expected: listed?.expected,
+    failed: records.filter((r) => r.status === 'failed').length,
+    selection: config.data.selected !== undefined,
+  };
   const tracks = trackRows(report);
   const tasks = taskRows(report);
+  const coverage = coverageLine(report.tasks.length, report.unscored?.length ?? 0);
   const label = config.label || config.runId;
   fill(
     runSection,
@@ -399,9 +421,10 @@ function renderRun(): void {
       { class: 'overall' },
       'Overall ',
       el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
-      ` · ${records.length} questions · ${failed} failed`,
-      cachedCount(records) > 0 ? ` · ${cachedCount(records)} answers cached` : '',
+      ` · ${questionCount(counts, live !== undefined && live.done < live.total)} · ${failedCount(counts)}`,
+      cachedCount(records) > 0 ? ` · ${plural(cachedCount(records), 'answer')} cached` : '',
     ),
+    coverage ? el('p', { class: 'coverage', 'data-testid': 'coverage' }, `${coverage}.`) : null,
     tracks.length > 0
       ? table<HTMLElement, Node>(
           document,
@@ -429,21 +452,28 @@ function renderRun(): void {
         { class: 'scores', 'data-testid': 'task-scores' },
         'Per task',
         ['Task', 'Type', 'Metric', 'Track', 'n', 'Score'],
-        tasks.map((t) =>
-          el(
-            'tr',
-            {},
-            cell(t.task),
-            cell(t.taskType),
-            cell(t.metric),
-            cell(t.track),
-            cell(t.samples, { class: 'num' }),
-            cell(t.score, {
-              class: 'num',
-              title: t.unscoredReason ? `Not scored: ${t.unscoredReason}` : null,
-            }),
-          ),
-        ),
+        tasks
+          .flatMap((t) => [
+            el(
+              'tr',
+              { class: t.unscoredReason ? 'unscored' : null },
+              cell(t.task),
+              cell(t.taskType),
+              cell(t.metric),
+              cell(t.track),
+              cell(t.samples, { class: 'num' }),
+              cell(t.unscoredReason ? 'not scored' : t.score, { class: 'num' }),
+            ),
+            // The reason under its task, as text: it can quote a model or file name.
+            t.unscoredReason
+              ? el(
+                  'tr',
+                  { class: 'unscored-reason' },
+                  el('td', { colspan: 6 }, `Not scored: ${t.unscoredReason}`),
+                )
+              : null,
+          ])
+          .filter((row): row is HTMLElement => row !== null),
       ),
     ),
   );
@@ -452,12 +482,13 @@ function renderRun(): void {
 function renderComparison(): void {
   const select = el('select', { id: 'baseline' }) as HTMLSelectElement;
   select.append(new Option('(none)', ''));
+  const isBaseline = state.baselineDir !== null && state.baselineDir === state.selectedRunDir;
   for (const run of model.runs ?? []) {
-    if (run.runDir === state.selectedRunDir) continue;
+    if (run.runDir === state.selectedRunDir && !isBaseline) continue;
     // Option(text, value) sets text as text; labels are user data. A short label keeps the
     // select as narrow as the panel; the full one is the option's tooltip.
     const option = new Option(
-      `${shortRunLabel(run.label || run.runId)} (${run.createdAt.slice(0, 16).replace('T', ' ')})`,
+      `${shortRunLabel(run.label || run.runId)} (${formatRunTime(run.createdAt)})`,
       run.runDir,
     );
     option.title = run.label || run.runId;
@@ -472,7 +503,15 @@ function renderComparison(): void {
     el('h2', { id: 'compare-heading' }, 'Compare with a baseline'),
     el('p', {}, el('label', { for: 'baseline' }, 'Baseline '), select),
   ];
-  if (state.baselineDir !== null && model.comparison === null)
+  if (isBaseline)
+    parts.push(
+      el(
+        'p',
+        { 'data-testid': 'paired-summary' },
+        'This run is the baseline: select another run to see its differences from it.',
+      ),
+    );
+  else if (state.baselineDir !== null && model.comparison === null)
     parts.push(el('p', { class: 'muted' }, 'Comparing…'));
   if (model.comparison !== null) {
     const c = model.comparison;
@@ -632,11 +671,14 @@ function renderQuestionTable(): void {
   const shown = filterRecords(records, state.filters);
   const rows = shown.slice(0, model.rowLimit).map((r) => {
     const selected = r.index === state.selectedIndex;
-    return el(
+    const row = el(
       'tr',
       {
         class: [selected ? 'selected' : '', isFailure(r) ? 'failure' : ''].join(' ').trim() || null,
         'aria-selected': selected ? 'true' : 'false',
+        'data-index': r.index,
+        // The whole row opens the detail, so it is a keyboard stop of its own (Enter or Space).
+        tabindex: 0,
       },
       // Questions are numbered from 1 everywhere a person reads them (editor lines, diff titles).
       el(
@@ -654,6 +696,17 @@ function renderQuestionTable(): void {
       cell(statusText(r)),
       cell(r.answer?.cached ? 'cached' : '', { class: 'cached-mark' }),
     );
+    // The number's button handles its own click; anywhere else on the row does the same.
+    row.addEventListener('click', (event) => {
+      if (!(event.target instanceof Element && event.target.closest('button')))
+        selectQuestion(r.index);
+    });
+    row.addEventListener('keydown', (event) => {
+      if (event.target !== row || (event.key !== 'Enter' && event.key !== ' ')) return;
+      event.preventDefault();
+      selectQuestion(r.index, true);
+    });
+    return row;
   });
   fill(
     questionTableBox,

@@ -7,7 +7,7 @@
 import { h, type Attributes, type Child } from './dom';
 import type { ExtensionToPanel, PanelRequest, PanelToExtension } from './protocol';
 import { MIN_PAIRED, type RunListItem } from '../server/protocol/runs';
-import { shortRunLabel, sidebarRows } from './viewModel';
+import { plural, shortRunLabel, sidebarRows, type SidebarRow } from './viewModel';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
@@ -59,7 +59,7 @@ function render(): void {
     return;
   }
   const baseline = runs.find((r) => r.runDir === baselineDir);
-  const cards = sidebarRows(runs, baselineDir, MIN_PAIRED).map((row) => {
+  const cards = sidebarRows(runs, baselineDir, MIN_PAIRED, progress).map((row) => {
     const running = progress.get(row.runDir);
     const card = el(
       'button',
@@ -87,6 +87,13 @@ function render(): void {
             ),
           )
         : null,
+      row.coverage
+        ? el(
+            'span',
+            { class: 'card-coverage', title: row.coverageTitle, 'data-testid': 'card-coverage' },
+            row.coverage,
+          )
+        : null,
       row.isBaseline
         ? el('span', { class: 'card-delta baseline' }, 'baseline')
         : row.delta
@@ -101,7 +108,8 @@ function render(): void {
         : null,
     );
     card.addEventListener('click', () => request({ type: 'openReport', runDir: row.runDir }));
-    return el('li', {}, card);
+    // Beside the card, not in it: a disclosure inside a button would open the report instead.
+    return el('li', {}, card, row.tasks.length > 0 ? taskList(row.tasks) : null);
   });
   list.replaceChildren(
     el(
@@ -112,6 +120,28 @@ function render(): void {
         : 'Choose a baseline in the report to see each run’s Δ here.',
     ),
     el('ul', { class: 'cards' }, ...cards),
+  );
+}
+
+/** The run's per-task scores, collapsed under the card: two narrow columns fit a side bar. */
+function taskList(tasks: SidebarRow['tasks']): HTMLElement {
+  return el(
+    'details',
+    { class: 'card-tasks', 'data-testid': 'card-tasks' },
+    el('summary', {}, `Scores of ${plural(tasks.length, 'task')}`),
+    el(
+      'dl',
+      {},
+      // A div per pair (valid in a dl) keeps a task and its score in one grid cell.
+      ...tasks.map((t) =>
+        el(
+          'div',
+          { title: t.title },
+          el('dt', {}, t.task),
+          el('dd', { class: t.score === 'not scored' ? 'unscored' : null }, t.score),
+        ),
+      ),
+    ),
   );
 }
 

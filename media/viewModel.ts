@@ -12,6 +12,15 @@ import type {
   ScoresReport,
 } from '../server/protocol/runs';
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
+import {
+  coverageLine,
+  failedCount,
+  formatRunTime,
+  plural,
+  questionCount,
+  shortRunLabel,
+  SHORT_LABEL_MAX,
+} from '../server/protocol/runLabels';
 import type { PanelState, QuestionFilters, RunReport } from './protocol';
 
 export const DEFAULT_FILTERS: QuestionFilters = {
@@ -28,6 +37,9 @@ export const DEFAULT_STATE: PanelState = {
   scrollTop: 0,
 };
 
+// The run's name and time read the same in every view (server/protocol/runLabels.ts).
+export { formatRunTime, plural, shortRunLabel, SHORT_LABEL_MAX };
+
 // formatting -----------------------------------------------------------------------------------
 
 /** Scores to four places (enough to see a bootstrap CI move), a dash when there is none. */
@@ -41,93 +53,9 @@ export function formatDelta(value: number | null | undefined): string {
   return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(4)}`;
 }
 
-/** A count with its noun: "1 question", "96 questions". */
-export function plural(n: number, noun: string): string {
-  return `${n} ${noun}${n === 1 ? '' : 's'}`;
-}
-
-/** "96 questions", or "49 of 96 questions (incomplete)" for a run that stopped early. */
-function questionCount(questions: number, expected: number | undefined): string {
-  return expected !== undefined && questions < expected
-    ? `${questions} of ${plural(expected, 'question')} (incomplete)`
-    : plural(questions, 'question');
-}
-
-/** Longest run label shown as is in a heading; a longer one is summarised (full text on hover). */
-export const SHORT_LABEL_MAX = 32;
-
-/**
- * A run's label as a header at a side bar's width. The engine names a run by its configuration
- * ("preset=paper templates=paper parts=mcq=1,2 retrieval=1,2 ... cot=self k=3", 100+ characters
- * with the paper preset): that becomes "paper · P1+2 · CoT self · top-3". A label the user or an
- * ablation arm gave is kept when short, else cut with an ellipsis. The full label stays on hover
- * (title) and in the report.
- */
-export function shortRunLabel(label: string): string {
-  const text = label.trim();
-  const summary = configurationSummary(text);
-  if (summary !== undefined) return summary;
-  return text.length <= SHORT_LABEL_MAX ? text : `${text.slice(0, SHORT_LABEL_MAX - 1).trimEnd()}…`;
-}
-
-/** Prompt-part keys of the label (server/pipeline/templates.ts describePromptParts). */
-const PART_KEYS = ['mcq', 'retrieval', 'ranking', 'generation', 'ner'];
-
-/** The summary of a configuration label, or undefined when the label is not one. */
-function configurationSummary(label: string): string | undefined {
-  const tokens = label.split(/\s+/);
-  const fields = new Map<string, string>();
-  const parts = new Map<string, string>();
-  let inParts = false;
-  for (const token of tokens) {
-    const match = /^([a-z]+)=(.*)$/.exec(token);
-    if (!match) return undefined;
-    const [, key, value] = match;
-    if (key === 'parts') {
-      inParts = true;
-      const first = /^([a-z]+)=(.*)$/.exec(value);
-      if (!first) return undefined;
-      parts.set(first[1], first[2]);
-    } else if (inParts && PART_KEYS.includes(key) && !parts.has(key)) parts.set(key, value);
-    else if (['preset', 'templates', 'cot', 'k'].includes(key) && !fields.has(key)) {
-      inParts = false;
-      fields.set(key, value);
-    } else return undefined;
-  }
-  if (!fields.has('templates')) return undefined;
-  const pieces: string[] = [];
-  const preset = fields.get('preset');
-  if (preset) pieces.push(preset);
-  const templates = fields.get('templates');
-  if (templates === 'none') pieces.push('raw prompt');
-  else if (templates === 'file') pieces.push('own templates');
-  else if (!preset) pieces.push(`${templates} prompts`);
-  if (parts.size > 0) pieces.push(partsSummary(parts));
-  const cot = fields.get('cot');
-  if (cot) pieces.push(`CoT ${cot === 'slm' ? 'M_S' : cot}`);
-  const k = fields.get('k');
-  if (k) pieces.push(`top-${k}`);
-  return pieces.join(' · ');
-}
-
-/** "P1+2" when every task type with parts has the same ones (NER has none), else "mixed parts". */
-function partsSummary(parts: ReadonlyMap<string, string>): string {
-  const sets = new Set([...parts].filter(([key]) => key !== 'ner').map(([, value]) => value));
-  if (sets.size !== 1) return 'mixed parts';
-  const [only] = sets;
-  return only === '-' ? 'no prompt parts' : `P${only.split(',').join('+')}`;
-}
-
 /** ShopBench track names carry a long common prefix; the rest is what tells them apart. */
 export function shortTrack(track: string): string {
   return track.replace(/^amazon-kdd-cup-24-/, '');
-}
-
-/** `2026-11-27T15:38:39.000Z` → `2026-11-27 15:38` (UTC, as the run id is); unparseable dates as given. */
-export function formatDate(iso: string): string {
-  const date = new Date(iso);
-  if (Number.isNaN(date.getTime())) return iso;
-  return `${date.toISOString().slice(0, 10)} ${date.toISOString().slice(11, 16)}`;
 }
 
 /** The parsed answer as the scorer saw it: lists comma-joined, strings verbatim (shown as text). */
@@ -273,10 +201,10 @@ export function runRows(runs: readonly RunListItem[]): RunRow[] {
     number: runs.length - i,
     label: r.label || r.runId,
     shortLabel: shortRunLabel(r.label || r.runId),
-    date: formatDate(r.createdAt),
+    date: formatRunTime(r.createdAt),
     overall: formatScore(r.overall),
-    failed: `${r.failed} failed`,
-    questions: `${r.questions} questions`,
+    failed: failedCount(r),
+    questions: questionCount(r),
   }));
 }
 
@@ -365,6 +293,12 @@ export interface SidebarRow {
   overall: string;
   meta: string;
   tracks: { track: string; score: string }[];
+  /** "overall and track means cover 17 of 18 tasks", '' when every task is scored. */
+  coverage: string;
+  /** Why each left-out task is not scored (the coverage line's hover). */
+  coverageTitle: string;
+  /** Per-task scores, for the card's collapsed task list; a not-scored task says why on hover. */
+  tasks: { task: string; score: string; title: string }[];
   /** The overall difference from the baseline, '' when there is none to show. */
   delta: string;
   deltaTitle: string;
@@ -372,10 +306,14 @@ export interface SidebarRow {
   significance: 'up' | 'down' | 'flat' | 'none';
 }
 
+/** A live run's progress, from the record notifications (runDir → done of total). */
+export type RunProgress = ReadonlyMap<string, { done: number; total: number }>;
+
 export function sidebarRows(
   runs: readonly RunListItem[],
   baselineDir: string | null,
   minPaired: number,
+  progress: RunProgress = new Map(),
 ): SidebarRow[] {
   return runRows(runs).map((row, i) => {
     const run = runs[i];
@@ -393,6 +331,10 @@ export function sidebarRows(
         significance = b.delta === null || b.delta === 0 ? 'flat' : b.delta > 0 ? 'up' : 'down';
       }
     }
+    const live = progress.get(run.runDir);
+    const running = live !== undefined && live.done < live.total;
+    const unscored = run.unscored ?? [];
+    const reasons = new Map(unscored.map((u) => [u.task_name, u.reason]));
     return {
       runDir: row.runDir,
       number: row.number,
@@ -400,11 +342,21 @@ export function sidebarRows(
       shortLabel: row.shortLabel,
       date: row.date,
       overall: row.overall,
-      meta: `${questionCount(run.questions, run.expected)} · ${run.failed} failed · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
+      meta: `${questionCount(run, running)} · ${failedCount(run)} · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
       tracks: Object.entries(run.tracks ?? {}).map(([track, score]) => ({
         track: shortTrack(track),
         score: formatScore(score),
       })),
+      coverage: coverageLine(run.tasks ?? 0, unscored.length),
+      coverageTitle: unscored.map((u) => `${u.task_name} not scored: ${u.reason}`).join('\n'),
+      tasks: (run.taskScores ?? []).map((t) => {
+        const reason = reasons.get(t.task_name);
+        return {
+          task: t.task_name,
+          score: reason === undefined ? formatScore(t.score) : 'not scored',
+          title: reason === undefined ? t.metric : `${t.metric}; not scored: ${reason}`,
+        };
+      }),
       delta,
       deltaTitle,
       isBaseline,

@@ -67,6 +67,13 @@ export function listRuns(
             tracks: summary.report.tracks,
             tasks: summary.report.tasks.length,
             cached: summary.cached,
+            selection: store.config.data.selected !== undefined,
+            taskScores: summary.report.tasks.map(({ task_name, metric, score }) => ({
+              task_name,
+              metric,
+              score,
+            })),
+            ...(summary.report.unscored && { unscored: summary.report.unscored }),
             ...(comparison && {
               baseline: {
                 delta: comparison.differences.find((d) => d.scope === 'overall')?.delta ?? null,

@@ -193,6 +193,8 @@ export async function runDataset(
   const config = await buildRunConfig(
     runOptionsFromSettings(params.settings, input.file, params.label, source),
   );
+  // The views label a run over a selection as such, not as an incomplete run of the file.
+  if (params.rows !== undefined) config.data.selected = input.rows.length;
   reporter.begin('MCPO run', 0, `0/${input.rows.length}`, true);
   try {
     return await runOne(host, config, params.settings, params.secrets, signal, {

@@ -146,6 +146,11 @@ export interface RunConfigSummary {
     limit?: number;
     /** Indices of rows left out because they are invalid (see `mcpo validate`); absent in older runs. */
     invalid?: number[];
+    /**
+     * Rows the user selected when the run covers only some rows of the file (Run MCPO on
+     * Selection: the others are left out as `invalid`); absent for a run over the whole file.
+     */
+    selected?: number;
   };
 }
 
@@ -254,6 +259,12 @@ export interface RunListItem {
   cached: number;
   /** The overall difference from ListRunsParams.baselineDir over the questions both answered. */
   baseline?: { delta: number | null; paired: number };
+  /** The run covers the rows the user selected (RunConfigSummary data.selected), not the whole file. */
+  selection?: boolean;
+  /** Per-task scores in the report's order (ScoresReport.tasks): the side bar lists them. */
+  taskScores?: { task_name: string; metric: Metric; score: number | null }[];
+  /** Tasks left out of the overall and track means, with why (ScoresReport.unscored). */
+  unscored?: { task_name: string; reason: string }[];
 }
 
 export interface GetRunParams {

@@ -46,6 +46,14 @@ function parsedFor(row: ShopBenchRow, right: boolean): RunRecord['parsed'] {
   return 'an unrelated answer';
 }
 
+/** The runs the views must tell apart (numbers as the run list shows them, 1 = oldest). */
+const UNSCORED_RUN = RUNS - 1; // #11: its sent-transformer task could not be scored
+const FAILED_RUN = RUNS - 2; // #10: 64 of 96 questions failed
+const SELECTION_RUN = RUNS - 3; // #9: Run MCPO on Selection over 4 rows
+/** Why #11's task is not scored; markup in it must show as text. */
+const UNSCORED_REASON =
+  'sent-transformer scoring model "all-MiniLM-L6-v2" could not be loaded <b>offline</b>';
+
 /** Writes `RUNS` runs over the sample, oldest first, each a little better than the last. */
 async function writeRuns(workspace: string): Promise<string[]> {
   const data = path.join(workspace, 'shopbench-dev.jsonl');
@@ -65,20 +73,45 @@ async function writeRuns(workspace: string): Promise<string[]> {
     config.runId = newRunId(created);
     config.createdAt = created.toISOString();
     if (i === 0) config.label = 'baseline (raw prompt)';
+    const number = i + 1;
+    // A selection run's input leaves the other rows out as invalid (server/lsp/runInputs.ts).
+    const selected = new Set([4, 5, 6, 7]);
+    if (number === SELECTION_RUN) {
+      config.data.selected = selected.size;
+      config.data.invalid = dataset.rows.map((r) => r.index).filter((x) => !selected.has(x));
+    }
+    const unscoredTask = dataset.rows.find((r) => r.row.metric === 'sent-transformer')!.row
+      .task_name;
     const dir = path.join(workspace, '.mcpo', 'runs', config.runId);
     const store = RunStore.create(dir, config);
     const random = mulberry32(100 + i);
     for (const { index, row } of dataset.rows) {
       const right = random() < 0.35 + i * 0.04;
-      store.append({
+      if (number === SELECTION_RUN && !selected.has(index)) continue;
+      const question = {
         index,
         task_name: row.task_name,
         task_type: row.task_type,
         metric: row.metric,
         track: row.track,
-        status: 'ok',
         truth: row.output_field,
         stages: {},
+      };
+      if (number === FAILED_RUN && index % 3 !== 0) {
+        store.append({
+          ...question,
+          status: 'failed',
+          score: null,
+          warnings: [],
+          timings: { totalMs: 1500 },
+          error: { stage: 'answer', message: 'connection failed', attempts: 5 },
+        });
+        continue;
+      }
+      const unscored = number === UNSCORED_RUN && row.task_name === unscoredTask;
+      store.append({
+        ...question,
+        status: 'ok',
         answer: {
           model: 'qwen2.5-7b-instruct@gpu-box:8000',
           prompt: row.input_field,
@@ -90,7 +123,8 @@ async function writeRuns(workspace: string): Promise<string[]> {
         },
         response: String(parsedFor(row, right)),
         parsed: parsedFor(row, right),
-        score: sampleValue(row.metric, right, random),
+        score: unscored ? null : sampleValue(row.metric, right, random),
+        ...(unscored && { error: { stage: 'score' as const, message: UNSCORED_REASON } }),
         dtype: 'float64',
         warnings:
           index === 0 ? ['"10" parsed as option 1 (the official parser reads one digit)'] : [],
@@ -261,6 +295,69 @@ for (const [name, theme] of THEMES) {
         for (const [sel, ratio] of Object.entries(ratios))
           assert.ok(ratio >= 4.5, `${sel} has contrast ${ratio.toFixed(2)}:1 in ${theme}`);
 
+        // A click anywhere on a question's row opens its detail and brings it into view; so
+        // does Enter on a focused row, which keeps the focus.
+        const questionRows = report.locator('[data-testid="questions"] tbody tr');
+        const detailHeading = detail.locator('h3');
+        // Scrolling may be smooth: wait (with a deadline) until the detail's heading is on screen.
+        const inView = (): Promise<boolean> =>
+          report
+            .waitForFunction(
+              `(() => { const h = document.querySelector('[data-testid="question-detail"] h3');
+                const r = h?.getBoundingClientRect();
+                return r !== undefined && r.top >= 0 && r.bottom <= window.innerHeight; })()`,
+              undefined,
+              { timeout: 10_000 },
+            )
+            .then(
+              () => true,
+              () => false,
+            );
+        await report.evaluate('window.scrollTo(0, 0)');
+        await questionRows.nth(39).locator('td').nth(1).click();
+        await detailHeading.filter({ hasText: /^Question 40 — / }).waitFor({ timeout: 15_000 });
+        assert.ok(await inView(), 'the detail of a clicked row is scrolled into view');
+        await report.evaluate('window.scrollTo(0, 0)');
+        await questionRows.nth(40).focus();
+        await questionRows.nth(40).press('Enter');
+        await detailHeading.filter({ hasText: /^Question 41 — / }).waitFor({ timeout: 15_000 });
+        assert.ok(await inView(), 'the detail of a row opened with Enter is scrolled into view');
+        assert.equal(
+          await report.evaluate('document.activeElement?.dataset.index ?? null'),
+          '40',
+          'focus stays on the row',
+        );
+
+        // #11 left a task out of its means: the report says so, and why, as text. The baseline
+        // stays chosen when another run is selected.
+        await runsList.nth(RUNS - UNSCORED_RUN).click();
+        const coverage = report.locator('[data-testid="coverage"]');
+        await coverage.waitFor({ state: 'visible', timeout: 30_000 });
+        assert.equal(await coverage.innerText(), 'overall and track means cover 17 of 18 tasks.');
+        const reason = report.locator('[data-testid="task-scores"] tr.unscored-reason');
+        assert.equal(await reason.count(), 1);
+        assert.equal((await reason.innerText()).trim(), `Not scored: ${UNSCORED_REASON}`);
+        assert.equal(await reason.locator('b').count(), 0, 'the reason is text, not markup');
+        assert.equal(await report.locator('select#baseline').inputValue(), runDirs[0]);
+        await scrollTo('run-heading');
+        await report.waitForFunction(
+          `Math.abs(document.getElementById('run-heading').getBoundingClientRect().top) < 40`,
+          undefined,
+          { timeout: 10_000 },
+        );
+        await screenshot(page, `report-${name}-6-unscored-task`);
+        // Looking at the baseline run itself keeps it the baseline (the side bar's Δ are from it).
+        await runsList.last().click();
+        await summary.filter({ hasText: /^This run is the baseline/ }).waitFor({ timeout: 30_000 });
+        assert.equal(await report.locator('select#baseline').inputValue(), runDirs[0]);
+        await report
+          .locator('#run-heading', { hasText: 'baseline (raw prompt)' })
+          .waitFor({ timeout: 30_000 });
+        await questionRows.first().locator('td').nth(2).click();
+        await detail
+          .locator('[data-testid="truth"]')
+          .waitFor({ state: 'visible', timeout: 15_000 });
+
         await detail.locator('[data-testid="open-row"]').click();
         const tab = page.locator('.tabs-container .tab', { hasText: 'shopbench-dev.jsonl' });
         await tab.first().waitFor({ state: 'visible', timeout: 15_000 });
@@ -281,7 +378,58 @@ for (const [name, theme] of THEMES) {
         const cardLabel = cards.first().locator('.run-label');
         assert.equal((await cardLabel.innerText()).trim(), PAPER_SHORT);
         assert.match((await cardLabel.getAttribute('title')) ?? '', PAPER_FULL);
+        const card = (number: number) => cards.nth(RUNS - number);
+        assert.equal(
+          await card(UNSCORED_RUN).locator('[data-testid="card-coverage"]').innerText(),
+          'overall and track means cover 17 of 18 tasks',
+        );
+        assert.match(
+          await card(FAILED_RUN).locator('.card-meta').innerText(),
+          / · 96 questions · 64 of 96 failed · /,
+        );
+        assert.match(
+          await card(SELECTION_RUN).locator('.card-meta').innerText(),
+          / · 4 selected questions · 0 failed · /,
+        );
+        assert.doesNotMatch(await sidebar.locator('body').innerText(), /incomplete/);
+        // Per-task scores, collapsed under each card; opened, they fit the side bar's width.
+        const tasks = sidebar.locator('[data-testid="card-tasks"]').nth(RUNS - UNSCORED_RUN);
+        await tasks.locator('summary').click();
+        const taskCells = tasks.locator('dl > div');
+        await taskCells.first().waitFor({ state: 'visible', timeout: 10_000 });
+        assert.equal(await taskCells.count(), 18);
+        assert.equal(await tasks.locator('dd.unscored').innerText(), 'not scored');
+        await tasks.evaluate('(d) => d.scrollIntoView({ block: "start" })');
+        const opened = await sidebar.evaluate<{ scroll: number; client: number }>(
+          '({ scroll: document.scrollingElement.scrollWidth, client: document.scrollingElement.clientWidth })',
+        );
+        assert.ok(
+          opened.scroll <= opened.client,
+          `task list scrolls sideways: ${JSON.stringify(opened)}`,
+        );
         await screenshot(page, `report-${name}-5-sidebar`);
+
+        if (name === 'dark') {
+          // Export Submission's picker: the same short names and local times, and failures shown;
+          // picking a run that mostly failed asks first.
+          await runCommand(page, 'MCPO: Export Submission', 30_000, { opensQuickInput: true });
+          const rows = page.locator('.quick-input-widget .monaco-list-row');
+          await rows.first().waitFor({ state: 'visible', timeout: 15_000 });
+          const first = await rows.first().innerText();
+          assert.ok(first.startsWith(PAPER_SHORT), first);
+          assert.match(first, /\d{4}-\d\d-\d\d \d\d:\d\d/);
+          assert.doesNotMatch(first, /T\d\d:\d\d:\d\d/, 'no ISO time');
+          const failed = rows.filter({ hasText: '64 of 96 failed' });
+          assert.equal(await failed.count(), 1);
+          await screenshot(page, `report-${name}-7-export-picker`);
+          await failed.click();
+          const dialog = page.locator('.monaco-dialog-box');
+          await dialog.waitFor({ state: 'visible', timeout: 15_000 });
+          assert.match(await dialog.innerText(), /64 of 96 questions failed/);
+          await screenshot(page, `report-${name}-8-export-warning`);
+          await dialog.getByRole('button', { name: 'Cancel' }).click();
+          await dialog.waitFor({ state: 'hidden', timeout: 10_000 });
+        }
       } catch (err) {
         await reportFailure(t, session, `report-${name}-failure`, { consoleLines: 30 });
         throw err;

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import type * as ViewModel from '../../../media/viewModel';
 import type * as PanelMessages from '../../../extension/panel/panelMessages';
 import type { RunRecord } from '../../../server/runs/runTypes';
+import type { RunListItem } from '../../../server/protocol/runs';
 import type { ScoresReport } from '../../../server/scoring/evaluate';
 import { loadSource } from './loadSource';
 import { buildRunConfig } from '../../../server/runs/startRun';
@@ -107,8 +108,7 @@ test('formats scores, answers and per-sample values as plain text', () => {
   assert.equal(vm.formatSampleValue(true), '1');
   assert.equal(vm.formatSampleValue([1, 2, 0]), 'tp 1 · fp 2 · fn 0');
   assert.equal(vm.formatSampleValue(null), 'not scored');
-  assert.equal(vm.formatDate('2026-11-27T15:38:39.000Z'), '2026-11-27 15:38');
-  assert.equal(vm.formatDate('yesterday'), 'yesterday');
+  assert.equal(vm.formatRunTime('yesterday'), 'yesterday');
   assert.equal(vm.statusText(records[1]), 'failed (answer)');
 });
 
@@ -290,7 +290,7 @@ test('sidebar rows: overall, tracks, tasks and the delta from the baseline with 
       [1, 'base', '0.5000', '', true],
     ],
   );
-  assert.equal(rows[0].meta, '96 questions · 1 failed · 18 tasks · 96 cached');
+  assert.equal(rows[0].meta, '96 questions · 1 of 96 failed · 18 tasks · 96 cached');
   // A run that stopped early says so in the side bar, as `mcpo report` does.
   const one = { ...base, runDir: '/r/9', label: 'one', overall: 0.5 };
   const [partial] = vm.sidebarRows([{ ...one, questions: 49, expected: 96 }], null, 10);
@@ -449,4 +449,116 @@ test('run rows carry the full label for hover and the short one for the header',
   );
   assert.equal(row.label, label);
   assert.equal(row.shortLabel, 'paper · CoT self · top-3');
+});
+
+test('run times read in local time, the same in every view', () => {
+  const saved = process.env.TZ;
+  try {
+    // Node re-reads TZ when it changes: UTC+5:30 turns 15:38 UTC into 21:08 on the user's clock.
+    process.env.TZ = 'Asia/Kolkata';
+    assert.equal(vm.formatRunTime('2026-11-27T15:38:39.000Z'), '2026-11-27 21:08');
+    process.env.TZ = 'America/New_York';
+    assert.equal(vm.formatRunTime('2026-11-27T03:08:00.000Z'), '2026-11-26 22:08');
+    const [row] = vm.runRows([
+      {
+        runDir: '/r/1',
+        runId: 'x',
+        label: 'l',
+        createdAt: '2026-11-27T03:08:00.000Z',
+        dataFile: '/d',
+        questions: 1,
+        failed: 0,
+        overall: null,
+        tracks: {},
+        tasks: 1,
+        cached: 0,
+      },
+    ]);
+    assert.equal(row.date, '2026-11-26 22:08');
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
+});
+
+test('side-bar cards say which tasks the means leave out, and why, and list per-task scores', () => {
+  const [row] = vm.sidebarRows(
+    [
+      {
+        runDir: '/r/1',
+        runId: 'x',
+        label: 'paper',
+        createdAt: '2026-11-30T01:00:00.000Z',
+        dataFile: '/d.jsonl',
+        questions: 96,
+        failed: 0,
+        overall: 0.1438,
+        tracks: {},
+        tasks: 3,
+        cached: 0,
+        taskScores: [
+          { task_name: 'task1', metric: 'sent-transformer', score: null },
+          { task_name: 'task2', metric: 'accuracy', score: 0.25 },
+          { task_name: 'task3', metric: 'micro f1', score: 0.123456 },
+        ],
+        unscored: [{ task_name: 'task1', reason: 'the scoring model could not be loaded offline' }],
+      },
+    ],
+    null,
+    10,
+  );
+  assert.equal(row.coverage, 'overall and track means cover 2 of 3 tasks');
+  assert.equal(
+    row.coverageTitle,
+    'task1 not scored: the scoring model could not be loaded offline',
+  );
+  assert.deepEqual(
+    row.tasks.map((t) => [t.task, t.score]),
+    [
+      ['task1', 'not scored'],
+      ['task2', '0.2500'],
+      ['task3', '0.1235'],
+    ],
+  );
+  assert.match(row.tasks[0].title, /not scored: the scoring model could not be loaded offline/);
+  const [whole] = vm.sidebarRows([{ ...one(), unscored: undefined }], null, 10);
+  assert.equal(whole.coverage, '');
+});
+
+function one(over: Partial<RunListItem> = {}): RunListItem {
+  return {
+    runDir: '/r/1',
+    runId: 'x',
+    label: 'l',
+    createdAt: '2026-11-30T01:00:00.000Z',
+    dataFile: '/d.jsonl',
+    questions: 4,
+    expected: 4,
+    failed: 0,
+    overall: 0.5,
+    tracks: {},
+    tasks: 2,
+    cached: 0,
+    ...over,
+  };
+}
+
+test('a run over a selection is not incomplete; a stopped or live run is told apart', () => {
+  const meta = (
+    over: Partial<RunListItem>,
+    progress = new Map<string, { done: number; total: number }>(),
+  ) => vm.sidebarRows([one(over)], null, 10, progress)[0].meta.split(' · ')[0];
+  assert.equal(meta({ selection: true }), '4 selected questions');
+  assert.equal(meta({ selection: true, questions: 1, expected: 1 }), '1 selected question');
+  assert.equal(meta({ selection: true, questions: 2 }), '2 of 4 selected questions (incomplete)');
+  assert.equal(meta({ questions: 49, expected: 96 }), '49 of 96 questions (incomplete)');
+  // Running: the count is progress, not a verdict.
+  const live = new Map([['/r/1', { done: 16, total: 96 }]]);
+  assert.equal(meta({ questions: 16, expected: 96 }, live), '16 of 96 questions so far');
+  assert.equal(meta({ questions: 0, expected: 96 }, live), '0 of 96 questions so far');
+});
+
+test('failures are counted against the questions that ran', () => {
+  const [row] = vm.sidebarRows([one({ questions: 96, expected: 96, failed: 64 })], null, 10);
+  assert.match(row.meta, /^96 questions · 64 of 96 failed · /);
 });

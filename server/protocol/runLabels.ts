@@ -1,0 +1,121 @@
+/**
+ * How a run is named, dated and counted wherever a person reads it: the Results side bar and the
+ * report (media/), the pickers and toasts (extension/) and the `mcpo` tables (server/runs/). One
+ * wording everywhere, so a run is recognisable from one view to the next. Pure functions, no
+ * Node, no DOM.
+ */
+
+/** Longest run label shown as is in a heading; a longer one is summarised (full text on hover). */
+export const SHORT_LABEL_MAX = 32;
+
+/**
+ * A run's label as a header at a side bar's width. The engine names a run by its configuration
+ * ("preset=paper templates=paper parts=mcq=1,2 retrieval=1,2 ... cot=self k=3", 100+ characters
+ * with the paper preset): that becomes "paper · P1+2 · CoT self · top-3". A label the user or an
+ * ablation arm gave is kept when short, else cut with an ellipsis. The full label stays on hover
+ * (title) and in the report.
+ */
+export function shortRunLabel(label: string): string {
+  const text = label.trim();
+  const summary = configurationSummary(text);
+  if (summary !== undefined) return summary;
+  return text.length <= SHORT_LABEL_MAX ? text : `${text.slice(0, SHORT_LABEL_MAX - 1).trimEnd()}…`;
+}
+
+/** Prompt-part keys of the label (server/pipeline/templates.ts describePromptParts). */
+const PART_KEYS = ['mcq', 'retrieval', 'ranking', 'generation', 'ner'];
+
+/** The summary of a configuration label, or undefined when the label is not one. */
+function configurationSummary(label: string): string | undefined {
+  const tokens = label.split(/\s+/);
+  const fields = new Map<string, string>();
+  const parts = new Map<string, string>();
+  let inParts = false;
+  for (const token of tokens) {
+    const match = /^([a-z]+)=(.*)$/.exec(token);
+    if (!match) return undefined;
+    const [, key, value] = match;
+    if (key === 'parts') {
+      inParts = true;
+      const first = /^([a-z]+)=(.*)$/.exec(value);
+      if (!first) return undefined;
+      parts.set(first[1], first[2]);
+    } else if (inParts && PART_KEYS.includes(key) && !parts.has(key)) parts.set(key, value);
+    else if (['preset', 'templates', 'cot', 'k'].includes(key) && !fields.has(key)) {
+      inParts = false;
+      fields.set(key, value);
+    } else return undefined;
+  }
+  if (!fields.has('templates')) return undefined;
+  const pieces: string[] = [];
+  const preset = fields.get('preset');
+  if (preset) pieces.push(preset);
+  const templates = fields.get('templates');
+  if (templates === 'none') pieces.push('raw prompt');
+  else if (templates === 'file') pieces.push('own templates');
+  else if (!preset) pieces.push(`${templates} prompts`);
+  if (parts.size > 0) pieces.push(partsSummary(parts));
+  const cot = fields.get('cot');
+  if (cot) pieces.push(`CoT ${cot === 'slm' ? 'M_S' : cot}`);
+  const k = fields.get('k');
+  if (k) pieces.push(`top-${k}`);
+  return pieces.join(' · ');
+}
+
+/** "P1+2" when every task type with parts has the same ones (NER has none), else "mixed parts". */
+function partsSummary(parts: ReadonlyMap<string, string>): string {
+  const sets = new Set([...parts].filter(([key]) => key !== 'ner').map(([, value]) => value));
+  if (sets.size !== 1) return 'mixed parts';
+  const [only] = sets;
+  return only === '-' ? 'no prompt parts' : `P${only.split(',').join('+')}`;
+}
+
+const pad2 = (n: number): string => String(n).padStart(2, '0');
+
+/**
+ * `2026-11-27T15:38:39.000Z` → `2026-11-27 16:38` in the viewer's local time (here UTC+1): the
+ * clock on the user's wall, as VS Code shows times elsewhere. Unparseable dates as given.
+ */
+export function formatRunTime(iso: string): string {
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return iso;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
+}
+
+/**
+ * "overall and track means cover 17 of 18 tasks" when some tasks could not be scored (their
+ * rows have no score, so the official means leave them out); '' when every task is in the means.
+ */
+export function coverageLine(tasks: number, unscored: number): string {
+  return unscored > 0 ? `overall and track means cover ${tasks - unscored} of ${tasks} tasks` : '';
+}
+
+/** A count with its noun: "1 question", "96 questions". */
+export function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? '' : 's'}`;
+}
+
+/** The counts of a run the question wording reads (RunListItem's). */
+export interface RunCounts {
+  questions: number;
+  expected?: number;
+  failed: number;
+  selection?: boolean;
+}
+
+/**
+ * How many questions a run answered, in the words of its scope: "96 questions"; a run over a
+ * selection (what the user asked for) "4 selected questions"; a run that stopped short of its
+ * scope "49 of 96 questions (incomplete)"; a run still going "16 of 96 questions so far".
+ */
+export function questionCount(run: RunCounts, running = false): string {
+  const noun = run.selection ? 'selected question' : 'question';
+  if (run.expected === undefined || run.questions >= run.expected)
+    return plural(run.questions, noun);
+  return `${run.questions} of ${plural(run.expected, noun)} ${running ? 'so far' : '(incomplete)'}`;
+}
+
+/** "64 of 96 failed" (of the questions that ran), "0 failed" when none did. */
+export function failedCount(run: RunCounts): string {
+  return run.failed > 0 ? `${run.failed} of ${run.questions} failed` : '0 failed';
+}
