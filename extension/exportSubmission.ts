@@ -17,7 +17,8 @@ import type {
   WeightsNeeded,
 } from '../server/protocol/export';
 import type { CommandContext } from './commands';
-import { formatScore } from './format';
+import { shortRunLabel } from '../server/protocol/runLabels';
+import { formatScore, runPickItem, runProblem } from './format';
 
 export async function exportSubmission(
   ctx: CommandContext,
@@ -90,14 +91,23 @@ async function pickRun(ctx: CommandContext): Promise<string | undefined> {
   const runs = await ctx.engine.send(ListRunsRequest, { runsDir: ctx.config.pipeline.runsDir });
   if (runs.length === 0) throw new Error('there are no runs to export yet (run MCPO first)');
   const pick = await vscode.window.showQuickPick(
-    runs.map((r) => ({
-      label: r.label,
-      detail: `overall ${formatScore(r.overall)} · ${r.questions} questions · ${r.createdAt}`,
-      runDir: r.runDir,
-    })),
-    { title: 'MCPO: export which run as a ShopBench submission?' },
+    runs.map((r) => ({ ...runPickItem(r), run: r })),
+    { title: 'MCPO: export which run as a ShopBench submission?', matchOnDetail: true },
   );
-  return pick?.runDir;
+  if (!pick) return undefined;
+  const problem = runProblem(pick.run);
+  if (problem === undefined) return pick.run.runDir;
+  // The headline overall of such a run covers only the questions it answered: say so before
+  // the user ships it. Modal, so it cannot be missed (and Escape cancels).
+  const choice = await vscode.window.showWarningMessage(
+    `In run “${shortRunLabel(pick.run.label || pick.run.runId)}”, ${problem}.`,
+    {
+      modal: true,
+      detail: `Its overall ${formatScore(pick.run.overall)} covers only the questions that were answered and scored. The exported pipeline is the run's configuration; the scores in its README are this run's.`,
+    },
+    'Export Anyway',
+  );
+  return choice === 'Export Anyway' ? pick.run.runDir : undefined;
 }
 
 /**

@@ -4,6 +4,7 @@ import { checkpointTablesText, runDirsOf } from '../jobs/checkpoint';
 import { compareRunRecords, summarizeRun } from '../runs/report';
 import { formatDifferences, formatRunsTable } from '../runs/runReportText';
 import { RunStore } from '../runs/runStore';
+import { shortRunLabel } from '../protocol/runLabels';
 import { UsageError } from '../userError';
 import { intOption, type Command } from './command';
 
@@ -46,7 +47,7 @@ different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
           ? ` (${comparison.mismatched} questions left out: same index, different task or truth)`
           : '';
       process.stdout.write(
-        `\n${formatDifferences(base.config.label, other.config.label, comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
+        `\n${formatDifferences(shortRunLabel(base.config.label), shortRunLabel(other.config.label), comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
       );
     }
     process.stdout.write(checkpointTablesText(stores, resamples));

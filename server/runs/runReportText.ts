@@ -1,11 +1,14 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
 import { MIN_PAIRED } from '../protocol/runs';
+import { shortRunLabel } from '../protocol/runLabels';
 import type { Difference, RunSummary } from './report';
 
 const SHORT_TRACK = /^amazon-kdd-cup-24-/;
 
 export function formatRunsTable(runs: readonly RunSummary[]): string {
-  const header = ['', ...runs.map((r, i) => `[${i + 1}] ${r.label}`)];
+  // The short label, as VS Code shows it: a configuration label is 100+ characters wide. The
+  // full one is in the legend under the table.
+  const header = ['', ...runs.map((r, i) => `[${i + 1}] ${shortRunLabel(r.label)}`)];
   const tasks = new Map<string, (string | null)[]>();
   runs.forEach((run, i) => {
     for (const t of run.report.tasks) {
@@ -38,7 +41,7 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   const line = (r: string[]): string =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const out = [line(header), ...rows.map(line)];
-  runs.forEach((r, i) => out.push(`[${i + 1}] ${r.dir}`));
+  runs.forEach((r, i) => out.push(`[${i + 1}] ${r.label}: ${r.dir}`));
   for (const r of runs) {
     // A run stopped early (Ctrl+C, a crash, a setup error) scores only what it answered.
     if (r.questions < r.expected)
