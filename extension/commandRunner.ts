@@ -1,24 +1,14 @@
 /**
  * The one wrapper every `mcpo.*` command runs in (the command table, the jobs commands, the
  * report and cache commands): an error becomes one message that names what failed and offers
- * what helps: Configure Endpoints (for commands that talk to a model, or errors about an
- * endpoint), Retry (the same command, same arguments), Show Logs. Cancelling is not an error,
- * whichever layer reports it: VS Code's CancellationError, or the engine's RequestCancelled
- * answer to a `$/cancelRequest`.
+ * what helps (errorActions.ts): the settings the error names, Configure Endpoints (for commands
+ * that talk to a model, or errors about an endpoint), Retry (the same command, same arguments),
+ * Show Logs. Cancelling is not an error, whichever layer reports it: VS Code's CancellationError,
+ * or the engine's RequestCancelled answer to a `$/cancelRequest`.
  */
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
-
-/** Commands that talk to a model endpoint: their errors offer "Configure Endpoints". */
-const ENDPOINT_COMMANDS = new Set([
-  'mcpo.runOnSelection',
-  'mcpo.runDataset',
-  'mcpo.runRow',
-  'mcpo.compareRow',
-  'mcpo.runAblation',
-  'mcpo.checkEndpoints',
-  'mcpo.configureEndpoints',
-]);
+import { errorActions, settingOfAction } from './errorActions';
 
 /** Cancelling is not an error, whichever layer reports it. */
 export function isCancellation(err: unknown): boolean {
@@ -47,7 +37,10 @@ export function guarded<A extends unknown[], R>(
       void vscode.window
         .showErrorMessage(`MCPO: ${message}`, ...errorActions(id, message))
         .then(async (choice) => {
-          if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
+          const setting = choice && settingOfAction(choice);
+          if (setting)
+            await vscode.commands.executeCommand('workbench.action.openSettings', setting);
+          else if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
           else if (choice === 'Configure Endpoints')
             await vscode.commands.executeCommand('mcpo.configureEndpoints');
           else if (choice === 'Show Logs') log.show();
@@ -64,19 +57,4 @@ export function registerCommand<A extends unknown[], R>(
   log: vscode.LogOutputChannel,
 ): vscode.Disposable {
   return vscode.commands.registerCommand(id, guarded(id, fn, log));
-}
-
-/** The actions an error message of command `id` offers, most useful first. */
-export function errorActions(id: string, message: string): string[] {
-  const aboutEndpoint =
-    /endpoint|\/v1|\/models|api key|ECONNREFUSED|ENOTFOUND|cannot reach|does not serve|HTTP \d{3}/i.test(
-      message,
-    );
-  return [
-    ...(id !== 'mcpo.configureEndpoints' && (ENDPOINT_COMMANDS.has(id) || aboutEndpoint)
-      ? ['Configure Endpoints']
-      : []),
-    ...(id !== 'mcpo.cancelRun' && id !== 'mcpo.showLogs' ? ['Retry'] : []),
-    'Show Logs',
-  ];
 }

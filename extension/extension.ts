@@ -73,6 +73,7 @@ export async function activate(
       }),
       // New endpoints make the shown health stale: check them (Configure Endpoints writes these).
       config.onDidChange((e) => {
+        status.settingsChanged((setting) => e.affectsConfiguration(setting));
         if (e.affectsConfiguration('mcpo.llm') || e.affectsConfiguration('mcpo.slm'))
           checkQuietly();
       }),

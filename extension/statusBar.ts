@@ -9,6 +9,7 @@ import type {
 import {
   afterRecord,
   afterRunState,
+  afterSettingsChange,
   INITIAL_STATUS,
   renderStatus,
   type StatusState,
@@ -65,6 +66,12 @@ export class McpoStatusBar implements vscode.Disposable {
     this.render();
   }
 
+  /** Settings changed (`affects` says which): the one a failed run named may now be fixed. */
+  settingsChanged(affects: (setting: string) => boolean): void {
+    this.state = afterSettingsChange(this.state, affects);
+    this.render();
+  }
+
   /** A run started (`progress` undefined) or reported progress. */
   running(progress: string | undefined): void {
     this.update({ run: { progress } });
@@ -93,7 +100,9 @@ export class McpoStatusBar implements vscode.Disposable {
     const view = renderStatus(this.state);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
-    this.item.command = view.command;
+    this.item.command = view.arguments
+      ? { title: 'MCPO', command: view.command, arguments: view.arguments }
+      : view.command;
     this.changed.fire(view);
   }
 

@@ -5,8 +5,11 @@
  * Free of `vscode` so the transitions and the rendering are unit-tested.
  *
  * The item shows the newest word on the endpoints: a check's results, or the end of a run that
- * used them. Older words go stale the moment the endpoints change or a run says otherwise.
+ * used them. Older words go stale the moment the endpoints change or a run says otherwise. A run
+ * that failed for a reason a setting fixes (M_V would not load) is no word on the endpoints: it
+ * shows until that setting changes or a run gets through, whatever an endpoint check says.
  */
+import { namedSettings } from './errorActions';
 import type {
   EndpointHealth,
   RecordNotificationParams,
@@ -41,13 +44,17 @@ export interface StatusState {
   run?: { progress?: string };
   /** Per run folder, the runs the engine has under way. */
   tallies?: Readonly<Record<string, RunTally>>;
+  /** The last run failed for a reason these `mcpo.*` settings fix (the engine's message names them). */
+  settingProblem?: { message: string; settings: string[] };
 }
 
 export interface StatusView {
   text: string;
   tooltip: string;
-  /** Clicking checks the endpoints, or cancels the run in progress. */
-  command: 'mcpo.checkEndpoints' | 'mcpo.cancelRun';
+  /** Clicking checks the endpoints, cancels the run in progress, or opens the setting that fixes the last run. */
+  command: 'mcpo.checkEndpoints' | 'mcpo.cancelRun' | 'workbench.action.openSettings';
+  /** The command's arguments (the setting to open). */
+  arguments?: string[];
 }
 
 export const INITIAL_STATUS: StatusState = { health: { kind: 'unchecked' } };
@@ -84,9 +91,15 @@ export function afterRunState(state: StatusState, params: RunStateParams): Statu
   if (runState === 'started')
     return { ...state, tallies: { ...state.tallies, [runDir]: { done: 0, total: 0, failed: 0 } } };
   const ended: StatusState = { ...state, loading: undefined, tallies };
-  if (runState === 'failed')
+  if (runState === 'failed') {
+    const settings = namedSettings(message ?? '');
+    if (settings.length > 0)
+      return { ...ended, settingProblem: { message: message ?? '', settings } };
     return { ...ended, health: { kind: 'runFailed', message: message ?? 'the run failed' } };
+  }
   if (runState === 'cancelled' || !tally) return ended;
+  // A run that finished got past whatever a setting had to fix.
+  delete ended.settingProblem;
   if (tally.failed > 0)
     return {
       ...ended,
@@ -100,6 +113,17 @@ export function afterRunState(state: StatusState, params: RunStateParams): Statu
   return isFailing(state.health)
     ? { ...ended, health: { kind: 'runOk', done: tally.done } }
     : ended;
+}
+
+/** Settings changed (`affects` says which): a problem that one of them fixes may be fixed. */
+export function afterSettingsChange(
+  state: StatusState,
+  affects: (setting: string) => boolean,
+): StatusState {
+  const problem = state.settingProblem;
+  // The preset decides the settings the user has not set: changing it may fix the problem too.
+  if (!problem || ![...problem.settings, 'mcpo.preset'].some(affects)) return state;
+  return { ...state, settingProblem: undefined };
 }
 
 function isFailing(health: Health): boolean {
@@ -126,6 +150,15 @@ export function renderStatus(state: StatusState): StatusView {
       tooltip: 'An MCPO run is in progress (click to cancel)',
       command,
     };
+  if (state.settingProblem) {
+    const setting = state.settingProblem.settings[0];
+    return {
+      text: '$(error) MCPO: run failed',
+      tooltip: `MCPO: the last run failed: ${state.settingProblem.message} (click to open the setting ${setting})`,
+      command: 'workbench.action.openSettings',
+      arguments: [setting],
+    };
+  }
   return { ...renderHealth(state.health), command };
 }
 

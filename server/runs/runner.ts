@@ -137,6 +137,17 @@ function nextTurn(): Promise<void> {
 /** Hints for one question, or undefined when the question gets none. */
 type SimilarityStage = (row: ShopBenchRow) => Promise<SimilarityResult> | undefined;
 
+function wantsHints(row: ShopBenchRow, config: RunConfig): boolean {
+  return config.similarity.k > 0 && config.similarity.taskTypes.includes(row.task_type);
+}
+
+/** Some of `rows` get similarity hints and have options to rank: M_V must load for them. */
+export function needsVectorModel(rows: readonly LoadedRow[], config: RunConfig): boolean {
+  return rows.some(
+    (r) => wantsHints(r.row, config) && !('reason' in splitQuestion(r.row.input_field)),
+  );
+}
+
 /**
  * The similarity stage: per question, split it, embed its body and options (batched with other
  * questions' texts by EmbedBatcher) and rank. A vector model that fails to load or embed stops the
@@ -148,13 +159,11 @@ function similarityStage(
   deps: RunnerDeps,
   fail: (err: unknown) => void,
 ): SimilarityStage {
-  const { k, taskTypes, wording } = config.similarity;
-  const wanted = (row: ShopBenchRow): boolean => k > 0 && taskTypes.includes(row.task_type);
+  const { k, wording } = config.similarity;
+  const wanted = (row: ShopBenchRow): boolean => wantsHints(row, config);
   if (!rows.some((r) => wanted(r.row))) return () => undefined;
   const vectorModel = deps.vectorModel;
-  const needsModel = rows.some(
-    (r) => wanted(r.row) && !('reason' in splitQuestion(r.row.input_field)),
-  );
+  const needsModel = needsVectorModel(rows, config);
   if (!vectorModel && needsModel)
     throw new Error('similarity hints are on but no vector model (M_V) was loaded');
   const model = vectorModel ? Promise.resolve(vectorModel) : undefined;

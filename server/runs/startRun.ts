@@ -38,7 +38,13 @@ import { ScoreCache } from '../scoring/scoreCache';
 import { loadWorkerEmbedder, warmScorersInWorker } from '../workers/enginePool';
 import { applyPreset, PAPER_SEED, type PresetName } from './presets';
 import { inRunScope } from './runScope';
-import { paperAnswerSampling, runQuestions, scorersToWarm, type RunOutcome } from './runner';
+import {
+  needsVectorModel,
+  paperAnswerSampling,
+  runQuestions,
+  scorersToWarm,
+  type RunOutcome,
+} from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { runInputFile } from './runData';
@@ -290,10 +296,15 @@ export async function executeRun(
     const slm = cfg.slm
       ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local })
       : undefined;
-    // The vector model loads while the endpoints are checked; the runner awaits it only where needed.
-    const vectorModel = cfg.similarity.k > 0 ? loadVectorModel(cfg.embedModel) : undefined;
+    // The vector model loads while the endpoints are checked, and both must be ready before the
+    // first question: a model that fails to load (no hub access) after questions started would
+    // leave a partial run behind that looks like a run.
+    const vectorModel = needsVectorModel(pending, cfg)
+      ? loadVectorModel(cfg.embedModel)
+      : undefined;
     vectorModel?.catch(() => undefined);
     await checkClients([llm, ...(slm && cfg.cot.mode === 'slm' ? [slm] : [])], context.signal);
+    await vectorModel;
     const userTemplates: UserTemplates | undefined =
       typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
     context.onStart?.(store.dir, pending.length, rows.length);
@@ -337,6 +348,12 @@ async function loadVectorModel(model: string) {
   try {
     return await loadWorkerEmbedder(model);
   } catch (err) {
-    throw new RunSetupError(`similarity hints need the vector model: ${(err as Error).message}`);
+    // Both ways out, for both places the user sets them (the CLI's flags, VS Code's settings,
+    // whose names the extension turns into buttons that open them).
+    throw new RunSetupError(
+      `similarity hints need the vector model (M_V), which did not load: ${(err as Error).message} ` +
+        `To run without hints: --similarity-k 0 (VS Code: setting mcpo.similarity.k to 0). ` +
+        `To use another M_V: --embed-model <hub id or folder> (VS Code setting mcpo.embedModel).`,
+    );
   }
 }

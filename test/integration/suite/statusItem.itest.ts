@@ -2,11 +2,16 @@
  * The MCPO status item follows what happens, in a real VS Code against a real engine and the
  * OpenAI-compatible test server: new endpoint settings (what Configure Endpoints writes) are
  * checked and shown, a run that fails (the whole request, or some of its questions) shows as
- * failed, and a clean run after it shows healthy again. The item is read through the extension's
+ * failed, and a clean run after it shows healthy again. A run whose vector model will not load
+ * fails before its first question and points at the settings that fix it, and an endpoint check
+ * does not turn the item green meanwhile. The item is read through the extension's
  * API (VS Code's own API cannot read a status item back); waits are on its change events.
  */
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { errorActions } from '../../../extension/errorActions';
 import type { McpoExtensionApi } from '../../../extension/extension';
 import type { StatusView } from '../../../extension/statusModel';
 import { startOpenAiTestServer, type Fault } from '../../support/openaiTestServer';
@@ -111,6 +116,63 @@ export async function aFailedRunShowsAsFailedUntilACleanRun(): Promise<void> {
     assert.match(clean.tooltip, /answered all 5 questions/);
     assert.equal(clean.command, 'mcpo.checkEndpoints');
   } finally {
+    await fixture.dispose();
+  }
+}
+
+export async function aRunWhoseVectorModelWillNotLoadPointsAtItsSettings(): Promise<void> {
+  const api = await extensionApi();
+  const fixture = await runFixture();
+  const config = vscode.workspace.getConfiguration('mcpo');
+  const dir = path.dirname(fixture.runsDir);
+  try {
+    await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy before the run');
+    // Ranking rows get similarity hints: M_V must load, and this folder does not exist.
+    const extension = await activeExtension();
+    const ranking = fs
+      .readFileSync(
+        path.join(extension.extensionPath, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'),
+        'utf8',
+      )
+      .split('\n')
+      .filter((l) => l.includes('"ranking"'))
+      .slice(0, 2);
+    const data = path.join(dir, 'ranking.jsonl');
+    fs.writeFileSync(data, `${ranking.join('\n')}\n`);
+    await config.update(
+      'embedModel',
+      path.join(dir, 'no-such-model'),
+      vscode.ConfigurationTarget.Global,
+    );
+    await config.update('similarity.k', 3, vscode.ConfigurationTarget.Global);
+
+    await vscode.commands.executeCommand('mcpo.runDataset', vscode.Uri.file(data));
+    const failed = await statusWhen(
+      api,
+      (v) => v.text === '$(error) MCPO: run failed',
+      'the failed run shown',
+    );
+    assert.equal(failed.command, 'workbench.action.openSettings');
+    assert.deepEqual(failed.arguments, ['mcpo.similarity.k']);
+    assert.match(failed.tooltip, /no-such-model/);
+    const actions = errorActions('mcpo.runDataset', failed.tooltip);
+    assert.ok(actions.includes('Open mcpo.embedModel'), actions.join(', '));
+    assert.ok(!actions.includes('Configure Endpoints'), actions.join(', '));
+    assert.deepEqual(fixture.runs(), [], 'no run folder is left');
+    assert.deepEqual(
+      fixture.server.requests.filter((r) => r.method === 'POST'),
+      [],
+      'no question was asked',
+    );
+
+    // Checking the endpoints (they are fine) does not make the item look as if all were fine.
+    await vscode.commands.executeCommand('mcpo.checkEndpoints');
+    assert.equal(api.statusView().text, '$(error) MCPO: run failed');
+
+    await config.update('similarity.k', 0, vscode.ConfigurationTarget.Global);
+    await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy once the setting changed');
+  } finally {
+    await config.update('embedModel', undefined, vscode.ConfigurationTarget.Global);
     await fixture.dispose();
   }
 }

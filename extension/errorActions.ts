@@ -1,0 +1,56 @@
+/**
+ * What an error message offers, decided from the command and the message alone (free of `vscode`,
+ * so unit-tested): the settings the message names, Configure Endpoints for endpoint trouble, Retry,
+ * Show Logs. The engine names a setting that fixes an error as "setting mcpo.<id>" (see
+ * server/runs/startRun.ts), so the fix is one click away instead of a wizard that cannot help.
+ */
+
+/** Commands that talk to a model endpoint: their errors offer "Configure Endpoints". */
+const ENDPOINT_COMMANDS = new Set([
+  'mcpo.runOnSelection',
+  'mcpo.runDataset',
+  'mcpo.runRow',
+  'mcpo.compareRow',
+  'mcpo.runAblation',
+  'mcpo.checkEndpoints',
+  'mcpo.configureEndpoints',
+]);
+
+const NAMED_SETTING = /\bsetting (mcpo(?:\.[A-Za-z]\w*)+)/g;
+const OPEN_SETTING = 'Open ';
+
+/** The `mcpo.*` settings `message` names as "setting mcpo.x", in order, once each. */
+export function namedSettings(message: string): string[] {
+  return [...new Set([...message.matchAll(NAMED_SETTING)].map((m) => m[1]))];
+}
+
+/** The action that opens setting `id` in the Settings editor. */
+export function openSettingAction(id: string): string {
+  return `${OPEN_SETTING}${id}`;
+}
+
+/** The setting an action chosen from errorActions opens, if it is one of those. */
+export function settingOfAction(action: string): string | undefined {
+  return action.startsWith(`${OPEN_SETTING}mcpo.`) ? action.slice(OPEN_SETTING.length) : undefined;
+}
+
+/** The actions an error message of command `id` offers, most useful first. */
+export function errorActions(id: string, message: string): string[] {
+  const settings = namedSettings(message);
+  const aboutEndpoint =
+    /endpoint|\/v1|\/models|api key|ECONNREFUSED|ENOTFOUND|cannot reach|does not serve|HTTP \d{3}/i.test(
+      message,
+    );
+  return [
+    ...settings.map(openSettingAction),
+    // A named setting is the fix: the endpoints wizard cannot help (and a model cache path under
+    // .../models would otherwise read as endpoint trouble).
+    ...(settings.length === 0 &&
+    id !== 'mcpo.configureEndpoints' &&
+    (ENDPOINT_COMMANDS.has(id) || aboutEndpoint)
+      ? ['Configure Endpoints']
+      : []),
+    ...(id !== 'mcpo.cancelRun' && id !== 'mcpo.showLogs' ? ['Retry'] : []),
+    'Show Logs',
+  ];
+}

@@ -1,0 +1,81 @@
+/**
+ * A run that fails for a reason a setting fixes (M_V would not load) offers that setting, not the
+ * endpoints wizard; the status item keeps saying so (and opens the setting when clicked) until the
+ * setting changes or a run gets through, whatever an endpoint check says meanwhile.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type * as ErrorActions from '../../../extension/errorActions';
+import type * as StatusModel from '../../../extension/statusModel';
+import { loadSource } from '../panel/loadSource';
+
+const { errorActions, namedSettings, settingOfAction } = loadSource<typeof ErrorActions>(
+  'extension/errorActions.ts',
+);
+const { afterRunState, afterSettingsChange, INITIAL_STATUS, renderStatus } = loadSource<
+  typeof StatusModel
+>('extension/statusModel.ts');
+
+/** As server/runs/startRun.ts words it (the integration test gets the engine's own). */
+const MV_FAILED =
+  'Run failed: similarity hints need the vector model (M_V), which did not load: Could not load embedding model "Snowflake/snowflake-arctic-embed-m": download into /root/.cache/mcpo/models failed. To run without hints: --similarity-k 0 (VS Code: setting mcpo.similarity.k to 0). To use another M_V: --embed-model <hub id or folder> (VS Code setting mcpo.embedModel).';
+
+test('an error that names settings offers to open them, not Configure Endpoints', () => {
+  assert.deepEqual(namedSettings(MV_FAILED), ['mcpo.similarity.k', 'mcpo.embedModel']);
+  const actions = errorActions('mcpo.runDataset', MV_FAILED);
+  assert.deepEqual(actions, [
+    'Open mcpo.similarity.k',
+    'Open mcpo.embedModel',
+    'Retry',
+    'Show Logs',
+  ]);
+  assert.equal(settingOfAction(actions[1]), 'mcpo.embedModel');
+  assert.equal(settingOfAction('Retry'), undefined);
+  // Endpoint trouble still offers the wizard.
+  assert.deepEqual(errorActions('mcpo.runDataset', 'endpoint check failed: HTTP 404'), [
+    'Configure Endpoints',
+    'Retry',
+    'Show Logs',
+  ]);
+});
+
+test('the status item shows the setting problem over a healthy check and opens the setting', () => {
+  const healthy = {
+    health: {
+      kind: 'checked' as const,
+      endpoints: [
+        { role: 'llm' as const, url: 'http://gpu/v1', model: 'm', ok: true, message: 'ok' },
+      ],
+    },
+  };
+  const runDir = '/runs/a';
+  const started = afterRunState(healthy, { runDir, state: 'started' });
+  const failed = afterRunState(started, { runDir, state: 'failed', message: MV_FAILED });
+  const view = renderStatus(failed);
+  assert.equal(view.text, '$(error) MCPO: run failed');
+  assert.equal(view.command, 'workbench.action.openSettings');
+  assert.deepEqual(view.arguments, ['mcpo.similarity.k']);
+  assert.match(view.tooltip, /mcpo\.embedModel/);
+  assert.doesNotMatch(view.tooltip, /check the endpoints/);
+
+  // An endpoint check (click, or a settings change elsewhere) does not turn it green.
+  const checkedAgain = { ...failed, health: healthy.health };
+  assert.equal(renderStatus(checkedAgain).text, '$(error) MCPO: run failed');
+  assert.equal(
+    afterSettingsChange(checkedAgain, (s) => s === 'mcpo.llm').settingProblem?.settings[0],
+    'mcpo.similarity.k',
+  );
+  // Changing a named setting (or the preset) may fix it: the item shows the endpoints again.
+  for (const changed of ['mcpo.embedModel', 'mcpo.similarity.k', 'mcpo.preset'])
+    assert.equal(
+      renderStatus(afterSettingsChange(checkedAgain, (s) => s === changed)).text,
+      '$(check) MCPO',
+    );
+  // So does a run that gets through.
+  const again = afterRunState(checkedAgain, { runDir: '/runs/b', state: 'started' });
+  assert.equal(
+    renderStatus(afterRunState(again, { runDir: '/runs/b', state: 'finished' })).text,
+    '$(check) MCPO',
+  );
+  assert.equal(renderStatus(INITIAL_STATUS).command, 'mcpo.checkEndpoints');
+});
