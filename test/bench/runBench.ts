@@ -21,6 +21,7 @@ import { RunDatasetRequest } from '../../server/protocol/messages';
 import type { PipelineSettings } from '../../server/protocol/settings';
 import { buildRunConfig, executeRun, type RunOptions } from '../../server/runs/startRun';
 import { RunStore } from '../../server/runs/runStore';
+import { nodeHttpFetch } from '../../server/llm/nodeHttpFetch';
 import { Semaphore } from '../../server/llm/semaphore';
 import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
 import { closeEnginePool } from '../../server/workers/enginePool';
@@ -66,6 +67,12 @@ export type ChildJob =
       concurrency: number;
       /** Slots of the CoT endpoint (a second endpoint, as the run's SLM); default `concurrency`. */
       cotConcurrency?: number;
+      /**
+       * The SDK's transport: Node's built-in fetch (the SDK's default: what "a bare openai loop"
+       * means), or the engine's node:http fetch, which shows the engine's own overhead apart
+       * from the transport's.
+       */
+      transport: 'builtin' | 'node-http';
     }
   | { kind: 'dictionary'; cacheDir: string }
   | { kind: 'nothing' };
@@ -96,7 +103,12 @@ export async function benchChild(job: ChildJob): Promise<void> {
     result = { wallMs: 0, requests: 0 };
   } else {
     const questions = JSON.parse(fs.readFileSync(job.questions, 'utf8')) as BareQuestion[];
-    const client = new OpenAI({ baseURL: job.baseUrl, apiKey: 'bench', maxRetries: 0 });
+    const client = new OpenAI({
+      baseURL: job.baseUrl,
+      apiKey: 'bench',
+      maxRetries: 0,
+      ...(job.transport === 'node-http' ? { fetch: nodeHttpFetch } : {}),
+    });
     const answerSlots = new Semaphore(job.concurrency);
     const cotSlots = new Semaphore(job.cotConcurrency ?? job.concurrency);
     let requests = 0;
@@ -210,14 +222,27 @@ function startTestServer(): Promise<{ baseUrl: string; stop: () => void }> {
 const s = (ms: number): string => `${(ms / 1000).toFixed(2)} s`;
 const x = (a: number, b: number): string => `${(a / b).toFixed(2)}x`;
 
-/** Pairs' ratios (median, range), then the walls, against the server-bound limit too. */
-function sideBySideFigure(ours: ChildResult[], bare: ChildResult[], limitMs: number): string {
-  const ratios = ours.map((r, i) => r.wallMs / bare[i].wallMs);
+/** One figure's children: the run, and bare loops sending its requests over each transport. */
+interface SideBySide {
+  ours: ChildResult[];
+  /** The bare `openai` loop as the SDK comes (Node's built-in fetch). */
+  bare: ChildResult[];
+  /** The same loop over the engine's node:http fetch: the engine's overhead without the transport's. */
+  bareNodeHttp: ChildResult[];
+}
+
+/** Ratios per round (median, range), then the walls, against the server-bound limit too. */
+function sideBySideFigure({ ours, bare, bareNodeHttp }: SideBySide, limitMs: number): string {
+  const ratios = (to: ChildResult[]): string => {
+    const r = ours.map((o, i) => o.wallMs / to[i].wallMs);
+    return `${median(r).toFixed(3)}x (median of ${r.length} rounds; ${Math.min(...r).toFixed(3)}–${Math.max(...r).toFixed(3)}x)`;
+  };
   const oursMs = median(ours.map((r) => r.wallMs));
   const bareMs = median(bare.map((r) => r.wallMs));
+  const nodeHttpMs = median(bareNodeHttp.map((r) => r.wallMs));
   return (
-    `${median(ratios).toFixed(3)}x the bare loop (median of ${ratios.length} pairs; ${Math.min(...ratios).toFixed(3)}–${Math.max(...ratios).toFixed(3)}x); ` +
-    `medians ${s(oursMs)} / ${s(bareMs)}; server-bound limit ${s(limitMs)}: ${x(oursMs, limitMs)} (bare loop ${x(bareMs, limitMs)}); ` +
+    `${ratios(bare)} the bare loop; ${ratios(bareNodeHttp)} the bare loop over the engine's node:http fetch; ` +
+    `medians ${s(oursMs)} / ${s(bareMs)} / ${s(nodeHttpMs)}; server-bound limit ${s(limitMs)}: ${x(oursMs, limitMs)} (bare loop ${x(bareMs, limitMs)}, over node:http ${x(nodeHttpMs, limitMs)}); ` +
     `${ours[0].requests} requests, ${ours[0].done} done, ${ours[0].failed} failed; CPU (all threads) ${s(median(ours.map((r) => r.cpuMs)))} / bare loop ${s(median(bare.map((r) => r.cpuMs)))}; main thread busy ${s(median(ours.map((r) => r.mainBusyMs)))} / bare loop ${s(median(bare.map((r) => r.mainBusyMs)))}`
   );
 }
@@ -293,33 +318,40 @@ export async function runBench(
       inChild({ kind: 'run', options, cacheDir, runsDir: path.join(dir, 'runs') });
 
     /**
-     * The run and the bare loop sending the same requests, ROUNDS times, alternating which goes
+     * The run and the bare loops sending the same requests, ROUNDS times, alternating which goes
      * first: the ratio of each pair is what the figure reports (median and range), since the
-     * machine's load drifts between pairs more than within one.
+     * machine's load drifts between rounds more than within one.
      */
     const sideBySide = async (
       options: RunOptions,
       slots: { answer: number; cot?: number },
-    ): Promise<{ ours: ChildResult[]; bare: ChildResult[]; cacheDir: string }> => {
-      const ours: ChildResult[] = [];
-      const bare: ChildResult[] = [];
+    ): Promise<SideBySide & { cacheDir: string }> => {
+      const arms: SideBySide = { ours: [], bare: [], bareNodeHttp: [] };
       const cacheDir = path.join(dir, `cache-${n++}`);
       let questions: string | undefined;
-      const loop = (file: string) =>
+      const loop = (file: string, transport: 'builtin' | 'node-http') =>
         inChild({
           kind: 'bare',
           baseUrl: server.baseUrl,
           questions: file,
           concurrency: slots.answer,
           cotConcurrency: slots.cot,
+          transport,
         });
+      // The two loops swap places each round too.
+      const loops = async (file: string, round: number): Promise<void> => {
+        const [first, second] =
+          round % 2 === 0 ? [arms.bare, arms.bareNodeHttp] : [arms.bareNodeHttp, arms.bare];
+        first.push(await loop(file, first === arms.bare ? 'builtin' : 'node-http'));
+        second.push(await loop(file, second === arms.bare ? 'builtin' : 'node-http'));
+      };
       for (let round = 0; round < ROUNDS; round++) {
-        if (questions !== undefined && round % 2 === 1) bare.push(await loop(questions));
-        ours.push(await run(options, round === 0 ? cacheDir : undefined));
-        questions ??= bareQuestionsOf(ours[0].dir!, path.join(dir, `bare-${n++}.json`));
-        if (bare.length < ours.length) bare.push(await loop(questions));
+        if (questions !== undefined && round % 2 === 1) await loops(questions, round);
+        arms.ours.push(await run(options, round === 0 ? cacheDir : undefined));
+        questions ??= bareQuestionsOf(arms.ours[0].dir!, path.join(dir, `bare-${n++}.json`));
+        if (arms.bare.length < arms.ours.length) await loops(questions, round);
       }
-      return { ours, bare, cacheDir };
+      return { ...arms, cacheDir };
     };
 
     if (parts.runs) {
@@ -327,10 +359,11 @@ export async function runBench(
         ['96 dev questions, plain baseline', sample, 8],
         ['384 questions, plain baseline', big, 32],
       ] as const) {
-        const { ours, bare, cacheDir } = await sideBySide(plain(data, c), { answer: c });
+        const arms = await sideBySide(plain(data, c), { answer: c });
+        const { ours, bare, cacheDir } = arms;
         const limit = (ours[0].requests / c) * LATENCY_MS;
         figures[`${label}, concurrency ${c}: mcpo run / bare openai loop (same requests)`] =
-          sideBySideFigure(ours, bare, limit);
+          sideBySideFigure(arms, limit);
         figures[
           `${label}, concurrency ${c}: peak RSS of the run's process (Japanese dictionary + tiny embedding model loaded for the jp-bleu and sent-transformer rows) / bare loop`
         ] =
@@ -352,7 +385,8 @@ export async function runBench(
         similarityK: 3,
         embedModel: mv,
       };
-      const { ours, bare } = await sideBySide(mcpo, { answer: 8, cot: 8 });
+      const arms = await sideBySide(mcpo, { answer: 8, cot: 8 });
+      const { ours } = arms;
       const records = [...RunStore.open(ours[0].dir!).records.values()];
       const cots = records.filter((r) => r.stages.cot).length;
       // A lower bound: every answer slot busy, and the last CoT's answer after it.
@@ -360,7 +394,7 @@ export async function runBench(
       figures[
         `MCPO run over the 96 dev questions (paper templates, SLM CoT on ${cots} questions + similarity k=3, c=8 per endpoint): mcpo run / bare openai loop (same CoT and answer requests, same chains)`
       ] =
-        `${sideBySideFigure(ours, bare, limit)}; peak RSS with jp-bleu + embedding model loaded ${median(ours.map((r) => r.maxRssMb)).toFixed(0)} MB`;
+        `${sideBySideFigure(arms, limit)}; peak RSS with jp-bleu + embedding model loaded ${median(ours.map((r) => r.maxRssMb)).toFixed(0)} MB`;
 
       // The real `mcpo run` process (dist/cli.js, nothing of the bench loaded), its peak RSS
       // read by a preloaded probe as it exits: without and with the embedding rows.
