@@ -27,7 +27,7 @@ import {
   RunDatasetRequest,
   RunQuestionRequest,
 } from '../server/protocol/messages';
-import { coverageNote, formatSampleValue, formatScore } from './format';
+import { coverageNote, formatSampleValue, formatScore, runPickItem } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
@@ -341,11 +341,7 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
     });
     if (runs.length === 0) throw new Error('there are no runs yet (run MCPO on a row first)');
     const pick = await vscode.window.showQuickPick(
-      runs.map((r) => ({
-        label: r.label,
-        description: `${r.createdAt} · ${r.questions} questions · overall ${formatScore(r.overall)}`,
-        runDir: r.runDir,
-      })),
+      runs.map((r) => ({ ...runPickItem(r), runDir: r.runDir })),
       { title: 'MCPO: which run?' },
     );
     if (!pick) return;

@@ -1,6 +1,6 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
 import { MIN_PAIRED } from '../protocol/runs';
-import { shortRunLabel } from '../protocol/runLabels';
+import { coverageLine, shortRunLabel } from '../protocol/runLabels';
 import type { Difference, RunSummary } from './report';
 
 const SHORT_TRACK = /^amazon-kdd-cup-24-/;
@@ -42,18 +42,22 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const out = [line(header), ...rows.map(line)];
   runs.forEach((r, i) => out.push(`[${i + 1}] ${r.label}: ${r.dir}`));
-  for (const r of runs) {
+  // Notes name a run by its legend number: the full label is on its legend line above.
+  for (const [i, r] of runs.entries()) {
+    const name = `[${i + 1}]`;
     // A run stopped early (Ctrl+C, a crash, a setup error) scores only what it answered.
     if (r.questions < r.expected)
       out.push(
-        `${r.label}: INCOMPLETE, ${r.expected - r.questions} of ${r.expected} question(s) never ran and are not in these scores; "mcpo run --resume ${r.dir}" finishes it`,
+        `${name} INCOMPLETE, ${r.expected - r.questions} of ${r.expected} question(s) never ran and are not in these scores; "mcpo run --resume ${r.dir}" finishes it`,
       );
     if (r.failed > 0)
       out.push(
-        `${r.label}: ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`,
+        `${name} ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`,
       );
     for (const u of r.report.unscored ?? [])
-      out.push(`${r.label}: NOT SCORED ${u.task_name}: ${u.reason}`);
+      out.push(`${name} NOT SCORED ${u.task_name}: ${u.reason}`);
+    const coverage = coverageLine(r.report.tasks.length, r.report.unscored?.length ?? 0);
+    if (coverage) out.push(`${name} ${coverage}`);
   }
   return `${out.join('\n')}\n`;
 }

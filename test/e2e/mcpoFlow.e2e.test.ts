@@ -577,6 +577,9 @@ test(
       await overall.waitFor({ state: 'visible', timeout: 30_000 });
       const overallText = (await overall.innerText()).trim();
       assert.match(overallText, /^\d+(\.\d+)?$/, `overall score is "${overallText}"`);
+      // One row was selected and ran: a selection run, not an incomplete run of 96 rows.
+      const overallLine = await panel(page).locator('p.overall').innerText();
+      assert.match(overallLine, / · 1 selected question · 0 failed/, overallLine);
       const taskRows = panel(page).locator('[data-testid="task-scores"] tbody tr');
       await taskRows.first().waitFor({ state: 'visible', timeout: 15_000 });
       const taskTable = await taskRows.allInnerTexts();

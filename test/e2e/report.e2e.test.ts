@@ -11,7 +11,7 @@
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import type { Frame, Page } from 'playwright-core';
 import { loadDataset } from '../../server/dataset/load';
 import type { Metric, ShopBenchRow } from '../../server/dataset/shopbench';
@@ -183,6 +183,20 @@ async function contrasts(frame: Frame, selectors: string[]): Promise<Record<stri
   })()`);
 }
 
+/** WCAG AA (4.5:1) for every selector, each of which must be on the page. */
+async function checkContrast(
+  t: TestContext,
+  theme: string,
+  frame: Frame,
+  selectors: string[],
+): Promise<void> {
+  const ratios = await contrasts(frame, selectors);
+  t.diagnostic(`contrast (${theme}): ${JSON.stringify(ratios)}`);
+  assert.deepEqual(Object.keys(ratios).sort(), [...selectors].sort(), 'elements missing');
+  for (const [sel, ratio] of Object.entries(ratios))
+    assert.ok(ratio >= 4.5, `${sel} has contrast ${ratio.toFixed(2)}:1 in ${theme}`);
+}
+
 const THEMES = [
   ['dark', 'Default Dark Modern'],
   ['light', 'Default Light Modern'],
@@ -282,7 +296,7 @@ for (const [name, theme] of THEMES) {
         await detail.evaluate('(d) => d.scrollIntoView({ block: "end" })');
         await screenshot(page, `report-${name}-4-drilldown`);
 
-        const ratios = await contrasts(report, [
+        await checkContrast(t, theme, report, [
           '.muted',
           'ul.warnings li',
           'td.verdict',
@@ -290,10 +304,6 @@ for (const [name, theme] of THEMES) {
           '[data-testid="questions"] td',
           '.run-date',
         ]);
-        t.diagnostic(`contrast (${theme}): ${JSON.stringify(ratios)}`);
-        assert.ok(Object.keys(ratios).length >= 5, `elements missing: ${JSON.stringify(ratios)}`);
-        for (const [sel, ratio] of Object.entries(ratios))
-          assert.ok(ratio >= 4.5, `${sel} has contrast ${ratio.toFixed(2)}:1 in ${theme}`);
 
         // A click anywhere on a question's row opens its detail and brings it into view; so
         // does Enter on a focused row, which keeps the focus.
@@ -346,6 +356,11 @@ for (const [name, theme] of THEMES) {
           { timeout: 10_000 },
         );
         await screenshot(page, `report-${name}-6-unscored-task`);
+        await checkContrast(t, theme, report, [
+          '[data-testid="coverage"]',
+          'tr.unscored td',
+          'tr.unscored-reason td',
+        ]);
         // Looking at the baseline run itself keeps it the baseline (the side bar's Δ are from it).
         await runsList.last().click();
         await summary.filter({ hasText: /^This run is the baseline/ }).waitFor({ timeout: 30_000 });
@@ -408,6 +423,11 @@ for (const [name, theme] of THEMES) {
           `task list scrolls sideways: ${JSON.stringify(opened)}`,
         );
         await screenshot(page, `report-${name}-5-sidebar`);
+        await checkContrast(t, theme, sidebar, [
+          '.card-coverage',
+          'details.card-tasks summary',
+          'details.card-tasks dd.unscored',
+        ]);
 
         if (name === 'dark') {
           // Export Submission's picker: the same short names and local times, and failures shown;

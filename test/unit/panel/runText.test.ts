@@ -124,4 +124,13 @@ test('mcpo tables head each run with its short label; the full one is in the leg
   assert.ok(widest <= 80, `the table is ${widest} columns wide:\n${text}`);
   assert.ok(lines.includes(`[2] ${config.label}: /w/runs/b`), text);
   assert.ok(lines.includes('[1] baseline: /w/runs/a'), text);
+  // Notes name the run by its legend number, and say what the means cover.
+  const unscored = formatRunsTable([
+    { ...summary(config.label, '/w/runs/b'), report: scores(['task1']) },
+  ]);
+  assert.match(
+    unscored,
+    /^\[1\] NOT SCORED task1: the scoring model could not be loaded offline$/m,
+  );
+  assert.match(unscored, /^\[1\] overall and track means cover 4 of 5 tasks$/m);
 });
