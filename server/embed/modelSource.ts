@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { defaultModelCacheDir } from '../models/modelCache';
 import { NativePartError } from '../native/nativePart';
 
 /** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
@@ -59,6 +60,21 @@ export function loadError(model: string, reason: string, cause?: unknown): Error
   const next =
     cause instanceof NativePartError ? `${cause.instead}.` : `To fix: ${LOCAL_COPY_HINT}.`;
   return new Error(`Could not load embedding model "${model}": ${reason}. ${next}`, { cause });
+}
+
+/**
+ * The model's files are already on disk (a complete folder, or a hub model in the model cache),
+ * so loading it needs no download: the one step that fails without the hub.
+ */
+export function modelOnDisk(model: string, cacheDir: string = defaultModelCacheDir()): boolean {
+  let folder: string;
+  try {
+    const source = resolveSource(model);
+    folder = source.kind === 'folder' ? source.folder : path.join(cacheDir, source.id);
+  } catch {
+    return false; // a path that does not exist
+  }
+  return REQUIRED_MODEL_FILES.every((f) => fs.existsSync(path.join(folder, f)));
 }
 
 export function checkFolder(folder: string): void {

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { loadDataset, type LoadedDataset } from '../dataset/load';
 import type { TaskType } from '../dataset/shopbench';
 import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../embed/embedder';
+import { modelOnDisk } from '../embed/modelSource';
 import { createClient } from '../llm/createClient';
 import { ResponseCache } from '../llm/responseCache';
 import {
@@ -296,15 +297,16 @@ export async function executeRun(
     const slm = cfg.slm
       ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local })
       : undefined;
-    // The vector model loads while the endpoints are checked, and both must be ready before the
-    // first question: a model that fails to load (no hub access) after questions started would
-    // leave a partial run behind that looks like a run.
+    // The vector model loads while the endpoints are checked. One that must be downloaded is
+    // awaited before the first question: without the hub that download fails, and failing after
+    // questions started would leave a partial run behind that looks like a run. One already on
+    // disk keeps loading while the first questions go out; the runner awaits it where needed.
     const vectorModel = needsVectorModel(pending, cfg)
       ? loadVectorModel(cfg.embedModel)
       : undefined;
     vectorModel?.catch(() => undefined);
     await checkClients([llm, ...(slm && cfg.cot.mode === 'slm' ? [slm] : [])], context.signal);
-    await vectorModel;
+    if (vectorModel && !modelOnDisk(cfg.embedModel)) await vectorModel;
     const userTemplates: UserTemplates | undefined =
       typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
     context.onStart?.(store.dir, pending.length, rows.length);
