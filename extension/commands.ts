@@ -23,6 +23,7 @@ import {
   ListModelsRequest,
   ListRunsRequest,
   PreviewPromptRequest,
+  ResumeRunRequest,
   RunAblationRequest,
   RunDatasetRequest,
   RunQuestionRequest,
@@ -43,6 +44,9 @@ export interface CommandContext {
   /** Refreshes the results panel (it lists runs from disk), showing `select` if given. */
   refreshResults: (select?: string) => void;
 }
+
+/** The button that runs a run's failed and missing questions again (MCPO: Resume Run). */
+const RESUME = 'Resume Run';
 
 /** The run in progress, so "Cancel Run" can stop it. */
 let activeRun: vscode.CancellationTokenSource | undefined;
@@ -76,6 +80,8 @@ export function commandTable(
     'mcpo.configureEndpoints': () => configureEndpoints(ctx),
     'mcpo.setApiKey': () => setApiKey(ctx),
     'mcpo.checkEndpoints': () => checkEndpoints(ctx, true),
+    'mcpo.resumeRun': (runDir?: unknown) =>
+      resumeRun(ctx, typeof runDir === 'string' ? runDir : undefined),
     'mcpo.cancelRun': async () => {
       if (!activeRun) {
         void vscode.window.showInformationMessage('MCPO: no run is in progress.');
@@ -247,6 +253,48 @@ async function runRows(
     },
   );
   if (result) await afterRun(ctx, result, rows?.length === 1);
+}
+
+/**
+ * Runs the failed and missing questions of a run again, as `mcpo run --resume` does: the run
+ * given (the failure toast's Resume Run), or one picked from the runs that have any.
+ */
+async function resumeRun(ctx: CommandContext, runDir?: string): Promise<void> {
+  let dir = runDir;
+  if (!dir) {
+    const runs = (
+      await ctx.engine.send(ListRunsRequest, { runsDir: ctx.config.pipeline.runsDir })
+    ).filter((r) => r.failed > 0 || (r.expected !== undefined && r.questions < r.expected));
+    if (runs.length === 0)
+      throw new Error('no run has failed or missing questions: there is nothing to resume');
+    const pick = await vscode.window.showQuickPick(
+      runs.map((r) => ({
+        label: r.label,
+        description: `${r.createdAt} · ${r.failed} failed · ${r.questions} of ${r.expected ?? r.questions} questions`,
+        runDir: r.runDir,
+      })),
+      { title: 'MCPO: resume which run? (its failed and missing questions run again)' },
+    );
+    if (!pick) return;
+    dir = pick.runDir;
+  }
+  const resumeDir = dir;
+  const result = await withRunProgress(
+    ctx,
+    `MCPO: resuming ${path.basename(resumeDir)}`,
+    async (token, workDoneToken) =>
+      ctx.engine.send(
+        ResumeRunRequest,
+        {
+          runDir: resumeDir,
+          settings: ctx.config.pipeline,
+          secrets: await readSecrets(ctx.extension.secrets),
+          workDoneToken,
+        },
+        token,
+      ),
+  );
+  if (result) await afterRun(ctx, result, false, true);
 }
 
 async function compareRow(ctx: CommandContext, uri: vscode.Uri, row: number): Promise<void> {
@@ -614,12 +662,18 @@ async function afterRun(
   ctx: CommandContext,
   result: RunDatasetResult,
   single: boolean,
+  resumed = false,
 ): Promise<void> {
   ctx.refreshResults(result.runDir);
+  const resume = (choice: string | undefined): Thenable<unknown> | undefined =>
+    choice === RESUME ? vscode.commands.executeCommand('mcpo.resumeRun', result.runDir) : undefined;
   if (result.cancelled) {
-    void vscode.window.showWarningMessage(
-      `MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`,
-    );
+    void vscode.window
+      .showWarningMessage(
+        `MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`,
+        RESUME,
+      )
+      .then(resume);
     return;
   }
   const run = await ctx.engine.send(GetRunRequest, { runDir: result.runDir });
@@ -635,7 +689,7 @@ async function afterRun(
   if (openReport) await openRunReport(result.runDir, true);
   void vscode.window
     .showInformationMessage(
-      `MCPO: ${result.done} question${result.done === 1 ? '' : 's'}${failed}; ${overall}.`,
+      `MCPO: ${resumed ? 'resumed, ' : ''}${result.done} question${result.done === 1 ? '' : 's'}${failed}; ${overall}.`,
       ...(openReport ? [] : ['Open Report']),
     )
     .then((c) => (c ? openRunReport(result.runDir) : undefined));
@@ -643,19 +697,23 @@ async function afterRun(
   if (single && record?.prompt)
     await ctx.promptDiff.show(record.prompt, { record, question: record });
   if (result.failed > 0) {
+    // The lowest-numbered failure (records come sorted by index): the status item names it too.
     const failure = run.records.find((r) => r.status === 'failed');
     const endpointStage = failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
+    const others = result.failed > 1 ? ` (and ${result.failed - 1} more, each in the log)` : '';
     // Not awaited: a toast nobody clicks would keep the command from returning.
     void vscode.window
       .showErrorMessage(
-        `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}`,
+        `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}${others}`,
+        RESUME,
         ...(endpointStage ? ['Configure Endpoints'] : []),
         'Show Logs',
       )
       .then(async (choice) => {
         if (choice === 'Configure Endpoints')
           await vscode.commands.executeCommand('mcpo.configureEndpoints');
-        else if (choice) ctx.log.show();
+        else if (choice === 'Show Logs') ctx.log.show();
+        else await resume(choice);
       });
   }
 }

@@ -32,8 +32,9 @@ export interface RunTally {
   done: number;
   total: number;
   failed: number;
-  /** The first failure, "Q3 failed at answer: HTTP 500". */
+  /** The lowest-numbered failure, "Q3 failed at answer: HTTP 500" (the failure toast names it too). */
   firstFailure?: string;
+  firstFailureIndex?: number;
 }
 
 export interface StatusState {
@@ -64,15 +65,17 @@ export function afterRecord(state: StatusState, params: RecordNotificationParams
   const { runDir, record, done, total } = params;
   const tally = state.tallies?.[runDir] ?? { done: 0, total, failed: 0 };
   const failed = record.status === 'failed';
+  // Questions finish out of order: keep the lowest-numbered failure, not the first to arrive.
+  const lower =
+    failed && (tally.firstFailureIndex === undefined || record.index < tally.firstFailureIndex);
   const next: RunTally = {
     done,
     total,
     failed: tally.failed + (failed ? 1 : 0),
-    firstFailure:
-      tally.firstFailure ??
-      (failed
-        ? `Q${record.index + 1} failed at ${record.error?.stage ?? '?'}: ${record.error?.message ?? ''}`
-        : undefined),
+    firstFailure: lower
+      ? `Q${record.index + 1} failed at ${record.error?.stage ?? '?'}: ${record.error?.message ?? ''}`
+      : tally.firstFailure,
+    firstFailureIndex: lower ? record.index : tally.firstFailureIndex,
   };
   return { ...state, tallies: { ...state.tallies, [runDir]: next } };
 }

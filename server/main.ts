@@ -28,7 +28,7 @@ import { previewPrompt } from './lsp/previewPrompt';
 import { isUserFacing, UserError } from './userError';
 import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueries';
 import { listModels } from './lsp/listModels';
-import { runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
+import { resumeRun, runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
 import { readInitializationOptions } from './lsp/shopBenchDocument';
 import { datasetSymbols } from './lsp/symbols';
 import { JobsService } from './lsp/jobsHandlers';
@@ -178,6 +178,12 @@ connection.onRequest(protocol.RunDatasetRequest, (params, token) =>
   handle('Run', async () => {
     const progress = await progressFor(params.workDoneToken);
     return runDataset(host, params, abortOn(token, progress), progress);
+  }),
+);
+connection.onRequest(protocol.ResumeRunRequest, (params, token) =>
+  handle('Resuming the run', async () => {
+    const progress = await progressFor(params.workDoneToken);
+    return resumeRun(host, params, abortOn(token, progress), progress);
   }),
 );
 connection.onRequest(protocol.RunQuestionRequest, (params, token) =>

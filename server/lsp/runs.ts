@@ -8,6 +8,7 @@ import type { WorkDoneProgressReporter } from 'vscode-languageserver';
 import type {
   LocalModelParams,
   RecordNotificationParams,
+  ResumeRunParams,
   RunAblationParams,
   RunAblationResult,
   RunDatasetParams,
@@ -18,7 +19,8 @@ import type {
 import type { PipelineSettings, Secrets } from '../protocol/settings';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { ablationArms, runAblationArms } from '../runs/ablation';
-import { newRunId } from '../runs/runStore';
+import { newRunId, RunStore } from '../runs/runStore';
+import { endpointLabel } from '../llm/openaiClient';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
 import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
 import {
@@ -100,10 +102,13 @@ interface Progress {
   span: number;
 }
 
-/** Runs one configuration with notifications and progress; a cancelled run is a result, not an error. */
+/**
+ * Runs one configuration (or resumes the run in `run.resumeDir`: its failed and missing questions)
+ * with notifications and progress; a cancelled run is a result, not an error.
+ */
 async function runOne(
   host: RunHost,
-  config: RunConfig,
+  run: RunConfig | { resumeDir: string },
   settings: PipelineSettings,
   secrets: Secrets,
   signal: AbortSignal,
@@ -111,14 +116,16 @@ async function runOne(
   outDir = settings.runsDir,
   patch?: (r: RunRecord) => void,
 ): Promise<RunDatasetResult> {
-  const runDir = path.join(outDir, config.runId);
+  const resumeDir = 'resumeDir' in run ? run.resumeDir : undefined;
+  const config = 'resumeDir' in run ? readRunConfig(run.resumeDir) : run;
+  const runDir = resumeDir ?? path.join(outDir, config.runId);
   host.sendState({ runDir, state: 'started' });
   const localModels = [config.llm, config.slm]
     .filter((e) => e?.baseUrl === LOCAL_BASE_URL)
     .map((e) => e!.model);
   for (const model of localModels) host.sendLocalModel({ model, state: 'loading' });
   try {
-    const result = await executeRun(config, undefined, outDir, {
+    const result = await executeRun(resumeDir ? undefined : config, resumeDir, outDir, {
       onModelProgress: (p) => {
         for (const model of localModels)
           host.sendLocalModel({
@@ -143,6 +150,8 @@ async function runOne(
         progress.reporter.report(progress.from, `${total - pending}/${total}`);
       },
       onRecord: (record, done, total) => {
+        // "Show Logs" after a run must show why its questions failed (the toast names only one).
+        if (record.status === 'failed') host.log(failedQuestionLine(config, record));
         host.sendRecord({ runDir, record, done, total });
         progress.reporter.report(
           Math.round(progress.from + (progress.span * done) / total),
@@ -166,6 +175,35 @@ async function runOne(
     host.sendState({ runDir, state: 'failed', message: (err as Error).message });
     throw err;
   }
+}
+
+function readRunConfig(runDir: string): RunConfig {
+  const store = RunStore.open(runDir);
+  store.close();
+  return store.config;
+}
+
+/**
+ * One log line per failed question: run, question (1-based, as the views name it), stage, the
+ * endpoint that stage used (model@host: no path, no credentials), and the error.
+ */
+export function failedQuestionLine(config: RunConfig, record: RunRecord): string {
+  const stage = record.error?.stage ?? 'unknown stage';
+  const endpoint =
+    stage === 'answer'
+      ? config.llm
+      : stage === 'cot'
+        ? config.cot.mode === 'slm' && config.slm
+          ? config.slm
+          : config.llm
+        : undefined;
+  const on = endpoint
+    ? ` on ${endpointLabel(endpoint)}`
+    : stage === 'similarity'
+      ? ` on M_V ${config.embedModel}`
+      : '';
+  const attempts = record.error?.attempts ? ` (after ${record.error.attempts} attempts)` : '';
+  return `run ${config.runId}: Q${record.index + 1} (${record.task_name}) failed at ${stage}${on}: ${record.error?.message ?? 'no reason recorded'}${attempts}`;
 }
 
 /** The rows to run, copied from the document as the editor shows it, and the file they came from. */
@@ -202,6 +240,36 @@ export async function runDataset(
       from: 0,
       span: 100,
     });
+  } finally {
+    reporter.done();
+  }
+}
+
+/**
+ * Finishes the run in `params.runDir` as `mcpo run --resume` does: its failed and missing
+ * questions run again with its saved configuration (the current settings give only the cache
+ * folder and the keys).
+ */
+export async function resumeRun(
+  host: RunHost,
+  params: ResumeRunParams,
+  signal: AbortSignal,
+  reporter: WorkDoneProgressReporter,
+): Promise<RunDatasetResult> {
+  reporter.begin('MCPO run (resumed)', 0, undefined, true);
+  try {
+    return await runOne(
+      host,
+      { resumeDir: params.runDir },
+      params.settings,
+      params.secrets,
+      signal,
+      {
+        reporter,
+        from: 0,
+        span: 100,
+      },
+    );
   } finally {
     reporter.done();
   }

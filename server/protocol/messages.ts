@@ -26,6 +26,13 @@ export const RunDatasetRequest = new RequestType<
   NoData
 >('mcpo/runDataset');
 
+/** client → server: run the failed and missing questions of a run again (MCPO: Resume Run). */
+export const ResumeRunRequest = new RequestType<
+  runs.ResumeRunParams,
+  runs.RunDatasetResult,
+  NoData
+>('mcpo/resumeRun');
+
 /** client → server: run a free-form question typed anywhere (written to a one-row dataset first). */
 export const RunQuestionRequest = new RequestType<
   runs.RunQuestionParams,

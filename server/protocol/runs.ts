@@ -207,6 +207,15 @@ export interface RunDatasetResult {
   cancelled: boolean;
 }
 
+/** Runs the failed and missing questions of an existing run again (`mcpo run --resume`). */
+export interface ResumeRunParams {
+  runDir: string;
+  /** Only cacheDir is read: the run keeps its saved configuration. */
+  settings: PipelineSettings;
+  secrets: Secrets;
+  workDoneToken?: string | number;
+}
+
 export interface RunQuestionParams {
   question: string;
   taskType: TaskType;

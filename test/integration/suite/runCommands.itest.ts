@@ -3,7 +3,8 @@
  * the OpenAI-compatible test server: "Run MCPO on Dataset" runs the whole file even when rows are
  * selected in its editor, and "Run MCPO on Selection" runs exactly the selected rows. Either
  * run's config.json names the user's dataset file (the engine reads a hidden snapshot of the
- * editor's rows), and says when the editor held unsaved edits.
+ * editor's rows), and says when the editor held unsaved edits. "Resume Run" runs the failed
+ * questions of a run again, in the same run folder.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -85,6 +86,31 @@ export async function aRunOfUnsavedEditsNamesTheUserFileAndSaysUnsaved(): Promis
   } finally {
     // A dirty editor would stop dispose() from closing it.
     await vscode.commands.executeCommand('workbench.action.files.revert');
+    await fixture.dispose();
+  }
+}
+
+export async function resumeRunRunsTheFailedQuestionsAgainInTheSameRun(): Promise<void> {
+  const fixture = await runFixture();
+  try {
+    // The endpoint check passes, then every question's answer is refused.
+    fixture.server.script(
+      { kind: 'none' },
+      ...Array.from({ length: 5 }, () => ({ kind: 'wrongModel' as const })),
+    );
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fixture.dataset));
+    const runDir = await runWith(fixture, 'mcpo.runDataset');
+    assert.ok(fixture.records(runDir).every((r) => r.status === 'failed'));
+    await vscode.commands.executeCommand('mcpo.resumeRun', runDir);
+    assert.deepEqual(fixture.runs(), [runDir], 'no new run folder');
+    const latest = new Map<number, string>();
+    for (const line of fs.readFileSync(path.join(runDir, 'records.jsonl'), 'utf8').split('\n'))
+      if (line.trim()) {
+        const r = JSON.parse(line) as { index: number; status: string };
+        latest.set(r.index, r.status);
+      }
+    assert.deepEqual([...latest.values()], ['ok', 'ok', 'ok', 'ok', 'ok']);
+  } finally {
     await fixture.dispose();
   }
 }

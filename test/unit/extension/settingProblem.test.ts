@@ -1,7 +1,8 @@
 /**
  * A run that fails for a reason a setting fixes (M_V would not load) offers that setting, not the
  * endpoints wizard; the status item keeps saying so (and opens the setting when clicked) until the
- * setting changes or a run gets through, whatever an endpoint check says meanwhile.
+ * setting changes or a run gets through, whatever an endpoint check says meanwhile. And the
+ * item names the same failed question as the failure toast (the lowest-numbered one).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -78,4 +79,32 @@ test('the status item shows the setting problem over a healthy check and opens t
     '$(check) MCPO',
   );
   assert.equal(renderStatus(INITIAL_STATUS).command, 'mcpo.checkEndpoints');
+});
+
+test('the status item names the lowest-numbered failed question, as the failure toast does', () => {
+  const { afterRecord } = loadSource<typeof StatusModel>('extension/statusModel.ts');
+  const runDir = '/runs/c';
+  const failed = (index: number) => ({
+    runDir,
+    done: 1,
+    total: 96,
+    record: {
+      index,
+      task_name: 't',
+      task_type: 'multiple-choice' as const,
+      metric: 'accuracy' as const,
+      status: 'failed' as const,
+      stages: {},
+      score: null,
+      warnings: [],
+      timings: { totalMs: 1 },
+      error: { stage: 'answer' as const, message: `connection failed ${index}` },
+    },
+  });
+  let state = afterRunState(INITIAL_STATUS, { runDir, state: 'started' });
+  // Questions finish out of order: Q38 arrives before Q33.
+  for (const index of [37, 32, 40]) state = afterRecord(state, failed(index));
+  const view = renderStatus(afterRunState(state, { runDir, state: 'finished' }));
+  assert.equal(view.text, '$(error) MCPO: 3/96 failed');
+  assert.match(view.tooltip, /Q33 failed at answer: connection failed 32/);
 });

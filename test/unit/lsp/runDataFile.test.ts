@@ -8,49 +8,16 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { WorkDoneProgressReporter } from 'vscode-languageserver';
 import { exportSubmission, formatAgreement } from '../../../server/export/submission';
-import { runDataset, type RunHost } from '../../../server/lsp/runs';
+import { runDataset } from '../../../server/lsp/runs';
 import { getRun } from '../../../server/lsp/runQueries';
 import { INPUTS_FOLDER } from '../../../server/lsp/runInputs';
-import type { PipelineSettings } from '../../../server/protocol/settings';
 import { executeRun } from '../../../server/runs/startRun';
 import { RunStore } from '../../../server/runs/runStore';
 import { openAiTestServerFor } from '../../support/openaiTestServer';
 import { writeSampleLines } from '../../support/sample';
 import { tempDir } from '../../support/tempDirs';
-
-const reporter: WorkDoneProgressReporter = {
-  begin: () => undefined,
-  report: () => undefined,
-  done: () => undefined,
-};
-
-function hostFor(text: (uri: string) => string, logs: string[]): RunHost {
-  return {
-    documentText: (uri) => Promise.resolve(text(uri)),
-    sendRecord: () => undefined,
-    sendState: () => undefined,
-    sendLocalModel: () => undefined,
-    log: (m) => logs.push(m),
-  };
-}
-
-function settingsFor(baseUrl: string, dir: string): PipelineSettings {
-  return {
-    llm: { url: baseUrl, model: 'test-model', mode: 'chat', concurrency: 2 },
-    embedModel: '',
-    templates: 'paper',
-    cot: 'off',
-    cotTaskTypes: [],
-    similarityK: 0,
-    constrained: false,
-    runsDir: path.join(dir, 'runs'),
-    cacheDir: path.join(dir, 'cache'),
-    scoringEmbedModel: '',
-    scoringMultilingualEmbedModel: '',
-  };
-}
+import { fakeRunHost, noProgress, runSettings } from '../../support/runHost';
 
 /** Three multiple-choice rows after a blank first line, so row i is on line i + 2. */
 function writeDataset(dir: string): { file: string; text: string } {
@@ -66,13 +33,13 @@ test('a saved dataset: config.json, the report and the export name the user file
   const server = await openAiTestServerFor(t, { answer: () => '1' });
   const { file, text } = writeDataset(dir);
   const uri = pathToFileURL(file).href;
-  const settings = settingsFor(server.baseUrl, dir);
+  const settings = runSettings(server.baseUrl, dir);
   const logs: string[] = [];
   const result = await runDataset(
-    hostFor(() => text, logs),
+    fakeRunHost(() => text, logs),
     { uri, rows: [0, 2], settings, secrets: {} },
     new AbortController().signal,
-    reporter,
+    noProgress,
   );
   assert.equal(result.done, 2);
 
@@ -108,12 +75,12 @@ test('unsaved editor contents: the run says so, and a resume still reads exactly
   const { file, text } = writeDataset(dir);
   const edited = text.replace(/\n$/, '\n\n');
   const logs: string[] = [];
-  const settings = settingsFor(server.baseUrl, dir);
+  const settings = runSettings(server.baseUrl, dir);
   const result = await runDataset(
-    hostFor(() => edited, logs),
+    fakeRunHost(() => edited, logs),
     { uri: pathToFileURL(file).href, settings, secrets: {} },
     new AbortController().signal,
-    reporter,
+    noProgress,
   );
   assert.equal(result.done, 3);
   const store = RunStore.open(result.runDir);
@@ -145,10 +112,10 @@ test('an untitled editor has no file: the run names its URI and says it was unsa
   const server = await openAiTestServerFor(t, { answer: () => '1' });
   const { text } = writeDataset(dir);
   const result = await runDataset(
-    hostFor(() => text, []),
-    { uri: 'untitled:Untitled-1', settings: settingsFor(server.baseUrl, dir), secrets: {} },
+    fakeRunHost(() => text, []),
+    { uri: 'untitled:Untitled-1', settings: runSettings(server.baseUrl, dir), secrets: {} },
     new AbortController().signal,
-    reporter,
+    noProgress,
   );
   const run = getRun(result.runDir);
   assert.deepEqual(
