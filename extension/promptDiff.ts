@@ -45,6 +45,12 @@ export interface ShowPromptOptions {
   preview?: boolean;
 }
 
+/** The diff's two documents as their tab's accessible name reads them. */
+const DIFF_SIDE_NAMES = {
+  original: 'prompt as in the dataset',
+  modified: 'prompt sent to the model',
+} as const;
+
 export class PromptDiff
   implements
     vscode.TextDocumentContentProvider,
@@ -113,6 +119,7 @@ export class PromptDiff
     }
   }
 
+  /** A fresh URI per view (a question can be open twice); `name` is what the tab shows. */
   private newUri(name: string): vscode.Uri {
     const id = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
     return vscode.Uri.from({ scheme: PROMPT_SCHEME, path: `/${id}/${name}` });
@@ -141,8 +148,10 @@ export class PromptDiff
     if (!entry)
       throw new Error('open a prompt view first (Show Prompt on a row, or a run’s question)');
     const title = promptTitle(entry.question, 'original ↔ MCPO');
-    const left = this.newUri(`${title} (original)`);
-    const right = this.newUri(`${title} (MCPO)`);
+    // VS Code names a diff tab (hover, screen readers) "<title> (<left name> ↔ <right name>)":
+    // the sides say what each is rather than repeating the title.
+    const left = this.newUri(DIFF_SIDE_NAMES.original);
+    const right = this.newUri(DIFF_SIDE_NAMES.modified);
     this.remember(left, {
       prompt: { original: entry.prompt.original, final: entry.prompt.original, spans: [] },
       diffSide: 'original',

@@ -559,6 +559,13 @@ test(
         .click();
       const diffTitle = `Q${rankingLine} · original ↔ MCPO`;
       await editorTab(page, diffTitle).waitFor({ state: 'visible', timeout: 15_000 });
+      // The tab's accessible name (also its hover) names the title once, then what each side is.
+      const diffName = (await editorTab(page, diffTitle).getAttribute('aria-label')) ?? '';
+      t.diagnostic(`diff tab aria-label: ${diffName}`);
+      assert.ok(
+        diffName.startsWith(`${diffTitle} (prompt as in the dataset ↔ prompt sent to the model)`),
+        diffName,
+      );
       const right = modifiedEditor(page);
       await editorLine(right, '[External information]').waitFor({
         state: 'visible',
