@@ -25,7 +25,7 @@ import { nodeHttpFetch } from '../../server/llm/nodeHttpFetch';
 import { Semaphore } from '../../server/llm/semaphore';
 import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
 import { closeEnginePool } from '../../server/workers/enginePool';
-import { buildTinyBertFixture } from '../support/tinyBertFixture';
+import { buildTinyBertFixture, MINILM_SIZED_BERT } from '../support/tinyBertFixture';
 import { median, spawnedWallTimes } from './spawned';
 
 const LATENCY_MS = 200;
@@ -399,7 +399,7 @@ export async function runBench(
       // The real `mcpo run` process (dist/cli.js, nothing of the bench loaded), its peak RSS
       // read by a preloaded probe as it exits: without and with the embedding rows.
       const noEmbedData = withoutEmbeddingRows(sample, path.join(dir, 'no-embed.jsonl'));
-      const cliArgs = (data: string, cache: string): string[] => [
+      const cliArgs = (data: string, cache: string, model = mv): string[] => [
         'run',
         '--data',
         data,
@@ -418,19 +418,35 @@ export async function runBench(
         '--out',
         path.join(dir, 'runs'),
         '--scoring-embed-model',
-        mv,
+        model,
         '--multilingual-embed-model',
-        mv,
+        model,
       ];
-      for (const [label, data] of [
-        ['dev questions minus sent-transformer (jp-bleu scored, no embedding model)', noEmbedData],
-        ['all 96 dev questions (jp-bleu + the tiny embedding model for sent-transformer)', sample],
+      // all-MiniLM-L6-v2's size and graph with random weights (no hub here): the memory a real
+      // scoring model takes, which the tiny model used everywhere else would understate.
+      const minilm = buildTinyBertFixture(path.join(dir, 'minilm-sized'), MINILM_SIZED_BERT);
+      for (const [label, data, model] of [
+        [
+          'dev questions minus sent-transformer (jp-bleu scored, no embedding model)',
+          noEmbedData,
+          mv,
+        ],
+        [
+          'all 96 dev questions (jp-bleu + the tiny embedding model for sent-transformer)',
+          sample,
+          mv,
+        ],
+        [
+          'all 96 dev questions (jp-bleu + a MiniLM-L6-sized embedding model, 90 MB, random weights, for sent-transformer)',
+          sample,
+          minilm,
+        ],
       ] as const) {
         const cache = path.join(dir, `cache-cli-${n++}`);
-        const cli = await cliRun(dir, cliArgs(data, cache));
+        const cli = await cliRun(dir, cliArgs(data, cache, model));
         figures[`peak RSS of the mcpo run process (node dist/cli.js run, c=8), ${label}`] =
           `${cli.maxRssMb.toFixed(0)} MB (process wall time ${s(cli.wallMs)}, exit ${cli.code})`;
-        if (data !== sample) continue;
+        if (data !== sample || model !== mv) continue;
         // The same re-run as the user types it: a new process, start-up and report included
         // (the test server runs in its own process, so blocking here is harmless).
         const [again, floor] = spawnedWallTimes(

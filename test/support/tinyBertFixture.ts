@@ -25,12 +25,40 @@ import { writeFileAtomic } from '../../server/util/writeFileAtomic';
 const FIXTURE_VERSION = 'tiny-bert-fixture-v1';
 const MARKER_FILE = 'fixture-version.txt';
 
-const HIDDEN = 64;
-const HEADS = 2;
-const HEAD_DIM = HIDDEN / HEADS;
-const LAYERS = 2;
-const INTERMEDIATE = 128;
-const MAX_POSITIONS = 128;
+/** A BERT encoder's sizes. Every test uses the tiny one; the bench also needs a real model's size. */
+export interface BertShape {
+  hidden: number;
+  heads: number;
+  layers: number;
+  intermediate: number;
+  maxPositions: number;
+  /** The vocabulary is padded with [unusedN] tokens up to this size (never cut below the words). */
+  vocabSize: number;
+}
+
+/** 64 wide, 2 layers: loads in milliseconds, still a real BERT graph for onnxruntime. */
+export const TINY_BERT: BertShape = {
+  hidden: 64,
+  heads: 2,
+  layers: 2,
+  intermediate: 128,
+  maxPositions: 128,
+  vocabSize: 0,
+};
+
+/**
+ * all-MiniLM-L6-v2's sizes (22.7 M parameters, a 90 MB model.onnx) with random weights: what the
+ * sent-transformer rows load by default, for memory figures that are not flattered by a toy.
+ */
+export const MINILM_SIZED_BERT: BertShape = {
+  hidden: 384,
+  heads: 12,
+  layers: 6,
+  intermediate: 1536,
+  maxPositions: 512,
+  vocabSize: 30522,
+};
+
 const TYPE_VOCAB = 2;
 const LAYER_NORM_EPS = 1e-12;
 const SEED = 20240601;
@@ -163,6 +191,8 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]): P
 
 /** Accumulates nodes and initializers; names are generated so helpers stay short. */
 class GraphBuilder {
+  constructor(readonly shape: BertShape) {}
+
   readonly nodes: ProtoWriter[] = [];
   readonly initializers: ProtoWriter[] = [];
   private counter = 0;
@@ -215,8 +245,9 @@ class GraphBuilder {
 
 /** LayerNorm with gamma = 1 and beta = 0, as a freshly initialised BERT has. */
 function layerNorm(g: GraphBuilder, x: string, prefix: string): string {
-  const gamma = g.weight(`${prefix}.weight`, [HIDDEN], new Float32Array(HIDDEN).fill(1));
-  const beta = g.weight(`${prefix}.bias`, [HIDDEN], new Float32Array(HIDDEN));
+  const { hidden } = g.shape;
+  const gamma = g.weight(`${prefix}.weight`, [hidden], new Float32Array(hidden).fill(1));
+  const beta = g.weight(`${prefix}.bias`, [hidden], new Float32Array(hidden));
   return g.op('LayerNormalization', [x, gamma, beta], {
     axis: { kind: 'int', value: -1 },
     epsilon: { kind: 'float', value: LAYER_NORM_EPS },
@@ -239,21 +270,22 @@ function linear(
 
 /** Sum of word, position and token-type embeddings, then LayerNorm. */
 function embeddings(g: GraphBuilder, rand: () => number, vocabSize: number): string {
+  const { hidden, maxPositions } = g.shape;
   // Word vectors dominate so that texts sharing words get similar mean-pooled embeddings.
   const word = g.weight(
     'embeddings.word_embeddings.weight',
-    [vocabSize, HIDDEN],
-    randomTensor(rand, vocabSize * HIDDEN, 1),
+    [vocabSize, hidden],
+    randomTensor(rand, vocabSize * hidden, 1),
   );
   const pos = g.weight(
     'embeddings.position_embeddings.weight',
-    [MAX_POSITIONS, HIDDEN],
-    randomTensor(rand, MAX_POSITIONS * HIDDEN, 0.1),
+    [maxPositions, hidden],
+    randomTensor(rand, maxPositions * hidden, 0.1),
   );
   const type = g.weight(
     'embeddings.token_type_embeddings.weight',
-    [TYPE_VOCAB, HIDDEN],
-    randomTensor(rand, TYPE_VOCAB * HIDDEN, 0.1),
+    [TYPE_VOCAB, hidden],
+    randomTensor(rand, TYPE_VOCAB * hidden, 0.1),
   );
   // Position rows 0..seq-1: slice the table up to Shape(input_ids)[1].
   const seqLen = g.op('Shape', ['input_ids'], {
@@ -282,7 +314,8 @@ function additiveMask(g: GraphBuilder): string {
 
 /** [B, S, H] -> [B, heads, S, d] (or [B, heads, d, S] for keys, ready for Q @ K^T). */
 function splitHeads(g: GraphBuilder, x: string, transposeForKeys: boolean): string {
-  const shape = g.ints('const.heads_shape', [0, 0, HEADS, HEAD_DIM]);
+  const { hidden, heads } = g.shape;
+  const shape = g.ints('const.heads_shape', [0, 0, heads, hidden / heads]);
   const reshaped = g.op('Reshape', [x, shape]);
   const perm = transposeForKeys ? [0, 2, 3, 1] : [0, 2, 1, 3];
   return g.op('Transpose', [reshaped], { perm: { kind: 'ints', value: perm } });
@@ -291,7 +324,7 @@ function splitHeads(g: GraphBuilder, x: string, transposeForKeys: boolean): stri
 /** [B, heads, S, d] -> [B, S, H]. */
 function mergeHeads(g: GraphBuilder, x: string): string {
   const transposed = g.op('Transpose', [x], { perm: { kind: 'ints', value: [0, 2, 1, 3] } });
-  return g.op('Reshape', [transposed, g.ints('const.merge_shape', [0, 0, HIDDEN])]);
+  return g.op('Reshape', [transposed, g.ints('const.merge_shape', [0, 0, g.shape.hidden])]);
 }
 
 function selfAttention(
@@ -301,12 +334,13 @@ function selfAttention(
   mask: string,
   prefix: string,
 ): string {
-  const q = splitHeads(g, linear(g, rand, x, `${prefix}.query`, HIDDEN, HIDDEN), false);
-  const k = splitHeads(g, linear(g, rand, x, `${prefix}.key`, HIDDEN, HIDDEN), true);
-  const v = splitHeads(g, linear(g, rand, x, `${prefix}.value`, HIDDEN, HIDDEN), false);
+  const { hidden, heads } = g.shape;
+  const q = splitHeads(g, linear(g, rand, x, `${prefix}.query`, hidden, hidden), false);
+  const k = splitHeads(g, linear(g, rand, x, `${prefix}.key`, hidden, hidden), true);
+  const v = splitHeads(g, linear(g, rand, x, `${prefix}.value`, hidden, hidden), false);
   const scores = g.op('Mul', [
     g.op('MatMul', [q, k]),
-    g.scalar('const.attention_scale', 1 / Math.sqrt(HEAD_DIM)),
+    g.scalar('const.attention_scale', 1 / Math.sqrt(hidden / heads)),
   ]);
   const probs = g.op('Softmax', [g.op('Add', [scores, mask])], {
     axis: { kind: 'int', value: -1 },
@@ -329,20 +363,21 @@ function encoderLayer(
   index: number,
 ): string {
   const prefix = `encoder.layer.${index}`;
+  const { hidden, intermediate } = g.shape;
   const attended = selfAttention(g, rand, x, mask, `${prefix}.attention.self`);
-  const attnOut = linear(g, rand, attended, `${prefix}.attention.output.dense`, HIDDEN, HIDDEN);
+  const attnOut = linear(g, rand, attended, `${prefix}.attention.output.dense`, hidden, hidden);
   const h1 = layerNorm(g, g.op('Add', [attnOut, x]), `${prefix}.attention.output.LayerNorm`);
-  const inter = gelu(g, linear(g, rand, h1, `${prefix}.intermediate.dense`, HIDDEN, INTERMEDIATE));
-  const ffnOut = linear(g, rand, inter, `${prefix}.output.dense`, INTERMEDIATE, HIDDEN);
+  const inter = gelu(g, linear(g, rand, h1, `${prefix}.intermediate.dense`, hidden, intermediate));
+  const ffnOut = linear(g, rand, inter, `${prefix}.output.dense`, intermediate, hidden);
   return layerNorm(g, g.op('Add', [ffnOut, h1]), `${prefix}.output.LayerNorm`);
 }
 
-function buildModelProto(vocabSize: number): Uint8Array {
+function buildModelProto(shape: BertShape, vocabSize: number): Uint8Array {
   const rand = mulberry32(SEED);
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(shape);
   const mask = additiveMask(g);
   let hidden = embeddings(g, rand, vocabSize);
-  for (let i = 0; i < LAYERS; i++) hidden = encoderLayer(g, rand, hidden, mask, i);
+  for (let i = 0; i < shape.layers; i++) hidden = encoderLayer(g, rand, hidden, mask, i);
   g.op('Identity', [hidden], {}, 'last_hidden_state');
 
   const graph = new ProtoWriter();
@@ -354,7 +389,7 @@ function buildModelProto(vocabSize: number): Uint8Array {
   }
   graph.message(
     12,
-    valueInfo('last_hidden_state', ONNX_FLOAT, ['batch_size', 'sequence_length', HIDDEN]),
+    valueInfo('last_hidden_state', ONNX_FLOAT, ['batch_size', 'sequence_length', shape.hidden]),
   );
 
   return new ProtoWriter()
@@ -414,7 +449,7 @@ const LETTERS = [...'abcdefghijklmnopqrstuvwxyz'];
 const DIGITS = [...'0123456789'];
 
 /** Specials first (ids 0-4), then words, punctuation, digits, letters and ## pieces. */
-function buildVocab(): string[] {
+function buildVocab(size: number): string[] {
   const words = SHOPPING_WORDS.split(/\s+/).filter((w) => w.length > 0);
   const ordered = [
     ...SPECIAL_TOKENS,
@@ -427,7 +462,9 @@ function buildVocab(): string[] {
     ...LETTERS.map((l) => `##${l}`),
     ...DIGITS.map((d) => `##${d}`),
   ];
-  return [...new Set(ordered)];
+  const vocab = [...new Set(ordered)];
+  for (let i = 0; vocab.length < size; i++) vocab.push(`[unused${i}]`);
+  return vocab;
 }
 
 function tokenizerJson(vocab: string[]): unknown {
@@ -483,13 +520,13 @@ function tokenizerJson(vocab: string[]): unknown {
   };
 }
 
-function tokenizerConfigJson(): unknown {
+function tokenizerConfigJson(shape: BertShape): unknown {
   return {
     clean_up_tokenization_spaces: true,
     cls_token: '[CLS]',
     do_lower_case: true,
     mask_token: '[MASK]',
-    model_max_length: MAX_POSITIONS,
+    model_max_length: shape.maxPositions,
     pad_token: '[PAD]',
     sep_token: '[SEP]',
     strip_accents: null,
@@ -499,7 +536,7 @@ function tokenizerConfigJson(): unknown {
   };
 }
 
-function configJson(vocabSize: number): unknown {
+function configJson(shape: BertShape, vocabSize: number): unknown {
   return {
     _name_or_path: FIXTURE_VERSION,
     architectures: ['BertModel'],
@@ -507,13 +544,13 @@ function configJson(vocabSize: number): unknown {
     attention_probs_dropout_prob: 0.1,
     hidden_act: 'gelu',
     hidden_dropout_prob: 0.1,
-    hidden_size: HIDDEN,
+    hidden_size: shape.hidden,
     initializer_range: 0.02,
-    intermediate_size: INTERMEDIATE,
+    intermediate_size: shape.intermediate,
     layer_norm_eps: LAYER_NORM_EPS,
-    max_position_embeddings: MAX_POSITIONS,
-    num_attention_heads: HEADS,
-    num_hidden_layers: LAYERS,
+    max_position_embeddings: shape.maxPositions,
+    num_attention_heads: shape.heads,
+    num_hidden_layers: shape.layers,
     pad_token_id: 0,
     position_embedding_type: 'absolute',
     torch_dtype: 'float32',
@@ -523,16 +560,16 @@ function configJson(vocabSize: number): unknown {
 }
 
 /** The sentence-transformers module list: Transformer -> mean Pooling -> Normalize. */
-function sentenceTransformerFiles(): Record<string, unknown> {
+function sentenceTransformerFiles(shape: BertShape): Record<string, unknown> {
   return {
     'modules.json': [
       { idx: 0, name: '0', path: '', type: 'sentence_transformers.models.Transformer' },
       { idx: 1, name: '1', path: '1_Pooling', type: 'sentence_transformers.models.Pooling' },
       { idx: 2, name: '2', path: '2_Normalize', type: 'sentence_transformers.models.Normalize' },
     ],
-    'sentence_bert_config.json': { max_seq_length: MAX_POSITIONS, do_lower_case: false },
+    'sentence_bert_config.json': { max_seq_length: shape.maxPositions, do_lower_case: false },
     '1_Pooling/config.json': {
-      word_embedding_dimension: HIDDEN,
+      word_embedding_dimension: shape.hidden,
       pooling_mode_cls_token: false,
       pooling_mode_mean_tokens: true,
       pooling_mode_max_tokens: false,
@@ -550,15 +587,15 @@ function jsonBytes(value: unknown): Uint8Array {
 }
 
 /** Every file of the fixture, relative path -> bytes (generated in memory, ~10 ms). */
-export function tinyBertFixtureFiles(): Map<string, Uint8Array> {
-  const vocab = buildVocab();
+export function tinyBertFixtureFiles(shape: BertShape = TINY_BERT): Map<string, Uint8Array> {
+  const vocab = buildVocab(shape.vocabSize);
   const files = new Map<string, Uint8Array>([
-    ['config.json', jsonBytes(configJson(vocab.length))],
+    ['config.json', jsonBytes(configJson(shape, vocab.length))],
     ['tokenizer.json', jsonBytes(tokenizerJson(vocab))],
-    ['tokenizer_config.json', jsonBytes(tokenizerConfigJson())],
-    ['onnx/model.onnx', buildModelProto(vocab.length)],
+    ['tokenizer_config.json', jsonBytes(tokenizerConfigJson(shape))],
+    ['onnx/model.onnx', buildModelProto(shape, vocab.length)],
   ]);
-  for (const [name, value] of Object.entries(sentenceTransformerFiles()))
+  for (const [name, value] of Object.entries(sentenceTransformerFiles(shape)))
     files.set(name, jsonBytes(value));
   files.set(MARKER_FILE, new TextEncoder().encode(`${FIXTURE_VERSION}\n`));
   return files;
@@ -577,9 +614,9 @@ function sameBytes(file: string, expected: Uint8Array): boolean {
  * holding the right bytes are left alone, so repeated or concurrent builds are cheap; changed
  * files are replaced atomically (temp file + rename) so a concurrent reader never sees half a file.
  */
-export function buildTinyBertFixture(dir: string): string {
+export function buildTinyBertFixture(dir: string, shape: BertShape = TINY_BERT): string {
   const root = path.resolve(dir);
-  for (const [relative, bytes] of tinyBertFixtureFiles()) {
+  for (const [relative, bytes] of tinyBertFixtureFiles(shape)) {
     const target = path.join(root, relative);
     if (!sameBytes(target, bytes)) writeFileAtomic(target, bytes);
   }
