@@ -296,6 +296,17 @@ function tokenUsage(usage: OpenAI.CompletionUsage): TokenUsage {
   return { prompt_tokens: usage.prompt_tokens, completion_tokens: usage.completion_tokens };
 }
 
+/**
+ * OpenAI-compatible servers (vLLM, llama.cpp, Ollama) serve under /v1: a 404 on a URL without it
+ * is almost always that. The hint to append to the error ('' when it does not apply); the
+ * endpoint check and VS Code's model picker (server/lsp/listModels.ts) both give it.
+ */
+export function missingV1Hint(baseUrl: string, status: number | undefined): string {
+  return status === 404 && !/\/v\d+$/.test(baseUrl)
+    ? `; OpenAI-compatible servers answer under /v1: try ${baseUrl}/v1`
+    : '';
+}
+
 function checkError(baseUrl: string, err: unknown): LlmError {
   if (err instanceof OpenAI.APIConnectionError)
     return new LlmError(`cannot reach ${baseUrl}: ${rootCause(err)}`, 1);
@@ -307,14 +318,8 @@ function checkError(baseUrl: string, err: unknown): LlmError {
         err.status,
       );
     }
-    // OpenAI-compatible servers (vLLM, llama.cpp, Ollama) serve under /v1: a 404 on a URL
-    // without it is almost always that.
-    const hint =
-      err.status === 404 && !/\/v\d+$/.test(baseUrl)
-        ? `; OpenAI-compatible servers answer under /v1: try ${baseUrl}/v1`
-        : '';
     return new LlmError(
-      `${baseUrl}: GET /models failed with HTTP ${err.status}: ${err.message}${hint}`,
+      `${baseUrl}: GET /models failed with HTTP ${err.status}: ${err.message}${missingV1Hint(baseUrl, err.status)}`,
       1,
       err.status,
     );
