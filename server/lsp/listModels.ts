@@ -1,7 +1,7 @@
 /** The models an OpenAI-compatible server lists at GET /v1/models, for picking one in the editor. */
 import OpenAI from 'openai';
 import type { ListModelsParams, ListModelsResult } from '../protocol/runs';
-import { rootCause } from '../llm/openaiClient';
+import { missingV1Hint, rootCause } from '../llm/openaiClient';
 import { UserError } from '../userError';
 
 /** One attempt with a short timeout: a picker should answer quickly or say why it cannot. */
@@ -31,7 +31,7 @@ export async function listModels(
     throw new UserError(
       status === 401 || status === 403
         ? `${baseUrl} refused GET /models with HTTP ${status}: the API key is missing or wrong (MCPO: Set API Key)`
-        : `cannot list the models of ${baseUrl}: ${status ? `HTTP ${status}` : rootCause(err)}`,
+        : `cannot list the models of ${baseUrl}: ${status ? `HTTP ${status}` : rootCause(err)}${missingV1Hint(baseUrl, status)}`,
     );
   }
   return { models };

@@ -31,3 +31,19 @@ test('a URL that is not http(s), an unreachable server and a failing one are cle
   server.script({ kind: 'status', status: 500 });
   await assert.rejects(listModels({ url: server.baseUrl }, signal), /HTTP 500/);
 });
+
+test('a server URL without /v1 that answers 404 gets the hint to add /v1, as the endpoint check gives', async (t) => {
+  const server = await startOpenAiTestServer();
+  t.after(() => server.close());
+  const root = server.baseUrl.replace(/\/v1$/, '');
+  await assert.rejects(listModels({ url: root }, new AbortController().signal), (err: Error) => {
+    assert.equal(
+      err.message,
+      `cannot list the models of ${root}: HTTP 404; OpenAI-compatible servers answer under /v1: try ${root}/v1`,
+    );
+    return true;
+  });
+  // With /v1 the same server lists its models: the hint was right.
+  const { models } = await listModels({ url: `${root}/v1` }, new AbortController().signal);
+  assert.ok(models.length > 0);
+});
