@@ -10,6 +10,7 @@ import { PAPER_PROMPT_PARTS, parsePromptParts } from '../pipeline/templates';
 import { isPresetName, PAPER_SEED, PRESETS } from '../runs/presets';
 import type { RunOptions } from '../runs/startRun';
 import { UsageError } from '../userError';
+import { endpointUrlProblem } from '../runs/startRun';
 import { intOption, requireOption, type OptionValues } from './command';
 
 export const ENDPOINT_OPTIONS = {
@@ -75,11 +76,18 @@ export const ENDPOINT_HELP = `  --preset paper              MCPO as in the paper
   --scoring-embed-model ID|DIR / --multilingual-embed-model ID|DIR   models for the sent-transformer metrics
 API keys come from MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, never logged).`;
 
+/** A server URL without http(s):// is a wrong flag value, not an unreachable endpoint (exit 2). */
+function checkEndpointUrl(url: string, flag: string, command: string): void {
+  const problem = endpointUrlProblem(url);
+  if (problem) throw new UsageError(`mcpo ${command}: --${flag} ${problem}`);
+}
+
 /** The run options shared by run and ablate. */
 export function runOptionsFrom(v: OptionValues, command: string, usage: string): RunOptions {
   const data = requireOption(v, 'data', command, usage);
   // No --llm-url: run in-process with llama.cpp, so a fresh machine needs no server.
   const url = typeof v['llm-url'] === 'string' ? v['llm-url'] : LOCAL_BASE_URL;
+  checkEndpointUrl(url, 'llm-url', command);
   const rawModel = v['llm-model'];
   if (url !== LOCAL_BASE_URL && typeof rawModel !== 'string') {
     throw new UsageError(
@@ -88,6 +96,7 @@ export function runOptionsFrom(v: OptionValues, command: string, usage: string):
   }
   const model = localModelRef(url, typeof rawModel === 'string' ? rawModel : DEFAULT_LOCAL_MODEL);
   const slmUrl = v['slm-url'];
+  if (typeof slmUrl === 'string') checkEndpointUrl(slmUrl, 'slm-url', command);
   const rawSlmModel = v['slm-model'];
   if ((typeof slmUrl === 'string') !== (typeof rawSlmModel === 'string'))
     throw new UsageError(`mcpo ${command}: --slm-url and --slm-model go together`);

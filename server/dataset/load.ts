@@ -4,10 +4,10 @@
  * so predictions (one per dataset row) still line up.
  */
 import { jsonErrorOffset, jsonErrorReason } from './jsonPositions';
-import * as fs from 'node:fs';
 import { looksLikeJsonArray, feedRowTexts, splitRowTexts, type RowText } from './rowTexts';
 import type { ShopBenchRow } from './shopbench';
 import { locate, TaskMetricCheck, validateRow, type DatasetProblem } from './validate';
+import { openForReading } from '../util/openForReading';
 
 export interface LoadedRow {
   /** 0-based ordinal of the row in the file, counting invalid rows too. */
@@ -108,7 +108,7 @@ async function streamDataset(
 }
 
 async function startsAsJsonArray(file: string): Promise<boolean> {
-  const handle = await fs.promises.open(file, 'r');
+  const handle = await openForReading(file);
   try {
     const { buffer, bytesRead } = await handle.read(Buffer.alloc(4096), 0, 4096, 0);
     return looksLikeJsonArray(buffer.subarray(0, bytesRead).toString('utf8'));

@@ -3,9 +3,9 @@
  * holding the whole file in one string: JSON Lines (one object per line; the official
  * `development.json` is JSON Lines despite its name) and a JSON array of objects.
  */
-import * as fs from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { UserError } from '../userError';
+import { openForReading } from '../util/openForReading';
 
 export interface RowText {
   /** 0-based ordinal of the row in the file. */
@@ -237,7 +237,7 @@ export async function* feedRowTexts(
   emit: (row: RowText) => void,
   rowsAre = 'rows',
 ): AsyncGenerator<void> {
-  const handle = await fs.promises.open(file, 'r');
+  const handle = await openForReading(file);
   try {
     const buffer = Buffer.allocUnsafe(READ_SIZE);
     let lines: JsonLinesSplitter | undefined;

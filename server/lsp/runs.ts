@@ -22,7 +22,7 @@ import { ablationArms, runAblationArms } from '../runs/ablation';
 import { newRunId, RunStore } from '../runs/runStore';
 import { endpointLabel } from '../llm/openaiClient';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
-import { buildRunConfig, executeRun, type RunOptions } from '../runs/startRun';
+import { buildRunConfig, endpointUrlProblem, executeRun, type RunOptions } from '../runs/startRun';
 import {
   editorSource,
   FREE_FORM_WARNING,
@@ -57,6 +57,14 @@ export function runOptionsFromSettings(
     throw new UserError(
       'no LLM endpoint is configured: set the MCPO LLM URL and model in the settings',
     );
+  }
+  for (const [role, e] of [
+    ['llm', settings.llm],
+    ['slm', settings.slm],
+  ] as const) {
+    const problem = e?.url ? endpointUrlProblem(e.url) : undefined;
+    // Named as "setting mcpo.x" so the error message offers to open it (extension/errorActions.ts).
+    if (problem) throw new UserError(`the VS Code setting mcpo.${role}.url ${problem}`);
   }
   if (!settings.runsDir) throw new UserError('no runs folder is configured (settings.runsDir)');
   if (settings.cot === 'slm' && !settings.slm)

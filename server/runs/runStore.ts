@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../util/writeFileAtomic';
 import type { RunConfig, RunRecord } from './runTypes';
 import { UserError } from '../userError';
+import { openForReading } from '../util/openForReading';
 
 export const CONFIG_FILE = 'config.json';
 export const RECORDS_FILE = 'records.jsonl';
@@ -124,6 +125,7 @@ export function newRunId(now = new Date()): string {
 /** sha256 of a file, streamed (datasets can be large). */
 export async function fileSha256(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
+  const handle = await openForReading(file);
+  for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer);
   return hash.digest('hex');
 }

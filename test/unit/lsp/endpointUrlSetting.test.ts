@@ -1,0 +1,22 @@
+/** VS Code's mcpo.llm.url / mcpo.slm.url without http(s):// fail at once, naming the setting. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runOptionsFromSettings } from '../../../server/lsp/runs';
+import { runSettings } from '../../support/runHost';
+
+test('an endpoint setting without http(s):// names the setting and the URL to use', () => {
+  const settings = runSettings('127.0.0.1:8000/v1', '/tmp/mcpo-unused');
+  assert.throws(
+    () => runOptionsFromSettings(settings, 'x.jsonl'),
+    /^Error: the VS Code setting mcpo\.llm\.url "127\.0\.0\.1:8000\/v1" needs http:\/\/ or https:\/\/ \(e\.g\. http:\/\/127\.0\.0\.1:8000\/v1\)/,
+  );
+  const slm = {
+    ...runSettings('http://127.0.0.1:8000/v1', '/tmp/mcpo-unused'),
+    slm: { url: 'gpu:8001', model: 's', mode: 'chat' as const, concurrency: 1 },
+  };
+  assert.throws(() => runOptionsFromSettings(slm, 'x.jsonl'), /setting mcpo\.slm\.url "gpu:8001"/);
+  assert.equal(
+    runOptionsFromSettings(runSettings('http://127.0.0.1:8000/v1', '/tmp/x'), 'x.jsonl').llm.url,
+    'http://127.0.0.1:8000/v1',
+  );
+});
