@@ -33,6 +33,7 @@ import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
 import type { McpoStatusBar } from './statusBar';
+import { plural } from '../server/protocol/runLabels';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -270,7 +271,7 @@ async function resumeRun(ctx: CommandContext, runDir?: string): Promise<void> {
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({
         label: r.label,
-        description: `${r.createdAt} · ${r.failed} failed · ${r.questions} of ${r.expected ?? r.questions} questions`,
+        description: `${r.createdAt} · ${r.failed} failed · ${r.questions} of ${plural(r.expected ?? r.questions, 'question')}`,
         runDir: r.runDir,
       })),
       { title: 'MCPO: resume which run? (its failed and missing questions run again)' },
@@ -670,7 +671,7 @@ async function afterRun(
   if (result.cancelled) {
     void vscode.window
       .showWarningMessage(
-        `MCPO: run cancelled after ${result.done} questions; finished questions are saved in ${result.runDir}.`,
+        `MCPO: run cancelled after ${plural(result.done, 'question')}; finished questions are saved in ${result.runDir}.`,
         RESUME,
       )
       .then(resume);
@@ -689,7 +690,7 @@ async function afterRun(
   if (openReport) await openRunReport(result.runDir, true);
   void vscode.window
     .showInformationMessage(
-      `MCPO: ${resumed ? 'resumed, ' : ''}${result.done} question${result.done === 1 ? '' : 's'}${failed}; ${overall}.`,
+      `MCPO: ${resumed ? 'resumed, ' : ''}${plural(result.done, 'question')}${failed}; ${overall}.`,
       ...(openReport ? [] : ['Open Report']),
     )
     .then((c) => (c ? openRunReport(result.runDir) : undefined));

@@ -15,6 +15,7 @@ import type {
   RecordNotificationParams,
   RunStateParams,
 } from '../server/protocol/runs';
+import { plural } from '../server/protocol/runLabels';
 
 export type Health =
   | { kind: 'unchecked' }
@@ -200,7 +201,7 @@ function renderHealth(health: Health): { text: string; tooltip: string } {
       return health.failed !== undefined
         ? {
             text: `$(error) MCPO: ${health.failed}/${health.total ?? '?'} failed`,
-            tooltip: `MCPO: ${health.failed} of ${health.total ?? '?'} questions of the last run failed; ${health.message} (click to check the endpoints)`,
+            tooltip: `MCPO: ${health.failed} of ${health.total === undefined ? '?' : plural(health.total, 'question')} of the last run failed; ${health.message} (click to check the endpoints)`,
           }
         : {
             text: '$(error) MCPO: run failed',
@@ -209,7 +210,7 @@ function renderHealth(health: Health): { text: string; tooltip: string } {
     case 'runOk':
       return {
         text: '$(check) MCPO',
-        tooltip: `MCPO: the last run answered all ${health.done} questions`,
+        tooltip: `MCPO: the last run answered ${health.done === 1 ? 'its 1 question' : `all ${health.done} questions`}`,
       };
   }
 }

@@ -20,6 +20,7 @@ import {
   PIPELINE_OPTIONS,
   runOptionsFrom,
 } from './runOptions';
+import { plural } from '../protocol/runLabels';
 
 export const run: Command = {
   usage:
@@ -184,7 +185,7 @@ async function runAndReport(
       slmApiKey: process.env.MCPO_SLM_API_KEY,
       signal: cancel.signal,
       onStart: (dir, pending, total) =>
-        process.stderr.write(`run ${dir}: ${pending} of ${total} questions to run\n`),
+        process.stderr.write(`run ${dir}: ${pending} of ${plural(total, 'question')} to run\n`),
       onRecord: (record, done, total) => {
         progress.show(
           `${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`,

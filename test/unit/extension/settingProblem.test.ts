@@ -108,3 +108,14 @@ test('the status item names the lowest-numbered failed question, as the failure 
   assert.equal(view.text, '$(error) MCPO: 3/96 failed');
   assert.match(view.tooltip, /Q33 failed at answer: connection failed 32/);
 });
+
+test('one question reads as one question in the status tooltips', () => {
+  assert.match(
+    renderStatus({ health: { kind: 'runOk', done: 1 } }).tooltip,
+    /answered its 1 question$/,
+  );
+  assert.match(
+    renderStatus({ health: { kind: 'runFailed', message: 'x', failed: 1, total: 1 } }).tooltip,
+    /1 of 1 question of the last run failed/,
+  );
+});
