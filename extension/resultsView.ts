@@ -35,6 +35,7 @@ export function createResultsView(
 ): ResultsView {
   // The engine's openReport needs the panel, and the panel needs the engine: resolved lazily.
   let report: ReportPanel | undefined = undefined;
+  const live = new Set<string>();
   const panelEngine: PanelEngine = {
     listRuns: (baselineDir) =>
       engine.send(ListRunsRequest, { runsDir: config.pipeline.runsDir, baselineDir }),
@@ -63,6 +64,7 @@ export function createResultsView(
         vscode.TextEditorRevealType.InCenter,
       );
     },
+    liveRuns: () => live,
   };
   const baseline = new SharedBaseline(context.workspaceState);
   const sidebar = new ResultsViewProvider(context.extensionUri, panelEngine, baseline, log);
@@ -73,6 +75,13 @@ export function createResultsView(
     sidebar,
     opened,
     registerResultsView(sidebar),
+    // Both views show a run as live from its start, before its first question finishes.
+    engine.onRunState((state) => {
+      if (state.state === 'started') live.add(state.runDir);
+      else live.delete(state.runDir);
+      sidebar.postRunState(state);
+      opened.postRunState(state);
+    }),
     registerReportPanel(opened),
     registerCommand(
       OPEN_REPORT_COMMAND,

@@ -31,6 +31,10 @@ import {
   formatSampleValue,
   formatScore,
   isFailure,
+  isRunning,
+  liveProgress,
+  progressText,
+  type LiveRun,
   pickRun,
   plural,
   runRows,
@@ -68,7 +72,7 @@ interface Model {
   run: { runDir: string; result: GetRunResult } | null;
   comparison: ComparisonMessage | null;
   ablation: AblationMessage | null;
-  progress: Map<string, { done: number; total: number }>;
+  progress: Map<string, LiveRun>;
   error: string | null;
   /** Requests sent and not yet answered, for the busy indicator. */
   pending: Set<number>;
@@ -196,8 +200,8 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       renderComparison();
       break;
     case 'record': {
-      const { runDir, record, done, total } = message.params;
-      model.progress.set(runDir, { done, total });
+      const { runDir, record } = message.params;
+      liveProgress(model.progress, message.params);
       renderRuns();
       if (model.run?.runDir === runDir) {
         model.run.result.records = upsertRecord(model.run.result.records, record);
@@ -206,6 +210,11 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       }
       break;
     }
+    case 'runState':
+      liveProgress(model.progress, message.params);
+      renderRuns();
+      if (model.run?.runDir === message.params.runDir) renderRun();
+      break;
     case 'ablation':
       model.ablation = message;
       renderAblation();
@@ -359,7 +368,7 @@ function renderRuns(): void {
   }
   const list = el('ul', { class: 'runs', 'data-testid': 'runs-list' });
   for (const row of runRows(model.runs)) {
-    const progress = model.progress.get(row.runDir);
+    const progress = progressText(model.progress.get(row.runDir));
     const selected = row.runDir === state.selectedRunDir;
     const item = el(
       'button',
@@ -378,9 +387,7 @@ function renderRuns(): void {
       el('span', { class: 'run-date' }, row.date),
       el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
       el('span', { class: 'run-failed' }, row.failed),
-      progress && progress.done < progress.total
-        ? el('span', { class: 'run-progress' }, `running ${progress.done}/${progress.total}`)
-        : null,
+      progress ? el('span', { class: 'run-progress' }, progress) : null,
     );
     item.addEventListener('click', () => selectRun(row.runDir, false));
     list.append(el('li', {}, item));
@@ -421,7 +428,7 @@ function renderRun(): void {
       { class: 'overall' },
       'Overall ',
       el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
-      ` · ${questionCount(counts, live !== undefined && live.done < live.total)} · ${failedCount(counts)}`,
+      ` · ${questionCount(counts, isRunning(live))} · ${failedCount(counts)}`,
       cachedCount(records) > 0 ? ` · ${plural(cachedCount(records), 'answer')} cached` : '',
     ),
     coverage ? el('p', { class: 'coverage', 'data-testid': 'coverage' }, `${coverage}.`) : null,

@@ -12,6 +12,7 @@ import type {
   GetRunResult,
   RecordNotificationParams,
   RunListItem,
+  RunStateParams,
   ScoresReport,
 } from '../server/protocol/runs';
 import type { TaskType } from '../server/protocol/shopBench';
@@ -161,6 +162,11 @@ export interface RecordMessage {
   type: 'record';
   params: RecordNotificationParams;
 }
+/** extension → webview: a run started or ended (a started run is live before its first question finishes). */
+export interface RunStateMessage {
+  type: 'runState';
+  params: RunStateParams;
+}
 /** extension → webview: a request with nothing to answer (openPromptDiff, exportScores, selectBaseline null) finished. */
 export interface DoneMessage {
   type: 'done';
@@ -180,6 +186,7 @@ export type ExtensionToPanel =
   | ComparisonMessage
   | AblationMessage
   | RecordMessage
+  | RunStateMessage
   | DoneMessage
   | ErrorMessage;
 

@@ -7,7 +7,15 @@
 import { h, type Attributes, type Child } from './dom';
 import type { ExtensionToPanel, PanelRequest, PanelToExtension } from './protocol';
 import { MIN_PAIRED, type RunListItem } from '../server/protocol/runs';
-import { plural, shortRunLabel, sidebarRows, type SidebarRow } from './viewModel';
+import {
+  liveProgress,
+  plural,
+  progressText,
+  shortRunLabel,
+  sidebarRows,
+  type LiveRun,
+  type SidebarRow,
+} from './viewModel';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
@@ -25,7 +33,7 @@ function el(tag: string, attrs: Attributes = {}, ...children: Child<Node>[]): HT
   return h<HTMLElement, Node>(document, tag, attrs, ...children);
 }
 
-const progress = new Map<string, { done: number; total: number }>();
+const progress = new Map<string, LiveRun>();
 let runs: RunListItem[] | null = null;
 let baselineDir: string | null = null;
 let error: string | null = null;
@@ -60,7 +68,7 @@ function render(): void {
   }
   const baseline = runs.find((r) => r.runDir === baselineDir);
   const cards = sidebarRows(runs, baselineDir, MIN_PAIRED, progress).map((row) => {
-    const running = progress.get(row.runDir);
+    const running = progressText(progress.get(row.runDir));
     const card = el(
       'button',
       {
@@ -103,9 +111,7 @@ function render(): void {
               row.delta,
             )
           : null,
-      running && running.done < running.total
-        ? el('span', { class: 'run-progress' }, `running ${running.done}/${running.total}`)
-        : null,
+      running ? el('span', { class: 'run-progress' }, running) : null,
     );
     card.addEventListener('click', () => request({ type: 'openReport', runDir: row.runDir }));
     // Beside the card, not in it: a disclosure inside a button would open the report instead.
@@ -156,10 +162,8 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       render();
       break;
     case 'record':
-      progress.set(message.params.runDir, {
-        done: message.params.done,
-        total: message.params.total,
-      });
+    case 'runState':
+      liveProgress(progress, message.params);
       render();
       break;
     case 'error':

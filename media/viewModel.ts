@@ -306,8 +306,37 @@ export interface SidebarRow {
   significance: 'up' | 'down' | 'flat' | 'none';
 }
 
-/** A live run's progress, from the record notifications (runDir → done of total). */
-export type RunProgress = ReadonlyMap<string, { done: number; total: number }>;
+/**
+ * A live run's progress, from the run-state and record notifications: `total` is null from its
+ * start until its first question finishes.
+ */
+export interface LiveRun {
+  done: number;
+  total: number | null;
+}
+export type RunProgress = ReadonlyMap<string, LiveRun>;
+
+export function isRunning(live: LiveRun | undefined): boolean {
+  return live !== undefined && (live.total === null || live.done < live.total);
+}
+
+/** A live run's second line: "running 16/96" ("running…" until a question finishes); '' when not running. */
+export function progressText(live: LiveRun | undefined): string {
+  if (!isRunning(live) || live === undefined) return '';
+  return live.total === null ? 'running…' : `running ${live.done}/${live.total}`;
+}
+
+/** What a live run's notifications say about it: started (nothing done yet), or done of total. */
+export function liveProgress(
+  progress: Map<string, LiveRun>,
+  message: { runDir: string; state?: string; done?: number; total?: number },
+): void {
+  if (message.done !== undefined && message.total !== undefined)
+    progress.set(message.runDir, { done: message.done, total: message.total });
+  else if (message.state === 'started') {
+    if (!progress.has(message.runDir)) progress.set(message.runDir, { done: 0, total: null });
+  } else progress.delete(message.runDir);
+}
 
 export function sidebarRows(
   runs: readonly RunListItem[],
@@ -332,7 +361,10 @@ export function sidebarRows(
       }
     }
     const live = progress.get(run.runDir);
-    const running = live !== undefined && live.done < live.total;
+    const running = isRunning(live);
+    // While it runs, the listing's counts are from its start: the notifications' are current.
+    const counts =
+      live?.total != null ? { ...run, questions: live.done, expected: live.total } : run;
     const unscored = run.unscored ?? [];
     const reasons = new Map(unscored.map((u) => [u.task_name, u.reason]));
     return {
@@ -342,7 +374,9 @@ export function sidebarRows(
       shortLabel: row.shortLabel,
       date: row.date,
       overall: row.overall,
-      meta: `${questionCount(run, running)} · ${failedCount(run)} · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
+      meta: running
+        ? questionCount(counts, true)
+        : `${questionCount(run)} · ${failedCount(run)} · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
       tracks: Object.entries(run.tracks ?? {}).map(([track, score]) => ({
         track: shortTrack(track),
         score: formatScore(score),

@@ -21,4 +21,6 @@ export interface PanelEngine {
   openReport(runDir?: string): Promise<void>;
   /** Opens a data file with the cursor on a 1-based line (the row of a question). */
   openRow(file: string, line: number): Promise<void>;
+  /** Runs that started and have not ended: a view opened mid-run shows them as live. */
+  liveRuns(): Iterable<string>;
 }

@@ -15,7 +15,11 @@ import type {
   PanelToExtension,
   RunReport,
 } from '../../media/protocol';
-import type { RecordNotificationParams, RunListItem } from '../../server/protocol/runs';
+import type {
+  RecordNotificationParams,
+  RunListItem,
+  RunStateParams,
+} from '../../server/protocol/runs';
 import type { PanelEngine } from './panelEngine';
 import { renderPanelHtml } from './panelHtml';
 import { parsePanelMessage } from './panelMessages';
@@ -118,6 +122,11 @@ export class PanelHost implements vscode.Disposable {
   postRecord(params: RecordNotificationParams): void {
     this.reports.delete(params.runDir);
     this.post({ type: 'record', params });
+  }
+
+  /** A run started or ended: a started run shows as live before its first question finishes. */
+  postRunState(params: RunStateParams): void {
+    this.post({ type: 'runState', params });
   }
 
   /** Lists the runs again; `select` names a run to show, e.g. one that just finished. */
@@ -251,6 +260,9 @@ export class PanelHost implements vscode.Disposable {
       baselineDir,
       ...(select !== undefined ? { select } : {}),
     });
+    // A view opened (or re-created) mid-run missed the run's start: it is live, not incomplete.
+    for (const runDir of this.engine.liveRuns())
+      this.post({ type: 'runState', params: { runDir, state: 'started' } });
     if (this.kind === 'sidebar') return;
     const charted = runs.slice(0, MAX_CHART_RUNS);
     const settled = await Promise.allSettled(charted.map((run) => this.reportOf(run)));

@@ -5,7 +5,7 @@
  * so it comes back after a reload with the run it showed.
  */
 import * as vscode from 'vscode';
-import type { RecordNotificationParams } from '../../server/protocol/runs';
+import type { RecordNotificationParams, RunStateParams } from '../../server/protocol/runs';
 import type { PanelEngine } from './panelEngine';
 import { PanelHost, type PanelLog, type SharedBaseline } from './panelHost';
 
@@ -55,6 +55,10 @@ export class ReportPanel implements vscode.Disposable {
 
   postRecord(params: RecordNotificationParams): void {
     this.host?.postRecord(params);
+  }
+
+  postRunState(params: RunStateParams): void {
+    this.host?.postRunState(params);
   }
 
   refresh(select?: string): void {

@@ -4,7 +4,7 @@
  * (reportPanel.ts). The view does not retain its context when hidden.
  */
 import * as vscode from 'vscode';
-import type { RecordNotificationParams } from '../../server/protocol/runs';
+import type { RecordNotificationParams, RunStateParams } from '../../server/protocol/runs';
 import type { PanelEngine } from './panelEngine';
 import { PanelHost, type PanelLog, type SharedBaseline } from './panelHost';
 
@@ -50,6 +50,10 @@ export class ResultsViewProvider implements vscode.WebviewViewProvider, vscode.D
 
   postRecord(params: RecordNotificationParams): void {
     this.host?.postRecord(params);
+  }
+
+  postRunState(params: RunStateParams): void {
+    this.host?.postRunState(params);
   }
 
   refresh(select?: string): void {

@@ -41,6 +41,7 @@ import { codeServerMissing, openVsCode, reportFailure, testWorkspace } from './s
 import {
   ARTIFACTS_DIR,
   editorTab,
+  resultsFrame,
   runCommand,
   waitForExplorerItem,
   waitForWorkbench,
@@ -607,7 +608,26 @@ test(
       await focusDataset(page);
       await goToLine(page, xssLine);
       const runDirsBefore = new Set(fs.readdirSync(runsDir));
-      await runCommand(page, 'MCPO: Run MCPO on Selection');
+      // The model is held while the run is live: the side bar, opened mid-run, shows it as
+      // running, never as an incomplete run.
+      const release = llm.hold();
+      try {
+        await runCommand(page, 'MCPO: Run MCPO on Selection');
+        await llm.waitForRequests(llm.requests.length + 1, 60_000);
+        await runCommand(page, 'View: Show MCPO');
+        const sidebar = await resultsFrame(page, 'sidebar');
+        const liveCard = sidebar.locator('button.run-card', {
+          has: sidebar.locator('.run-progress', { hasText: 'running' }),
+        });
+        await liveCard.waitFor({ state: 'visible', timeout: 30_000 });
+        const liveMeta = await liveCard.locator('.card-meta').innerText();
+        assert.match(liveMeta, / · 0 of 1 selected question so far$/, liveMeta);
+        await shot(page, 'flow-4a-live-run-sidebar');
+      } finally {
+        release();
+      }
+      // Back to the Explorer, as the later steps expect (a webview side bar can keep the focus).
+      await runCommand(page, 'View: Show Explorer');
       const xssTitle = `Q${xssLine} · MCPO prompt`;
       await editorTab(page, xssTitle).waitFor({ state: 'visible', timeout: 120_000 });
       // The options the template rewrote: each original word is drawn struck through.

@@ -12,7 +12,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test, type TestContext } from 'node:test';
-import type { Frame, Page } from 'playwright-core';
+import type { Frame } from 'playwright-core';
 import { loadDataset } from '../../server/dataset/load';
 import type { Metric, ShopBenchRow } from '../../server/dataset/shopbench';
 import { buildRunConfig } from '../../server/runs/startRun';
@@ -22,7 +22,7 @@ import type { SampleValue } from '../../server/scoring/evaluate';
 import { mulberry32 } from '../../server/util/seededRandom';
 import { repoRoot } from '../support/paths';
 import { codeServerMissing, openVsCode, reportFailure, testWorkspace } from './session';
-import { runCommand, screenshot, waitForWorkbench } from './workbench';
+import { resultsFrame, runCommand, screenshot, waitForWorkbench } from './workbench';
 
 const SAMPLE = path.join(repoRoot, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl');
 const RUNS = 12;
@@ -135,26 +135,6 @@ async function writeRuns(workspace: string): Promise<string[]> {
     dirs.push(dir);
   }
   return dirs;
-}
-
-/** The content frame of the results webview whose body has `kind` (report or sidebar). */
-async function resultsFrame(
-  page: Page,
-  kind: 'report' | 'sidebar',
-  timeoutMs = 30_000,
-): Promise<Frame> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    for (const frame of page.frames()) {
-      // A string: the test project has no DOM types; this runs in the webview.
-      const found = await frame
-        .evaluate<boolean>(`document.body?.classList.contains(${JSON.stringify(kind)}) ?? false`)
-        .catch(() => false);
-      if (found) return frame;
-    }
-    if (Date.now() > deadline) throw new Error(`no ${kind} webview after ${timeoutMs} ms`);
-    await page.waitForEvent('framenavigated', { timeout: 2_000 }).catch(() => undefined);
-  }
 }
 
 /** WCAG contrast of each element's text against the first opaque background behind it. */

@@ -293,3 +293,23 @@ export async function waitForWebviewText(
     await page.waitForTimeout(250);
   }
 }
+
+/** The content frame of the results webview whose body has `kind` (report or sidebar). */
+export async function resultsFrame(
+  page: Page,
+  kind: 'report' | 'sidebar',
+  timeoutMs = 30_000,
+): Promise<Frame> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    for (const frame of page.frames()) {
+      // A string: the test project has no DOM types; this runs in the webview.
+      const found = await frame
+        .evaluate<boolean>(`document.body?.classList.contains(${JSON.stringify(kind)}) ?? false`)
+        .catch(() => false);
+      if (found) return frame;
+    }
+    if (Date.now() > deadline) throw new Error(`no ${kind} webview after ${timeoutMs} ms`);
+    await page.waitForEvent('framenavigated', { timeout: 2_000 }).catch(() => undefined);
+  }
+}

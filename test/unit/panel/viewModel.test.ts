@@ -544,18 +544,35 @@ function one(over: Partial<RunListItem> = {}): RunListItem {
 }
 
 test('a run over a selection is not incomplete; a stopped or live run is told apart', () => {
-  const meta = (
-    over: Partial<RunListItem>,
-    progress = new Map<string, { done: number; total: number }>(),
-  ) => vm.sidebarRows([one(over)], null, 10, progress)[0].meta.split(' · ')[0];
+  const meta = (over: Partial<RunListItem>, progress: ViewModel.RunProgress = new Map()) =>
+    vm.sidebarRows([one(over)], null, 10, progress)[0].meta.split(' · ')[0];
   assert.equal(meta({ selection: true }), '4 selected questions');
   assert.equal(meta({ selection: true, questions: 1, expected: 1 }), '1 selected question');
   assert.equal(meta({ selection: true, questions: 2 }), '2 of 4 selected questions (incomplete)');
   assert.equal(meta({ questions: 49, expected: 96 }), '49 of 96 questions (incomplete)');
-  // Running: the count is progress, not a verdict.
+  // Running: the count is progress, not a verdict, and comes from the notifications (the
+  // listing is from the run's start).
   const live = new Map([['/r/1', { done: 16, total: 96 }]]);
-  assert.equal(meta({ questions: 16, expected: 96 }, live), '16 of 96 questions so far');
-  assert.equal(meta({ questions: 0, expected: 96 }, live), '0 of 96 questions so far');
+  assert.equal(meta({ questions: 0, expected: 96 }, live), '16 of 96 questions so far');
+  const started: ViewModel.RunProgress = new Map([['/r/1', { done: 0, total: null }]]);
+  assert.equal(meta({ questions: 0, expected: 96 }, started), '0 of 96 questions so far');
+  const finished = new Map([['/r/1', { done: 96, total: 96 }]]);
+  assert.equal(meta({ questions: 96, expected: 96 }, finished), '96 questions');
+});
+
+test('a live run: started before its first question, then done of total, gone once it ends', () => {
+  const progress = new Map<string, { done: number; total: number | null }>();
+  vm.liveProgress(progress, { runDir: '/r/1', state: 'started' });
+  assert.equal(vm.progressText(progress.get('/r/1')), 'running…');
+  vm.liveProgress(progress, { runDir: '/r/1', done: 16, total: 96 });
+  assert.equal(vm.progressText(progress.get('/r/1')), 'running 16/96');
+  // A late 'started' (a resumed run) does not forget the progress already known.
+  vm.liveProgress(progress, { runDir: '/r/1', state: 'started' });
+  assert.equal(vm.progressText(progress.get('/r/1')), 'running 16/96');
+  vm.liveProgress(progress, { runDir: '/r/1', state: 'finished' });
+  assert.equal(progress.has('/r/1'), false);
+  assert.equal(vm.progressText(undefined), '');
+  assert.equal(vm.progressText({ done: 96, total: 96 }), '');
 });
 
 test('failures are counted against the questions that ran', () => {
