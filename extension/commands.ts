@@ -269,11 +269,7 @@ async function resumeRun(ctx: CommandContext, runDir?: string): Promise<void> {
     if (runs.length === 0)
       throw new Error('no run has failed or missing questions: there is nothing to resume');
     const pick = await vscode.window.showQuickPick(
-      runs.map((r) => ({
-        label: r.label,
-        description: `${r.createdAt} · ${r.failed} failed · ${r.questions} of ${plural(r.expected ?? r.questions, 'question')}`,
-        runDir: r.runDir,
-      })),
+      runs.map((r) => ({ ...runPickItem(r), runDir: r.runDir })),
       { title: 'MCPO: resume which run? (its failed and missing questions run again)' },
     );
     if (!pick) return;
