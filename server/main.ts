@@ -172,6 +172,7 @@ const host: RunHost = {
   sendLocalModel: (params) =>
     void connection.sendNotification(protocol.LocalModelNotification, params),
   log: (message) => connection.console.log(message),
+  warn: (message) => connection.console.warn(message),
 };
 
 connection.onRequest(protocol.RunDatasetRequest, (params, token) =>

@@ -40,6 +40,8 @@ export interface RunHost {
   sendState(params: RunStateParams): void;
   sendLocalModel(params: LocalModelParams): void;
   log(message: string): void;
+  /** Something the user should notice in the log (a failed question). */
+  warn(message: string): void;
 }
 
 /** The RunOptions the settings mean; `data` is the dataset file to run. */
@@ -159,7 +161,7 @@ async function runOne(
       },
       onRecord: (record, done, total) => {
         // "Show Logs" after a run must show why its questions failed (the toast names only one).
-        if (record.status === 'failed') host.log(failedQuestionLine(config, record));
+        if (record.status === 'failed') host.warn(failedQuestionLine(config, record));
         host.sendRecord({ runDir, record, done, total });
         progress.reporter.report(
           Math.round(progress.from + (progress.span * done) / total),

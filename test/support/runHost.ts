@@ -13,7 +13,7 @@ export const noProgress: WorkDoneProgressReporter = {
   done: () => undefined,
 };
 
-/** A host whose documents read `text(uri)` and whose log lines go to `logs`. */
+/** A host whose documents read `text(uri)` and whose log lines go to `logs` (warnings marked `[warning] `). */
 export function fakeRunHost(text: (uri: string) => string, logs: string[] = []): RunHost {
   return {
     documentText: (uri) => Promise.resolve(text(uri)),
@@ -21,6 +21,7 @@ export function fakeRunHost(text: (uri: string) => string, logs: string[] = []):
     sendState: () => undefined,
     sendLocalModel: () => undefined,
     log: (m) => logs.push(m),
+    warn: (m) => logs.push(`[warning] ${m}`),
   };
 }
 

@@ -48,7 +48,7 @@ test('failed questions are logged one by one, and resuming the run asks only the
     JSON.stringify(logs),
   );
   for (const line of failedLines) {
-    assert.ok(line.startsWith(`run ${runId}: Q`), line);
+    assert.ok(line.startsWith(`[warning] run ${runId}: Q`), line);
     assert.match(line, /\(task\d+\) failed at answer on test-model@127\.0\.0\.1:\d+: .*test-model/);
   }
   assert.ok(!logs.join('\n').includes('sk-very-secret'), 'no key in the log');
