@@ -676,7 +676,12 @@ function setFilters(change: Partial<PanelState['filters']>): void {
 function renderQuestionTable(): void {
   const records = model.run?.result.records ?? [];
   const shown = filterRecords(records, state.filters);
-  const rows = shown.slice(0, model.rowLimit).map((r) => {
+  const page = shown.slice(0, model.rowLimit);
+  // One tab stop for the whole table (the selected row, else the first); arrows move between rows.
+  const stop = page.some((r) => r.index === state.selectedIndex)
+    ? state.selectedIndex
+    : page[0]?.index;
+  const rows = page.map((r, i) => {
     const selected = r.index === state.selectedIndex;
     const row = el(
       'tr',
@@ -684,8 +689,8 @@ function renderQuestionTable(): void {
         class: [selected ? 'selected' : '', isFailure(r) ? 'failure' : ''].join(' ').trim() || null,
         'aria-selected': selected ? 'true' : 'false',
         'data-index': r.index,
-        // The whole row opens the detail, so it is a keyboard stop of its own (Enter or Space).
-        tabindex: 0,
+        // The whole row opens the detail: Enter or Space on it, as a click anywhere on it.
+        tabindex: r.index === stop ? 0 : -1,
       },
       // Questions are numbered from 1 everywhere a person reads them (editor lines, diff titles).
       el(
@@ -693,7 +698,8 @@ function renderQuestionTable(): void {
         { class: 'num' },
         button(
           String(r.index + 1),
-          { class: 'link', 'aria-label': `Show question ${r.index + 1}` },
+          // Not a tab stop of its own: the row is (96 rows would otherwise be 192 stops).
+          { class: 'link', 'aria-label': `Show question ${r.index + 1}`, tabindex: -1 },
           () => selectQuestion(r.index),
         ),
       ),
@@ -709,9 +715,19 @@ function renderQuestionTable(): void {
         selectQuestion(r.index);
     });
     row.addEventListener('keydown', (event) => {
-      if (event.target !== row || (event.key !== 'Enter' && event.key !== ' ')) return;
+      if (event.target !== row) return;
+      if (event.key === 'Enter' || event.key === ' ') selectQuestion(r.index, true);
+      else if (event.key === 'ArrowDown' || event.key === 'ArrowUp') {
+        const next = page[i + (event.key === 'ArrowDown' ? 1 : -1)];
+        if (next === undefined) return;
+        const target = questionTableBox.querySelector<HTMLElement>(
+          `tr[data-index="${next.index}"]`,
+        );
+        row.tabIndex = -1;
+        if (target) target.tabIndex = 0;
+        target?.focus();
+      } else return;
       event.preventDefault();
-      selectQuestion(r.index, true);
     });
     return row;
   });

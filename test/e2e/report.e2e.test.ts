@@ -312,11 +312,20 @@ for (const [name, theme] of THEMES) {
         await questionRows.nth(40).press('Enter');
         await detailHeading.filter({ hasText: /^Question 41 — / }).waitFor({ timeout: 15_000 });
         assert.ok(await inView(), 'the detail of a row opened with Enter is scrolled into view');
-        assert.equal(
-          await report.evaluate('document.activeElement?.dataset.index ?? null'),
-          '40',
-          'focus stays on the row',
+        const focused = (): Promise<unknown> =>
+          report.evaluate('document.activeElement?.dataset.index ?? null');
+        assert.equal(await focused(), '40', 'focus stays on the row');
+        // The table is one tab stop; the arrows move between its rows.
+        assert.deepEqual(
+          await report.evaluate(
+            `[...document.querySelectorAll('[data-testid="questions"] tbody [tabindex="0"]')].map((e) => e.dataset.index)`,
+          ),
+          ['40'],
         );
+        await page.keyboard.press('ArrowDown');
+        assert.equal(await focused(), '41');
+        await page.keyboard.press('Enter');
+        await detailHeading.filter({ hasText: /^Question 42 — / }).waitFor({ timeout: 15_000 });
 
         // #11 left a task out of its means: the report says so, and why, as text. The baseline
         // stays chosen when another run is selected.
