@@ -819,7 +819,7 @@ function renderDetail(): void {
           title:
             run.result.rowLines?.[record.index] === undefined
               ? `${run.result.config.data.file} cannot be read`
-              : `${run.result.config.data.file}:${run.result.rowLines[record.index]}`,
+              : `${run.result.config.data.file}:${run.result.rowLines[record.index]}${run.result.config.data.unsaved ? ' (the run read unsaved editor contents)' : ''}`,
         },
         () => request({ type: 'openRow', runDir: run.runDir, index: record.index }),
       ),
