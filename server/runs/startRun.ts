@@ -281,6 +281,11 @@ export async function executeRun(
       );
     }
     const rows = dataset.rows.filter((r) => inRunScope(r.index, cfg.data));
+    // Every row invalid: nothing can run, and an empty run would sit in every run list.
+    if (!resumeDir && rows.length === 0)
+      throw new RunSetupError(
+        `no valid rows to run in ${cfg.data.file}: fix the rows first (mcpo validate --data ${cfg.data.file} lists the problems)`,
+      );
     const pendingIndices = new Set(store.pending(rows.map((r) => r.index)));
     const pending = rows.filter((r) => pendingIndices.has(r.index));
     if (pending.length === 0)

@@ -34,3 +34,27 @@ test('mcpo run names the invalid rows, runs the valid ones, exits 1 and advises 
   assert.equal(server.requests.filter((r) => r.method === 'POST').length, 2);
   assert.doesNotMatch(stdout, /INCOMPLETE|--resume/);
 });
+
+test('mcpo run on a file whose rows are all invalid asks nothing and leaves no run behind', async (t) => {
+  const server = await startOpenAiTestServer({ models: ['test-model'], answer: () => '1' });
+  t.after(() => server.close());
+  const dir = tempDir('mcpo-run-all-invalid-');
+  const data = path.join(dir, 'rows.jsonl');
+  const [first] = writeSampleLines(data, '"multiple-choice"', 1);
+  fs.writeFileSync(
+    data,
+    [
+      first.replace('"is_multiple_choice":true', '"is_multiple_choice":"yes"'),
+      '{"input_field": 1',
+    ].join('\n') + '\n',
+  );
+
+  const { code, stderr } = await runCli(runArgs(data, server.baseUrl, dir));
+  assert.equal(code, 1, `stderr: ${stderr}`);
+  assert.match(stderr, /2 of 2 rows are invalid/);
+  assert.match(stderr, /no valid rows to run in .*rows\.jsonl/);
+  assert.equal(server.requests.filter((r) => r.method === 'POST').length, 0);
+  const runs = path.join(dir, 'runs');
+  const left = fs.existsSync(runs) ? fs.readdirSync(runs).filter((f) => !f.startsWith('.')) : [];
+  assert.deepEqual(left, [], 'no run folder');
+});
