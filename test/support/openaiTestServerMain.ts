@@ -1,10 +1,12 @@
 /**
  * The OpenAI-compatible test server as its own process, so a benchmark's engine does not share
  * an event loop with the server it measures, and so a user can try the CLI without a GPU server.
- * Prints the base URL on its first stdout line; stops when stdin closes.
+ * Prints the base URL on its first stdout line; stops when stdin (a terminal or a pipe) closes,
+ * on Ctrl+C or on SIGTERM.
  *   npm run test-server -- --latency-ms 200 --port 8000   (builds it, then starts it)
  *   node out/test/support/openaiTestServerMain.js --latency-ms 200 --port 8000
  */
+import * as fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import { demoAnswer } from './demoAnswers';
 import { promptText, startOpenAiTestServer } from './openaiTestServer';
@@ -15,7 +17,8 @@ It answers "1" to every question and a short reasoning to chain-of-thought reque
   --latency-ms N   delay before every generation response (default 0)
   --port N         port to listen on (default: any free port)
   --models a,b     model ids it serves (default: test-model)
-It prints its base URL, then runs until stdin closes (Ctrl+D) or it is interrupted.
+It prints its base URL, then runs until Ctrl+C, Ctrl+D, SIGTERM (kill PID), or until the
+terminal or pipe on its stdin closes. As a background job (stdin /dev/null) it runs until killed.
 `;
 
 function numberOption(name: string, raw: string | undefined): number | undefined {
@@ -46,9 +49,28 @@ async function main(): Promise<void> {
     answer: (r) => demoAnswer(promptText(r)),
   });
   process.stdout.write(`${server.baseUrl}\n`);
-  process.stdin.resume();
-  process.stdin.on('end', () => void server.close().then(() => process.exit(0)));
-  process.on('SIGINT', () => void server.close().then(() => process.exit(0)));
+  const stop = (why: string) => (): void => {
+    process.stderr.write(`test server stopped: ${why}\n`);
+    void server.close().then(() => process.exit(0));
+  };
+  // Ctrl+D in a terminal, or the parent closing the pipe (the bench stops it so). A background
+  // job's stdin is /dev/null, which ends at once: that must not stop it.
+  if (stdinCanClose()) {
+    process.stdin.resume();
+    process.stdin.on('end', stop('stdin closed'));
+  }
+  process.on('SIGINT', stop('interrupted'));
+  process.on('SIGTERM', stop('terminated'));
+}
+
+function stdinCanClose(): boolean {
+  if (process.stdin.isTTY) return true;
+  try {
+    const stat = fs.fstatSync(0);
+    return stat.isFIFO() || stat.isSocket();
+  } catch {
+    return false; // no stdin at all
+  }
 }
 
 main().catch((err: Error) => {
