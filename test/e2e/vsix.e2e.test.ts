@@ -184,7 +184,7 @@ test(
       await runCommand(page, 'MCPO: Show Prompt of a Run’s Question', 30_000, {
         opensQuickInput: true,
       });
-      await pickQuickInputRow(page, /3 questions/);
+      await pickQuickInputRow(page, /3 selected questions/);
       await pickQuickInputRow(page, /\bQ1(?!\d)/);
       await promptViewTab(page).waitFor({ state: 'visible', timeout: 30_000 });
       await screenshot(page, 'vsix-5-prompt-view');
