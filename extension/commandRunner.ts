@@ -8,7 +8,18 @@
  */
 import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
-import { errorActions, settingOfAction } from './errorActions';
+import {
+  errorActions,
+  openSettingCommand,
+  settingOfAction,
+  type OpenSettingCommand,
+} from './errorActions';
+
+/** The Settings editor command that opens setting `id` in the scope where a change takes effect. */
+export function settingCommand(id: string): OpenSettingCommand {
+  const config = vscode.workspace.getConfiguration();
+  return openSettingCommand(id, config.inspect(id), config.inspect('mcpo.preset'));
+}
 
 /** Cancelling is not an error, whichever layer reports it. */
 export function isCancellation(err: unknown): boolean {
@@ -38,9 +49,10 @@ export function guarded<A extends unknown[], R>(
         .showErrorMessage(`MCPO: ${message}`, ...errorActions(id, message))
         .then(async (choice) => {
           const setting = choice && settingOfAction(choice);
-          if (setting)
-            await vscode.commands.executeCommand('workbench.action.openSettings', setting);
-          else if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
+          if (setting) {
+            const open = settingCommand(setting);
+            await vscode.commands.executeCommand(open.command, ...open.arguments);
+          } else if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
           else if (choice === 'Configure Endpoints')
             await vscode.commands.executeCommand('mcpo.configureEndpoints');
           else if (choice === 'Show Logs') log.show();

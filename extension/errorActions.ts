@@ -29,6 +29,41 @@ export function openSettingAction(id: string): string {
   return `${OPEN_SETTING}${id}`;
 }
 
+/** A setting's values in the scopes that beat the User one, as WorkspaceConfiguration.inspect gives them. */
+export interface WorkspaceScopedValues {
+  workspaceValue?: unknown;
+  workspaceFolderValue?: unknown;
+}
+
+/** The Settings editor command that shows a setting, with its search query. */
+export interface OpenSettingCommand {
+  command: 'workbench.action.openWorkspaceSettings' | 'workbench.action.openSettings';
+  arguments: [string];
+}
+
+function setInWorkspace(values: WorkspaceScopedValues | undefined): boolean {
+  return values?.workspaceValue !== undefined || values?.workspaceFolderValue !== undefined;
+}
+
+/**
+ * How to open setting `id` where a change takes effect: the Workspace tab when the workspace sets
+ * the setting or `mcpo.preset` (a workspace preset's value beats the User tab, and the User tab
+ * saves nothing when the typed value is the default, e.g. mcpo.similarity.k = 0), else the User tab.
+ */
+export function openSettingCommand(
+  id: string,
+  setting: WorkspaceScopedValues | undefined,
+  preset: WorkspaceScopedValues | undefined,
+): OpenSettingCommand {
+  return {
+    command:
+      setInWorkspace(setting) || setInWorkspace(preset)
+        ? 'workbench.action.openWorkspaceSettings'
+        : 'workbench.action.openSettings',
+    arguments: [id],
+  };
+}
+
 /** The setting an action chosen from errorActions opens, if it is one of those. */
 export function settingOfAction(action: string): string | undefined {
   return action.startsWith(`${OPEN_SETTING}mcpo.`) ? action.slice(OPEN_SETTING.length) : undefined;

@@ -15,6 +15,7 @@ import {
   type StatusState,
   type StatusView,
 } from './statusModel';
+import { settingCommand } from './commandRunner';
 
 export class McpoStatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem(
@@ -100,9 +101,16 @@ export class McpoStatusBar implements vscode.Disposable {
     const view = renderStatus(this.state);
     this.item.text = view.text;
     this.item.tooltip = view.tooltip;
-    this.item.command = view.arguments
-      ? { title: 'MCPO', command: view.command, arguments: view.arguments }
-      : view.command;
+    // The model names the setting; the scope its fix takes effect in is read here (it needs vscode).
+    const open =
+      view.command === 'workbench.action.openSettings' && view.arguments
+        ? settingCommand(view.arguments[0])
+        : undefined;
+    this.item.command = open
+      ? { title: 'MCPO', ...open }
+      : view.arguments
+        ? { title: 'MCPO', command: view.command, arguments: view.arguments }
+        : view.command;
     this.changed.fire(view);
   }
 

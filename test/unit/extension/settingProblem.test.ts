@@ -10,9 +10,9 @@ import type * as ErrorActions from '../../../extension/errorActions';
 import type * as StatusModel from '../../../extension/statusModel';
 import { loadSource } from '../panel/loadSource';
 
-const { errorActions, namedSettings, settingOfAction } = loadSource<typeof ErrorActions>(
-  'extension/errorActions.ts',
-);
+const { errorActions, namedSettings, openSettingCommand, settingOfAction } = loadSource<
+  typeof ErrorActions
+>('extension/errorActions.ts');
 const { afterRunState, afterSettingsChange, INITIAL_STATUS, renderStatus } = loadSource<
   typeof StatusModel
 >('extension/statusModel.ts');
@@ -38,6 +38,28 @@ test('an error that names settings offers to open them, not Configure Endpoints'
     'Retry',
     'Show Logs',
   ]);
+});
+
+test('the setting opens on the Workspace tab when the workspace sets it or the preset', () => {
+  // Preset `paper` in .vscode/settings.json makes similarity.k 3: on the User tab the value shows
+  // the default 0 and typing 0 saves nothing, so the fix must open the Workspace tab.
+  assert.deepEqual(openSettingCommand('mcpo.similarity.k', {}, { workspaceValue: 'paper' }), {
+    command: 'workbench.action.openWorkspaceSettings',
+    arguments: ['mcpo.similarity.k'],
+  });
+  assert.equal(
+    openSettingCommand('mcpo.similarity.k', { workspaceFolderValue: 3 }, undefined).command,
+    'workbench.action.openWorkspaceSettings',
+  );
+  // Nothing set in the workspace (or no workspace open): the User tab, where a change applies.
+  assert.deepEqual(openSettingCommand('mcpo.embedModel', {}, {}), {
+    command: 'workbench.action.openSettings',
+    arguments: ['mcpo.embedModel'],
+  });
+  assert.equal(
+    openSettingCommand('mcpo.similarity.k', undefined, undefined).command,
+    'workbench.action.openSettings',
+  );
 });
 
 test('the status item shows the setting problem over a healthy check and opens the setting', () => {
