@@ -13,6 +13,7 @@ import {
 } from '../server/protocol/runs';
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
+import { urlInputProblem } from './urlInput';
 import type { EngineClient } from './engineClient';
 import { exportSubmission } from './exportSubmission';
 import type { ExportSubmissionOptions } from '../server/protocol/export';
@@ -462,6 +463,7 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
       title: 'MCPO: M_L base URL',
       prompt: 'An OpenAI-compatible server, e.g. http://gpu-box:8000/v1',
       value: llm.url,
+      validateInput: (v) => urlInputProblem(v),
     });
     if (entered === undefined) return;
     url = entered;
@@ -477,6 +479,7 @@ async function configureEndpoints(ctx: CommandContext): Promise<void> {
     const slmUrl = await vscode.window.showInputBox({
       title: 'MCPO: M_S base URL',
       value: ctx.config.endpoint('slm').url,
+      validateInput: (v) => urlInputProblem(v, true),
     });
     const slmModel =
       slmUrl === undefined

@@ -7,6 +7,18 @@ import type { TaskType } from './shopBench';
 /** The endpoint URL that means "run the model in-process with llama.cpp" instead of asking a server. */
 export const LOCAL_BASE_URL = 'local';
 
+/**
+ * What is wrong with an endpoint URL, worded to follow its name (a flag or a setting); undefined
+ * when it is http(s) or `local`. Without this, "127.0.0.1:8000/v1" fails later as an unreachable
+ * endpoint ("Invalid URL") although the value itself is wrong. Here (pure) so the CLI, the engine
+ * and VS Code's Configure Endpoints input boxes apply one rule.
+ */
+export function endpointUrlProblem(url: string): string | undefined {
+  if (url === LOCAL_BASE_URL || /^https?:\/\/[^/\s]/i.test(url)) return undefined;
+  const host = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '') || 'localhost:8000/v1';
+  return `${JSON.stringify(url)} needs http:// or https:// (e.g. http://${host}), or "local" for an in-process model`;
+}
+
 /** The GGUF a local endpoint runs when no model is named (~398 MB download). */
 export const DEFAULT_LOCAL_MODEL = 'hf:Qwen/Qwen2.5-0.5B-Instruct-GGUF:Q4_K_M';
 

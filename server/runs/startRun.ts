@@ -50,20 +50,12 @@ import { fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { runInputFile } from './runData';
 import { UserError } from '../userError';
-import { DEFAULT_COT_TASK_TYPES, LOCAL_BASE_URL } from '../protocol/settings';
+import { DEFAULT_COT_TASK_TYPES } from '../protocol/settings';
 
 export class RunSetupError extends UserError {}
 
-/**
- * What is wrong with an endpoint URL, worded to follow its name (a flag or a setting); undefined
- * when it is http(s) or `local`. Without this, "127.0.0.1:8000/v1" fails later as an unreachable
- * endpoint ("Invalid URL") although the value itself is wrong.
- */
-export function endpointUrlProblem(url: string): string | undefined {
-  if (url === LOCAL_BASE_URL || /^https?:\/\/[^/\s]/i.test(url)) return undefined;
-  const host = url.replace(/^[a-z][a-z0-9+.-]*:\/\//i, '') || 'localhost:8000/v1';
-  return `${JSON.stringify(url)} needs http:// or https:// (e.g. http://${host}), or "local" for an in-process model`;
-}
+// Its home is the protocol (VS Code's input boxes check URLs too); the engine's importers keep this path.
+export { endpointUrlProblem } from '../protocol/settings';
 
 /** What a user chooses for a run (CLI flags, VS Code settings). */
 export interface RunOptions {
