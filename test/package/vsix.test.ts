@@ -230,6 +230,11 @@ function missingRuntimeFiles(entries: ZipEntry[]): string[] {
       const file = resolveInPackage(names, entries, spec, kind);
       if (typeof file !== 'string') missing.push(`${bundle}: ${spec}: ${file.problem}`);
     }
+    // Files the bundle loads beside itself (dist/openai.js, the vendored SDK).
+    for (const m of code.matchAll(/\brequire\("(\.\/[^"]+)"\)/g)) {
+      const file = path.posix.join(path.posix.dirname(bundle), m[1]);
+      if (!names.has(file)) missing.push(`${bundle}: ${m[1]}: ${file} is not in the package`);
+    }
   }
   assert.ok(checked > 0, 'the bundles load no package: the check would be vacuous');
   return missing;
