@@ -29,7 +29,7 @@ import {
   RunDatasetRequest,
   RunQuestionRequest,
 } from '../server/protocol/messages';
-import { coverageNote, formatSampleValue, formatScore, runPickItem } from './format';
+import { formatSampleValue, runEndMessage, runPickItem } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
@@ -677,21 +677,23 @@ async function afterRun(
     return;
   }
   const run = await ctx.engine.send(GetRunRequest, { runDir: result.runDir });
-  const failed = result.failed > 0 ? `, ${result.failed} failed` : '';
-  const overall =
-    run.report.overall !== null
-      ? `overall ${formatScore(run.report.overall)}${coverageNote(run.report)}`
-      : run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
-        ? 'not scored (a free-form question has no reference answer)'
-        : 'not scored';
+  const message = runEndMessage(
+    {
+      done: result.done,
+      failed: result.failed,
+      answered: run.records.filter((r) => r.status === 'ok').length,
+      resumed,
+    },
+    run.report,
+    run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
+      ? 'not scored (a free-form question has no reference answer)'
+      : 'not scored',
+  );
   const openReport = ctx.config.ui.openReportAfterRun;
   // Opened beside the user's work: the keyboard stays in the editor they ran from.
   if (openReport) await openRunReport(result.runDir, true);
   void vscode.window
-    .showInformationMessage(
-      `MCPO: ${resumed ? 'resumed, ' : ''}${plural(result.done, 'question')}${failed}; ${overall}.`,
-      ...(openReport ? [] : ['Open Report']),
-    )
+    .showInformationMessage(message, ...(openReport ? [] : ['Open Report']))
     .then((c) => (c ? openRunReport(result.runDir) : undefined));
   const record = run.records[0];
   if (single && record?.prompt)

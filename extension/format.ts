@@ -55,6 +55,32 @@ export function coverageNote(report: Pick<ScoresReport, 'tasks' | 'unscored'>): 
 }
 
 /**
+ * The toast after a run. With failures it counts every question asked and says what the overall
+ * covers: "32 questions, 64 failed; overall 0.1000" read as 64 failed of 32.
+ */
+export function runEndMessage(
+  counts: {
+    /** Questions this run (or resume) answered. */
+    done: number;
+    /** Questions this run (or resume) asked that failed: they are not scored. */
+    failed: number;
+    /** Answered questions of the whole run: what its overall covers. */
+    answered: number;
+    resumed: boolean;
+  },
+  report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
+  notScored: string,
+): string {
+  const failed = counts.failed > 0 ? `, ${counts.failed} failed (not scored)` : '';
+  const covers = counts.failed > 0 ? ` over the ${counts.answered} answered` : '';
+  const overall =
+    report.overall !== null
+      ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report)}`
+      : notScored;
+  return `MCPO: ${counts.resumed ? 'resumed, ' : ''}${plural(counts.done + counts.failed, 'question')}${failed}; ${overall}.`;
+}
+
+/**
  * A run as a quick-pick item, named as the side bar and the report name it (short label, local
  * time); the full label is the detail's tail. A run that mostly failed or stopped short says so
  * first, with a warning icon: its overall covers only what it answered.
