@@ -138,11 +138,28 @@ export async function benchChild(job: ChildJob): Promise<void> {
     );
     result = { wallMs: performance.now() - t1, requests };
   }
-  const maxRssMb = process.resourceUsage().maxRSS / 1024;
+  const maxRssMb = ownPeakRssKb() / 1024;
   const used = process.cpuUsage(cpu0);
   const cpuMs = (used.user + used.system) / 1000;
   const mainBusyMs = performance.eventLoopUtilization(elu0).active;
   process.stdout.write(`${JSON.stringify({ ...result, maxRssMb, cpuMs, mainBusyMs })}\n`);
+}
+
+/**
+ * This process's peak RSS in KB, worker threads included. Not getrusage's maxRSS on Linux: a
+ * spawned child's maxRSS starts at its parent's RSS when it forked (the kernel carries the old
+ * memory map's high-water mark across exec), so a child of a 500 MB bench read 450 MB. VmHWM in
+ * /proc/self/status belongs to the child's own memory map.
+ */
+function ownPeakRssKb(): number {
+  try {
+    const status = fs.readFileSync('/proc/self/status', 'utf8');
+    const hwm = /^VmHWM:\s+(\d+) kB/m.exec(status);
+    if (hwm) return Number(hwm[1]);
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS;
 }
 
 /** Generation requests a run actually sent (attempts of calls not served from the cache). */
@@ -182,7 +199,10 @@ async function cliRun(
   const out = path.join(dir, `rss-${process.hrtime.bigint()}.txt`);
   fs.writeFileSync(
     probe,
-    "process.on('exit', () => require('node:fs').writeFileSync(process.env.MCPO_BENCH_RSS_FILE, String(process.resourceUsage().maxRSS)));\n",
+    // The same reading as ownPeakRssKb, in the child's own words (a preload is plain JS).
+    "process.on('exit', () => { const fs = require('node:fs'); let kb = process.resourceUsage().maxRSS; " +
+      "try { const m = /^VmHWM:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8')); if (m) kb = Number(m[1]); } catch {} " +
+      'fs.writeFileSync(process.env.MCPO_BENCH_RSS_FILE, String(kb)); });\n',
   );
   const t0 = performance.now();
   const code = await new Promise<number | null>((resolve, reject) => {
