@@ -215,18 +215,20 @@ async function runCommandKeepingPicker(page: Page, title: string): Promise<void>
   const row = widget
     .locator('.monaco-list-row', { has: page.getByText(title, { exact: true }) })
     .first();
-  // F1 can be swallowed while focus moves (a closed webview): press it again until it opens.
+  // F1 can be swallowed while focus moves (a closed webview), and the palette can close again
+  // just after it opened (a view revealed by the run that just ended takes focus): open it
+  // again until the command's row is showing.
   for (let attempt = 1; ; attempt++) {
     if (!(await input.isVisible())) await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 3_000 });
+      await input.fill(`>${title}`, { timeout: 3_000 });
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
       break;
     } catch (err) {
       if (attempt === 5) throw err;
     }
   }
-  await input.fill(`>${title}`);
-  await row.waitFor({ state: 'visible', timeout: 15_000 });
   // Click the row itself: Enter takes the first row, which can be a similar command.
   await row.click();
   // The second picker replaces the palette: its input no longer starts with ">".
