@@ -74,11 +74,16 @@ export function modelOnDisk(model: string, cacheDir: string = defaultModelCacheD
   } catch {
     return false; // a path that does not exist
   }
-  return REQUIRED_MODEL_FILES.every((f) => fs.existsSync(path.join(folder, f)));
+  return missingModelFiles(folder).length === 0;
+}
+
+/** The REQUIRED_MODEL_FILES that `folder` lacks (all of them when it does not exist). */
+export function missingModelFiles(folder: string): string[] {
+  return REQUIRED_MODEL_FILES.filter((f) => !fs.existsSync(path.join(folder, f)));
 }
 
 export function checkFolder(folder: string): void {
-  const missing = REQUIRED_MODEL_FILES.filter((f) => !fs.existsSync(path.join(folder, f)));
+  const missing = missingModelFiles(folder);
   if (missing.length > 0) throw loadError(folder, `missing ${missing.join(', ')} in ${folder}`);
 }
 

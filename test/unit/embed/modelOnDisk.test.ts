@@ -8,7 +8,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { modelOnDisk, REQUIRED_MODEL_FILES } from '../../../server/embed/modelSource';
+import {
+  checkFolder,
+  missingModelFiles,
+  modelOnDisk,
+  REQUIRED_MODEL_FILES,
+} from '../../../server/embed/modelSource';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -41,4 +46,17 @@ test('a path that does not exist is not on disk (its load reports why)', (t) => 
   const dir = tempDir(t);
   assert.equal(modelOnDisk(path.join(dir, 'no-such-model'), dir), false);
   assert.equal(modelOnDisk('./no-such-model', dir), false);
+});
+
+test('one check of the model files: modelOnDisk and checkFolder agree on what is missing', (t) => {
+  const dir = tempDir(t);
+  const folder = buildTinyBertFixture(path.join(dir, 'mv'));
+  assert.deepEqual(missingModelFiles(folder), []);
+  assert.doesNotThrow(() => checkFolder(folder));
+  fs.rmSync(path.join(folder, 'tokenizer.json'));
+  fs.rmSync(path.join(folder, 'onnx', 'model.onnx'));
+  assert.deepEqual(missingModelFiles(folder), ['tokenizer.json', 'onnx/model.onnx']);
+  assert.equal(modelOnDisk(folder, dir), false);
+  assert.throws(() => checkFolder(folder), /missing tokenizer\.json, onnx\/model\.onnx in /);
+  assert.deepEqual(missingModelFiles(path.join(dir, 'absent')), [...REQUIRED_MODEL_FILES]);
 });
