@@ -186,11 +186,16 @@ async function runAndReport(
       signal: cancel.signal,
       onStart: (dir, pending, total) =>
         process.stderr.write(`run ${dir}: ${pending} of ${plural(total, 'question')} to run\n`),
+      onEndpointDown: (down) => {
+        progress.clear();
+        process.stderr.write(`error: ${down.message}\n`);
+      },
       onRecord: (record, done, total) => {
         progress.show(
           `${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`,
         );
-        if (!process.stderr.isTTY && record.status === 'failed')
+        // A question whose endpoint went down is covered by the one message onEndpointDown wrote.
+        if (!process.stderr.isTTY && record.status === 'failed' && !record.error?.endpointDown)
           process.stderr.write(
             `question ${record.index + 1} failed at ${record.error?.stage}: ${record.error?.message}\n`,
           );

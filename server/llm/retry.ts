@@ -62,14 +62,14 @@ export async function withRetries<T>(
   const maxAttempts = Math.max(0, Math.floor(options.maxRetries)) + 1;
 
   for (let attemptNumber = 1; ; attemptNumber++) {
-    if (callerSignal?.aborted) throw abortError(callerSignal);
+    if (callerSignal?.aborted) throw stopped(callerSignal, attemptNumber - 1);
     let failure: unknown;
     try {
       const value = await runAttempt(attempt, attemptNumber, options.timeoutMs, callerSignal);
       return { value, attempts: attemptNumber };
     } catch (err) {
       // Whatever the attempt threw while being cancelled, the caller asked for an abort.
-      if (callerSignal?.aborted) throw abortError(callerSignal);
+      if (callerSignal?.aborted) throw stopped(callerSignal, attemptNumber);
       failure = err;
     }
     if (!isRetryable(failure) || attemptNumber >= maxAttempts) {
@@ -82,10 +82,29 @@ export async function withRetries<T>(
     try {
       await sleep(delay, callerSignal);
     } catch (err) {
-      if (callerSignal?.aborted) throw abortError(callerSignal);
+      if (callerSignal?.aborted) throw stopped(callerSignal, attemptNumber);
       throw err;
     }
   }
+}
+
+/**
+ * The endpoint stopped answering altogether (several questions in a row could not connect):
+ * its remaining requests are not sent. As the reason a caller aborts with, it makes withRetries
+ * stop at once and throw it with the attempts already made, which the question's record keeps.
+ */
+export class EndpointDownError extends LlmError {
+  constructor(message: string, attempts = 0) {
+    super(message, attempts);
+    this.name = 'EndpointDownError';
+  }
+}
+
+/** What withRetries throws when the caller aborted: an AbortError, or the endpoint-down reason. */
+function stopped(signal: AbortSignal, attempts: number): Error {
+  const reason: unknown = signal.reason;
+  if (reason instanceof EndpointDownError) return new EndpointDownError(reason.message, attempts);
+  return abortError(signal);
 }
 
 /**
@@ -126,6 +145,9 @@ async function runAttempt<T>(
   }
 }
 
+/** undici: a body cut off mid-stream ('terminated') or a failed connection ('fetch failed'). */
+const CUT_CONNECTION = /terminated|fetch failed|other side closed|socket/i;
+
 /** Transient failures only: retrying a bad request, bad key or unknown model just wastes time. */
 export function isRetryable(err: unknown): boolean {
   if (err instanceof AttemptTimeoutError || err instanceof RetryableError) return true;
@@ -133,9 +155,7 @@ export function isRetryable(err: unknown): boolean {
   if (err instanceof OpenAI.APIUserAbortError) return false;
   if (err instanceof OpenAI.APIConnectionError) return true; // includes APIConnectionTimeoutError
   if (err instanceof OpenAI.APIError) return isRetryableStatus(err.status);
-  // undici: a body cut off mid-stream ('terminated') or a failed connection ('fetch failed').
-  if (err instanceof TypeError)
-    return /terminated|fetch failed|other side closed|socket/i.test(err.message);
+  if (err instanceof TypeError) return CUT_CONNECTION.test(err.message);
   // The SDK JSON.parses a 200 body unguarded, so a garbled body is a bare SyntaxError.
   if (err instanceof SyntaxError) return true;
   const code = errorCode(err);
@@ -143,6 +163,33 @@ export function isRetryable(err: unknown): boolean {
     code !== undefined &&
     ['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'UND_ERR_SOCKET'].includes(code)
   );
+}
+
+const CONNECTION_CODES = [
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+];
+
+/**
+ * The server did not answer at all: refused, reset, DNS, no response in time (the cause of a
+ * final LlmError, or an attempt's own error). An HTTP status, even 5xx, means a server answered.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  const failure = err instanceof LlmError && err.cause !== undefined ? err.cause : err;
+  if (failure instanceof AttemptTimeoutError) return true;
+  if (failure instanceof OpenAI.APIUserAbortError) return false;
+  if (failure instanceof OpenAI.APIConnectionError) return true;
+  if (failure instanceof OpenAI.APIError) return false;
+  if (failure instanceof TypeError) return CUT_CONNECTION.test(failure.message);
+  const code = errorCode(failure);
+  return code !== undefined && CONNECTION_CODES.includes(code);
 }
 
 function isRetryableStatus(status: number | undefined): boolean {

@@ -159,9 +159,12 @@ async function runOne(
           });
         progress.reporter.report(progress.from, `${total - pending}/${total}`);
       },
+      onEndpointDown: (down) => host.warn(`run ${config.runId}: ${down.message}`),
       onRecord: (record, done, total) => {
         // "Show Logs" after a run must show why its questions failed (the toast names only one).
-        if (record.status === 'failed') host.warn(failedQuestionLine(config, record));
+        // A question whose endpoint went down is covered by the one onEndpointDown line.
+        if (record.status === 'failed' && !record.error?.endpointDown)
+          host.warn(failedQuestionLine(config, record));
         host.sendRecord({ runDir, record, done, total });
         progress.reporter.report(
           Math.round(progress.from + (progress.span * done) / total),

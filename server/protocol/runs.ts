@@ -118,6 +118,11 @@ export interface RunRecord {
     stage: 'template' | 'similarity' | 'cot' | 'answer' | 'score';
     message: string;
     attempts?: number;
+    /**
+     * Failed because its endpoint had stopped answering (see server/runs/endpointWatch.ts): the
+     * run says why once, so views and logs need not repeat it per question.
+     */
+    endpointDown?: boolean;
   };
 }
 

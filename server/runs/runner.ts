@@ -20,6 +20,8 @@ import { queryPromptText, type Embedder } from '../embed/embedder';
 import { EMBED_BATCH, embedInBatches } from '../embed/scoringEmbeddings';
 import type { LlmClient, LlmRequest, StructuredOutput } from '../llm/types';
 import { LlmError } from '../llm/types';
+import { EndpointDownError } from '../llm/retry';
+import { resumeHint, watchEndpoint, type EndpointDown } from './endpointWatch';
 import { assemblePrompt } from '../pipeline/assemble';
 import { cotRequestPrompt, DEFAULT_COT_SAMPLING, questionWithoutCue } from '../pipeline/cot';
 import { rankOptions, similarityBlock, splitQuestion } from '../pipeline/similarity';
@@ -48,12 +50,16 @@ export interface RunnerDeps {
   onRecord?: (record: RunRecord) => void;
   /** Amends a finished question's record before it is written (e.g. a warning for free-form runs). */
   beforeAppend?: (record: RunRecord) => void;
+  /** An endpoint stopped answering: its remaining questions fail without being sent. */
+  onEndpointDown?: (down: EndpointDown) => void;
 }
 
 export interface RunOutcome {
   done: number;
   failed: number;
   cancelled: boolean;
+  /** Endpoints that stopped answering during the run (each said once). */
+  endpointsDown?: EndpointDown[];
 }
 
 interface SimilarityResult {
@@ -79,9 +85,19 @@ export async function runQuestions(
     stop.abort();
   };
   const similarity = similarityStage(rows, config, deps, fail);
-  deps = { ...deps, signal };
-  const queue = [...rows];
   const outcome: RunOutcome = { done: 0, failed: 0, cancelled: false };
+  const onDown = (down: EndpointDown): void => {
+    (outcome.endpointsDown ??= []).push(down);
+    deps.onEndpointDown?.(down);
+  };
+  const resume = resumeHint(deps.store.dir);
+  deps = {
+    ...deps,
+    signal,
+    llm: watchEndpoint(deps.llm, resume, onDown),
+    slm: deps.slm && watchEndpoint(deps.slm, resume, onDown),
+  };
+  const queue = [...rows];
   const write = (record: RunRecord | undefined): void => {
     if (!record) return; // cancelled mid-question: left for --resume
     deps.beforeAppend?.(record);
@@ -396,6 +412,7 @@ async function runOne(
     if (deps.signal?.aborted) return undefined;
     record.error = { stage, message: err instanceof Error ? err.message : String(err) };
     if (err instanceof LlmError) record.error.attempts = err.attempts;
+    if (err instanceof EndpointDownError) record.error.endpointDown = true;
   }
   record.timings.totalMs = performance.now() - started;
   return record;

@@ -11,6 +11,7 @@ import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../embed/
 import { modelOnDisk } from '../embed/modelSource';
 import { createClient } from '../llm/createClient';
 import { ResponseCache } from '../llm/responseCache';
+import type { OpenAiClientOptions } from '../llm/openaiClient';
 import {
   DEFAULT_ENDPOINT_SETTINGS,
   type EndpointConfig,
@@ -44,6 +45,7 @@ import {
   paperAnswerSampling,
   runQuestions,
   scorersToWarm,
+  type RunnerDeps,
   type RunOutcome,
 } from './runner';
 import { fileSha256, newRunId, RunStore } from './runStore';
@@ -122,6 +124,10 @@ export interface RunContext {
   localContextSize?: number;
   /** Local endpoints only: download progress of a hub model. */
   onModelProgress?: (p: { loaded: number; total: number; file: string }) => void;
+  /** An endpoint stopped answering mid-run (said once; its questions' records say so too). */
+  onEndpointDown?: RunnerDeps['onEndpointDown'];
+  /** Backoff tuning for the endpoints' retries (tests shorten it). */
+  retry?: OpenAiClientOptions['retry'];
 }
 
 export interface RunResult extends RunOutcome {
@@ -297,6 +303,7 @@ export async function executeRun(
       onMiss: warmScorers,
     });
     const local = {
+      retry: context.retry,
       threads: context.localThreads,
       contextSize: context.localContextSize,
       onModelProgress: context.onModelProgress,
@@ -330,6 +337,7 @@ export async function executeRun(
       signal: context.signal,
       onRecord: (record) => context.onRecord?.(record, ++done, rows.length),
       beforeAppend: context.beforeAppend,
+      onEndpointDown: context.onEndpointDown,
     });
     return { dir: store.dir, total: rows.length, ...outcome };
   } catch (err) {

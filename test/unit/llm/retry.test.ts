@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import {
   backoffMs,
+  EndpointDownError,
+  isConnectionFailure,
   retryAfterMs,
   toLlmError,
   withRetries,
@@ -337,4 +339,41 @@ test('semaphore: an aborted waiter rejects with AbortError and leaves the queue'
   assert.equal(sem.inUse, 0);
   await assert.rejects(sem.acquire(AbortSignal.abort()), { name: 'AbortError' });
   assert.throws(() => new Semaphore(0), RangeError);
+});
+
+test('isConnectionFailure: refused, reset and no response are; an HTTP status (even 5xx) and a bad body are not', () => {
+  const refused = new OpenAI.APIConnectionError({
+    message: 'Connection error.',
+    cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }),
+  });
+  const dns = Object.assign(new Error('getaddrinfo ENOTFOUND gpu-box'), { code: 'ENOTFOUND' });
+  assert.equal(isConnectionFailure(refused), true);
+  assert.equal(isConnectionFailure(toLlmError(refused, 'm@h:1', 5)), true);
+  assert.equal(isConnectionFailure(dns), true);
+  assert.equal(isConnectionFailure(new TypeError('terminated')), true);
+  assert.equal(isConnectionFailure(toLlmError(apiError(503), 'm@h:1', 5)), false);
+  assert.equal(isConnectionFailure(toLlmError(apiError(429), 'm@h:1', 5)), false);
+  assert.equal(isConnectionFailure(new SyntaxError('Unexpected token')), false);
+});
+
+test('a caller aborting with EndpointDownError gets it back with the attempts made, even mid-backoff', async () => {
+  const controller = new AbortController();
+  const { fn } = failing(apiError(503), apiError(503), apiError(503));
+  const done = withRetries(fn, {
+    ...opts(),
+    signal: controller.signal,
+    sleep: (_ms, signal) =>
+      new Promise((_, reject) => {
+        // The endpoint is taken as down during the first backoff.
+        signal?.addEventListener('abort', () => reject(signal.reason));
+        controller.abort(new EndpointDownError('not sent: m@h:1 is not answering'));
+      }),
+  });
+  const err = await done.then(
+    () => assert.fail('it answered'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof EndpointDownError);
+  assert.equal(err.attempts, 1);
+  assert.equal(err.message, 'not sent: m@h:1 is not answering');
 });

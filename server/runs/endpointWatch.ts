@@ -1,0 +1,73 @@
+/**
+ * Stops a run from sending to an endpoint that went away. Each question already retries its own
+ * transient faults (retry.ts); but when the server is gone, every pending question would spend
+ * its full retries and backoff on it, one after the other (a killed server took ~35 s and 5
+ * attempts per question to give up). Here, once DOWN_AFTER questions in a row failed to reach
+ * the endpoint at all (refused, reset, DNS, no response) with no answer from it in between, the
+ * endpoint is taken as down: the questions waiting on it stop at once, the rest are not sent,
+ * and all of them are recorded as failed with one message that says how to resume.
+ */
+import { EndpointDownError, isConnectionFailure } from '../llm/retry';
+import type { LlmClient, LlmRequest, LlmResponse } from '../llm/types';
+import { rootCause } from '../llm/openaiClient';
+
+/** Questions in a row that must fail to connect, each after all its retries. */
+export const DOWN_AFTER = 3;
+
+/** Said once per run and endpoint, when it is taken as down. */
+export interface EndpointDown {
+  /** model@host */
+  endpoint: string;
+  /** The whole story: what failed, why, and how to resume. */
+  message: string;
+}
+
+/**
+ * `client`, watched: after DOWN_AFTER connection failures in a row it stops sending and fails
+ * every call with one EndpointDownError. `resume` is the command that finishes the run.
+ */
+export function watchEndpoint(
+  client: LlmClient,
+  resume: string,
+  onDown: (down: EndpointDown) => void,
+): LlmClient {
+  const down = new AbortController();
+  let streak = 0;
+  const reason = (): EndpointDownError => down.signal.reason as EndpointDownError;
+  const complete = async (request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> => {
+    if (down.signal.aborted) throw reason();
+    const either = signal ? AbortSignal.any([signal, down.signal]) : down.signal;
+    try {
+      const response = await client.complete(request, either);
+      // A cached answer says nothing about the server.
+      if (!response.cached) streak = 0;
+      return response;
+    } catch (err) {
+      if (signal?.aborted) throw err;
+      // Waiting for a slot, or between retries, when the endpoint was taken as down.
+      if (down.signal.aborted) throw err instanceof EndpointDownError ? err : reason();
+      if (!isConnectionFailure(err)) streak = 0;
+      else if (++streak >= DOWN_AFTER) {
+        const cause = rootCause(err);
+        const message =
+          `${client.label} is not answering: ${DOWN_AFTER} questions in a row could not reach it ` +
+          `(${cause}), so its remaining questions were not sent. Finished questions are saved; ` +
+          `once the server is back, ${resume}`;
+        down.abort(new EndpointDownError(`not sent: ${message}`));
+        onDown({ endpoint: client.label, message });
+      }
+      throw err;
+    }
+  };
+  return {
+    endpoint: client.endpoint,
+    label: client.label,
+    complete,
+    check: (signal) => client.check(signal),
+  };
+}
+
+/** How to finish the run in `dir`, on the command line and in VS Code. */
+export function resumeHint(dir: string): string {
+  return `resume the run: mcpo run --resume ${dir} (VS Code: MCPO: Resume Run)`;
+}
