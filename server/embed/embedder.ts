@@ -18,16 +18,19 @@ import { defaultModelCacheDir } from '../models/modelCache';
 import {
   checkFolder,
   loadError,
+  missingModelFiles,
   resolveSource,
   shortReason,
+  sourceFolder,
   type ModelSource,
 } from './modelSource';
+import { DEFAULT_REMOTE_HOST } from './hubReachable';
 import { poolBatch, type ModelOutputs } from './pooling';
 import { hubSettings, localSettings, type SentenceSettings } from './sentenceConfig';
 import {
   createPipeline,
+  downloadBlockedReason,
   hubFailureReason,
-  importTransformers,
   type EmbedLoadProgress,
   type PipelineOptions,
 } from './transformersRuntime';
@@ -60,6 +63,8 @@ export interface LoadEmbedderOptions {
   onProgress?: (p: EmbedLoadProgress) => void;
   /** Allow downloads from the hub (default true). A cached hub model still loads when false. */
   allowRemote?: boolean;
+  /** Where downloads come from; default the Hugging Face hub (transformers.js's own default). */
+  remoteHost?: string;
 }
 
 /**
@@ -105,12 +110,52 @@ interface SharedModel {
 /** Loaded models by model id (absolute folder path for local models). */
 const models = new Map<string, SharedModel>();
 
-async function loadModel(source: ModelSource, options: LoadEmbedderOptions): Promise<LoadedModel> {
-  const pipeline: PipelineOptions = {
+function pipelineOptions(options: LoadEmbedderOptions): PipelineOptions {
+  return {
     cacheDir: options.cacheDir ?? defaultModelCacheDir(),
     allowRemote: options.allowRemote !== false,
+    remoteHost: options.remoteHost,
     onProgress: options.onProgress,
   };
+}
+
+/**
+ * A hub model that must be downloaded where no download can work (downloads disabled, the hub
+ * unreachable) fails before transformers.js and onnxruntime load: a re-run whose scoring model
+ * cannot be had then costs milliseconds, not half a second. Undefined: only a load can tell.
+ */
+async function hubFailureFoundEarly(
+  id: string,
+  pipeline: PipelineOptions,
+): Promise<Error | undefined> {
+  if (missingModelFiles(sourceFolder({ kind: 'hub', id }, pipeline.cacheDir)).length === 0)
+    return undefined;
+  const blocked = await downloadBlockedReason(pipeline);
+  return blocked === undefined ? undefined : loadError(id, blocked);
+}
+
+/**
+ * The error `loadEmbedder(model, options)` would end with, when it shows without loading
+ * transformers.js (a folder that does not exist or lacks files, a hub model that is not in the
+ * cache and cannot be downloaded); undefined when only loading the model can tell.
+ */
+export async function loadFailureFoundEarly(
+  model: string,
+  options: LoadEmbedderOptions = {},
+): Promise<Error | undefined> {
+  try {
+    const source = resolveSource(model);
+    if (source.kind === 'hub')
+      return await hubFailureFoundEarly(source.id, pipelineOptions(options));
+    checkFolder(source.folder);
+    return undefined;
+  } catch (error) {
+    return error as Error;
+  }
+}
+
+async function loadModel(source: ModelSource, options: LoadEmbedderOptions): Promise<LoadedModel> {
+  const pipeline = pipelineOptions(options);
   if (source.kind === 'folder') {
     checkFolder(source.folder);
     try {
@@ -120,6 +165,8 @@ async function loadModel(source: ModelSource, options: LoadEmbedderOptions): Pro
       throw loadError(source.folder, shortReason(error), error);
     }
   }
+  const early = await hubFailureFoundEarly(source.id, pipeline);
+  if (early) throw early;
   let pipe: FeatureExtractionPipeline;
   try {
     pipe = await createPipeline(source, pipeline);
@@ -127,9 +174,8 @@ async function loadModel(source: ModelSource, options: LoadEmbedderOptions): Pro
     throw loadError(source.id, hubFailureReason(error, pipeline), error);
   }
   try {
-    const { env } = await importTransformers();
     const settings = await hubSettings(
-      env.remoteHost,
+      pipeline.remoteHost ?? DEFAULT_REMOTE_HOST,
       source.id,
       pipeline.cacheDir,
       pipeline.allowRemote,

@@ -69,12 +69,16 @@ export function loadError(model: string, reason: string, cause?: unknown): Error
 export function modelOnDisk(model: string, cacheDir: string = defaultModelCacheDir()): boolean {
   let folder: string;
   try {
-    const source = resolveSource(model);
-    folder = source.kind === 'folder' ? source.folder : path.join(cacheDir, source.id);
+    folder = sourceFolder(resolveSource(model), cacheDir);
   } catch {
     return false; // a path that does not exist
   }
   return missingModelFiles(folder).length === 0;
+}
+
+/** Where a model's files are: its folder, or a hub model's folder in the model cache. */
+export function sourceFolder(source: ModelSource, cacheDir: string): string {
+  return source.kind === 'folder' ? source.folder : path.join(cacheDir, source.id);
 }
 
 /** The REQUIRED_MODEL_FILES that `folder` lacks (all of them when it does not exist). */

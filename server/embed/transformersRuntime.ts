@@ -3,7 +3,10 @@
  * per process, and its global download settings (`env`) set for each load and restored after.
  */
 import type { FeatureExtractionPipeline, ProgressInfo } from '@huggingface/transformers';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { NativePartError } from '../native/nativePart';
+import { DEFAULT_REMOTE_HOST, hubUnreachableReason } from './hubReachable';
 import { shortReason, type ModelSource } from './modelSource';
 
 type Transformers = typeof import('@huggingface/transformers');
@@ -58,6 +61,7 @@ interface EnvSettings {
   allowRemoteModels: boolean;
   allowLocalModels: boolean;
   cacheDir: string | null;
+  remoteHost: string;
 }
 
 async function withEnv<T>(
@@ -69,6 +73,7 @@ async function withEnv<T>(
     allowRemoteModels: t.env.allowRemoteModels,
     allowLocalModels: t.env.allowLocalModels,
     cacheDir: t.env.cacheDir,
+    remoteHost: t.env.remoteHost,
   };
   Object.assign(t.env, settings);
   try {
@@ -97,6 +102,8 @@ export interface PipelineOptions {
   cacheDir: string;
   /** Allow downloads from the hub. A cached hub model still loads without. */
   allowRemote: boolean;
+  /** Where downloads come from (transformers.js's `env.remoteHost`); default the Hugging Face hub. */
+  remoteHost?: string;
   onProgress?: (p: EmbedLoadProgress) => void;
 }
 
@@ -106,13 +113,13 @@ export async function createPipeline(
   options: PipelineOptions,
 ): Promise<FeatureExtractionPipeline> {
   const t = await importTransformers();
-  const { cacheDir } = options;
+  const { cacheDir, remoteHost = DEFAULT_REMOTE_HOST } = options;
   const offline = source.kind === 'folder' || !options.allowRemote;
   // A folder is loaded by absolute path with remote access off: transformers.js then reads the
   // files directly (local_files_only alone still lets some lookups go to the hub).
   const modelRef = source.kind === 'folder' ? source.folder : source.id;
   return serialized(() =>
-    withEnv(t, { allowRemoteModels: !offline, allowLocalModels: true, cacheDir }, () =>
+    withEnv(t, { allowRemoteModels: !offline, allowLocalModels: true, cacheDir, remoteHost }, () =>
       t.pipeline('feature-extraction', modelRef, {
         cache_dir: cacheDir,
         device: 'cpu',
@@ -126,13 +133,51 @@ export async function createPipeline(
 /** Why a hub model did not load, in words a user can act on. */
 export function hubFailureReason(error: unknown, options: PipelineOptions): string {
   if (error instanceof NativePartError) return error.message;
-  const { cacheDir } = options;
   // A plain "file not found" from transformers.js names an internal path; our wording is clearer.
   const notFound = error instanceof Error && error.name === 'ModelFileNotFoundError';
-  if (!options.allowRemote) {
-    const detail = notFound ? '' : ` (${shortReason(error)})`;
-    return `it is not in the model cache ${cacheDir} and remote downloads are disabled${detail}`;
-  }
+  if (!options.allowRemote) return notCachedReason(options, notFound ? '' : shortReason(error));
   if (notFound) return `the hub has no such model or file (${shortReason(error)})`;
-  return `download into ${cacheDir} failed, no network access to the Hugging Face hub? (${shortReason(error)})`;
+  return noHubReason(options, shortReason(error));
+}
+
+function notCachedReason(options: PipelineOptions, detail: string): string {
+  const why = detail === '' ? '' : ` (${detail})`;
+  return `it is not in the model cache ${options.cacheDir} and remote downloads are disabled${why}`;
+}
+
+function noHubReason(options: PipelineOptions, detail: string): string {
+  return `download into ${options.cacheDir} failed, no network access to the Hugging Face hub? (${detail})`;
+}
+
+/**
+ * Why a hub model that is not in the model cache cannot be downloaded, found out without loading
+ * transformers.js (downloads disabled, or the hub cannot be reached); undefined when a download
+ * may work, and then only transformers.js can tell.
+ */
+export async function downloadBlockedReason(options: PipelineOptions): Promise<string | undefined> {
+  // Without a runtime no download would help: the import says so (NativePartError), not the hub.
+  if (!onnxruntimeBuildPresent()) return undefined;
+  if (!options.allowRemote) return notCachedReason(options, '');
+  const unreachable = await hubUnreachableReason(options.remoteHost ?? DEFAULT_REMOTE_HOST);
+  return unreachable === undefined ? undefined : noHubReason(options, unreachable);
+}
+
+/**
+ * onnxruntime-node ships its binary per OS and CPU (bin/napi-vN/<platform>/<arch>/); false when
+ * there is none for this machine (e.g. Intel macOS) or the package is missing.
+ */
+export function onnxruntimeBuildPresent(
+  platform: string = process.platform,
+  arch: string = process.arch,
+): boolean {
+  try {
+    const bin = path.join(path.dirname(require.resolve('onnxruntime-node')), '..', 'bin');
+    return fs
+      .readdirSync(bin)
+      .some((napi) =>
+        fs.existsSync(path.join(bin, napi, platform, arch, 'onnxruntime_binding.node')),
+      );
+  } catch {
+    return false;
+  }
 }

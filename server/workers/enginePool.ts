@@ -14,6 +14,7 @@ import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { Embedder } from '../embed/embedder';
 import { ScoringError, type SampleInput, type SampleScore } from '../scoring/evaluate';
+import { scoreAroundUnloadableModels } from '../scoring/unloadableModels';
 import { UserError } from '../userError';
 import type { ModelProgress, ScorerWarmUp, ScoringModels, WorkerReply, WorkerTask } from './tasks';
 
@@ -97,8 +98,11 @@ export async function scoreInWorker(
   models: ScoringModels = {},
   onProgress?: (p: ModelProgress) => void,
 ): Promise<SampleScore[]> {
-  const reply = await perform({ kind: 'score', samples, models }, onProgress);
-  return reply.kind === 'scores' ? reply.scores : unexpected(reply);
+  // A model known not to load fails here: no worker starts (and loads transformers.js) for it.
+  return scoreAroundUnloadableModels(samples, models, async (rest) => {
+    const reply = await perform({ kind: 'score', samples: rest, models }, onProgress);
+    return reply.kind === 'scores' ? reply.scores : unexpected(reply);
+  });
 }
 
 /**

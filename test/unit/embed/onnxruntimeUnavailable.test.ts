@@ -7,7 +7,9 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { loadEmbedder } from '../../../server/embed/embedder';
 import { setTransformersImport } from '../../../server/embed/transformersRuntime';
 import { scoringEmbeddings } from '../../../server/embed/scoringEmbeddings';
@@ -33,9 +35,16 @@ test('a local model folder: the reason is the runtime, not the folder', async ()
   });
 });
 
-test('a hub model: the reason is the runtime, not the network, and nothing is downloaded', async () => {
+test('a hub model: the reason is the runtime, not the network, and nothing is downloaded', async (t) => {
   const cacheDir = path.join(root, 'cache');
-  await assert.rejects(loadEmbedder('Xenova/all-MiniLM-L6-v2', { cacheDir }), {
+  // A hub that takes connections: the machine here has an onnxruntime build, so a hub that cannot
+  // be reached would be named first (on a machine without a build, the runtime is; see
+  // onnxruntimeBuildPresent).
+  const hub = net.createServer((socket) => socket.destroy());
+  await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
+  t.after(() => hub.close());
+  const remoteHost = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/`;
+  await assert.rejects(loadEmbedder('Xenova/all-MiniLM-L6-v2', { cacheDir, remoteHost }), {
     message: `Could not load embedding model "Xenova/all-MiniLM-L6-v2": ${REASON}. ${INSTEAD}`,
   });
   assert.ok(!fs.existsSync(cacheDir));
