@@ -100,6 +100,27 @@ test('status, headers and body come through; a repeated header is kept', async (
   assert.deepEqual(await response.json(), { got: 'ünïcode' });
 });
 
+test('a body reads once, as a Response body does; a clone, text, bytes and the stream read it too', async (t) => {
+  const url = await serve(t, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end('{"n":1}');
+  });
+  const response = await nodeHttpFetch(url);
+  assert.ok(response instanceof Response);
+  const copy = response.clone();
+  assert.equal(response.bodyUsed, false);
+  assert.deepEqual(await response.json(), { n: 1 });
+  assert.equal(response.bodyUsed, true);
+  await assert.rejects(response.text(), TypeError);
+  assert.throws(() => response.clone(), TypeError);
+  assert.equal(await copy.text(), '{"n":1}');
+  assert.equal(copy.headers.get('content-type'), 'application/json');
+  const again = await nodeHttpFetch(url);
+  assert.equal(new TextDecoder().decode(await again.arrayBuffer()), '{"n":1}');
+  const streamed = await nodeHttpFetch(url);
+  assert.equal(await new Response(streamed.body).text(), '{"n":1}');
+});
+
 test('a compressed body is decoded and its encoding headers dropped', async (t) => {
   const gz = zlib.gzipSync(Buffer.from('{"ok":true}'));
   const url = await serve(t, (_req, res) => {
