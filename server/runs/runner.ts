@@ -52,6 +52,8 @@ export interface RunnerDeps {
   beforeAppend?: (record: RunRecord) => void;
   /** An endpoint stopped answering: its remaining questions fail without being sent. */
   onEndpointDown?: (down: EndpointDown) => void;
+  /** Called once the first wave of questions has been handed to the endpoints' slots. */
+  onFirstWave?: () => void;
 }
 
 export interface RunOutcome {
@@ -136,6 +138,7 @@ export async function runQuestions(
     if (started.length > 0) await nextTurn();
     started.push(startWorker());
   }
+  deps.onFirstWave?.();
   await Promise.all(started);
   await Promise.all(finishing);
   // Scores are appended in the background; the next run (maybe in this process) reads them.

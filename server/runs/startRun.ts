@@ -289,18 +289,25 @@ export async function executeRun(
     if (pending.length === 0)
       return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
 
-    // The first request that goes to a model (a cache miss) starts loading the scorers these rows
-    // need, so a jp-bleu or sent-transformer answer in the last wave does not wait for them. A
+    // Once a request goes to a model (a cache miss) and the first wave of questions is out, the
+    // scorers these rows need start loading, so a jp-bleu or sent-transformer answer in the last
+    // wave does not wait for them. Not before the first wave is out: starting the worker thread
+    // costs the main thread about 10 ms, which would hold back that wave's last requests. A
     // re-run answered from the cache reuses its scores and loads nothing.
+    let missed = false;
+    let firstWaveOut = false;
     let warming = false;
     const warmScorers = (): void => {
-      if (warming) return;
+      if (warming || !missed || !firstWaveOut) return;
       warming = true;
       void warmScorersInWorker(scorersToWarm(pending, cfg));
     };
     const cache = new ResponseCache(context.cacheDir, {
       replayFrom: context.replayCachedFrom,
-      onMiss: warmScorers,
+      onMiss: () => {
+        missed = true;
+        warmScorers();
+      },
     });
     const local = {
       retry: context.retry,
@@ -338,6 +345,10 @@ export async function executeRun(
       onRecord: (record) => context.onRecord?.(record, ++done, rows.length),
       beforeAppend: context.beforeAppend,
       onEndpointDown: context.onEndpointDown,
+      onFirstWave: () => {
+        firstWaveOut = true;
+        warmScorers();
+      },
     });
     return { dir: store.dir, total: rows.length, ...outcome };
   } catch (err) {

@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { loadDataset } from '../../../server/dataset/load';
-import type { LlmClient, LlmRequest, LlmResponse } from '../../../server/llm/types';
+import type { LlmClient, LlmResponse } from '../../../server/llm/types';
 import { runQuestions } from '../../../server/runs/runner';
 import { RunStore } from '../../../server/runs/runStore';
 import { buildRunConfig } from '../../../server/runs/startRun';
@@ -20,7 +20,8 @@ import { tempDir } from '../../support/tempDirs';
 
 const CONCURRENCY = 4;
 
-test('an editor request that arrives as a run starts is served before all first questions are sent', async (t) => {
+/** A plain run's store and 4 waves of multiple-choice rows, for a runner with a fake model. */
+async function plainRun(t: { after: (fn: () => void) => void }) {
   const config = await buildRunConfig(
     plainRunOptions(SAMPLE_FILE, 'http://unused/v1', CONCURRENCY),
   );
@@ -29,26 +30,38 @@ test('an editor request that arrives as a run starts is served before all first 
   const rows = (await loadDataset(SAMPLE_FILE)).rows
     .filter((r) => r.row.task_type === 'multiple-choice')
     .slice(0, 4 * CONCURRENCY);
+  return { config, store, rows };
+}
+
+/** A model that counts its questions (`onAsk`) and holds every answer until `answer()`. */
+function heldModel(endpoint: LlmClient['endpoint'], onAsk: () => void) {
+  let answer!: () => void;
+  const answersMayCome = new Promise<void>((resolve) => (answer = resolve));
+  const llm: LlmClient = {
+    endpoint,
+    label: 'fake',
+    check: () => Promise.resolve(),
+    async complete(): Promise<LlmResponse> {
+      onAsk();
+      await answersMayCome;
+      return { text: '1', cached: false, attempts: 1, latencyMs: 0 };
+    },
+  };
+  return { llm, answer };
+}
+
+test('an editor request that arrives as a run starts is served before all first questions are sent', async (t) => {
+  const { config, store, rows } = await plainRun(t);
 
   const events: string[] = [];
   // Every question the runner starts at once (twice the slots) asks the model.
   const firstWave = 2 * CONCURRENCY;
   let firstWaveAsked!: () => void;
   const asked = new Promise<void>((resolve) => (firstWaveAsked = resolve));
-  let answer!: () => void;
-  const answersMayCome = new Promise<void>((resolve) => (answer = resolve));
-  const llm: LlmClient = {
-    endpoint: config.llm,
-    label: 'fake',
-    check: () => Promise.resolve(),
-    async complete(request: LlmRequest): Promise<LlmResponse> {
-      void request;
-      events.push('question');
-      if (events.filter((e) => e === 'question').length === firstWave) firstWaveAsked();
-      await answersMayCome;
-      return { text: '1', cached: false, attempts: 1, latencyMs: 0 };
-    },
-  };
+  const { llm, answer } = heldModel(config.llm, () => {
+    events.push('question');
+    if (events.filter((e) => e === 'question').length === firstWave) firstWaveAsked();
+  });
   const run = runQuestions(rows, { store, llm, score: (samples) => scoreSamples(samples) });
   // What an editor request's arrival looks like to the event loop: a callback after pending I/O.
   setImmediate(() => events.push('editor'));
@@ -60,5 +73,26 @@ test('an editor request that arrives as a run starts is served before all first 
   );
   answer();
   const outcome = await run;
+  assert.deepEqual(outcome, { done: rows.length, failed: 0, cancelled: false });
+});
+
+test('onFirstWave comes once, after every question of the first wave has asked its model and before any answer', async (t) => {
+  const { config, store, rows } = await plainRun(t);
+  let asked = 0;
+  let written = 0;
+  const atFirstWave: { asked: number; written: number }[] = [];
+  const { llm, answer } = heldModel(config.llm, () => asked++);
+  const run = runQuestions(rows, {
+    store,
+    llm,
+    score: (samples) => scoreSamples(samples),
+    onRecord: () => written++,
+    onFirstWave: () => {
+      atFirstWave.push({ asked, written });
+      answer();
+    },
+  });
+  const outcome = await run;
+  assert.deepEqual(atFirstWave, [{ asked: 2 * CONCURRENCY, written: 0 }]);
   assert.deepEqual(outcome, { done: rows.length, failed: 0, cancelled: false });
 });
