@@ -2,9 +2,10 @@
  * Reads a predictions file: one line per dataset row, in order, each `{"response": "<raw model
  * output>"}` or a bare JSON string. Streams the file; every problem names the line.
  */
-import * as fs from 'node:fs';
+import type * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { UserError } from '../userError';
+import { openForReading } from '../util/openForReading';
 
 export class PredictionsError extends UserError {}
 
@@ -15,7 +16,8 @@ const MAX_LISTED_PROBLEMS = 20;
 export async function readPredictions(file: string): Promise<string[]> {
   const responses: string[] = [];
   const problems: string[] = [];
-  const input = fs.createReadStream(file, { encoding: 'utf8' });
+  const handle = await openPredictions(file);
+  const input = handle.createReadStream({ encoding: 'utf8' });
   const lines = readline.createInterface({ input, crlfDelay: Infinity });
   let lineNumber = 0;
   let blankAt: number | undefined;
@@ -39,10 +41,8 @@ export async function readPredictions(file: string): Promise<string[]> {
         problems.push(err.message);
       }
     }
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
-      throw new PredictionsError(`${file}: no such file`);
-    throw err;
+  } finally {
+    await handle.close();
   }
   if (problems.length > 0) {
     const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
@@ -53,6 +53,21 @@ export async function readPredictions(file: string): Promise<string[]> {
     );
   }
   return responses;
+}
+
+/** The file, or a message that names it and says what was expected (a folder gives Node's bare EISDIR). */
+async function openPredictions(file: string): Promise<fs.promises.FileHandle> {
+  try {
+    return await openForReading(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new PredictionsError(`${file}: no such file`);
+    if (code === 'EISDIR')
+      throw new PredictionsError(
+        `${file} is a folder; predictions are one file with a line per dataset row ({"response": "..."} or a JSON string)`,
+      );
+    throw err;
+  }
 }
 
 export function parsePredictionLine(file: string, lineNumber: number, line: string): string {

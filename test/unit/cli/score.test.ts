@@ -137,6 +137,19 @@ test('mcpo score: a bad prediction line and a bad dataset row are named, valid r
   assert.match(partial.stdout, /overall: 1\.0000/);
 });
 
+test('mcpo score: a folder as --predictions is named and says a file is expected (exit 1, no stack)', () => {
+  const folder = tmpDir();
+  const r = mcpo(['score', '--data', DATA, '--predictions', folder]);
+  assert.equal(r.code, 1, r.stderr);
+  assert.equal(
+    r.stderr.trim(),
+    `${folder} is a folder; predictions are one file with a line per dataset row ({"response": "..."} or a JSON string)`,
+  );
+  const missing = mcpo(['score', '--data', DATA, '--predictions', path.join(folder, 'none.jsonl')]);
+  assert.equal(missing.code, 1);
+  assert.match(missing.stderr, /none\.jsonl: no such file/);
+});
+
 test('mcpo score: every bad prediction line is listed in one pass, not only the first', () => {
   const dir = tmpDir();
   const preds = path.join(dir, 'p.jsonl');
