@@ -8,7 +8,8 @@ import { runAblationArms } from '../runs/ablation';
 import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
 import { newRunId, RunStore } from '../runs/runStore';
-import { buildRunConfig, describeArm, executeRun } from '../runs/startRun';
+import { buildRunConfig, describeArm, executeRun, type Rerun } from '../runs/startRun';
+import type { RunRecord } from '../runs/runTypes';
 import { intOption, type Command } from './command';
 import { percent, ProgressLine } from './progress';
 import {
@@ -174,6 +175,8 @@ async function runAndReport(
 ): Promise<{ dir: string; failed: number; cancelled: boolean }> {
   const cancel = cancelOnSigint();
   const progress = new ProgressLine();
+  let answered = 0;
+  let fromCache = 0;
   try {
     const result = await executeRun(config, resume, outDir, {
       cacheDir,
@@ -184,13 +187,17 @@ async function runAndReport(
       llmApiKey: process.env.MCPO_LLM_API_KEY,
       slmApiKey: process.env.MCPO_SLM_API_KEY,
       signal: cancel.signal,
-      onStart: (dir, pending, total) =>
-        process.stderr.write(`run ${dir}: ${pending} of ${plural(total, 'question')} to run\n`),
+      onStart: (dir, pending, total, rerun) =>
+        process.stderr.write(
+          `run ${dir}: ${pending} of ${plural(total, 'question')} to run${rerunNote(pending, rerun)}\n`,
+        ),
       onEndpointDown: (down) => {
         progress.clear();
         process.stderr.write(`error: ${down.message}\n`);
       },
       onRecord: (record, done, total) => {
+        if (record.status === 'ok') answered++;
+        if (record.status === 'ok' && fromCacheOnly(record)) fromCache++;
         progress.show(
           `${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`,
         );
@@ -202,6 +209,11 @@ async function runAndReport(
       },
     });
     progress.clear();
+    // "96 of 96 questions to run" on a re-run is true, but most may cost nothing: say so.
+    if (fromCache > 0)
+      process.stderr.write(
+        `${fromCache} of ${plural(answered, 'answer')} came from the response cache (no request sent)\n`,
+      );
     if (result.cancelled)
       process.stderr.write(
         `cancelled; finished questions are saved. Resume with: mcpo run --resume ${result.dir}\n`,
@@ -212,6 +224,23 @@ async function runAndReport(
     // Local models hold native memory (and handles that keep the process alive); free them per run.
     await disposeLocalModels();
   }
+}
+
+/** " (74 that failed, 4 answered but not scored)" on a resume; '' otherwise. */
+function rerunNote(pending: number, rerun: Rerun | undefined): string {
+  if (rerun === undefined) return '';
+  const never = pending - rerun.failed - rerun.notScored;
+  const parts = [
+    rerun.failed > 0 ? `${rerun.failed} that failed` : '',
+    rerun.notScored > 0 ? `${rerun.notScored} answered but not scored` : '',
+    never > 0 ? `${never} never run` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
+}
+
+/** Every model call of the question was replayed from the response cache. */
+function fromCacheOnly(record: RunRecord): boolean {
+  return record.answer?.cached === true && record.stages.cot?.cached !== false;
 }
 
 /**

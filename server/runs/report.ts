@@ -7,7 +7,7 @@
 import { aggregate, type SampleScore, type ScoresReport } from '../scoring/evaluate';
 import { mulberry32 } from '../util/seededRandom';
 import type { RunRecord } from './runTypes';
-import type { RunStore } from './runStore';
+import { answeredNotScored, type RunStore } from './runStore';
 import { questionsInScope } from './runScope';
 
 export interface RunSummary {
@@ -18,6 +18,8 @@ export interface RunSummary {
   /** Questions the run was asked to answer (the dataset's rows, or the first `--limit`). */
   expected: number;
   failed: number;
+  /** Answered but not scored (see answeredNotScored): a resume asks them again too. */
+  notScored?: number;
   /** Questions whose answer was replayed from the response cache (no request was made). */
   cached: number;
   report: ScoresReport;
@@ -56,6 +58,7 @@ export function summarizeRun(store: RunStore): RunSummary {
     questions: records.length,
     expected: questionsInScope(store.config.data),
     failed: records.filter((r) => r.status === 'failed').length,
+    notScored: records.filter(answeredNotScored).length,
     cached: records.filter((r) => r.answer?.cached === true).length,
     report: aggregate(runSamples(records)),
   };

@@ -51,15 +51,23 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
         `${name} INCOMPLETE, ${r.expected - r.questions} of ${r.expected} question(s) never ran and are not in these scores; "mcpo run --resume ${r.dir}" finishes it`,
       );
     if (r.failed > 0)
-      out.push(
-        `${name} ${r.failed} question(s) failed and are not scored; "mcpo run --resume ${r.dir}" retries them`,
-      );
+      out.push(`${name} ${r.failed} question(s) failed and are not scored; ${resumeLine(r)}`);
     for (const u of r.report.unscored ?? [])
       out.push(`${name} NOT SCORED ${u.task_name}: ${u.reason}`);
     const coverage = coverageLine(r.report.tasks.length, r.report.unscored?.length ?? 0);
     if (coverage) out.push(`${name} ${coverage}`);
   }
   return `${out.join('\n')}\n`;
+}
+
+/** What a resume of a run with failures runs: the failed, and the answered but not scored. */
+function resumeLine(r: Pick<RunSummary, 'dir' | 'failed' | 'notScored'>): string {
+  const resume = `"mcpo run --resume ${r.dir}"`;
+  if (!r.notScored) return `${resume} retries them`;
+  return (
+    `${resume} retries them and asks the ${r.notScored} answered but not scored again ` +
+    `(${r.failed + r.notScored} questions in all), to score them once their scoring model is there`
+  );
 }
 
 export function formatDifferences(

@@ -81,11 +81,17 @@ export class RunStore {
   pending(indices: readonly number[]): number[] {
     return indices.filter((i) => {
       const r = this.records.get(i);
-      return (
-        r === undefined || r.status !== 'ok' || (r.score === null && r.error?.stage === 'score')
-      );
+      return r === undefined || r.status !== 'ok' || answeredNotScored(r);
     });
   }
+}
+
+/**
+ * Answered, but its score could not be computed then (e.g. no scoring model): a resume asks it
+ * again (from the cache, so for free) to score it once the model is there.
+ */
+export function answeredNotScored(r: RunRecord): boolean {
+  return r.status === 'ok' && r.score === null && r.error?.stage === 'score';
 }
 
 /** Reads records, keeping the last per index; a trailing partial line (a crash mid-write) is ignored, and with `repair` cut off the file. */

@@ -48,7 +48,7 @@ import {
   type RunnerDeps,
   type RunOutcome,
 } from './runner';
-import { fileSha256, newRunId, RunStore } from './runStore';
+import { answeredNotScored, fileSha256, newRunId, RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { runInputFile } from './runData';
 import { UserError } from '../userError';
@@ -116,8 +116,11 @@ export interface RunContext {
   onRecord?: (record: RunRecord, done: number, total: number) => void;
   /** Amends each record before it is written and reported. */
   beforeAppend?: (record: RunRecord) => void;
-  /** Called once the endpoints answered their check, before the first question. */
-  onStart?: (dir: string, pending: number, total: number) => void;
+  /**
+   * Called once the endpoints answered their check, before the first question. On a resume,
+   * `rerun` says how many of the pending questions ran before (the rest never ran).
+   */
+  onStart?: (dir: string, pending: number, total: number, rerun?: Rerun) => void;
   /** Local (`url: 'local'`) endpoints only: CPU threads; speed only, so not part of the run config. */
   localThreads?: number;
   /** Local endpoints only: context size in tokens (default 4096, capped at the model's). */
@@ -133,6 +136,14 @@ export interface RunContext {
 export interface RunResult extends RunOutcome {
   dir: string;
   total: number;
+  /** A resume: the questions it ran again (the rest of `done + failed` never ran before). */
+  rerun?: Rerun;
+}
+
+/** What a resume runs again: questions that failed, and answered ones that were not scored. */
+export interface Rerun {
+  failed: number;
+  notScored: number;
 }
 
 /**
@@ -286,8 +297,9 @@ export async function executeRun(
       );
     const pendingIndices = new Set(store.pending(rows.map((r) => r.index)));
     const pending = rows.filter((r) => pendingIndices.has(r.index));
+    const rerun = resumeDir ? rerunCounts(store, pending) : undefined;
     if (pending.length === 0)
-      return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false };
+      return { dir: store.dir, total: rows.length, done: 0, failed: 0, cancelled: false, rerun };
 
     // Once a request goes to a model (a cache miss) and the first wave of questions is out, the
     // scorers these rows need start loading, so a jp-bleu or sent-transformer answer in the last
@@ -331,7 +343,7 @@ export async function executeRun(
     if (vectorModel && !modelOnDisk(cfg.embedModel)) await vectorModel;
     const userTemplates: UserTemplates | undefined =
       typeof cfg.templates === 'object' ? await loadUserTemplates(cfg.templates.file) : undefined;
-    context.onStart?.(store.dir, pending.length, rows.length);
+    context.onStart?.(store.dir, pending.length, rows.length, rerun);
     let done = rows.length - pending.length;
     const outcome = await runQuestions(pending, {
       store,
@@ -350,7 +362,7 @@ export async function executeRun(
         warmScorers();
       },
     });
-    return { dir: store.dir, total: rows.length, ...outcome };
+    return { dir: store.dir, total: rows.length, ...outcome, rerun };
   } catch (err) {
     store.close();
     // A new run that failed before any question finished (endpoint check, templates, data) holds
@@ -361,6 +373,14 @@ export async function executeRun(
   } finally {
     store.close();
   }
+}
+
+function rerunCounts(store: RunStore, pending: readonly LoadedDataset['rows'][number][]): Rerun {
+  const before = pending.map((r) => store.records.get(r.index));
+  return {
+    failed: before.filter((r) => r?.status === 'failed').length,
+    notScored: before.filter((r) => r !== undefined && answeredNotScored(r)).length,
+  };
 }
 
 async function checkClients(clients: LlmClient[], signal?: AbortSignal): Promise<void> {

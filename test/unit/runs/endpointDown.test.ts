@@ -18,7 +18,7 @@ import {
   type LlmResponse,
 } from '../../../server/llm/types';
 import { DOWN_AFTER, watchEndpoint, type EndpointDown } from '../../../server/runs/endpointWatch';
-import { RunStore } from '../../../server/runs/runStore';
+import { answeredNotScored, RunStore } from '../../../server/runs/runStore';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { runArgs, runCli } from '../../support/cli';
 import { plainRunOptions } from '../../support/plainRun';
@@ -128,7 +128,7 @@ test('a server killed mid-run: the run gives up on it after a few questions, say
   assert.equal(after.filter((r) => r.status === 'ok').length, QUESTIONS);
 });
 
-test('mcpo run against a server killed mid-run prints one message for the endpoint, not one line per question', async (t) => {
+test('mcpo run against a server killed mid-run prints one message for the endpoint, not one line per question; the resume runs the count it announced', async (t) => {
   const server = await startServer(t);
   const dir = tempDir('mcpo-down-cli-');
   const runsDir = path.join(dir, 'runs');
@@ -163,8 +163,34 @@ test('mcpo run against a server killed mid-run prints one message for the endpoi
   );
   const questionLines = cli.stderr.split('\n').filter((l) => /^question \d+ failed/.test(l));
   assert.ok(questionLines.length <= DOWN_AFTER + 4, cli.stderr);
-  const failedLine = /(\d+) question\(s\) failed/.exec(cli.stdout);
-  assert.ok(failedLine && Number(failedLine[1]) > 40, cli.stdout);
+  const [runDir] = fs.readdirSync(runsDir).map((d) => path.join(runsDir, d));
+  const records = [...RunStore.open(runDir).records.values()];
+  const failed = records.filter((r) => r.status === 'failed').length;
+  const notScored = records.filter(answeredNotScored).length;
+  assert.ok(failed > 40 && notScored > 0, `${failed} failed, ${notScored} not scored`);
+  // C4: the count announced and the count the resume runs agree, and both numbers are named.
+  assert.ok(
+    cli.stdout.includes(
+      `${failed} question(s) failed and are not scored; "mcpo run --resume ${runDir}" retries them and asks the ${notScored} answered but not scored again (${failed + notScored} questions in all)`,
+    ),
+    cli.stdout,
+  );
+  await startServer(t, server.port);
+  const resumed = await runCli(['run', '--resume', runDir, '--cache', path.join(dir, 'cache')]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(
+    resumed.stderr,
+    new RegExp(
+      `: ${failed + notScored} of 96 questions to run \\(${failed} that failed, ${notScored} answered but not scored\\)\n`,
+    ),
+  );
+  // C10: a re-run answered from the cache says so.
+  const again = await runCli([...args, '--concurrency', '4']);
+  assert.match(again.stderr, /: 96 of 96 questions to run\n/);
+  assert.match(
+    again.stderr,
+    /\n96 of 96 answers came from the response cache \(no request sent\)\n/,
+  );
 });
 
 /** A client whose calls follow a script: each call takes the next outcome. */
