@@ -52,6 +52,7 @@ import {
   formatRunTime,
   questionCount,
 } from '../server/protocol/runLabels';
+import { scoringModelFix } from '../server/protocol/scoringModelFix';
 
 interface VsCodeApi {
   postMessage(message: PanelToExtension): void;
@@ -431,7 +432,14 @@ function renderRun(): void {
       ` · ${questionCount(counts, isRunning(live))} · ${failedCount(counts)}`,
       cachedCount(records) > 0 ? ` · ${plural(cachedCount(records), 'answer')} cached` : '',
     ),
-    coverage ? el('p', { class: 'coverage', 'data-testid': 'coverage' }, `${coverage}.`) : null,
+    coverage
+      ? el(
+          'p',
+          { class: 'coverage', 'data-testid': 'coverage' },
+          // VS Code's way to a missing scoring model (its setting), once under the coverage line.
+          [`${coverage}.`, scoringModelFix(report.unscored, 'vscode')].filter(Boolean).join(' '),
+        )
+      : null,
     tracks.length > 0
       ? table<HTMLElement, Node>(
           document,

@@ -8,17 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultModelCacheDir } from '../models/modelCache';
 import { NativePartError } from '../native/nativePart';
+import { REQUIRED_MODEL_FILES } from '../protocol/scoringModelFix';
 
-/** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
-export const REQUIRED_MODEL_FILES: readonly string[] = [
-  'config.json',
-  'tokenizer.json',
-  'tokenizer_config.json',
-  'onnx/model.onnx',
-];
-
-/** Where the model is named differs by caller, so the hint names each place. */
-const LOCAL_COPY_HINT = `give a folder with a local copy (${REQUIRED_MODEL_FILES.join(', ')}) instead: mcpo score --embed-model, mcpo run --embed-model (M_V) or --scoring-embed-model, or the mcpo.* model settings in VS Code`;
+// The file list is shown by the views (the fix for a model that is missing): its home is the protocol.
+export { REQUIRED_MODEL_FILES };
 
 export type ModelSource = { kind: 'folder'; folder: string } | { kind: 'hub'; id: string };
 
@@ -55,11 +48,14 @@ export function resolveSource(model: string): ModelSource {
   return { kind: 'hub', id: model };
 }
 
+/**
+ * Why a model did not load. Where to give another model differs by what it is for (M_V or a
+ * scoring model) and where the user is (the CLI, VS Code): the callers say that, once (see
+ * scoringModelFix). Only a runtime that cannot load is answered here, the same for all.
+ */
 export function loadError(model: string, reason: string, cause?: unknown): Error {
-  // No local copy helps when the runtime itself cannot load: say what still works instead.
-  const next =
-    cause instanceof NativePartError ? `${cause.instead}.` : `To fix: ${LOCAL_COPY_HINT}.`;
-  return new Error(`Could not load embedding model "${model}": ${reason}. ${next}`, { cause });
+  const instead = cause instanceof NativePartError ? ` ${cause.instead}.` : '';
+  return new Error(`Could not load embedding model "${model}": ${reason}.${instead}`, { cause });
 }
 
 /**

@@ -1,6 +1,7 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
 import { MIN_PAIRED } from '../protocol/runs';
 import { coverageLine, shortRunLabel } from '../protocol/runLabels';
+import { scoringModelFix } from '../protocol/scoringModelFix';
 import type { Difference, RunSummary } from './report';
 
 const SHORT_TRACK = /^amazon-kdd-cup-24-/;
@@ -57,6 +58,12 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
     const coverage = coverageLine(r.report.tasks.length, r.report.unscored?.length ?? 0);
     if (coverage) out.push(`${name} ${coverage}`);
   }
+  // How to have the missing scoring models: once for the table, not once per run or task.
+  const fix = scoringModelFix(
+    runs.flatMap((r) => r.report.unscored ?? []),
+    'run',
+  );
+  if (fix) out.push(fix);
   return `${out.join('\n')}\n`;
 }
 

@@ -1,4 +1,5 @@
 /** The terminal view of a scores report: per task, per track, overall. */
+import { scoringModelFix } from '../protocol/scoringModelFix';
 import type { ScoresReport } from './evaluate';
 
 const SHORT_TRACK = /^amazon-kdd-cup-24-/;
@@ -37,6 +38,9 @@ export function formatScoreTable(report: ScoresReport): string {
     out.push(
       `overall and track means cover only the ${report.tasks.length - report.unscored.length} scored tasks of ${report.tasks.length}`,
     );
+  // `mcpo score` names its scoring models with --embed-model / --multilingual-embed-model.
+  const fix = scoringModelFix(report.unscored, 'score');
+  if (fix) out.push(fix);
   return `${out.join('\n')}\n`;
 }
 

@@ -11,7 +11,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { scoringEmbeddings } from '../../../server/embed/scoringEmbeddings';
-import type { ShopBenchRow } from '../../../server/dataset/shopbench';
+import { scoringRow as row } from './scoringRows';
 import { scoreSamples, type SampleInput } from '../../../server/scoring/evaluate';
 import {
   scoreAroundUnloadableModels,
@@ -34,18 +34,6 @@ before(async () => {
 });
 
 after(() => fs.rmSync(tempRoot, { recursive: true, force: true }));
-
-function row(task_name: string, metric: ShopBenchRow['metric']): ShopBenchRow {
-  return metric === 'accuracy'
-    ? { input_field: 'Pick one.', output_field: 1, task_name, task_type: 'multiple-choice', metric }
-    : {
-        input_field: 'Say.',
-        output_field: 'a red bag',
-        task_name,
-        task_type: 'generation',
-        metric,
-      };
-}
 
 const samples: SampleInput[] = [
   { index: 0, row: row('task1', 'sent-transformer'), response: 'a red bag' },

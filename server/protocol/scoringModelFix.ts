@@ -1,0 +1,69 @@
+/**
+ * What to do when sent-transformer tasks are NOT SCORED because their embedding model could not
+ * be loaded (no hub, no local copy): one sentence per report, naming where the user sets the
+ * scoring models on the surface they score from. The NOT SCORED reasons say why; this says how,
+ * once. Dependency-free: the CLI, the language server and the report webview all use it.
+ */
+
+/** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
+export const REQUIRED_MODEL_FILES: readonly string[] = [
+  'config.json',
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'onnx/model.onnx',
+];
+
+/** Where the scoring models are set: `mcpo run` (and `mcpo report`), `mcpo score`, VS Code. */
+export type ScoringSurface = 'run' | 'score' | 'vscode';
+
+type EmbeddingMetric = 'sent-transformer' | 'multilingual-sent-transformer';
+
+const SETTINGS: Record<ScoringSurface, Record<EmbeddingMetric, string>> = {
+  run: {
+    'sent-transformer': '--scoring-embed-model <folder>',
+    'multilingual-sent-transformer': '--multilingual-embed-model <folder>',
+  },
+  score: {
+    'sent-transformer': '--embed-model <folder>',
+    'multilingual-sent-transformer': '--multilingual-embed-model <folder>',
+  },
+  vscode: {
+    'sent-transformer': 'the setting mcpo.scoring.embedModel',
+    'multilingual-sent-transformer': 'the setting mcpo.scoring.multilingualEmbedModel',
+  },
+};
+
+/**
+ * The metric whose model failed to load, from a NOT SCORED reason: the scorer's row error
+ * ("<metric> could not be scored: ...") around the embedder's load error ("Could not load
+ * embedding model ..."). A machine where onnxruntime cannot load gets no help from a local copy
+ * (its reason says what works instead): undefined.
+ */
+function failedMetric(reason: string): EmbeddingMetric | undefined {
+  if (reason.includes('onnxruntime cannot load on this machine')) return undefined;
+  for (const metric of ['multilingual-sent-transformer', 'sent-transformer'] as const)
+    if (reason.startsWith(`${metric} could not be scored: Could not load embedding model `))
+      return metric;
+  return undefined;
+}
+
+/**
+ * "To score task1, give a local copy of its model (a folder with config.json, ...):
+ * --scoring-embed-model <folder>", or undefined when no task is unscored for want of its model.
+ */
+export function scoringModelFix(
+  unscored: readonly { task_name: string; reason: string }[] | undefined,
+  surface: ScoringSurface,
+): string | undefined {
+  const tasks = new Set<string>();
+  const settings = new Set<string>();
+  for (const u of unscored ?? []) {
+    const metric = failedMetric(u.reason);
+    if (!metric) continue;
+    tasks.add(u.task_name);
+    settings.add(SETTINGS[surface][metric]);
+  }
+  if (tasks.size === 0) return undefined;
+  const files = REQUIRED_MODEL_FILES.join(', ');
+  return `To score ${[...tasks].join(', ')}, give a local copy of the model (a folder with ${files}): ${[...settings].join(' / ')}.`;
+}
