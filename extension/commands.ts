@@ -34,7 +34,7 @@ import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
 import type { McpoStatusBar } from './statusBar';
-import { plural } from '../server/protocol/runLabels';
+import { answeredNotScored, plural, resumeRetries } from '../server/protocol/runLabels';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -683,6 +683,7 @@ async function afterRun(
       failed: result.failed,
       answered: run.records.filter((r) => r.status === 'ok').length,
       resumed,
+      rerun: result.rerun,
     },
     run.report,
     run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
@@ -701,12 +702,23 @@ async function afterRun(
   if (result.failed > 0) {
     // The lowest-numbered failure (records come sorted by index): the status item names it too.
     const failure = run.records.find((r) => r.status === 'failed');
-    const endpointStage = failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
+    // An endpoint that stopped answering explains most failures at once: say that, not one question.
+    const down = run.records.find((r) => r.error?.endpointDown)?.error?.message;
+    const endpointStage =
+      down !== undefined || failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
     const others = result.failed > 1 ? ` (and ${result.failed - 1} more, each in the log)` : '';
+    // Resume asks the answered but not scored again too: its count must not surprise (C4).
+    const notScored = run.records.filter(answeredNotScored).length;
+    const resumes =
+      notScored > 0 ? `; ${resumeRetries('Resume Run', result.failed, notScored)}` : '';
+    const message =
+      down !== undefined
+        ? `MCPO: ${plural(result.failed, 'question')} failed: ${down.replace(/^not sent: /, '')}${resumes}`
+        : `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}${others}${resumes}`;
     // Not awaited: a toast nobody clicks would keep the command from returning.
     void vscode.window
       .showErrorMessage(
-        `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}${others}`,
+        message,
         RESUME,
         ...(endpointStage ? ['Configure Endpoints'] : []),
         'Show Logs',

@@ -10,6 +10,7 @@ import {
   formatRunTime,
   plural,
   questionCount,
+  rerunNote,
   shortRunLabel,
 } from '../server/protocol/runLabels';
 
@@ -67,6 +68,8 @@ export function runEndMessage(
     /** Answered questions of the whole run: what its overall covers. */
     answered: number;
     resumed: boolean;
+    /** A resume: what it asked again (see rerunNote). */
+    rerun?: { failed: number; notScored: number };
   },
   report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
   notScored: string,
@@ -77,7 +80,8 @@ export function runEndMessage(
     report.overall !== null
       ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report)}`
       : notScored;
-  return `MCPO: ${counts.resumed ? 'resumed, ' : ''}${plural(counts.done + counts.failed, 'question')}${failed}; ${overall}.`;
+  const asked = counts.done + counts.failed;
+  return `MCPO: ${counts.resumed ? 'resumed, ' : ''}${plural(asked, 'question')}${rerunNote(asked, counts.rerun)}${failed}; ${overall}.`;
 }
 
 /**

@@ -8,7 +8,7 @@ import { runAblationArms } from '../runs/ablation';
 import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
 import { newRunId, RunStore } from '../runs/runStore';
-import { buildRunConfig, describeArm, executeRun, type Rerun } from '../runs/startRun';
+import { buildRunConfig, describeArm, executeRun } from '../runs/startRun';
 import type { RunRecord } from '../runs/runTypes';
 import { intOption, type Command } from './command';
 import { percent, ProgressLine } from './progress';
@@ -21,7 +21,7 @@ import {
   PIPELINE_OPTIONS,
   runOptionsFrom,
 } from './runOptions';
-import { plural } from '../protocol/runLabels';
+import { plural, rerunNote } from '../protocol/runLabels';
 
 export const run: Command = {
   usage:
@@ -224,18 +224,6 @@ async function runAndReport(
     // Local models hold native memory (and handles that keep the process alive); free them per run.
     await disposeLocalModels();
   }
-}
-
-/** " (74 that failed, 4 answered but not scored)" on a resume; '' otherwise. */
-function rerunNote(pending: number, rerun: Rerun | undefined): string {
-  if (rerun === undefined) return '';
-  const never = pending - rerun.failed - rerun.notScored;
-  const parts = [
-    rerun.failed > 0 ? `${rerun.failed} that failed` : '',
-    rerun.notScored > 0 ? `${rerun.notScored} answered but not scored` : '',
-    never > 0 ? `${never} never run` : '',
-  ].filter(Boolean);
-  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 /** Every model call of the question was replayed from the response cache. */

@@ -178,7 +178,13 @@ async function runOne(
       state,
       message: `${result.done} done, ${result.failed} failed${result.cancelled ? ', cancelled' : ''}`,
     });
-    return { runDir, done: result.done, failed: result.failed, cancelled: result.cancelled };
+    return {
+      runDir,
+      done: result.done,
+      failed: result.failed,
+      cancelled: result.cancelled,
+      ...(result.rerun ? { rerun: result.rerun } : {}),
+    };
   } catch (err) {
     // Cancelling during the endpoint check surfaces as a setup error: it is still a cancellation.
     if (signal.aborted) {

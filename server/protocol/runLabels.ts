@@ -5,6 +5,8 @@
  * Node, no DOM.
  */
 
+import type { RunRecord } from './runs';
+
 /** Longest run label shown as is in a heading; a longer one is summarised (full text on hover). */
 export const SHORT_LABEL_MAX = 32;
 
@@ -88,6 +90,41 @@ export function formatRunTime(iso: string): string {
  */
 export function coverageLine(tasks: number, unscored: number): string {
   return unscored > 0 ? `overall and track means cover ${tasks - unscored} of ${tasks} tasks` : '';
+}
+
+/**
+ * Answered, but its score could not be computed then (e.g. no scoring model): a resume asks it
+ * again (from the cache, so for free) to score it once the model is there.
+ */
+export function answeredNotScored(r: Pick<RunRecord, 'status' | 'score' | 'error'>): boolean {
+  return r.status === 'ok' && r.score === null && r.error?.stage === 'score';
+}
+
+/**
+ * What resuming a run with `failed` failures does, after the words that resume it ("Resume Run",
+ * "mcpo run --resume DIR"): it also asks the answered but not scored again, so say both numbers.
+ */
+export function resumeRetries(resume: string, failed: number, notScored: number): string {
+  if (notScored === 0) return `${resume} retries them`;
+  return (
+    `${resume} retries them and asks the ${notScored} answered but not scored again ` +
+    `(${plural(failed + notScored, 'question')} in all)`
+  );
+}
+
+/** What a resume runs again: " (74 that failed, 4 answered but not scored)"; '' for none. */
+export function rerunNote(
+  pending: number,
+  rerun: { failed: number; notScored: number } | undefined,
+): string {
+  if (rerun === undefined) return '';
+  const never = pending - rerun.failed - rerun.notScored;
+  const parts = [
+    rerun.failed > 0 ? `${rerun.failed} that failed` : '',
+    rerun.notScored > 0 ? `${rerun.notScored} answered but not scored` : '',
+    never > 0 ? `${never} never run` : '',
+  ].filter(Boolean);
+  return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
 /** A count with its noun: "1 question", "96 questions". */

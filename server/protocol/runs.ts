@@ -210,6 +210,8 @@ export interface RunDatasetResult {
   done: number;
   failed: number;
   cancelled: boolean;
+  /** A resume: how many of the questions it ran had failed, or were answered but not scored. */
+  rerun?: { failed: number; notScored: number };
 }
 
 /** Runs the failed and missing questions of an existing run again (`mcpo run --resume`). */

@@ -7,7 +7,8 @@
 import { aggregate, type SampleScore, type ScoresReport } from '../scoring/evaluate';
 import { mulberry32 } from '../util/seededRandom';
 import type { RunRecord } from './runTypes';
-import { answeredNotScored, type RunStore } from './runStore';
+import type { RunStore } from './runStore';
+import { answeredNotScored } from '../protocol/runLabels';
 import { questionsInScope } from './runScope';
 
 export interface RunSummary {

@@ -1,6 +1,6 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
 import { MIN_PAIRED } from '../protocol/runs';
-import { coverageLine, shortRunLabel } from '../protocol/runLabels';
+import { coverageLine, resumeRetries, shortRunLabel } from '../protocol/runLabels';
 import { scoringModelFix } from '../protocol/scoringModelFix';
 import type { Difference, RunSummary } from './report';
 
@@ -52,7 +52,9 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
         `${name} INCOMPLETE, ${r.expected - r.questions} of ${r.expected} question(s) never ran and are not in these scores; "mcpo run --resume ${r.dir}" finishes it`,
       );
     if (r.failed > 0)
-      out.push(`${name} ${r.failed} question(s) failed and are not scored; ${resumeLine(r)}`);
+      out.push(
+        `${name} ${r.failed} question(s) failed and are not scored; ${resumeRetries(`"mcpo run --resume ${r.dir}"`, r.failed, r.notScored ?? 0)}`,
+      );
     for (const u of r.report.unscored ?? [])
       out.push(`${name} NOT SCORED ${u.task_name}: ${u.reason}`);
     const coverage = coverageLine(r.report.tasks.length, r.report.unscored?.length ?? 0);
@@ -65,16 +67,6 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   );
   if (fix) out.push(fix);
   return `${out.join('\n')}\n`;
-}
-
-/** What a resume of a run with failures runs: the failed, and the answered but not scored. */
-function resumeLine(r: Pick<RunSummary, 'dir' | 'failed' | 'notScored'>): string {
-  const resume = `"mcpo run --resume ${r.dir}"`;
-  if (!r.notScored) return `${resume} retries them`;
-  return (
-    `${resume} retries them and asks the ${r.notScored} answered but not scored again ` +
-    `(${r.failed + r.notScored} questions in all), to score them once their scoring model is there`
-  );
 }
 
 export function formatDifferences(

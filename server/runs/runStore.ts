@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { writeFileAtomic } from '../util/writeFileAtomic';
 import type { RunConfig, RunRecord } from './runTypes';
+import { answeredNotScored } from '../protocol/runLabels';
 import { UserError } from '../userError';
 import { openForReading } from '../util/openForReading';
 
@@ -84,14 +85,6 @@ export class RunStore {
       return r === undefined || r.status !== 'ok' || answeredNotScored(r);
     });
   }
-}
-
-/**
- * Answered, but its score could not be computed then (e.g. no scoring model): a resume asks it
- * again (from the cache, so for free) to score it once the model is there.
- */
-export function answeredNotScored(r: RunRecord): boolean {
-  return r.status === 'ok' && r.score === null && r.error?.stage === 'score';
 }
 
 /** Reads records, keeping the last per index; a trailing partial line (a crash mid-write) is ignored, and with `repair` cut off the file. */

@@ -48,7 +48,8 @@ import {
   type RunnerDeps,
   type RunOutcome,
 } from './runner';
-import { answeredNotScored, fileSha256, newRunId, RunStore } from './runStore';
+import { fileSha256, newRunId, RunStore } from './runStore';
+import { answeredNotScored } from '../protocol/runLabels';
 import type { RunConfig, RunRecord } from './runTypes';
 import { runInputFile } from './runData';
 import { UserError } from '../userError';

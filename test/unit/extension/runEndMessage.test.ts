@@ -42,3 +42,13 @@ test('a run without failures reads as before', () => {
     'MCPO: 1 question; not scored (why).',
   );
 });
+
+test('a resume says what it asked again: the failed, and the answered but not scored (C4)', () => {
+  assert.equal(
+    message(
+      { done: 68, failed: 0, answered: 96, resumed: true, rerun: { failed: 64, notScored: 4 } },
+      0.1438,
+    ),
+    'MCPO: resumed, 68 questions (64 that failed, 4 answered but not scored); overall 0.1438.',
+  );
+});

@@ -18,7 +18,8 @@ import {
   type LlmResponse,
 } from '../../../server/llm/types';
 import { DOWN_AFTER, watchEndpoint, type EndpointDown } from '../../../server/runs/endpointWatch';
-import { answeredNotScored, RunStore } from '../../../server/runs/runStore';
+import { RunStore } from '../../../server/runs/runStore';
+import { answeredNotScored } from '../../../server/protocol/runLabels';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
 import { runArgs, runCli } from '../../support/cli';
 import { plainRunOptions } from '../../support/plainRun';
