@@ -67,11 +67,14 @@ export function commandTable(
     'mcpo.showPrompt': (uri: unknown, row: unknown) => showPrompt(ctx, toUri(uri), Number(row)),
     'mcpo.runAblation': () => runAblation(ctx),
     'mcpo.choosePreset': () => choosePreset(ctx.config),
-    'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown) =>
+    'mcpo.showPromptDiff': (runDir?: unknown, index?: unknown, options?: unknown) =>
       showPromptDiff(
         ctx,
         typeof runDir === 'string' ? runDir : undefined,
         typeof index === 'number' ? index : undefined,
+        typeof options === 'object' && options !== null && 'sideBySide' in options
+          ? options.sideBySide === true
+          : false,
       ),
     'mcpo.showSideBySideDiff': (uri?: unknown) =>
       ctx.promptDiff.showDiff(uri instanceof vscode.Uri ? uri : undefined),
@@ -379,7 +382,13 @@ async function runAblation(ctx: CommandContext): Promise<void> {
   await vscode.commands.executeCommand('mcpo.showAblation', result);
 }
 
-async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: number): Promise<void> {
+/** A run's question's prompt: the span view, or with `sideBySide` the diff (the report's button). */
+async function showPromptDiff(
+  ctx: CommandContext,
+  runDir?: string,
+  index?: number,
+  sideBySide = false,
+): Promise<void> {
   let dir = runDir;
   if (!dir) {
     const runs = await ctx.engine.send(ListRunsRequest, {
@@ -411,7 +420,8 @@ async function showPromptDiff(ctx: CommandContext, runDir?: string, index?: numb
     throw new Error(
       `question ${record.index + 1} failed before its prompt was assembled: ${record.error?.message ?? ''}`,
     );
-  await ctx.promptDiff.show(record.prompt, { record, question: record });
+  if (sideBySide) await ctx.promptDiff.showSideBySide(record.prompt, { record, question: record });
+  else await ctx.promptDiff.show(record.prompt, { record, question: record });
 }
 
 async function configureEndpoints(ctx: CommandContext): Promise<void> {

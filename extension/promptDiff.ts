@@ -141,6 +141,18 @@ export class PromptDiff
     return editor;
   }
 
+  /** The side-by-side diff (original ↔ MCPO) of one question's prompt, without its span view. */
+  async showSideBySide(prompt: AssembledPrompt, options: ShowPromptOptions = {}): Promise<void> {
+    const uri = this.newUri(promptTitle(options.question, 'MCPO prompt'));
+    this.remember(uri, {
+      prompt,
+      record: options.record,
+      question: options.question,
+      view: promptViewModel(prompt),
+    });
+    await this.showDiff(uri);
+  }
+
   /** The side-by-side diff (original ↔ MCPO) of a span view's prompt. */
   async showDiff(uri: vscode.Uri | undefined): Promise<void> {
     const source = uri ?? vscode.window.activeTextEditor?.document.uri;

@@ -42,9 +42,11 @@ export function createResultsView(
     getRun: (runDir) => engine.send(GetRunRequest, { runDir }),
     compareRuns: (baselineDir, candidateDir) =>
       engine.send(CompareRunsRequest, { baselineDir, candidateDir }),
-    // The same road as the command palette's Show Prompt Diff (errors are shown there).
+    // The same road as the command palette's Show Prompt (errors are shown there), to the diff.
     openPromptDiff: async (runDir, index) => {
-      await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, index);
+      await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, index, {
+        sideBySide: true,
+      });
     },
     exportScores: async (runDir) => {
       await vscode.commands.executeCommand('mcpo.exportScores', runDir);

@@ -16,6 +16,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { MCQ_PREFIX, RANKING_ROLE } from '../../../server/pipeline/templates';
 import { waitForDiagnostics } from './diagnostics';
+import { runFixture } from './runFixture';
 
 const EXTENSION_ID = 'mcpo-workbench.mcpo-workbench';
 const WAIT_MS = 20_000;
@@ -429,4 +430,41 @@ export async function walkthroughAndEmptyViewsAreContributed(): Promise<void> {
     'mcpo.jobs',
     'mcpo.results',
   ]);
+}
+
+/**
+ * The report's "Show prompt diff" (a question's detail) goes the road the command palette does,
+ * with `sideBySide`: it opens the side-by-side diff itself, not the span view (C8).
+ */
+export async function theReportsShowPromptDiffOpensTheSideBySideDiff(): Promise<void> {
+  const fixture = await runFixture();
+  try {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fixture.dataset));
+    await vscode.commands.executeCommand('mcpo.runDataset');
+    const [runDir] = fixture.runs();
+    assert.ok(runDir, 'the run left no folder');
+    const opened: string[] = [];
+    const listener = vscode.window.tabGroups.onDidChangeTabs((e) =>
+      opened.push(...e.opened.map((t) => t.label)),
+    );
+    const diffTitle = 'Q2 · original ↔ MCPO';
+    const diff = waitForTab(
+      (t) => t.input instanceof vscode.TabInputTextDiff && t.label === diffTitle,
+      diffTitle,
+    );
+    try {
+      await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, 1, { sideBySide: true });
+      const tab = await diff;
+      assert.ok(tab.input instanceof vscode.TabInputTextDiff);
+      assert.equal(tab.input.modified.scheme, PROMPT_SCHEME);
+      assert.ok(
+        !opened.some((label) => label.endsWith('· MCPO prompt')),
+        `the span view opened too: ${opened.join(', ')}`,
+      );
+    } finally {
+      listener.dispose();
+    }
+  } finally {
+    await fixture.dispose();
+  }
 }
