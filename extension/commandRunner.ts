@@ -14,6 +14,7 @@ import {
   settingOfAction,
   type OpenSettingCommand,
 } from './errorActions';
+import { EngineStoppedError } from './engineClient';
 
 /** The Settings editor command that opens setting `id` in the scope where a change takes effect. */
 export function settingCommand(id: string): OpenSettingCommand {
@@ -43,6 +44,11 @@ export function guarded<A extends unknown[], R>(
       return await fn(...args);
     } catch (err) {
       if (isCancellation(err)) return undefined;
+      // The engine's end was already told, with Resume Run: one message, not two.
+      if (err instanceof EngineStoppedError && err.announced) {
+        log.warn(`${id}: ${err.message}`);
+        return undefined;
+      }
       const message = err instanceof Error ? err.message : String(err);
       log.error(`${id}: ${message}`);
       void vscode.window

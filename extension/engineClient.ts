@@ -6,7 +6,10 @@
 import type { ChildProcess } from 'node:child_process';
 import * as vscode from 'vscode';
 import {
+  ErrorCodes,
   LanguageClient,
+  ResponseError,
+  State,
   TransportKind,
   WorkDoneProgress,
   type LanguageClientOptions,
@@ -48,6 +51,29 @@ function engineProcess(client: LanguageClient): ChildProcess | undefined {
   return (client as unknown as { _serverProcess?: ChildProcess })._serverProcess;
 }
 
+/** What the views and the status item say of a run whose engine stopped under it. */
+export const ENGINE_STOPPED =
+  'the MCPO engine stopped during the run; its finished questions are saved (Resume Run finishes it)';
+
+/**
+ * A request the engine never answered because its process went away. `announced`: a run was
+ * going and the user was already told (with Resume Run), so the command need not say it again.
+ */
+export class EngineStoppedError extends Error {
+  constructor(
+    message: string,
+    readonly announced: boolean,
+  ) {
+    super(message);
+    this.name = 'EngineStoppedError';
+  }
+}
+
+/** The connection to the engine closed with this request pending (its process died). */
+function lostConnection(err: unknown): boolean {
+  return err instanceof ResponseError && err.code === ErrorCodes.PendingResponseRejected;
+}
+
 /** Resolves once `child` has exited, or after `ms`. */
 function exited(child: ChildProcess | undefined, ms: number): Promise<void> {
   if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
@@ -77,6 +103,10 @@ export class EngineClient implements vscode.Disposable {
   private inFlight = 0;
   private restartPending = false;
   private readonly configListener: vscode.Disposable;
+  /** Runs the engine said started and has not said ended: they end with the engine. */
+  private readonly liveRuns = new Set<string>();
+  /** The user was told that runs ended with the engine, since the last run started. */
+  private lossAnnounced = false;
 
   constructor(
     context: Pick<vscode.ExtensionContext, 'extensionUri'>,
@@ -134,9 +164,17 @@ export class EngineClient implements vscode.Disposable {
   start(): Promise<void> {
     this.started ??= this.client.start().then(() => {
       this.client.onNotification(messages.RecordNotification, (p) => this.recordEmitter.fire(p));
-      this.client.onNotification(messages.RunStateNotification, (p) =>
-        this.runStateEmitter.fire(p),
-      );
+      this.client.onNotification(messages.RunStateNotification, (p) => {
+        if (p.state === 'started') {
+          this.liveRuns.add(p.runDir);
+          this.lossAnnounced = false;
+        } else this.liveRuns.delete(p.runDir);
+        this.runStateEmitter.fire(p);
+      });
+      // The engine's process died (the client restarts it): its runs will never say they ended.
+      this.client.onDidChangeState((e) => {
+        if (e.oldState === State.Running && e.newState !== State.Running) this.runsLost();
+      });
       this.client.onNotification(messages.LocalModelNotification, (p) =>
         this.localModelEmitter.fire(p),
       );
@@ -162,6 +200,13 @@ export class EngineClient implements vscode.Disposable {
       return await (token === undefined
         ? this.client.sendRequest(type, params)
         : this.client.sendRequest(type, params, token));
+    } catch (err) {
+      if (!lostConnection(err)) throw err;
+      const announced = this.runsLost() || this.lossAnnounced;
+      throw new EngineStoppedError(
+        'the MCPO engine stopped before it answered (MCPO: Show Logs says why); it restarts by itself: try again',
+        announced,
+      );
     } finally {
       this.inFlight--;
       this.restartWhenIdle();
@@ -179,6 +224,35 @@ export class EngineClient implements vscode.Disposable {
     handler: (value: WorkDoneProgressBegin | WorkDoneProgressReport | WorkDoneProgressEnd) => void,
   ): vscode.Disposable {
     return this.client.onProgress(WorkDoneProgress.type, token, handler);
+  }
+
+  /**
+   * The engine went away: every run it had going ends, in the views and the status item, as
+   * stopped, and (unless the extension itself is stopping) the user is told once, with Resume Run.
+   * True when there were runs to end.
+   */
+  private runsLost(): boolean {
+    const runDirs = [...this.liveRuns];
+    if (runDirs.length === 0) return false;
+    this.liveRuns.clear();
+    for (const runDir of runDirs)
+      this.runStateEmitter.fire({ runDir, state: 'failed', message: ENGINE_STOPPED });
+    if (this.stopped) return true;
+    this.lossAnnounced = true;
+    const where = runDirs.join(', ');
+    this.log.error(`${ENGINE_STOPPED}: ${where}`);
+    const last = runDirs[runDirs.length - 1];
+    void vscode.window
+      .showErrorMessage(
+        `MCPO: the engine stopped during the run; its finished questions are saved in ${where}.`,
+        'Resume Run',
+        'Show Logs',
+      )
+      .then(async (choice) => {
+        if (choice === 'Resume Run') await vscode.commands.executeCommand('mcpo.resumeRun', last);
+        else if (choice === 'Show Logs') this.log.show();
+      });
+    return true;
   }
 
   /** Stops the engine and resolves once its process has exited; later calls wait for the same stop. */

@@ -103,13 +103,7 @@ export async function resumeRunRunsTheFailedQuestionsAgainInTheSameRun(): Promis
     assert.ok(fixture.records(runDir).every((r) => r.status === 'failed'));
     await vscode.commands.executeCommand('mcpo.resumeRun', runDir);
     assert.deepEqual(fixture.runs(), [runDir], 'no new run folder');
-    const latest = new Map<number, string>();
-    for (const line of fs.readFileSync(path.join(runDir, 'records.jsonl'), 'utf8').split('\n'))
-      if (line.trim()) {
-        const r = JSON.parse(line) as { index: number; status: string };
-        latest.set(r.index, r.status);
-      }
-    assert.deepEqual([...latest.values()], ['ok', 'ok', 'ok', 'ok', 'ok']);
+    assert.deepEqual(fixture.statuses(runDir), ['ok', 'ok', 'ok', 'ok', 'ok']);
   } finally {
     await fixture.dispose();
   }

@@ -28,6 +28,8 @@ export interface RunFixture {
   runs(): string[];
   /** A run folder's records, in the order they were written. */
   records(runDir: string): Array<{ task_name: string; status: string }>;
+  /** Each question's latest status in a run folder (a resume appends), by question. */
+  statuses(runDir: string): string[];
   /** Puts back the settings, closes the editors and the server, removes the folder. */
   dispose(): Promise<void>;
 }
@@ -91,6 +93,15 @@ export async function runFixture(): Promise<RunFixture> {
         .split('\n')
         .filter((l) => l.trim() !== '')
         .map((l) => JSON.parse(l) as { task_name: string; status: string }),
+    statuses: (runDir) => {
+      const latest = new Map<number, string>();
+      for (const line of fs.readFileSync(path.join(runDir, 'records.jsonl'), 'utf8').split('\n'))
+        if (line.trim()) {
+          const r = JSON.parse(line) as { index: number; status: string };
+          latest.set(r.index, r.status);
+        }
+      return [...latest.entries()].sort(([a], [b]) => a - b).map(([, status]) => status);
+    },
     dispose: async () => {
       for (const key of Object.keys(settings))
         await config.update(key, undefined, vscode.ConfigurationTarget.Global);

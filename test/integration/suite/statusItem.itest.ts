@@ -16,6 +16,11 @@ import type { McpoExtensionApi } from '../../../extension/extension';
 import type { StatusView } from '../../../extension/statusModel';
 import { startOpenAiTestServer, type Fault } from '../../support/openaiTestServer';
 import { activeExtension, runFixture } from './runFixture';
+import { childProcesses } from '../../support/processes';
+import { extensionEngineRunning } from './diagnostics';
+
+/** extension/engineClient.ts ENGINE_STOPPED (extension/ is bundled, not compiled to out/). */
+const ENGINE_STOPPED_TEXT = 'the MCPO engine stopped during the run';
 
 const WAIT_MS = 20_000;
 
@@ -173,6 +178,48 @@ export async function aRunWhoseVectorModelWillNotLoadPointsAtItsSettings(): Prom
     await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy once the setting changed');
   } finally {
     await config.update('embedModel', undefined, vscode.ConfigurationTarget.Global);
+    await fixture.dispose();
+  }
+}
+
+/**
+ * The engine's process dies mid-run (a crash, an OOM kill): the run must not read "running…"
+ * until VS Code reloads. It ends as stopped in the status item (and the views, on the same
+ * event), the run command returns, and once the client has restarted the engine, Resume Run
+ * finishes the run in the same folder.
+ */
+export async function aRunWhoseEngineDiesEndsAsStoppedAndResumeFinishesIt(): Promise<void> {
+  const api = await extensionApi();
+  const extension = await activeExtension();
+  const fixture = await runFixture();
+  const release = fixture.server.hold();
+  try {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fixture.dataset));
+    const running = vscode.commands.executeCommand('mcpo.runDataset');
+    // The endpoint check's GET, then the first question's POST, held: the run is under way.
+    await fixture.server.waitForRequests(2, WAIT_MS);
+    const engines = childProcesses(
+      process.pid,
+      path.join(extension.extensionPath, 'dist', 'main.js'),
+    );
+    assert.equal(engines.length, 1, `one engine process expected, found [${engines.join(', ')}]`);
+    process.kill(engines[0], 'SIGKILL');
+    const stopped = await statusWhen(
+      api,
+      (v) => v.tooltip.includes(ENGINE_STOPPED_TEXT),
+      'the run shown as stopped',
+    );
+    assert.equal(stopped.text, '$(error) MCPO: run failed');
+    assert.equal(await running, undefined, 'the run command did not return');
+    const [runDir] = fixture.runs();
+    assert.ok(runDir, 'the run left no folder');
+    release();
+    await extensionEngineRunning(extension, WAIT_MS);
+    await vscode.commands.executeCommand('mcpo.resumeRun', runDir);
+    assert.deepEqual(fixture.runs(), [runDir], 'no new run folder');
+    assert.deepEqual(fixture.statuses(runDir), ['ok', 'ok', 'ok', 'ok', 'ok']);
+  } finally {
+    release();
     await fixture.dispose();
   }
 }
