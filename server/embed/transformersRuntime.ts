@@ -7,7 +7,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { NativePartError } from '../native/nativePart';
 import { DEFAULT_REMOTE_HOST, hubUnreachableReason } from './hubReachable';
-import { shortReason, type ModelSource } from './modelSource';
+import { leanModelFolder } from './leanWeights';
+import { missingModelFiles, shortReason, sourceFolder, type ModelSource } from './modelSource';
 
 type Transformers = typeof import('@huggingface/transformers');
 
@@ -113,6 +114,27 @@ export async function createPipeline(
   options: PipelineOptions,
 ): Promise<FeatureExtractionPipeline> {
   const t = await importTransformers();
+  const { cacheDir } = options;
+  // A model on disk loads from its lean mirror (weights in their own file: see leanWeights.ts);
+  // if that fails for any reason, from its own files, as before.
+  const folder = sourceFolder(source, cacheDir);
+  const onDisk = source.kind === 'folder' || missingModelFiles(folder).length === 0;
+  const lean = onDisk ? leanModelFolder(folder, cacheDir) : undefined;
+  if (lean !== undefined) {
+    try {
+      return await loadPipeline(t, { kind: 'folder', folder: lean }, options);
+    } catch {
+      // The model's own files decide what the user sees.
+    }
+  }
+  return loadPipeline(t, source, options);
+}
+
+async function loadPipeline(
+  t: Transformers,
+  source: ModelSource,
+  options: PipelineOptions,
+): Promise<FeatureExtractionPipeline> {
   const { cacheDir, remoteHost = DEFAULT_REMOTE_HOST } = options;
   const offline = source.kind === 'folder' || !options.allowRemote;
   // A folder is loaded by absolute path with remote access off: transformers.js then reads the
