@@ -121,6 +121,8 @@ async function writeRuns(workspace: string): Promise<string[]> {
           attempts: i >= 6 && index % 2 === 0 ? 0 : 1,
           latencyMs: 120,
         },
+        // The raw prompt, as the baseline sends it: "Show prompt diff" has something to show.
+        prompt: { original: row.input_field, final: row.input_field, spans: [] },
         response: String(parsedFor(row, right)),
         parsed: parsedFor(row, right),
         score: unscored ? null : sampleValue(row.metric, right, random),
@@ -369,6 +371,28 @@ for (const [name, theme] of THEMES) {
         await detail.locator('[data-testid="open-row"]').click();
         const tab = page.locator('.tabs-container .tab', { hasText: 'shopbench-dev.jsonl' });
         await tab.first().waitFor({ state: 'visible', timeout: 15_000 });
+
+        // C8: the detail's "Show prompt diff" opens the side-by-side diff itself, not the span
+        // view. The report was hidden behind the row just opened: show it again (it reloads).
+        await page.locator('.tabs-container .tab', { hasText: 'MCPO Report' }).first().click();
+        const shown = await resultsFrame(page, 'report');
+        const shownRows = shown.locator('[data-testid="questions"] tbody tr');
+        await shownRows.first().waitFor({ state: 'visible', timeout: 30_000 });
+        await shownRows.first().locator('td').nth(2).click();
+        const diffButton = shown
+          .locator('[data-testid="question-detail"] button')
+          .filter({ hasText: 'Show prompt diff' });
+        await diffButton.waitFor({ state: 'visible', timeout: 15_000 });
+        await diffButton.click();
+        await page
+          .locator('.tabs-container .tab', { hasText: 'original ↔ MCPO' })
+          .first()
+          .waitFor({ state: 'visible', timeout: 15_000 });
+        assert.equal(
+          await page.locator('.tabs-container .tab', { hasText: '· MCPO prompt' }).count(),
+          0,
+          'the span view opened instead of (or with) the diff',
+        );
 
         // The sidebar: a compact list at a side bar's width, no horizontal scrollbar.
         await runCommand(page, 'View: Show MCPO');
