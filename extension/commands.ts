@@ -34,7 +34,12 @@ import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
 import type { McpoStatusBar } from './statusBar';
-import { answeredNotScored, plural, resumeRetries } from '../server/protocol/runLabels';
+import {
+  answeredNotScored,
+  hasWorkToResume,
+  plural,
+  resumeRetries,
+} from '../server/protocol/runLabels';
 
 export interface CommandContext {
   extension: vscode.ExtensionContext;
@@ -269,12 +274,14 @@ async function resumeRun(ctx: CommandContext, runDir?: string): Promise<void> {
   if (!dir) {
     const runs = (
       await ctx.engine.send(ListRunsRequest, { runsDir: ctx.config.pipeline.runsDir })
-    ).filter((r) => r.failed > 0 || (r.expected !== undefined && r.questions < r.expected));
+    ).filter(hasWorkToResume);
     if (runs.length === 0)
-      throw new Error('no run has failed or missing questions: there is nothing to resume');
+      throw new Error(
+        'no run has failed, missing or not-scored questions: there is nothing to resume',
+      );
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({ ...runPickItem(r), runDir: r.runDir })),
-      { title: 'MCPO: resume which run? (its failed and missing questions run again)' },
+      { title: 'MCPO: resume which run? (its failed, missing and not-scored questions run again)' },
     );
     if (!pick) return;
     dir = pick.runDir;

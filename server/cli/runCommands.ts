@@ -8,7 +8,7 @@ import { runAblationArms } from '../runs/ablation';
 import { summarizeRun } from '../runs/report';
 import { formatRunsTable } from '../runs/runReportText';
 import { newRunId, RunStore } from '../runs/runStore';
-import { buildRunConfig, describeArm, executeRun } from '../runs/startRun';
+import { buildRunConfig, describeArm, executeRun, type RunContext } from '../runs/startRun';
 import type { RunRecord } from '../runs/runTypes';
 import { intOption, type Command } from './command';
 import { percent, ProgressLine } from './progress';
@@ -41,7 +41,9 @@ export const run: Command = {
   --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)
   --similarity-task-types T,T  task types that get hints (default ranking, as the paper's Table 2)
   --similarity-wording TEXT   the hint's lead sentence
-  --resume DIR                finish a run: only its missing and failed questions run, with its saved configuration
+  --resume DIR                finish a run: only its missing and failed questions run (and answered ones not scored),
+                              with its saved configuration; --scoring-embed-model / --multilingual-embed-model
+                              replace its scoring models (recorded in its config.json)
   --label TEXT                the run's name in reports
   --demo-fallback             when the default local model cannot be downloaded (no network), run on the built-in
                               tiny demo model instead (random weights: proves the pipeline, its scores mean nothing)
@@ -68,6 +70,12 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
       }
       config = await buildRunConfig(options);
       await reportInvalidRows(config);
+    } else {
+      const ignored = Object.keys(v).filter((k) => v[k] !== undefined && !RESUME_FLAGS.has(k));
+      if (ignored.length > 0)
+        process.stderr.write(
+          `--resume keeps the run's saved configuration: ignoring ${ignored.map((k) => `--${k}`).join(', ')}\n`,
+        );
     }
     const result = await runAndReport(
       config,
@@ -80,6 +88,12 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         ...definedOnly(localOptions(v, 'run')),
       },
       replayCachedFrom,
+      resume
+        ? {
+            embedModel: v['scoring-embed-model'] as string | undefined,
+            multilingualEmbedModel: v['multilingual-embed-model'] as string | undefined,
+          }
+        : undefined,
     );
     const store = RunStore.open(result.dir);
     process.stdout.write(formatRunsTable([summarizeRun(store)]));
@@ -87,6 +101,17 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
     return result.failed > 0 || result.cancelled || invalid > 0 ? 1 : 0;
   },
 };
+
+/** The flags a resume reads; it ignores the others (its pipeline configuration is saved). */
+const RESUME_FLAGS = new Set([
+  'resume',
+  'cache',
+  'no-cache',
+  'threads',
+  'ctx-size',
+  'scoring-embed-model',
+  'multilingual-embed-model',
+]);
 
 /**
  * Rows that are not valid ShopBench rows cannot run: say which and why, as `mcpo validate` does,
@@ -172,6 +197,7 @@ async function runAndReport(
   cacheDir: string,
   local: { threads?: number; contextSize?: number } = {},
   replayCachedFrom?: number,
+  scoring?: RunContext['scoring'],
 ): Promise<{ dir: string; failed: number; cancelled: boolean }> {
   const cancel = cancelOnSigint();
   const progress = new ProgressLine();
@@ -181,6 +207,7 @@ async function runAndReport(
     const result = await executeRun(config, resume, outDir, {
       cacheDir,
       replayCachedFrom,
+      scoring,
       localThreads: local.threads,
       localContextSize: local.contextSize,
       onModelProgress: (p) => progress.show(`downloading ${p.file}: ${percent(p.loaded, p.total)}`),

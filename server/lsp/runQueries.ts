@@ -63,6 +63,7 @@ export function listRuns(
             questions: summary.questions,
             expected: summary.expected,
             failed: summary.failed,
+            ...(summary.notScored ? { notScored: summary.notScored } : {}),
             overall: summary.report.overall,
             tracks: summary.report.tracks,
             tasks: summary.report.tasks.length,

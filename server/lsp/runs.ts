@@ -136,6 +136,13 @@ async function runOne(
   for (const model of localModels) host.sendLocalModel({ model, state: 'loading' });
   try {
     const result = await executeRun(resumeDir ? undefined : config, resumeDir, outDir, {
+      // A resume scores with the scoring models set now, as `mcpo run --resume` with their flags.
+      scoring: resumeDir
+        ? {
+            embedModel: settings.scoringEmbedModel || undefined,
+            multilingualEmbedModel: settings.scoringMultilingualEmbedModel || undefined,
+          }
+        : undefined,
       onModelProgress: (p) => {
         for (const model of localModels)
           host.sendLocalModel({
@@ -266,8 +273,8 @@ export async function runDataset(
 
 /**
  * Finishes the run in `params.runDir` as `mcpo run --resume` does: its failed and missing
- * questions run again with its saved configuration (the current settings give only the cache
- * folder and the keys).
+ * questions (and its answered but not scored ones) run again with its saved configuration (the
+ * current settings give only the cache folder, the keys and the scoring models).
  */
 export async function resumeRun(
   host: RunHost,

@@ -127,6 +127,18 @@ export function rerunNote(
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
+/**
+ * A run a resume has something to do for: questions that failed, never ran, or were answered but
+ * not scored (the CLI's `--resume` asks those again too, to score them once the model is there).
+ */
+export function hasWorkToResume(run: RunCounts & { notScored?: number }): boolean {
+  return (
+    run.failed > 0 ||
+    (run.notScored ?? 0) > 0 ||
+    (run.expected !== undefined && run.questions < run.expected)
+  );
+}
+
 /** A count with its noun: "1 question", "96 questions". */
 export function plural(n: number, noun: string): string {
   return `${n} ${noun}${n === 1 ? '' : 's'}`;

@@ -217,7 +217,10 @@ export interface RunDatasetResult {
 /** Runs the failed and missing questions of an existing run again (`mcpo run --resume`). */
 export interface ResumeRunParams {
   runDir: string;
-  /** Only cacheDir is read: the run keeps its saved configuration. */
+  /**
+   * Only cacheDir and the scoring models are read: the run keeps its saved pipeline
+   * configuration, and scores with the scoring models set now (a model may be there now).
+   */
   settings: PipelineSettings;
   secrets: Secrets;
   workDoneToken?: string | number;
@@ -266,6 +269,8 @@ export interface RunListItem {
   /** Questions the run was asked to answer; more than `questions` when it stopped early. */
   expected?: number;
   failed: number;
+  /** Answered but not scored (no scoring model then): a resume asks them again too. */
+  notScored?: number;
   overall: number | null;
   /** Per-track scores (track name → score). */
   tracks: Record<string, number | null>;

@@ -63,6 +63,21 @@ export class RunStore {
     );
   }
 
+  /**
+   * A resume's scoring models (scoring options, not the pipeline's configuration): used from now
+   * on and recorded in config.json, so reports and later resumes score with the same models.
+   */
+  setScoring(scoring: Partial<RunConfig['scoring']>): void {
+    const old = this.config.scoring;
+    const next = {
+      embedModel: scoring.embedModel ?? old.embedModel,
+      multilingualEmbedModel: scoring.multilingualEmbedModel ?? old.multilingualEmbedModel,
+    };
+    if (JSON.stringify(next) === JSON.stringify(old)) return;
+    this.config.scoring = next;
+    writeFileAtomic(path.join(this.dir, CONFIG_FILE), `${JSON.stringify(this.config, null, 2)}\n`);
+  }
+
   /** Appends one finished question. */
   append(record: RunRecord): void {
     this.fd ??= fs.openSync(path.join(this.dir, RECORDS_FILE), 'a');

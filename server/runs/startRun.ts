@@ -130,6 +130,11 @@ export interface RunContext {
   onModelProgress?: (p: { loaded: number; total: number; file: string }) => void;
   /** An endpoint stopped answering mid-run (said once; its questions' records say so too). */
   onEndpointDown?: RunnerDeps['onEndpointDown'];
+  /**
+   * A resume only: the scoring models from now on (a model may be there now that was not), set
+   * in the run's config.json; the pipeline's configuration stays as saved.
+   */
+  scoring?: Partial<RunConfig['scoring']>;
   /** Backoff tuning for the endpoints' retries (tests shorten it). */
   retry?: OpenAiClientOptions['retry'];
 }
@@ -279,6 +284,7 @@ export async function executeRun(
     ? RunStore.open(resumeDir, { repair: true })
     : RunStore.create(path.join(outDir, config!.runId), config!);
   try {
+    if (resumeDir && context.scoring) store.setScoring(context.scoring);
     const cfg = store.config;
     // A new run reads the rows its configuration was built from (and hashed in config.json).
     const built = resumeDir || !config ? undefined : builtFrom.get(config);

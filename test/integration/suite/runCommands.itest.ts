@@ -4,13 +4,15 @@
  * selected in its editor, and "Run MCPO on Selection" runs exactly the selected rows. Either
  * run's config.json names the user's dataset file (the engine reads a hidden snapshot of the
  * editor's rows), and says when the editor held unsaved edits. "Resume Run" runs the failed
- * questions of a run again, in the same run folder.
+ * questions of a run again, in the same run folder, and scores its answered but not scored ones
+ * with the scoring model set now.
  */
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { runFixture, type RunFixture } from './runFixture';
+import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+import { runFixture, sampleLines, type RunFixture } from './runFixture';
 
 /** Opens the fixture's dataset with its 2nd and 3rd rows selected. */
 async function selectRowsTwoAndThree(fixture: RunFixture): Promise<void> {
@@ -107,4 +109,47 @@ export async function resumeRunRunsTheFailedQuestionsAgainInTheSameRun(): Promis
   } finally {
     await fixture.dispose();
   }
+}
+
+export async function resumeRunScoresTheNotScoredRowsWithTheScoringModelSetNow(): Promise<void> {
+  const fixture = await runFixture();
+  const scoring = vscode.workspace.getConfiguration('mcpo');
+  try {
+    // One sent-transformer row (task1), first without its scoring model.
+    const task1 = (await sampleLines()).find((l) => l.includes('"task_name":"task1"'));
+    assert.ok(task1, 'the sample has a task1 row');
+    const data = path.join(path.dirname(fixture.runsDir), 'task1.jsonl');
+    fs.writeFileSync(data, `${task1}\n`);
+    const missing = path.join(path.dirname(fixture.runsDir), 'no-model-here');
+    await scoring.update('scoring.embedModel', missing, vscode.ConfigurationTarget.Global);
+    await vscode.window.showTextDocument(
+      await vscode.workspace.openTextDocument(vscode.Uri.file(data)),
+    );
+    const runDir = await runWith(fixture, 'mcpo.runDataset');
+    const [first] = readRecords(runDir);
+    assert.equal(first.status, 'ok');
+    assert.equal(first.score, null, 'not scored without its model');
+
+    const mv = buildTinyBertFixture(path.join(path.dirname(fixture.runsDir), 'mv'));
+    await scoring.update('scoring.embedModel', mv, vscode.ConfigurationTarget.Global);
+    await vscode.commands.executeCommand('mcpo.resumeRun', runDir);
+    assert.deepEqual(fixture.runs(), [runDir], 'no new run folder');
+    const latest = readRecords(runDir).at(-1)!;
+    assert.equal(typeof latest.score, 'number', JSON.stringify(latest));
+    const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as {
+      scoring: { embedModel: string };
+    };
+    assert.equal(config.scoring.embedModel, mv, 'config.json records the model it scored with');
+  } finally {
+    await scoring.update('scoring.embedModel', undefined, vscode.ConfigurationTarget.Global);
+    await fixture.dispose();
+  }
+}
+
+function readRecords(runDir: string): Array<{ status: string; score: number | null }> {
+  return fs
+    .readFileSync(path.join(runDir, 'records.jsonl'), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { status: string; score: number | null });
 }

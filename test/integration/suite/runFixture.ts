@@ -41,18 +41,22 @@ export async function activeExtension(): Promise<vscode.Extension<unknown>> {
   return extension;
 }
 
-export async function runFixture(): Promise<RunFixture> {
+/** The lines of the bundled sample the installed extension ships. */
+export async function sampleLines(): Promise<string[]> {
   const extension = await activeExtension();
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-itest-run-'));
-  const server = await startOpenAiTestServer({ models: [MODEL] });
-  const sample = fs
+  return fs
     .readFileSync(
       path.join(extension.extensionPath, 'server', 'dataset', 'sample', 'shopbench-dev.jsonl'),
       'utf8',
     )
     .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as { task_name: string });
+    .filter((l) => l.trim() !== '');
+}
+
+export async function runFixture(): Promise<RunFixture> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-itest-run-'));
+  const server = await startOpenAiTestServer({ models: [MODEL] });
+  const sample = (await sampleLines()).map((l) => JSON.parse(l) as { task_name: string });
   const rows = TASKS.map((task) => {
     const row = sample.find((r) => r.task_name === task);
     assert.ok(row, `the sample has no ${task} row`);

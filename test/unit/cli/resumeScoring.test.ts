@@ -1,0 +1,76 @@
+/**
+ * `mcpo run --resume DIR --scoring-embed-model <folder>` (the new-user try found the flag ignored,
+ * so the rows a resume re-asks "to score them once their scoring model is there" could never be
+ * scored): a resume takes the scoring models, records them in the run's config.json, and says
+ * which other flags it ignores instead of ignoring them without a word.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { startOpenAiTestServer } from '../../support/openaiTestServer';
+import { runArgs, runCli } from '../../support/cli';
+import { writeSampleLines } from '../../support/sample';
+import { buildTinyBertFixture } from '../../support/tinyBertFixture';
+import { tempDir } from '../../support/tempDirs';
+import type { RunConfig, RunRecord } from '../../../server/runs/runTypes';
+import { hasWorkToResume } from '../../../server/protocol/runLabels';
+
+test('a resume scores the not-scored rows with the scoring model it is given, and records it', async (t) => {
+  const server = await startOpenAiTestServer({ models: ['test-model'], answer: () => 'a phrase' });
+  t.after(() => server.close());
+  const dir = tempDir('mcpo-resume-scoring-');
+  const data = path.join(dir, 'rows.jsonl');
+  writeSampleLines(data, '"sent-transformer"', 2);
+  const missing = path.join(dir, 'no-model-here');
+
+  const first = await runCli([
+    ...runArgs(data, server.baseUrl, dir),
+    '--scoring-embed-model',
+    missing,
+  ]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /NOT SCORED/);
+  const runDir = path.join(dir, 'runs', fs.readdirSync(path.join(dir, 'runs'))[0]);
+
+  const mv = buildTinyBertFixture(path.join(dir, 'mv'));
+  const resumed = await runCli([
+    'run',
+    '--resume',
+    runDir,
+    '--cache',
+    path.join(dir, 'cache'),
+    '--scoring-embed-model',
+    mv,
+    '--llm-url',
+    'http://127.0.0.1:1/v1',
+    '--limit',
+    '1',
+  ]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, /2 of 2 questions to run \(2 answered but not scored\)/);
+  assert.match(
+    resumed.stderr,
+    /^--resume keeps the run's saved configuration: ignoring --llm-url, --limit$/m,
+  );
+  assert.doesNotMatch(resumed.stdout, /NOT SCORED/);
+  const config = JSON.parse(fs.readFileSync(path.join(runDir, 'config.json'), 'utf8')) as RunConfig;
+  assert.equal(config.scoring.embedModel, mv);
+  assert.equal(config.llm.baseUrl, server.baseUrl, 'the pipeline configuration stays as saved');
+  const records = fs
+    .readFileSync(path.join(runDir, 'records.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as RunRecord);
+  const latest = new Map(records.map((r) => [r.index, r]));
+  assert.equal(latest.size, 2);
+  for (const r of latest.values()) assert.equal(typeof r.score, 'number', JSON.stringify(r.error));
+});
+
+test('VS Code offers to resume a run whose only open questions are answered but not scored', () => {
+  const run = { questions: 96, expected: 96, failed: 0 };
+  assert.equal(hasWorkToResume(run), false);
+  assert.equal(hasWorkToResume({ ...run, notScored: 4 }), true);
+  assert.equal(hasWorkToResume({ ...run, failed: 1 }), true);
+  assert.equal(hasWorkToResume({ ...run, questions: 40 }), true);
+});
