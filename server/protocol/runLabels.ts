@@ -105,11 +105,29 @@ export function answeredNotScored(r: Pick<RunRecord, 'status' | 'score' | 'error
  * "mcpo run --resume DIR"): it also asks the answered but not scored again, so say both numbers.
  */
 export function resumeRetries(resume: string, failed: number, notScored: number): string {
-  if (notScored === 0) return `${resume} retries them`;
-  return (
-    `${resume} retries them and asks the ${notScored} answered but not scored again ` +
-    `(${plural(failed + notScored, 'question')} in all)`
-  );
+  return resumeRuns(resume, { never: 0, failed, notScored });
+}
+
+/**
+ * Everything a resume runs, counted as its start line counts it (rerunNote): "… finishes it and
+ * asks the 4 answered but not scored again (60 questions in all)" after a Ctrl-C, "… retries
+ * them, runs the 56 that never ran and asks …" after failures too.
+ */
+export function resumeRuns(
+  resume: string,
+  counts: { never: number; failed: number; notScored: number },
+): string {
+  const { never, failed, notScored } = counts;
+  const actions = [
+    failed > 0 ? 'retries them' : 'finishes it',
+    failed > 0 && never > 0 ? `runs the ${never} that never ran` : '',
+    notScored > 0 ? `asks the ${notScored} answered but not scored again` : '',
+  ].filter(Boolean);
+  const last = actions.pop();
+  const said = actions.length > 0 ? `${actions.join(', ')} and ${last}` : last;
+  const all =
+    actions.length > 0 ? ` (${plural(never + failed + notScored, 'question')} in all)` : '';
+  return `${resume} ${said}${all}`;
 }
 
 /** What a resume runs again: " (74 that failed, 4 answered but not scored)"; '' for none. */

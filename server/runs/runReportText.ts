@@ -1,6 +1,6 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
 import { MIN_PAIRED } from '../protocol/runs';
-import { coverageLine, resumeRetries, shortRunLabel } from '../protocol/runLabels';
+import { coverageLine, resumeRuns, shortRunLabel } from '../protocol/runLabels';
 import { scoringModelFix } from '../protocol/scoringModelFix';
 import type { Difference, RunSummary } from './report';
 
@@ -46,15 +46,20 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   // Notes name a run by its legend number: the full label is on its legend line above.
   for (const [i, r] of runs.entries()) {
     const name = `[${i + 1}]`;
-    // A run stopped early (Ctrl+C, a crash, a setup error) scores only what it answered.
-    if (r.questions < r.expected)
+    // A run stopped early (Ctrl+C, a crash, a setup error) scores only what it answered. The
+    // last of these lines says what a resume runs, counted as the resume will count it.
+    const never = Math.max(0, r.expected - r.questions);
+    const resume = resumeRuns(`"mcpo run --resume ${r.dir}"`, {
+      never,
+      failed: r.failed,
+      notScored: r.notScored ?? 0,
+    });
+    if (never > 0)
       out.push(
-        `${name} INCOMPLETE, ${r.expected - r.questions} of ${r.expected} question(s) never ran and are not in these scores; "mcpo run --resume ${r.dir}" finishes it`,
+        `${name} INCOMPLETE, ${never} of ${r.expected} question(s) never ran and are not in these scores${r.failed > 0 ? '' : `; ${resume}`}`,
       );
     if (r.failed > 0)
-      out.push(
-        `${name} ${r.failed} question(s) failed and are not scored; ${resumeRetries(`"mcpo run --resume ${r.dir}"`, r.failed, r.notScored ?? 0)}`,
-      );
+      out.push(`${name} ${r.failed} question(s) failed and are not scored; ${resume}`);
     for (const u of r.report.unscored ?? [])
       out.push(`${name} NOT SCORED ${u.task_name}: ${u.reason}`);
     const coverage = coverageLine(r.report.tasks.length, r.report.unscored?.length ?? 0);

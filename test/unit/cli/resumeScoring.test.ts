@@ -1,5 +1,5 @@
 /**
- * `mcpo run --resume DIR --scoring-embed-model <folder>` (the new-user try found the flag ignored,
+ * What a resume runs, said before it runs. `mcpo run --resume DIR --scoring-embed-model <folder>` (the new-user try found the flag ignored,
  * so the rows a resume re-asks "to score them once their scoring model is there" could never be
  * scored): a resume takes the scoring models, records them in the run's config.json, and says
  * which other flags it ignores instead of ignoring them without a word.
@@ -15,6 +15,8 @@ import { buildTinyBertFixture } from '../../support/tinyBertFixture';
 import { tempDir } from '../../support/tempDirs';
 import type { RunConfig, RunRecord } from '../../../server/runs/runTypes';
 import { hasWorkToResume } from '../../../server/protocol/runLabels';
+import { formatRunsTable } from '../../../server/runs/runReportText';
+import type { RunSummary } from '../../../server/runs/report';
 
 test('a resume scores the not-scored rows with the scoring model it is given, and records it', async (t) => {
   const server = await startOpenAiTestServer({ models: ['test-model'], answer: () => 'a phrase' });
@@ -73,4 +75,38 @@ test('VS Code offers to resume a run whose only open questions are answered but 
   assert.equal(hasWorkToResume({ ...run, notScored: 4 }), true);
   assert.equal(hasWorkToResume({ ...run, failed: 1 }), true);
   assert.equal(hasWorkToResume({ ...run, questions: 40 }), true);
+});
+
+/** A run's footer lines, as `mcpo run` and `mcpo report` print them under the table. */
+function footer(counts: Pick<RunSummary, 'questions' | 'failed' | 'notScored'>): string[] {
+  const summary: RunSummary = {
+    label: 'r',
+    dir: '/w/runs/r',
+    expected: 96,
+    cached: 0,
+    report: { overall: 0.5, tracks: {}, tasks: [] },
+    ...counts,
+  };
+  return formatRunsTable([summary])
+    .split('\n')
+    .filter((l) => l.startsWith('[1] ') && !l.startsWith('[1] r:'));
+}
+
+test('after Ctrl-C the footer counts what --resume then runs, not-scored answers included', () => {
+  const resume = '"mcpo run --resume /w/runs/r"';
+  // The new-user try: 40 recorded, 4 of them not scored; the resume ran 60, the footer said 56.
+  assert.deepEqual(footer({ questions: 40, failed: 0, notScored: 4 }), [
+    `[1] INCOMPLETE, 56 of 96 question(s) never ran and are not in these scores; ${resume} finishes it and asks the 4 answered but not scored again (60 questions in all)`,
+  ]);
+  assert.deepEqual(footer({ questions: 40, failed: 0, notScored: 0 }), [
+    `[1] INCOMPLETE, 56 of 96 question(s) never ran and are not in these scores; ${resume} finishes it`,
+  ]);
+  // Failed and never run: one count, on the last line.
+  assert.deepEqual(footer({ questions: 40, failed: 3, notScored: 4 }), [
+    '[1] INCOMPLETE, 56 of 96 question(s) never ran and are not in these scores',
+    `[1] 3 question(s) failed and are not scored; ${resume} retries them, runs the 56 that never ran and asks the 4 answered but not scored again (63 questions in all)`,
+  ]);
+  assert.deepEqual(footer({ questions: 96, failed: 64, notScored: 4 }), [
+    `[1] 64 question(s) failed and are not scored; ${resume} retries them and asks the 4 answered but not scored again (68 questions in all)`,
+  ]);
 });
