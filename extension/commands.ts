@@ -701,6 +701,7 @@ async function afterRun(
       answered: run.records.filter((r) => r.status === 'ok').length,
       resumed,
       rerun: result.rerun,
+      invalidRows: result.invalidRows,
     },
     run.report,
     run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)

@@ -70,6 +70,8 @@ export function runEndMessage(
     resumed: boolean;
     /** A resume: what it asked again (see rerunNote). */
     rerun?: { failed: number; notScored: number };
+    /** Run on Dataset: the file's invalid rows, left out of the run. */
+    invalidRows?: { count: number; of: number };
   },
   report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
   notScored: string,
@@ -81,7 +83,10 @@ export function runEndMessage(
       ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report)}`
       : notScored;
   const asked = counts.done + counts.failed;
-  return `MCPO: ${counts.resumed ? 'resumed, ' : ''}${plural(asked, 'question')}${rerunNote(asked, counts.rerun)}${failed}; ${overall}.`;
+  const invalid = counts.invalidRows
+    ? `; ${counts.invalidRows.count} of ${counts.invalidRows.of} rows invalid and left out (see Problems)`
+    : '';
+  return `MCPO: ${counts.resumed ? 'resumed, ' : ''}${plural(asked, 'question')}${rerunNote(asked, counts.rerun)}${failed}; ${overall}${invalid}.`;
 }
 
 /**

@@ -261,11 +261,16 @@ export async function runDataset(
   if (params.rows !== undefined) config.data.selected = input.rows.length;
   reporter.begin('MCPO run', 0, `0/${input.rows.length}`, true);
   try {
-    return await runOne(host, config, params.settings, params.secrets, signal, {
+    const result = await runOne(host, config, params.settings, params.secrets, signal, {
       reporter,
       from: 0,
       span: 100,
     });
+    // The toast says so: a run of 5 of 12 rows must not read as the whole file.
+    const invalid = input.invalid.length;
+    return invalid > 0
+      ? { ...result, invalidRows: { count: invalid, of: invalid + input.rows.length } }
+      : result;
   } finally {
     reporter.done();
   }

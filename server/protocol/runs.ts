@@ -212,6 +212,8 @@ export interface RunDatasetResult {
   cancelled: boolean;
   /** A resume: how many of the questions it ran had failed, or were answered but not scored. */
   rerun?: { failed: number; notScored: number };
+  /** Run on Dataset: the file's invalid rows, left out of the run (the Problems view lists them). */
+  invalidRows?: { count: number; of: number };
 }
 
 /** Runs the failed and missing questions of an existing run again (`mcpo run --resume`). */
