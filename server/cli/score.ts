@@ -32,7 +32,9 @@ export const score: Command = {
   --strict                         exit with code 3 when any task could not be scored (e.g. no embedding model)
 
 Hub models download once into ~/.cache/mcpo/models (MCPO_MODEL_CACHE overrides). Rows that fail
-validation are reported with file:line:column and left out; the rest are scored (exit code 1).`,
+validation are reported with file:line:column and left out; the rest are scored (exit code 1).
+A bad predictions line, or fewer or more predictions than rows, scores nothing (exit code 1): one
+missing or extra line would shift every prediction after it onto the wrong row.`,
   async run(v) {
     const data = requireOption(v, 'data', 'score', score.usage);
     const predictions = requireOption(v, 'predictions', 'score', score.usage);

@@ -165,6 +165,9 @@ test('mcpo score: every bad prediction line is listed in one pass, not only the 
   assert.match(r.stderr, /p\.jsonl:11: not valid JSON/);
   assert.match(r.stderr, /p\.jsonl:41: field "response" must be a string/);
   assert.doesNotMatch(r.stderr, /\n\s+at /);
+  // All or nothing, as the README says: a bad line could shift every prediction after it.
+  assert.match(r.stderr, /nothing was scored/);
+  assert.equal(r.stdout, '');
 });
 
 test('mcpo: --help for every subcommand, usage errors exit 2', () => {
