@@ -165,11 +165,13 @@ async function openWalkthrough(page: Page, step: string): Promise<void> {
   const input = widget.locator('.quick-input-box input');
   await runCommandKeepingPicker(page, 'Welcome: Open Walkthrough...');
   await input.fill('MCPO');
-  const entry = widget
-    .locator('.monaco-list-row', { hasText: 'Get Started with MCPO Workbench' })
-    .first();
-  await entry.waitFor({ state: 'visible', timeout: 15_000 });
-  await entry.click();
+  // Chosen with the keyboard once it is the focused row: a hover left open by an earlier step
+  // (a context view over the picker) has swallowed mouse clicks on it in CI.
+  await widget
+    .locator('.monaco-list-row.focused', { hasText: 'Get Started with MCPO Workbench' })
+    .first()
+    .waitFor({ state: 'visible', timeout: 15_000 });
+  await input.press('Enter');
   const page_ = page.locator('.gettingStartedContainer', {
     hasText: 'Get Started with MCPO Workbench',
   });
