@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { choosePreset } from './choosePreset';
 import {
+  FREE_FORM_NOT_SCORED,
   FREE_FORM_TASK_NAME,
   type EndpointHealth,
   type RunDatasetResult,
@@ -705,7 +706,7 @@ async function afterRun(
     },
     run.report,
     run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
-      ? 'not scored (a free-form question has no reference answer)'
+      ? `not scored (${FREE_FORM_NOT_SCORED})`
       : 'not scored',
   );
   const openReport = ctx.config.ui.openReportAfterRun;

@@ -21,6 +21,9 @@ export const MIN_PAIRED = 10;
 /** The task name of a free-form question's one-row run (it has no reference answer to score). */
 export const FREE_FORM_TASK_NAME = 'free-form';
 
+/** Why a free-form question is not scored, wherever that is said (toast, report, tables). */
+export const FREE_FORM_NOT_SCORED = 'a free-form question has no reference answer';
+
 /** Which pipeline stage wrote a span of the final prompt. */
 export type Stage = 'template' | 'cot' | 'similarity';
 

@@ -27,7 +27,12 @@ export interface RunSummary {
 }
 
 // A difference is what the report panel shows: its home is the protocol.
-import { MIN_PAIRED, type Difference } from '../protocol/runs';
+import {
+  FREE_FORM_NOT_SCORED,
+  FREE_FORM_TASK_NAME,
+  MIN_PAIRED,
+  type Difference,
+} from '../protocol/runs';
 export type { Difference };
 
 /** The scored samples of a run's successful questions (failed ones are counted, never scored). */
@@ -45,10 +50,15 @@ export function runSamples(records: Iterable<RunRecord>): SampleScore[] {
       score: r.score,
       dtype: r.dtype ?? 'float64',
       warnings: r.warnings,
-      error: r.score === null ? (r.error?.message ?? 'not scored') : undefined,
+      error: r.score === null ? (r.error?.message ?? notScoredReason(r)) : undefined,
     });
   }
   return out.sort((a, b) => a.index - b.index);
+}
+
+/** Why an answer without an error has no score: the report says it under "Not scored:". */
+function notScoredReason(r: RunRecord): string {
+  return r.task_name === FREE_FORM_TASK_NAME ? FREE_FORM_NOT_SCORED : 'not scored';
 }
 
 export function summarizeRun(store: RunStore): RunSummary {

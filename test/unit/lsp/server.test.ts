@@ -459,7 +459,10 @@ test('free-form questions: task type inference and a run marked as such', async 
   });
   assert.equal(run.report.overall, null);
   assert.equal(run.report.tasks[0].score, null);
-  assert.equal(run.report.unscored?.[0]?.task_name, 'free-form');
+  // The report's reason line says why, not "Not scored: not scored".
+  assert.deepEqual(run.report.unscored, [
+    { task_name: 'free-form', reason: 'a free-form question has no reference answer' },
+  ]);
   const stored = JSON.parse(
     fs.readFileSync(path.join(result.runDir, 'records.jsonl'), 'utf8').trim(),
   ) as { warnings: string[] };
