@@ -35,7 +35,8 @@ export function scoringModel(metric: EmbeddingMetric, models: ScoringModels): st
     : (models.multilingualEmbedModel ?? DEFAULT_MULTILINGUAL_EMBED_MODEL);
 }
 
-type EmbeddingMetric = Parameters<EmbeddingSource['embed']>[0];
+/** The metrics scored with an embedding model. */
+export type EmbeddingMetric = Parameters<EmbeddingSource['embed']>[0];
 
 /**
  * `attempt` once per model, its outcome reused, except that a failure is attempted again once

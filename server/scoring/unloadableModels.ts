@@ -7,12 +7,10 @@
  */
 import { isEmbeddingMetric } from '../dataset/shopbench';
 import { loadFailureFoundEarly } from '../embed/embedder';
-import { memoUntilOnDisk, scoringModel } from '../embed/scoringEmbeddings';
+import { memoUntilOnDisk, scoringModel, type EmbeddingMetric } from '../embed/scoringEmbeddings';
 import { defaultModelCacheDir } from '../models/modelCache';
 import type { ScoringModels } from '../workers/tasks';
 import { scoreSamples, type EmbeddingSource, type SampleInput, type SampleScore } from './evaluate';
-
-type EmbeddingMetric = Parameters<EmbeddingSource['embed']>[0];
 
 export interface UnloadableModelsOptions {
   /** Where hub models are cached; default `defaultModelCacheDir()`. */
