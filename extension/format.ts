@@ -3,7 +3,12 @@
  * decimals, "correct"/"wrong" rather than "true"/"false", "not scored" rather than 0 or null.
  * Plain functions without `vscode`, unit-tested in test/unit/promptView.
  */
-import type { RunListItem, SampleValue, ScoresReport } from '../server/protocol/runs';
+import type {
+  RunDatasetResult,
+  RunListItem,
+  SampleValue,
+  ScoresReport,
+} from '../server/protocol/runs';
 import {
   coverageLine,
   failedCount,
@@ -68,11 +73,7 @@ export function runEndMessage(
     /** Answered questions of the whole run: what its overall covers. */
     answered: number;
     resumed: boolean;
-    /** A resume: what it asked again (see rerunNote). */
-    rerun?: { failed: number; notScored: number };
-    /** Run on Dataset: the file's invalid rows, left out of the run. */
-    invalidRows?: { count: number; of: number };
-  },
+  } & Pick<RunDatasetResult, 'rerun' | 'invalidRows'>,
   report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
   notScored: string,
 ): string {

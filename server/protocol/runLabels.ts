@@ -5,7 +5,7 @@
  * Node, no DOM.
  */
 
-import type { RunRecord } from './runs';
+import type { Rerun, RunRecord } from './runs';
 
 /** Longest run label shown as is in a heading; a longer one is summarised (full text on hover). */
 export const SHORT_LABEL_MAX = 32;
@@ -113,10 +113,7 @@ export function resumeRetries(resume: string, failed: number, notScored: number)
  * asks the 4 answered but not scored again (60 questions in all)" after a Ctrl-C, "… retries
  * them, runs the 56 that never ran and asks …" after failures too.
  */
-export function resumeRuns(
-  resume: string,
-  counts: { never: number; failed: number; notScored: number },
-): string {
+export function resumeRuns(resume: string, counts: Rerun & { never: number }): string {
   const { never, failed, notScored } = counts;
   const actions = [
     failed > 0 ? 'retries them' : 'finishes it',
@@ -131,10 +128,7 @@ export function resumeRuns(
 }
 
 /** What a resume runs again: " (74 that failed, 4 answered but not scored)"; '' for none. */
-export function rerunNote(
-  pending: number,
-  rerun: { failed: number; notScored: number } | undefined,
-): string {
+export function rerunNote(pending: number, rerun: Rerun | undefined): string {
   if (rerun === undefined) return '';
   const never = pending - rerun.failed - rerun.notScored;
   const parts = [

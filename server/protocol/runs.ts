@@ -208,13 +208,19 @@ export interface RunDatasetParams {
   label?: string;
   workDoneToken?: string | number;
 }
+/** What a resume runs again: questions that failed, and answered ones that were not scored. */
+export interface Rerun {
+  failed: number;
+  notScored: number;
+}
+
 export interface RunDatasetResult {
   runDir: string;
   done: number;
   failed: number;
   cancelled: boolean;
   /** A resume: how many of the questions it ran had failed, or were answered but not scored. */
-  rerun?: { failed: number; notScored: number };
+  rerun?: Rerun;
   /** Run on Dataset: the file's invalid rows, left out of the run (the Problems view lists them). */
   invalidRows?: { count: number; of: number };
 }

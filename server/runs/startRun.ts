@@ -51,6 +51,7 @@ import {
 import { fileSha256, newRunId, RunStore } from './runStore';
 import { answeredNotScored } from '../protocol/runLabels';
 import type { RunConfig, RunRecord } from './runTypes';
+import type { Rerun } from '../protocol/runs';
 import { runInputFile } from './runData';
 import { UserError } from '../userError';
 import { DEFAULT_COT_TASK_TYPES } from '../protocol/settings';
@@ -144,12 +145,6 @@ export interface RunResult extends RunOutcome {
   total: number;
   /** A resume: the questions it ran again (the rest of `done + failed` never ran before). */
   rerun?: Rerun;
-}
-
-/** What a resume runs again: questions that failed, and answered ones that were not scored. */
-export interface Rerun {
-  failed: number;
-  notScored: number;
 }
 
 /**
