@@ -47,8 +47,8 @@ function setInWorkspace(values: WorkspaceScopedValues | undefined): boolean {
 
 /**
  * How to open setting `id` where a change takes effect: the Workspace tab when the workspace sets
- * the setting or `mcpo.preset` (a workspace preset's value beats the User tab, and the User tab
- * saves nothing when the typed value is the default, e.g. mcpo.similarity.k = 0), else the User tab.
+ * the setting or `mcpo.preset` (a workspace preset's value beats the User tab's: with the preset in
+ * .vscode/settings.json, a k typed in the User tab would not be what the run reads), else the User tab.
  */
 export function openSettingCommand(
   id: string,

@@ -64,7 +64,9 @@ function readPipelineSettings(config: vscode.WorkspaceConfiguration): PipelineSe
     templates: templatesSetting(config.get<string>('templates', 'paper'), inWorkspace),
     cot: config.get<'off' | 'self' | 'slm'>('cot.mode', 'off'),
     cotTaskTypes: config.get<TaskType[]>('cot.taskTypes', [...DEFAULT_COT_TASK_TYPES]),
-    similarityK: config.get<number>('similarity.k', 0),
+    // Not set reads as absent, never as 0: the preset's k applies (the Settings editor shows an
+    // empty field, not a 0 the run does not use).
+    similarityK: config.get<number | null>('similarity.k', null) ?? undefined,
     constrained: config.get<boolean>('constrained', false),
     runsDir: path.resolve(root, config.get<string>('runsDir', '.mcpo/runs')),
     cacheDir: path.resolve(root, config.get<string>('cacheDir', '.mcpo/cache')),

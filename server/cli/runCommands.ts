@@ -139,7 +139,8 @@ export const ablate: Command = {
 
 Arms: baseline (raw prompt), +Prompt1, +Prompt1+2, +Prompt1+2+3, then on Prompt1+2: +self CoT,
 +other CoT (with --slm-url), +top-k hints, and all (the whole configuration; with --preset paper,
-the paper's). Printed: every arm's scores, then the paper's Table 1 (multiple choice: no CoT, self,
+the paper's), which is left out when it is another arm's configuration (with k = 0: +self CoT,
+or +other CoT with --slm-url); VS Code's Run Ablation runs the same arms. Printed: every arm's scores, then the paper's Table 1 (multiple choice: no CoT, self,
 other), Table 2 (ranking without/with hints) and Table 5 (baseline and the prompt parts per task
 type), each with the paper's published numbers beside ours and deltas from the table's first row
 with 95% paired bootstrap intervals. The arms share the response cache, so a request asked by one
@@ -154,8 +155,8 @@ arm is never sent again by another.`,
       (v.out as string | undefined) ?? path.join('.mcpo', 'runs'),
       `ablation-${newRunId()}`,
     );
-    const outcome = await runAblationArms(base, k, async (config, arm) => {
-      process.stderr.write(`arm ${arm.name} (${describeArm(arm.options)})\n`);
+    const outcome = await runAblationArms(base, k, async (config, arm, i, n) => {
+      process.stderr.write(`arm ${i + 1} of ${n}: ${arm.name} (${describeArm(arm.options)})\n`);
       return runAndReport(
         config,
         undefined,

@@ -18,7 +18,7 @@ import type {
 } from '../protocol/runs';
 import type { PipelineSettings, Secrets } from '../protocol/settings';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
-import { ablationArms, runAblationArms } from '../runs/ablation';
+import { ablationPlan, runAblationArms } from '../runs/ablation';
 import { newRunId, RunStore } from '../runs/runStore';
 import { endpointLabel } from '../llm/openaiClient';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
@@ -110,6 +110,13 @@ interface Progress {
   /** This run's share of the whole request (ablation arms split 0..100). */
   from: number;
   span: number;
+  /** Before the question count: "arm 3/5 +Prompt1+2" in an ablation. */
+  prefix?: string;
+}
+
+/** The progress message: "7/96", in an ablation "arm 3/5 +Prompt1+2: 7/96". */
+export function progressMessage(prefix: string | undefined, done: number, total: number): string {
+  return `${prefix ? `${prefix}: ` : ''}${done}/${total}`;
 }
 
 /**
@@ -164,7 +171,10 @@ async function runOne(
             state: 'ready',
             rssMb: Math.round(process.memoryUsage().rss / 1e6),
           });
-        progress.reporter.report(progress.from, `${total - pending}/${total}`);
+        progress.reporter.report(
+          progress.from,
+          progressMessage(progress.prefix, total - pending, total),
+        );
       },
       onEndpointDown: (down) => host.warn(`run ${config.runId}: ${down.message}`),
       onRecord: (record, done, total) => {
@@ -175,7 +185,7 @@ async function runOne(
         host.sendRecord({ runDir, record, done, total });
         progress.reporter.report(
           Math.round(progress.from + (progress.span * done) / total),
-          `${done}/${total}`,
+          progressMessage(progress.prefix, done, total),
         );
       },
     });
@@ -348,14 +358,24 @@ export async function runAblation(
   reporter: WorkDoneProgressReporter,
 ): Promise<RunAblationResult> {
   const { input, source } = await snapshotDocument(host, params);
-  const base = runOptionsFromSettings(params.settings, input.file, undefined, source);
+  // The arms set their own templates, CoT and hints, as `mcpo ablate` (which has no flags for
+  // them) does: the rest (models, preset, M_V) comes from the settings.
+  const base: RunOptions = {
+    ...runOptionsFromSettings(params.settings, input.file, undefined, source),
+    templates: undefined,
+    cot: undefined,
+    cotTaskTypes: undefined,
+    similarityK: undefined,
+  };
   const outDir = path.join(params.settings.runsDir, `ablation-${newRunId()}`);
-  const k = params.settings.similarityK > 0 ? params.settings.similarityK : 3;
-  const armCount = ablationArms(k, base.slm !== undefined).length;
+  // As `mcpo ablate --similarity-k`: 3 unless set; 0 leaves the hints arm out.
+  const k = params.settings.similarityK ?? 3;
+  const armCount = ablationPlan(base, k).arms.length;
   reporter.begin('MCPO ablation', 0, `arm 1/${armCount}`, true);
   try {
     const outcome = await runAblationArms(base, k, async (config, arm, i, n) => {
-      reporter.report(Math.round((100 * i) / n), `arm ${i + 1}/${n}: ${arm.name}`);
+      const prefix = `arm ${i + 1}/${n} ${arm.name}`;
+      reporter.report(Math.round((100 * i) / n), prefix);
       if (signal.aborted)
         return { dir: path.join(outDir, config.runId), failed: 0, cancelled: true };
       const result = await runOne(
@@ -364,7 +384,7 @@ export async function runAblation(
         params.settings,
         params.secrets,
         signal,
-        { reporter, from: (100 * i) / n, span: 100 / n },
+        { reporter, from: (100 * i) / n, span: 100 / n, prefix },
         outDir,
       );
       return { dir: result.runDir, failed: result.failed, cancelled: result.cancelled };

@@ -55,7 +55,11 @@ export interface PipelineSettings {
   templates: string;
   cot: 'off' | 'self' | 'slm';
   cotTaskTypes: TaskType[];
-  similarityK: number;
+  /**
+   * Top k similarity hints; absent when `mcpo.similarity.k` is not set: the preset's k (paper: 3),
+   * else 0, as `mcpo run` without `--similarity-k` (and 3 for an ablation, as `mcpo ablate`).
+   */
+  similarityK?: number;
   constrained: boolean;
   runsDir: string;
   cacheDir: string;

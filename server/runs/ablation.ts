@@ -11,7 +11,12 @@
  */
 import { isUserFacing, userMessage } from '../userError';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
-import { AVAILABLE_PARTS, type PromptPart, type PromptParts } from '../pipeline/templates';
+import {
+  AVAILABLE_PARTS,
+  PAPER_PROMPT_PARTS,
+  type PromptPart,
+  type PromptParts,
+} from '../pipeline/templates';
 import type { ScoresReport } from '../scoring/evaluate';
 import { numpyMean } from '../scoring/python/numpyMean';
 import { compareRunRecords, summarizeRun, type RunSummary } from './report';
@@ -19,7 +24,7 @@ import { formatRunsTable } from './runReportText';
 import { RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
 import { applyPreset } from './presets';
-import { buildRunConfig, type RunOptions } from './startRun';
+import { buildRunConfig, describeArm, type RunOptions } from './startRun';
 
 export interface AblationArm {
   name: string;
@@ -135,7 +140,15 @@ export interface PaperTable {
   title: string;
   columns: TaskType[];
   rows: PaperTableRow[];
+  /** Printed under the table: why a row is missing. */
+  note?: string;
 }
+
+const HINTS_TABLE = 'Table 2 — similarity hints (ranking)';
+
+/** Under Table 2 when k = 0: its hints row is missing on purpose, not by a failure. */
+export const NO_HINTS_NOTE =
+  'no hints row: similarity k is 0, so the similarity-hints arm was left out (a k above 0 compares it)';
 
 /** What the tables need of a finished arm. */
 export interface ArmResult {
@@ -182,7 +195,7 @@ export function paperTables(arms: ReadonlyMap<string, ArmResult>, resamples = 10
       ],
     ),
     table(
-      'Table 2 — similarity hints (ranking)',
+      HINTS_TABLE,
       ['ranking'],
       [
         [ARM.prompt12, undefined],
@@ -244,7 +257,9 @@ export function formatPaperTable(table: PaperTable): string {
       .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
       .join('  ')
       .trimEnd();
-  return [table.title, line(header), ...body.map(line)].join('\n');
+  return [table.title, line(header), ...body.map(line), ...(table.note ? [table.note] : [])].join(
+    '\n',
+  );
 }
 
 function signed(x: number): string {
@@ -261,6 +276,57 @@ export interface AblationOutcome {
   armErrors: { arm: string; message: string }[];
 }
 
+/** The arms an ablation runs, and why any arm of the matrix is not among them. */
+export interface AblationPlan {
+  arms: AblationArm[];
+  /** One line per arm left out, said under the tables (e.g. k = 0: no hints arm). */
+  leftOut: string[];
+}
+
+/**
+ * What an ablation of `base` with k hints runs, the same for `mcpo ablate` and VS Code's Run
+ * Ablation: the matrix, without an `all` arm that would repeat another arm's configuration (with
+ * k = 0, `--preset paper`'s whole configuration is exactly "+self CoT": running it twice would
+ * only print the same row twice).
+ */
+export function ablationPlan(base: RunOptions, k: number): AblationPlan {
+  const resolved = applyPreset(base);
+  const hasSlm = base.slm !== undefined;
+  const matrix = ablationArms(k, hasSlm, {
+    templates: resolved.templates ?? 'paper',
+    promptParts: resolved.promptParts,
+    cot: resolved.cot ?? (hasSlm ? 'slm' : 'self'),
+    similarityK: k,
+  });
+  const leftOut: string[] = [];
+  const arms: AblationArm[] = [];
+  for (const arm of matrix) {
+    const same = arms.find((a) => sameConfiguration(base, a.options, arm.options));
+    if (same)
+      leftOut.push(`arm ${arm.name} left out: it is the same configuration as ${same.name}`);
+    else arms.push(arm);
+  }
+  return { arms, leftOut };
+}
+
+/** Two arms' options configure the same run of `base` (missing pieces read as the run reads them). */
+function sameConfiguration(
+  base: RunOptions,
+  a: AblationArm['options'],
+  b: AblationArm['options'],
+): boolean {
+  const key = (o: AblationArm['options']): string => {
+    const r = applyPreset({ ...base, ...o });
+    return describeArm({
+      templates: r.templates,
+      promptParts: r.templates === 'none' ? undefined : (r.promptParts ?? PAPER_PROMPT_PARTS),
+      cot: r.cot,
+      similarityK: r.similarityK,
+    });
+  };
+  return key(a) === key(b);
+}
+
 /**
  * Runs every arm in turn through `runArm` (the CLI and the language server differ only in how a
  * run is started and reported) and builds the tables from the arms that finished.
@@ -275,14 +341,7 @@ export async function runAblationArms(
     count: number,
   ) => Promise<{ dir: string; failed: number; cancelled: boolean }>,
 ): Promise<AblationOutcome> {
-  const resolved = applyPreset(base);
-  const hasSlm = base.slm !== undefined;
-  const arms = ablationArms(k, hasSlm, {
-    templates: resolved.templates ?? 'paper',
-    promptParts: resolved.promptParts,
-    cot: resolved.cot ?? (hasSlm ? 'slm' : 'self'),
-    similarityK: k,
-  });
+  const { arms, leftOut } = ablationPlan(base, k);
   const outcome: AblationOutcome = {
     runDirs: [],
     failed: 0,
@@ -318,8 +377,12 @@ export async function runAblationArms(
   if (summaries.length > 0)
     outcome.tables = [
       formatRunsTable(summaries),
-      ...paperTables(results).map(formatPaperTable),
-      ...(notRun.length > 0 ? [`${notRun.join('\n')}\n`] : []),
+      ...paperTables(results)
+        .map((t) => (t.title === HINTS_TABLE && k === 0 ? { ...t, note: NO_HINTS_NOTE } : t))
+        .map(formatPaperTable),
+      ...(notRun.length > 0 || leftOut.length > 0
+        ? [`${[...leftOut, ...notRun].join('\n')}\n`]
+        : []),
     ].join('\n');
   return outcome;
 }

@@ -45,7 +45,7 @@ export function defaultPipelineSettings(o: {
     templates: d('templates') as string,
     cot: d('cot.mode') as PipelineSettings['cot'],
     cotTaskTypes: d('cot.taskTypes') as PipelineSettings['cotTaskTypes'],
-    similarityK: d('similarity.k') as number,
+    similarityK: (d('similarity.k') as number | null) ?? undefined,
     constrained: d('constrained') as boolean,
     runsDir: o.runsDir,
     cacheDir: o.cacheDir,

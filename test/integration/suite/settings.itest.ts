@@ -63,3 +63,32 @@ export async function aTimeLimitOfZeroIsSentAsSetNotReadAsUseTheSpec(): Promise<
     await settings.update('slurm.timeMinutes', undefined, vscode.ConfigurationTarget.Global);
   }
 }
+
+/**
+ * With `mcpo.preset` = paper and `mcpo.similarity.k` not set, the Settings editor's field is empty
+ * (the setting's value is null: "the preset's"), not a 0 the run does not use, and the engine
+ * gets no k, so the preset's 3 applies. Typing 0 in the User tab saves 0 (it is no longer the
+ * default, which VS Code would not save), and the run gets 0.
+ */
+export async function similarityKNotSetShowsEmptyAndTypedZeroIsSaved(): Promise<void> {
+  const settings = vscode.workspace.getConfiguration('mcpo');
+  await settings.update('preset', 'paper', vscode.ConfigurationTarget.Global);
+  const config = new McpoConfig();
+  try {
+    const k = vscode.workspace.getConfiguration('mcpo').inspect('similarity.k');
+    assert.equal(k?.defaultValue, null);
+    assert.equal(vscode.workspace.getConfiguration('mcpo').get('similarity.k'), null);
+    assert.equal(config.pipeline.similarityK, undefined);
+    assert.deepEqual(config.pipeline.explicit?.includes('similarity.k'), false);
+
+    await settings.update('similarity.k', 0, vscode.ConfigurationTarget.Global);
+    const typed = vscode.workspace.getConfiguration('mcpo').inspect('similarity.k');
+    assert.equal(typed?.globalValue, 0);
+    assert.equal(config.pipeline.similarityK, 0);
+    assert.ok(config.pipeline.explicit?.includes('similarity.k'));
+  } finally {
+    config.dispose();
+    await settings.update('similarity.k', undefined, vscode.ConfigurationTarget.Global);
+    await settings.update('preset', undefined, vscode.ConfigurationTarget.Global);
+  }
+}

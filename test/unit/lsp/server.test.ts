@@ -494,10 +494,15 @@ test('RunAblation: every arm runs over the selected rows and the paper tables co
   const result = await conn.sendRequest(RunAblationRequest, {
     uri,
     rows: [0, 1],
-    settings: { ...settings(server.baseUrl), cacheDir: path.join(tmp, 'cache-ablation') },
+    // mcpo.similarity.k not set: k = 3, as `mcpo ablate` without --similarity-k.
+    settings: {
+      ...settings(server.baseUrl),
+      similarityK: undefined,
+      cacheDir: path.join(tmp, 'cache-ablation'),
+    },
     secrets: {},
   });
-  // No SLM configured: baseline, +Prompt1, +Prompt1+2, +Prompt1+2+3, +self CoT, +top-k hints, all.
+  // No SLM configured: baseline, +Prompt1, +Prompt1+2, +Prompt1+2+3, +self CoT, +top-3 hints, all.
   assert.equal(result.runDirs.length, 7);
   for (const dir of result.runDirs)
     assert.equal(

@@ -1,0 +1,35 @@
+/**
+ * `mcpo.similarity.k` shows what the run uses: not set, its field is empty (not a 0 the run does
+ * not use) and the preset's k applies (`paper`: 3), as `mcpo run --preset paper` without
+ * `--similarity-k`; a 0 the user types is a 0 the run uses, as `--similarity-k 0`.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { runOptionsFromSettings } from '../../../server/lsp/runs';
+import { buildRunConfig } from '../../../server/runs/startRun';
+import { contributedSettings, defaultPipelineSettings } from '../../support/contributedSettings';
+import { SAMPLE_FILE } from '../../support/sample';
+
+const settings = defaultPipelineSettings({
+  llm: { url: 'http://gpu:8000/v1', model: 'big' },
+  runsDir: '/tmp/runs',
+  cacheDir: '/tmp/cache',
+});
+
+test('mcpo.similarity.k is not set by default: an empty field, not 0', () => {
+  const k = contributedSettings()['mcpo.similarity.k'] as { default: unknown; type: unknown };
+  assert.equal(k.default, null);
+  assert.deepEqual(k.type, ['integer', 'null']);
+  assert.equal(settings.similarityK, undefined);
+});
+
+test('not set, the preset decides (paper: 3, none: 0); set to 0, the run uses 0', async () => {
+  const k = async (s: typeof settings): Promise<number> =>
+    (await buildRunConfig(runOptionsFromSettings(s, SAMPLE_FILE))).similarity.k;
+  assert.equal(await k({ ...settings, preset: 'paper', explicit: [] }), 3);
+  assert.equal(await k(settings), 0);
+  assert.equal(
+    await k({ ...settings, preset: 'paper', explicit: ['similarity.k'], similarityK: 0 }),
+    0,
+  );
+});
