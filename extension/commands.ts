@@ -701,6 +701,7 @@ async function afterRun(
       failed: result.failed,
       answered: run.records.filter((r) => r.status === 'ok').length,
       resumed,
+      runTasks: run.runTasks,
       rerun: result.rerun,
       invalidRows: result.invalidRows,
     },

@@ -47,17 +47,23 @@ export function formatAnswer(value: unknown, max = 60): string {
 }
 
 /**
- * What a headline overall leaves out, for a toast: "; overall and track means cover 17 of 18
- * tasks: task1 not scored (the report says why)", '' when every task is scored. A toast has no
- * room for the reasons (a model that could not load, ...): the report shows them per task.
+ * What a headline overall leaves out, for a toast: "; overall and track means cover 5 of 18
+ * tasks (12 have no answers; task1 not scored, the report says why)", '' when every task of the
+ * run (`runTasks`, GetRunResult's) is in the means. A toast has no room for the reasons (a model
+ * that could not load, ...): the report shows them per task.
  */
-export function coverageNote(report: Pick<ScoresReport, 'tasks' | 'unscored'>): string {
+export function coverageNote(
+  report: Pick<ScoresReport, 'tasks' | 'unscored'>,
+  runTasks?: number,
+): string {
   const unscored = report.unscored ?? [];
-  const line = coverageLine(report.tasks.length, unscored.length);
-  if (line === '') return '';
   const names = unscored.slice(0, 3).map((u) => u.task_name);
   const more = unscored.length > 3 ? ` and ${unscored.length - 3} more` : '';
-  return `; ${line}: ${names.join(', ')}${more} not scored (the report says why)`;
+  const line = coverageLine(
+    { tasks: runTasks, answered: report.tasks.length, unscored: unscored.length },
+    `${names.join(', ')}${more} not scored, the report says why`,
+  );
+  return line === '' ? '' : `; ${line}`;
 }
 
 /**
@@ -73,6 +79,8 @@ export function runEndMessage(
     /** Answered questions of the whole run: what its overall covers. */
     answered: number;
     resumed: boolean;
+    /** The run's tasks, answered or not (GetRunResult's): what the coverage counts. */
+    runTasks?: number;
   } & Pick<RunDatasetResult, 'rerun' | 'invalidRows'>,
   report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
   notScored: string,
@@ -81,7 +89,7 @@ export function runEndMessage(
   const covers = counts.failed > 0 ? ` over the ${counts.answered} answered` : '';
   const overall =
     report.overall !== null
-      ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report)}`
+      ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report, counts.runTasks)}`
       : notScored;
   const asked = counts.done + counts.failed;
   const invalid = counts.invalidRows

@@ -31,15 +31,19 @@ import {
   formatSampleValue,
   formatScore,
   isFailure,
+  isNotScored,
   isRunning,
   liveProgress,
   progressText,
   type LiveRun,
   pickRun,
   plural,
+  runName,
   runRows,
   sanitizeState,
   shortRunLabel,
+  shortTrack,
+  statusChoices,
   statusText,
   taskRows,
   trackRows,
@@ -49,7 +53,8 @@ import type { GetRunResult, RunListItem, RunRecord } from '../server/protocol/ru
 import {
   coverageLine,
   failedCount,
-  formatRunTime,
+  missingLine,
+  missingOf,
   questionCount,
 } from '../server/protocol/runLabels';
 import { scoringModelFix } from '../server/protocol/scoringModelFix';
@@ -387,7 +392,7 @@ function renderRuns(): void {
       ),
       el('span', { class: 'run-date' }, row.date),
       el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
-      el('span', { class: 'run-failed' }, row.failed),
+      el('span', { class: 'run-failed' }, `${row.questions} · ${row.failed}`),
       progress ? el('span', { class: 'run-progress' }, progress) : null,
     );
     item.addEventListener('click', () => selectRun(row.runDir, false));
@@ -417,7 +422,14 @@ function renderRun(): void {
   };
   const tracks = trackRows(report);
   const tasks = taskRows(report);
-  const coverage = coverageLine(report.tasks.length, report.unscored?.length ?? 0);
+  const coverage = coverageLine({
+    tasks: run.result.runTasks,
+    answered: report.tasks.length,
+    unscored: report.unscored?.length ?? 0,
+  });
+  // A run still going is not incomplete: its count says "so far".
+  const incomplete = isRunning(live) ? '' : missingLine(missingOf(counts));
+  const notScored = records.filter(isNotScored).length;
   const label = config.label || config.runId;
   fill(
     runSection,
@@ -430,8 +442,12 @@ function renderRun(): void {
       'Overall ',
       el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
       ` · ${questionCount(counts, isRunning(live))} · ${failedCount(counts)}`,
+      notScored > 0 ? ` · ${notScored} not scored` : '',
       cachedCount(records) > 0 ? ` · ${plural(cachedCount(records), 'answer')} cached` : '',
     ),
+    incomplete
+      ? el('p', { class: 'coverage', 'data-testid': 'incomplete' }, `Incomplete: ${incomplete}.`)
+      : null,
     coverage
       ? el(
           'p',
@@ -502,10 +518,7 @@ function renderComparison(): void {
     if (run.runDir === state.selectedRunDir && !isBaseline) continue;
     // Option(text, value) sets text as text; labels are user data. A short label keeps the
     // select as narrow as the panel; the full one is the option's tooltip.
-    const option = new Option(
-      `${shortRunLabel(run.label || run.runId)} (${formatRunTime(run.createdAt)})`,
-      run.runDir,
-    );
+    const option = new Option(runName(run), run.runDir);
     option.title = run.label || run.runId;
     select.append(option);
   }
@@ -646,7 +659,11 @@ function renderFilters(): void {
     persist();
   }
   const track = el('select', { id: 'filter-track' }) as HTMLSelectElement;
-  track.append(new Option('All tracks', ''), ...choices.tracks.map((t) => new Option(t, t)));
+  // The short name, as the tables show it; the value stays the official name the records carry.
+  track.append(
+    new Option('All tracks', ''),
+    ...choices.tracks.map((t) => new Option(shortTrack(t), t)),
+  );
   track.value = state.filters.track ?? '';
   track.addEventListener('change', () =>
     setFilters({ track: track.value === '' ? null : track.value }),
@@ -659,9 +676,16 @@ function renderFilters(): void {
     setFilters({ taskType: choices.taskTypes.find((t) => t === type.value) ?? null }),
   );
 
-  const failures = el('input', { id: 'filter-failures', type: 'checkbox' }) as HTMLInputElement;
-  failures.checked = state.filters.failuresOnly;
-  failures.addEventListener('change', () => setFilters({ failuresOnly: failures.checked }));
+  const status = el('select', {
+    id: 'filter-status',
+    'data-testid': 'filter-status',
+  }) as HTMLSelectElement;
+  const statuses = statusChoices(records);
+  status.append(...statuses.map((s) => new Option(s.text, s.value)));
+  status.value = state.filters.status;
+  status.addEventListener('change', () =>
+    setFilters({ status: statuses.find((s) => s.value === status.value)?.value ?? 'all' }),
+  );
 
   fill(
     filtersBox,
@@ -669,8 +693,8 @@ function renderFilters(): void {
     track,
     el('label', { for: 'filter-type' }, 'Task type '),
     type,
-    failures,
-    el('label', { for: 'filter-failures' }, 'Failures only'),
+    el('label', { for: 'filter-status' }, 'Questions '),
+    status,
   );
 }
 
@@ -786,7 +810,7 @@ function renderDetail(): void {
       ...field('Status', statusText(record)),
       ...field('Task type', record.task_type),
       ...field('Metric', record.metric),
-      ...field('Track', record.track ?? '—'),
+      ...field('Track', record.track === undefined ? '—' : shortTrack(record.track)),
       ...field('Truth', el('span', { 'data-testid': 'truth' }, formatTruth(record.truth))),
       ...field('Parsed answer', formatParsed(record.parsed)),
       ...field('Score', formatSampleValue(record.score)),

@@ -22,9 +22,16 @@ export interface QuestionFilters {
   /** A track name, or null for every track. */
   track: string | null;
   taskType: TaskType | null;
-  /** Only questions that failed or could not be scored. */
-  failuresOnly: boolean;
+  /**
+   * Which questions by status: all; only those that failed (no answer); only those answered but
+   * not scored. Two filters, not one: "failures only" listing unscored rows on a run whose header
+   * says "0 failed" reads as a contradiction.
+   */
+  status: StatusFilter;
 }
+
+export type StatusFilter = 'all' | 'failed' | 'not-scored';
+export const STATUS_FILTERS: readonly StatusFilter[] = ['all', 'failed', 'not-scored'];
 
 /** The UI state that survives the view being hidden and shown (and VS Code restarts). */
 export interface PanelState {

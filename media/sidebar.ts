@@ -11,7 +11,7 @@ import {
   liveProgress,
   plural,
   progressText,
-  shortRunLabel,
+  runName,
   sidebarRows,
   type LiveRun,
   type SidebarRow,
@@ -95,6 +95,9 @@ function render(): void {
             ),
           )
         : null,
+      row.incomplete
+        ? el('span', { class: 'card-coverage', 'data-testid': 'card-incomplete' }, row.incomplete)
+        : null,
       row.coverage
         ? el(
             'span',
@@ -122,7 +125,7 @@ function render(): void {
       'p',
       { class: 'muted baseline-note' },
       baseline
-        ? `Δ from baseline “${shortRunLabel(baseline.label || baseline.runId)}” over paired questions`
+        ? `Δ from baseline “${runName(baseline)}” over paired questions`
         : 'Choose a baseline in the report to see each run’s Δ here.',
     ),
     el('ul', { class: 'cards' }, ...cards),

@@ -13,20 +13,33 @@ import type {
 } from '../server/protocol/runs';
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import {
+  compareTaskNames,
   coverageLine,
   failedCount,
   formatRunTime,
   plural,
+  missingLine,
+  missingOf,
   questionCount,
+  runIdTail,
+  runName,
+  scopeName,
   shortRunLabel,
+  shortTrack,
   SHORT_LABEL_MAX,
 } from '../server/protocol/runLabels';
-import type { PanelState, QuestionFilters, RunReport } from './protocol';
+import {
+  STATUS_FILTERS,
+  type PanelState,
+  type QuestionFilters,
+  type RunReport,
+  type StatusFilter,
+} from './protocol';
 
 export const DEFAULT_FILTERS: QuestionFilters = {
   track: null,
   taskType: null,
-  failuresOnly: false,
+  status: 'all',
 };
 
 export const DEFAULT_STATE: PanelState = {
@@ -38,7 +51,7 @@ export const DEFAULT_STATE: PanelState = {
 };
 
 // The run's name and time read the same in every view (server/protocol/runLabels.ts).
-export { formatRunTime, plural, shortRunLabel, SHORT_LABEL_MAX };
+export { formatRunTime, plural, runName, scopeName, shortRunLabel, shortTrack, SHORT_LABEL_MAX };
 
 // formatting -----------------------------------------------------------------------------------
 
@@ -51,11 +64,6 @@ export function formatScore(value: number | null | undefined): string {
 export function formatDelta(value: number | null | undefined): string {
   if (value === null || value === undefined || !Number.isFinite(value)) return '—';
   return `${value >= 0 ? '+' : '−'}${Math.abs(value).toFixed(4)}`;
-}
-
-/** ShopBench track names carry a long common prefix; the rest is what tells them apart. */
-export function shortTrack(track: string): string {
-  return track.replace(/^amazon-kdd-cup-24-/, '');
 }
 
 /** The parsed answer as the scorer saw it: lists comma-joined, strings verbatim (shown as text). */
@@ -92,9 +100,33 @@ export function formatSampleValue(score: SampleValue | null): string {
 
 // questions ------------------------------------------------------------------------------------
 
-/** A failure for the "failures only" filter: the question failed, or its answer could not be scored. */
+/** A question without a score: it failed, or its answer could not be scored (the row's mark). */
 export function isFailure(record: RunRecord): boolean {
   return record.status !== 'ok' || record.score === null;
+}
+
+/** Answered, but without a score (no scoring model then, a free-form question). */
+export function isNotScored(record: RunRecord): boolean {
+  return record.status === 'ok' && record.score === null;
+}
+
+function matchesStatus(record: RunRecord, status: StatusFilter): boolean {
+  if (status === 'failed') return record.status === 'failed';
+  if (status === 'not-scored') return isNotScored(record);
+  return true;
+}
+
+/** The status filter's choices with their counts: "Failed (0)", "Not scored (4)". */
+export function statusChoices(
+  records: readonly RunRecord[],
+): { value: StatusFilter; text: string }[] {
+  const failed = records.filter((r) => r.status === 'failed').length;
+  const notScored = records.filter(isNotScored).length;
+  return [
+    { value: 'all', text: `All (${records.length})` },
+    { value: 'failed', text: `Failed (${failed})` },
+    { value: 'not-scored', text: `Not scored (${notScored})` },
+  ];
 }
 
 export function statusText(record: RunRecord): string {
@@ -110,7 +142,7 @@ export function filterRecords(
     (r) =>
       (filters.track === null || r.track === filters.track) &&
       (filters.taskType === null || r.task_type === filters.taskType) &&
-      (!filters.failuresOnly || isFailure(r)),
+      matchesStatus(r, filters.status),
   );
 }
 
@@ -189,10 +221,13 @@ export interface RunRow {
   label: string;
   /** The label as a header: shortRunLabel. */
   shortLabel: string;
+  /** Local time and the run id's tail ("2026-11-30 13:39 · 1b16"): two runs of one name differ. */
   date: string;
   overall: string;
   failed: string;
   questions: string;
+  /** The name a picker shows (runName): label, questions, time, id. */
+  name: string;
 }
 
 export function runRows(runs: readonly RunListItem[]): RunRow[] {
@@ -201,10 +236,11 @@ export function runRows(runs: readonly RunListItem[]): RunRow[] {
     number: runs.length - i,
     label: r.label || r.runId,
     shortLabel: shortRunLabel(r.label || r.runId),
-    date: formatRunTime(r.createdAt),
+    date: `${formatRunTime(r.createdAt)} · ${runIdTail(r.runId)}`,
     overall: formatScore(r.overall),
     failed: failedCount(r),
     questions: questionCount(r),
+    name: runName(r),
   }));
 }
 
@@ -240,11 +276,6 @@ const VERDICTS: Record<Significance, (minPaired: number) => string> = {
   unknown: () => '',
 };
 
-/** Scope names as a person reads them: "track shopping" rather than the full track id. */
-export function scopeText(scope: string): string {
-  return scope.startsWith('track ') ? `track ${shortTrack(scope.slice(6))}` : scope;
-}
-
 export function differenceRows(
   differences: readonly Difference[],
   minPaired: number,
@@ -252,7 +283,7 @@ export function differenceRows(
   return differences.map((d) => {
     const significance = significanceOf(d, minPaired);
     return {
-      scope: scopeText(d.scope),
+      scope: scopeName(d.scope),
       n: String(d.n),
       baseline: formatScore(d.baseline),
       candidate: formatScore(d.candidate),
@@ -293,8 +324,10 @@ export interface SidebarRow {
   overall: string;
   meta: string;
   tracks: { track: string; score: string }[];
-  /** "overall and track means cover 17 of 18 tasks", '' when every task is scored. */
+  /** "overall and track means cover 17 of 18 tasks (1 not scored)", '' when every task is scored. */
   coverage: string;
+  /** "Incomplete: 64 of 96 questions failed and are not in these scores", '' for a complete run. */
+  incomplete: string;
   /** Why each left-out task is not scored (the coverage line's hover). */
   coverageTitle: string;
   /** Per-task scores, for the card's collapsed task list; a not-scored task says why on hover. */
@@ -381,7 +414,12 @@ export function sidebarRows(
         track: shortTrack(track),
         score: formatScore(score),
       })),
-      coverage: coverageLine(run.tasks ?? 0, unscored.length),
+      coverage: coverageLine({
+        tasks: run.runTasks,
+        answered: run.tasks ?? 0,
+        unscored: unscored.length,
+      }),
+      incomplete: running ? '' : incompleteText(run),
       coverageTitle: unscored.map((u) => `${u.task_name} not scored: ${u.reason}`).join('\n'),
       tasks: (run.taskScores ?? []).map((t) => {
         const reason = reasons.get(t.task_name);
@@ -397,6 +435,12 @@ export function sidebarRows(
       significance,
     };
   });
+}
+
+/** "Incomplete: 64 of 96 questions failed and are not in these scores", as the CLI's INCOMPLETE line. */
+export function incompleteText(run: RunListItem): string {
+  const line = missingLine(missingOf(run));
+  return line ? `Incomplete: ${line}` : '';
 }
 
 // chart across runs ----------------------------------------------------------------------------
@@ -473,6 +517,7 @@ export function buildTaskMatrix(
     for (const t of r.report.tasks)
       if (!order.some((o) => o.task === t.task_name))
         order.push({ task: t.task_name, metric: t.metric });
+  order.sort((a, b) => compareTaskNames(a.task, b.task));
   const chart = buildTrendChart(reports, numbers, selectedRunDir);
   return {
     runs: chart.runs,
@@ -506,13 +551,16 @@ export function sanitizeState(value: unknown): PanelState {
       ? (v.filters as Record<string, unknown>)
       : {};
   const taskType = TASK_TYPES.find((t) => t === f.taskType) ?? null;
+  // An older panel kept a "failures only" box: it meant the failed questions.
+  const status =
+    STATUS_FILTERS.find((s) => s === f.status) ?? (f.failuresOnly === true ? 'failed' : 'all');
   return {
     selectedRunDir: typeof v.selectedRunDir === 'string' ? v.selectedRunDir : null,
     baselineDir: typeof v.baselineDir === 'string' ? v.baselineDir : null,
     filters: {
       track: typeof f.track === 'string' ? f.track : null,
       taskType,
-      failuresOnly: f.failuresOnly === true,
+      status,
     },
     selectedIndex:
       typeof v.selectedIndex === 'number' && Number.isInteger(v.selectedIndex)

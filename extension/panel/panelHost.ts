@@ -231,7 +231,7 @@ export class PanelHost implements vscode.Disposable {
       this.state ?? {
         selectedRunDir: null,
         baselineDir: this.baseline.value,
-        filters: { track: null, taskType: null, failuresOnly: false },
+        filters: { track: null, taskType: null, status: 'all' },
         selectedIndex: null,
         scrollTop: 0,
       }

@@ -3,7 +3,7 @@
  * but what arrives through postMessage is untyped at runtime, and a malformed message must be
  * reported rather than passed to the engine as a bad path.
  */
-import type { PanelState, PanelToExtension } from '../../media/protocol';
+import { STATUS_FILTERS, type PanelState, type PanelToExtension } from '../../media/protocol';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null;
@@ -23,7 +23,7 @@ function isState(value: unknown): value is PanelState {
     typeof value.scrollTop === 'number' &&
     (f.track === null || typeof f.track === 'string') &&
     (f.taskType === null || typeof f.taskType === 'string') &&
-    typeof f.failuresOnly === 'boolean'
+    STATUS_FILTERS.some((s) => s === f.status)
   );
 }
 

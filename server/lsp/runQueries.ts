@@ -17,6 +17,7 @@ import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { splitRowTexts } from '../dataset/rowTexts';
 import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
 import { CONFIG_FILE, RunStore } from '../runs/runStore';
+import { runTaskCount } from '../runs/runTasks';
 import { aggregate } from '../scoring/evaluate';
 
 /** Run folders directly under `runsDir` and one level down (ablations group their arms), newest first. */
@@ -67,6 +68,7 @@ export function listRuns(
             overall: summary.report.overall,
             tracks: summary.report.tracks,
             tasks: summary.report.tasks.length,
+            ...(summary.tasks !== undefined && { runTasks: summary.tasks }),
             cached: summary.cached,
             selection: store.config.data.selected !== undefined,
             taskScores: summary.report.tasks.map(({ task_name, metric, score }) => ({
@@ -103,10 +105,12 @@ export function listRuns(
 export function getRun(runDir: string): GetRunResult {
   const store = RunStore.open(runDir);
   const records = [...store.records.values()].sort((a, b) => a.index - b.index);
+  const runTasks = runTaskCount(store.config, store.records);
   return {
     config: store.config,
     records,
     report: aggregate(runSamples(records)),
+    ...(runTasks !== undefined && { runTasks }),
     rowLines: rowLines(store.config.data.file),
   };
 }

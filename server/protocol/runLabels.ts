@@ -72,6 +72,25 @@ function partsSummary(parts: ReadonlyMap<string, string>): string {
   return only === '-' ? 'no prompt parts' : `P${only.split(',').join('+')}`;
 }
 
+/**
+ * A ShopBench track as a person reads it: the official names share a long prefix
+ * ("amazon-kdd-cup-24-understanding-shopping-concepts"); the rest tells them apart. Every table,
+ * card, filter and detail shows this; files written for the official tools keep the full name.
+ */
+export function shortTrack(track: string): string {
+  return track.replace(/^amazon-kdd-cup-24-/, '');
+}
+
+/** A difference's scope as a person reads it: "track shopping-knowledge-reasoning", "task3". */
+export function scopeName(scope: string): string {
+  return scope.startsWith('track ') ? `track ${shortTrack(scope.slice(6))}` : scope;
+}
+
+/** Task names in the order people count them: task2 before task10 (compare for sort). */
+export function compareTaskNames(a: string, b: string): number {
+  return a.localeCompare(b, 'en', { numeric: true });
+}
+
 const pad2 = (n: number): string => String(n).padStart(2, '0');
 
 /**
@@ -84,12 +103,65 @@ export function formatRunTime(iso: string): string {
   return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}`;
 }
 
+/** How many of a run's tasks its overall and track means take in. */
+export interface TaskCoverage {
+  /** The tasks of the run's rows, answered or not; undefined when not known (`answered` then). */
+  tasks?: number;
+  /** Tasks with at least one answer (the rows of the scores table). */
+  answered: number;
+  /** Answered tasks left out of the means because some rows could not be scored. */
+  unscored: number;
+}
+
 /**
- * "overall and track means cover 17 of 18 tasks" when some tasks could not be scored (their
- * rows have no score, so the official means leave them out); '' when every task is in the means.
+ * "overall and track means cover 5 of 18 tasks (12 have no answers; 1 not scored)" when the
+ * means leave tasks out: a task none of whose questions was answered (they failed or never ran)
+ * or one whose rows could not be scored; '' when every task of the run is in the means. The
+ * count is of the run's tasks, not of those that got an answer: "5 of 6" on an 18-task run
+ * would read as nearly complete. `notScored` words the not-scored part ("task1 not scored").
  */
-export function coverageLine(tasks: number, unscored: number): string {
-  return unscored > 0 ? `overall and track means cover ${tasks - unscored} of ${tasks} tasks` : '';
+export function coverageLine(coverage: TaskCoverage, notScored?: string): string {
+  const tasks = Math.max(coverage.tasks ?? coverage.answered, coverage.answered);
+  const scored = coverage.answered - coverage.unscored;
+  if (scored >= tasks) return '';
+  const noAnswers = tasks - coverage.answered;
+  const why = [
+    noAnswers > 0 ? `${noAnswers} ${noAnswers === 1 ? 'has no answers' : 'have no answers'}` : '',
+    coverage.unscored > 0 ? (notScored ?? `${coverage.unscored} not scored`) : '',
+  ].filter(Boolean);
+  return `overall and track means cover ${scored} of ${plural(tasks, 'task')} (${why.join('; ')})`;
+}
+
+/** What a run left out of its scores, counted as a resume counts it. */
+export interface MissingQuestions {
+  /** Questions the run covers when complete. */
+  expected: number;
+  failed: number;
+  /** Questions with no record (the run stopped before them). */
+  never: number;
+}
+
+/**
+ * "64 of 96 questions failed and are not in these scores", "56 of 96 questions never ran and
+ * …", "59 of 96 questions (3 failed, 56 never ran) are not …"; '' for a complete run. The CLI
+ * footer heads it "INCOMPLETE", the side bar and the report "Incomplete": a failed run is as
+ * incomplete as a cancelled one, and its overall covers only what was answered.
+ */
+export function missingLine({ expected, failed, never }: MissingQuestions): string {
+  const missing = failed + never;
+  if (missing === 0) return '';
+  const are = missing === 1 ? 'is' : 'are';
+  const how =
+    failed > 0 && never > 0
+      ? ` (${failed} failed, ${never} never ran) ${are}`
+      : `${failed > 0 ? ' failed' : ' never ran'} and ${are}`;
+  return `${missing} of ${plural(expected, 'question')}${how} not in these scores`;
+}
+
+/** A run's missing questions from its listing counts (RunListItem's, RunSummary's). */
+export function missingOf(run: RunCounts): MissingQuestions {
+  const expected = Math.max(run.expected ?? run.questions, run.questions);
+  return { expected, failed: run.failed, never: expected - run.questions };
 }
 
 /**
@@ -174,6 +246,28 @@ export function questionCount(run: RunCounts, running = false): string {
   if (run.expected === undefined || run.questions >= run.expected)
     return plural(run.questions, noun);
   return `${run.questions} of ${plural(run.expected, noun)} ${running ? 'so far' : '(incomplete)'}`;
+}
+
+/** The random tail of a run id, which tells runs of one minute apart: "…T13-36-14-1b16" → "1b16". */
+export function runIdTail(runId: string): string {
+  return /-([0-9a-f]{4})$/.exec(runId)?.[1] ?? runId;
+}
+
+/** What names a run where it is picked among others (RunListItem's fields). */
+export interface NamedRun extends RunCounts {
+  label: string;
+  runId: string;
+  createdAt: string;
+}
+
+/**
+ * A run's name wherever one is picked among others (the report's baseline list, the side bar's
+ * Δ line): "paper prompts · 8 selected questions · 2026-11-30 13:39 · 1b16". Every plain run is
+ * "paper prompts": the count and the id's tail are what tell two of them apart.
+ */
+export function runName(run: NamedRun): string {
+  const label = shortRunLabel(run.label || run.runId);
+  return `${label} · ${questionCount(run)} · ${formatRunTime(run.createdAt)} · ${runIdTail(run.runId)}`;
 }
 
 /** "64 of 96 failed" (of the questions that ran), "0 failed" when none did. */

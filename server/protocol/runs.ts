@@ -285,8 +285,10 @@ export interface RunListItem {
   overall: number | null;
   /** Per-track scores (track name → score). */
   tracks: Record<string, number | null>;
-  /** Tasks in the run's report. */
+  /** Tasks in the run's report (those with an answer). */
   tasks: number;
+  /** The run's tasks, answered or not (its dataset rows'); absent when not known. */
+  runTasks?: number;
   /** Questions whose answer was replayed from the response cache. */
   cached: number;
   /** The overall difference from ListRunsParams.baselineDir over the questions both answered. */
@@ -306,6 +308,8 @@ export interface GetRunResult {
   config: RunConfigSummary;
   records: RunRecord[];
   report: ScoresReport;
+  /** The run's tasks, answered or not (its dataset rows'); absent when not known. */
+  runTasks?: number;
   /** 1-based line of each row (by index) in config.data.file; absent if the file cannot be read. */
   rowLines?: number[];
 }

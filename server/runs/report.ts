@@ -10,6 +10,7 @@ import type { RunRecord } from './runTypes';
 import type { RunStore } from './runStore';
 import { answeredNotScored } from '../protocol/runLabels';
 import { questionsInScope } from './runScope';
+import { runTaskCount } from './runTasks';
 
 export interface RunSummary {
   label: string;
@@ -21,6 +22,8 @@ export interface RunSummary {
   failed: number;
   /** Answered but not scored (see answeredNotScored): a resume asks them again too. */
   notScored?: number;
+  /** The run's tasks, answered or not (runTaskCount); absent when not known. */
+  tasks?: number;
   /** Questions whose answer was replayed from the response cache (no request was made). */
   cached: number;
   report: ScoresReport;
@@ -70,6 +73,7 @@ export function summarizeRun(store: RunStore): RunSummary {
     expected: questionsInScope(store.config.data),
     failed: records.filter((r) => r.status === 'failed').length,
     notScored: records.filter(answeredNotScored).length,
+    tasks: runTaskCount(store.config, store.records),
     cached: records.filter((r) => r.answer?.cached === true).length,
     report: aggregate(runSamples(records)),
   };

@@ -1,10 +1,17 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
 import { MIN_PAIRED } from '../protocol/runs';
-import { coverageLine, resumeRuns, shortRunLabel } from '../protocol/runLabels';
+import {
+  compareTaskNames,
+  coverageLine,
+  missingLine,
+  missingOf,
+  resumeRuns,
+  scopeName,
+  shortRunLabel,
+  shortTrack,
+} from '../protocol/runLabels';
 import { scoringModelFix } from '../protocol/scoringModelFix';
 import type { Difference, RunSummary } from './report';
-
-const SHORT_TRACK = /^amazon-kdd-cup-24-/;
 
 export function formatRunsTable(runs: readonly RunSummary[]): string {
   // The short label, as VS Code shows it: a configuration label is 100+ characters wide. The
@@ -22,11 +29,14 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
       tasks.get(key)![i] = fmt(t.score);
     }
   });
-  const rows: string[][] = [...tasks].map(([k, v]) => [k, ...v.map((x) => x ?? '-')]);
+  // task1, task2, …, task10 as people count them, whichever run answered which first.
+  const rows: string[][] = [...tasks]
+    .sort(([a], [b]) => compareTaskNames(a, b))
+    .map(([k, v]) => [k, ...v.map((x) => x ?? '-')]);
   const trackNames = [...new Set(runs.flatMap((r) => Object.keys(r.report.tracks)))];
   for (const track of trackNames)
     rows.push([
-      `track ${track.replace(SHORT_TRACK, '')}`,
+      `track ${shortTrack(track)}`,
       ...runs.map((r) => fmt(r.report.tracks[track] ?? null)),
     ]);
   rows.push(['overall', ...runs.map((r) => fmt(r.report.overall))]);
@@ -42,28 +52,46 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   const line = (r: string[]): string =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   const out = [line(header), ...rows.map(line)];
-  runs.forEach((r, i) => out.push(`[${i + 1}] ${r.label}: ${r.dir}`));
+  // The legend names each run as its column does; a configuration label follows in full.
+  for (const [i, r] of runs.entries()) {
+    const name = shortRunLabel(r.label);
+    out.push(`[${i + 1}] ${name}: ${r.dir}`);
+    if (name !== r.label.trim()) out.push(`    ${r.label}`);
+  }
   // Notes name a run by its legend number: the full label is on its legend line above.
   for (const [i, r] of runs.entries()) {
     const name = `[${i + 1}]`;
-    // A run stopped early (Ctrl+C, a crash, a setup error) scores only what it answered. The
-    // last of these lines says what a resume runs, counted as the resume will count it.
-    const never = Math.max(0, r.expected - r.questions);
-    const resume = resumeRuns(`"mcpo run --resume ${r.dir}"`, {
-      never,
-      failed: r.failed,
-      notScored: r.notScored ?? 0,
-    });
-    if (never > 0)
+    // A run stopped early (Ctrl+C, a crash, a setup error) or with failures scores only what it
+    // answered: one INCOMPLETE line, with what a resume runs, counted as the resume will count it.
+    const missing = missingOf(r);
+    const incomplete = missingLine(missing);
+    if (incomplete)
       out.push(
-        `${name} INCOMPLETE, ${never} of ${r.expected} question(s) never ran and are not in these scores${r.failed > 0 ? '' : `; ${resume}`}`,
+        `${name} INCOMPLETE: ${incomplete}; ${resumeRuns(`"mcpo run --resume ${r.dir}"`, {
+          never: missing.never,
+          failed: r.failed,
+          notScored: r.notScored ?? 0,
+        })}`,
       );
-    if (r.failed > 0)
-      out.push(`${name} ${r.failed} question(s) failed and are not scored; ${resume}`);
-    for (const u of r.report.unscored ?? [])
-      out.push(`${name} NOT SCORED ${u.task_name}: ${u.reason}`);
-    const coverage = coverageLine(r.report.tasks.length, r.report.unscored?.length ?? 0);
-    if (coverage) out.push(`${name} ${coverage}`);
+  }
+  // A reason shared by several runs (the same missing model) is said once, naming them all.
+  const reasons = new Map<string, { task: string; reason: string; runs: string[] }>();
+  for (const [i, r] of runs.entries())
+    for (const u of r.report.unscored ?? []) {
+      const key = JSON.stringify([u.task_name, u.reason]);
+      const entry = reasons.get(key) ?? { task: u.task_name, reason: u.reason, runs: [] };
+      entry.runs.push(`[${i + 1}]`);
+      reasons.set(key, entry);
+    }
+  for (const u of reasons.values())
+    out.push(`${u.runs.join(' ')} NOT SCORED ${u.task}: ${u.reason}`);
+  for (const [i, r] of runs.entries()) {
+    const coverage = coverageLine({
+      tasks: r.tasks,
+      answered: r.report.tasks.length,
+      unscored: r.report.unscored?.length ?? 0,
+    });
+    if (coverage) out.push(`[${i + 1}] ${coverage}`);
   }
   // How to have the missing scoring models: once for the table, not once per run or task.
   const fix = scoringModelFix(
@@ -80,7 +108,7 @@ export function formatDifferences(
   diffs: readonly Difference[],
 ): string {
   const rows = diffs.map((d) => [
-    d.scope.replace(SHORT_TRACK, '').replace('track amazon-kdd-cup-24-', 'track '),
+    scopeName(d.scope),
     String(d.n),
     fmt(d.baseline),
     fmt(d.candidate),

@@ -1,8 +1,7 @@
 /** The terminal view of a scores report: per task, per track, overall. */
+import { coverageLine, shortTrack } from '../protocol/runLabels';
 import { scoringModelFix } from '../protocol/scoringModelFix';
 import type { ScoresReport } from './evaluate';
-
-const SHORT_TRACK = /^amazon-kdd-cup-24-/;
 
 export function formatScoreTable(report: ScoresReport): string {
   const rows: string[][] = [['task', 'type', 'metric', 'track', 'n', 'score']];
@@ -11,7 +10,7 @@ export function formatScoreTable(report: ScoresReport): string {
       t.task_name,
       t.task_type,
       t.metric,
-      (t.track ?? '').replace(SHORT_TRACK, ''),
+      shortTrack(t.track ?? ''),
       String(t.num_samples),
       fmt(t.score),
     ]);
@@ -29,15 +28,17 @@ export function formatScoreTable(report: ScoresReport): string {
     '',
   ];
   for (const [track, score] of Object.entries(report.tracks))
-    out.push(`track ${track.replace(SHORT_TRACK, '')}: ${fmt(score)}`);
+    out.push(`track ${shortTrack(track)}: ${fmt(score)}`);
   out.push(`overall: ${fmt(report.overall)}`);
   for (const u of report.unscored ?? []) {
     out.push(`NOT SCORED ${u.task_name}: ${u.reason}`);
   }
-  if (report.unscored)
-    out.push(
-      `overall and track means cover only the ${report.tasks.length - report.unscored.length} scored tasks of ${report.tasks.length}`,
-    );
+  // Worded as `mcpo run` and `mcpo report` word it: every task of a predictions file has answers.
+  const coverage = coverageLine({
+    answered: report.tasks.length,
+    unscored: report.unscored?.length ?? 0,
+  });
+  if (coverage) out.push(coverage);
   // `mcpo score` names its scoring models with --embed-model / --multilingual-embed-model.
   const fix = scoringModelFix(report.unscored, 'score');
   if (fix) out.push(fix);

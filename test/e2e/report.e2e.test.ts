@@ -225,6 +225,13 @@ for (const [name, theme] of THEMES) {
         await runConfig.waitFor({ state: 'visible', timeout: 30_000 });
         assert.match(await runConfig.innerText(), PAPER_FULL);
 
+        // C2: every run in the baseline list has a name of its own (count, time and id).
+        const options = await report.locator('select#baseline option').allInnerTexts();
+        assert.equal(new Set(options).size, options.length, options.join('\n'));
+        assert.ok(
+          options.some((o) => / · 4 selected questions · .* · [0-9a-f]{4}$/.test(o)),
+          options.join('\n'),
+        );
         // Newest run selected; the oldest is the baseline.
         await report.locator('select#baseline').selectOption(runDirs[0]);
         const summary = report.locator('[data-testid="paired-summary"]');
@@ -337,12 +344,26 @@ for (const [name, theme] of THEMES) {
         // How to have the model, in VS Code's words (its setting), once.
         assert.equal(
           await coverage.innerText(),
-          'overall and track means cover 17 of 18 tasks. To score task1, give a local copy of the model (a folder with config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx): the setting mcpo.scoring.embedModel.',
+          'overall and track means cover 17 of 18 tasks (1 not scored). To score task1, give a local copy of the model (a folder with config.json, tokenizer.json, tokenizer_config.json, onnx/model.onnx): the setting mcpo.scoring.embedModel.',
         );
         const reason = report.locator('[data-testid="task-scores"] tr.unscored-reason');
         assert.equal(await reason.count(), 1);
         assert.equal((await reason.innerText()).trim(), `Not scored: ${UNSCORED_REASON}`);
         assert.equal(await reason.locator('b').count(), 0, 'the reason is text, not markup');
+        // C6: "Failed" lists only questions that failed (none here), "Not scored" the task's rows.
+        const shownCount = report.locator('.table-scroll > p.muted');
+        const status = report.locator('select#filter-status');
+        assert.deepEqual(await status.locator('option').allInnerTexts(), [
+          'All (96)',
+          'Failed (0)',
+          'Not scored (4)',
+        ]);
+        await status.selectOption('failed');
+        await shownCount.filter({ hasText: /^0 of 96 questions$/ }).waitFor({ timeout: 10_000 });
+        await status.selectOption('not-scored');
+        await shownCount.filter({ hasText: /^4 of 96 questions$/ }).waitFor({ timeout: 10_000 });
+        await status.selectOption('all');
+        await shownCount.filter({ hasText: /^96 of 96 questions$/ }).waitFor({ timeout: 10_000 });
         assert.equal(await report.locator('select#baseline').inputValue(), runDirs[0]);
         await scrollTo('run-heading');
         await report.waitForFunction(
@@ -413,7 +434,17 @@ for (const [name, theme] of THEMES) {
         const card = (number: number) => cards.nth(RUNS - number);
         assert.equal(
           await card(UNSCORED_RUN).locator('[data-testid="card-coverage"]').innerText(),
-          'overall and track means cover 17 of 18 tasks',
+          'overall and track means cover 17 of 18 tasks (1 not scored)',
+        );
+        // C1: a run whose questions failed is as incomplete as a cancelled one.
+        assert.equal(
+          await card(FAILED_RUN).locator('[data-testid="card-incomplete"]').innerText(),
+          'Incomplete: 64 of 96 questions failed and are not in these scores',
+        );
+        // The Δ line names the baseline as the report's list does.
+        assert.match(
+          await sidebar.locator('.baseline-note').innerText(),
+          /^Δ from baseline “baseline \(raw prompt\) · 96 questions · \d{4}-\d\d-\d\d \d\d:\d\d · [0-9a-f]{4}”/,
         );
         assert.match(
           await card(FAILED_RUN).locator('.card-meta').innerText(),
@@ -423,7 +454,9 @@ for (const [name, theme] of THEMES) {
           await card(SELECTION_RUN).locator('.card-meta').innerText(),
           / · 4 selected questions · 0 failed · /,
         );
-        assert.doesNotMatch(await sidebar.locator('body').innerText(), /incomplete/);
+        // A selection is what the user asked for: not incomplete. Only the failed run is.
+        assert.equal(await sidebar.locator('[data-testid="card-incomplete"]').count(), 1);
+        assert.doesNotMatch(await sidebar.locator('body').innerText(), /\(incomplete\)/);
         // Per-task scores, collapsed under each card; opened, they fit the side bar's width.
         const tasks = sidebar.locator('[data-testid="card-tasks"]').nth(RUNS - UNSCORED_RUN);
         await tasks.locator('summary').click();

@@ -96,17 +96,20 @@ test('after Ctrl-C the footer counts what --resume then runs, not-scored answers
   const resume = '"mcpo run --resume /w/runs/r"';
   // The new-user try: 40 recorded, 4 of them not scored; the resume ran 60, the footer said 56.
   assert.deepEqual(footer({ questions: 40, failed: 0, notScored: 4 }), [
-    `[1] INCOMPLETE, 56 of 96 question(s) never ran and are not in these scores; ${resume} finishes it and asks the 4 answered but not scored again (60 questions in all)`,
+    `[1] INCOMPLETE: 56 of 96 questions never ran and are not in these scores; ${resume} finishes it and asks the 4 answered but not scored again (60 questions in all)`,
   ]);
   assert.deepEqual(footer({ questions: 40, failed: 0, notScored: 0 }), [
-    `[1] INCOMPLETE, 56 of 96 question(s) never ran and are not in these scores; ${resume} finishes it`,
+    `[1] INCOMPLETE: 56 of 96 questions never ran and are not in these scores; ${resume} finishes it`,
   ]);
-  // Failed and never run: one count, on the last line.
+  // Failed and never run: one line, one count.
   assert.deepEqual(footer({ questions: 40, failed: 3, notScored: 4 }), [
-    '[1] INCOMPLETE, 56 of 96 question(s) never ran and are not in these scores',
-    `[1] 3 question(s) failed and are not scored; ${resume} retries them, runs the 56 that never ran and asks the 4 answered but not scored again (63 questions in all)`,
+    `[1] INCOMPLETE: 59 of 96 questions (3 failed, 56 never ran) are not in these scores; ${resume} retries them, runs the 56 that never ran and asks the 4 answered but not scored again (63 questions in all)`,
   ]);
+  // A failed run is as incomplete as a cancelled one (C1): its overall covers the answered only.
   assert.deepEqual(footer({ questions: 96, failed: 64, notScored: 4 }), [
-    `[1] 64 question(s) failed and are not scored; ${resume} retries them and asks the 4 answered but not scored again (68 questions in all)`,
+    `[1] INCOMPLETE: 64 of 96 questions failed and are not in these scores; ${resume} retries them and asks the 4 answered but not scored again (68 questions in all)`,
+  ]);
+  assert.deepEqual(footer({ questions: 96, failed: 1, notScored: 0 }), [
+    `[1] INCOMPLETE: 1 of 96 questions failed and is not in these scores; ${resume} retries them`,
   ]);
 });

@@ -39,11 +39,21 @@ test('the completion toast says what the overall leaves out', () => {
   assert.equal(format.coverageNote(scores()), '');
   assert.equal(
     format.coverageNote(scores(['task1'])),
-    '; overall and track means cover 4 of 5 tasks: task1 not scored (the report says why)',
+    '; overall and track means cover 4 of 5 tasks (task1 not scored, the report says why)',
   );
   assert.equal(
     format.coverageNote(scores(['task1', 'task2', 'task3', 'task4'])),
-    '; overall and track means cover 1 of 5 tasks: task1, task2, task3 and 1 more not scored (the report says why)',
+    '; overall and track means cover 1 of 5 tasks (task1, task2, task3 and 1 more not scored, the report says why)',
+  );
+  // The run's tasks, not only those that got an answer: "5 of 6" on an 18-task run read as
+  // nearly complete (C1).
+  assert.equal(
+    format.coverageNote(scores(['task1']), 18),
+    '; overall and track means cover 4 of 18 tasks (13 have no answers; task1 not scored, the report says why)',
+  );
+  assert.equal(
+    format.coverageNote(scores(), 6),
+    '; overall and track means cover 5 of 6 tasks (1 has no answers)',
   );
 });
 
@@ -120,9 +130,11 @@ test('mcpo tables head each run with its short label; the full one is in the leg
   ]);
   const lines = text.split('\n');
   assert.match(lines[0], /\[1\] baseline\s+\[2\] paper · P1\+2 · CoT self · top-3$/);
-  const widest = Math.max(...lines.filter((l) => !l.startsWith('[')).map((l) => l.length));
+  const widest = Math.max(...lines.filter((l) => !/^(\[| {4})/.test(l)).map((l) => l.length));
   assert.ok(widest <= 80, `the table is ${widest} columns wide:\n${text}`);
-  assert.ok(lines.includes(`[2] ${config.label}: /w/runs/b`), text);
+  // The legend names each run as its column does (C2), the configuration under it.
+  assert.ok(lines.includes('[2] paper · P1+2 · CoT self · top-3: /w/runs/b'), text);
+  assert.ok(lines.includes(`    ${config.label}`), text);
   assert.ok(lines.includes('[1] baseline: /w/runs/a'), text);
   // Notes name the run by its legend number, and say what the means cover.
   const unscored = formatRunsTable([
@@ -132,5 +144,46 @@ test('mcpo tables head each run with its short label; the full one is in the leg
     unscored,
     /^\[1\] NOT SCORED task1: the scoring model could not be loaded offline$/m,
   );
-  assert.match(unscored, /^\[1\] overall and track means cover 4 of 5 tasks$/m);
+  assert.match(unscored, /^\[1\] overall and track means cover 4 of 5 tasks \(1 not scored\)$/m);
+  // The run's tasks when known: a failed run's table says 5 of 18, and marks it INCOMPLETE.
+  const failed = formatRunsTable([
+    {
+      ...summary('plain', '/w/runs/c'),
+      failed: 64,
+      tasks: 18,
+      report: { ...scores(['task1']), tasks: scores().tasks.slice(0, 5) },
+    },
+  ]);
+  assert.match(
+    failed,
+    /^\[1\] overall and track means cover 4 of 18 tasks \(13 have no answers; 1 not scored\)$/m,
+  );
+  assert.match(
+    failed,
+    /^\[1\] INCOMPLETE: 64 of 96 questions failed and are not in these scores; /m,
+  );
+});
+
+test('a reason several runs share is said once, naming the runs; one task is "1 task"', () => {
+  const summary = (dir: string) => ({
+    label: 'plain',
+    dir,
+    questions: 96,
+    expected: 96,
+    failed: 0,
+    cached: 0,
+    report: scores(['task1']),
+  });
+  const text = formatRunsTable([summary('/w/a'), summary('/w/b'), summary('/w/c')]);
+  const notScored = text.split('\n').filter((l) => l.includes('NOT SCORED'));
+  assert.deepEqual(notScored, [
+    '[1] [2] [3] NOT SCORED task1: the scoring model could not be loaded offline',
+  ]);
+  const one = formatRunsTable([
+    {
+      ...summary('/w/d'),
+      report: { ...scores(['task1']), tasks: scores().tasks.slice(0, 1), overall: null },
+    },
+  ]);
+  assert.match(one, /cover 0 of 1 task \(1 not scored\)$/m);
 });

@@ -64,8 +64,8 @@ const records: RunRecord[] = [
   }),
 ];
 
-test('filters by track, task type and failures (failed or not scored)', () => {
-  const all = { track: null, taskType: null, failuresOnly: false };
+test('filters by track, task type and status: failed and not scored apart', () => {
+  const all = { track: null, taskType: null, status: 'all' as const };
   assert.deepEqual(
     vm.filterRecords(records, all).map((r) => r.index),
     [0, 1, 2, 3, 4],
@@ -79,15 +79,27 @@ test('filters by track, task type and failures (failed or not scored)', () => {
     [2],
   );
   assert.deepEqual(
-    vm.filterRecords(records, { ...all, failuresOnly: true }).map((r) => r.index),
-    [1, 4],
+    vm.filterRecords(records, { ...all, status: 'failed' }).map((r) => r.index),
+    [1],
+    'the failed filter lists only questions that failed, not the answered but unscored',
+  );
+  assert.deepEqual(
+    vm.filterRecords(records, { ...all, status: 'not-scored' }).map((r) => r.index),
+    [4],
   );
   assert.deepEqual(
     vm
-      .filterRecords(records, { track: 'track-1', taskType: 'multiple-choice', failuresOnly: true })
+      .filterRecords(records, { track: 'track-1', taskType: 'multiple-choice', status: 'failed' })
       .map((r) => r.index),
     [1],
   );
+  // The choices say how many each shows, so "Failed (0)" on a run with 0 failed.
+  assert.deepEqual(
+    vm.statusChoices(records).map((c) => c.text),
+    ['All (5)', 'Failed (1)', 'Not scored (1)'],
+  );
+  const unscoredOnly = records.filter((r) => r.status === 'ok');
+  assert.deepEqual(vm.filterRecords(unscoredOnly, { ...all, status: 'failed' }), []);
 });
 
 test('filter choices list only what the run has, task types in the official order', () => {
@@ -327,7 +339,7 @@ test('restored state is checked field by field; the remembered run is kept only 
   assert.deepEqual(
     vm.sanitizeState({
       selectedRunDir: 4,
-      filters: { taskType: 'bogus', failuresOnly: 'yes' },
+      filters: { taskType: 'bogus', status: 'yes' },
       scrollTop: -5,
     }),
     vm.DEFAULT_STATE,
@@ -335,11 +347,17 @@ test('restored state is checked field by field; the remembered run is kept only 
   const kept = {
     selectedRunDir: '/r/1',
     baselineDir: '/r/0',
-    filters: { track: 't', taskType: 'ranking', failuresOnly: true },
+    filters: { track: 't', taskType: 'ranking', status: 'not-scored' },
     selectedIndex: 3,
     scrollTop: 120,
   };
   assert.deepEqual(vm.sanitizeState(kept), kept);
+  // An older panel's "failures only" box meant the failed questions.
+  assert.equal(
+    vm.sanitizeState({ ...kept, filters: { track: null, taskType: null, failuresOnly: true } })
+      .filters.status,
+    'failed',
+  );
   const item = {
     runId: 'x',
     label: 'x',
@@ -474,7 +492,7 @@ test('run times read in local time, the same in every view', () => {
         cached: 0,
       },
     ]);
-    assert.equal(row.date, '2026-11-26 22:08');
+    assert.equal(row.date, '2026-11-26 22:08 · x');
   } finally {
     if (saved === undefined) delete process.env.TZ;
     else process.env.TZ = saved;
@@ -507,7 +525,8 @@ test('side-bar cards say which tasks the means leave out, and why, and list per-
     null,
     10,
   );
-  assert.equal(row.coverage, 'overall and track means cover 2 of 3 tasks');
+  assert.equal(row.coverage, 'overall and track means cover 2 of 3 tasks (1 not scored)');
+  assert.equal(row.incomplete, '');
   assert.equal(
     row.coverageTitle,
     'task1 not scored: the scoring model could not be loaded offline',
@@ -578,4 +597,97 @@ test('a live run: started before its first question, then done of total, gone on
 test('failures are counted against the questions that ran', () => {
   const [row] = vm.sidebarRows([one({ questions: 96, expected: 96, failed: 64 })], null, 10);
   assert.match(row.meta, /^96 questions · 64 of 96 failed · /);
+});
+
+test('the task matrix lists task1, task2, …, task10 as people count, not by first appearance', () => {
+  const reports = [
+    { runDir: '/r/1', label: 'a', report: report({ task2: 0.5, task10: 0.1, task3: 0.2 }) },
+    { runDir: '/r/2', label: 'b', report: report({ task1: 0.3, task2: 0.4 }) },
+  ];
+  const m = vm.buildTaskMatrix(reports, new Map(), null);
+  assert.deepEqual(
+    m.rows.map((r) => r.task),
+    ['task1', 'task2', 'task3', 'task10'],
+  );
+});
+
+test('side-bar cards count the run’s tasks, not only the answered ones, and mark a failed run incomplete', () => {
+  const failedRun: RunListItem = {
+    runDir: '/r/2',
+    runId: '2026-11-30T13-36-14-1b16',
+    label: 'templates=paper',
+    createdAt: '2026-11-30T13:36:14.000Z',
+    dataFile: '/d.jsonl',
+    questions: 96,
+    expected: 96,
+    failed: 64,
+    overall: 0.1,
+    tracks: {},
+    tasks: 6,
+    runTasks: 18,
+    cached: 0,
+    unscored: [{ task_name: 'task1', reason: 'no model' }],
+  };
+  const [row] = vm.sidebarRows([failedRun], null, 10);
+  // The new-user try read "cover 5 of 6 tasks" on an 18-task run.
+  assert.equal(
+    row.coverage,
+    'overall and track means cover 5 of 18 tasks (12 have no answers; 1 not scored)',
+  );
+  assert.equal(row.incomplete, 'Incomplete: 64 of 96 questions failed and are not in these scores');
+  const [cancelled] = vm.sidebarRows([{ ...failedRun, questions: 28, failed: 0 }], null, 10);
+  assert.equal(
+    cancelled.incomplete,
+    'Incomplete: 68 of 96 questions never ran and are not in these scores',
+  );
+  // While it runs, a run is not incomplete: its count says "so far".
+  const [live] = vm.sidebarRows(
+    [{ ...failedRun, questions: 28, failed: 0 }],
+    null,
+    10,
+    new Map([['/r/2', { done: 28, total: 96 }]]),
+  );
+  assert.equal(live.incomplete, '');
+});
+
+test('two runs of one name are told apart where they are picked: count, time and id', () => {
+  const saved = process.env.TZ;
+  process.env.TZ = 'UTC';
+  try {
+    const base = {
+      runDir: '/r/a',
+      runId: '2026-11-30T13-39-02-1b16',
+      label: 'templates=paper parts=mcq=1,2 retrieval=1,2 ranking=1,2 generation=1,2 ner=-',
+      createdAt: '2026-11-30T13:39:02.000Z',
+      dataFile: '/d.jsonl',
+      questions: 8,
+      expected: 8,
+      failed: 0,
+      overall: 0.5,
+      tracks: {},
+      tasks: 3,
+      cached: 0,
+      selection: true,
+    };
+    const other = {
+      ...base,
+      runDir: '/r/b',
+      runId: '2026-11-30T13-39-40-77aa',
+      questions: 96,
+      expected: 96,
+      selection: false,
+    };
+    const rows = vm.runRows([base, other]);
+    assert.equal(
+      rows[0].name,
+      'paper prompts · P1+2 · 8 selected questions · 2026-11-30 13:39 · 1b16',
+    );
+    assert.equal(rows[1].name, 'paper prompts · P1+2 · 96 questions · 2026-11-30 13:39 · 77aa');
+    assert.notEqual(rows[0].date, rows[1].date);
+    // The side bar's Δ line and the report's baseline list use this one name.
+    assert.equal(vm.runName(base), rows[0].name);
+  } finally {
+    if (saved === undefined) delete process.env.TZ;
+    else process.env.TZ = saved;
+  }
 });

@@ -172,7 +172,7 @@ test('mcpo run against a server killed mid-run prints one message for the endpoi
   // C4: the count announced and the count the resume runs agree, and both numbers are named.
   assert.ok(
     cli.stdout.includes(
-      `${failed} question(s) failed and are not scored; "mcpo run --resume ${runDir}" retries them and asks the ${notScored} answered but not scored again (${failed + notScored} questions in all)`,
+      `INCOMPLETE: ${failed} of 96 questions failed and are not in these scores; "mcpo run --resume ${runDir}" retries them and asks the ${notScored} answered but not scored again (${failed + notScored} questions in all)`,
     ),
     cli.stdout,
   );

@@ -316,7 +316,7 @@ test('killing the CLI mid-run loses no finished question; --resume finishes the 
   assert.match(report.stdout, new RegExp(`${partial.length} of 96 \\(`));
   assert.match(
     report.stdout,
-    new RegExp(`INCOMPLETE, ${96 - partial.length} of 96 question\\(s\\) never ran`),
+    new RegExp(`INCOMPLETE: ${96 - partial.length} of 96 questions never ran`),
   );
   const r = await runCli(['run', '--resume', runDir, '--cache', path.join(dir, 'cache')]);
   assert.equal(r.code, 0, r.stderr);

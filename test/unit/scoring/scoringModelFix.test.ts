@@ -93,6 +93,13 @@ test('mcpo score prints the fix once, under the NOT SCORED lines', () => {
   assert.equal(count(text, 'To score'), 1);
   assert.match(text, /--embed-model <folder>/);
   assert.doesNotMatch(text, /--scoring-embed-model|M_V/);
+  // K7: worded as mcpo run and mcpo report word it (one function), not "only the N scored tasks".
+  const coverage = text.split('\n').find((l) => l.startsWith('overall and track means'));
+  assert.match(coverage ?? '', /^overall and track means cover \d+ of \d+ tasks \(2 not scored\)$/);
+  const runText = formatRunsTable([
+    { label: 'r', dir: '/w/r', questions: 4, expected: 4, failed: 0, cached: 0, report },
+  ]);
+  assert.ok(runText.includes(`[1] ${coverage}\n`), runText);
 });
 
 test('mcpo run / report print it once per table, however many runs need it', () => {
@@ -106,7 +113,9 @@ test('mcpo run / report print it once per table, however many runs need it', () 
     report,
   });
   const text = formatRunsTable([summary('/w/runs/a'), summary('/w/runs/b')]);
-  assert.equal(count(text, 'NOT SCORED'), 4);
+  // Each reason once, naming both runs (K1 of the s21 try: 3 runs printed it 3 times).
+  assert.equal(count(text, 'NOT SCORED'), 2);
+  assert.equal(count(text, '[1] [2] NOT SCORED'), 2);
   assert.equal(count(text, 'To score'), 1);
   assert.match(text, /^To score task1, task19, .*--scoring-embed-model <folder>/m);
   assert.doesNotMatch(text, /mcpo run --embed-model|M_V/);

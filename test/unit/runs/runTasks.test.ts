@@ -1,0 +1,66 @@
+/**
+ * The tasks a run covers, answered or not (C1 of the s21 new-user try): a run that lost 64 of 96
+ * questions, or was cancelled after 28, still covers the sample's 18 tasks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runTaskCount } from '../../../server/runs/runTasks';
+import { summarizeRun } from '../../../server/runs/report';
+import { RunStore } from '../../../server/runs/runStore';
+import { buildRunConfig } from '../../../server/runs/startRun';
+import type { RunRecord } from '../../../server/runs/runTypes';
+import { sampleRows, SAMPLE_FILE } from '../../support/sample';
+
+function recordOf(index: number, status: 'ok' | 'failed'): RunRecord {
+  const row = sampleRows()[index];
+  return {
+    index,
+    task_name: row.task_name,
+    task_type: row.task_type,
+    metric: row.metric,
+    status,
+    stages: {},
+    // A value of the metric's shape: micro F1 sums [tp, fp, fn].
+    score: status === 'ok' ? (row.metric === 'micro f1' ? [1, 0, 0] : 1) : null,
+    warnings: [],
+    timings: { totalMs: 1 },
+  };
+}
+
+test('a run counts the tasks of its rows: failed ones from their records, unasked ones from its dataset', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-run-tasks-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const data = path.join(dir, 'dev.jsonl');
+  fs.copyFileSync(SAMPLE_FILE, data);
+  const config = await buildRunConfig({ data, llm: { url: 'http://gpu:8000/v1', model: 'm' } });
+  const records = new Map<number, RunRecord>();
+  // Cancelled after the first 10 questions (3 tasks): the other 15 tasks are in the dataset.
+  for (let i = 0; i < 10; i++) records.set(i, recordOf(i, 'ok'));
+  assert.equal(runTaskCount(config, records), 18);
+  // Failed from question 30 on: every question has a record, no file needed.
+  for (let i = 10; i < 96; i++) records.set(i, recordOf(i, i < 30 ? 'ok' : 'failed'));
+  fs.rmSync(data);
+  assert.equal(runTaskCount(config, records), 18);
+  // A stopped run whose dataset is gone: not known, rather than a wrong count.
+  records.delete(95);
+  assert.equal(runTaskCount(config, records), undefined);
+  // With --limit 8, the run covers 2 tasks.
+  assert.equal(runTaskCount({ data: { ...config.data, limit: 8 } }, new Map()), undefined);
+  fs.copyFileSync(SAMPLE_FILE, data);
+  assert.equal(runTaskCount({ data: { ...config.data, limit: 8 } }, new Map()), 2);
+  // A file edited since (another row count) is not read as the run's.
+  fs.appendFileSync(data, fs.readFileSync(SAMPLE_FILE, 'utf8'));
+  assert.equal(runTaskCount(config, records), undefined);
+
+  // The summary the tables print carries it.
+  const store = RunStore.create(path.join(dir, 'run'), config);
+  for (let i = 0; i < 30; i++) store.append(recordOf(i, 'ok'));
+  store.close();
+  fs.copyFileSync(SAMPLE_FILE, data);
+  const summary = summarizeRun(RunStore.open(store.dir));
+  assert.equal(summary.tasks, 18);
+  assert.equal(summary.report.tasks.length, 6);
+});
