@@ -137,6 +137,8 @@ class OpenAiLlmClient implements LlmClient {
   private readonly semaphore: Semaphore;
   /** The weights' identity, once /v1/models has been read (by check() or the first cached call). */
   private identity: Promise<WeightsIdentity> | undefined;
+  /** `identity`'s value once it is known. */
+  private knownIdentity: WeightsIdentity | undefined;
 
   constructor(
     readonly endpoint: EndpointConfig,
@@ -164,7 +166,8 @@ class OpenAiLlmClient implements LlmClient {
             cacheKeyParts(
               this.endpoint,
               request,
-              await untilAborted(this.weightsIdentity(), signal),
+              // Known after the first call: no abort listener and no promise per request then.
+              this.knownIdentity ?? (await untilAborted(this.weightsIdentity(), signal)),
             ),
           );
     if (cache !== undefined && key !== undefined) {
@@ -204,7 +207,8 @@ class OpenAiLlmClient implements LlmClient {
   async check(signal?: AbortSignal): Promise<void> {
     const baseUrl = this.endpoint.baseUrl;
     const served = await this.servedModels(signal);
-    this.identity = Promise.resolve(weightsIdentity(this.endpoint, served));
+    this.knownIdentity = weightsIdentity(this.endpoint, served);
+    this.identity = Promise.resolve(this.knownIdentity);
     if (!served.some((m) => m.id === this.endpoint.model)) {
       const list = served.length === 0 ? '(no models)' : served.map((m) => m.id).join(', ');
       throw new LlmError(
@@ -221,10 +225,12 @@ class OpenAiLlmClient implements LlmClient {
    * server's answers. No caller's signal: one cancelled question must not decide the identity.
    */
   private weightsIdentity(): Promise<WeightsIdentity> {
-    this.identity ??= this.servedModels(undefined).then(
-      (served) => weightsIdentity(this.endpoint, served),
-      () => weightsIdentity(this.endpoint, undefined),
-    );
+    this.identity ??= this.servedModels(undefined)
+      .then(
+        (served) => weightsIdentity(this.endpoint, served),
+        () => weightsIdentity(this.endpoint, undefined),
+      )
+      .then((identity) => (this.knownIdentity = identity));
     return this.identity;
   }
 
