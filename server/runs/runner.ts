@@ -93,24 +93,25 @@ export async function runQuestions(
     deps.onEndpointDown?.(down);
   };
   const resume = resumeHint(deps.store.dir);
-  deps = {
+  const running: RunningDeps = {
     ...deps,
     signal,
     llm: watchEndpoint(deps.llm, resume, onDown),
     slm: deps.slm && watchEndpoint(deps.slm, resume, onDown),
+    scorer: new ScoreBatcher(deps.score ?? scoreInWorker, scoringModels(config)),
   };
   const queue = [...rows];
   const write = (record: RunRecord | undefined): void => {
     if (!record) return; // cancelled mid-question: left for --resume
-    deps.beforeAppend?.(record);
+    running.beforeAppend?.(record);
     try {
-      deps.store.append(record);
+      running.store.append(record);
     } catch (err) {
       // A record that cannot be written (disk full) must stop every worker, not only this one.
       fail(err);
       return;
     }
-    deps.onRecord?.(record);
+    running.onRecord?.(record);
     if (record.status === 'ok') outcome.done++;
     else outcome.failed++;
   };
@@ -122,10 +123,10 @@ export async function runQuestions(
   const finishing: Promise<void>[] = [];
   const startWorker = async (): Promise<void> => {
     for (let next = queue.shift(); next; next = queue.shift()) {
-      if (deps.signal?.aborted) break;
+      if (running.signal?.aborted) break;
       let answered!: () => void;
       const slotFree = new Promise<void>((resolve) => (answered = resolve));
-      const finished = runOne(next, similarity, deps, answered).then(write);
+      const finished = runOne(next, similarity, running, answered).then(write);
       finishing.push(finished);
       await Promise.race([slotFree, finished]);
     }
@@ -138,11 +139,11 @@ export async function runQuestions(
     if (started.length > 0) await nextTurn();
     started.push(startWorker());
   }
-  deps.onFirstWave?.();
+  running.onFirstWave?.();
   await Promise.all(started);
   await Promise.all(finishing);
   // Scores are appended in the background; the next run (maybe in this process) reads them.
-  await deps.scoreCache?.flushed();
+  await running.scoreCache?.flushed();
   if (fatal !== undefined) throw fatal;
   outcome.cancelled = signal.aborted;
   return outcome;
@@ -293,18 +294,69 @@ function scoringModels(config: RunConfig): ScoringModels {
   };
 }
 
+type Scorer = NonNullable<RunnerDeps['score']>;
+
+/** What a question runs with: the run's dependencies, its signal, and the shared batcher. */
+type RunningDeps = RunnerDeps & { scorer: ScoreBatcher };
+
+/**
+ * Hands the answers that come in within one turn of the event loop to the scorer together: one
+ * message to the engine worker instead of one per answer. A hand-off costs the main thread
+ * 60-120 us however small it is; in batches of 8 it is about 20 us per answer (measured side by
+ * side, 1,000 answers each). The answers of one wave tend to arrive together, since each
+ * resumes when the response cache's write of that turn is done.
+ */
+class ScoreBatcher {
+  private waiting: {
+    sample: SampleInput;
+    resolve: (score: SampleScore) => void;
+    reject: (err: unknown) => void;
+  }[] = [];
+
+  constructor(
+    private readonly scorer: Scorer,
+    private readonly models: ScoringModels,
+  ) {}
+
+  score(sample: SampleInput): Promise<SampleScore> {
+    return new Promise((resolve, reject) => {
+      if (this.waiting.push({ sample, resolve, reject }) === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  private flush(): void {
+    const batch = this.waiting;
+    this.waiting = [];
+    this.scorer(
+      batch.map((b) => b.sample),
+      this.models,
+    ).then(
+      (scores) => batch.forEach((b, i) => b.resolve(scores[i])),
+      (err: unknown) => {
+        // One answer the official scorer refuses fails the whole call: score the others alone,
+        // so it fails only its own question.
+        if (batch.length === 1) batch[0].reject(err);
+        else
+          for (const b of batch)
+            this.scorer([b.sample], this.models).then(([score]) => b.resolve(score), b.reject);
+      },
+    );
+  }
+}
+
 /** The official score of one answer: reused when this row and response were scored before. */
 async function scoreAnswer(
   index: number,
   row: ShopBenchRow,
   response: string,
-  deps: RunnerDeps,
+  deps: RunningDeps,
 ): Promise<StoredScore & Pick<SampleScore, 'error'>> {
-  const models = scoringModels(deps.store.config);
-  const key = deps.scoreCache ? ScoreCache.key(row, response, models) : undefined;
+  const key = deps.scoreCache
+    ? ScoreCache.key(row, response, scoringModels(deps.store.config))
+    : undefined;
   const stored = key === undefined ? undefined : deps.scoreCache!.get(key);
   if (stored) return stored;
-  const [scored] = await (deps.score ?? scoreInWorker)([{ index, row, response }], models);
+  const scored = await deps.scorer.score({ index, row, response });
   if (key !== undefined) deps.scoreCache!.put(key, scored);
   return scored;
 }
@@ -312,7 +364,7 @@ async function scoreAnswer(
 async function runOne(
   loaded: LoadedRow,
   similarity: SimilarityStage,
-  deps: RunnerDeps,
+  deps: RunningDeps,
   answered: () => void,
 ): Promise<RunRecord | undefined> {
   const { row, index } = loaded;

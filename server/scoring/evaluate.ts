@@ -29,10 +29,26 @@ import { officialBleu } from './official/sacreBleu';
 import type { JapaneseTokenizer } from './official/japaneseTokenizer';
 import { UserError } from '../userError';
 
+/**
+ * The fields of a row that scoring reads. Not the question: scoring never looks at it, and
+ * leaving it out keeps each answer's hand-off to the engine worker small (the question is most
+ * of a row's bytes).
+ */
+export type ScoredRow = Pick<
+  ShopBenchRow,
+  'task_name' | 'task_type' | 'metric' | 'track' | 'output_field'
+>;
+
+/** The scored fields of `row`, copied (a whole row passed on would be cloned whole). */
+export function scoredRow(row: ScoredRow): ScoredRow {
+  const { task_name, task_type, metric, track, output_field } = row;
+  return { task_name, task_type, metric, track, output_field };
+}
+
 /** One row to score: its ordinal in the dataset, the row, and the model's raw output. */
 export interface SampleInput {
   index: number;
-  row: ShopBenchRow;
+  row: ScoredRow;
   response: string;
 }
 

@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import type { Piscina } from 'piscina';
 import type { Embedder } from '../embed/embedder';
-import { ScoringError, type SampleInput, type SampleScore } from '../scoring/evaluate';
+import { ScoringError, scoredRow, type SampleInput, type SampleScore } from '../scoring/evaluate';
 import { scoreAroundUnloadableModels } from '../scoring/unloadableModels';
 import { UserError } from '../userError';
 import type { ModelProgress, ScorerWarmUp, ScoringModels, WorkerReply, WorkerTask } from './tasks';
@@ -50,6 +50,9 @@ function enginePool(): Piscina<WorkerTask, WorkerReply> {
       minThreads: threads,
       maxThreads: threads,
       concurrentTasksPerWorker: 8,
+      // Piscina times every task into histograms (run and wait time) that nothing here reads:
+      // off, that is main-thread work saved on each of a run's hand-offs.
+      recordTiming: false,
     });
   }
   return pool;
@@ -100,7 +103,14 @@ export async function scoreInWorker(
 ): Promise<SampleScore[]> {
   // A model known not to load fails here: no worker starts (and loads transformers.js) for it.
   return scoreAroundUnloadableModels(samples, models, async (rest) => {
-    const reply = await perform({ kind: 'score', samples: rest, models }, onProgress);
+    const reply = await perform(
+      {
+        kind: 'score',
+        samples: rest.map(({ index, row, response }) => ({ index, row: scoredRow(row), response })),
+        models,
+      },
+      onProgress,
+    );
     return reply.kind === 'scores' ? reply.scores : unexpected(reply);
   });
 }
