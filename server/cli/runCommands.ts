@@ -13,15 +13,19 @@ import type { RunRecord } from '../runs/runTypes';
 import { intOption, type Command } from './command';
 import { percent, ProgressLine } from './progress';
 import {
+  API_KEYS_HELP,
   definedOnly,
-  ENDPOINT_HELP,
   ENDPOINT_OPTIONS,
+  FLAG_HELP,
+  helpGroup,
+  sharedHelpGroups,
   localOptions,
   pipelineOptionsFrom,
   PIPELINE_OPTIONS,
   runOptionsFrom,
 } from './runOptions';
 import { plural, rerunNote } from '../protocol/runLabels';
+import { scoringModelFix } from '../protocol/scoringModelFix';
 
 export const run: Command = {
   usage:
@@ -31,25 +35,40 @@ export const run: Command = {
     resume: { type: 'string' },
     'demo-fallback': { type: 'boolean' },
   },
-  help: `${ENDPOINT_HELP}
-  --templates paper|none|FILE  prompt templates: the paper's (parts: --prompt-parts), the raw prompt (official
-                              baseline), or a JSON file ({"ranking": {"parts": [1, 2, 3]}, "generation": {"system": "..."}})
-  --cot off|self|slm          chain of thought written by M_L (self) or M_S (slm), inserted before the answer
-  --cot-task-types T,T        task types that get a CoT (default multiple-choice, as the paper's Table 1)
-  --cot-request TEXT          the CoT request, with {question} (default: the reference code's, per mode)
-  --cot-layout JSON           {"question", "chain", "answer"}: the text around question and CoT in the final prompt
-  --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)
-  --similarity-task-types T,T  task types that get hints (default ranking, as the paper's Table 2)
-  --similarity-wording TEXT   the hint's lead sentence
-  --resume DIR                finish a run: only its missing and failed questions run (and answered ones not scored),
+  help: [
+    helpGroup('Data and output', [
+      FLAG_HELP.data,
+      FLAG_HELP.out,
+      FLAG_HELP.limit,
+      `  --label TEXT                the run's name in reports`,
+      `  --resume DIR                finish a run: only its missing and failed questions run (and answered ones not scored),
                               with its saved configuration; --scoring-embed-model / --multilingual-embed-model
-                              replace its scoring models (recorded in its config.json)
-  --label TEXT                the run's name in reports
-  --demo-fallback             when the default local model cannot be downloaded (no network), run on the built-in
-                              tiny demo model instead (random weights: proves the pipeline, its scores mean nothing)
+                              replace its scoring models (recorded in its config.json)`,
+    ]),
+    helpGroup('Pipeline (what each question goes through)', [
+      FLAG_HELP.preset,
+      `  --templates paper|none|FILE  prompt templates: the paper's (parts: --prompt-parts), the raw prompt (official
+                              baseline), or a JSON file ({"ranking": {"parts": [1, 2, 3]}, "generation": {"system": "..."}})`,
+      FLAG_HELP['prompt-parts'],
+      `  --cot off|self|slm          chain of thought written by M_L (self) or M_S (slm), inserted before the answer`,
+      `  --cot-task-types T,T        task types that get a CoT (default multiple-choice, as the paper's Table 1)`,
+      `  --cot-request TEXT          the CoT request, with {question} (default: the reference code's, per mode)`,
+      `  --cot-layout JSON           {"question", "chain", "answer"}: the text around question and CoT in the final prompt`,
+      `  --similarity-k N            insert the top N options by M_V similarity (0: off; the paper used 3)`,
+      `  --similarity-task-types T,T  task types that get hints (default ranking, as the paper's Table 2)`,
+      `  --similarity-wording TEXT   the hint's lead sentence`,
+    ]),
+    ...sharedHelpGroups().map((group, i) =>
+      i === 0
+        ? `${group}\n  --demo-fallback             when the default local model cannot be downloaded (no network), run on the built-in
+                              tiny demo model instead (random weights: proves the pipeline, its scores mean nothing)`
+        : group,
+    ),
+    `${API_KEYS_HELP}
 
 Each question is appended to DIR/records.jsonl as soon as it finishes; killing the process loses
 no finished question. Exit code 0 when every question ran, 1 when some failed, 2 for usage errors.`,
+  ].join('\n\n'),
   async run(v) {
     const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
     const cacheDir = (v.cache as string | undefined) ?? path.join('.mcpo', 'cache');
@@ -96,11 +115,23 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         : undefined,
     );
     const store = RunStore.open(result.dir);
-    process.stdout.write(formatRunsTable([summarizeRun(store)]));
+    const summary = summarizeRun(store);
+    process.stdout.write(formatRunsTable([summary]));
+    // `mcpo score --embed-model` is its scoring model: copied here, it changed M_V instead.
+    if (
+      !resume &&
+      v['embed-model'] !== undefined &&
+      scoringModelFix(summary.report.unscored, 'run')
+    )
+      process.stdout.write(`${EMBED_MODEL_IS_MV}\n`);
     const invalid = store.config.data.invalid?.length ?? 0;
     return result.failed > 0 || result.cancelled || invalid > 0 ? 1 : 0;
   },
 };
+
+/** Said when --embed-model was given and a task is NOT SCORED for want of its scoring model. */
+export const EMBED_MODEL_IS_MV =
+  "Note: in mcpo run, --embed-model is M_V (the similarity hints' vector model), not the model that scores sent-transformer tasks: that one is --scoring-embed-model <folder> (mcpo score takes the same name).";
 
 /** The flags a resume reads; it ignores the others (its pipeline configuration is saved). */
 const RESUME_FLAGS = new Set([
@@ -134,8 +165,16 @@ export const ablate: Command = {
   usage:
     'mcpo ablate --data <file> [--preset paper] --llm-url URL --llm-model NAME [--slm-url URL --slm-model NAME] [--similarity-k N] [...run options]',
   options: { ...ENDPOINT_OPTIONS, 'similarity-k': { type: 'string' } },
-  help: `${ENDPOINT_HELP}
-  --similarity-k N            k for the similarity arms (default 3, as in the paper; 0 leaves them out)
+  help: `${[
+    helpGroup('Data and output', [FLAG_HELP.data, FLAG_HELP.out, FLAG_HELP.limit]),
+    helpGroup('Configuration (each arm sets its own templates, CoT and hints)', [
+      FLAG_HELP.preset,
+      FLAG_HELP['prompt-parts'],
+      `  --similarity-k N            k for the similarity arms (default 3, as in the paper; 0 leaves them out)`,
+    ]),
+    ...sharedHelpGroups(),
+    API_KEYS_HELP,
+  ].join('\n\n')}
 
 Arms: baseline (raw prompt), +Prompt1, +Prompt1+2, +Prompt1+2+3, then on Prompt1+2: +self CoT,
 +other CoT (with --slm-url), +top-k hints, and all (the whole configuration; with --preset paper,

@@ -43,38 +43,84 @@ export const ENDPOINT_OPTIONS = {
   help: { type: 'boolean', short: 'h' },
 } as const;
 
-export const ENDPOINT_HELP = `  --preset paper              MCPO as in the paper: templates Prompt1+2 (Prompt3 off, NER untouched), CoT on
+/**
+ * Each flag's help (its first line starts with two spaces; continuation lines are indented to the
+ * description column), so `mcpo run --help` and `mcpo ablate --help` list them in the same groups.
+ */
+export const FLAG_HELP = {
+  preset: `  --preset paper              MCPO as in the paper: templates Prompt1+2 (Prompt3 off, NER untouched), CoT on
                               multiple choice only (M_S if given, else M_L), top-3 similarity hints on ranking only,
                               M_V ${PAPER_EMBED_MODEL} with its query prompt and dot product, raw-text
-                              completions, temperature 0, top_p 0.9, seed ${PAPER_SEED}; any flag below overrides its piece
-  --prompt-parts SPEC         the paper's prompt parts per task type, e.g. "mcq=1,2;retrieval=1,2,3;ranking=1"
-                              (task types not named keep Prompt1+2; "paper" = Prompt1+2, "none" = all off)
-  --data FILE                 ShopBench rows (JSON Lines or a JSON array)
-  --out DIR                   where run folders go (default .mcpo/runs)
-  --llm-url URL --llm-model NAME   M_L: any OpenAI-compatible server (vLLM, llama.cpp, Ollama), e.g. http://gpu:8000/v1
+                              completions, temperature 0, top_p 0.9, seed ${PAPER_SEED}; any flag overrides its piece`,
+  'prompt-parts': `  --prompt-parts SPEC         the paper's prompt parts per task type, e.g. "mcq=1,2;retrieval=1,2,3;ranking=1"
+                              (task types not named keep Prompt1+2; "paper" = Prompt1+2, "none" = all off)`,
+  data: `  --data FILE                 ShopBench rows (JSON Lines or a JSON array)`,
+  out: `  --out DIR                   where run folders go (default .mcpo/runs)`,
+  limit: `  --limit N                   only the first N rows`,
+  llm: `  --llm-url URL --llm-model NAME   M_L: any OpenAI-compatible server (vLLM, llama.cpp, Ollama), e.g. http://gpu:8000/v1
                               or --llm-url local: run a GGUF in-process with llama.cpp (no server); --llm-model is then
                               a .gguf file or a hub reference. Without --llm-url: local ${DEFAULT_LOCAL_MODEL}
-                              (~400 MB, downloaded once into ~/.cache/mcpo/models; MCPO_MODEL_CACHE overrides)
-  --llm-mode chat|completions  how to send the prompt: one chat message, or raw text (/v1/completions; a local GGUF
-                              without its chat template). Default chat; --preset paper: completions
-  --slm-url URL|local --slm-model NAME|FILE   M_S for --cot slm (local: a .gguf file or hub reference)
-  --threads N                 CPU threads for local models (default 1 for tiny models, else min(cores, 4))
-  --ctx-size N                context of local models in tokens, prompt + answer (default 4096, at most
-                              what the model was trained for)
-  --embed-model ID|DIR        M_V for similarity hints (default ${DEFAULT_EMBED_MODEL}; --preset paper: ${PAPER_EMBED_MODEL})
-  --query-prompt model|none|TEXT  what M_V puts before the question body: the model's own query prompt
-                              (config_sentence_transformers.json; default), nothing, or this text
-  --similarity-score dot|cosine   how options are scored against the question (default cosine; --preset paper: dot)
-  --concurrency N             requests in flight per endpoint (default 8)
-  --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)
-  --llm-extra-body JSON       extra request fields for M_L, e.g. '{"repetition_penalty": 1.05}'
-  --constrained               vLLM structured outputs: option numbers for multiple choice, number lists for ranking/retrieval
-  --cache DIR                 response cache (default .mcpo/cache); unchanged requests are never sent twice
-  --no-cache                  replay no answer cached before this command started (fresh answers are still stored)
-  --limit N                   only the first N rows
-  --seed N                    sampling seed (default ${PAPER_SEED}, the reference's)
-  --scoring-embed-model ID|DIR / --multilingual-embed-model ID|DIR   models for the sent-transformer metrics
-API keys come from MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, never logged).`;
+                              (~400 MB, downloaded once into ~/.cache/mcpo/models; MCPO_MODEL_CACHE overrides)`,
+  'llm-mode': `  --llm-mode chat|completions  how to send the prompt: one chat message, or raw text (/v1/completions; a local GGUF
+                              without its chat template). Default chat; --preset paper: completions`,
+  slm: `  --slm-url URL|local --slm-model NAME|FILE   M_S for --cot slm (local: a .gguf file or hub reference)`,
+  'slm-mode': `  --slm-mode chat|completions  as --llm-mode, for M_S`,
+  'embed-model': `  --embed-model ID|DIR        M_V, the vector model of the similarity hints (default ${DEFAULT_EMBED_MODEL};
+                              --preset paper: ${PAPER_EMBED_MODEL}). Not the scoring model: --scoring-embed-model`,
+  'query-prompt': `  --query-prompt model|none|TEXT  what M_V puts before the question body: the model's own query prompt
+                              (config_sentence_transformers.json; default), nothing, or this text`,
+  'similarity-score': `  --similarity-score dot|cosine   how options are scored against the question (default cosine; --preset paper: dot)`,
+  threads: `  --threads N                 CPU threads for local models (default 1 for tiny models, else min(cores, 4))`,
+  'ctx-size': `  --ctx-size N                context of local models in tokens, prompt + answer (default 4096, at most
+                              what the model was trained for)`,
+  concurrency: `  --concurrency N             requests in flight per endpoint (default 8)`,
+  retries: `  --timeout-ms N --max-retries N   per request (defaults 120000, 4; 429 honours Retry-After)`,
+  'llm-extra-body': `  --llm-extra-body JSON       extra request fields for M_L, e.g. '{"repetition_penalty": 1.05}'`,
+  constrained: `  --constrained               vLLM structured outputs: option numbers for multiple choice, number lists for ranking/retrieval`,
+  seed: `  --seed N                    sampling seed (default ${PAPER_SEED}, the reference's)`,
+  cache: `  --cache DIR                 response cache (default .mcpo/cache); unchanged requests are never sent twice`,
+  'no-cache': `  --no-cache                  replay no answer cached before this command started (fresh answers are still stored)`,
+  'scoring-embed-model': `  --scoring-embed-model ID|DIR   the model that scores sent-transformer rows (default ${DEFAULT_EMBED_MODEL});
+                              mcpo score takes the same flag`,
+  'multilingual-embed-model': `  --multilingual-embed-model ID|DIR   the model that scores multilingual-sent-transformer rows`,
+} as const;
+
+/** A titled group of flags' help. */
+export function helpGroup(title: string, lines: readonly string[]): string {
+  return `${title}:\n${lines.join('\n')}`;
+}
+
+/** The groups of flags run and ablate share: models, requests and cache, scoring. */
+export function sharedHelpGroups(): string[] {
+  const h = FLAG_HELP;
+  return [
+    helpGroup('Models', [
+      h.llm,
+      h['llm-mode'],
+      h.slm,
+      h['slm-mode'],
+      h['embed-model'],
+      h['query-prompt'],
+      h['similarity-score'],
+      h.threads,
+      h['ctx-size'],
+    ]),
+    helpGroup('Requests and cache', [
+      h.concurrency,
+      h.retries,
+      h['llm-extra-body'],
+      h.constrained,
+      h.seed,
+      h.cache,
+      h['no-cache'],
+    ]),
+    helpGroup('Scoring', [h['scoring-embed-model'], h['multilingual-embed-model']]),
+  ];
+}
+
+/** Said once, after the options: keys are never flags. */
+export const API_KEYS_HELP =
+  'API keys come from the environment, MCPO_LLM_API_KEY and MCPO_SLM_API_KEY (never from flags, never logged).';
 
 /** A server URL without http(s):// is a wrong flag value, not an unreachable endpoint (exit 2). */
 function checkEndpointUrl(url: string, flag: string, command: string): void {

@@ -6,17 +6,19 @@ import { DEFAULT_EMBED_MODEL, DEFAULT_MULTILINGUAL_EMBED_MODEL } from '../embed/
 import type { SampleScore } from '../scoring/evaluate';
 import { scoreFiles } from '../scoring/scoreFiles';
 import { formatScoreTable } from '../scoring/scoreTable';
-import { requireOption, type Command } from './command';
+import { requireOption, type Command, type OptionValues } from './command';
+import { UsageError } from '../userError';
 import { percent, ProgressLine } from './progress';
 
 export const score: Command = {
   usage:
-    'mcpo score --data <dataset.jsonl|.json> --predictions <predictions.jsonl> [--out scores.json] [--per-sample per-sample.jsonl] [--embed-model <hub id|folder>] [--multilingual-embed-model <hub id|folder>] [--strict]',
+    'mcpo score --data <dataset.jsonl|.json> --predictions <predictions.jsonl> [--out scores.json] [--per-sample per-sample.jsonl] [--scoring-embed-model <hub id|folder>] [--multilingual-embed-model <hub id|folder>] [--strict]',
   options: {
     data: { type: 'string' },
     predictions: { type: 'string' },
     out: { type: 'string' },
     'per-sample': { type: 'string' },
+    'scoring-embed-model': { type: 'string' },
     'embed-model': { type: 'string' },
     'multilingual-embed-model': { type: 'string' },
     strict: { type: 'boolean' },
@@ -27,7 +29,9 @@ export const score: Command = {
   --predictions FILE               one line per dataset row, in order: {"response": "<raw output>"} or a JSON string
   --out FILE                       write {tasks, tracks, overall} as JSON
   --per-sample FILE                write one JSON line per row: index, task_name, task_type, metric, parsed, score, warnings
-  --embed-model ID|DIR             model for "sent-transformer" rows (default ${DEFAULT_EMBED_MODEL})
+  --scoring-embed-model ID|DIR     model for "sent-transformer" rows (default ${DEFAULT_EMBED_MODEL}); the same
+                                   flag as mcpo run's. --embed-model is an older name for it here only (in mcpo run
+                                   --embed-model is M_V, the similarity hints' vector model)
   --multilingual-embed-model ID|DIR  model for "multilingual-sent-transformer" rows (default ${DEFAULT_MULTILINGUAL_EMBED_MODEL})
   --strict                         exit with code 3 when any task could not be scored (e.g. no embedding model)
 
@@ -42,7 +46,7 @@ missing or extra line would shift every prediction after it onto the wrong row.`
     const result = await scoreFiles({
       data,
       predictions,
-      embedModel: v['embed-model'] as string | undefined,
+      embedModel: scoringEmbedModel(v),
       multilingualEmbedModel: v['multilingual-embed-model'] as string | undefined,
       onModelProgress: (model, file, loaded, total) =>
         progress.show(`downloading ${model}: ${file} ${percent(loaded, total)}`),
@@ -68,6 +72,16 @@ missing or extra line would shift every prediction after it onto the wrong row.`
     return 0;
   },
 };
+
+/** --scoring-embed-model, or its older name here, --embed-model (not both, unless they agree). */
+function scoringEmbedModel(v: OptionValues): string | undefined {
+  const [named, older] = [v['scoring-embed-model'], v['embed-model']] as (string | undefined)[];
+  if (named !== undefined && older !== undefined && named !== older)
+    throw new UsageError(
+      'mcpo score: --scoring-embed-model and --embed-model name the same model: give one',
+    );
+  return named ?? older;
+}
 
 /** JSON with NaN written as "NaN" (the parity vectors' spelling); JSON.stringify would write null. */
 function toJson(value: unknown, indent?: number): string {
