@@ -31,6 +31,7 @@ import {
   type RunInput,
 } from './runInputs';
 import { UserError } from '../userError';
+import { plural } from '../protocol/runLabels';
 
 /** What the run requests need from the connection. */
 export interface RunHost {
@@ -263,7 +264,7 @@ export async function runDataset(
 ): Promise<RunDatasetResult> {
   const { input, source } = await snapshotDocument(host, params);
   if (input.invalid.length > 0)
-    host.log(`${source.file}: ${input.invalid.length} invalid row(s) left out of the run`);
+    host.log(`${source.file}: ${plural(input.invalid.length, 'invalid row')} left out of the run`);
   const config = await buildRunConfig(
     runOptionsFromSettings(params.settings, input.file, params.label, source),
   );

@@ -6,6 +6,7 @@ import type * as fs from 'node:fs';
 import * as readline from 'node:readline';
 import { UserError } from '../userError';
 import { openForReading } from '../util/openForReading';
+import { plural } from '../protocol/runLabels';
 
 export class PredictionsError extends UserError {}
 
@@ -47,9 +48,9 @@ export async function readPredictions(file: string): Promise<string[]> {
   if (problems.length > 0) {
     const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
     if (problems.length > listed.length)
-      listed.push(`... and ${problems.length - listed.length} more bad line(s)`);
+      listed.push(`... and ${plural(problems.length - listed.length, 'more bad line')}`);
     throw new PredictionsError(
-      `${problems.length} bad prediction line(s); nothing was scored:\n${listed.join('\n')}`,
+      `${plural(problems.length, 'bad prediction line')}; nothing was scored:\n${listed.join('\n')}`,
     );
   }
   return responses;

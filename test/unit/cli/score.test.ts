@@ -130,6 +130,8 @@ test('mcpo score: a bad prediction line and a bad dataset row are named, valid r
   const bad = mcpo(['score', '--data', data, '--predictions', preds]);
   assert.equal(bad.code, 1);
   assert.match(bad.stderr, /p\.jsonl:2: expected \{"response": "\.\.\."\}/);
+  // One line is "1 bad prediction line", not "line(s)" (K2).
+  assert.match(bad.stderr, /^1 bad prediction line; nothing was scored:$/m);
   fs.writeFileSync(preds, '"0"\n"1"\n');
   const partial = mcpo(['score', '--data', data, '--predictions', preds]);
   assert.equal(partial.code, 1);
@@ -160,7 +162,7 @@ test('mcpo score: every bad prediction line is listed in one pass, not only the 
   fs.writeFileSync(preds, `${lines.join('\n')}\n`);
   const r = mcpo(['score', '--data', DATA, '--predictions', preds]);
   assert.equal(r.code, 1);
-  assert.match(r.stderr, /3 bad prediction line\(s\)/);
+  assert.match(r.stderr, /^3 bad prediction lines; nothing was scored:$/m);
   assert.match(r.stderr, /p\.jsonl:4: expected/);
   assert.match(r.stderr, /p\.jsonl:11: not valid JSON/);
   assert.match(r.stderr, /p\.jsonl:41: field "response" must be a string/);

@@ -24,14 +24,16 @@ test('Run on Dataset leaves invalid rows out and its toast says how many of the 
   const file = path.join(dir, 'broken.jsonl');
   const [a, b, c] = writeSampleLines(file, '"multiple-choice"', 3);
   const text = [a, 'not json', b, '[1,2]', c].join('\n') + '\n';
+  const logs: string[] = [];
   const result = await runDataset(
-    fakeRunHost(() => text),
+    fakeRunHost(() => text, logs),
     { uri: pathToFileURL(file).href, settings: runSettings(server.baseUrl, dir), secrets: {} },
     new AbortController().signal,
     noProgress,
   );
   assert.equal(result.done, 3);
   assert.deepEqual(result.invalidRows, { count: 2, of: 5 });
+  assert.ok(logs.includes(`${file}: 2 invalid rows left out of the run`), logs.join('\n'));
 
   const run = getRun(result.runDir);
   const message = format.runEndMessage(
