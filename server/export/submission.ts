@@ -29,6 +29,8 @@ import { formatRunsTable } from '../runs/runReportText';
 import { RunStore } from '../runs/runStore';
 import type { RunConfig } from '../runs/runTypes';
 import { datasetName, namedDatasetFile } from '../runs/runData';
+import { inRunScope } from '../runs/runScope';
+import { plural } from '../protocol/runLabels';
 import { LOCAL_BASE_URL } from '../protocol/settings';
 import { hubRepository } from '../llm/localModels';
 import { UserError } from '../userError';
@@ -263,7 +265,10 @@ export interface Agreement {
   /** The data file the rows came from. */
   file: string;
   agree: number;
+  /** The rows measured: a run's rows (the ones it covered), else every valid row of `file`. */
   total: number;
+  /** The valid rows of `file`, when a run covered fewer (a selection, --limit). */
+  of?: number;
   /** Why it could not be measured (the run's data file is gone), instead of the counts. */
   unmeasured?: string;
 }
@@ -286,23 +291,27 @@ export async function exportSubmission(
   let run: RunConfig;
   let source: ConfigSource;
   let scores: string | undefined;
+  let scope: RunConfig['data'] | undefined;
   if ('runDir' in input) {
     if (!fs.existsSync(input.runDir)) throw new ExportError(`${input.runDir}: no such run folder`);
     const store = RunStore.open(input.runDir);
     run = store.config;
     source = { runDir: input.runDir };
     scores = store.records.size > 0 ? formatRunsTable([summarizeRun(store)]) : undefined;
+    scope = run.data;
   } else {
     run = input.config;
     source = { description: input.description };
   }
   const config = submissionConfig(run, source, options);
-  const files = writeSubmission(config, out, scores);
-  return {
-    out,
-    files,
-    agreement: await inferenceAgreement(namedDatasetFile(run.data), datasetName(run.data)),
-  };
+  // Measured on the rows the run covered, as the README promises ("on the run's data").
+  const agreement = await inferenceAgreement(
+    namedDatasetFile(run.data),
+    datasetName(run.data),
+    scope,
+  );
+  const files = writeSubmission(config, out, scores, agreement);
+  return { out, files, agreement };
 }
 
 /** mcpo/exportSubmission: the VS Code command's export of a run folder, or the weights it needs named. */
@@ -350,21 +359,44 @@ export function formatAgreement(a: Agreement): string {
     'task type inferred from the prompt and is_multiple_choice (all the evaluator passes)';
   if (a.unmeasured) return `${lead}: agreement with task_type not measured (${a.unmeasured})`;
   const percent = a.total > 0 ? ((100 * a.agree) / a.total).toFixed(1) : '0';
-  return `${lead} agrees with task_type on ${a.agree} of ${a.total} rows of ${a.file} (${percent}%)`;
+  return `${lead} agrees with task_type on ${a.agree} of ${rowsMeasured(a)} (${percent}%)`;
+}
+
+/** "96 rows of FILE", or for a run over some of them "the 8 rows the run covered, of 96 in FILE". */
+function rowsMeasured(a: Agreement): string {
+  return a.of !== undefined && a.of > a.total
+    ? `the ${plural(a.total, 'row')} the run covered, of ${a.of} in ${a.file}`
+    : `${plural(a.total, 'row')} of ${a.file}`;
 }
 
 /**
  * How often the exported model's task type (inferSubmissionTaskType, which is mcpo_prompt.py's
  * infer_task_type: test/unit/export checks they agree row by row) is the rows' task_type.
- * Reads the rows of `read` and names them `file` (a run's unsaved rows: see namedDatasetFile).
+ * Reads the rows of `read` and names them `file` (a run's unsaved rows: see namedDatasetFile);
+ * with a run's `scope`, only the rows it covered (not a selection's others, not past --limit).
  */
-export async function inferenceAgreement(read: string, file = read): Promise<Agreement> {
+export async function inferenceAgreement(
+  read: string,
+  file = read,
+  scope?: RunConfig['data'],
+): Promise<Agreement> {
   if (!fs.existsSync(read)) return { file, agree: 0, total: 0, unmeasured: `${read} is missing` };
-  const rows = (await loadDataset(read)).rows.map((r) => r.row);
+  const loaded = (await loadDataset(read)).rows;
+  const invalid = new Set(scope?.invalid ?? []);
+  const rows = (
+    scope === undefined
+      ? loaded
+      : loaded.filter((r) => inRunScope(r.index, scope) && !invalid.has(r.index))
+  ).map((r) => r.row);
   const agree = rows.filter(
     (r) => inferSubmissionTaskType(r.input_field, r.is_multiple_choice === true) === r.task_type,
   ).length;
-  return { file, agree, total: rows.length };
+  return {
+    file,
+    agree,
+    total: rows.length,
+    ...(rows.length < loaded.length && { of: loaded.length }),
+  };
 }
 
 const PYTHON_FILES = ['mcpo_prompt.py', 'mcpo_model.py'];
@@ -372,7 +404,12 @@ const PYTHON_FILES = ['mcpo_prompt.py', 'mcpo_model.py'];
 const MARKER = 'models/mcpo_config.json';
 
 /** Writes the submission folder; returns the files written, relative to `out`. */
-export function writeSubmission(config: SubmissionConfig, out: string, scores?: string): string[] {
+export function writeSubmission(
+  config: SubmissionConfig,
+  out: string,
+  scores?: string,
+  agreement?: Agreement,
+): string[] {
   checkOutFolder(out);
   const files = new Map<string, string>();
   for (const name of PYTHON_FILES)
@@ -387,7 +424,7 @@ export function writeSubmission(config: SubmissionConfig, out: string, scores?: 
     'requirements.txt',
     `vllm>=0.4.2\n${config.similarity.k > 0 ? 'sentence-transformers\n' : ''}`,
   );
-  files.set('README.md', readme(config, scores));
+  files.set('README.md', readme(config, scores, agreement));
   try {
     for (const [name, text] of files) writeFileAtomic(path.join(out, name), text);
   } catch (err) {
@@ -425,18 +462,35 @@ function pythonDir(): string {
   throw new Error('the Python sources of the submission (mcpo_prompt.py) are missing');
 }
 
-/** Where the pipeline came from: a run, or (no run happened) a preset or the run options. */
-function origin(source: SubmissionConfig['source']): string {
-  if (source.runId !== null)
-    return `From run \`${source.runId}\` (${source.label}${source.preset ? `, preset ${source.preset}` : ''}) on \`${source.data}\`.`;
-  return `Exported from ${source.preset ? `the \`${source.preset}\` preset` : 'run options'} (${source.label}) without a run: nothing has run yet, so there are no scores; \`mcpo run\` with the same options on \`${source.data}\` measures them.`;
+/**
+ * Where the pipeline came from: a run, or (no run happened) a preset or the run options. A
+ * configuration label already names its preset ("preset=paper templates=paper ..."): the preset
+ * is named once (K9 of the s21 try read "(preset=paper … cot=self, preset paper)").
+ */
+function origin(source: SubmissionConfig['source'], agreement?: Agreement): string {
+  const inLabel = /(^|\s)preset=\S+\s*/;
+  const covered =
+    agreement?.of !== undefined && !agreement.unmeasured
+      ? ` (the run covered ${agreement.total} of its ${plural(agreement.of, 'row')})`
+      : '';
+  if (source.runId !== null) {
+    const preset = source.preset && !inLabel.test(source.label) ? `, preset ${source.preset}` : '';
+    return `From run \`${source.runId}\` (${source.label}${preset}) on \`${source.data}\`${covered}.`;
+  }
+  // "the `paper` preset (templates=paper ...)": the heading names it, the label need not.
+  const label = source.preset ? source.label.replace(inLabel, '$1').trim() : source.label;
+  return `Exported from ${source.preset ? `the \`${source.preset}\` preset` : 'run options'}${label ? ` (${label})` : ''} without a run: nothing has run yet, so there are no scores; \`mcpo run\` with the same options on \`${source.data}\` measures them.`;
 }
 
-function readme(config: SubmissionConfig, scores: string | undefined): string {
+function readme(
+  config: SubmissionConfig,
+  scores: string | undefined,
+  agreement: Agreement | undefined,
+): string {
   const { cot, similarity, vllm } = config;
   return `# MCPO submission (written by \`mcpo export submission\`)
 
-${origin(config.source)}
+${origin(config.source, agreement)}
 
 Copy \`models/\` and \`requirements.txt\` into the Amazon KDD Cup 2024 starter kit (its
 \`models/base_model.py\` stays), put the model weights at \`${config.llm.model}\`${config.slm ? ` and \`${config.slm.model}\`` : ''}${similarity.k > 0 ? ` and the M_V folder at \`${similarity.model}\`` : ''}

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import {
   exportSubmission,
   exportSubmissionRequest,
+  formatAgreement,
   suggestedFolder,
   type SubmissionConfig,
 } from '../../../server/export/submission';
@@ -151,7 +152,10 @@ test("export of a paper-preset run: imports with stubbed vllm and sentence_trans
   ) as SubmissionConfig;
   // The rules travel as data, the engine's own list: no second copy to drift.
   assert.deepEqual(written.taskTypeRules, INFERENCE_RULES);
-  assert.match(fs.readFileSync(path.join(out, 'README.md'), 'utf8'), new RegExp(config.runId));
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(readme, new RegExp(config.runId));
+  // The configuration label names the preset: the README does not add ", preset paper" (K9).
+  assert.equal(readme.match(/preset[ =]paper/g)?.length, 1, readme);
 
   const result2 = evaluate(out);
   assert.equal(result2.batch, 16);
@@ -410,7 +414,9 @@ test('mcpo export submission: the command writes the folder and reports the agre
   // No run happened: no run id is named, the README says it came from the preset.
   assert.equal(written.source.runId, null);
   const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
-  assert.match(readme, /^Exported from the `paper` preset \(preset=paper .*\) without a run: /m);
+  // The preset is named once (K9), not again inside the label.
+  assert.match(readme, /^Exported from the `paper` preset \(templates=paper .*\) without a run: /m);
+  assert.doesNotMatch(readme, /preset=paper/);
   assert.doesNotMatch(readme, /From run|\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}/);
   const run = ['export', 'submission', '--out', out, '--run', path.join(base, 'x')];
   for (const [args, message] of [
@@ -487,4 +493,39 @@ test('the folder offered for the weights of a GGUF', () => {
   assert.equal(suggestedFolder('hf:bartowski/Llama-3-8B_gguf'), 'models/Llama-3-8B');
   assert.equal(suggestedFolder('/home/me/models/tiny-q4.gguf'), 'models/tiny-q4');
   assert.equal(suggestedFolder('C:\\models\\tiny.GGUF'), 'models/tiny');
+});
+
+test('a run over some rows: the agreement is measured on the rows it covered, and says so (C9)', async () => {
+  const config = await buildRunConfig({
+    data: SAMPLE_FILE,
+    limit: 8,
+    llm: { url: 'http://gpu:8000/v1', model: 'llama3-70B-awq' },
+  });
+  const out = path.join(tempDir('mcpo-export-'), 'submission');
+  const result = await exportSubmission({ runDir: runFolder(config) }, out);
+  assert.deepEqual(result.agreement, { file: SAMPLE_FILE, agree: 8, total: 8, of: 96 });
+  assert.match(
+    formatAgreement(result.agreement),
+    / agrees with task_type on 8 of the 8 rows the run covered, of 96 in .*shopbench-dev\.jsonl \(100\.0%\)$/,
+  );
+  const readme = fs.readFileSync(path.join(out, 'README.md'), 'utf8');
+  assert.match(
+    readme,
+    /^From run `[^`]+` \(templates=paper\) on `.*shopbench-dev\.jsonl` \(the run covered 8 of its 96 rows\)\.$/m,
+  );
+  // A selection's other rows are left out as invalid: they are not measured either.
+  const selection = {
+    ...config,
+    data: {
+      ...config.data,
+      limit: undefined,
+      selected: 2,
+      invalid: [...Array(94).keys()].map((i) => i + 2),
+    },
+  };
+  const picked = await exportSubmission(
+    { runDir: runFolder(selection) },
+    path.join(out, '..', 'two'),
+  );
+  assert.deepEqual(picked.agreement, { file: SAMPLE_FILE, agree: 2, total: 2, of: 96 });
 });
