@@ -7,6 +7,7 @@
  * endpoint is taken as down: the questions waiting on it stop at once, the rest are not sent,
  * and all of them are recorded as failed with one message that says how to resume.
  */
+import { setMaxListeners } from 'node:events';
 import { EndpointDownError, isConnectionFailure } from '../llm/retry';
 import type { LlmClient, LlmRequest, LlmResponse } from '../llm/types';
 import { rootCause } from '../llm/openaiClient';
@@ -32,13 +33,27 @@ export function watchEndpoint(
   onDown: (down: EndpointDown) => void,
 ): LlmClient {
   const down = new AbortController();
+  setMaxListeners(0, down.signal);
   let streak = 0;
   const reason = (): EndpointDownError => down.signal.reason as EndpointDownError;
+  // The caller's signal combined with `down`, made once per caller signal: a run passes the same
+  // signal with every call, and AbortSignal.any is costly (about 30 us, and weak references
+  // that every garbage collection then walks), far too much to make anew for each request.
+  let combinedFor: AbortSignal | undefined;
+  let combined = down.signal;
+  const either = (signal: AbortSignal | undefined): AbortSignal => {
+    if (signal === undefined) return down.signal;
+    if (signal !== combinedFor) {
+      combinedFor = signal;
+      combined = AbortSignal.any([signal, down.signal]);
+      setMaxListeners(0, combined); // every request in flight listens to it
+    }
+    return combined;
+  };
   const complete = async (request: LlmRequest, signal?: AbortSignal): Promise<LlmResponse> => {
     if (down.signal.aborted) throw reason();
-    const either = signal ? AbortSignal.any([signal, down.signal]) : down.signal;
     try {
-      const response = await client.complete(request, either);
+      const response = await client.complete(request, either(signal));
       // A cached answer says nothing about the server.
       if (!response.cached) streak = 0;
       return response;

@@ -283,3 +283,36 @@ test('the watch: a call waiting between retries when the endpoint goes down stop
   assert.equal(err.attempts, 1);
   assert.equal(err.message, `not sent: ${downs[0].message}`);
 });
+
+test("the watch: a run's calls share one combined signal, and the run's abort reaches every call", async () => {
+  const seen: AbortSignal[] = [];
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const inner: LlmClient = {
+      ...scripted([]),
+      // Each call waits on its signal, as a request in flight or waiting for a slot does.
+      complete: (_request, signal) => {
+        seen.push(signal!);
+        return new Promise((_, reject) =>
+          signal!.addEventListener('abort', () => reject(signal!.reason)),
+        );
+      },
+    };
+    const run = new AbortController();
+    const watched = watchEndpoint(inner, 'resume', () => undefined);
+    const calls = Array.from({ length: 40 }, () => watched.complete(request, run.signal));
+    assert.equal(new Set(seen).size, 1, 'one combined signal for the run, not one per call');
+    run.abort(new Error('cancelled'));
+    for (const call of calls) await assert.rejects(call, /cancelled/);
+    // Node warns at an 11th listener on a signal unless told the many are meant.
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(
+      warnings.map((w) => w.name),
+      [],
+    );
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
