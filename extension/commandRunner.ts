@@ -10,6 +10,7 @@ import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import {
   errorActions,
+  forVsCode,
   openSettingCommand,
   settingOfAction,
   type OpenSettingCommand,
@@ -49,7 +50,8 @@ export function guarded<A extends unknown[], R>(
         log.warn(`${id}: ${err.message}`);
         return undefined;
       }
-      const message = err instanceof Error ? err.message : String(err);
+      // The engine writes for the CLI and VS Code at once: show VS Code's way only.
+      const message = forVsCode(err instanceof Error ? err.message : String(err));
       log.error(`${id}: ${message}`);
       void vscode.window
         .showErrorMessage(`MCPO: ${message}`, ...errorActions(id, message))

@@ -15,6 +15,7 @@ import {
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import { urlInputProblem } from './urlInput';
+import { forVsCode } from './errorActions';
 import type { EngineClient } from './engineClient';
 import { exportSubmission } from './exportSubmission';
 import type { ExportSubmissionOptions } from '../server/protocol/export';
@@ -39,6 +40,7 @@ import {
   answeredNotScored,
   hasWorkToResume,
   plural,
+  resumeCount,
   resumeRetries,
 } from '../server/protocol/runLabels';
 
@@ -52,6 +54,10 @@ export interface CommandContext {
   /** Refreshes the results panel (it lists runs from disk), showing `select` if given. */
   refreshResults: (select?: string) => void;
 }
+
+/** Resume Run when no run has anything to resume. */
+export const NOTHING_TO_RESUME =
+  'MCPO: no run has failed, missing or not-scored questions: there is nothing to resume.';
 
 /** The button that runs a run's failed and missing questions again (MCPO: Resume Run). */
 const RESUME = 'Resume Run';
@@ -276,10 +282,11 @@ async function resumeRun(ctx: CommandContext, runDir?: string): Promise<void> {
     const runs = (
       await ctx.engine.send(ListRunsRequest, { runsDir: ctx.config.pipeline.runsDir })
     ).filter(hasWorkToResume);
-    if (runs.length === 0)
-      throw new Error(
-        'no run has failed, missing or not-scored questions: there is nothing to resume',
-      );
+    // A state, not a failure: nothing to retry, so no Retry button.
+    if (runs.length === 0) {
+      void vscode.window.showInformationMessage(NOTHING_TO_RESUME);
+      return;
+    }
     const pick = await vscode.window.showQuickPick(
       runs.map((r) => ({ ...runPickItem(r), runDir: r.runDir })),
       { title: 'MCPO: resume which run? (its failed, missing and not-scored questions run again)' },
@@ -686,9 +693,11 @@ async function afterRun(
   const resume = (choice: string | undefined): Thenable<unknown> | undefined =>
     choice === RESUME ? vscode.commands.executeCommand('mcpo.resumeRun', result.runDir) : undefined;
   if (result.cancelled) {
+    // How much is left, counted as `mcpo run` counts it after Ctrl-C: no surprise on Resume.
+    const left = result.toResume ? ` ${resumeCount(RESUME, result.toResume)}.` : '';
     void vscode.window
       .showWarningMessage(
-        `MCPO: run cancelled after ${plural(result.done, 'question')}; finished questions are saved in ${result.runDir}.`,
+        `MCPO: run cancelled after ${plural(result.done, 'question')}; finished questions are saved in ${result.runDir}.${left}`,
         RESUME,
       )
       .then(resume);
@@ -724,6 +733,7 @@ async function afterRun(
     const failure = run.records.find((r) => r.status === 'failed');
     // An endpoint that stopped answering explains most failures at once: say that, not one question.
     const down = run.records.find((r) => r.error?.endpointDown)?.error?.message;
+    const downText = down === undefined ? undefined : forVsCode(down);
     const endpointStage =
       down !== undefined || failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
     const others = result.failed > 1 ? ` (and ${result.failed - 1} more, each in the log)` : '';
@@ -732,8 +742,8 @@ async function afterRun(
     const resumes =
       notScored > 0 ? `; ${resumeRetries('Resume Run', result.failed, notScored)}` : '';
     const message =
-      down !== undefined
-        ? `MCPO: ${plural(result.failed, 'question')} failed: ${down.replace(/^not sent: /, '')}${resumes}`
+      downText !== undefined
+        ? `MCPO: ${plural(result.failed, 'question')} failed: ${downText.replace(/^not sent: /, '')}${resumes}`
         : `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}${others}${resumes}`;
     // Not awaited: a toast nobody clicks would keep the command from returning.
     void vscode.window

@@ -69,6 +69,31 @@ export function settingOfAction(action: string): string | undefined {
   return action.startsWith(`${OPEN_SETTING}mcpo.`) ? action.slice(OPEN_SETTING.length) : undefined;
 }
 
+/**
+ * A CLI flag followed by where VS Code has the same thing, as the engine writes for both places:
+ * "--similarity-k 0 (VS Code: setting mcpo.similarity.k to 0)", "mcpo run --resume DIR (VS Code:
+ * MCPO: Resume Run)", "--slurm-url (or SLURM_URL; in VS Code mcpo.slurm.url)".
+ */
+const FLAG_THEN_VSCODE =
+  /(?:mcpo [a-z]+ )?--[a-z][\w-]*(?: <[^>]*>| [^\s()<]+)*? \((?:[^();]*; )?(?:in )?VS Code:?\s+(setting )?([^)]*)\)/g;
+
+/** "(--llm-url / --slm-url and its model name; in VS Code: MCPO: Configure Endpoints)". */
+const FLAGS_IN_PARENTHESES = /\((?:--[^();]*); in VS Code:?\s+([^)]*)\)/g;
+
+/**
+ * An engine message as VS Code shows it: where it gives a CLI flag and VS Code's way beside it,
+ * only VS Code's (a setting keeps the words "setting mcpo.x", so its button is still offered).
+ */
+export function forVsCode(message: string): string {
+  return message
+    .replace(FLAG_THEN_VSCODE, (_all, setting: string | undefined, where: string) =>
+      setting || !/^mcpo\.[\w.]+$/.test(where)
+        ? `${setting ?? ''}${where}`
+        : `the setting ${where}`,
+    )
+    .replace(FLAGS_IN_PARENTHESES, '($1)');
+}
+
 /** The actions an error message of command `id` offers, most useful first. */
 export function errorActions(id: string, message: string): string[] {
   const settings = namedSettings(message);

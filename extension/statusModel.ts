@@ -9,7 +9,7 @@
  * that failed for a reason a setting fixes (M_V would not load) is no word on the endpoints: it
  * shows until that setting changes or a run gets through, whatever an endpoint check says.
  */
-import { namedSettings } from './errorActions';
+import { forVsCode, namedSettings } from './errorActions';
 import type {
   EndpointHealth,
   RecordNotificationParams,
@@ -88,7 +88,8 @@ export function afterRecord(state: StatusState, params: RecordNotificationParams
  * "loading" (a model that failed to load must not spin forever).
  */
 export function afterRunState(state: StatusState, params: RunStateParams): StatusState {
-  const { runDir, state: runState, message } = params;
+  const { runDir, state: runState } = params;
+  const message = params.message === undefined ? undefined : forVsCode(params.message);
   const tally = state.tallies?.[runDir];
   const tallies = { ...state.tallies };
   delete tallies[runDir];

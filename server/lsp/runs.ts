@@ -20,6 +20,7 @@ import type { PipelineSettings, Secrets } from '../protocol/settings';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../llm/localLlama';
 import { ablationPlan, runAblationArms } from '../runs/ablation';
 import { newRunId, RunStore } from '../runs/runStore';
+import { summarizeRun } from '../runs/report';
 import { endpointLabel } from '../llm/openaiClient';
 import type { RunConfig, RunRecord } from '../runs/runTypes';
 import { buildRunConfig, endpointUrlProblem, executeRun, type RunOptions } from '../runs/startRun';
@@ -202,6 +203,7 @@ async function runOne(
       failed: result.failed,
       cancelled: result.cancelled,
       ...(result.rerun ? { rerun: result.rerun } : {}),
+      ...(result.cancelled ? { toResume: toResume(runDir) } : {}),
     };
   } catch (err) {
     // Cancelling during the endpoint check surfaces as a setup error: it is still a cancellation.
@@ -211,6 +213,21 @@ async function runOne(
     }
     host.sendState({ runDir, state: 'failed', message: (err as Error).message });
     throw err;
+  }
+}
+
+/** What a resume of the run in `runDir` runs, as `mcpo run`'s footer counts it. */
+function toResume(runDir: string): NonNullable<RunDatasetResult['toResume']> {
+  const store = RunStore.open(runDir);
+  try {
+    const s = summarizeRun(store);
+    return {
+      never: Math.max(0, s.expected - s.questions),
+      failed: s.failed,
+      notScored: s.notScored ?? 0,
+    };
+  } finally {
+    store.close();
   }
 }
 
@@ -239,8 +256,13 @@ export function failedQuestionLine(config: RunConfig, record: RunRecord): string
     : stage === 'similarity'
       ? ` on M_V ${config.embedModel}`
       : '';
-  const attempts = record.error?.attempts ? ` (after ${record.error.attempts} attempts)` : '';
-  return `run ${config.runId}: Q${record.index + 1} (${record.task_name}) failed at ${stage}${on}: ${record.error?.message ?? 'no reason recorded'}${attempts}`;
+  const message = record.error?.message ?? 'no reason recorded';
+  // The endpoint's error already says "after 5 attempts": say it once.
+  const attempts =
+    record.error?.attempts && !/\bafter \d+ attempts?\b/.test(message)
+      ? ` (after ${plural(record.error.attempts, 'attempt')})`
+      : '';
+  return `run ${config.runId}: Q${record.index + 1} (${record.task_name}) failed at ${stage}${on}: ${message}${attempts}`;
 }
 
 /** The rows to run, copied from the document as the editor shows it, and the file they came from. */

@@ -199,6 +199,18 @@ export function resumeRuns(resume: string, counts: Rerun & { never: number }): s
   return `${resume} ${said}${all}`;
 }
 
+/**
+ * How many questions a resume asks, counted as its start line counts them: "Resume Run runs the
+ * 68 questions that never ran", "Resume Run runs 72 questions (4 answered but not scored, 68
+ * never run)".
+ */
+export function resumeCount(resume: string, counts: Rerun & { never: number }): string {
+  const total = counts.never + counts.failed + counts.notScored;
+  if (total === counts.never)
+    return `${resume} runs the ${plural(total, 'question')} that never ran`;
+  return `${resume} runs ${plural(total, 'question')}${rerunNote(total, counts)}`;
+}
+
 /** What a resume runs again: " (74 that failed, 4 answered but not scored)"; '' for none. */
 export function rerunNote(pending: number, rerun: Rerun | undefined): string {
   if (rerun === undefined) return '';

@@ -223,6 +223,11 @@ export interface RunDatasetResult {
   rerun?: Rerun;
   /** Run on Dataset: the file's invalid rows, left out of the run (the Problems view lists them). */
   invalidRows?: { count: number; of: number };
+  /**
+   * A cancelled run: what Resume Run would run, counted as `mcpo run`'s footer counts it (never
+   * ran, failed, answered but not scored).
+   */
+  toResume?: Rerun & { never: number };
 }
 
 /** Runs the failed and missing questions of an existing run again (`mcpo run --resume`). */

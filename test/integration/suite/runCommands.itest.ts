@@ -153,3 +153,82 @@ function readRecords(runDir: string): Array<{ status: string; score: number | nu
     .filter((l) => l.trim() !== '')
     .map((l) => JSON.parse(l) as { status: string; score: number | null });
 }
+
+interface ShownMessage {
+  kind: 'info' | 'warning' | 'error';
+  text: string;
+  items: string[];
+}
+
+/**
+ * What the extension shows as messages while a test runs: VS Code's show*Message replaced by
+ * recorders (the extension and this suite share one `vscode` API object), put back by restore().
+ */
+function recordMessages(): { shown: ShownMessage[]; restore(): void } {
+  const shown: ShownMessage[] = [];
+  const window = vscode.window as unknown as Record<string, unknown>;
+  const kinds = {
+    showInformationMessage: 'info',
+    showWarningMessage: 'warning',
+    showErrorMessage: 'error',
+  } as const;
+  const originals = Object.keys(kinds).map((name) => [name, window[name]] as const);
+  for (const [name, kind] of Object.entries(kinds))
+    window[name] = (text: string, ...items: unknown[]) => {
+      shown.push({ kind, text, items: items.filter((i): i is string => typeof i === 'string') });
+      return Promise.resolve(undefined);
+    };
+  return {
+    shown,
+    restore: () => {
+      for (const [name, original] of originals) window[name] = original;
+    },
+  };
+}
+
+/** Resume Run with nothing to resume says so as news, not as an error with a Retry to nowhere. */
+export async function resumeRunWithNothingToResumeOffersNoRetry(): Promise<void> {
+  const fixture = await runFixture();
+  const messages = recordMessages();
+  try {
+    await vscode.commands.executeCommand('mcpo.resumeRun');
+    assert.deepEqual(messages.shown, [
+      {
+        kind: 'info',
+        text: 'MCPO: no run has failed, missing or not-scored questions: there is nothing to resume.',
+        items: [],
+      },
+    ]);
+  } finally {
+    messages.restore();
+    await fixture.dispose();
+  }
+}
+
+/** A cancelled run's message says how many questions Resume Run will run, before it is clicked. */
+export async function aCancelledRunSaysHowManyQuestionsResumeRunRuns(): Promise<void> {
+  const fixture = await runFixture();
+  const release = fixture.server.hold();
+  const messages = recordMessages();
+  try {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fixture.dataset));
+    const running = vscode.commands.executeCommand('mcpo.runDataset');
+    // The endpoint check's GET, then the first question's POST, held: the run is under way.
+    await fixture.server.waitForRequests(2, 20_000);
+    await vscode.commands.executeCommand('mcpo.cancelRun');
+    await running;
+    const [runDir] = fixture.runs();
+    assert.ok(runDir, 'the cancelled run left no folder');
+    const cancelled = messages.shown.filter((m) => m.kind === 'warning');
+    assert.equal(cancelled.length, 1, JSON.stringify(messages.shown));
+    assert.equal(
+      cancelled[0].text,
+      `MCPO: run cancelled after 0 questions; finished questions are saved in ${runDir}. Resume Run runs the 5 questions that never ran.`,
+    );
+    assert.deepEqual(cancelled[0].items, ['Resume Run']);
+  } finally {
+    messages.restore();
+    release();
+    await fixture.dispose();
+  }
+}

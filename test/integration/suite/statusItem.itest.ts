@@ -160,6 +160,8 @@ export async function aRunWhoseVectorModelWillNotLoadPointsAtItsSettings(): Prom
     assert.equal(failed.command, 'workbench.action.openSettings');
     assert.deepEqual(failed.arguments, ['mcpo.similarity.k']);
     assert.match(failed.tooltip, /no-such-model/);
+    // VS Code's way to fix it, not the CLI's flags (those are for mcpo run).
+    assert.doesNotMatch(failed.tooltip, /--similarity-k|--embed-model/);
     const actions = errorActions('mcpo.runDataset', failed.tooltip);
     assert.ok(actions.includes('Open mcpo.embedModel'), actions.join(', '));
     assert.ok(!actions.includes('Configure Endpoints'), actions.join(', '));
