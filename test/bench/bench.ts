@@ -1,6 +1,6 @@
 /**
  * `npm run bench`: measured figures for the closing notes (never asserted in tests).
- *   node dist/bench.js [section ...]   sections: scoring dataset runs hover pipeline local lsp vscode
+ *   node dist/bench.js [section ...]   sections: scoring dataset runs hover engine pipeline local lsp vscode
  *                                      (default: all)
  * Runs are measured side by side in one invocation and reported as ratios (see runBench.ts):
  * the machine is shared, so absolute times are noisy.
@@ -13,6 +13,7 @@ import { feedRowTexts, type RowText } from '../../server/dataset/rowTexts';
 import type { Metric, ShopBenchRow } from '../../server/dataset/shopbench';
 import { aggregate, scoreSamples, type SampleInput } from '../../server/scoring/evaluate';
 import { loadJapaneseTokenizer } from '../../server/scoring/official/japaneseTokenizer';
+import { engineBench } from './engineBench';
 import { localLlamaBench } from './localLlamaBench';
 import { lspBench } from './lspBench';
 import { pipelineBench } from './pipelineBench';
@@ -159,6 +160,7 @@ async function main(): Promise<void> {
   if (on('dataset')) await datasetBench(sample, figures);
   if (on('runs') || on('hover'))
     await runBench(sample, figures, { runs: on('runs'), hover: on('hover') });
+  if (on('engine')) await engineBench(sample, figures);
   if (on('pipeline')) await pipelineBench(sample, figures);
   if (on('local')) await localLlamaBench(figures);
   if (on('lsp')) await lspBench(figures);
