@@ -12,7 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { buildTinyBertFixture } from '../../support/tinyBertFixture';
-import { runFixture, sampleLines, type RunFixture } from './runFixture';
+import type { McpoExtensionApi } from '../../../extension/extension';
+import { activeExtension, runFixture, sampleLines, type RunFixture } from './runFixture';
 
 /** Opens the fixture's dataset with its 2nd and 3rd rows selected. */
 async function selectRowsTwoAndThree(fixture: RunFixture): Promise<void> {
@@ -229,6 +230,44 @@ export async function aCancelledRunSaysHowManyQuestionsResumeRunRuns(): Promise<
   } finally {
     messages.restore();
     release();
+    await fixture.dispose();
+  }
+}
+
+/**
+ * Run Ablation with mcpo.similarity.k = 0 (the fixture's) runs the arms `mcpo ablate
+ * --similarity-k 0` runs (no hints arm; no `all`, which would repeat "+self CoT"), and its
+ * progress says which arm of how many is running.
+ */
+export async function runAblationCountsArmsAndRunsTheCliArms(): Promise<void> {
+  const fixture = await runFixture();
+  const api = (await activeExtension()).exports as McpoExtensionApi;
+  const texts: string[] = [];
+  const listening = api.onDidChangeStatus((view) => texts.push(view.text));
+  try {
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(fixture.dataset));
+    await vscode.commands.executeCommand('mcpo.runAblation');
+    const [ablation] = fs.readdirSync(fixture.runsDir).filter((d) => d.startsWith('ablation-'));
+    assert.ok(ablation, 'no ablation folder');
+    const labels = fs
+      .readdirSync(path.join(fixture.runsDir, ablation))
+      .map((d) => path.join(fixture.runsDir, ablation, d, 'config.json'))
+      .filter((f) => fs.existsSync(f))
+      .map((f) => JSON.parse(fs.readFileSync(f, 'utf8')) as { label: string; createdAt: string })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+      .map((c) => c.label);
+    assert.deepEqual(labels, ['baseline', '+Prompt1', '+Prompt1+2', '+Prompt1+2+3', '+self CoT']);
+    const progress = texts.filter((t) => t.startsWith('$(sync~spin)'));
+    assert.ok(
+      progress.some((t) => t.includes('arm 3/5 +Prompt1+2: ')),
+      progress.join(' | '),
+    );
+    assert.ok(
+      progress.every((t) => !/\d+\/\d+/.test(t) || /arm \d\/5/.test(t)),
+      progress.join(' | '),
+    );
+  } finally {
+    listening.dispose();
     await fixture.dispose();
   }
 }
