@@ -16,6 +16,7 @@ import {
   plural,
   questionCount,
   rerunNote,
+  runIdTail,
   shortRunLabel,
 } from '../server/protocol/runLabels';
 
@@ -112,7 +113,8 @@ export function runPickItem(run: RunListItem): {
   const problem = runProblem(run);
   return {
     label: `${problem ? '$(warning) ' : ''}${shortRunLabel(label)}`,
-    description: formatRunTime(run.createdAt),
+    // The id's tail, as the side bar and the report show it: two runs of one minute differ.
+    description: `${formatRunTime(run.createdAt)} · ${runIdTail(run.runId)}`,
     detail: `overall ${formatScore(run.overall)} · ${questionCount(run)} · ${failedCount(run)}${label !== shortRunLabel(label) ? ` · ${label}` : ''}`,
   };
 }

@@ -30,7 +30,11 @@ different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
     process.stdout.write(formatRunsTable(summaries));
     const resamples = intOption(v, 'resamples', 'report', 10) ?? 1000;
     const base = stores[0];
-    for (const other of stores.slice(1)) {
+    // Named as the table's columns and legend name them: two runs of one configuration share a
+    // label, their numbers tell them apart.
+    const name = (i: number): string => `[${i + 1}] ${shortRunLabel(stores[i].config.label)}`;
+    for (const [i, other] of stores.entries()) {
+      if (i === 0) continue;
       const comparison = compareRunRecords(
         base.records.values(),
         other.records.values(),
@@ -38,7 +42,7 @@ different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
       );
       if (comparison.paired === 0) {
         process.stdout.write(
-          `\n${other.config.label}: not compared with ${base.config.label}: no question answered by both (same index, task and truth)\n`,
+          `\n${name(i)}: not compared with ${name(0)}: no question answered by both (same index, task and truth)\n`,
         );
         continue;
       }
@@ -47,7 +51,7 @@ different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
           ? ` (${comparison.mismatched} questions left out: same index, different task or truth)`
           : '';
       process.stdout.write(
-        `\n${formatDifferences(shortRunLabel(base.config.label), shortRunLabel(other.config.label), comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
+        `\n${formatDifferences(name(0), name(i), comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
       );
     }
     process.stdout.write(checkpointTablesText(stores, resamples));

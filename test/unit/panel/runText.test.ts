@@ -83,7 +83,7 @@ test('the export picker names a run as the side bar does and shows its failures'
     const item = format.runPickItem(run({ failed: 64 }));
     assert.equal(item.label, '$(warning) paper · P1+2 · CoT self · top-3');
     // Local time, as the side bar and the report show it (08:40 UTC is 09:40 in Berlin).
-    assert.equal(item.description, '2026-11-30 09:40');
+    assert.equal(item.description, '2026-11-30 09:40 · 494a');
     assert.match(item.detail, /^overall 0\.1000 · 96 questions · 64 of 96 failed · preset=paper /);
     const clean = format.runPickItem(run({ label: 'baseline' }));
     assert.equal(clean.label, 'baseline');

@@ -366,6 +366,7 @@ test('report: differences between two runs with paired bootstrap intervals', asy
   assert.ok(overall.low! <= overall.delta! && overall.delta! <= overall.high!);
   const cli = await runCli(['report', base.dir, cand.dir, '--resamples', '100']);
   assert.equal(cli.code, 0, cli.stderr);
-  assert.match(cli.stdout, /paper vs baseline/);
+  // Named as the table names them (C2): the number tells two runs of one label apart.
+  assert.match(cli.stdout, /^\[2\] paper vs \[1\] baseline$/m);
   assert.match(cli.stdout, /95% CI \(paired bootstrap\)/);
 });
