@@ -70,10 +70,10 @@ export function runOptionsFromSettings(
     // Named as "setting mcpo.x" so the error message offers to open it (extension/errorActions.ts).
     if (problem) throw new UserError(`the VS Code setting mcpo.${role}.url ${problem}`);
   }
-  if (!settings.runsDir) throw new UserError('no runs folder is configured (settings.runsDir)');
+  if (!settings.runsDir) throw new UserError('no runs folder is configured: setting mcpo.runsDir');
   if (settings.cot === 'slm' && !settings.slm)
     throw new UserError(
-      'chain of thought from the small model needs an SLM endpoint (settings.slm)',
+      'chain of thought from the small model (setting mcpo.cot.mode = slm) needs M_S: setting mcpo.slm.url and setting mcpo.slm.model',
     );
   // With a preset, a setting the user never set yields to the preset's choice.
   const fromPreset = (key: string): boolean =>
