@@ -189,6 +189,11 @@ export function trackRows(report: ScoresReport): TrackRow[] {
   });
 }
 
+/** Tasks as people count them (task2 before task10), as every table of a run lists them. */
+function byTaskName<T extends { task_name: string }>(tasks: readonly T[]): T[] {
+  return [...tasks].sort((a, b) => compareTaskNames(a.task_name, b.task_name));
+}
+
 export interface TaskRow {
   task: string;
   taskType: string;
@@ -202,7 +207,7 @@ export interface TaskRow {
 
 export function taskRows(report: ScoresReport): TaskRow[] {
   const reasons = new Map((report.unscored ?? []).map((u) => [u.task_name, u.reason]));
-  return report.tasks.map((t) => ({
+  return byTaskName(report.tasks).map((t) => ({
     task: t.task_name,
     taskType: t.task_type,
     metric: t.metric,
@@ -421,7 +426,7 @@ export function sidebarRows(
       }),
       incomplete: running ? '' : incompleteText(run),
       coverageTitle: unscored.map((u) => `${u.task_name} not scored: ${u.reason}`).join('\n'),
-      tasks: (run.taskScores ?? []).map((t) => {
+      tasks: byTaskName(run.taskScores ?? []).map((t) => {
         const reason = reasons.get(t.task_name);
         return {
           task: t.task_name,

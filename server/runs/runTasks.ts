@@ -21,32 +21,55 @@ export function runTaskCount(
   const names = new Set<string>();
   for (const r of records.values()) names.add(r.task_name);
   if (records.size >= questionsInScope(config.data)) return names.size;
-  const file = runInputFile(config.data);
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch {
-    return undefined;
-  }
-  let rows;
-  try {
-    rows = splitRowTexts(file, text);
-  } catch {
-    return undefined; // a file edited into something else since the run
-  }
-  if (rows.length !== config.data.rowCount) return undefined;
+  const rows = rowTaskNames(runInputFile(config.data), config.data.rowCount);
+  if (rows === undefined) return undefined;
   const invalid = new Set(config.data.invalid ?? []);
-  for (const row of rows) {
-    const index = row.rowIndex;
+  for (const [index, task] of rows.entries()) {
     if (records.has(index) || invalid.has(index) || !inRunScope(index, config.data)) continue;
-    const task = taskNameOf(row.text);
     if (task === undefined) return undefined;
     names.add(task);
   }
   return names.size;
 }
 
+/**
+ * Each row's task name, kept per file while its size and time are the same: the side bar lists
+ * runs on every change, and a 100,000-row file takes most of a second to split.
+ */
+const cache = new Map<string, { size: number; mtimeMs: number; names: (string | undefined)[] }>();
+const CACHED_FILES = 8;
+
+function rowTaskNames(file: string, rowCount: number): (string | undefined)[] | undefined {
+  let stat: fs.Stats;
+  let text: string;
+  try {
+    stat = fs.statSync(file);
+    const hit = cache.get(file);
+    if (hit && hit.size === stat.size && hit.mtimeMs === stat.mtimeMs)
+      return hit.names.length === rowCount ? hit.names : undefined;
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+  let names: (string | undefined)[];
+  try {
+    names = splitRowTexts(file, text).map((row) => taskNameOf(row.text));
+  } catch {
+    return undefined; // a file edited into something else since the run
+  }
+  cache.delete(file);
+  cache.set(file, { size: stat.size, mtimeMs: stat.mtimeMs, names });
+  if (cache.size > CACHED_FILES) cache.delete(cache.keys().next().value as string);
+  // Another row count: the file was edited since the run, its rows are not the run's.
+  return names.length === rowCount ? names : undefined;
+}
+
+/** A top-level "task_name" string never appears unescaped inside a JSON string: no full parse. */
+const TASK_NAME = /"task_name"\s*:\s*"([^"\\]*)"/;
+
 function taskNameOf(text: string): string | undefined {
+  const quick = TASK_NAME.exec(text);
+  if (quick) return quick[1];
   try {
     const value = JSON.parse(text) as { task_name?: unknown };
     return typeof value.task_name === 'string' ? value.task_name : undefined;

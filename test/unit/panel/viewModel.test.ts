@@ -609,6 +609,11 @@ test('the task matrix lists task1, task2, …, task10 as people count, not by fi
     m.rows.map((r) => r.task),
     ['task1', 'task2', 'task3', 'task10'],
   );
+  // The run's own per-task table and the side bar's task list read in the same order.
+  assert.deepEqual(
+    vm.taskRows(report({ task10: 0.1, task2: 0.5, task1: 0.2 })).map((r) => r.task),
+    ['task1', 'task2', 'task10'],
+  );
 });
 
 test('side-bar cards count the run’s tasks, not only the answered ones, and mark a failed run incomplete', () => {
@@ -627,8 +632,16 @@ test('side-bar cards count the run’s tasks, not only the answered ones, and ma
     runTasks: 18,
     cached: 0,
     unscored: [{ task_name: 'task1', reason: 'no model' }],
+    taskScores: [
+      { task_name: 'task10', metric: 'accuracy', score: 0.5 },
+      { task_name: 'task2', metric: 'accuracy', score: 0.25 },
+    ],
   };
   const [row] = vm.sidebarRows([failedRun], null, 10);
+  assert.deepEqual(
+    row.tasks.map((t) => t.task),
+    ['task2', 'task10'],
+  );
   // The new-user try read "cover 5 of 6 tasks" on an 18-task run.
   assert.equal(
     row.coverage,

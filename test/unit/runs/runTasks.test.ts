@@ -55,6 +55,20 @@ test('a run counts the tasks of its rows: failed ones from their records, unaske
   fs.appendFileSync(data, fs.readFileSync(SAMPLE_FILE, 'utf8'));
   assert.equal(runTaskCount(config, records), undefined);
 
+  // The names are kept per file while it is unchanged; a rewrite (same size, same rows) is read again.
+  const limited = { data: { ...config.data, limit: 8 } };
+  fs.copyFileSync(SAMPLE_FILE, data);
+  assert.equal(runTaskCount(limited, new Map()), 2);
+  fs.writeFileSync(data, fs.readFileSync(SAMPLE_FILE, 'utf8').replace(/"task2"/g, '"task1"'));
+  const later = new Date(Date.now() + 60_000);
+  fs.utimesSync(data, later, later);
+  assert.equal(runTaskCount(limited, new Map([[0, recordOf(0, 'ok')]])), 1, 'task2 is task1 now');
+  assert.equal(
+    runTaskCount({ data: { ...config.data, limit: 12 } }, new Map([[0, recordOf(0, 'ok')]])),
+    2,
+    'task1 and task3',
+  );
+
   // The summary the tables print carries it.
   const store = RunStore.create(path.join(dir, 'run'), config);
   for (let i = 0; i < 30; i++) store.append(recordOf(i, 'ok'));
