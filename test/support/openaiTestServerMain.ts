@@ -21,33 +21,61 @@ It prints its base URL, then runs until Ctrl+C, Ctrl+D, SIGTERM (kill PID), or u
 terminal or pipe on its stdin closes. As a background job (stdin /dev/null) it runs until killed.
 `;
 
+/** Wrong flags: the message is followed by the usage text (other failures are not). */
+class UsageError extends Error {}
+
 function numberOption(name: string, raw: string | undefined): number | undefined {
   if (raw === undefined) return undefined;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 0)
-    throw new Error(`--${name} must be an integer >= 0, got ${JSON.stringify(raw)}`);
+    throw new UsageError(`--${name} must be an integer >= 0, got ${JSON.stringify(raw)}`);
   return n;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({
-    options: {
-      'latency-ms': { type: 'string' },
-      port: { type: 'string' },
-      models: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return;
+function parseFlags(): {
+  latencyMs: number;
+  port?: number;
+  models?: string[];
+  help: boolean;
+} {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      options: {
+        'latency-ms': { type: 'string' },
+        port: { type: 'string' },
+        models: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
   }
-  const server = await startOpenAiTestServer({
+  return {
     latencyMs: numberOption('latency-ms', values['latency-ms']) ?? 0,
     port: numberOption('port', values.port),
     models: values.models?.split(',').filter(Boolean),
-    answer: (r) => demoAnswer(promptText(r)),
-  });
+    help: values.help ?? false,
+  };
+}
+
+async function main(): Promise<void> {
+  const { help, ...options } = parseFlags();
+  if (help) {
+    process.stdout.write(USAGE);
+    return;
+  }
+  let server;
+  try {
+    server = await startOpenAiTestServer({ ...options, answer: (r) => demoAnswer(promptText(r)) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new Error(
+        `port ${options.port} is already in use (another test server?): stop it, or pick another --port`,
+        { cause: err },
+      );
+    throw err;
+  }
   process.stdout.write(`${server.baseUrl}\n`);
   const stop = (why: string) => (): void => {
     process.stderr.write(`test server stopped: ${why}\n`);
@@ -74,6 +102,10 @@ function stdinCanClose(): boolean {
 }
 
 main().catch((err: Error) => {
-  process.stderr.write(`error: ${err.message}\n${USAGE}`);
-  process.exit(2);
+  if (err instanceof UsageError) {
+    process.stderr.write(`error: ${err.message}\n${USAGE}`);
+    process.exit(2);
+  }
+  process.stderr.write(`error: ${err.message}\n`);
+  process.exit(1);
 });

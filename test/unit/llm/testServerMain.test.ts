@@ -37,3 +37,29 @@ test('started with stdin at /dev/null, the test server serves until SIGTERM and 
   assert.equal(await exited, 0);
   assert.match(stderr, /test server stopped: terminated/);
 });
+
+/** Runs the test server's main to its exit; its exit code and stderr. */
+function runToExit(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [MAIN, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  return new Promise((resolve) => child.once('exit', (code) => resolve({ code, stderr })));
+}
+
+test('a port in use is said in one line, without the usage text; wrong flags get the usage', async (t) => {
+  const first = spawn(process.execPath, [MAIN], { stdio: ['ignore', 'pipe', 'ignore'] });
+  t.after(() => first.kill('SIGKILL'));
+  const url = await new Promise<string>((resolve) =>
+    readline.createInterface({ input: first.stdout }).once('line', resolve),
+  );
+  const port = new URL(url).port;
+  const busy = await runToExit(['--port', port]);
+  assert.equal(busy.code, 1);
+  assert.equal(
+    busy.stderr,
+    `error: port ${port} is already in use (another test server?): stop it, or pick another --port\n`,
+  );
+  const wrong = await runToExit(['--latency-ms', 'soon']);
+  assert.equal(wrong.code, 2);
+  assert.match(wrong.stderr, /--latency-ms must be an integer >= 0, got "soon"\nusage: /);
+});
