@@ -548,7 +548,7 @@ function renderComparison(): void {
       el(
         'p',
         { 'data-testid': 'paired-summary' },
-        pairingSummary(c.paired, c.mismatched, c.minPaired),
+        pairingSummary(c.paired, c.mismatched, c.minPaired, c.notScored, c.datasetsDiffer),
       ),
     );
     if (rows.length > 0)

@@ -152,6 +152,10 @@ export interface ComparisonMessage {
   paired: number;
   /** Same index, another task or truth: left out. */
   mismatched: number;
+  /** Answered by both, not scored in both: left out. */
+  notScored?: number;
+  /** Set when the runs read different datasets (CompareRunsResult). */
+  datasetsDiffer?: string;
   /** Below this many paired questions in a scope: no interval, no verdict. */
   minPaired: number;
 }

@@ -20,6 +20,8 @@ import {
   plural,
   missingLine,
   missingOf,
+  nothingComparable,
+  notScoredInBoth,
   questionCount,
   runIdTail,
   runName,
@@ -305,17 +307,26 @@ export function differenceRows(
 }
 
 /** The line above the differences: how many questions were paired, and what that allows. */
-export function pairingSummary(paired: number, mismatched: number, minPaired: number): string {
+export function pairingSummary(
+  paired: number,
+  mismatched: number,
+  minPaired: number,
+  notScored = 0,
+  datasets?: string,
+): string {
   const left =
-    mismatched > 0
+    (mismatched > 0
       ? `; ${plural(mismatched, 'question')} left out (same index, other task or truth)`
-      : '';
-  if (paired === 0) return `No question answered by both runs${left}: nothing to compare.`;
+      : '') + (notScored > 0 ? `; ${notScoredInBoth(notScored)}, left out` : '');
+  // A different dataset is said first, as `mcpo report` says it (its line carries the count).
+  const first = datasets ? `${datasets[0].toUpperCase()}${datasets.slice(1)}. ` : '';
+  if (paired === 0)
+    return `${first}${notScored > 0 ? 'No question scored in both runs' : 'No question answered by both runs'}${left}: nothing to compare.`;
   const few =
     paired < minPaired
       ? ` Fewer than ${minPaired} paired questions: differences are shown without intervals or verdicts.`
       : '';
-  return `${plural(paired, 'paired question')}${left}.${few}`;
+  return `${first}${plural(paired, 'paired question')}${left}.${few}`;
 }
 
 // sidebar --------------------------------------------------------------------------------------
@@ -391,10 +402,10 @@ export function sidebarRows(
     let significance: SidebarRow['significance'] = 'none';
     if (b !== undefined && !isBaseline) {
       if (b.paired === 0) {
-        delta = 'no paired questions';
+        delta = nothingComparable(b.notScored ?? 0);
       } else {
         delta = `Δ ${formatDelta(b.delta)} · n ${b.paired}`;
-        deltaTitle = `Overall difference from the baseline over ${plural(b.paired, 'paired question')}${b.paired < minPaired ? ` (fewer than ${minPaired}: no verdict)` : ''}; the report has the intervals.`;
+        deltaTitle = `Overall difference from the baseline over ${plural(b.paired, 'paired question')}${b.notScored ? ` (${notScoredInBoth(b.notScored)} are left out)` : ''}${b.paired < minPaired ? ` (fewer than ${minPaired}: no verdict)` : ''}; the report has the intervals.`;
         significance = b.delta === null || b.delta === 0 ? 'flat' : b.delta > 0 ? 'up' : 'down';
       }
     }

@@ -1,10 +1,15 @@
 /** `mcpo report`: scores of runs, differences from the first with bootstrap intervals, the paper's tables. */
 import * as path from 'node:path';
 import { checkpointTablesText, runDirsOf } from '../jobs/checkpoint';
-import { compareRunRecords, summarizeRun } from '../runs/report';
+import { compareRunRecords, sameDataset, summarizeRun } from '../runs/report';
 import { formatDifferences, formatRunsTable } from '../runs/runReportText';
 import { RunStore } from '../runs/runStore';
-import { shortRunLabel } from '../protocol/runLabels';
+import {
+  datasetsDiffer,
+  nothingComparable,
+  notScoredInBoth,
+  shortRunLabel,
+} from '../protocol/runLabels';
 import { UsageError } from '../userError';
 import { intOption, type Command } from './command';
 
@@ -40,18 +45,30 @@ different N, and their SLERP merge, print Table 4 (data size N and the merge).`,
         other.records.values(),
         resamples,
       );
+      const datasets = sameDataset(base.config.data, other.config.data)
+        ? ''
+        : `${datasetsDiffer(
+            { file: base.config.data.file, questions: base.records.size },
+            { file: other.config.data.file, questions: other.records.size },
+            comparison.paired,
+          )}\n`;
       if (comparison.paired === 0) {
-        process.stdout.write(
-          `\n${name(i)}: not compared with ${name(0)}: no question answered by both (same index, task and truth)\n`,
-        );
+        const why =
+          comparison.notScored > 0
+            ? nothingComparable(comparison.notScored)
+            : 'no question answered by both (same index, task and truth)';
+        process.stdout.write(`\n${datasets}${name(i)}: not compared with ${name(0)}: ${why}\n`);
         continue;
       }
-      const note =
-        comparison.mismatched > 0
-          ? ` (${comparison.mismatched} questions left out: same index, different task or truth)`
-          : '';
+      const left = [
+        ...(comparison.mismatched > 0
+          ? [`${comparison.mismatched} questions left out: same index, different task or truth`]
+          : []),
+        ...(comparison.notScored > 0 ? [`${notScoredInBoth(comparison.notScored)}, left out`] : []),
+      ];
+      const note = left.length > 0 ? ` (${left.join('; ')})` : '';
       process.stdout.write(
-        `\n${formatDifferences(name(0), name(i), comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
+        `\n${datasets}${formatDifferences(name(0), name(i), comparison.differences)}over ${comparison.paired} paired questions${note}\n`,
       );
     }
     process.stdout.write(checkpointTablesText(stores, resamples));

@@ -15,7 +15,8 @@ import { localModelStatus } from '../llm/localModelStatus';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { splitRowTexts } from '../dataset/rowTexts';
-import { compareRunRecords, runSamples, summarizeRun } from '../runs/report';
+import { compareRunRecords, runSamples, sameDataset, summarizeRun } from '../runs/report';
+import { datasetsDiffer } from '../protocol/runLabels';
 import { CONFIG_FILE, RunStore } from '../runs/runStore';
 import { runTaskCount } from '../runs/runTasks';
 import { aggregate } from '../scoring/evaluate';
@@ -81,6 +82,7 @@ export function listRuns(
               baseline: {
                 delta: comparison.differences.find((d) => d.scope === 'overall')?.delta ?? null,
                 paired: comparison.paired,
+                ...(comparison.notScored > 0 && { notScored: comparison.notScored }),
               },
             }),
           });
@@ -128,7 +130,14 @@ export function compareRunDirs(baselineDir: string, candidateDir: string): Compa
   const baseline = RunStore.open(baselineDir);
   const candidate = RunStore.open(candidateDir);
   const comparison = compareRunRecords(baseline.records.values(), candidate.records.values());
-  return { ...comparison, minPaired: MIN_PAIRED };
+  const differ = !sameDataset(baseline.config.data, candidate.config.data) && {
+    datasetsDiffer: datasetsDiffer(
+      { file: baseline.config.data.file, questions: baseline.records.size },
+      { file: candidate.config.data.file, questions: candidate.records.size },
+      comparison.paired,
+    ),
+  };
+  return { ...comparison, ...differ, minPaired: MIN_PAIRED };
 }
 
 export async function checkEndpoints(

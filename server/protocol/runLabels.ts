@@ -286,3 +286,43 @@ export function runName(run: NamedRun): string {
 export function failedCount(run: RunCounts): string {
   return run.failed > 0 ? `${run.failed} of ${run.questions} failed` : '0 failed';
 }
+
+/**
+ * Comparisons (`mcpo report`, the report's baseline, the side bar's Δ): questions both runs
+ * answered but whose task one run could not score are in no difference, so they are named apart:
+ * "4 answered by both but not scored in both".
+ */
+export function notScoredInBoth(notScored: number): string {
+  return `${notScored} answered by both but not scored in both`;
+}
+
+/** A comparison with nothing to compare, and why: "no comparable questions (4 answered by both but not scored in both)". */
+export function nothingComparable(notScored: number): string {
+  return notScored > 0
+    ? `no comparable questions (${notScoredInBoth(notScored)})`
+    : 'no paired questions';
+}
+
+/** A run's dataset as a comparison names it: its file and how many questions the run has. */
+export interface ComparedDataset {
+  file: string;
+  questions: number;
+}
+
+/**
+ * Runs on different datasets pair only the questions with the same index, task and truth; the
+ * comparison says so first: "datasets differ: dev.jsonl (96 questions) and x4.jsonl (384
+ * questions): 92 of 384 questions paired".
+ */
+export function datasetsDiffer(
+  baseline: ComparedDataset,
+  candidate: ComparedDataset,
+  paired: number,
+): string {
+  const base = (f: string): string => f.split(/[\\/]/).pop() ?? f;
+  const sameName = base(baseline.file) === base(candidate.file);
+  const name = (d: ComparedDataset): string =>
+    `${sameName ? d.file : base(d.file)} (${plural(d.questions, 'question')})`;
+  const of = Math.max(baseline.questions, candidate.questions);
+  return `datasets differ: ${name(baseline)} and ${name(candidate)}: ${paired} of ${plural(of, 'question')} paired`;
+}

@@ -297,7 +297,13 @@ export interface RunListItem {
   /** Questions whose answer was replayed from the response cache. */
   cached: number;
   /** The overall difference from ListRunsParams.baselineDir over the questions both answered. */
-  baseline?: { delta: number | null; paired: number };
+  baseline?: {
+    delta: number | null;
+    /** Questions in the delta: both runs answered them and both scored their task. */
+    paired: number;
+    /** Answered by both but not scored in both: in no delta. */
+    notScored?: number;
+  };
   /** The run covers the rows the user selected (RunConfigSummary data.selected), not the whole file. */
   selection?: boolean;
   /** Per-task scores in the report's order (ScoresReport.tasks): the side bar lists them. */
@@ -325,10 +331,14 @@ export interface CompareRunsParams {
 }
 export interface CompareRunsResult {
   differences: Difference[];
-  /** Questions both runs answered with the same task and truth. */
+  /** Questions both runs answered with the same task and truth, and both scored. */
   paired: number;
   /** Questions with the same index but another task or truth (left out). */
   mismatched: number;
+  /** Questions both runs answered whose task one of them could not score (left out). */
+  notScored?: number;
+  /** Set when the runs read different datasets: datasetsDiffer's line (runLabels.ts). */
+  datasetsDiffer?: string;
   /** Scopes with fewer paired questions get no interval and no verdict. */
   minPaired: number;
 }

@@ -6,6 +6,7 @@
  */
 import { aggregate, type SampleScore, type ScoresReport } from '../scoring/evaluate';
 import { mulberry32 } from '../util/seededRandom';
+import * as path from 'node:path';
 import type { RunRecord } from './runTypes';
 import type { RunStore } from './runStore';
 import { answeredNotScored } from '../protocol/runLabels';
@@ -35,6 +36,7 @@ import {
   FREE_FORM_TASK_NAME,
   MIN_PAIRED,
   type Difference,
+  type RunConfigSummary,
 } from '../protocol/runs';
 export type { Difference };
 
@@ -81,10 +83,26 @@ export function summarizeRun(store: RunStore): RunSummary {
 
 export interface RunComparison {
   differences: Difference[];
-  /** Questions both runs answered, with the same task and truth. */
+  /**
+   * Questions that enter the overall difference: both runs answered them with the same task and
+   * truth, and their task is scored in both.
+   */
   paired: number;
   /** Questions with the same index whose task or truth differ (another dataset): left out. */
   mismatched: number;
+  /** Questions both runs answered whose task is not scored in one of them: left out. */
+  notScored: number;
+}
+
+/**
+ * Whether two runs read one dataset (the README: comparisons are for runs on the same dataset).
+ * The same bytes are; a VS Code run reads a snapshot of the editor's rows (`input`), whose bytes
+ * differ with the selection, so there the user's file decides.
+ */
+export function sameDataset(a: RunConfigSummary['data'], b: RunConfigSummary['data']): boolean {
+  if (a.sha256 === b.sha256) return true;
+  if (a.input === undefined && b.input === undefined) return false;
+  return path.resolve(a.file) === path.resolve(b.file);
 }
 
 /**
@@ -114,15 +132,19 @@ export function compareRunRecords(
   }
   const baseSamples = runSamples(base);
   const candSamples = runSamples(cand);
-  const paired = baseSamples.filter((s) => candSamples.some((c) => c.index === s.index)).length;
-  return {
-    differences: paired > 0 ? compareRuns(baseSamples, candSamples, resamples) : [],
-    paired,
-    mismatched,
-  };
+  const candIndices = new Set(candSamples.map((c) => c.index));
+  const answeredByBoth = baseSamples.filter((s) => candIndices.has(s.index)).length;
+  const differences = answeredByBoth > 0 ? compareRuns(baseSamples, candSamples, resamples) : [];
+  const paired = differences.find((d) => d.scope === 'overall')?.n ?? 0;
+  return { differences, paired, mismatched, notScored: answeredByBoth - paired };
 }
 
-/** Differences of `candidate` from `baseline` over the questions both answered, with 95% CIs. */
+/**
+ * Differences of `candidate` from `baseline` over the questions both answered, with 95% CIs.
+ * Only tasks scored in both runs enter the means and each scope's n: a task one run could not
+ * score (no scoring model) would otherwise compare means over different tasks. Such a task keeps
+ * its row (its score where there is one, no delta, n 0).
+ */
 export function compareRuns(
   baseline: readonly SampleScore[],
   candidate: readonly SampleScore[],
@@ -130,12 +152,24 @@ export function compareRuns(
   seed = 1,
 ): Difference[] {
   const byIndex = new Map(candidate.map((s) => [s.index, s]));
-  const pairs = baseline
+  const answered = baseline
     .filter((s) => byIndex.has(s.index))
     .map((s) => [s, byIndex.get(s.index)!] as const);
+  const baseAll = aggregate(answered.map((p) => p[0]));
+  const candAll = aggregate(answered.map((p) => p[1]));
+  const scoredIn = (r: ScoresReport) =>
+    new Set(r.tasks.filter((t) => t.score !== null).map((t) => t.task_name));
+  const baseScored = scoredIn(baseAll);
+  const candScored = scoredIn(candAll);
+  const pairs = answered.filter(
+    (p) => baseScored.has(p[0].task_name) && candScored.has(p[0].task_name),
+  );
   const base = aggregate(pairs.map((p) => p[0]));
   const cand = aggregate(pairs.map((p) => p[1]));
-  const scopes = scopesOf(base);
+  // A task's own row reads the full aggregates: a task scored on one side shows that score.
+  const at = (report: ScoresReport, all: ScoresReport, scope: string) =>
+    valueAt(scope === 'overall' || scope.startsWith('track ') ? report : all, scope);
+  const scopes = scopesOf(baseAll);
   const n = new Map(
     scopes.map((scope) => [scope, pairs.filter((p) => inScope(p[0], scope)).length]),
   );
@@ -164,12 +198,14 @@ export function compareRuns(
     const sorted = draws.get(scope)!.sort((x, y) => x - y);
     const size = n.get(scope) ?? 0;
     const interval = sorted.length > 0 && size >= MIN_PAIRED;
+    const b = at(base, baseAll, scope);
+    const c = at(cand, candAll, scope);
     return {
       scope,
       n: size,
-      baseline: valueAt(base, scope),
-      candidate: valueAt(cand, scope),
-      delta: delta(valueAt(base, scope), valueAt(cand, scope)),
+      baseline: b,
+      candidate: c,
+      delta: size > 0 ? delta(b, c) : null,
       low: interval ? quantile(sorted, 0.025) : null,
       high: interval ? quantile(sorted, 0.975) : null,
     };

@@ -114,9 +114,11 @@ export function formatDifferences(
     fmt(d.candidate),
     d.delta === null ? 'n/a' : signed(d.delta),
     d.low === null || d.high === null
-      ? d.n < MIN_PAIRED
-        ? `n < ${MIN_PAIRED}: no CI`
-        : ''
+      ? d.n === 0
+        ? 'not scored in both'
+        : d.n < MIN_PAIRED
+          ? `n < ${MIN_PAIRED}: no CI`
+          : ''
       : `[${signed(d.low)}, ${signed(d.high)}]`,
   ]);
   const header = ['', 'n', 'baseline', 'candidate', 'delta', '95% CI (paired bootstrap)'];

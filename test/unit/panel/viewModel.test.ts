@@ -261,6 +261,44 @@ test('the pairing summary says how many questions were paired and what that allo
   );
 });
 
+test('W1 + W2: the pairing summary names left-out unscored questions and a different dataset first', () => {
+  assert.equal(
+    vm.pairingSummary(0, 0, 10, 4),
+    'No question scored in both runs; 4 answered by both but not scored in both, left out: nothing to compare.',
+  );
+  assert.equal(
+    vm.pairingSummary(
+      92,
+      0,
+      10,
+      4,
+      'datasets differ: a.jsonl (96 questions) and b.jsonl (384 questions): 92 of 384 questions paired',
+    ),
+    'Datasets differ: a.jsonl (96 questions) and b.jsonl (384 questions): 92 of 384 questions paired. 92 paired questions; 4 answered by both but not scored in both, left out.',
+  );
+  const [row] = vm.sidebarRows(
+    [
+      {
+        runDir: '/r/2',
+        runId: 'x',
+        label: 'new',
+        createdAt: '2026-11-30T01:00:00.000Z',
+        dataFile: '/d.jsonl',
+        questions: 96,
+        failed: 0,
+        tasks: 18,
+        cached: 0,
+        tracks: {},
+        overall: 0.5,
+        baseline: { delta: null, paired: 0, notScored: 4 },
+      },
+    ],
+    '/r/1',
+    10,
+  );
+  assert.equal(row.delta, 'no comparable questions (4 answered by both but not scored in both)');
+});
+
 test('sidebar rows: overall, tracks, tasks and the delta from the baseline with its n', () => {
   const base = {
     runId: 'x',
