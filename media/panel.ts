@@ -55,6 +55,7 @@ import {
   failedCount,
   missingLine,
   missingOf,
+  notScoredCount,
   questionCount,
 } from '../server/protocol/runLabels';
 import { scoringModelFix } from '../server/protocol/scoringModelFix';
@@ -392,7 +393,7 @@ function renderRuns(): void {
       ),
       el('span', { class: 'run-date' }, row.date),
       el('span', { class: 'run-overall', title: 'Overall score' }, row.overall),
-      el('span', { class: 'run-failed' }, `${row.questions} · ${row.failed}`),
+      el('span', { class: 'run-failed' }, `${row.questions} · ${row.failed}${row.notScored}`),
       progress ? el('span', { class: 'run-progress' }, progress) : null,
     );
     item.addEventListener('click', () => selectRun(row.runDir, false));
@@ -442,7 +443,7 @@ function renderRun(): void {
       'Overall ',
       el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
       ` · ${questionCount(counts, isRunning(live))} · ${failedCount(counts)}`,
-      notScored > 0 ? ` · ${notScored} not scored` : '',
+      notScoredCount({ notScored }),
       cachedCount(records) > 0 ? ` · ${plural(cachedCount(records), 'answer')} cached` : '',
     ),
     incomplete

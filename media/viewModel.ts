@@ -21,6 +21,7 @@ import {
   missingLine,
   missingOf,
   nothingComparable,
+  notScoredCount,
   notScoredInBoth,
   questionCount,
   runIdTail,
@@ -233,6 +234,8 @@ export interface RunRow {
   overall: string;
   failed: string;
   questions: string;
+  /** " · 4 not scored" (answered, in no score), '' when none. */
+  notScored: string;
   /** The name a picker shows (runName): label, questions, time, id. */
   name: string;
 }
@@ -246,6 +249,7 @@ export function runRows(runs: readonly RunListItem[]): RunRow[] {
     date: `${formatRunTime(r.createdAt)} · ${runIdTail(r.runId)}`,
     overall: formatScore(r.overall),
     failed: failedCount(r),
+    notScored: notScoredCount(r),
     questions: questionCount(r),
     name: runName(r),
   }));
@@ -425,7 +429,7 @@ export function sidebarRows(
       overall: row.overall,
       meta: running
         ? questionCount(counts, true)
-        : `${questionCount(run)} · ${failedCount(run)} · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
+        : `${questionCount(run)} · ${failedCount(run)}${notScoredCount(run)} · ${plural(run.tasks ?? 0, 'task')}${run.cached ? ` · ${run.cached} cached` : ''}`,
       tracks: Object.entries(run.tracks ?? {}).map(([track, score]) => ({
         track: shortTrack(track),
         score: formatScore(score),

@@ -24,7 +24,7 @@ import {
   PIPELINE_OPTIONS,
   runOptionsFrom,
 } from './runOptions';
-import { plural, rerunNote } from '../protocol/runLabels';
+import { plural, questionOutcome, rerunNote } from '../protocol/runLabels';
 import { scoringModelFix } from '../protocol/scoringModelFix';
 
 export const run: Command = {
@@ -265,9 +265,7 @@ async function runAndReport(
       onRecord: (record, done, total) => {
         if (record.status === 'ok') answered++;
         if (record.status === 'ok' && fromCacheOnly(record)) fromCache++;
-        progress.show(
-          `${done}/${total} ${record.task_name} ${record.status}${record.error ? `: ${record.error.message}` : ''}`,
-        );
+        progress.show(`${done}/${total} ${record.task_name} ${questionOutcome(record)}`);
         // A question whose endpoint went down is covered by the one message onEndpointDown wrote.
         if (!process.stderr.isTTY && record.status === 'failed' && !record.error?.endpointDown)
           process.stderr.write(

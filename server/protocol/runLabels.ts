@@ -326,3 +326,17 @@ export function datasetsDiffer(
   const of = Math.max(baseline.questions, candidate.questions);
   return `datasets differ: ${name(baseline)} and ${name(candidate)}: ${paired} of ${plural(of, 'question')} paired`;
 }
+
+/**
+ * A finished question on the progress line: "ok", "answered, not scored" (the reason is said
+ * once at the end, not cut at the terminal's width per question), or "failed: why".
+ */
+export function questionOutcome(r: Pick<RunRecord, 'status' | 'score' | 'error'>): string {
+  if (r.status !== 'ok') return `failed${r.error ? `: ${r.error.message}` : ''}`;
+  return r.score === null ? 'answered, not scored' : 'ok';
+}
+
+/** " · 4 not scored" after a run's "0 failed" (cards, report header), '' when all are scored. */
+export function notScoredCount(run: { notScored?: number }): string {
+  return run.notScored ? ` · ${run.notScored} not scored` : '';
+}

@@ -46,6 +46,9 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
       (r) => `${r.questions}${r.questions < r.expected ? ` of ${r.expected}` : ''} (${r.failed})`,
     ),
   ]);
+  // As VS Code's cards and report header count them: answered, but in no score.
+  if (runs.some((r) => (r.notScored ?? 0) > 0))
+    rows.push(['answered, not scored', ...runs.map((r) => String(r.notScored ?? 0))]);
   // A replayed answer came from the cache, keyed by the weights that produced it.
   rows.push(['answers from cache', ...runs.map((r) => String(r.cached))]);
   const widths = header.map((_, c) => Math.max(...[header, ...rows].map((r) => r[c].length)));
