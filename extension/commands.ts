@@ -31,7 +31,7 @@ import {
   RunDatasetRequest,
   RunQuestionRequest,
 } from '../server/protocol/messages';
-import { formatSampleValue, runEndMessage, runPickItem } from './format';
+import { endpointDownMessage, formatSampleValue, runEndMessage, runPickItem } from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
@@ -708,7 +708,6 @@ async function afterRun(
     {
       done: result.done,
       failed: result.failed,
-      answered: run.records.filter((r) => r.status === 'ok').length,
       resumed,
       runTasks: run.runTasks,
       rerun: result.rerun,
@@ -743,7 +742,7 @@ async function afterRun(
       notScored > 0 ? `; ${resumeRetries('Resume Run', result.failed, notScored)}` : '';
     const message =
       downText !== undefined
-        ? `MCPO: ${plural(result.failed, 'question')} failed: ${downText.replace(/^not sent: /, '')}${resumes}`
+        ? endpointDownMessage(result.failed, downText, notScored)
         : `MCPO: Q${(failure?.index ?? 0) + 1} failed at ${failure?.error?.stage}: ${failure?.error?.message}${others}${resumes}`;
     // Not awaited: a toast nobody clicks would keep the command from returning.
     void vscode.window

@@ -13,9 +13,11 @@ import {
   coverageLine,
   failedCount,
   formatRunTime,
+  missingLine,
   plural,
   questionCount,
   rerunNote,
+  resumeRetries,
   runIdTail,
   shortRunLabel,
 } from '../server/protocol/runLabels';
@@ -68,8 +70,10 @@ export function coverageNote(
 }
 
 /**
- * The toast after a run. With failures it counts every question asked and says what the overall
- * covers: "32 questions, 64 failed; overall 0.1000" read as 64 failed of 32.
+ * The toast after a run. With failures it counts every question asked, says as the CLI's
+ * INCOMPLETE line does that the failed ones are not in the scores, and what the overall covers:
+ * the questions of the tasks in its mean ("not scored" is kept for answers that could not be
+ * scored, which are in no mean either).
  */
 export function runEndMessage(
   counts: {
@@ -77,8 +81,6 @@ export function runEndMessage(
     done: number;
     /** Questions this run (or resume) asked that failed: they are not scored. */
     failed: number;
-    /** Answered questions of the whole run: what its overall covers. */
-    answered: number;
     resumed: boolean;
     /** The run's tasks, answered or not (GetRunResult's): what the coverage counts. */
     runTasks?: number;
@@ -86,17 +88,35 @@ export function runEndMessage(
   report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
   notScored: string,
 ): string {
-  const failed = counts.failed > 0 ? `, ${counts.failed} failed (not scored)` : '';
-  const covers = counts.failed > 0 ? ` over the ${counts.answered} answered` : '';
+  const asked = counts.done + counts.failed;
+  const failed =
+    counts.failed > 0
+      ? `; Incomplete: ${missingLine({ expected: asked, failed: counts.failed, never: 0 })}`
+      : '';
+  // The whole run's questions in the overall: those of its scored tasks.
+  const inMean = report.tasks.reduce((n, t) => n + (t.score === null ? 0 : t.num_samples), 0);
+  const covers = counts.failed > 0 ? ` over the ${inMean} scored` : '';
   const overall =
     report.overall !== null
       ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report, counts.runTasks)}`
       : notScored;
-  const asked = counts.done + counts.failed;
   const invalid = counts.invalidRows
     ? `; ${counts.invalidRows.count} of ${counts.invalidRows.of} rows invalid and left out (see Problems)`
     : '';
   return `MCPO: ${counts.resumed ? 'resumed, ' : ''}${plural(asked, 'question')}${rerunNote(asked, counts.rerun)}${failed}; ${overall}${invalid}.`;
+}
+
+/**
+ * The failure toast when an endpoint stopped answering, for VS Code: the engine's message ends
+ * with how to resume (the CLI's command, then "MCPO: Resume Run"); the toast has a Resume Run
+ * button, so it names Resume Run once, with what it will run.
+ */
+export function endpointDownMessage(failed: number, downText: string, notScored: number): string {
+  const how = resumeRetries('Resume Run', failed, notScored);
+  const text = downText.replace(/^not sent: /, '');
+  const tail = /resume the run: (?:mcpo run --resume \S+ \(VS Code: )?(?:MCPO: )?Resume Run\)?$/;
+  const said = tail.test(text) ? text.replace(tail, how) : `${text}; ${how}`;
+  return `MCPO: ${plural(failed, 'question')} failed: ${said}`;
 }
 
 /**

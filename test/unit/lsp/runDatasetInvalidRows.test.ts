@@ -40,7 +40,6 @@ test('Run on Dataset leaves invalid rows out and its toast says how many of the 
     {
       done: result.done,
       failed: result.failed,
-      answered: 3,
       resumed: false,
       invalidRows: result.invalidRows,
     },
