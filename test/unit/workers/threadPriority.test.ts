@@ -7,12 +7,12 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { linuxThreadId, workerNiceness } from '../../../server/workers/threadPriority';
 
-test('the niceness is 10 unless MCPO_WORKER_NICE says 0-19', () => {
-  assert.equal(workerNiceness({}), 10);
+test('the niceness is 19 unless MCPO_WORKER_NICE says 0-19', () => {
+  assert.equal(workerNiceness({}), 19);
   assert.equal(workerNiceness({ MCPO_WORKER_NICE: '0' }), 0);
-  assert.equal(workerNiceness({ MCPO_WORKER_NICE: '19' }), 19);
+  assert.equal(workerNiceness({ MCPO_WORKER_NICE: '10' }), 10);
   for (const bad of ['', '-1', '20', '2.5', 'low'])
-    assert.equal(workerNiceness({ MCPO_WORKER_NICE: bad }), 10, bad);
+    assert.equal(workerNiceness({ MCPO_WORKER_NICE: bad }), 19, bad);
 });
 
 test(
