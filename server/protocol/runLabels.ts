@@ -5,7 +5,7 @@
  * Node, no DOM.
  */
 
-import type { Rerun, RunRecord } from './runs';
+import { MIN_PAIRED, type Rerun, type RunRecord } from './runs';
 
 /** Longest run label shown as is in a heading; a longer one is summarised (full text on hover). */
 export const SHORT_LABEL_MAX = 32;
@@ -339,4 +339,9 @@ export function questionOutcome(r: Pick<RunRecord, 'status' | 'score' | 'error'>
 /** " · 4 not scored" after a run's "0 failed" (cards, report header), '' when all are scored. */
 export function notScoredCount(run: { notScored?: number }): string {
   return run.notScored ? ` · ${run.notScored} not scored` : '';
+}
+
+/** Where a delta has no interval because too few questions pair: "n < 10: no CI" (report, ablation). */
+export function noInterval(): string {
+  return `n < ${MIN_PAIRED}: no CI`;
 }

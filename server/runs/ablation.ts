@@ -20,6 +20,8 @@ import {
 import type { ScoresReport } from '../scoring/evaluate';
 import { numpyMean } from '../scoring/python/numpyMean';
 import { compareRunRecords, summarizeRun, type RunSummary } from './report';
+import { MIN_PAIRED } from '../protocol/runs';
+import { noInterval } from '../protocol/runLabels';
 import { formatRunsTable } from './runReportText';
 import { RunStore } from './runStore';
 import type { RunConfig, RunRecord } from './runTypes';
@@ -133,7 +135,7 @@ export interface PaperTableRow {
   /** The paper's number per column (null: the paper has none). */
   paper: (number | null)[];
   /** Delta from the table's first row per column, with its 95% paired bootstrap interval. */
-  deltas: ({ delta: number; low: number | null; high: number | null } | null)[];
+  deltas: ({ delta: number; low: number | null; high: number | null; n?: number } | null)[];
 }
 
 export interface PaperTable {
@@ -222,13 +224,13 @@ export function taskTypeDelta(
   candidate: readonly RunRecord[],
   taskType: TaskType,
   resamples: number,
-): { delta: number; low: number | null; high: number | null } | null {
+): { delta: number; low: number | null; high: number | null; n: number } | null {
   const ofType = (records: readonly RunRecord[]): RunRecord[] =>
     records.filter((r) => r.task_type === taskType).map((r) => ({ ...r, track: undefined }));
   const comparison = compareRunRecords(ofType(baseline), ofType(candidate), resamples);
   const overall = comparison.differences.find((d) => d.scope === 'overall');
   if (!overall || overall.delta === null) return null;
-  return { delta: overall.delta, low: overall.low, high: overall.high };
+  return { delta: overall.delta, low: overall.low, high: overall.high, n: overall.n };
 }
 
 export function formatPaperTable(table: PaperTable): string {
@@ -246,7 +248,7 @@ export function formatPaperTable(table: PaperTable): string {
       cells.push(
         d === null
           ? ''
-          : `${signed(d.delta)}${d.low === null || d.high === null ? '' : ` [${signed(d.low)}, ${signed(d.high)}]`}`,
+          : `${signed(d.delta)}${d.low === null || d.high === null ? (d.n !== undefined && d.n < MIN_PAIRED ? ` (${noInterval()})` : '') : ` [${signed(d.low)}, ${signed(d.high)}]`}`,
       );
     });
     return cells;

@@ -5,6 +5,7 @@ import {
   coverageLine,
   missingLine,
   missingOf,
+  noInterval,
   resumeRuns,
   scopeName,
   shortRunLabel,
@@ -120,7 +121,7 @@ export function formatDifferences(
       ? d.n === 0
         ? 'not scored in both'
         : d.n < MIN_PAIRED
-          ? `n < ${MIN_PAIRED}: no CI`
+          ? noInterval()
           : ''
       : `[${signed(d.low)}, ${signed(d.high)}]`,
   ]);
