@@ -315,7 +315,8 @@ class ScoreBatcher {
 
   constructor(
     private readonly scorer: Scorer,
-    private readonly models: ScoringModels,
+    /** The run's scoring models: every answer of the run is scored (and cached) with them. */
+    readonly models: ScoringModels,
   ) {}
 
   score(sample: SampleInput): Promise<SampleScore> {
@@ -351,9 +352,7 @@ async function scoreAnswer(
   response: string,
   deps: RunningDeps,
 ): Promise<StoredScore & Pick<SampleScore, 'error'>> {
-  const key = deps.scoreCache
-    ? ScoreCache.key(row, response, scoringModels(deps.store.config))
-    : undefined;
+  const key = deps.scoreCache ? ScoreCache.key(row, response, deps.scorer.models) : undefined;
   const stored = key === undefined ? undefined : deps.scoreCache!.get(key);
   if (stored) return stored;
   const scored = await deps.scorer.score({ index, row, response });
