@@ -18,15 +18,15 @@ export type ScoringSurface = 'run' | 'score' | 'vscode';
 
 type EmbeddingMetric = 'sent-transformer' | 'multilingual-sent-transformer';
 
+/** `mcpo run` and `mcpo score` name the scoring models alike (score's older --embed-model is not suggested). */
+const CLI_FLAGS: Record<EmbeddingMetric, string> = {
+  'sent-transformer': '--scoring-embed-model <folder>',
+  'multilingual-sent-transformer': '--multilingual-embed-model <folder>',
+};
+
 const SETTINGS: Record<ScoringSurface, Record<EmbeddingMetric, string>> = {
-  run: {
-    'sent-transformer': '--scoring-embed-model <folder>',
-    'multilingual-sent-transformer': '--multilingual-embed-model <folder>',
-  },
-  score: {
-    'sent-transformer': '--embed-model <folder>',
-    'multilingual-sent-transformer': '--multilingual-embed-model <folder>',
-  },
+  run: CLI_FLAGS,
+  score: CLI_FLAGS,
   vscode: {
     'sent-transformer': 'the setting mcpo.scoring.embedModel',
     'multilingual-sent-transformer': 'the setting mcpo.scoring.multilingualEmbedModel',

@@ -39,7 +39,7 @@ export function formatScoreTable(report: ScoresReport): string {
     unscored: report.unscored?.length ?? 0,
   });
   if (coverage) out.push(coverage);
-  // `mcpo score` names its scoring models with --embed-model / --multilingual-embed-model.
+  // `mcpo score` names its scoring models as `mcpo run` does: --scoring-embed-model / --multilingual-embed-model.
   const fix = scoringModelFix(report.unscored, 'score');
   if (fix) out.push(fix);
   return `${out.join('\n')}\n`;

@@ -42,6 +42,9 @@ test('mcpo score takes --scoring-embed-model, as mcpo run names it; --embed-mode
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /NOT SCORED/);
     assert.ok(r.stdout.includes(missing), `${flag}: ${r.stdout}`);
+    // K1 of the s22 try: the fix names the flag mcpo run also takes, whichever name was typed.
+    assert.match(r.stdout, /^To score task1, .*: --scoring-embed-model <folder>\.$/m);
+    assert.doesNotMatch(r.stdout, / --embed-model/);
   }
   const conflict = await runCli(
     [
