@@ -1,6 +1,7 @@
 /** Hover on a dataset row: what the row asks, how it is scored, its options and its truth. */
 import type { Hover, Position } from 'vscode-languageserver';
 import { findNumberedOptions } from '../dataset/options';
+import { shortTrack } from '../protocol/runLabels';
 import type { DatasetDocument, RowEntry } from './datasetDocument';
 import { messageFor } from './datasetDocument';
 import { escapeMarkdown, truncate } from './markdown';
@@ -20,16 +21,18 @@ export function rowHover(dataset: DatasetDocument, position: Position): Hover | 
   const lines = [`**row ${index + 1}**`];
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
     const o = value as Record<string, unknown>;
-    const field = (label: string, key: string): void => {
+    const field = (label: string, key: string, show = (text: string) => text): void => {
       if (key in o)
         lines.push(
-          `${label}: ${escapeMarkdown(typeof o[key] === 'string' ? (o[key] as string) : JSON.stringify(o[key]))}`,
+          `${label}: ${escapeMarkdown(typeof o[key] === 'string' ? show(o[key] as string) : JSON.stringify(o[key]))}`,
         );
     };
     lines[0] += typeof o.task_name === 'string' ? ` · ${escapeMarkdown(o.task_name)}` : '';
     field('task type', 'task_type');
     field('metric', 'metric');
-    field('track', 'track');
+    // Named as the side bar, the report and the CLI tables name it; the row's text, right under
+    // the hover, has the official name.
+    field('track', 'track', shortTrack);
     if (typeof o.input_field === 'string') {
       const options = findNumberedOptions(o.input_field);
       if (options.length > 0) {

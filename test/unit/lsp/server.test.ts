@@ -217,6 +217,9 @@ test('hover, code lenses, symbols and completion', async () => {
   const md = (hover.contents as { value: string }).value;
   assert.match(md, /task type: multiple\\-choice/);
   assert.match(md, /metric: accuracy/);
+  // The track as the side bar and the report name it, not the official 49-character name.
+  assert.match(md, /track: understanding\\-shopping\\-concepts {2}\n/);
+  assert.doesNotMatch(md, /amazon/);
   assert.match(md, /options \(\d+\)/);
   assert.match(md, /truth: \d/);
 
