@@ -88,7 +88,7 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
         if (demo) options.label ??= 'DEMO model (random weights)';
       }
       config = await buildRunConfig(options);
-      await reportInvalidRows(config);
+      await reportInvalidRows(config, options.data);
     } else {
       const ignored = Object.keys(v).filter((k) => v[k] !== undefined && !RESUME_FLAGS.has(k));
       if (ignored.length > 0)
@@ -150,14 +150,16 @@ const RESUME_FLAGS = new Set([
  */
 async function reportInvalidRows(
   config: Awaited<ReturnType<typeof buildRunConfig>>,
+  /** The --data path as typed: named so, as mcpo validate names it. */
+  file: string,
 ): Promise<void> {
   const invalid = config.data.invalid?.length ?? 0;
   if (invalid === 0) return;
-  const checked = await validateDataset(config.data.file);
+  const checked = await validateDataset(file);
   for (const p of checked.problems)
     if (p.severity === 'error') process.stderr.write(`${formatProblem(p)}\n`);
   process.stderr.write(
-    `${invalid} of ${config.data.rowCount} rows are invalid and left out of this run: fix them and start a new run (mcpo validate --data ${config.data.file} lists them)\n`,
+    `${invalid} of ${config.data.rowCount} rows are invalid and left out of this run: fix them and start a new run (mcpo validate --data ${file} lists them)\n`,
   );
 }
 

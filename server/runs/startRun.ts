@@ -163,8 +163,13 @@ const builtFrom = new WeakMap<RunConfig, LoadedDataset>();
  */
 export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> {
   const options = applyPreset(requested);
+  // config.json keeps the absolute path (a resume starts anywhere); messages name the file as
+  // the user gave it, as `mcpo validate` does (K2 of the s22 try).
   const dataFile = path.resolve(options.data);
-  const [dataset, sha256] = await Promise.all([loadDataset(dataFile), fileSha256(dataFile)]);
+  const [dataset, sha256] = await Promise.all([
+    loadDataset(options.data),
+    fileSha256(options.data),
+  ]);
   const cotMode = options.cot ?? 'off';
   const templates: RunConfig['templates'] =
     options.templates === undefined || options.templates === 'paper' || options.templates === 'none'
@@ -293,10 +298,12 @@ export async function executeRun(
     }
     const rows = dataset.rows.filter((r) => inRunScope(r.index, cfg.data));
     // Every row invalid: nothing can run, and an empty run would sit in every run list.
-    if (!resumeDir && rows.length === 0)
+    if (!resumeDir && rows.length === 0) {
+      const shown = built && !cfg.data.input ? built.file : cfg.data.file;
       throw new RunSetupError(
-        `no valid rows to run in ${cfg.data.file}: fix the rows first (mcpo validate --data ${cfg.data.file} lists the problems)`,
+        `no valid rows to run in ${shown}: fix the rows first (mcpo validate --data ${shown} lists the problems)`,
       );
+    }
     const pendingIndices = new Set(store.pending(rows.map((r) => r.index)));
     const pending = rows.filter((r) => pendingIndices.has(r.index));
     const rerun = resumeDir ? rerunCounts(store, pending) : undefined;
