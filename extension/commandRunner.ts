@@ -1,7 +1,8 @@
 /**
  * The one wrapper every `mcpo.*` command runs in (the command table, the jobs commands, the
  * report and cache commands): an error becomes one message that names what failed and offers
- * what helps (errorActions.ts): the settings the error names, Configure Endpoints (for commands
+ * what helps (errorActions.ts): the fixes the engine sent with it (a setting to open, a command to
+ * run), Configure Endpoints (for commands
  * that talk to a model, or errors about an endpoint), Retry (the same command, same arguments),
  * Show Logs. Cancelling is not an error, whichever layer reports it: VS Code's CancellationError,
  * or the engine's RequestCancelled answer to a `$/cancelRequest`.
@@ -10,17 +11,29 @@ import * as vscode from 'vscode';
 import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import {
   errorActions,
-  forVsCode,
+  fixesOfError,
+  fixOfAction,
   openSettingCommand,
-  settingOfAction,
+  vscodeMessage,
   type OpenSettingCommand,
 } from './errorActions';
+import type { Fix } from '../server/protocol/fixHints';
 import { EngineStoppedError } from './engineClient';
 
 /** The Settings editor command that opens setting `id` in the scope where a change takes effect. */
 export function settingCommand(id: string): OpenSettingCommand {
   const config = vscode.workspace.getConfiguration();
   return openSettingCommand(id, config.inspect(id), config.inspect('mcpo.preset'));
+}
+
+/** Applies a fix the user picked: opens its setting where a change takes effect, or runs its command. */
+export async function applyFix(fix: Fix): Promise<void> {
+  if (fix.kind === 'command') {
+    await vscode.commands.executeCommand(fix.command, ...(fix.args ?? []));
+  } else if (fix.setting) {
+    const open = settingCommand(fix.setting);
+    await vscode.commands.executeCommand(open.command, ...open.arguments);
+  }
 }
 
 /** Cancelling is not an error, whichever layer reports it. */
@@ -50,17 +63,16 @@ export function guarded<A extends unknown[], R>(
         log.warn(`${id}: ${err.message}`);
         return undefined;
       }
-      // The engine writes for the CLI and VS Code at once: show VS Code's way only.
-      const message = forVsCode(err instanceof Error ? err.message : String(err));
+      // The engine sends how to fix it as data: worded here as VS Code's settings and commands.
+      const fixes = fixesOfError(err);
+      const message = vscodeMessage(err instanceof Error ? err.message : String(err), fixes);
       log.error(`${id}: ${message}`);
       void vscode.window
-        .showErrorMessage(`MCPO: ${message}`, ...errorActions(id, message))
+        .showErrorMessage(`MCPO: ${message}`, ...errorActions(id, message, fixes))
         .then(async (choice) => {
-          const setting = choice && settingOfAction(choice);
-          if (setting) {
-            const open = settingCommand(setting);
-            await vscode.commands.executeCommand(open.command, ...open.arguments);
-          } else if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
+          const fix = choice && fixOfAction(choice, fixes);
+          if (fix) await applyFix(fix);
+          else if (choice === 'Retry') await vscode.commands.executeCommand(id, ...args);
           else if (choice === 'Configure Endpoints')
             await vscode.commands.executeCommand('mcpo.configureEndpoints');
           else if (choice === 'Show Logs') log.show();

@@ -15,7 +15,6 @@ import {
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import { urlInputProblem } from './urlInput';
-import { forVsCode } from './errorActions';
 import type { EngineClient } from './engineClient';
 import { exportSubmission } from './exportSubmission';
 import type { ExportSubmissionOptions } from '../server/protocol/export';
@@ -731,10 +730,11 @@ async function afterRun(
     // The lowest-numbered failure (records come sorted by index): the status item names it too.
     const failure = run.records.find((r) => r.status === 'failed');
     // An endpoint that stopped answering explains most failures at once: say that, not one question.
-    const down = run.records.find((r) => r.error?.endpointDown)?.error?.message;
-    const downText = down === undefined ? undefined : forVsCode(down);
+    const downText = run.records.find((r) => r.error?.endpointDown)?.error?.message;
     const endpointStage =
-      down !== undefined || failure?.error?.stage === 'answer' || failure?.error?.stage === 'cot';
+      downText !== undefined ||
+      failure?.error?.stage === 'answer' ||
+      failure?.error?.stage === 'cot';
     const others = result.failed > 1 ? ` (and ${result.failed - 1} more, each in the log)` : '';
     // Resume asks the answered but not scored again too: its count must not surprise (C4).
     const notScored = run.records.filter(answeredNotScored).length;

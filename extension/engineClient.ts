@@ -186,8 +186,8 @@ export class EngineClient implements vscode.Disposable {
    * Sends a request declared in server/protocol/messages.ts: its params and result types come
    * from that one declaration, which the engine's handler is typed by too.
    */
-  async send<P, R>(
-    type: RequestType<P, R, void>,
+  async send<P, R, E>(
+    type: RequestType<P, R, E>,
     params: RequestParam<P>,
     token?: vscode.CancellationToken,
   ): Promise<R> {

@@ -1,9 +1,10 @@
 /**
- * What an error message offers, decided from the command and the message alone (free of `vscode`,
- * so unit-tested): the settings the message names, Configure Endpoints for endpoint trouble, Retry,
- * Show Logs. The engine names a setting that fixes an error as "setting mcpo.<id>" (see
- * server/runs/startRun.ts), so the fix is one click away instead of a wizard that cannot help.
+ * What an error offers, decided from the command, the message and the fixes the engine sent with
+ * it (free of `vscode`, so unit-tested): each fix worded as VS Code has it (a setting, a command)
+ * and offered as a button, Configure Endpoints for endpoint trouble, Retry, Show Logs. The engine
+ * never words a fix for VS Code: it sends it as data (server/protocol/fixHints.ts).
  */
+import { fixesOfData, withFixes, type Fix } from '../server/protocol/fixHints';
 
 /** Commands that talk to a model endpoint: their errors offer "Configure Endpoints". */
 const ENDPOINT_COMMANDS = new Set([
@@ -16,12 +17,37 @@ const ENDPOINT_COMMANDS = new Set([
   'mcpo.configureEndpoints',
 ]);
 
-const NAMED_SETTING = /\bsetting (mcpo(?:\.[A-Za-z]\w*)+)/g;
 const OPEN_SETTING = 'Open ';
 
-/** The `mcpo.*` settings `message` names as "setting mcpo.x", in order, once each. */
-export function namedSettings(message: string): string[] {
-  return [...new Set([...message.matchAll(NAMED_SETTING)].map((m) => m[1]))];
+/** A fix as VS Code words it: "setting mcpo.similarity.k to 0", "MCPO: Resume Run"; undefined when VS Code has no way. */
+export function vscodeFixText(fix: Fix): string | undefined {
+  if (fix.kind === 'command') return `MCPO: ${fix.title}`;
+  if (!fix.setting) return undefined;
+  return fix.value !== undefined
+    ? `setting ${fix.setting} to ${fix.value}`
+    : `setting ${fix.setting}`;
+}
+
+/** An engine message with its fixes as VS Code words them. */
+export function vscodeMessage(message: string, fixes: readonly Fix[] | undefined): string {
+  return withFixes(message, fixes, vscodeFixText);
+}
+
+/** The fixes an error carries: an engine error response's data (see server/main.ts), else none. */
+export function fixesOfError(err: unknown): Fix[] {
+  return typeof err === 'object' && err !== null && 'data' in err ? fixesOfData(err.data) : [];
+}
+
+/** The button that applies `fix`: "Open mcpo.similarity.k", "Resume Run"; undefined when VS Code has no way. */
+export function fixAction(fix: Fix): string | undefined {
+  if (fix.kind === 'command') return fix.title;
+  return fix.setting ? openSettingAction(fix.setting) : undefined;
+}
+
+/** The settings `fixes` name, in order, once each. */
+export function fixSettings(fixes: readonly Fix[] | undefined): string[] {
+  const settings = (fixes ?? []).map((f) => (f.kind === 'option' ? f.setting : undefined));
+  return [...new Set(settings.filter((s): s is string => s !== undefined))];
 }
 
 /** The action that opens setting `id` in the Settings editor. */
@@ -64,48 +90,23 @@ export function openSettingCommand(
   };
 }
 
-/** The setting an action chosen from errorActions opens, if it is one of those. */
-export function settingOfAction(action: string): string | undefined {
-  return action.startsWith(`${OPEN_SETTING}mcpo.`) ? action.slice(OPEN_SETTING.length) : undefined;
+/** The fix a chosen action applies, if it is one of `fixes`'s buttons. */
+export function fixOfAction(action: string, fixes: readonly Fix[]): Fix | undefined {
+  return fixes.find((fix) => fixAction(fix) === action);
 }
 
-/**
- * A CLI flag followed by where VS Code has the same thing, as the engine writes for both places:
- * "--similarity-k 0 (VS Code: setting mcpo.similarity.k to 0)", "mcpo run --resume DIR (VS Code:
- * MCPO: Resume Run)", "--slurm-url (or SLURM_URL; in VS Code mcpo.slurm.url)".
- */
-const FLAG_THEN_VSCODE =
-  /(?:mcpo [a-z]+ )?--[a-z][\w-]*(?: <[^>]*>| [^\s()<]+)*? \((?:[^();]*; )?(?:in )?VS Code:?\s+(setting )?([^)]*)\)/g;
-
-/** "(--llm-url / --slm-url and its model name; in VS Code: MCPO: Configure Endpoints)". */
-const FLAGS_IN_PARENTHESES = /\((?:--[^();]*); in VS Code:?\s+([^)]*)\)/g;
-
-/**
- * An engine message as VS Code shows it: where it gives a CLI flag and VS Code's way beside it,
- * only VS Code's (a setting keeps the words "setting mcpo.x", so its button is still offered).
- */
-export function forVsCode(message: string): string {
-  return message
-    .replace(FLAG_THEN_VSCODE, (_all, setting: string | undefined, where: string) =>
-      setting || !/^mcpo\.[\w.]+$/.test(where)
-        ? `${setting ?? ''}${where}`
-        : `the setting ${where}`,
-    )
-    .replace(FLAGS_IN_PARENTHESES, '($1)');
-}
-
-/** The actions an error message of command `id` offers, most useful first. */
-export function errorActions(id: string, message: string): string[] {
-  const settings = namedSettings(message);
+/** The actions an error of command `id` offers, most useful first: its fixes' buttons first. */
+export function errorActions(id: string, message: string, fixes: readonly Fix[] = []): string[] {
+  const fixActions = [...new Set(fixes.map(fixAction).filter((a): a is string => a !== undefined))];
   const aboutEndpoint =
     /endpoint|\/v1|\/models|api key|ECONNREFUSED|ENOTFOUND|cannot reach|does not serve|HTTP \d{3}/i.test(
       message,
     );
   return [
-    ...settings.map(openSettingAction),
-    // A named setting is the fix: the endpoints wizard cannot help (and a model cache path under
-    // .../models would otherwise read as endpoint trouble).
-    ...(settings.length === 0 &&
+    ...fixActions,
+    // A fix the engine named is the fix: the endpoints wizard cannot help (and a model cache path
+    // under .../models would otherwise read as endpoint trouble).
+    ...(fixActions.length === 0 &&
     id !== 'mcpo.configureEndpoints' &&
     (ENDPOINT_COMMANDS.has(id) || aboutEndpoint)
       ? ['Configure Endpoints']

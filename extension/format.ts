@@ -107,16 +107,14 @@ export function runEndMessage(
 }
 
 /**
- * The failure toast when an endpoint stopped answering, for VS Code: the engine's message ends
- * with how to resume (the CLI's command, then "MCPO: Resume Run"); the toast has a Resume Run
- * button, so it names Resume Run once, with what it will run.
+ * The failure toast when an endpoint stopped answering, for VS Code: the engine's message says
+ * what failed and why; the toast has a Resume Run button, so it names Resume Run once, with what
+ * it will run.
  */
 export function endpointDownMessage(failed: number, downText: string, notScored: number): string {
   const how = resumeRetries('Resume Run', failed, notScored);
   const text = downText.replace(/^not sent: /, '');
-  const tail = /resume the run: (?:mcpo run --resume \S+ \(VS Code: )?(?:MCPO: )?Resume Run\)?$/;
-  const said = tail.test(text) ? text.replace(tail, how) : `${text}; ${how}`;
-  return `MCPO: ${plural(failed, 'question')} failed: ${said}`;
+  return `MCPO: ${plural(failed, 'question')} failed: ${text} Once the server is back, ${how}.`;
 }
 
 /**

@@ -9,7 +9,7 @@
  * that failed for a reason a setting fixes (M_V would not load) is no word on the endpoints: it
  * shows until that setting changes or a run gets through, whatever an endpoint check says.
  */
-import { forVsCode, namedSettings } from './errorActions';
+import { fixSettings, vscodeMessage } from './errorActions';
 import type {
   EndpointHealth,
   RecordNotificationParams,
@@ -46,7 +46,7 @@ export interface StatusState {
   run?: { progress?: string };
   /** Per run folder, the runs the engine has under way. */
   tallies?: Readonly<Record<string, RunTally>>;
-  /** The last run failed for a reason these `mcpo.*` settings fix (the engine's message names them). */
+  /** The last run failed for a reason these `mcpo.*` settings fix (the engine's fixes name them). */
   settingProblem?: { message: string; settings: string[] };
 }
 
@@ -89,7 +89,8 @@ export function afterRecord(state: StatusState, params: RecordNotificationParams
  */
 export function afterRunState(state: StatusState, params: RunStateParams): StatusState {
   const { runDir, state: runState } = params;
-  const message = params.message === undefined ? undefined : forVsCode(params.message);
+  const message =
+    params.message === undefined ? undefined : vscodeMessage(params.message, params.fixes);
   const tally = state.tallies?.[runDir];
   const tallies = { ...state.tallies };
   delete tallies[runDir];
@@ -97,7 +98,7 @@ export function afterRunState(state: StatusState, params: RunStateParams): Statu
     return { ...state, tallies: { ...state.tallies, [runDir]: { done: 0, total: 0, failed: 0 } } };
   const ended: StatusState = { ...state, loading: undefined, tallies };
   if (runState === 'failed') {
-    const settings = namedSettings(message ?? '');
+    const settings = fixSettings(params.fixes);
     if (settings.length > 0)
       return { ...ended, settingProblem: { message: message ?? '', settings } };
     return { ...ended, health: { kind: 'runFailed', message: message ?? 'the run failed' } };

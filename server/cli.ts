@@ -11,7 +11,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Command, OptionValues } from './cli/command';
-import { isUserFacing, UsageError, UserError, userMessage } from './userError';
+import { fixesOf, isUserFacing, UsageError, UserError, userMessage } from './userError';
+import { cliMessage } from './cli/fixText';
 
 /** Every subcommand: its one-line summary (for `mcpo --help`) and how to load the rest. */
 const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
@@ -134,9 +135,10 @@ if (require.main === module) {
       process.exitCode = code;
     },
     (err: unknown) => {
-      // Errors the user can act on print as one line; anything else is a bug and keeps its stack.
+      // Errors the user can act on print as one line, with their fixes as flags; anything else is
+      // a bug and keeps its stack.
       if (isUserFacing(err)) {
-        process.stderr.write(`${userMessage(err)}\n`);
+        process.stderr.write(`${cliMessage(userMessage(err), fixesOf(err))}\n`);
         process.exitCode = err instanceof UserError ? err.exitCode : 1;
       } else {
         process.stderr.write(internalErrorReport(err));

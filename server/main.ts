@@ -25,7 +25,8 @@ import { rowHover } from './lsp/hover';
 import { inferTaskType } from './lsp/inferTaskType';
 import { exportSubmissionRequest } from './export/submission';
 import { previewPrompt } from './lsp/previewPrompt';
-import { isUserFacing, UserError } from './userError';
+import { fixesOf, isUserFacing, UserError } from './userError';
+import type { FixData } from './protocol/fixHints';
 import { checkEndpoints, compareRunDirs, getRun, listRuns } from './lsp/runQueries';
 import { listModels } from './lsp/listModels';
 import { resumeRun, runAblation, runDataset, runQuestion, type RunHost } from './lsp/runs';
@@ -132,7 +133,13 @@ async function handle<R>(what: string, work: () => Promise<R> | R): Promise<R> {
     connection.console.error(
       `${what} failed: ${!isUserFacing(err) && err instanceof Error ? (err.stack ?? message) : message}`,
     );
-    throw new ResponseError(LSPErrorCodes.RequestFailed, `${what} failed: ${message}`);
+    // How to fix it travels as data (protocol/fixHints.ts): VS Code words it as settings and commands.
+    const fixes = fixesOf(err);
+    throw new ResponseError<FixData | undefined>(
+      LSPErrorCodes.RequestFailed,
+      `${what} failed: ${message}`,
+      fixes.length > 0 ? { fixes: [...fixes] } : undefined,
+    );
   }
 }
 

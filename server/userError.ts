@@ -1,11 +1,38 @@
+import type { Fix } from './protocol/fixHints';
+
+/** A UserError's options: its cause, and how to fix it. */
+export interface UserErrorOptions extends ErrorOptions {
+  /** How to fix it (default: the cause's fixes), worded by each surface: see protocol/fixHints.ts. */
+  fixes?: readonly Fix[];
+}
+
 /**
  * The one base of every failure a user can act on (a bad flag, a broken row, an unreachable
- * server): the CLI prints its message as one line with `exitCode`, the language server sends it
- * without a stack trace. Anything that is not a UserError is a bug and keeps its stack.
+ * server): the CLI prints its message as one line with `exitCode` and its fixes as flags, the
+ * language server sends it without a stack trace and its fixes as the response's data (VS Code
+ * words them as settings and commands). Anything that is not a UserError is a bug and keeps its stack.
  */
 export class UserError extends Error {
   /** The CLI's exit code: 1 for bad input or a failed operation. */
   readonly exitCode: number = 1;
+  /** How to fix it; the message says what is wrong and never words these itself. */
+  fixes: readonly Fix[];
+
+  constructor(message: string, options?: UserErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.fixes = options?.fixes ?? fixesOf(options?.cause);
+  }
+}
+
+/** The fixes `err` carries: a UserError's, none for anything else. */
+export function fixesOf(err: unknown): readonly Fix[] {
+  return err instanceof UserError ? err.fixes : [];
+}
+
+/** `err` with `fixes` (for an error class whose constructor takes no options). */
+export function fixedBy<E extends UserError>(err: E, fixes: readonly Fix[]): E {
+  err.fixes = fixes;
+  return err;
 }
 
 /** Wrong use of the command line (unknown flag, missing option): exit code 2. */

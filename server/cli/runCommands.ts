@@ -25,6 +25,7 @@ import {
   runOptionsFrom,
 } from './runOptions';
 import { plural, questionOutcome, rerunNote } from '../protocol/runLabels';
+import { cliMessage } from './fixText';
 import { scoringModelFix } from '../protocol/scoringModelFix';
 
 export const run: Command = {
@@ -262,7 +263,7 @@ async function runAndReport(
         ),
       onEndpointDown: (down) => {
         progress.clear();
-        process.stderr.write(`error: ${down.message}\n`);
+        process.stderr.write(`error: ${cliMessage(down.message, down.fixes)}\n`);
       },
       onRecord: (record, done, total) => {
         if (record.status === 'ok') answered++;

@@ -101,9 +101,18 @@ export function makeExecutor(s: ExecutorSettings): Executor {
   if (s.executor === 'local') return new LocalExecutor();
   const url = s.slurm?.url?.trim();
   if (!url)
-    throw new UsageError(
-      'no Slurm URL: give --slurm-url (or SLURM_URL; in VS Code mcpo.slurm.url), e.g. http://head:6820',
-    );
+    throw new UsageError("no Slurm URL (slurmrestd's address, e.g. http://head:6820)", {
+      fixes: [
+        {
+          kind: 'option',
+          to: 'give it',
+          flag: '--slurm-url',
+          placeholder: 'url',
+          env: 'SLURM_URL',
+          setting: 'mcpo.slurm.url',
+        },
+      ],
+    });
   return new SlurmExecutor({
     url,
     api: s.slurm?.api?.trim() || DEFAULT_SLURM_API,

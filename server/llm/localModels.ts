@@ -26,6 +26,7 @@ import { defaultModelCacheDir } from '../models/modelCache';
 import { NativePartError } from '../native/nativePart';
 import { Semaphore } from './semaphore';
 import { LlmError } from './types';
+import { fixedBy } from '../userError';
 
 type NodeLlamaCpp = typeof import('node-llama-cpp');
 
@@ -117,9 +118,9 @@ export async function startLlama(model: string): Promise<Llama> {
     return await getSharedLlama();
   } catch (err) {
     const native = err instanceof NativePartError ? err : new NativePartError('llama.cpp', err);
-    throw new LlmError(
-      `local model ${model} is unavailable: ${native.message}. ${native.instead}`,
-      1,
+    throw fixedBy(
+      new LlmError(`local model ${model} is unavailable: ${native.message}. ${native.instead}`, 1),
+      native.fixes,
     );
   }
 }

@@ -266,6 +266,7 @@ export class JobsService {
       if (p.slurm?.url && !this.tokenFor(p.slurm.url))
         throw new UserError(
           `no Slurm token: run "MCPO: Set Slurm Token" (or start VS Code with ${TOKEN_ENV} set)`,
+          { fixes: [{ kind: 'command', command: 'mcpo.setSlurmToken', title: 'Set Slurm Token' }] },
         );
     }
     const url = p.slurm?.url ?? '';

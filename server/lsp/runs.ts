@@ -31,7 +31,8 @@ import {
   writeRunInput,
   type RunInput,
 } from './runInputs';
-import { UserError } from '../userError';
+import { fixesOf, UserError } from '../userError';
+import type { Fix } from '../protocol/fixHints';
 import { plural } from '../protocol/runLabels';
 
 /** What the run requests need from the connection. */
@@ -44,6 +45,11 @@ export interface RunHost {
   log(message: string): void;
   /** Something the user should notice in the log (a failed question). */
   warn(message: string): void;
+}
+
+/** Settings a message names, as fixes it need not word again: VS Code offers to open each. */
+function settingFixes(...settings: string[]): Fix[] {
+  return settings.map((setting) => ({ kind: 'option', setting }));
 }
 
 /** The RunOptions the settings mean; `data` is the dataset file to run. */
@@ -67,13 +73,20 @@ export function runOptionsFromSettings(
     ['slm', settings.slm],
   ] as const) {
     const problem = e?.url ? endpointUrlProblem(e.url) : undefined;
-    // Named as "setting mcpo.x" so the error message offers to open it (extension/errorActions.ts).
-    if (problem) throw new UserError(`the VS Code setting mcpo.${role}.url ${problem}`);
+    // The fixes are the settings the message names: VS Code offers to open them.
+    if (problem)
+      throw new UserError(`the VS Code setting mcpo.${role}.url ${problem}`, {
+        fixes: settingFixes(`mcpo.${role}.url`),
+      });
   }
-  if (!settings.runsDir) throw new UserError('no runs folder is configured: setting mcpo.runsDir');
+  if (!settings.runsDir)
+    throw new UserError('no runs folder is configured: setting mcpo.runsDir', {
+      fixes: settingFixes('mcpo.runsDir'),
+    });
   if (settings.cot === 'slm' && !settings.slm)
     throw new UserError(
       'chain of thought from the small model (setting mcpo.cot.mode = slm) needs M_S: setting mcpo.slm.url and setting mcpo.slm.model',
+      { fixes: settingFixes('mcpo.slm.url', 'mcpo.slm.model', 'mcpo.cot.mode') },
     );
   // With a preset, a setting the user never set yields to the preset's choice.
   const fromPreset = (key: string): boolean =>
@@ -211,7 +224,12 @@ async function runOne(
       host.sendState({ runDir, state: 'cancelled' });
       return { runDir, done: 0, failed: 0, cancelled: true };
     }
-    host.sendState({ runDir, state: 'failed', message: (err as Error).message });
+    host.sendState({
+      runDir,
+      state: 'failed',
+      message: (err as Error).message,
+      fixes: [...fixesOf(err)],
+    });
     throw err;
   }
 }

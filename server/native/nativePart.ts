@@ -6,15 +6,30 @@
  * works, and everything that talks to a server goes on as before.
  */
 import { UserError } from '../userError';
+import type { Fix } from '../protocol/fixHints';
 
 export type NativePart = 'llama.cpp' | 'onnxruntime';
 
-/** Where each part can be had instead, said once for the CLI and VS Code alike. */
+/** What still works without each part, said once for the CLI and VS Code alike. */
 const INSTEAD: Record<NativePart, string> = {
   'llama.cpp':
-    'Everything that talks to a server still works: use an OpenAI-compatible server instead (--llm-url / --slm-url and its model name; in VS Code: MCPO: Configure Endpoints)',
+    'Everything that talks to a server still works: use an OpenAI-compatible server instead',
   onnxruntime:
     'Local embeddings are unavailable here: sent-transformer tasks are reported NOT SCORED and similarity hints cannot run; to have them, run the workbench where onnxruntime has a build (Linux x64 or arm64, Windows x64, macOS on Apple silicon), e.g. on the GPU server through Remote-SSH',
+};
+
+/** How to have each part's work done elsewhere, worded by each surface. */
+const FIXES: Record<NativePart, readonly Fix[]> = {
+  'llama.cpp': [
+    {
+      kind: 'command',
+      to: 'use one',
+      cli: '--llm-url / --slm-url and its model name',
+      command: 'mcpo.configureEndpoints',
+      title: 'Configure Endpoints',
+    },
+  ],
+  onnxruntime: [],
 };
 
 /** A native part that failed to load; its message names the part, the machine and the reason. */
@@ -24,7 +39,10 @@ export class NativePartError extends UserError {
     cause: unknown,
     machine = `${process.platform}-${process.arch}`,
   ) {
-    super(`${part} cannot load on this machine (${machine}: ${firstLine(cause)})`, { cause });
+    super(`${part} cannot load on this machine (${machine}: ${firstLine(cause)})`, {
+      cause,
+      fixes: FIXES[part],
+    });
   }
 
   /** What still works and what the user can do instead: a sentence. */

@@ -13,9 +13,13 @@ import { NotificationType, RequestType } from 'vscode-jsonrpc';
 import type * as runs from './runs';
 import type * as jobs from './jobs';
 import type * as exporting from './export';
+import type { FixData } from './fixHints';
 
-// Failures arrive as a ResponseError with a message for the user; no message has error data.
-type NoData = void;
+/**
+ * Failures arrive as a ResponseError with a message for the user; when the engine knows how to fix
+ * the failure, its data carries the fixes (read it with fixesOfData: it comes off the wire untyped).
+ */
+type ErrorData = FixData | undefined;
 
 // Runs: client → server ------------------------------------------------------------------------
 
@@ -23,44 +27,44 @@ type NoData = void;
 export const RunDatasetRequest = new RequestType<
   runs.RunDatasetParams,
   runs.RunDatasetResult,
-  NoData
+  ErrorData
 >('mcpo/runDataset');
 
 /** client → server: run the failed and missing questions of a run again (MCPO: Resume Run). */
 export const ResumeRunRequest = new RequestType<
   runs.ResumeRunParams,
   runs.RunDatasetResult,
-  NoData
+  ErrorData
 >('mcpo/resumeRun');
 
 /** client → server: run a free-form question typed anywhere (written to a one-row dataset first). */
 export const RunQuestionRequest = new RequestType<
   runs.RunQuestionParams,
   runs.RunDatasetResult,
-  NoData
+  ErrorData
 >('mcpo/runQuestion');
 
 /** client → server: infer the task type of a free-form question (the user confirms it). */
 export const InferTaskTypeRequest = new RequestType<
   runs.InferTaskTypeParams,
   runs.InferTaskTypeResult,
-  NoData
+  ErrorData
 >('mcpo/inferTaskType');
 
 /** client → server: the ablation matrix over a dataset document. */
 export const RunAblationRequest = new RequestType<
   runs.RunAblationParams,
   runs.RunAblationResult,
-  NoData
+  ErrorData
 >('mcpo/runAblation');
 
 /** client → server: the runs found under the runs folder, newest first. */
-export const ListRunsRequest = new RequestType<runs.ListRunsParams, runs.RunListItem[], NoData>(
+export const ListRunsRequest = new RequestType<runs.ListRunsParams, runs.RunListItem[], ErrorData>(
   'mcpo/listRuns',
 );
 
 /** client → server: one run's configuration, records and scores. */
-export const GetRunRequest = new RequestType<runs.GetRunParams, runs.GetRunResult, NoData>(
+export const GetRunRequest = new RequestType<runs.GetRunParams, runs.GetRunResult, ErrorData>(
   'mcpo/getRun',
 );
 
@@ -68,35 +72,35 @@ export const GetRunRequest = new RequestType<runs.GetRunParams, runs.GetRunResul
 export const CompareRunsRequest = new RequestType<
   runs.CompareRunsParams,
   runs.CompareRunsResult,
-  NoData
+  ErrorData
 >('mcpo/compareRuns');
 
 /** client → server: is each configured endpoint reachable and serving its model? */
 export const CheckEndpointsRequest = new RequestType<
   runs.CheckEndpointsParams,
   runs.CheckEndpointsResult,
-  NoData
+  ErrorData
 >('mcpo/checkEndpoints');
 
 /** client → server: the models an OpenAI-compatible server lists (GET /v1/models), to pick one. */
 export const ListModelsRequest = new RequestType<
   runs.ListModelsParams,
   runs.ListModelsResult,
-  NoData
+  ErrorData
 >('mcpo/listModels');
 
 /** client → server: the prompt a row would get (templates only, no model calls), for "Show Prompt". */
 export const PreviewPromptRequest = new RequestType<
   runs.PreviewPromptParams,
   runs.AssembledPrompt,
-  NoData
+  ErrorData
 >('mcpo/previewPrompt');
 
 /** client → server: write a run's pipeline as a ShopBench starter-kit submission folder. */
 export const ExportSubmissionRequest = new RequestType<
   exporting.ExportSubmissionParams,
   exporting.ExportSubmissionResult,
-  NoData
+  ErrorData
 >('mcpo/exportSubmission');
 
 // Runs: server → client ------------------------------------------------------------------------
@@ -117,7 +121,7 @@ export const RunStateNotification = new NotificationType<runs.RunStateParams>('m
 // Jobs: client → server ------------------------------------------------------------------------
 
 /** client → server: every job in the jobs folder; active ones are refreshed and then polled. */
-export const ListJobsRequest = new RequestType<jobs.ListJobsParams, jobs.ListJobsResult, NoData>(
+export const ListJobsRequest = new RequestType<jobs.ListJobsParams, jobs.ListJobsResult, ErrorData>(
   'mcpo/jobs/list',
 );
 
@@ -125,21 +129,23 @@ export const ListJobsRequest = new RequestType<jobs.ListJobsParams, jobs.ListJob
 export const PrepareJobRequest = new RequestType<
   jobs.PrepareJobParams,
   jobs.PrepareJobResult,
-  NoData
+  ErrorData
 >('mcpo/jobs/prepare');
 
 /** client → server: validate, write the job folder, submit; the job is then polled. */
-export const SubmitJobRequest = new RequestType<jobs.SubmitJobParams, jobs.SubmitJobResult, NoData>(
-  'mcpo/jobs/submit',
-);
+export const SubmitJobRequest = new RequestType<
+  jobs.SubmitJobParams,
+  jobs.SubmitJobResult,
+  ErrorData
+>('mcpo/jobs/submit');
 
 /** client → server: cancel a job (the new state arrives as mcpo/jobs/changed). */
-export const CancelJobRequest = new RequestType<jobs.JobIdParams, jobs.CancelJobResult, NoData>(
+export const CancelJobRequest = new RequestType<jobs.JobIdParams, jobs.CancelJobResult, ErrorData>(
   'mcpo/jobs/cancel',
 );
 
 /** client → server: a job's stdout/stderr files, each under a header. */
-export const JobLogsRequest = new RequestType<jobs.JobIdParams, jobs.JobLogsResult, NoData>(
+export const JobLogsRequest = new RequestType<jobs.JobIdParams, jobs.JobLogsResult, ErrorData>(
   'mcpo/jobs/logs',
 );
 
@@ -147,28 +153,28 @@ export const JobLogsRequest = new RequestType<jobs.JobIdParams, jobs.JobLogsResu
 export const SelectDataRequest = new RequestType<
   jobs.SelectDataParams,
   jobs.SelectDataResult,
-  NoData
+  ErrorData
 >('mcpo/jobs/selectData');
 
 /** client → server: generate every step of a pipeline file without submitting (the preview). */
 export const PreparePipelineRequest = new RequestType<
   jobs.PipelineParams,
   jobs.PreparePipelineResult,
-  NoData
+  ErrorData
 >('mcpo/jobs/preparePipeline');
 
 /** client → server: submit a pipeline file as `mcpo job submit pipeline` does; steps are then polled. */
 export const SubmitPipelineRequest = new RequestType<
   jobs.PipelineParams,
   jobs.SubmitPipelineResult,
-  NoData
+  ErrorData
 >('mcpo/jobs/submitPipeline');
 
 /** client → server: the paper's Tables 3 and 4 over a pipeline's eval runs, or over run folders. */
 export const CheckpointTablesRequest = new RequestType<
   jobs.CheckpointTablesParams,
   jobs.CheckpointTablesResult,
-  NoData
+  ErrorData
 >('mcpo/jobs/checkpointTables');
 
 // Jobs: server → client ------------------------------------------------------------------------

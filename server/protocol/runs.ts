@@ -8,6 +8,7 @@
  */
 import type { Metric, TaskType, Truth } from './shopBench';
 import type { PipelineSettings, Secrets } from './settings';
+import type { Fix } from './fixHints';
 
 // A run's data ---------------------------------------------------------------------------------
 
@@ -394,4 +395,6 @@ export interface RunStateParams {
   runDir: string;
   state: 'started' | 'finished' | 'cancelled' | 'failed';
   message?: string;
+  /** How to fix a failed run's problem, when the engine knows (see fixHints.ts). */
+  fixes?: Fix[];
 }

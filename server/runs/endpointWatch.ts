@@ -5,12 +5,13 @@
  * attempts per question to give up). Here, once DOWN_AFTER questions in a row failed to reach
  * the endpoint at all (refused, reset, DNS, no response) with no answer from it in between, the
  * endpoint is taken as down: the questions waiting on it stop at once, the rest are not sent,
- * and all of them are recorded as failed with one message that says how to resume.
+ * and all of them are recorded as failed with one message; how to resume is a fix (data) beside it.
  */
 import { setMaxListeners } from 'node:events';
 import { EndpointDownError, isConnectionFailure } from '../llm/retry';
 import type { LlmClient, LlmRequest, LlmResponse } from '../llm/types';
 import { rootCause } from '../llm/openaiClient';
+import type { Fix } from '../protocol/fixHints';
 
 /** Questions in a row that must fail to connect, each after all its retries. */
 export const DOWN_AFTER = 3;
@@ -19,8 +20,10 @@ export const DOWN_AFTER = 3;
 export interface EndpointDown {
   /** model@host */
   endpoint: string;
-  /** The whole story: what failed, why, and how to resume. */
+  /** What failed and why. */
   message: string;
+  /** How to go on: resume the run (worded by each surface). */
+  fixes: Fix[];
 }
 
 /**
@@ -29,7 +32,7 @@ export interface EndpointDown {
  */
 export function watchEndpoint(
   client: LlmClient,
-  resume: string,
+  resume: Fix,
   onDown: (down: EndpointDown) => void,
 ): LlmClient {
   const down = new AbortController();
@@ -66,10 +69,9 @@ export function watchEndpoint(
         const cause = rootCause(err);
         const message =
           `${client.label} is not answering: ${DOWN_AFTER} questions in a row could not reach it ` +
-          `(${cause}), so its remaining questions were not sent. Finished questions are saved; ` +
-          `once the server is back, ${resume}`;
+          `(${cause}), so its remaining questions were not sent. Finished questions are saved.`;
         down.abort(new EndpointDownError(`not sent: ${message}`));
-        onDown({ endpoint: client.label, message });
+        onDown({ endpoint: client.label, message, fixes: [resume] });
       }
       throw err;
     }
@@ -82,7 +84,14 @@ export function watchEndpoint(
   };
 }
 
-/** How to finish the run in `dir`, on the command line and in VS Code. */
-export function resumeHint(dir: string): string {
-  return `resume the run: mcpo run --resume ${dir} (VS Code: MCPO: Resume Run)`;
+/** How to finish the run in `dir`: `mcpo run --resume`, or VS Code's Resume Run. */
+export function resumeHint(dir: string): Fix {
+  return {
+    kind: 'command',
+    to: 'resume the run once the server is back',
+    cli: `mcpo run --resume ${dir}`,
+    command: 'mcpo.resumeRun',
+    title: 'Resume Run',
+    args: [dir],
+  };
 }

@@ -54,6 +54,7 @@ import type { RunConfig, RunRecord } from './runTypes';
 import type { Rerun } from '../protocol/runs';
 import { runInputFile } from './runData';
 import { UserError } from '../userError';
+import type { Fix } from '../protocol/fixHints';
 import { DEFAULT_COT_TASK_TYPES } from '../protocol/settings';
 
 export class RunSetupError extends UserError {}
@@ -397,21 +398,37 @@ async function checkClients(clients: LlmClient[], signal?: AbortSignal): Promise
     try {
       await client.check(signal);
     } catch (err) {
-      throw new RunSetupError(`endpoint check failed: ${(err as Error).message}`);
+      throw new RunSetupError(`endpoint check failed: ${(err as Error).message}`, { cause: err });
     }
   }
 }
+
+/** The ways out when M_V does not load. */
+export const MV_FIXES: readonly Fix[] = [
+  {
+    kind: 'option',
+    to: 'run without hints',
+    flag: '--similarity-k',
+    value: '0',
+    setting: 'mcpo.similarity.k',
+  },
+  {
+    kind: 'option',
+    to: 'use another M_V',
+    flag: '--embed-model',
+    placeholder: 'hub id or folder',
+    setting: 'mcpo.embedModel',
+  },
+];
 
 async function loadVectorModel(model: string) {
   try {
     return await loadWorkerEmbedder(model);
   } catch (err) {
-    // Both ways out, for both places the user sets them (the CLI's flags, VS Code's settings,
-    // whose names the extension turns into buttons that open them).
+    // Both ways out, as data: the CLI words them as flags, VS Code as settings it offers to open.
     throw new RunSetupError(
-      `similarity hints need the vector model (M_V), which did not load: ${(err as Error).message} ` +
-        `To run without hints: --similarity-k 0 (VS Code: setting mcpo.similarity.k to 0). ` +
-        `To use another M_V: --embed-model <hub id or folder> (VS Code setting mcpo.embedModel).`,
+      `similarity hints need the vector model (M_V), which did not load: ${(err as Error).message}`,
+      { fixes: MV_FIXES },
     );
   }
 }

@@ -9,29 +9,30 @@ import assert from 'node:assert/strict';
 import type * as ErrorActions from '../../../extension/errorActions';
 import type * as StatusModel from '../../../extension/statusModel';
 import { loadSource } from '../panel/loadSource';
+import { MV_FIXES } from '../../../server/runs/startRun';
 
-const { errorActions, namedSettings, openSettingCommand, settingOfAction } = loadSource<
-  typeof ErrorActions
->('extension/errorActions.ts');
+const { errorActions, fixOfAction, openSettingCommand } = loadSource<typeof ErrorActions>(
+  'extension/errorActions.ts',
+);
 const { afterRunState, afterSettingsChange, INITIAL_STATUS, renderStatus } = loadSource<
   typeof StatusModel
 >('extension/statusModel.ts');
 
-/** As server/runs/startRun.ts words it (the integration test gets the engine's own). */
+/** As server/runs/startRun.ts says it, with its fixes (the integration test gets the engine's own). */
 const MV_FAILED =
-  'Run failed: similarity hints need the vector model (M_V), which did not load: Could not load embedding model "Snowflake/snowflake-arctic-embed-m": download into /root/.cache/mcpo/models failed. To run without hints: --similarity-k 0 (VS Code: setting mcpo.similarity.k to 0). To use another M_V: --embed-model <hub id or folder> (VS Code setting mcpo.embedModel).';
+  'Run failed: similarity hints need the vector model (M_V), which did not load: Could not load embedding model "Snowflake/snowflake-arctic-embed-m": download into /root/.cache/mcpo/models failed.';
+const fixes = [...MV_FIXES];
 
-test('an error that names settings offers to open them, not Configure Endpoints', () => {
-  assert.deepEqual(namedSettings(MV_FAILED), ['mcpo.similarity.k', 'mcpo.embedModel']);
-  const actions = errorActions('mcpo.runDataset', MV_FAILED);
+test('an error whose fixes are settings offers to open them, not Configure Endpoints', () => {
+  const actions = errorActions('mcpo.runDataset', MV_FAILED, fixes);
   assert.deepEqual(actions, [
     'Open mcpo.similarity.k',
     'Open mcpo.embedModel',
     'Retry',
     'Show Logs',
   ]);
-  assert.equal(settingOfAction(actions[1]), 'mcpo.embedModel');
-  assert.equal(settingOfAction('Retry'), undefined);
+  assert.deepEqual(fixOfAction(actions[1], fixes), fixes[1]);
+  assert.equal(fixOfAction('Retry', fixes), undefined);
   // Endpoint trouble still offers the wizard.
   assert.deepEqual(errorActions('mcpo.runDataset', 'endpoint check failed: HTTP 404'), [
     'Configure Endpoints',
@@ -73,7 +74,7 @@ test('the status item shows the setting problem over a healthy check and opens t
   };
   const runDir = '/runs/a';
   const started = afterRunState(healthy, { runDir, state: 'started' });
-  const failed = afterRunState(started, { runDir, state: 'failed', message: MV_FAILED });
+  const failed = afterRunState(started, { runDir, state: 'failed', message: MV_FAILED, fixes });
   const view = renderStatus(failed);
   assert.equal(view.text, '$(error) MCPO: run failed');
   assert.equal(view.command, 'workbench.action.openSettings');

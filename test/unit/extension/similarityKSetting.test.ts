@@ -8,6 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errorActions } from '../../../extension/errorActions';
+import type { UserError } from '../../../server/userError';
 import { runOptionsFromSettings } from '../../../server/lsp/runs';
 import { buildRunConfig } from '../../../server/runs/startRun';
 import { contributedSettings, defaultPipelineSettings } from '../../support/contributedSettings';
@@ -49,9 +50,9 @@ test('the two embedding-model settings each name the other, as the CLI flags do'
 test('a missing M_S for CoT names the settings that fix it, so VS Code offers them', () => {
   assert.throws(
     () => runOptionsFromSettings({ ...settings, cot: 'slm' }, SAMPLE_FILE),
-    (err: Error) =>
+    (err: UserError) =>
       ['mcpo.cot.mode', 'mcpo.slm.url', 'mcpo.slm.model'].every((id) =>
-        errorActions('mcpo.runDataset', err.message).includes(`Open ${id}`),
+        errorActions('mcpo.runDataset', err.message, [...err.fixes]).includes(`Open ${id}`),
       ),
   );
 });

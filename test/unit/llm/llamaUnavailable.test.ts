@@ -3,6 +3,7 @@
  * and what to use instead, before downloading anything, and runs against a server still work.
  * The failure is played by injecting node-llama-cpp's import, as the real packages load here.
  */
+import { fixesOf } from '../../../server/userError';
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -38,7 +39,12 @@ function assertUnavailable(err: unknown, model: string, reason: string): true {
   assert.ok(err instanceof LlmError, String(err));
   assert.equal(
     err.message,
-    `local model ${model} is unavailable: llama.cpp cannot load on this machine (${MACHINE}: ${reason}). Everything that talks to a server still works: use an OpenAI-compatible server instead (--llm-url / --slm-url and its model name; in VS Code: MCPO: Configure Endpoints)`,
+    `local model ${model} is unavailable: llama.cpp cannot load on this machine (${MACHINE}: ${reason}). Everything that talks to a server still works: use an OpenAI-compatible server instead`,
+  );
+  // How to use one is data, worded by each surface (test/unit/protocol/fixHints.test.ts).
+  assert.deepEqual(
+    err.fixes.map((f) => f.kind === 'command' && f.command),
+    ['mcpo.configureEndpoints'],
   );
   return true;
 }
@@ -87,7 +93,18 @@ test('without llama.cpp, a run against a server answers every question; a local 
   const local = await buildRunConfig({ data: DATA, llm: { url: 'local', model: GGUF }, limit: 4 });
   await assert.rejects(
     executeRun(local, undefined, path.join(root, 'runs'), { cacheDir: path.join(root, 'cache') }),
-    /llama\.cpp cannot load on this machine .*MCPO: Configure Endpoints/,
+    (err: Error) => {
+      assert.match(
+        err.message,
+        /llama\.cpp cannot load on this machine .*use an OpenAI-compatible server instead$/,
+      );
+      // The endpoint check's error keeps the fix (Configure Endpoints, or the CLI's flags).
+      assert.deepEqual(
+        fixesOf(err).map((f) => f.kind === 'command' && f.command),
+        ['mcpo.configureEndpoints'],
+      );
+      return true;
+    },
   );
 });
 

@@ -17,7 +17,12 @@ import {
   type LlmClient,
   type LlmResponse,
 } from '../../../server/llm/types';
-import { DOWN_AFTER, watchEndpoint, type EndpointDown } from '../../../server/runs/endpointWatch';
+import {
+  DOWN_AFTER,
+  resumeHint,
+  watchEndpoint,
+  type EndpointDown,
+} from '../../../server/runs/endpointWatch';
 import { RunStore } from '../../../server/runs/runStore';
 import { answeredNotScored } from '../../../server/protocol/runLabels';
 import { buildRunConfig, executeRun } from '../../../server/runs/startRun';
@@ -99,9 +104,11 @@ test('a server killed mid-run: the run gives up on it after a few questions, say
   assert.match(
     down.message,
     new RegExp(
-      `^m@127\\.0\\.0\\.1:${server.port} is not answering: ${DOWN_AFTER} questions in a row could not reach it \\(.*ECONNREFUSED.*\\), so its remaining questions were not sent\\. .*mcpo run --resume ${result.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} \\(VS Code: MCPO: Resume Run\\)$`,
+      `^m@127\\.0\\.0\\.1:${server.port} is not answering: ${DOWN_AFTER} questions in a row could not reach it \\(.*ECONNREFUSED.*\\), so its remaining questions were not sent\\. Finished questions are saved\\.$`,
     ),
   );
+  // How to resume is data, worded by each surface (the CLI's line is checked below).
+  assert.deepEqual(down.fixes, [resumeHint(result.dir)]);
   // Every failure but the few that found the server down carries that message.
   const marked = failed.filter((r) => r.error?.endpointDown);
   assert.ok(failed.length - marked.length <= DOWN_AFTER + concurrency, `${marked.length} marked`);
@@ -258,7 +265,7 @@ test('the watch: an answer or an HTTP error between connection failures resets t
   const downs: EndpointDown[] = [];
   const f = failedToConnect;
   const inner = scripted([f(), f(), 'ok', f(), f(), serverError(), f(), f(), 'cached', f(), 'ok']);
-  const watched = watchEndpoint(inner, 'resume', (d) => downs.push(d));
+  const watched = watchEndpoint(inner, resumeHint('/runs/r'), (d) => downs.push(d));
   assert.deepEqual(await outcomes(watched, 11), [
     ...['failed', 'failed', 'ok', 'failed', 'failed', 'failed', 'failed', 'failed', 'cached'],
     ...['failed', 'down'],
@@ -271,7 +278,7 @@ test('the watch: an answer or an HTTP error between connection failures resets t
 test('the watch: a call waiting between retries when the endpoint goes down stops at once, with its attempts', async () => {
   const downs: EndpointDown[] = [];
   const inner = scripted(['hang', failedToConnect(), failedToConnect(), failedToConnect()]);
-  const watched = watchEndpoint(inner, 'resume', (d) => downs.push(d));
+  const watched = watchEndpoint(inner, resumeHint('/runs/r'), (d) => downs.push(d));
   const waiting = watched.complete(request);
   const failures = await outcomes(watched, 3);
   assert.deepEqual(failures, ['failed', 'failed', 'failed']);
@@ -301,7 +308,7 @@ test("the watch: a run's calls share one combined signal, and the run's abort re
       },
     };
     const run = new AbortController();
-    const watched = watchEndpoint(inner, 'resume', () => undefined);
+    const watched = watchEndpoint(inner, resumeHint('/runs/r'), () => undefined);
     const calls = Array.from({ length: 40 }, () => watched.complete(request, run.signal));
     assert.equal(new Set(seen).size, 1, 'one combined signal for the run, not one per call');
     run.abort(new Error('cancelled'));
