@@ -287,6 +287,31 @@ export async function* feedRowTexts(
   }
 }
 
+/**
+ * A whole file's rows, split as feedRowTexts splits them, for a file small enough to read in one
+ * call; `jsonArray` tells which splitter read it.
+ */
+export function emitRowTexts(
+  file: string,
+  bytes: Buffer,
+  emit: (row: RowText) => void,
+  rowsAre = 'rows',
+): { jsonArray: boolean } {
+  const text = stripBom(bytes.toString('utf8'));
+  if (text.trim().length === 0)
+    throw new DatasetStructureError(
+      file,
+      1,
+      1,
+      `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`,
+    );
+  const jsonArray = looksLikeJsonArray(text);
+  const splitter = jsonArray ? new JsonArraySplitter(file, emit) : new JsonLinesSplitter(emit);
+  splitter.push(text);
+  splitter.end();
+  return { jsonArray };
+}
+
 /** Splits an in-memory document the same way (the editor already holds its text). */
 export function splitRowTexts(file: string, text: string): RowText[] {
   const rows: RowText[] = [];

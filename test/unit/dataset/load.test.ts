@@ -349,3 +349,59 @@ test('skipString ends a string at the first quote not escaped, as a scan that sk
     assert.equal(skipString(`x${text}`, 1), scan(`x${text}`, 1), JSON.stringify(text));
   }
 });
+
+test('a file read in one call loads exactly as when streamed: rows, problems, warnings, errors', async () => {
+  const sample = fs.readFileSync(SAMPLE, 'utf8');
+  const rows = sample.trim().split('\n');
+  const broken = [
+    ...rows.slice(0, 5),
+    '{"input_field": "x",',
+    JSON.stringify({ ...good, output_field: 'b' }),
+  ];
+  const cases: [string, string | Buffer][] = [
+    ['sample.jsonl', sample],
+    ['array.json', `[\n${rows.join(',\n')}\n]\n`],
+    ['bom-crlf.jsonl', `\ufeff${rows.slice(0, 9).join('\r\n')}\r\n\r\n`],
+    ['broken.jsonl', `${broken.join('\n')}\n`],
+    ['broken-array.json', `[${rows.slice(0, 3).join(',')},]`],
+    [
+      'bad-utf8.jsonl',
+      Buffer.concat([
+        Buffer.from(rows[0].slice(0, 30)),
+        Buffer.from([0xff, 0xfe]),
+        Buffer.from(`${rows[0].slice(30)}\n`),
+      ]),
+    ],
+    ['empty.jsonl', ''],
+    ['blank.jsonl', ' \n\n'],
+  ];
+  for (const [name, text] of cases) {
+    const dir = tempDir('mcpo-ds-whole-');
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, text);
+    const outcome = (p: Promise<unknown>) =>
+      p.then(
+        (v) => ({ ok: v }),
+        (e: Error) => ({ error: e.message }),
+      );
+    const streamed = await outcome(loadDataset(file, { readWholeUpTo: -1 }));
+    assert.deepEqual(await outcome(loadDataset(file)), streamed, name);
+    assert.deepEqual(
+      await outcome(validateDataset(file)),
+      await outcome(validateDataset(file, { readWholeUpTo: -1 })),
+      name,
+    );
+  }
+  // The cases cover what they claim: problems, the JSON-array warning and the empty-file error.
+  const bad = tmpFile('b.jsonl', `${broken.join('\n')}\n`);
+  assert.ok((await loadDataset(bad)).problems.some((p) => p.severity === 'error'));
+  const array = tmpFile('a.json', `[\n${rows.join(',\n')}\n]\n`);
+  assert.match((await loadDataset(array)).problems[0].message, /JSON array/);
+  await assert.rejects(loadDataset(tmpFile('e.jsonl', '')), DatasetStructureError);
+});
+
+test('a folder or a missing file fails as before when read in one call', async () => {
+  const dir = tempDir('mcpo-ds-whole-');
+  await assert.rejects(loadDataset(dir), { code: 'EISDIR', path: dir });
+  await assert.rejects(loadDataset(path.join(dir, 'none.jsonl')), { code: 'ENOENT' });
+});
