@@ -210,9 +210,17 @@ arm is never sent again by another.`,
     });
     if (outcome.cancelled) return 1;
     process.stdout.write(`${outcome.tables}\n`);
+    // The tables name the arms that did not run; how to fix that is worded here, as flags.
+    const fixable = outcome.armErrors.filter((e) => e.fixes.length > 0);
     if (outcome.runDirs.length === 0)
       for (const e of outcome.armErrors)
-        process.stderr.write(`error: arm ${e.arm} did not run: ${e.message}\n`);
+        process.stderr.write(
+          `error: arm ${e.arm} did not run: ${cliMessage(e.message, e.fixes)}\n`,
+        );
+    else if (fixable.length > 0)
+      process.stderr.write(
+        `${cliMessage(`arm ${fixable.map((e) => e.arm).join(', ')} did not run`, fixable[0].fixes)}\n`,
+      );
     return outcome.failed > 0 || outcome.armErrors.length > 0 ? 1 : 0;
   },
 };

@@ -9,7 +9,8 @@
  * Every arm takes the rest of its configuration (models, transport, sampling, M_V) from the
  * options, so `--preset paper` ablates the paper's configuration.
  */
-import { isUserFacing, userMessage } from '../userError';
+import { fixesOf, isUserFacing, userMessage } from '../userError';
+import type { Fix } from '../protocol/fixHints';
 import { TASK_TYPES, type TaskType } from '../dataset/shopbench';
 import {
   AVAILABLE_PARTS,
@@ -275,7 +276,7 @@ export interface AblationOutcome {
   /** The runs side by side, then the paper's tables, then the arms that did not run; empty when no arm finished. */
   tables: string;
   /** Arms that stopped with an error a user can act on (e.g. the vector model would not load). */
-  armErrors: { arm: string; message: string }[];
+  armErrors: { arm: string; message: string; fixes: readonly Fix[] }[];
 }
 
 /** The arms an ablation runs, and why any arm of the matrix is not among them. */
@@ -361,7 +362,7 @@ export async function runAblationArms(
     } catch (err) {
       // One arm's failure (a model that will not load) must not throw away the arms that ran.
       if (!isUserFacing(err)) throw err;
-      outcome.armErrors.push({ arm: arm.name, message: userMessage(err) });
+      outcome.armErrors.push({ arm: arm.name, message: userMessage(err), fixes: fixesOf(err) });
       continue;
     }
     outcome.runDirs.push(result.dir);

@@ -13,7 +13,7 @@ import { LSPErrorCodes, ResponseError } from 'vscode-languageclient/node';
 import { guarded } from '../../../extension/commandRunner';
 import { EngineClient } from '../../../extension/engineClient';
 import { McpoConfig } from '../../../extension/settings';
-import { ListRunsRequest } from '../../../server/protocol/messages';
+import { ListRunsRequest, SubmitJobRequest } from '../../../server/protocol/messages';
 import { childProcesses, hasExited } from '../../support/processes';
 import { extensionEngineRunning } from './diagnostics';
 
@@ -130,6 +130,68 @@ export async function vsCodeCancellationIsNotAnErrorButAFailureIs(): Promise<voi
     assert.deepEqual(engine.errors, ['mcpo.runDataset: run failed: boom']);
   } finally {
     engine.dispose();
+  }
+}
+
+/** The Settings editor's tab, once it is open (or an error after `timeoutMs`). */
+function settingsTabOpened(timeoutMs = 10_000): Promise<void> {
+  const isOpen = (): boolean =>
+    vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === 'Settings'));
+  return new Promise((resolve, reject) => {
+    if (isOpen()) return resolve();
+    const timer = setTimeout(() => {
+      watch.dispose();
+      reject(new Error('the Settings editor did not open'));
+    }, timeoutMs);
+    const watch = vscode.window.tabGroups.onDidChangeTabs(() => {
+      if (!isOpen()) return;
+      clearTimeout(timer);
+      watch.dispose();
+      resolve();
+    });
+  });
+}
+
+/**
+ * An engine error with a fix (no Slurm URL): the real engine's error response carries it as data,
+ * the toast words it as VS Code's setting (not the CLI's flag), offers to open it, and the button
+ * opens the Settings editor.
+ */
+export async function anEngineErrorsFixIsWordedForVsCodeAndOfferedAsAButton(): Promise<void> {
+  const engine = await startEngine();
+  const window = vscode.window as { showErrorMessage: unknown };
+  const real = window.showErrorMessage;
+  const shown: { message: string; actions: string[] }[] = [];
+  let choose: string | undefined;
+  window.showErrorMessage = (message: string, ...actions: string[]) => {
+    shown.push({ message, actions });
+    return Promise.resolve(choose);
+  };
+  try {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    const submit = guarded(
+      'mcpo.submitJob',
+      () =>
+        engine.client.send(SubmitJobRequest, {
+          jobsDir: path.join(os.tmpdir(), 'mcpo-itest-no-jobs'),
+          kind: 'finetune',
+          specFile: path.join(os.tmpdir(), 'mcpo-itest-no-spec.json'),
+          executor: 'slurm',
+        }),
+      engine.log,
+    );
+    choose = 'Open mcpo.slurm.url';
+    const opened = settingsTabOpened();
+    assert.equal(await submit(), undefined);
+    assert.equal(shown.length, 1);
+    assert.match(shown[0].message, /no Slurm URL .*To give it: setting mcpo\.slurm\.url\.$/);
+    assert.doesNotMatch(shown[0].message, /--slurm-url|SLURM_URL|VS Code/);
+    assert.deepEqual(shown[0].actions, ['Open mcpo.slurm.url', 'Retry', 'Show Logs']);
+    await opened;
+  } finally {
+    window.showErrorMessage = real;
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+    await engine.stop();
   }
 }
 

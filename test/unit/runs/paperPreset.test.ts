@@ -351,6 +351,11 @@ test('mcpo ablate: an arm whose vector model will not load is named and the othe
   assert.match(broken.stdout, /\+self CoT/);
   assert.match(broken.stdout, /arm \+top-3 hints did not run: .*no-such-model/);
   assert.match(broken.stdout, /arm all did not run: .*no-such-model/);
+  // How to fix it, as the CLI's flags.
+  assert.match(
+    broken.stderr,
+    /arm \+top-3 hints, all did not run\. To run without hints: --similarity-k 0\. To use another M_V: --embed-model <hub id or folder>\./,
+  );
 
   const noHints = await runCli([
     'ablate',
