@@ -51,6 +51,11 @@ interface ChildResult {
   failed?: number;
   /** The run's folder (runs only): its records say what the bare loop must send. */
   dir?: string;
+  /**
+   * Runs only: from the clock's start to the first question (dataset read and checked, run
+   * folder made, endpoints checked). The bare loop's clock starts after its own set-up.
+   */
+  setupMs?: number;
 }
 
 /**
@@ -90,11 +95,14 @@ export async function benchChild(job: ChildJob): Promise<void> {
   const elu0 = performance.eventLoopUtilization();
   let result: Omit<ChildResult, 'maxRssMb' | 'cpuMs' | 'mainBusyMs'>;
   if (job.kind === 'run') {
+    let setupMs: number | undefined;
     const run = await executeRun(await buildRunConfig(job.options), undefined, job.runsDir, {
       cacheDir: job.cacheDir,
+      onStart: () => (setupMs = performance.now() - t0),
     });
     result = {
       wallMs: performance.now() - t0,
+      setupMs,
       requests: requestsMade(run.dir),
       done: run.done,
       failed: run.failed,
@@ -269,6 +277,7 @@ function sideBySideFigure({ ours, bare, bareNodeHttp }: SideBySide, limitMs: num
   return (
     `${ratios(bare)} the bare loop; ${ratios(bareNodeHttp)} the bare loop over the engine's node:http fetch; ` +
     `medians ${s(oursMs)} / ${s(bareMs)} / ${s(nodeHttpMs)}; server-bound limit ${s(limitMs)}: ${x(oursMs, limitMs)} (bare loop ${x(bareMs, limitMs)}, over node:http ${x(nodeHttpMs, limitMs)}); ` +
+    `run set-up before its first question ${median(ours.map((r) => r.setupMs ?? NaN)).toFixed(0)} ms (inside its time); ` +
     `${ours[0].requests} requests, ${ours[0].done} done, ${ours[0].failed} failed; CPU (all threads) ${s(median(ours.map((r) => r.cpuMs)))} / bare loop ${s(median(bare.map((r) => r.cpuMs)))}; main thread busy ${s(median(ours.map((r) => r.mainBusyMs)))} / bare loop ${s(median(bare.map((r) => r.mainBusyMs)))}`
   );
 }
