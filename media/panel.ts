@@ -40,6 +40,7 @@ import {
   plural,
   runName,
   runRows,
+  runsInProgress,
   sanitizeState,
   shortRunLabel,
   shortTrack,
@@ -164,6 +165,7 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       if (message.baselineDir !== state.baselineDir && state.baselineDir === null)
         state.baselineDir = message.baselineDir;
       renderRuns();
+      renderLive();
       renderComparison();
       renderChartSection();
       // Re-read the selected run on every listing: a listing follows a refresh or a finished run.
@@ -210,6 +212,7 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
       const { runDir, record } = message.params;
       liveProgress(model.progress, message.params);
       renderRuns();
+      renderLive();
       if (model.run?.runDir === runDir) {
         model.run.result.records = upsertRecord(model.run.result.records, record);
         renderQuestionTable();
@@ -220,6 +223,7 @@ window.addEventListener('message', (event: MessageEvent<ExtensionToPanel>) => {
     case 'runState':
       liveProgress(model.progress, message.params);
       renderRuns();
+      renderLive();
       if (model.run?.runDir === message.params.runDir) renderRun();
       break;
     case 'ablation':
@@ -256,6 +260,7 @@ function selectRun(runDir: string, keepQuestion: boolean): void {
   // Looking at the baseline run itself keeps it the baseline: the side bar's deltas are from it.
   persist();
   renderRuns();
+  renderLive();
   renderComparison();
   renderChartSection();
   request({ type: 'selectRun', runDir });
@@ -294,6 +299,8 @@ const exportButton = button('Export scores', { 'data-testid': 'export-scores' },
     request({ type: 'exportScores', runDir: state.selectedRunDir });
 });
 const errorBox = el('div', { class: 'error', role: 'alert' });
+/** Runs still going, above everything: the report is where a user looks during a run (C5). */
+const liveBox = el('div', { class: 'live', role: 'status', 'data-testid': 'run-in-progress' });
 const runsSection = el('section', { 'aria-labelledby': 'runs-heading' });
 const runSection = el('section', { 'aria-labelledby': 'run-heading' });
 const compareSection = el('section', { 'aria-labelledby': 'compare-heading' });
@@ -324,6 +331,7 @@ fill(
     busy,
   ),
   errorBox,
+  liveBox,
   el(
     'div',
     { class: 'report-grid' },
@@ -356,6 +364,26 @@ function renderError(): void {
   );
 }
 
+function renderLive(): void {
+  const live = model.runs === null ? [] : runsInProgress(model.runs, model.progress);
+  fill(
+    liveBox,
+    ...live.map((run) =>
+      el(
+        'p',
+        { 'data-run-dir': run.runDir },
+        run.runDir === state.selectedRunDir
+          ? // The tables were read when the run was selected; the run's end reads them again.
+            `${run.text}. The scores below are from when this page last read the run; they update when it ends.`
+          : `${run.text}: ${run.name}. `,
+        run.runDir === state.selectedRunDir
+          ? null
+          : button('Show it', { class: 'secondary' }, () => selectRun(run.runDir, false)),
+      ),
+    ),
+  );
+}
+
 function renderRuns(): void {
   const heading = el('h2', { id: 'runs-heading' }, 'Runs');
   if (model.runs === null) {
@@ -374,7 +402,7 @@ function renderRuns(): void {
     return;
   }
   const list = el('ul', { class: 'runs', 'data-testid': 'runs-list' });
-  for (const row of runRows(model.runs)) {
+  for (const row of runRows(model.runs, model.progress)) {
     const progress = progressText(model.progress.get(row.runDir));
     const selected = row.runDir === state.selectedRunDir;
     const item = el(
@@ -428,8 +456,9 @@ function renderRun(): void {
     answered: report.tasks.length,
     unscored: report.unscored?.length ?? 0,
   });
-  // A run still going is not incomplete: its count says "so far".
-  const incomplete = isRunning(live) ? '' : missingLine(missingOf(counts));
+  // A run still going is not incomplete, nor are its tasks without answers yet: its count says "so far".
+  const running = isRunning(live);
+  const incomplete = running ? '' : missingLine(missingOf(counts));
   const notScored = records.filter(isNotScored).length;
   const label = config.label || config.runId;
   fill(
@@ -442,14 +471,14 @@ function renderRun(): void {
       { class: 'overall' },
       'Overall ',
       el('strong', { 'data-testid': 'overall-score' }, formatScore(report.overall)),
-      ` · ${questionCount(counts, isRunning(live))} · ${failedCount(counts)}`,
+      ` · ${questionCount(counts, running)} · ${failedCount(counts)}`,
       notScoredCount({ notScored }),
       cachedCount(records) > 0 ? ` · ${plural(cachedCount(records), 'answer')} cached` : '',
     ),
     incomplete
       ? el('p', { class: 'coverage', 'data-testid': 'incomplete' }, `Incomplete: ${incomplete}.`)
       : null,
-    coverage
+    coverage && !running
       ? el(
           'p',
           { class: 'coverage', 'data-testid': 'coverage' },
@@ -884,6 +913,7 @@ window.addEventListener(
 );
 
 renderRuns();
+renderLive();
 renderRun();
 renderComparison();
 renderChartSection();

@@ -240,19 +240,23 @@ export interface RunRow {
   name: string;
 }
 
-export function runRows(runs: readonly RunListItem[]): RunRow[] {
-  return runs.map((r, i) => ({
-    runDir: r.runDir,
-    number: runs.length - i,
-    label: r.label || r.runId,
-    shortLabel: shortRunLabel(r.label || r.runId),
-    date: `${formatRunTime(r.createdAt)} · ${runIdTail(r.runId)}`,
-    overall: formatScore(r.overall),
-    failed: failedCount(r),
-    notScored: notScoredCount(r),
-    questions: questionCount(r),
-    name: runName(r),
-  }));
+/** Runs as the report's list shows them; a run still going counts its questions "so far". */
+export function runRows(runs: readonly RunListItem[], progress: RunProgress = new Map()): RunRow[] {
+  return runs.map((r, i) => {
+    const live = progress.get(r.runDir);
+    return {
+      runDir: r.runDir,
+      number: runs.length - i,
+      label: r.label || r.runId,
+      shortLabel: shortRunLabel(r.label || r.runId),
+      date: `${formatRunTime(r.createdAt)} · ${runIdTail(r.runId)}`,
+      overall: formatScore(r.overall),
+      failed: failedCount(r),
+      notScored: notScoredCount(r),
+      questions: isRunning(live) ? questionCount(liveCounts(r, live), true) : questionCount(r),
+      name: runName(r),
+    };
+  });
 }
 
 // differences ----------------------------------------------------------------------------------
@@ -369,6 +373,45 @@ export interface LiveRun {
 }
 export type RunProgress = ReadonlyMap<string, LiveRun>;
 
+/** A run's counts; while it runs, the notifications' (current) over the listing's (from its start). */
+export function liveCounts(run: RunListItem, live: LiveRun | undefined): RunListItem {
+  return live?.total != null ? { ...run, questions: live.done, expected: live.total } : run;
+}
+
+/** A run still going, as the report's banner names it (C5 of the s22 try: the report read blank). */
+export interface RunInProgress {
+  runDir: string;
+  /** "#3 paper prompts": which run, as the run list numbers it. */
+  name: string;
+  /** "Run in progress: 16 of 96 questions done". */
+  text: string;
+}
+
+/** Every run still going, newest first (usually one). */
+export function runsInProgress(
+  runs: readonly RunListItem[],
+  progress: RunProgress,
+): RunInProgress[] {
+  const rows = runRows(runs, progress);
+  return runs.flatMap((run, i) => {
+    const live = progress.get(run.runDir);
+    if (!isRunning(live) || live === undefined) return [];
+    // Before its first question finishes only the listing knows the run's size.
+    const total = live.total ?? run.expected;
+    const done =
+      total === undefined
+        ? plural(live.done, 'question')
+        : `${live.done} of ${plural(total, 'question')}`;
+    return [
+      {
+        runDir: run.runDir,
+        name: `#${rows[i].number} ${rows[i].shortLabel}`,
+        text: `Run in progress: ${done} done`,
+      },
+    ];
+  });
+}
+
 export function isRunning(live: LiveRun | undefined): boolean {
   return live !== undefined && (live.total === null || live.done < live.total);
 }
@@ -415,9 +458,7 @@ export function sidebarRows(
     }
     const live = progress.get(run.runDir);
     const running = isRunning(live);
-    // While it runs, the listing's counts are from its start: the notifications' are current.
-    const counts =
-      live?.total != null ? { ...run, questions: live.done, expected: live.total } : run;
+    const counts = liveCounts(run, live);
     const unscored = run.unscored ?? [];
     const reasons = new Map(unscored.map((u) => [u.task_name, u.reason]));
     return {

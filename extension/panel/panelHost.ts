@@ -2,8 +2,9 @@
  * Serves one results webview — the sidebar's compact run list or the report panel in the editor
  * area — from dist/media and media, answers its requests through a `PanelEngine`, and forwards
  * live records. Both kinds speak media/protocol.ts; the sidebar only lists runs and opens the
- * report. A page may be destroyed whenever it is hidden: it restores its own UI state from
- * `vscode.getState()` and sends `ready` again; nothing is posted in between.
+ * report. The sidebar's page may be destroyed whenever it is hidden: it restores its own UI state
+ * from `vscode.getState()` and sends `ready` again; nothing is posted in between. The report's is
+ * kept while hidden (reportPanel.ts) and keeps receiving records.
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
@@ -113,7 +114,7 @@ export class PanelHost implements vscode.Disposable {
     );
   }
 
-  /** The page was hidden (and is destroyed): nothing is posted until it is `ready` again. */
+  /** The page was hidden and destroyed (the sidebar): nothing is posted until it is `ready` again. */
   hidden(): void {
     this.ready = false;
   }

@@ -52,6 +52,7 @@ export function renderPanelHtml(params: PanelHtmlParams): string {
 </head>
 <body>
   <noscript>The MCPO Results panel needs scripts enabled.</noscript>
+  <p class="muted">Loading ${attr(params.title ?? 'MCPO Results')}…</p>
   <script nonce="${attr(params.nonce)}" src="${attr(params.scriptUri)}"></script>
 </body>
 </html>

@@ -59,6 +59,11 @@ test('a fresh nonce gives a different page; a weak nonce is refused', () => {
   assert.throws(() => renderPanelHtml({ ...params, nonce: `${params.nonce}" onload="x` }));
 });
 
+test('the page says it is loading before its script runs (a webview is blank until then)', () => {
+  const html = renderPanelHtml({ ...params, title: 'MCPO Report' });
+  assert.match(html, /<body>[\s\S]*<p class="muted">Loading MCPO Report…<\/p>[\s\S]*<script /);
+});
+
 test('URIs are attribute-escaped', () => {
   const html = renderPanelHtml({ ...params, styleUri: `${params.cspSource}/a"b&c.css` });
   assert.match(html, /href="[^"]*a&quot;b&amp;c\.css"/);

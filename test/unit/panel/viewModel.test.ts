@@ -632,6 +632,25 @@ test('a live run: started before its first question, then done of total, gone on
   assert.equal(vm.progressText({ done: 96, total: 96 }), '');
 });
 
+test("the report names runs still going: in its list as 'so far', and in a banner (C5)", () => {
+  const runs = [one({ runDir: '/r/2', questions: 0, expected: 96 }), one({ label: 'older' })];
+  // Started: no question finished yet, so the listing's size is the total.
+  const started: ViewModel.RunProgress = new Map([['/r/2', { done: 0, total: null }]]);
+  assert.equal(vm.runRows(runs, started)[0].questions, '0 of 96 questions so far');
+  assert.deepEqual(vm.runsInProgress(runs, started), [
+    { runDir: '/r/2', name: '#2 l', text: 'Run in progress: 0 of 96 questions done' },
+  ]);
+  const live: ViewModel.RunProgress = new Map([['/r/2', { done: 16, total: 96 }]]);
+  assert.equal(vm.runRows(runs, live)[0].questions, '16 of 96 questions so far');
+  assert.equal(vm.runsInProgress(runs, live)[0].text, 'Run in progress: 16 of 96 questions done');
+  // Without progress (the page did not see it start) the list keeps the listing's verdict.
+  assert.equal(vm.runRows(runs)[0].questions, '0 of 96 questions (incomplete)');
+  assert.deepEqual(vm.runsInProgress(runs, new Map()), []);
+  // Ended: no banner, the count is the run's own.
+  const ended: ViewModel.RunProgress = new Map([['/r/2', { done: 96, total: 96 }]]);
+  assert.deepEqual(vm.runsInProgress(runs, ended), []);
+});
+
 test('failures are counted against the questions that ran', () => {
   const [row] = vm.sidebarRows([one({ questions: 96, expected: 96, failed: 64 })], null, 10);
   assert.match(row.meta, /^96 questions · 64 of 96 failed · /);
