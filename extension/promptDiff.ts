@@ -36,6 +36,15 @@ interface PromptEntry {
   view?: PromptViewModel;
   /** The diff's modified side: decorated with the prompt's own offsets. */
   diffSide?: 'original' | 'modified';
+  /** A diff side: the key of the diff it belongs to (see diffKey). */
+  diffKey?: string;
+}
+
+/** An open (or once opened) side-by-side diff: its two documents and its tab's title. */
+interface DiffPair {
+  left: vscode.Uri;
+  right: vscode.Uri;
+  title: string;
 }
 
 export interface ShowPromptOptions {
@@ -59,6 +68,8 @@ export class PromptDiff
     vscode.Disposable
 {
   private readonly entries = new Map<string, PromptEntry>();
+  /** Diffs by what they show, so the same diff asked again is revealed, not opened twice (K4). */
+  private readonly diffs = new Map<string, DiffPair>();
   private readonly styles: Record<SpanStyle, vscode.TextEditorDecorationType>;
   private readonly ghost: vscode.TextEditorDecorationType;
   private readonly replacedKey: vscode.TextEditorDecorationType;
@@ -112,11 +123,7 @@ export class PromptDiff
    */
   private remember(uri: vscode.Uri, entry: PromptEntry): void {
     this.entries.set(uri.toString(), entry);
-    while (this.entries.size > MAX_ENTRIES) {
-      const oldest = this.entries.keys().next().value;
-      if (oldest === undefined) break;
-      this.entries.delete(oldest);
-    }
+    dropOldest(this.entries);
   }
 
   /** A fresh URI per view (a question can be open twice); `name` is what the tab shows. */
@@ -160,6 +167,19 @@ export class PromptDiff
     if (!entry)
       throw new Error('open a prompt view first (Show Prompt on a row, or a run’s question)');
     const title = promptTitle(entry.question, 'original ↔ MCPO');
+    // Asked from a diff's own side (the palette with the diff active), it is that diff.
+    const key = entry.diffKey ?? diffKey(title, entry.prompt);
+    const open = this.diffs.get(key);
+    const tab = open && diffTab(open);
+    if (open && tab) {
+      // The same prompt's diff is open (the report's "Show prompt diff", then the palette):
+      // show that tab where it is rather than a second identical one.
+      await vscode.commands.executeCommand('vscode.diff', open.left, open.right, open.title, {
+        preview: false,
+        viewColumn: tab.group.viewColumn,
+      });
+      return;
+    }
     // VS Code names a diff tab (hover, screen readers) "<title> (<left name> ↔ <right name>)":
     // the sides say what each is rather than repeating the title.
     const left = this.newUri(DIFF_SIDE_NAMES.original);
@@ -167,8 +187,12 @@ export class PromptDiff
     this.remember(left, {
       prompt: { original: entry.prompt.original, final: entry.prompt.original, spans: [] },
       diffSide: 'original',
+      diffKey: key,
     });
-    this.remember(right, { ...entry, view: undefined, diffSide: 'modified' });
+    this.remember(right, { ...entry, view: undefined, diffSide: 'modified', diffKey: key });
+    this.diffs.delete(key);
+    this.diffs.set(key, { left, right, title });
+    dropOldest(this.diffs);
     await Promise.all([this.open(left), this.open(right)]);
     await vscode.commands.executeCommand('vscode.diff', left, right, title, { preview: false });
     vscode.window.visibleTextEditors.forEach((e) => this.decorate(e));
@@ -274,6 +298,33 @@ export class PromptDiff
     this.ghost.dispose();
     this.replacedKey.dispose();
   }
+}
+
+/** Drops the oldest entries beyond MAX_ENTRIES (a Map iterates in the order keys were set). */
+function dropOldest(map: Map<string, unknown>): void {
+  while (map.size > MAX_ENTRIES) {
+    const oldest = map.keys().next().value;
+    if (oldest === undefined) break;
+    map.delete(oldest);
+  }
+}
+
+/** Two diffs of one question's prompt are the same diff when the prompt and its spans are. */
+function diffKey(title: string, prompt: AssembledPrompt): string {
+  return JSON.stringify([title, prompt.original, prompt.final, prompt.spans]);
+}
+
+/** The tab showing `pair`, if it is still open. */
+function diffTab(pair: DiffPair): vscode.Tab | undefined {
+  for (const group of vscode.window.tabGroups.all)
+    for (const tab of group.tabs)
+      if (
+        tab.input instanceof vscode.TabInputTextDiff &&
+        tab.input.original.toString() === pair.left.toString() &&
+        tab.input.modified.toString() === pair.right.toString()
+      )
+        return tab;
+  return undefined;
 }
 
 function answerSummary(record: RunRecord): string {

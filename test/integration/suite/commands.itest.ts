@@ -461,6 +461,24 @@ export async function theReportsShowPromptDiffOpensTheSideBySideDiff(): Promise<
         !opened.some((label) => label.endsWith('· MCPO prompt')),
         `the span view opened too: ${opened.join(', ')}`,
       );
+      // K4 of the s22 try: the palette's Show Side-by-Side Diff with that diff active, the
+      // report's button again from another editor, and the diff lens of the question's span
+      // view all show the open diff: no second identical tab.
+      await vscode.commands.executeCommand('mcpo.showSideBySideDiff');
+      await vscode.window.showTextDocument(
+        await vscode.workspace.openTextDocument(fixture.dataset),
+      );
+      await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, 1, { sideBySide: true });
+      assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, diffTitle);
+      await vscode.commands.executeCommand('mcpo.showPromptDiff', runDir, 1);
+      assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, 'Q2 · MCPO prompt');
+      await vscode.commands.executeCommand('mcpo.showSideBySideDiff');
+      assert.equal(vscode.window.tabGroups.activeTabGroup.activeTab?.label, diffTitle);
+      const diffTabs = vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .filter((t) => t.input instanceof vscode.TabInputTextDiff && t.label === diffTitle);
+      assert.equal(diffTabs.length, 1, `diff tabs: ${opened.join(', ')}`);
+      assert.equal(opened.filter((label) => label === diffTitle).length, 1, opened.join(', '));
     } finally {
       listener.dispose();
     }
