@@ -475,11 +475,15 @@ export function sidebarRows(
         track: shortTrack(track),
         score: formatScore(score),
       })),
-      coverage: coverageLine({
-        tasks: run.runTasks,
-        answered: run.tasks ?? 0,
-        unscored: unscored.length,
-      }),
+      // A run still going is listed as at its start (no tasks answered): its coverage would read
+      // "cover 0 of 18 tasks (18 have no answers)" with 60 questions answered (W2 of the s23 try).
+      coverage: running
+        ? ''
+        : coverageLine({
+            tasks: run.runTasks,
+            answered: run.tasks ?? 0,
+            unscored: unscored.length,
+          }),
       incomplete: running ? '' : incompleteText(run),
       coverageTitle: unscored.map((u) => `${u.task_name} not scored: ${u.reason}`).join('\n'),
       tasks: byTaskName(run.taskScores ?? []).map((t) => {

@@ -718,6 +718,8 @@ test('side-bar cards count the run’s tasks, not only the answered ones, and ma
     new Map([['/r/2', { done: 28, total: 96 }]]),
   );
   assert.equal(live.incomplete, '');
+  // Nor does it claim its tasks have no answers: the listing is from the run's start (W2 of s23).
+  assert.equal(live.coverage, '');
 });
 
 test('two runs of one name are told apart where they are picked: count, time and id', () => {
