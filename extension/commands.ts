@@ -15,6 +15,9 @@ import {
 import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import { urlInputProblem } from './urlInput';
+import { endpointCheckMessage } from './endpointCheckMessage';
+import { fixOfAction } from './errorActions';
+import { applyFix } from './commandRunner';
 import type { EngineClient } from './engineClient';
 import { exportSubmission } from './exportSubmission';
 import type { ExportSubmissionOptions } from '../server/protocol/export';
@@ -606,15 +609,15 @@ export async function checkEndpoints(ctx: CommandContext, verbose: boolean): Pro
     if (choice) await vscode.commands.executeCommand('mcpo.configureEndpoints');
     return;
   }
-  const text = endpoints
-    .map((e) => `${e.role.toUpperCase()} ${e.model}: ${e.ok ? 'OK' : e.message}`)
-    .join(' · ');
-  if (endpoints.every((e) => e.ok)) void vscode.window.showInformationMessage(`MCPO: ${text}`);
+  const message = endpointCheckMessage(endpoints);
+  if (message.ok) void vscode.window.showInformationMessage(`MCPO: ${message.text}`);
   else
     void vscode.window
-      .showErrorMessage(`MCPO: ${text}`, 'Configure Endpoints', 'Retry', 'Show Logs')
+      .showErrorMessage(`MCPO: ${message.text}`, ...message.actions)
       .then(async (c) => {
-        if (c === 'Configure Endpoints')
+        const fix = c && fixOfAction(c, message.fixes);
+        if (fix) await applyFix(fix);
+        else if (c === 'Configure Endpoints')
           await vscode.commands.executeCommand('mcpo.configureEndpoints');
         else if (c === 'Retry') await vscode.commands.executeCommand('mcpo.checkEndpoints');
         else if (c === 'Show Logs') ctx.log.show();

@@ -15,6 +15,8 @@ import {
 import { nodeHttpFetch } from './nodeHttpFetch';
 import { RetryableError, abortError, withRetries, type RetryOptions } from './retry';
 import { Semaphore } from './semaphore';
+import { fixedBy } from '../userError';
+import type { Fix } from '../protocol/fixHints';
 import {
   LlmError,
   type EndpointConfig,
@@ -28,6 +30,8 @@ import {
 export interface OpenAiClientOptions {
   /** Bearer token; local servers usually need none, but the SDK insists on a non-empty key. */
   apiKey?: string;
+  /** Which endpoint this is (default llm): an unreachable one's fix names its flag and setting. */
+  role?: 'llm' | 'slm';
   /** On-disk response cache; hits make no request and take no concurrency slot. */
   cache?: ResponseCache;
   /** Shared by every client of one endpoint so their requests in flight add up to one limit. */
@@ -245,7 +249,7 @@ class OpenAiLlmClient implements LlmClient {
         served.push({ id: model.id, root: (model as { root?: unknown }).root });
     } catch (err) {
       if (signal?.aborted) throw abortError(signal);
-      throw checkError(this.endpoint.baseUrl, err);
+      throw checkError(this.endpoint.baseUrl, err, this.options.role ?? 'llm');
     }
     return served;
   }
@@ -313,9 +317,32 @@ export function missingV1Hint(baseUrl: string, status: number | undefined): stri
     : '';
 }
 
-function checkError(baseUrl: string, err: unknown): LlmError {
-  if (err instanceof OpenAI.APIConnectionError)
-    return new LlmError(`cannot reach ${baseUrl}: ${rootCause(err)}`, 1);
+/**
+ * The way to another address for an endpoint nothing answers at: the CLI's --llm-url (or
+ * --slm-url), VS Code's Configure Endpoints (it lists the models the new address serves).
+ */
+export function endpointAddressFixes(role: 'llm' | 'slm'): Fix[] {
+  const to = 'use another address';
+  return [
+    { kind: 'option', to, flag: `--${role}-url`, placeholder: 'url' },
+    { kind: 'command', to, command: 'mcpo.configureEndpoints', title: 'Configure Endpoints' },
+  ];
+}
+
+/** "cannot reach URL: cause", and for a refused connection what that means: no server listens there. */
+function unreachable(baseUrl: string, err: unknown, role: 'llm' | 'slm'): LlmError {
+  const cause = rootCause(err);
+  const refused = /ECONNREFUSED/.test(cause)
+    ? ': is the server running at that address? Start it there'
+    : '';
+  return fixedBy(
+    new LlmError(`cannot reach ${baseUrl}: ${cause}${refused}`, 1),
+    endpointAddressFixes(role),
+  );
+}
+
+function checkError(baseUrl: string, err: unknown, role: 'llm' | 'slm'): LlmError {
+  if (err instanceof OpenAI.APIConnectionError) return unreachable(baseUrl, err, role);
   if (err instanceof OpenAI.APIError && typeof err.status === 'number') {
     if (err.status === 401 || err.status === 403) {
       return new LlmError(
@@ -331,7 +358,7 @@ function checkError(baseUrl: string, err: unknown): LlmError {
     );
   }
   // A non-JSON or garbled models list means this is probably not an OpenAI-compatible server.
-  return new LlmError(`cannot reach ${baseUrl}: ${rootCause(err)}`, 1);
+  return unreachable(baseUrl, err, role);
 }
 
 /** The innermost cause message, e.g. "connect ECONNREFUSED 127.0.0.1:9" rather than "Connection error.". */

@@ -15,6 +15,8 @@ import { localModelStatus } from '../llm/localModelStatus';
 import { createOpenAiClient } from '../llm/openaiClient';
 import { DEFAULT_ENDPOINT_SETTINGS } from '../llm/types';
 import { splitRowTexts } from '../dataset/rowTexts';
+import { fixesOf } from '../userError';
+import { endpointSettingProblem } from './runs';
 import { compareRunRecords, runSamples, sameDataset, summarizeRun } from '../runs/report';
 import { datasetsDiffer } from '../protocol/runLabels';
 import { CONFIG_FILE, RunStore } from '../runs/runStore';
@@ -187,6 +189,8 @@ async function checkOne(
       ok: false,
       message: `the ${role.toUpperCase()} endpoint needs both a URL and a model name`,
     };
+  const badUrl = endpointSettingProblem(role, url);
+  if (badUrl) return { ...health, ok: false, message: badUrl.message, fixes: [...badUrl.fixes] };
   try {
     // One attempt with a short timeout: a health check should answer quickly, not retry for minutes.
     const client = createOpenAiClient(
@@ -198,11 +202,17 @@ async function checkOne(
         timeoutMs: 10_000,
         maxRetries: 0,
       },
-      { apiKey: apiKey || undefined },
+      { apiKey: apiKey || undefined, role },
     );
     await client.check(signal);
     return { ...health, ok: true, message: `${url} serves ${model}` };
   } catch (err) {
-    return { ...health, ok: false, message: (err as Error).message };
+    const fixes = fixesOf(err);
+    return {
+      ...health,
+      ok: false,
+      message: (err as Error).message,
+      ...(fixes.length > 0 && { fixes: [...fixes] }),
+    };
   }
 }

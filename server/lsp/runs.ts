@@ -52,6 +52,21 @@ function settingFixes(...settings: string[]): Fix[] {
   return settings.map((setting) => ({ kind: 'option', setting }));
 }
 
+/**
+ * What is wrong with VS Code's endpoint URL setting for `role` (no http(s)://), naming the setting
+ * and offering to open it; undefined when the URL is usable. A run and Check Endpoints both ask
+ * here, so both say the same thing (a check used to say "cannot reach …: Invalid URL").
+ */
+export function endpointSettingProblem(role: 'llm' | 'slm', url: string): UserError | undefined {
+  const problem = endpointUrlProblem(url);
+  // The fixes are the settings the message names: VS Code offers to open them.
+  return problem === undefined
+    ? undefined
+    : new UserError(`the VS Code setting mcpo.${role}.url ${problem}`, {
+        fixes: settingFixes(`mcpo.${role}.url`),
+      });
+}
+
 /** The RunOptions the settings mean; `data` is the dataset file to run. */
 export function runOptionsFromSettings(
   settings: PipelineSettings,
@@ -72,12 +87,8 @@ export function runOptionsFromSettings(
     ['llm', settings.llm],
     ['slm', settings.slm],
   ] as const) {
-    const problem = e?.url ? endpointUrlProblem(e.url) : undefined;
-    // The fixes are the settings the message names: VS Code offers to open them.
-    if (problem)
-      throw new UserError(`the VS Code setting mcpo.${role}.url ${problem}`, {
-        fixes: settingFixes(`mcpo.${role}.url`),
-      });
+    const problem = e?.url ? endpointSettingProblem(role, e.url) : undefined;
+    if (problem) throw problem;
   }
   if (!settings.runsDir)
     throw new UserError('no runs folder is configured: setting mcpo.runsDir', {

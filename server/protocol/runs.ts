@@ -354,6 +354,8 @@ export interface EndpointHealth {
   model: string;
   ok: boolean;
   message: string;
+  /** How to fix a failed check (each surface words it: see fixHints.ts). */
+  fixes?: Fix[];
 }
 export interface CheckEndpointsResult {
   endpoints: EndpointHealth[];

@@ -337,9 +337,9 @@ export async function executeRun(
       contextSize: context.localContextSize,
       onModelProgress: context.onModelProgress,
     };
-    const llm = createClient(cfg.llm, { apiKey: context.llmApiKey, cache, ...local });
+    const llm = createClient(cfg.llm, { apiKey: context.llmApiKey, cache, role: 'llm', ...local });
     const slm = cfg.slm
-      ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, ...local })
+      ? createClient(cfg.slm, { apiKey: context.slmApiKey, cache, role: 'slm', ...local })
       : undefined;
     // The vector model loads while the endpoints are checked. One that must be downloaded is
     // awaited before the first question: without the hub that download fails, and failing after

@@ -74,6 +74,16 @@ export async function newEndpointSettingsAreCheckedAndShown(): Promise<void> {
       other.requests.slice(asked).some((r) => r.path === '/v1/models'),
       'the new endpoint was not asked',
     );
+    // Without http://, the check says what a run says (newuser-s23 W4: it said "Invalid URL").
+    const schemeless = fixture.server.baseUrl.replace(/^http:\/\//, '');
+    await config.update('llm.url', schemeless, vscode.ConfigurationTarget.Global);
+    const noScheme = await statusWhen(
+      api,
+      (v) => v.text === '$(error) MCPO' && v.tooltip.includes(schemeless),
+      'the URL without http:// checked and failing',
+    );
+    assert.match(noScheme.tooltip, /setting mcpo\.llm\.url ".*" needs http:\/\/ or https:\/\//);
+    assert.doesNotMatch(noScheme.tooltip, /Invalid URL/);
     await config.update('llm.url', fixture.server.baseUrl, vscode.ConfigurationTarget.Global);
     await statusWhen(api, healthyAt(fixture.server.baseUrl), 'healthy again at the first server');
   } finally {

@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runOptionsFromSettings } from '../../../server/lsp/runs';
+import { checkEndpoints } from '../../../server/lsp/runQueries';
 import { runSettings } from '../../support/runHost';
+import type { UserError } from '../../../server/userError';
 
 test('an endpoint setting without http(s):// names the setting and the URL to use', () => {
   const settings = runSettings('127.0.0.1:8000/v1', '/tmp/mcpo-unused');
@@ -18,5 +20,30 @@ test('an endpoint setting without http(s):// names the setting and the URL to us
   assert.equal(
     runOptionsFromSettings(runSettings('http://127.0.0.1:8000/v1', '/tmp/x'), 'x.jsonl').llm.url,
     'http://127.0.0.1:8000/v1',
+  );
+});
+
+test('Check Endpoints says what a run says of a URL setting without http://, with the same fix', async () => {
+  const settings = runSettings('127.0.0.1:8723/v1', '/tmp/mcpo-unused');
+  const run = (() => {
+    try {
+      runOptionsFromSettings(settings, 'x.jsonl');
+    } catch (err) {
+      return err as UserError;
+    }
+    assert.fail('the run accepted a URL without http://');
+  })();
+  const { endpoints } = await checkEndpoints(
+    { settings, secrets: {} },
+    new AbortController().signal,
+  );
+  assert.equal(endpoints.length, 1);
+  assert.equal(endpoints[0]?.ok, false);
+  assert.equal(endpoints[0]?.message, run.message);
+  assert.doesNotMatch(endpoints[0]?.message ?? '', /Invalid URL|cannot reach/);
+  assert.deepEqual(endpoints[0]?.fixes, run.fixes);
+  assert.deepEqual(
+    endpoints[0]?.fixes?.map((f) => f.kind === 'option' && f.setting),
+    ['mcpo.llm.url'],
   );
 });
