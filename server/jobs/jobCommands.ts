@@ -4,6 +4,7 @@ import { formatSelectCounts, selectData } from './selectData';
 import { JobStore, readLogs } from './jobStore';
 import { isFinished, type JobRecord } from './jobTypes';
 import { UsageError, UserError } from '../userError';
+import { cliMessage } from '../cli/fixText';
 import { executorFor, refresh, submitJob, waitFor } from './jobs';
 import { QUICK_READ } from './slurmExecutor';
 import { cancelPipeline, refreshPipeline, submitPipeline } from './pipeline';
@@ -295,7 +296,7 @@ async function refreshQuickly(
     return { record: await refresh(store, r, executorFor(r, QUICK_READ)) };
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    return { record: r, problem: err.message };
+    return { record: r, problem: cliMessage(err.message, err.fixes) };
   }
 }
 

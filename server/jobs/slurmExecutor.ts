@@ -28,8 +28,28 @@ import {
   SUPPORTED_APIS,
 } from './slurmApi';
 import { SCRIPT_NAME } from './specs';
+import type { Fix } from '../protocol/fixHints';
 
 export const TOKEN_ENV = 'MCPO_SLURM_TOKEN';
+
+/** A new token: the CLI reads it from TOKEN_ENV, VS Code from its secret storage. */
+const TOKEN_FIX: Fix = {
+  kind: 'command',
+  to: 'give a valid token',
+  cli: `mint one (scontrol token) and set ${TOKEN_ENV}`,
+  command: 'mcpo.setSlurmToken',
+  title: 'Set Slurm Token',
+};
+/** The user the token was minted for. */
+const USER_FIX: Fix = {
+  kind: 'option',
+  to: 'name its user',
+  flag: '--slurm-user',
+  placeholder: 'name',
+  setting: 'mcpo.slurm.user',
+};
+/** Where the partition is chosen (the message says how to find one). */
+const PARTITION_FIX: Fix = { kind: 'option', setting: 'mcpo.slurm.partition' };
 
 /**
  * A minimal, explicit environment: the token and the submitting shell's other secrets stay out
@@ -163,7 +183,8 @@ export class SlurmExecutor implements Executor {
     } catch {
       if (res.status === 401)
         throw new JobError(
-          `slurmrestd at ${this.opts.url} refused the request as unauthenticated (HTTP 401): check ${TOKEN_ENV} and --slurm-user`,
+          `slurmrestd at ${this.opts.url} refused the request as unauthenticated (HTTP 401)`,
+          { fixes: [TOKEN_FIX, USER_FIX] },
         );
       throw new JobError(
         `slurmrestd at ${this.opts.url} answered HTTP ${res.status} with non-JSON: ${text.slice(0, 200)}`,
@@ -174,6 +195,7 @@ export class SlurmExecutor implements Executor {
     if (errors.some((e) => e.code === ERROR_INVALID_PARTITION)) {
       throw new JobError(
         `Slurm does not know partition "${this.opts.partition ?? '(default)'}" (error 2000 Invalid partition name): pick one from sinfo`,
+        { fixes: [PARTITION_FIX] },
       );
     }
     if (errors.some((e) => e.code === ERROR_INVALID_JOB_ID))
@@ -187,7 +209,8 @@ export class SlurmExecutor implements Executor {
     ) {
       // slurmrestd answers HTTP 500 for a rejected token, so the token is checked here too.
       throw new JobError(
-        `Slurm rejected the token for user "${this.opts.user}" (${this.tokenProblem(token)}; slurmrestd said HTTP ${res.status}: ${errors.map((e) => e.message).join('; ') || text.slice(0, 100)}): mint a new one and set ${TOKEN_ENV}`,
+        `Slurm rejected the token for user "${this.opts.user}" (${this.tokenProblem(token)}; slurmrestd said HTTP ${res.status}: ${errors.map((e) => e.message).join('; ') || text.slice(0, 100)})`,
+        { fixes: [TOKEN_FIX] },
       );
     }
     const detail = errors

@@ -6,6 +6,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 import { cliFixText, cliMessage } from '../../../server/cli/fixText';
 import {
@@ -17,6 +19,7 @@ import {
 } from '../../../extension/errorActions';
 import { fixesOfData, type Fix } from '../../../server/protocol/fixHints';
 import { makeExecutor } from '../../../server/jobs/submitSetup';
+import { SlurmExecutor } from '../../../server/jobs/slurmExecutor';
 import { NativePartError } from '../../../server/native/nativePart';
 import { resumeHint } from '../../../server/runs/endpointWatch';
 import { MV_FIXES } from '../../../server/runs/startRun';
@@ -182,4 +185,37 @@ test('no engine message words a fix for VS Code: no "VS Code:" and no "in VS Cod
   for (const message of [slurmUrl.message, llama.message, llama.instead]) {
     assert.doesNotMatch(message, /VS Code|--[a-z]|mcpo\.[a-z]/, message);
   }
+});
+
+test('Slurm refuses the token: the CLI says the variable and the flag, VS Code offers Set Slurm Token and the user setting', async (t) => {
+  const slurmrestd = http.createServer((_req, res) => {
+    res.writeHead(401, { 'content-type': 'text/plain' });
+    res.end('Authentication failure');
+  });
+  await new Promise<void>((resolve) => slurmrestd.listen(0, '127.0.0.1', resolve));
+  t.after(() => slurmrestd.close());
+  const { port } = slurmrestd.address() as AddressInfo;
+  const executor = new SlurmExecutor({
+    url: `http://127.0.0.1:${port}`,
+    api: 'v0.0.38',
+    user: 'alice',
+    token: () => 'expired',
+    retryForMs: 10_000,
+  });
+  const err = await executor.ping().then(
+    () => assert.fail('slurmrestd refused it'),
+    (e: unknown) => e,
+  );
+  assert.ok(err instanceof UserError, String(err));
+  assert.equal(
+    cliMessage(err.message, err.fixes),
+    `slurmrestd at http://127.0.0.1:${port} refused the request as unauthenticated (HTTP 401). To give a valid token: mint one (scontrol token) and set MCPO_SLURM_TOKEN. To name its user: --slurm-user <name>.`,
+  );
+  assert.deepEqual(errorActions('mcpo.submitJob', err.message, [...err.fixes]), [
+    'Set Slurm Token',
+    'Open mcpo.slurm.user',
+    'Retry',
+    'Show Logs',
+  ]);
+  assert.doesNotMatch(vscodeMessage(err.message, err.fixes), /MCPO_SLURM_TOKEN|--slurm-user/);
 });
