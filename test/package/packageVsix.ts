@@ -54,6 +54,8 @@ const NEVER_PACKAGED_FILES: RegExp[] = [
   /^node-llama-cpp\/llama\/gitRelease\.bundle$/,
   // transformers.js browser and minified builds: Node loads dist/transformers.node.{cjs,mjs}.
   /^@huggingface\/transformers\/dist\/(transformers(\.min|\.web.*|\.node\.min.*)?\.js|transformers\.node\.min\..*|ort-wasm-.*)$/,
+  // transformers.js's sources (454 files): its Node builds above are bundles that load none.
+  /^@huggingface\/transformers\/src\//,
   // kuromoji's browser bundle: Node runs src/ (its main) with dict/.
   /^kuromoji\/build\//,
   // zlibjs serves kuromoji's browser loader only (Node's loader uses node:zlib); the one file
