@@ -160,6 +160,12 @@ export interface RunConfigSummary {
      * Selection: the others are left out as `invalid`); absent for a run over the whole file.
      */
     selected?: number;
+    /**
+     * How many distinct tasks the run's valid rows in scope have, counted when the run was made,
+     * so a listing of a run that stopped early need not read its dataset again (a 100,000-row
+     * file took about 2 s). Absent in older runs.
+     */
+    taskCount?: number;
   };
 }
 

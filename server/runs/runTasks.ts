@@ -2,7 +2,8 @@
  * How many tasks a run covers, answered or not: what "overall and track means cover 5 of 18
  * tasks" counts. Every question a run asked has a record (a failed one too, with its task), so a
  * run with a record per question in scope needs nothing else. A run that stopped early (Ctrl-C,
- * a crash) has no record for the questions it never asked: their tasks come from its dataset.
+ * a crash) has no record for the questions it never asked: their tasks were counted when it was
+ * made (config.json's data.taskCount), or for an older run come from its dataset.
  */
 import * as fs from 'node:fs';
 import { splitRowTexts } from '../dataset/rowTexts';
@@ -21,6 +22,9 @@ export function runTaskCount(
   const names = new Set<string>();
   for (const r of records.values()) names.add(r.task_name);
   if (records.size >= questionsInScope(config.data)) return names.size;
+  // Counted when the run was made; only older runs read their dataset again.
+  const counted = config.data.taskCount;
+  if (counted !== undefined) return Math.max(counted, names.size);
   const rows = rowTaskNames(runInputFile(config.data), config.data.rowCount);
   if (rows === undefined) return undefined;
   const invalid = new Set(config.data.invalid ?? []);

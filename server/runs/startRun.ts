@@ -231,8 +231,16 @@ export async function buildRunConfig(requested: RunOptions): Promise<RunConfig> 
         options.scoringMultilingualEmbedModel ?? DEFAULT_MULTILINGUAL_EMBED_MODEL,
     },
   };
+  config.data.taskCount = taskCountInScope(dataset, config.data);
   builtFrom.set(config, dataset);
   return config;
+}
+
+/** The distinct tasks among the valid rows the run covers (see RunConfig's data.taskCount). */
+function taskCountInScope(dataset: LoadedDataset, data: RunConfig['data']): number {
+  const tasks = new Set<string>();
+  for (const { index, row } of dataset.rows) if (inRunScope(index, data)) tasks.add(row.task_name);
+  return tasks.size;
 }
 
 /** The indices of the rows that did not load (as `invalid`), or nothing when every row did. */

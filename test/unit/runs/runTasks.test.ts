@@ -30,12 +30,14 @@ function recordOf(index: number, status: 'ok' | 'failed'): RunRecord {
   };
 }
 
-test('a run counts the tasks of its rows: failed ones from their records, unasked ones from its dataset', async (t) => {
+test('an older run counts the tasks of its rows: failed ones from their records, unasked ones from its dataset', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-run-tasks-'));
   t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
   const data = path.join(dir, 'dev.jsonl');
   fs.copyFileSync(SAMPLE_FILE, data);
-  const config = await buildRunConfig({ data, llm: { url: 'http://gpu:8000/v1', model: 'm' } });
+  const built = await buildRunConfig({ data, llm: { url: 'http://gpu:8000/v1', model: 'm' } });
+  // A run made before config.json counted its tasks (see the next test for one that does).
+  const config = { ...built, data: { ...built.data, taskCount: undefined } };
   const records = new Map<number, RunRecord>();
   // Cancelled after the first 10 questions (3 tasks): the other 15 tasks are in the dataset.
   for (let i = 0; i < 10; i++) records.set(i, recordOf(i, 'ok'));
@@ -77,4 +79,31 @@ test('a run counts the tasks of its rows: failed ones from their records, unaske
   const summary = summarizeRun(RunStore.open(store.dir));
   assert.equal(summary.tasks, 18);
   assert.equal(summary.report.tasks.length, 6);
+});
+
+test('a run counts its tasks when it is made: a listing of a stopped run never reads its dataset', async (t) => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mcpo-run-tasks-'));
+  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const data = path.join(dir, 'dev.jsonl');
+  fs.copyFileSync(SAMPLE_FILE, data);
+  const llm = { url: 'http://gpu:8000/v1', model: 'm' };
+  const config = await buildRunConfig({ data, llm });
+  assert.equal(config.data.taskCount, 18);
+  assert.equal((await buildRunConfig({ data, llm, limit: 8 })).data.taskCount, 2);
+  // Cancelled after 10 questions, its dataset since gone (or grown to 100,000 rows): still 18.
+  const records = new Map<number, RunRecord>();
+  for (let i = 0; i < 10; i++) records.set(i, recordOf(i, 'ok'));
+  fs.rmSync(data);
+  assert.equal(runTaskCount(config, records), 18);
+  // It is in config.json, so a run opened from its folder has it too.
+  const store = RunStore.create(path.join(dir, 'run'), config);
+  for (const r of records.values()) store.append(r);
+  store.close();
+  assert.equal(summarizeRun(RunStore.open(store.dir)).tasks, 18);
+
+  // Rows left out (invalid, or not selected in VS Code: written as null) are not counted.
+  const rows = fs.readFileSync(SAMPLE_FILE, 'utf8').trim().split('\n');
+  const task1 = rows.filter((r) => r.includes('"task1"'));
+  fs.writeFileSync(data, `${[...task1, 'null', '{"broken": '].join('\n')}\n`);
+  assert.equal((await buildRunConfig({ data, llm })).data.taskCount, 1);
 });
