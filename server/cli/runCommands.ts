@@ -254,6 +254,7 @@ async function runAndReport(
   const progress = new ProgressLine();
   let answered = 0;
   let fromCache = 0;
+  let endpointDown = false;
   try {
     const result = await executeRun(config, resume, outDir, {
       cacheDir,
@@ -270,6 +271,7 @@ async function runAndReport(
           `run ${dir}: ${pending} of ${plural(total, 'question')} to run${rerunNote(pending, rerun)}\n`,
         ),
       onEndpointDown: (down) => {
+        endpointDown = true;
         progress.clear();
         process.stderr.write(`error: ${cliMessage(down.message, down.fixes)}\n`);
       },
@@ -277,8 +279,14 @@ async function runAndReport(
         if (record.status === 'ok') answered++;
         if (record.status === 'ok' && fromCacheOnly(record)) fromCache++;
         progress.show(`${done}/${total} ${record.task_name} ${questionOutcome(record)}`);
-        // A question whose endpoint went down is covered by the one message onEndpointDown wrote.
-        if (!process.stderr.isTTY && record.status === 'failed' && !record.error?.endpointDown)
+        // A question whose endpoint went down is covered by the one message onEndpointDown wrote,
+        // and so is one still in flight then that fails after it (it would print out of order).
+        if (
+          !process.stderr.isTTY &&
+          record.status === 'failed' &&
+          !record.error?.endpointDown &&
+          !endpointDown
+        )
           process.stderr.write(
             `question ${record.index + 1} failed at ${record.error?.stage}: ${record.error?.message}\n`,
           );

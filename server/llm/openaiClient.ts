@@ -13,7 +13,10 @@ import {
   type CachedResponse,
 } from './responseCache';
 import { nodeHttpFetch } from './nodeHttpFetch';
-import { RetryableError, abortError, withRetries, type RetryOptions } from './retry';
+import { RetryableError, abortError, rootCause, withRetries, type RetryOptions } from './retry';
+
+// Its home is retry.ts (a failed request's words); importers of the client keep this path.
+export { rootCause } from './retry';
 import { Semaphore } from './semaphore';
 import { fixedBy } from '../userError';
 import type { Fix } from '../protocol/fixHints';
@@ -359,15 +362,4 @@ function checkError(baseUrl: string, err: unknown, role: 'llm' | 'slm'): LlmErro
   }
   // A non-JSON or garbled models list means this is probably not an OpenAI-compatible server.
   return unreachable(baseUrl, err, role);
-}
-
-/** The innermost cause message, e.g. "connect ECONNREFUSED 127.0.0.1:9" rather than "Connection error.". */
-export function rootCause(err: unknown): string {
-  let current: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
-    message = current.message || message;
-    current = current.cause;
-  }
-  return message;
 }

@@ -289,8 +289,8 @@ function failureKind(err: unknown): string {
   if (err instanceof AttemptTimeoutError) return `timed out (${err.message})`;
   if (err instanceof OpenAI.APIConnectionTimeoutError) return 'timed out (connection timeout)';
   if (err instanceof OpenAI.APIConnectionError) {
-    const cause = err.cause instanceof Error ? `: ${err.cause.message}` : '';
-    return `connection failed (${err.message}${cause})`;
+    // The innermost cause ("connect ECONNREFUSED 127.0.0.1:8000"), not the SDK's "Connection error.".
+    return `connection failed (${rootCause(err)})`;
   }
   if (err instanceof OpenAI.APIError && typeof err.status === 'number')
     return `HTTP ${err.status} (${errorMessage(err)})`;
@@ -311,4 +311,17 @@ function errorCode(err: unknown, depth = 0): string | undefined {
   const own = (err as { code?: unknown }).code;
   if (typeof own === 'string') return own;
   return errorCode((err as { cause?: unknown }).cause, depth + 1);
+}
+
+/** The innermost cause message, e.g. "connect ECONNREFUSED 127.0.0.1:9" rather than "Connection error.". */
+export function rootCause(err: unknown): string {
+  let current: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  for (let depth = 0; depth < 5 && current instanceof Error; depth++) {
+    message = current.message || message;
+    current = current.cause;
+  }
+  // nodeHttpFetch rejects as fetch does ("fetch failed: …"); requests go over node:http, so the
+  // word would only mislead.
+  return message.replace(/^fetch failed(: )?/, '') || message;
 }

@@ -295,7 +295,16 @@ test('final messages: 401/403 point at MCPO_LLM_API_KEY, 404 model_not_found nam
       'm@h',
       5,
     ).message,
-    /^m@h: connection failed \(Connection error\.: connect ECONNREFUSED\) after 5 attempts$/,
+    /^m@h: connection failed \(connect ECONNREFUSED\) after 5 attempts$/,
+  );
+  // As nodeHttpFetch rejects (as fetch does), under the SDK's wrapper: no ".:", no "fetch".
+  const refused = new OpenAI.APIConnectionError({
+    message: 'Connection error.',
+    cause: new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:1') }),
+  });
+  assert.equal(
+    toLlmError(refused, 'm@h', 1).message,
+    'm@h: connection failed (connect ECONNREFUSED 127.0.0.1:1) after 1 attempt',
   );
 });
 

@@ -171,6 +171,10 @@ test('mcpo run against a server killed mid-run prints one message for the endpoi
   );
   const questionLines = cli.stderr.split('\n').filter((l) => /^question \d+ failed/.test(l));
   assert.ok(questionLines.length <= DOWN_AFTER + 4, cli.stderr);
+  // newuser-s23 K2: no question's line after the one summary, and each reads cleanly.
+  const afterDown = cli.stderr.slice(cli.stderr.indexOf('is not answering'));
+  assert.doesNotMatch(afterDown, /\nquestion \d+ failed/, cli.stderr);
+  for (const line of questionLines) assert.doesNotMatch(line, /fetch|\.:/, line);
   const [runDir] = fs.readdirSync(runsDir).map((d) => path.join(runsDir, d));
   const records = [...RunStore.open(runDir).records.values()];
   const failed = records.filter((r) => r.status === 'failed').length;
