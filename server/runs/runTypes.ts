@@ -34,6 +34,11 @@ export interface RunConfig {
   constrained: boolean;
   /** Models the scorer uses for the sent-transformer metrics. */
   scoring: { embedModel: string; multilingualEmbedModel: string };
+  /**
+   * A `--no-cache` run's start (ms since the epoch): it and its resumes replay only answers cached
+   * from then on. Absent: the run replays any cached answer (and so do older runs).
+   */
+  replayCachedFrom?: number;
 }
 
 // A question's record is appended to the run and sent to the views: its home is the protocol.

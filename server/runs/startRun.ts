@@ -289,6 +289,9 @@ export async function executeRun(
   outDir: string,
   context: RunContext,
 ): Promise<RunResult> {
+  // A --no-cache run records its start, so that its resume keeps the choice.
+  if (config && context.replayCachedFrom !== undefined)
+    config.replayCachedFrom = context.replayCachedFrom;
   const store = resumeDir
     ? RunStore.open(resumeDir, { repair: true })
     : RunStore.create(path.join(outDir, config!.runId), config!);
@@ -333,7 +336,7 @@ export async function executeRun(
       void warmScorersInWorker(scorersToWarm(pending, cfg));
     };
     const cache = new ResponseCache(context.cacheDir, {
-      replayFrom: context.replayCachedFrom,
+      replayFrom: context.replayCachedFrom ?? cfg.replayCachedFrom,
       onMiss: () => {
         missed = true;
         warmScorers();
