@@ -68,7 +68,8 @@ export const run: Command = {
     `${API_KEYS_HELP}
 
 Each question is appended to DIR/records.jsonl as soon as it finishes; killing the process loses
-no finished question. Exit code 0 when every question ran, 1 when some failed, 2 for usage errors.`,
+no finished question. Exit code 0 when every question ran; 1 when some failed, the run was
+cancelled, or invalid rows were left out (the valid rows still run); 2 for usage errors.`,
   ].join('\n\n'),
   async run(v) {
     const replayCachedFrom = v['no-cache'] === true ? Date.now() : undefined;
@@ -126,6 +127,11 @@ no finished question. Exit code 0 when every question ran, 1 when some failed, 2
     )
       process.stdout.write(`${EMBED_MODEL_IS_MV}\n`);
     const invalid = store.config.data.invalid?.length ?? 0;
+    // Said last, where a script's author looks for why the exit code is 1 (the rows were listed first).
+    if (invalid > 0)
+      process.stderr.write(
+        `exit code 1: ${invalid} of ${store.config.data.rowCount} rows of ${store.config.data.file} are invalid and were left out; the valid rows ran and their results are kept\n`,
+      );
     return result.failed > 0 || result.cancelled || invalid > 0 ? 1 : 0;
   },
 };

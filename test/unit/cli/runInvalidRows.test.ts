@@ -31,6 +31,11 @@ test('mcpo run names the invalid rows, runs the valid ones, exits 1 and advises 
   assert.match(stderr, new RegExp(`${path.basename(data)}:2:\\d+: error`));
   assert.match(stderr, new RegExp(`${path.basename(data)}:3:\\d+: error: .*is_multiple_choice`));
   assert.match(stderr, /2 of 4 rows are invalid and left out of this run/);
+  // The last line says why the exit code is 1 (newuser-s23 C4: the reason had scrolled away).
+  assert.match(
+    stderr.trimEnd().split('\n').at(-1) ?? '',
+    /^exit code 1: 2 of 4 rows of .*rows\.jsonl are invalid and were left out; the valid rows ran and their results are kept$/,
+  );
   assert.equal(server.requests.filter((r) => r.method === 'POST').length, 2);
   assert.doesNotMatch(stdout, /INCOMPLETE|--resume/);
 });
