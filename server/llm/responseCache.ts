@@ -96,6 +96,16 @@ export class ResponseCache {
     return createHash('sha256').update(canonicalJson(parts)).digest('hex');
   }
 
+  /**
+   * Indexes the log now rather than at the first lookup: a run does it while its endpoints are
+   * checked, so its first questions do not wait for the file-system calls. Failures are the first
+   * lookup's to meet (it treats an unreadable log as empty); the promise never rejects.
+   */
+  preload(): Promise<void> {
+    this.loaded ??= this.load();
+    return this.loaded.catch(() => undefined);
+  }
+
   /** The stored response, or undefined for a miss, a damaged line, or an unreadable log. */
   async get(key: string): Promise<CachedResponse | undefined> {
     checkKey(key);

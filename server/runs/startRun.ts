@@ -342,6 +342,8 @@ export async function executeRun(
         warmScorers();
       },
     });
+    // The answers' log is indexed while the endpoints are checked.
+    void cache.preload();
     const local = {
       retry: context.retry,
       threads: context.localThreads,

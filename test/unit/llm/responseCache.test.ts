@@ -101,6 +101,25 @@ test('an existing cache sees what another process appended since it was read', a
   assert.deepEqual(await reader.get(key), { text: 'from elsewhere' });
 });
 
+test('preload indexes the log at once, not at the first lookup; a missing log is no error', async (t) => {
+  const { dir } = await tempCache(t);
+  const writer = new ResponseCache(dir);
+  const early = writer.key('early');
+  await writer.put(early, { text: 'before the preload' });
+  // Refreshes are not due for a minute: what the index holds is what was read when it was built.
+  const preloaded = new ResponseCache(dir, { refreshMs: 60_000 });
+  const lazy = new ResponseCache(dir, { refreshMs: 60_000 });
+  await preloaded.preload();
+  const late = writer.key('late');
+  await writer.put(late, { text: 'after the preload' });
+  assert.deepEqual(await preloaded.get(early), { text: 'before the preload' });
+  assert.equal(await preloaded.get(late), undefined, 'indexed before the line was written');
+  assert.deepEqual(await lazy.get(late), { text: 'after the preload' }, 'indexed at first lookup');
+  const empty = new ResponseCache(path.join(dir, 'no-such-folder'));
+  await empty.preload();
+  assert.equal(await empty.get(early), undefined);
+});
+
 test('entries of the older one-file-per-answer layout are still read', async (t) => {
   const { cache, dir } = await tempCache(t);
   const key = cache.key('old');
