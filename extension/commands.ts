@@ -16,7 +16,7 @@ import { TASK_TYPES, type TaskType } from '../server/protocol/shopBench';
 import { DEFAULT_LOCAL_MODEL, LOCAL_BASE_URL } from '../server/protocol/settings';
 import { urlInputProblem } from './urlInput';
 import { endpointCheckMessage } from './endpointCheckMessage';
-import { fixOfAction } from './errorActions';
+import { fixOfAction, vscodeMessage } from './errorActions';
 import { applyFix } from './commandRunner';
 import type { EngineClient } from './engineClient';
 import { exportSubmission } from './exportSubmission';
@@ -33,7 +33,14 @@ import {
   RunDatasetRequest,
   RunQuestionRequest,
 } from '../server/protocol/messages';
-import { endpointDownMessage, formatSampleValue, runEndMessage, runPickItem } from './format';
+import {
+  endpointDownMessage,
+  formatSampleValue,
+  notScoredFixes,
+  runEndActions,
+  runEndMessage,
+  runPickItem,
+} from './format';
 import type { PromptDiff } from './promptDiff';
 import { readSecrets, storeApiKey, type KeyRole } from './secrets';
 import type { McpoConfig } from './settings';
@@ -706,26 +713,38 @@ async function afterRun(
     return;
   }
   const run = await ctx.engine.send(GetRunRequest, { runDir: result.runDir });
-  const message = runEndMessage(
-    {
-      done: result.done,
-      failed: result.failed,
-      resumed,
-      runTasks: run.runTasks,
-      rerun: result.rerun,
-      invalidRows: result.invalidRows,
-    },
-    run.report,
-    run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
-      ? `not scored (${FREE_FORM_NOT_SCORED})`
-      : 'not scored',
+  // A task not scored for want of its scoring model: the toast says so and offers the setting.
+  const unscored = notScoredFixes(run.report.unscored);
+  const message = vscodeMessage(
+    runEndMessage(
+      {
+        done: result.done,
+        failed: result.failed,
+        resumed,
+        runTasks: run.runTasks,
+        rerun: result.rerun,
+        invalidRows: result.invalidRows,
+        unscoredWhy: unscored.why,
+      },
+      run.report,
+      run.records.some((r) => r.task_name === FREE_FORM_TASK_NAME)
+        ? `not scored (${FREE_FORM_NOT_SCORED})`
+        : unscored.why
+          ? `not scored: ${unscored.why}`
+          : 'not scored',
+    ),
+    unscored.fixes,
   );
   const openReport = ctx.config.ui.openReportAfterRun;
   // Opened beside the user's work: the keyboard stays in the editor they ran from.
   if (openReport) await openRunReport(result.runDir, true);
   void vscode.window
-    .showInformationMessage(message, ...(openReport ? [] : ['Open Report']))
-    .then((c) => (c ? openRunReport(result.runDir) : undefined));
+    .showInformationMessage(message, ...runEndActions(unscored.fixes, openReport))
+    .then(async (c) => {
+      const fix = c && fixOfAction(c, unscored.fixes);
+      if (fix) await applyFix(fix);
+      else if (c === 'Open Report') await openRunReport(result.runDir);
+    });
   const record = run.records[0];
   if (single && record?.prompt)
     await ctx.promptDiff.show(record.prompt, { record, question: record });

@@ -21,6 +21,9 @@ import {
   runIdTail,
   shortRunLabel,
 } from '../server/protocol/runLabels';
+import type { Fix } from '../server/protocol/fixHints';
+import { scoringModelFixes } from '../server/protocol/scoringModelFix';
+import { fixAction } from './errorActions';
 
 /** A score or mean: 4 decimals, "not scored" when there is none. */
 export function formatScore(value: number | null | undefined): string {
@@ -58,13 +61,15 @@ export function formatAnswer(value: unknown, max = 60): string {
 export function coverageNote(
   report: Pick<ScoresReport, 'tasks' | 'unscored'>,
   runTasks?: number,
+  /** Why the tasks are not scored, when one reason covers them (a scoring model that did not load). */
+  why = 'the report says why',
 ): string {
   const unscored = report.unscored ?? [];
   const names = unscored.slice(0, 3).map((u) => u.task_name);
   const more = unscored.length > 3 ? ` and ${unscored.length - 3} more` : '';
   const line = coverageLine(
     { tasks: runTasks, answered: report.tasks.length, unscored: unscored.length },
-    `${names.join(', ')}${more} not scored, the report says why`,
+    `${names.join(', ')}${more} not scored, ${why}`,
   );
   return line === '' ? '' : `; ${line}`;
 }
@@ -84,6 +89,8 @@ export function runEndMessage(
     resumed: boolean;
     /** The run's tasks, answered or not (GetRunResult's): what the coverage counts. */
     runTasks?: number;
+    /** Why its unscored tasks are not scored, when one reason covers them (see coverageNote). */
+    unscoredWhy?: string;
   } & Pick<RunDatasetResult, 'rerun' | 'invalidRows'>,
   report: Pick<ScoresReport, 'overall' | 'tasks' | 'unscored'>,
   notScored: string,
@@ -98,7 +105,7 @@ export function runEndMessage(
   const covers = counts.failed > 0 ? ` over the ${inMean} scored` : '';
   const overall =
     report.overall !== null
-      ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report, counts.runTasks)}`
+      ? `overall ${formatScore(report.overall)}${covers}${coverageNote(report, counts.runTasks, counts.unscoredWhy)}`
       : notScored;
   const invalid = counts.invalidRows
     ? `; ${counts.invalidRows.count} of ${counts.invalidRows.of} rows invalid and left out (see Problems)`
@@ -147,4 +154,19 @@ export function runProblem(run: RunListItem): string | undefined {
   if (run.expected !== undefined && run.questions < run.expected)
     problems.push(`only ${questionCount(run)} ran`);
   return problems.length > 0 ? problems.join('; ') : undefined;
+}
+
+/** Why a run's tasks are not scored, when it is their scoring models, and the fixes (settings) for it. */
+export function notScoredFixes(unscored: ScoresReport['unscored']): {
+  why?: string;
+  fixes: Fix[];
+} {
+  const fixes = scoringModelFixes(unscored);
+  return fixes.length > 0 ? { why: 'its scoring model did not load', fixes } : { fixes };
+}
+
+/** The run-end toast's buttons: a fix's (its setting), then Open Report unless it opened itself. */
+export function runEndActions(fixes: readonly Fix[], reportOpened: boolean): string[] {
+  const actions = fixes.map(fixAction).filter((a): a is string => a !== undefined);
+  return [...new Set(actions), ...(reportOpened ? [] : ['Open Report'])];
 }

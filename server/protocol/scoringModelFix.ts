@@ -4,6 +4,7 @@
  * scoring models on the surface they score from. The NOT SCORED reasons say why; this says how,
  * once. Dependency-free: the CLI, the language server and the report webview all use it.
  */
+import type { OptionFix } from './fixHints';
 
 /** Files a local model folder must hold for transformers.js to load and run it on the CPU. */
 export const REQUIRED_MODEL_FILES: readonly string[] = [
@@ -66,4 +67,34 @@ export function scoringModelFix(
   if (tasks.size === 0) return undefined;
   const files = REQUIRED_MODEL_FILES.join(', ');
   return `To score ${[...tasks].join(', ')}, give a local copy of the model (a folder with ${files}): ${[...settings].join(' / ')}.`;
+}
+
+/** Each scoring model's flag and VS Code setting, as fix data. */
+const FIX_OPTIONS: Record<EmbeddingMetric, { flag: string; setting: string }> = {
+  'sent-transformer': { flag: '--scoring-embed-model', setting: 'mcpo.scoring.embedModel' },
+  'multilingual-sent-transformer': {
+    flag: '--multilingual-embed-model',
+    setting: 'mcpo.scoring.multilingualEmbedModel',
+  },
+};
+
+/**
+ * The same fix as data (fixHints.ts), one per scoring model that did not load: "To score task1:
+ * setting mcpo.scoring.embedModel." in VS Code, with its button. Empty when no task is unscored
+ * for want of its model.
+ */
+export function scoringModelFixes(
+  unscored: readonly { task_name: string; reason: string }[] | undefined,
+): OptionFix[] {
+  const tasks = new Map<EmbeddingMetric, string[]>();
+  for (const u of unscored ?? []) {
+    const metric = failedMetric(u.reason);
+    if (metric) tasks.set(metric, [...(tasks.get(metric) ?? []), u.task_name]);
+  }
+  return [...tasks].map(([metric, names]) => ({
+    kind: 'option',
+    to: `score ${names.join(', ')}`,
+    placeholder: 'folder',
+    ...FIX_OPTIONS[metric],
+  }));
 }
