@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import type { Command, OptionValues } from './cli/command';
+import { unknownOptionMessage, type Command, type OptionValues } from './cli/command';
 import { fixesOf, isUserFacing, UsageError, UserError, userMessage } from './userError';
 import { cliMessage } from './cli/fixText';
 
@@ -83,7 +83,8 @@ export async function main(argv: string[]): Promise<number> {
       positionals: string[];
     });
   } catch (err) {
-    throw new UsageError(`mcpo ${name}: ${(err as Error).message}\nusage: ${command.usage}`);
+    const message = unknownOptionMessage((err as Error).message, command.options);
+    throw new UsageError(`mcpo ${name}: ${message}\nusage: ${command.usage}`);
   }
   if (values.help) {
     process.stdout.write(`${entry.summary}\n\nUsage: ${command.usage}\n\n${command.help}\n`);

@@ -47,3 +47,35 @@ export function intOption(
     );
   return n;
 }
+
+/** Edits (insert, delete, substitute, swap two neighbours) between `a` and `b`. */
+function editDistance(a: string, b: string): number {
+  const d = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
+  for (let i = 1; i <= a.length; i++)
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.length][b.length];
+}
+
+/**
+ * parseArgs' "Unknown option '--presett'" with the closest flag the command has: "Unknown
+ * option '--presett': did you mean --preset?". A typo is a few edits away (at most 2, and fewer
+ * than half the flag); anything further gets no guess.
+ */
+export function unknownOptionMessage(message: string, options: Command['options']): string {
+  const typed = /^Unknown option '--([^'=]+)'/.exec(message)?.[1];
+  if (typed === undefined) return message;
+  let best: { name: string; distance: number } | undefined;
+  for (const name of Object.keys(options)) {
+    const distance = editDistance(typed, name);
+    if (distance < (best?.distance ?? Infinity)) best = { name, distance };
+  }
+  if (!best || best.distance > Math.min(2, Math.floor(typed.length / 2))) return message;
+  return `${message}: did you mean --${best.name}?`;
+}
