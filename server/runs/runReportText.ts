@@ -1,4 +1,5 @@
 /** Terminal text for run reports: scores of several runs side by side, and differences with CIs. */
+import { formatScoreCell } from '../scoring/scoreTable';
 import { MIN_PAIRED } from '../protocol/runs';
 import {
   compareTaskNames,
@@ -27,7 +28,7 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
           key,
           runs.map(() => null),
         );
-      tasks.get(key)![i] = fmt(t.score);
+      tasks.get(key)![i] = formatScoreCell(t.score);
     }
   });
   // task1, task2, …, task10 as people count them, whichever run answered which first.
@@ -38,9 +39,9 @@ export function formatRunsTable(runs: readonly RunSummary[]): string {
   for (const track of trackNames)
     rows.push([
       `track ${shortTrack(track)}`,
-      ...runs.map((r) => fmt(r.report.tracks[track] ?? null)),
+      ...runs.map((r) => formatScoreCell(r.report.tracks[track] ?? null)),
     ]);
-  rows.push(['overall', ...runs.map((r) => fmt(r.report.overall))]);
+  rows.push(['overall', ...runs.map((r) => formatScoreCell(r.report.overall))]);
   rows.push([
     'questions (failed)',
     ...runs.map(
@@ -114,8 +115,8 @@ export function formatDifferences(
   const rows = diffs.map((d) => [
     scopeName(d.scope),
     String(d.n),
-    fmt(d.baseline),
-    fmt(d.candidate),
+    formatScoreCell(d.baseline),
+    formatScoreCell(d.candidate),
     d.delta === null ? 'n/a' : signed(d.delta),
     d.low === null || d.high === null
       ? d.n === 0
@@ -130,10 +131,6 @@ export function formatDifferences(
   const line = (r: string[]): string =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return `${candidate} vs ${baseline}\n${[header, ...rows].map(line).join('\n')}\n`;
-}
-
-function fmt(x: number | null): string {
-  return x === null ? 'n/a' : Number.isNaN(x) ? 'nan' : x.toFixed(4);
 }
 
 function signed(x: number): string {

@@ -12,7 +12,7 @@ export function formatScoreTable(report: ScoresReport): string {
       t.metric,
       shortTrack(t.track ?? ''),
       String(t.num_samples),
-      fmt(t.score),
+      formatScoreCell(t.score),
     ]);
   }
   const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
@@ -28,8 +28,8 @@ export function formatScoreTable(report: ScoresReport): string {
     '',
   ];
   for (const [track, score] of Object.entries(report.tracks))
-    out.push(`track ${shortTrack(track)}: ${fmt(score)}`);
-  out.push(`overall: ${fmt(report.overall)}`);
+    out.push(`track ${shortTrack(track)}: ${formatScoreCell(score)}`);
+  out.push(`overall: ${formatScoreCell(report.overall)}`);
   for (const u of report.unscored ?? []) {
     out.push(`NOT SCORED ${u.task_name}: ${u.reason}`);
   }
@@ -45,6 +45,7 @@ export function formatScoreTable(report: ScoresReport): string {
   return `${out.join('\n')}\n`;
 }
 
-function fmt(score: number | null): string {
-  return score === null ? 'n/a' : Number.isNaN(score) ? 'nan' : score.toFixed(4);
+/** A score as the CLI's tables print it; null is a task (or every task of a mean) NOT SCORED, as the line under the table names it. */
+export function formatScoreCell(score: number | null): string {
+  return score === null ? 'NOT SCORED' : Number.isNaN(score) ? 'nan' : score.toFixed(4);
 }

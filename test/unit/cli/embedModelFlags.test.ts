@@ -73,6 +73,9 @@ test('mcpo run --embed-model with NOT SCORED rows says --embed-model is M_V and 
   assert.ok(copied.stdout.includes(EMBED_MODEL_IS_MV), copied.stdout);
   const plain = await runCli(common, OFFLINE);
   assert.match(plain.stdout, /NOT SCORED task1/);
+  // newuser-s23 K1: the table's cell says NOT SCORED too, as the README does, not "n/a".
+  assert.match(plain.stdout, /^task1 \(sent-transformer\) +NOT SCORED$/m);
+  assert.doesNotMatch(plain.stdout, /n\/a/);
   assert.ok(!plain.stdout.includes(EMBED_MODEL_IS_MV), 'said only when --embed-model was given');
 });
 

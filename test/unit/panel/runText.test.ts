@@ -175,7 +175,7 @@ test('a reason several runs share is said once, naming the runs; one task is "1 
     report: scores(['task1']),
   });
   const text = formatRunsTable([summary('/w/a'), summary('/w/b'), summary('/w/c')]);
-  const notScored = text.split('\n').filter((l) => l.includes('NOT SCORED'));
+  const notScored = text.split('\n').filter((l) => /^\[.*NOT SCORED/.test(l));
   assert.deepEqual(notScored, [
     '[1] [2] [3] NOT SCORED task1: the scoring model could not be loaded offline',
   ]);

@@ -89,7 +89,7 @@ function count(text: string, part: string): number {
 
 test('mcpo score prints the fix once, under the NOT SCORED lines', () => {
   const text = formatScoreTable(report);
-  assert.equal(count(text, 'NOT SCORED'), 2);
+  assert.equal(count(text, 'NOT SCORED task'), 2);
   assert.equal(count(text, 'To score'), 1);
   // K1 of the s22 try: the name mcpo run uses, not score's older --embed-model.
   assert.match(text, /: --scoring-embed-model <folder>/);
@@ -115,7 +115,7 @@ test('mcpo run / report print it once per table, however many runs need it', () 
   });
   const text = formatRunsTable([summary('/w/runs/a'), summary('/w/runs/b')]);
   // Each reason once, naming both runs (K1 of the s21 try: 3 runs printed it 3 times).
-  assert.equal(count(text, 'NOT SCORED'), 2);
+  assert.equal(count(text, 'NOT SCORED task'), 2);
   assert.equal(count(text, '[1] [2] NOT SCORED'), 2);
   assert.equal(count(text, 'To score'), 1);
   assert.match(text, /^To score task1, task19, .*--scoring-embed-model <folder>/m);
