@@ -69,10 +69,16 @@ export interface OpenAiTestServer {
   /** Queue faults for the next requests, in arrival order; later requests behave normally. */
   script(...faults: Fault[]): void;
   /**
-   * Resolves once at least `n` requests have been received (immediately if already so); rejects
-   * with the count so far when `timeoutMs` (default 30 s) passes first: no test waits forever.
+   * Resolves once at least `n` requests (those `which` accepts, default all) have been received
+   * (immediately if already so); rejects with the count so far when `timeoutMs` (default 30 s)
+   * passes first: no test waits forever. A test that waits for a generation request says so
+   * (`(r) => r.method === 'POST'`): endpoint checks (GETs) may come first in any number.
    */
-  waitForRequests(n: number, timeoutMs?: number): Promise<void>;
+  waitForRequests(
+    n: number,
+    timeoutMs?: number,
+    which?: (request: RecordedRequest) => boolean,
+  ): Promise<void>;
   /**
    * Holds every generation response (POST) until the returned function is called; requests are
    * still received, recorded and counted in flight. Lets a test see concurrency as an event
@@ -173,18 +179,21 @@ class TestServerImpl implements OpenAiTestServer {
     this.faults.push(...faults);
   }
 
-  waitForRequests(n: number, timeoutMs = 30_000): Promise<void> {
+  waitForRequests(
+    n: number,
+    timeoutMs = 30_000,
+    which: (request: RecordedRequest) => boolean = () => true,
+  ): Promise<void> {
+    const count = (): number => this.requests.filter(which).length;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.events.off('request', check);
-        reject(
-          new Error(`only ${this.requests.length} of ${n} requests arrived within ${timeoutMs} ms`),
-        );
+        reject(new Error(`only ${count()} of ${n} requests arrived within ${timeoutMs} ms`));
       }, timeoutMs);
       // A forgotten waiter must not keep the test process alive.
       timer.unref();
       const check = (): void => {
-        if (this.requests.length < n) return;
+        if (count() < n) return;
         clearTimeout(timer);
         this.events.off('request', check);
         resolve();

@@ -408,7 +408,8 @@ test('cancelling a run against a slow server returns cancelled: true', async (t)
     },
     source.token,
   );
-  await server.waitForRequests(2); // the model check, then a generation request in flight
+  // A generation request in flight (after the model check's GET).
+  await server.waitForRequests(1, undefined, (r) => r.method === 'POST');
   source.cancel();
   const result = await pending;
   assert.equal(result.cancelled, true);
