@@ -275,16 +275,20 @@ export async function* feedRowTexts(
       array.splitter.push(array.decoder.end());
       array.splitter.end();
     } else if (lines) lines.end();
-    else
-      throw new DatasetStructureError(
-        file,
-        1,
-        1,
-        `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`,
-      );
+    else throw emptyFileError(file, rowsAre);
   } finally {
     await handle.close();
   }
+}
+
+/** Why a file without a row (empty, or blank) cannot be read. */
+function emptyFileError(file: string, rowsAre: string): DatasetStructureError {
+  return new DatasetStructureError(
+    file,
+    1,
+    1,
+    `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`,
+  );
 }
 
 /**
@@ -297,32 +301,26 @@ export function emitRowTexts(
   emit: (row: RowText) => void,
   rowsAre = 'rows',
 ): { jsonArray: boolean } {
-  const text = stripBom(bytes.toString('utf8'));
-  if (text.trim().length === 0)
-    throw new DatasetStructureError(
-      file,
-      1,
-      1,
-      `the file is empty: expected ${rowsAre} as JSON Lines or a JSON array`,
-    );
-  const jsonArray = looksLikeJsonArray(text);
-  const splitter = jsonArray ? new JsonArraySplitter(file, emit) : new JsonLinesSplitter(emit);
-  splitter.push(text);
-  splitter.end();
-  return { jsonArray };
+  const body = stripBom(bytes.toString('utf8'));
+  if (body.trim().length === 0) throw emptyFileError(file, rowsAre);
+  return { jsonArray: splitBody(file, body, emit) };
 }
 
 /** Splits an in-memory document the same way (the editor already holds its text). */
 export function splitRowTexts(file: string, text: string): RowText[] {
   const rows: RowText[] = [];
   const body = stripBom(text);
-  if (body.trim().length === 0) return rows;
-  const splitter = looksLikeJsonArray(body)
-    ? new JsonArraySplitter(file, (r) => rows.push(r))
-    : new JsonLinesSplitter((r) => rows.push(r));
+  if (body.trim().length > 0) splitBody(file, body, (r) => rows.push(r));
+  return rows;
+}
+
+/** Splits a text that is not blank (its BOM removed) with the splitter it needs; true for a JSON array. */
+function splitBody(file: string, body: string, emit: (row: RowText) => void): boolean {
+  const jsonArray = looksLikeJsonArray(body);
+  const splitter = jsonArray ? new JsonArraySplitter(file, emit) : new JsonLinesSplitter(emit);
   splitter.push(body);
   splitter.end();
-  return rows;
+  return jsonArray;
 }
 
 function stripBom(s: string): string {
